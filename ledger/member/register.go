@@ -242,4 +242,3 @@ func registeredPayload(m Member, by string) EventPayload {
 		Status: string(m.Status), Joined: m.JoinedAt, Sponsor: m.SponsorID, Parent: m.ParentID,
 		Side: m.Side.String(), At: m.JoinedAt, By: by}
 }
-
