@@ -1,0 +1,141 @@
+package feed
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"downline/graphstore"
+	"downline/ledger"
+	"downline/ledger/member"
+)
+
+// Sync loads the whole ledger into an empty store: a consistent snapshot of
+// every member and move, then the store's bulk Loader. Afterwards a Feed
+// resumes right after the snapshot. progress is called with members loaded.
+func Sync(ctx context.Context, db *ledger.DB, store graphstore.Store, progress func(phase string, done, total int)) error {
+	loader, ok := store.(graphstore.Loader)
+	if !ok {
+		return fmt.Errorf("this graph store cannot be bulk-loaded")
+	}
+	if n, err := store.Count(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		return fmt.Errorf("the graph store already holds %d members: sync needs an empty store", n)
+	}
+	snap, err := member.TakeSnapshot(ctx, db, func(n int) {
+		if progress != nil {
+			progress("reading ledger", n, 0)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	total := len(snap.Members)
+	return loader.Load(ctx, snap.Members, snap.Moves, snap.LastSeq, func(done int) {
+		if progress != nil {
+			progress("loading graph", done, total)
+		}
+	})
+}
+
+// Difference is one way a store disagrees with the ledger.
+type Difference struct {
+	Tree   graphstore.Tree
+	Member graphstore.MemberID
+	// Ledger and Store describe the link each side holds ("missing" when absent).
+	Ledger string
+	Store  string
+}
+
+func (d Difference) String() string {
+	return fmt.Sprintf("%s tree, member %d: ledger has %s, graph store has %s", d.Tree, d.Member, d.Ledger, d.Store)
+}
+
+// Report is the outcome of Check.
+type Report struct {
+	LedgerMembers int64
+	StoreMembers  int64
+	Differences   []Difference // at most the limit given to Check
+	Total         int          // all differences found
+}
+
+// Check compares a store with the ledger as of now: member counts and every
+// link of both trees. It lists up to limit differences.
+func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int) (Report, error) {
+	var r Report
+	now := time.Now()
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&r.LedgerMembers); err != nil {
+		return r, err
+	}
+	var err error
+	if r.StoreMembers, err = store.Count(ctx); err != nil {
+		return r, err
+	}
+	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+		links, err := member.LinksAsOf(ctx, db.Pool, tree, now)
+		if err != nil {
+			return r, err
+		}
+		exp, err := store.Export(ctx, tree, now)
+		if err != nil {
+			return r, err
+		}
+		want := make(map[graphstore.MemberID]string, len(links))
+		for _, l := range links {
+			want[graphstore.MemberID(l.ID)] = describe(graphstore.MemberID(l.Parent), l.Side)
+		}
+		got := make(map[graphstore.MemberID]string, len(exp.IDs))
+		for i, id := range exp.IDs {
+			parent := graphstore.MemberID(0)
+			if p := exp.Parent[i]; p >= 0 {
+				parent = exp.IDs[p]
+			}
+			side := graphstore.NoSide
+			if tree == graphstore.Placement {
+				side = exp.Side[i]
+			}
+			got[id] = describe(parent, side)
+		}
+		add := func(id graphstore.MemberID, l, s string) {
+			r.Total++
+			if len(r.Differences) < limit {
+				r.Differences = append(r.Differences, Difference{Tree: tree, Member: id, Ledger: l, Store: s})
+			}
+		}
+		ids := make([]graphstore.MemberID, 0, len(want))
+		for id := range want {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			if g, ok := got[id]; !ok {
+				add(id, want[id], "missing")
+			} else if g != want[id] {
+				add(id, want[id], g)
+			}
+		}
+		extra := make([]graphstore.MemberID, 0)
+		for id := range got {
+			if _, ok := want[id]; !ok {
+				extra = append(extra, id)
+			}
+		}
+		slices.Sort(extra)
+		for _, id := range extra {
+			add(id, "missing", got[id])
+		}
+	}
+	return r, nil
+}
+
+func describe(parent graphstore.MemberID, side graphstore.Side) string {
+	if parent == 0 {
+		return "no parent (root)"
+	}
+	if side == graphstore.NoSide {
+		return fmt.Sprintf("parent %d", parent)
+	}
+	return fmt.Sprintf("parent %d side %s", parent, side)
+}
