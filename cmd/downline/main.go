@@ -23,6 +23,10 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newMigrateCmd(),
+		newSeedCmd(),
+		newMemberCmd(),
+		newTreeCmd(),
 		newSettleCmd(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
