@@ -125,7 +125,9 @@ func TestAgencyCycle(t *testing.T) {
 	if !st.Opening.IsZero() || !st.Charges.Equal(d("800")) || !st.Credits.Equal(d("660")) || !st.Closing.Equal(d("140")) {
 		t.Fatalf("statement opening %s charges %s credits %s closing %s; want 0, 800, 660, 140", st.Opening, st.Charges, st.Credits, st.Closing)
 	}
-	do(t, db, func(ctx context.Context, tx pgx.Tx) (agency.Statement, error) { return agency.Confirm(ctx, tx, st.ID, agency.HQ, "cfo") })
+	do(t, db, func(ctx context.Context, tx pgx.Tx) (agency.Statement, error) {
+		return agency.Confirm(ctx, tx, st.ID, agency.HQ, "cfo")
+	})
 	final := do(t, db, func(ctx context.Context, tx pgx.Tx) (agency.Statement, error) {
 		return agency.Confirm(ctx, tx, st.ID, agency.AgencySide, "AG1 owner")
 	})

@@ -15,7 +15,9 @@ import (
 )
 
 func register(db *ledger.DB, r order.RegistrationRequest) (order.Registered, error) {
-	return run(db, func(ctx context.Context, tx pgx.Tx) (order.Registered, error) { return order.PlaceRegistration(ctx, tx, r) })
+	return run(db, func(ctx context.Context, tx pgx.Tx) (order.Registered, error) {
+		return order.PlaceRegistration(ctx, tx, r)
+	})
 }
 
 func TestRegistrationOrder(t *testing.T) {
