@@ -140,6 +140,15 @@ func Get(ctx context.Context, q ledger.Querier, no string) (Order, error) {
 // lock reads order no FOR UPDATE: every change of an order starts here, so
 // changes of one order are serialised and always lock the order first.
 func lock(ctx context.Context, tx pgx.Tx, no string) (Order, error) {
+	o, err := lockHead(ctx, tx, no)
+	if err != nil {
+		return Order{}, err
+	}
+	return o, loadLines(ctx, tx, &o)
+}
+
+// lockHead is lock without the lines and reservations, for payments.
+func lockHead(ctx context.Context, tx pgx.Tx, no string) (Order, error) {
 	o, err := scanOrder(tx.QueryRow(ctx, orderSelect+` WHERE o.order_no = $1 FOR UPDATE OF o`, no))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Order{}, fmt.Errorf("%w: unknown order %q", ledger.ErrNotFound, no)
@@ -147,7 +156,7 @@ func lock(ctx context.Context, tx pgx.Tx, no string) (Order, error) {
 	if err != nil {
 		return Order{}, fmt.Errorf("lock order %s: %w", no, err)
 	}
-	return o, loadLines(ctx, tx, &o)
+	return o, nil
 }
 
 func loadLines(ctx context.Context, q ledger.Querier, o *Order) error {

@@ -86,7 +86,7 @@ func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest) (Payment, e
 	if strings.TrimSpace(r.By) == "" {
 		return Payment{}, fmt.Errorf("%w: a payment must say who recorded it", ledger.ErrInvalid)
 	}
-	o, err := lock(ctx, tx, r.Order)
+	o, err := lockHead(ctx, tx, r.Order)
 	if err != nil {
 		return Payment{}, err
 	}
@@ -232,7 +232,7 @@ func lockPayment(ctx context.Context, tx pgx.Tx, d Decision) (Order, Payment, er
 	if err != nil {
 		return Order{}, Payment{}, err
 	}
-	o, err := lock(ctx, tx, no)
+	o, err := lockHead(ctx, tx, no)
 	if err != nil {
 		return Order{}, Payment{}, err
 	}

@@ -166,14 +166,7 @@ func sellerWarehouse(ctx context.Context, tx pgx.Tx, r Request) (stock.Warehouse
 	case r.Seller != "":
 		w, err = stock.AgencyWarehouse(ctx, tx, r.Seller)
 	default:
-		var code string
-		err = tx.QueryRow(ctx, `SELECT code FROM warehouses WHERE agency_id IS NULL ORDER BY id LIMIT 1`).Scan(&code)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return w, fmt.Errorf("%w: HQ has no warehouse to ship from", ledger.ErrNotFound)
-		}
-		if err == nil {
-			w, err = stock.GetWarehouse(ctx, tx, code)
-		}
+		w, err = stock.DefaultHQWarehouse(ctx, tx)
 	}
 	if err != nil {
 		return w, err

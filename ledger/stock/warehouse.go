@@ -105,3 +105,15 @@ func AgencyWarehouse(ctx context.Context, q ledger.Querier, agencyCode string) (
 	}
 	return w, err
 }
+
+// DefaultHQWarehouse is HQ's first warehouse, which ships HQ's orders unless
+// another is named.
+//
+// Errors: ledger.ErrNotFound when HQ has no warehouse.
+func DefaultHQWarehouse(ctx context.Context, q ledger.Querier) (Warehouse, error) {
+	w, err := scanWarehouse(q.QueryRow(ctx, warehouseSelect+` WHERE w.agency_id IS NULL ORDER BY w.id LIMIT 1`))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Warehouse{}, fmt.Errorf("%w: HQ has no warehouse to ship from", ledger.ErrNotFound)
+	}
+	return w, err
+}
