@@ -228,3 +228,13 @@ type Store interface {
 	// Count returns the number of members held.
 	Count(ctx context.Context) (int64, error)
 }
+
+// Loader is implemented by stores that can be filled in bulk from a ledger
+// snapshot, far faster than one event at a time: `downline graph sync` and
+// the embedded store's start use it. members hold the links they had when
+// they joined; moves follow in the order they happened; afterwards LastSeq
+// is lastSeq. The store must be empty. progress, when not nil, is called
+// with the number of members loaded so far.
+type Loader interface {
+	Load(ctx context.Context, members []Member, moves []Event, lastSeq int64, progress func(done int)) error
+}

@@ -1,0 +1,152 @@
+// Package feed keeps a graph store current from the ledger's outbox: it reads
+// member events in seq order, turns them into graphstore events and applies
+// them, at least once and in order. A store remembers the last seq it applied
+// (Store.LastSeq), so a restarted feed resumes where the store left off and
+// a replayed event is a no-op.
+package feed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"downline/graphstore"
+	"downline/ledger"
+	"downline/ledger/member"
+)
+
+// Convert turns outbox rows into graph store events. Rows of other kinds
+// (orders, SMS, ...) are skipped: ok is false for them.
+func Convert(e ledger.OutboxEvent) (ev graphstore.Event, ok bool, err error) {
+	kind := graphstore.EventKind(e.Kind)
+	switch kind {
+	case graphstore.EventRegistered, graphstore.EventMoved, graphstore.EventStatus, graphstore.EventProfile:
+	default:
+		return graphstore.Event{}, false, nil
+	}
+	var p member.EventPayload
+	if err := json.Unmarshal(e.Payload, &p); err != nil {
+		return graphstore.Event{}, false, fmt.Errorf("outbox event %d (%s): %w", e.Seq, e.Kind, err)
+	}
+	ev = graphstore.Event{Seq: e.Seq, At: p.At, Kind: kind}
+	if ev.At.IsZero() {
+		ev.At = e.At
+	}
+	side, _ := member.ParseSide(p.Side)
+	ev.Member = graphstore.Member{ID: graphstore.MemberID(p.ID), Code: p.Code, Name: p.Name,
+		Status: graphstore.Status(p.Status), Joined: p.Joined,
+		Sponsor: graphstore.MemberID(p.Sponsor), Parent: graphstore.MemberID(p.Parent), Side: side}
+	if kind == graphstore.EventMoved {
+		ev.Tree, err = graphstore.ParseTree(p.Tree)
+		if err != nil {
+			return graphstore.Event{}, false, fmt.Errorf("outbox event %d: %w", e.Seq, err)
+		}
+	}
+	return ev, true, nil
+}
+
+// Feed applies the outbox to one store.
+type Feed struct {
+	DB    *ledger.DB
+	Store graphstore.Store
+	// Batch is how many events are read at once (default 1000); Idle is how
+	// long to wait when there is nothing new (default 200ms).
+	Batch int
+	Idle  time.Duration
+	Log   *slog.Logger
+
+	pos  atomic.Int64 // highest seq handled, member events or not
+	head atomic.Int64 // highest seq seen in the outbox
+}
+
+// Lag is how many outbox events are written but not yet handled.
+func (f *Feed) Lag() int64 { return max(0, f.head.Load()-f.pos.Load()) }
+
+// Position is the highest outbox seq handled.
+func (f *Feed) Position() int64 { return f.pos.Load() }
+
+// CatchUp applies everything in the outbox now and returns how many member
+// events it applied.
+func (f *Feed) CatchUp(ctx context.Context) (int, error) {
+	if f.pos.Load() == 0 {
+		last, err := f.Store.LastSeq(ctx)
+		if err != nil {
+			return 0, err
+		}
+		f.pos.Store(last)
+	}
+	batch := f.Batch
+	if batch <= 0 {
+		batch = 1000
+	}
+	applied := 0
+	for {
+		rows, err := f.DB.ReadOutbox(ctx, f.pos.Load(), batch)
+		if err != nil {
+			return applied, err
+		}
+		if len(rows) == 0 {
+			if head, err := f.DB.OutboxHead(ctx); err == nil {
+				f.head.Store(head)
+			}
+			return applied, nil
+		}
+		evs := make([]graphstore.Event, 0, len(rows))
+		for _, r := range rows {
+			ev, ok, err := Convert(r)
+			if err != nil {
+				return applied, err
+			}
+			if ok {
+				evs = append(evs, ev)
+			}
+		}
+		if len(evs) > 0 {
+			if err := f.Store.Apply(ctx, evs); err != nil {
+				return applied, fmt.Errorf("apply events %d..%d: %w", evs[0].Seq, evs[len(evs)-1].Seq, err)
+			}
+			applied += len(evs)
+		}
+		last := rows[len(rows)-1].Seq
+		f.pos.Store(last)
+		if f.head.Load() < last {
+			f.head.Store(last)
+		}
+	}
+}
+
+// Run catches up again and again until ctx ends. A failing store (Neo4j
+// down, say) is retried with backoff; nothing is skipped meanwhile.
+func (f *Feed) Run(ctx context.Context) error {
+	idle := f.Idle
+	if idle <= 0 {
+		idle = 200 * time.Millisecond
+	}
+	log := f.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	backoff := idle
+	for {
+		_, err := f.CatchUp(ctx)
+		wait := idle
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			log.Warn("graph feed: will retry", "err", err, "lag", f.Lag(), "in", backoff)
+			wait = backoff
+			backoff = min(2*backoff, 30*time.Second)
+		} else {
+			backoff = idle
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
