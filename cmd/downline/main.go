@@ -28,6 +28,7 @@ func main() {
 		newMemberCmd(),
 		newTreeCmd(),
 		newSettleCmd(),
+		newLedgerCmd(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "downline:", err)

@@ -1,0 +1,98 @@
+// Package idempotency makes money and stock operations safe to retry: each
+// runs under a caller-chosen key, a replay with the same request returns the
+// stored result of the first run, and a different request under the same key
+// is refused with ledger.ErrIdempotencyConflict.
+package idempotency
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"downline/ledger"
+)
+
+// MaxKeyLen is the longest key accepted.
+const MaxKeyLen = 200
+
+// Do runs fn in tx under key, unless key was used before: then it returns the
+// stored result of that first run when op and req are the same, and
+// ledger.ErrIdempotencyConflict when they differ. The result is stored in tx,
+// so it commits or rolls back with the work; a failed operation leaves no
+// trace and may be retried with the same key.
+//
+// A concurrent request with the same key waits on the key's row until the
+// first one finishes, then reads its result back (under READ COMMITTED; a
+// stricter isolation level yields a serialization failure that
+// ledger.DB.Transact retries).
+func Do[T any](ctx context.Context, tx pgx.Tx, key, op string, req any, fn func() (T, error)) (T, error) {
+	var zero T
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return zero, fmt.Errorf("%w: %s needs an idempotency key (any unique string the caller keeps for retries)", ledger.ErrInvalid, op)
+	}
+	if len(key) > MaxKeyLen {
+		return zero, fmt.Errorf("%w: idempotency key is %d bytes long, at most %d allowed", ledger.ErrInvalid, len(key), MaxKeyLen)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return zero, fmt.Errorf("%s: hash request: %w", op, err)
+	}
+	h := sha256.New()
+	h.Write([]byte(op))
+	h.Write([]byte{0})
+	h.Write(body)
+	hash := h.Sum(nil)
+
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (key, op, request_hash) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO NOTHING`, key, op, hash)
+	if err != nil {
+		return zero, fmt.Errorf("%s: claim idempotency key: %w", op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return replay[T](ctx, tx, key, op, hash)
+	}
+	out, err := fn()
+	if err != nil {
+		return zero, err
+	}
+	result, err := json.Marshal(out)
+	if err != nil {
+		return zero, fmt.Errorf("%s: store result: %w", op, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET result = $2 WHERE key = $1`, key, result); err != nil {
+		return zero, fmt.Errorf("%s: store result: %w", op, err)
+	}
+	return out, nil
+}
+
+func replay[T any](ctx context.Context, tx pgx.Tx, key, op string, hash []byte) (T, error) {
+	var zero T
+	var (
+		prevOp   string
+		prevHash []byte
+		result   []byte
+	)
+	err := tx.QueryRow(ctx, `SELECT op, request_hash, result FROM idempotency_keys WHERE key = $1`, key).
+		Scan(&prevOp, &prevHash, &result)
+	if err != nil {
+		return zero, fmt.Errorf("%s: read idempotency key %q: %w", op, key, err)
+	}
+	if prevOp != op || !bytes.Equal(prevHash, hash) {
+		return zero, fmt.Errorf("%w: key %q was first used for a different %s request; use a new key for a new request",
+			ledger.ErrIdempotencyConflict, key, prevOp)
+	}
+	if result == nil {
+		return zero, fmt.Errorf("%w: key %q is already in use by this transaction", ledger.ErrConflict, key)
+	}
+	var out T
+	if err := json.Unmarshal(result, &out); err != nil {
+		return zero, fmt.Errorf("%s: decode stored result of key %q: %w", op, key, err)
+	}
+	return out, nil
+}

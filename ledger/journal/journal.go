@@ -1,0 +1,195 @@
+// Package journal is the double-entry book of the ledger: a fixed chart of
+// accounts and append-only entries whose lines balance (the database refuses
+// an unbalanced entry at commit, and any update or delete). A correction is
+// a reversing entry.
+package journal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"downline/ledger"
+)
+
+// Account is a code of the chart of accounts (table accounts).
+type Account string
+
+// The chart of accounts. Accounts marked per holder are kept per agency or
+// member code (Line.Holder).
+const (
+	Bank              Account = "1000"
+	OnlineClearing    Account = "1010"
+	AgencyReceivable  Account = "1100" // per agency: goods bought and cash collected for HQ, less payments and returns
+	Inventory         Account = "1200"
+	MemberWallet      Account = "2000" // per member
+	BonusPayable      Account = "2100" // per member
+	DeferredRevenue   Account = "2200" // paid and confirmed, not yet shipped
+	SupplierPayable   Account = "2300"
+	Equity            Account = "3000"
+	Revenue           Account = "4000"
+	SalesReturns      Account = "4100"
+	CostOfGoods       Account = "5000"
+	CommissionExpense Account = "5100"
+	WriteOffs         Account = "5200"
+)
+
+var perHolder = map[Account]bool{AgencyReceivable: true, MemberWallet: true, BonusPayable: true}
+
+// Line is one posting: a positive Amount is a debit, a negative one a credit.
+type Line struct {
+	Account Account
+	Holder  string `json:",omitempty"`
+	Amount  decimal.Decimal
+}
+
+// Dr is a debit of amount to account.
+func Dr(a Account, holder string, amount decimal.Decimal) Line {
+	return Line{Account: a, Holder: holder, Amount: amount}
+}
+
+// Cr is a credit of amount to account.
+func Cr(a Account, holder string, amount decimal.Decimal) Line {
+	return Line{Account: a, Holder: holder, Amount: amount.Neg()}
+}
+
+// Entry is one balanced journal entry.
+type Entry struct {
+	ID       int64
+	Kind     string // what posted it: payment.confirmed, shipment, return, ...
+	Ref      string // the business document: an order, payment or return number
+	Memo     string `json:",omitempty"`
+	OpKey    string `json:",omitempty"` // idempotency key of the operation
+	Reverses int64  `json:",omitempty"`
+	By       string
+	PostedAt time.Time
+	Lines    []Line
+}
+
+// Post validates e and appends it in tx. Lines with a zero amount are
+// dropped; an entry left with no lines is not posted and returns ID 0.
+//
+// Errors: ledger.ErrInvalid for lines that do not balance, an amount with
+// more than two decimals, an unknown or holder-less per-holder account.
+func Post(ctx context.Context, tx pgx.Tx, e Entry) (Entry, error) {
+	lines := e.Lines[:0:0]
+	sum := decimal.Zero
+	for _, l := range e.Lines {
+		if l.Amount.IsZero() {
+			continue
+		}
+		if !l.Amount.Equal(l.Amount.Round(2)) {
+			return Entry{}, fmt.Errorf("%w: journal %s %s: amount %s has more than two decimals", ledger.ErrInvalid, e.Kind, e.Ref, l.Amount)
+		}
+		if perHolder[l.Account] && l.Holder == "" {
+			return Entry{}, fmt.Errorf("%w: journal %s %s: account %s is kept per holder and needs one", ledger.ErrInvalid, e.Kind, e.Ref, l.Account)
+		}
+		sum = sum.Add(l.Amount)
+		lines = append(lines, l)
+	}
+	if len(lines) == 0 {
+		return Entry{}, nil
+	}
+	if len(lines) < 2 || !sum.IsZero() {
+		return Entry{}, fmt.Errorf("%w: journal %s %s does not balance: %d lines sum to %s", ledger.ErrInvalid, e.Kind, e.Ref, len(lines), sum)
+	}
+	if strings.TrimSpace(e.By) == "" {
+		return Entry{}, fmt.Errorf("%w: journal %s %s: who posts it is required", ledger.ErrInvalid, e.Kind, e.Ref)
+	}
+	accts := make([]string, len(lines))
+	holders := make([]string, len(lines))
+	amounts := make([]string, len(lines))
+	for i, l := range lines {
+		accts[i], holders[i], amounts[i] = string(l.Account), l.Holder, l.Amount.StringFixed(2)
+	}
+	var rev *int64
+	if e.Reverses != 0 {
+		rev = &e.Reverses
+	}
+	err := tx.QueryRow(ctx, `WITH e AS (
+			INSERT INTO journal_entries (kind, ref, memo, op_key, reverses, posted_by)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, posted_at),
+		l AS (
+			INSERT INTO journal_lines (entry_id, account, holder, amount)
+			SELECT e.id, a, h, m FROM e, unnest($7::text[], $8::text[], $9::numeric[]) AS u(a, h, m))
+		SELECT id, posted_at FROM e`,
+		e.Kind, e.Ref, e.Memo, e.OpKey, rev, e.By, accts, holders, amounts).Scan(&e.ID, &e.PostedAt)
+	if err != nil {
+		if c, ok := ledger.IsUniqueViolation(err); ok && c == "journal_entries_reverses_key" {
+			return Entry{}, fmt.Errorf("%w: journal entry %d is already reversed", ledger.ErrConflict, e.Reverses)
+		}
+		var pe interface{ SQLState() string }
+		if errors.As(err, &pe) && pe.SQLState() == "23503" {
+			return Entry{}, fmt.Errorf("%w: journal %s %s names an account outside the chart of accounts", ledger.ErrInvalid, e.Kind, e.Ref)
+		}
+		return Entry{}, fmt.Errorf("post journal %s %s: %w", e.Kind, e.Ref, err)
+	}
+	e.Lines = lines
+	return e, nil
+}
+
+// Get reads entry id with its lines.
+func Get(ctx context.Context, q ledger.Querier, id int64) (Entry, error) {
+	var e Entry
+	var rev *int64
+	err := q.QueryRow(ctx, `SELECT id, kind, ref, memo, op_key, reverses, posted_by, posted_at
+		FROM journal_entries WHERE id = $1`, id).
+		Scan(&e.ID, &e.Kind, &e.Ref, &e.Memo, &e.OpKey, &rev, &e.By, &e.PostedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Entry{}, fmt.Errorf("%w: journal entry %d", ledger.ErrNotFound, id)
+	}
+	if err != nil {
+		return Entry{}, err
+	}
+	if rev != nil {
+		e.Reverses = *rev
+	}
+	rows, err := q.Query(ctx, `SELECT account, holder, amount FROM journal_lines WHERE entry_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.Lines, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Line, error) {
+		var l Line
+		err := r.Scan(&l.Account, &l.Holder, &l.Amount)
+		return l, err
+	})
+	return e, err
+}
+
+// Reverse posts the entry that undoes entry id: the same lines with opposite
+// signs, referencing the original.
+//
+// Errors: ledger.ErrNotFound for an unknown entry; ledger.ErrConflict when it
+// is already reversed or is itself a reversal.
+func Reverse(ctx context.Context, tx pgx.Tx, id int64, by, memo, opKey string) (Entry, error) {
+	orig, err := Get(ctx, tx, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	if orig.Reverses != 0 {
+		return Entry{}, fmt.Errorf("%w: journal entry %d is itself a reversal of %d; post a new entry instead", ledger.ErrConflict, id, orig.Reverses)
+	}
+	rev := Entry{Kind: "reversal", Ref: orig.Ref, Memo: memo, OpKey: opKey, Reverses: id, By: by}
+	for _, l := range orig.Lines {
+		rev.Lines = append(rev.Lines, Line{Account: l.Account, Holder: l.Holder, Amount: l.Amount.Neg()})
+	}
+	return Post(ctx, tx, rev)
+}
+
+// Balance is the sum of the lines of account (for holder, when the account is
+// kept per holder) posted before the given time; a zero time means all.
+func Balance(ctx context.Context, q ledger.Querier, a Account, holder string, before time.Time) (decimal.Decimal, error) {
+	var b decimal.Decimal
+	var t *time.Time
+	if !before.IsZero() {
+		t = &before
+	}
+	err := q.QueryRow(ctx, `SELECT coalesce(sum(l.amount), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+		WHERE l.account = $1 AND l.holder = $2 AND ($3::timestamptz IS NULL OR e.posted_at < $3)`, string(a), holder, t).Scan(&b)
+	return b, err
+}

@@ -1,0 +1,98 @@
+package journal_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"downline/ledger"
+	"downline/ledger/journal"
+	"downline/ledger/ledgertest"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestPostAndReverse(t *testing.T) {
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	var e journal.Entry
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		e, err = journal.Post(ctx, tx, journal.Entry{Kind: "test", Ref: "T1", By: "fin", Lines: []journal.Line{
+			journal.Dr(journal.Bank, "", d("100.10")), journal.Cr(journal.DeferredRevenue, "", d("100.10"))}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := journal.Reverse(ctx, tx, e.ID, "fin", "typo", "")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := journal.Balance(ctx, db.Pool, journal.Bank, "", time.Time{}); !b.IsZero() {
+		t.Fatalf("bank after reversal = %s", b)
+	}
+	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := journal.Reverse(ctx, tx, e.ID, "fin", "again", "")
+		return err
+	})
+	if !errors.Is(err, ledger.ErrConflict) {
+		t.Fatalf("second reversal: %v", err)
+	}
+}
+
+func TestUnbalancedEntriesAreRefused(t *testing.T) {
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
+			journal.Dr(journal.Bank, "", d("1.00")), journal.Cr(journal.Revenue, "", d("0.99"))}})
+		return err
+	})
+	if !errors.Is(err, ledger.ErrInvalid) {
+		t.Fatalf("unbalanced entry in Go: %v", err)
+	}
+	// Straight SQL, bypassing the Go checks: the database refuses at commit.
+	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `WITH e AS (INSERT INTO journal_entries (kind, posted_by) VALUES ('raw', 'x') RETURNING id)
+			INSERT INTO journal_lines (entry_id, account, amount) SELECT id, '1000', 5 FROM e`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "does not balance") {
+		t.Fatalf("unbalanced SQL entry committed: %v", err)
+	}
+	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
+			journal.Dr(journal.Bank, "", d("1.00")), journal.Cr(journal.AgencyReceivable, "", d("1.00"))}})
+		return err
+	})
+	if !errors.Is(err, ledger.ErrInvalid) {
+		t.Fatalf("per-holder account without holder: %v", err)
+	}
+}
+
+func TestJournalIsAppendOnly(t *testing.T) {
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
+			journal.Dr(journal.Bank, "", d("3.00")), journal.Cr(journal.Equity, "", d("3.00"))}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{`UPDATE journal_lines SET amount = amount * 2`, `DELETE FROM journal_lines`,
+		`UPDATE journal_entries SET memo = 'x'`, `DELETE FROM journal_entries`} {
+		if _, err := db.Pool.Exec(ctx, sql); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v", sql, err)
+		}
+	}
+}

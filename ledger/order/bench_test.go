@@ -1,0 +1,75 @@
+package order_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"downline/ledger/goodstest"
+	"downline/ledger/ledgertest"
+	"downline/ledger/order"
+)
+
+// BenchmarkOrderEntry measures what an order costs at the domain layer: three
+// transactions, as three API requests would run them: place (one line,
+// reserving stock), record the payment, confirm it (journal entry). Workers
+// run in parallel against the real Postgres.
+//
+// "skus=1" sends every order to the same product (a bestseller: every order
+// waits for the one before it on the lot's balance row); "skus=50" spreads
+// them over fifty.
+func BenchmarkOrderEntry(b *testing.B) {
+	for _, n := range []int{1, 50} {
+		b.Run(fmt.Sprintf("skus=%d", n), func(b *testing.B) { benchmarkOrderEntry(b, n) })
+	}
+}
+
+func benchmarkOrderEntry(b *testing.B, skus int) {
+	db := ledgertest.DB(b)
+	goodstest.World(b, db)
+	for i := 0; i < skus; i++ {
+		sku := fmt.Sprintf("BENCH-%d", i)
+		goodstest.Product(b, db, sku, "35.50", "20")
+		goodstest.Lot(b, db, sku, "L1", 365, 10_000_000)
+	}
+	ctx := context.Background()
+	var seq atomic.Int64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			k := fmt.Sprint("b", n)
+			sku := fmt.Sprintf("BENCH-%d", n%int64(skus))
+			var o order.Order
+			var p order.Payment
+			err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+				o, err = order.Place(ctx, tx, order.Request{Key: k, Kind: order.Repeat, Member: "M001", By: "M001",
+					Lines: []order.LineRequest{{SKU: sku, Qty: 1}}})
+				return err
+			})
+			if err == nil {
+				err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+					p, err = order.RecordPayment(ctx, tx, order.PaymentRequest{Key: k + "p", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "fin"})
+					return err
+				})
+			}
+			if err == nil {
+				err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+					_, err := order.ConfirmPayment(ctx, tx, order.Decision{Key: k + "c", Payment: p.No, By: "fin"})
+					return err
+				})
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "orders/s")
+}
