@@ -44,7 +44,7 @@ func (s *Store) apply(e *graphstore.Event) error {
 	case graphstore.EventMoved:
 		return s.move(e)
 	case graphstore.EventStatus:
-		i, ok := s.byID[e.Member.ID]
+		i, ok := s.byID.get(e.Member.ID)
 		if !ok {
 			return invalid("unknown member")
 		}
@@ -58,7 +58,7 @@ func (s *Store) apply(e *graphstore.Event) error {
 		}
 		return nil
 	case graphstore.EventProfile:
-		i, ok := s.byID[e.Member.ID]
+		i, ok := s.byID.get(e.Member.ID)
 		if !ok {
 			return invalid("unknown member")
 		}
@@ -80,7 +80,7 @@ func (s *Store) resolve(t graphstore.Tree, id, parent graphstore.MemberID, side 
 	if parent == id {
 		return -1, invalid("member is its own %s parent", t)
 	}
-	p, ok := s.byID[parent]
+	p, ok := s.byID.get(parent)
 	if !ok {
 		return -1, invalid("unknown %s parent %d", t, parent)
 	}
@@ -103,7 +103,7 @@ func (s *Store) register(m *graphstore.Member) error {
 	if m.ID <= 0 {
 		return invalid("member id %d", m.ID)
 	}
-	if _, dup := s.byID[m.ID]; dup {
+	if _, dup := s.byID.get(m.ID); dup {
 		return invalid("member already registered")
 	}
 	if _, dup := s.byCode[m.Code]; dup && m.Code != "" {
@@ -143,7 +143,7 @@ func (s *Store) add(m *graphstore.Member, st status) int32 {
 	s.names = append(s.names, m.Name)
 	s.status = append(s.status, st)
 	s.joined = append(s.joined, nanos(m.Joined))
-	s.byID[m.ID] = i
+	s.byID.put(m.ID, i)
 	if m.Code != "" {
 		s.byCode[m.Code] = i
 	}
@@ -156,7 +156,7 @@ func (s *Store) move(e *graphstore.Event) error {
 	if err := checkTree(e.Tree); err != nil {
 		return err
 	}
-	i, ok := s.byID[e.Member.ID]
+	i, ok := s.byID.get(e.Member.ID)
 	if !ok {
 		return invalid("unknown member")
 	}

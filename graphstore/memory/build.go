@@ -45,7 +45,11 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 	s.names = make([]string, n)
 	s.status = make([]status, n)
 	s.joined = make([]int64, n)
-	s.byID = make(map[graphstore.MemberID]int32, n)
+	var maxID graphstore.MemberID
+	for k := range members {
+		maxID = max(maxID, members[k].ID)
+	}
+	s.byID.reserve(maxID, n)
 	s.byCode = make(map[string]int32, n)
 	for i, k := range order {
 		m := &members[k]
@@ -56,15 +60,17 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 		if !ok {
 			return nil, invalid("member %d: status %q", m.ID, m.Status)
 		}
-		if _, dup := s.byID[m.ID]; dup {
+		if _, dup := s.byID.get(m.ID); dup {
 			return nil, invalid("member %d listed twice", m.ID)
 		}
-		s.byID[m.ID] = int32(i)
+		s.byID.put(m.ID, int32(i))
 		if m.Code != "" {
-			if _, dup := s.byCode[m.Code]; dup {
+			// One hash per code: a duplicate overwrites and leaves the size short.
+			before := len(s.byCode)
+			s.byCode[m.Code] = int32(i)
+			if len(s.byCode) == before {
 				return nil, invalid("code %q listed twice", m.Code)
 			}
-			s.byCode[m.Code] = int32(i)
 		}
 		s.ids[i], s.codes[i], s.names[i] = m.ID, m.Code, m.Name
 		s.status[i], s.joined[i] = st, nanos(m.Joined)
@@ -133,7 +139,7 @@ func (s *Store) parentIndex(id, parent graphstore.MemberID) (int32, error) {
 	if parent == id {
 		return -1, invalid("member %d is its own parent", id)
 	}
-	p, ok := s.byID[parent]
+	p, ok := s.byID.get(parent)
 	if !ok {
 		return -1, invalid("member %d: unknown parent %d", id, parent)
 	}

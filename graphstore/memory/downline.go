@@ -71,7 +71,7 @@ func (s *Store) Downline(ctx context.Context, tree graphstore.Tree, id graphstor
 	}
 	d, start := base+int32(min(minDepth, 1<<30)), lo
 	if after.After != 0 {
-		a, ok := s.byID[after.After]
+		a, ok := s.byID.get(after.After)
 		if !ok || !x.below(r, a) || int(x.depth[a]-base) != after.Depth {
 			return graphstore.Page{}, fmt.Errorf("cursor member %d moved or left: %w", after.After, graphstore.ErrBadCursor)
 		}

@@ -30,7 +30,7 @@ type Store struct {
 	status []status
 	joined []int64 // unix nanoseconds; zeroTime for a zero Joined
 
-	byID   map[graphstore.MemberID]int32
+	byID   idTable
 	byCode map[string]int32
 
 	trees [2]links // indexed by graphstore.Tree
@@ -49,7 +49,6 @@ var _ graphstore.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	s := &Store{
-		byID:       make(map[graphstore.MemberID]int32),
 		byCode:     make(map[string]int32),
 		joinSorted: true,
 	}
@@ -170,7 +169,7 @@ func (s *Store) reindex() {
 }
 
 func (s *Store) lookup(id graphstore.MemberID) (int32, error) {
-	i, ok := s.byID[id]
+	i, ok := s.byID.get(id)
 	if !ok {
 		return -1, fmt.Errorf("member %d: %w", id, graphstore.ErrNotFound)
 	}
