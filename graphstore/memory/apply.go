@@ -15,6 +15,7 @@ func (s *Store) Apply(ctx context.Context, events []graphstore.Event) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.incremental = len(events) <= incrementalLimit
 	for k := range events {
 		e := &events[k]
 		if e.Seq <= s.lastSeq {
@@ -131,7 +132,12 @@ func (s *Store) register(m *graphstore.Member) error {
 	if i > 0 && s.joinSorted && s.joinLess(i, i-1) {
 		s.joinSorted = false
 	}
-	s.idx = [2]*index{}
+	if s.countsStale {
+		s.idx = [2]*index{} // a patch needs current active counts
+		s.countsStale = false
+	}
+	s.patchOrDrop(graphstore.Sponsor, i)
+	s.patchOrDrop(graphstore.Placement, i)
 	return nil
 }
 

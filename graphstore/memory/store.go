@@ -42,6 +42,8 @@ type Store struct {
 	idx [2]*index
 	// countsStale says only the active counts of idx changed (a status event).
 	countsStale bool
+	// incremental says the Apply in progress is small enough to patch idx.
+	incremental bool
 }
 
 var _ graphstore.Store = (*Store)(nil)
