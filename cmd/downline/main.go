@@ -27,6 +27,7 @@ func main() {
 		newSeedCmd(),
 		newMemberCmd(),
 		newTreeCmd(),
+		newServeCmd(),
 		newSettleCmd(),
 		newLedgerCmd(),
 	)

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"downline/api"
+	"downline/graphstore"
+	"downline/graphstore/feed"
+	"downline/graphstore/memory"
+	"downline/ledger"
+)
+
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Migrate the database, load the member networks and serve HTTP",
+		Args:  cobra.NoArgs,
+	}
+	url := dbURLFlag(cmd)
+	listen := cmd.Flags().String("listen", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "address to listen on (default $LISTEN_ADDR or 127.0.0.1:8080)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+		db, err := openDB(ctx, *url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if applied, err := db.Migrate(ctx); err != nil {
+			return err
+		} else if len(applied) > 0 {
+			log.Info("migrated", "versions", applied)
+		}
+
+		store, err := loadEmbedded(ctx, cmd, db)
+		if err != nil {
+			return err
+		}
+		f := &feed.Feed{DB: db, Store: store, Log: log}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "downline_graph_feed_lag_events",
+			Help: "Outbox events written but not yet applied to the graph store.",
+		}, func() float64 { return float64(f.Lag()) }))
+		go func() {
+			if err := f.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("graph feed stopped", "err", err)
+			}
+		}()
+
+		srv := &http.Server{Addr: *listen, Handler: (&api.Server{DB: db, Graph: store, Registry: reg}).Handler(),
+			ReadHeaderTimeout: 10 * time.Second}
+		errc := make(chan error, 1)
+		go func() { errc <- srv.ListenAndServe() }()
+		fmt.Fprintf(cmd.OutOrStdout(), "Downline is serving on http://%s\n", *listen)
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return srv.Shutdown(sctx)
+		}
+	}
+	return cmd
+}
+
+// loadEmbedded rebuilds the embedded graph store from the ledger.
+func loadEmbedded(ctx context.Context, cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
+	started := time.Now()
+	store := memory.New()
+	if err := feed.Sync(ctx, db, store, nil); err != nil {
+		return nil, fmt.Errorf("load the member networks: %w", err)
+	}
+	n, _ := store.Count(ctx)
+	fmt.Fprintf(cmd.ErrOrStderr(), "loaded %d members into the embedded graph store in %s\n", n, time.Since(started).Round(time.Millisecond))
+	return store, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,157 @@
+package feed_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"downline/graphstore"
+	"downline/graphstore/feed"
+	"downline/graphstore/memory"
+	"downline/ledger"
+	"downline/ledger/ledgertest"
+	"downline/ledger/member"
+)
+
+var ctx = context.Background()
+
+func tx(t testing.TB, db *ledger.DB, fn func(pgx.Tx) error) {
+	t.Helper()
+	if err := db.Transact(ctx, pgx.ReadCommitted, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func reg(t testing.TB, db *ledger.DB, code, sponsor string, how graphstore.AutoPlace) {
+	t.Helper()
+	tx(t, db, func(tx pgx.Tx) error {
+		_, err := member.Register(ctx, tx, member.Registration{Code: code, Name: "名 " + code, Phone: "+8613800000000",
+			Sponsor: sponsor, Auto: how, By: "test"})
+		return err
+	})
+}
+
+// A store loaded from the ledger and then fed from the outbox matches the
+// ledger after registrations, moves and status changes, in both trees and as
+// of past times.
+func TestSyncFeedCheck(t *testing.T) {
+	db := ledgertest.DB(t)
+	reg(t, db, "ROOT", "", "")
+	for i := 0; i < 30; i++ {
+		sponsor := "ROOT"
+		if i >= 6 {
+			sponsor = []string{"ROOT", "M000", "M001", "M005"}[i%4]
+		}
+		reg(t, db, fmt.Sprintf("M%03d", i), sponsor, graphstore.Balanced)
+	}
+	store := memory.New()
+	if err := feed.Sync(ctx, db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := feed.Sync(ctx, db, store, nil); err == nil {
+		t.Fatal("a second sync into a non-empty store succeeded")
+	}
+	f := &feed.Feed{DB: db, Store: store}
+	before := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	for i := 30; i < 40; i++ {
+		reg(t, db, fmt.Sprintf("M%03d", i), "M002", graphstore.WeakLeg)
+	}
+	tx(t, db, func(tx pgx.Tx) error {
+		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "M005", Tree: graphstore.Sponsor, To: "M030", By: "hq"}); err != nil {
+			return err
+		}
+		_, err := member.SetStatus(ctx, tx, "M007", graphstore.Suspended, "hq", "")
+		return err
+	})
+	if f.Lag() != 0 {
+		t.Fatalf("lag %d before the first catch-up", f.Lag())
+	}
+	n, err := f.CatchUp(ctx)
+	if err != nil || n != 12 {
+		t.Fatalf("caught up %d events, %v; want 12", n, err)
+	}
+	if f.Lag() != 0 {
+		t.Fatalf("lag %d after catching up", f.Lag())
+	}
+	rep, err := feed.Check(ctx, db, store, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total != 0 || rep.LedgerMembers != 41 || rep.StoreMembers != 41 {
+		t.Fatalf("check: %+v", rep)
+	}
+	m, _ := store.MemberByCode(ctx, "M007")
+	if m.Status != graphstore.Suspended {
+		t.Fatalf("status not fed: %+v", m)
+	}
+	// A past export from the store equals the ledger's links at that time.
+	exp, err := store.Export(ctx, graphstore.Sponsor, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := member.LinksAsOf(ctx, db.Pool, graphstore.Sponsor, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.IDs) != len(links) || len(links) != 31 {
+		t.Fatalf("export as of before: %d members, ledger %d", len(exp.IDs), len(links))
+	}
+	want := map[graphstore.MemberID]int64{}
+	for _, l := range links {
+		want[graphstore.MemberID(l.ID)] = l.Parent
+	}
+	for i, id := range exp.IDs {
+		var p int64
+		if exp.Parent[i] >= 0 {
+			p = int64(exp.IDs[exp.Parent[i]])
+		}
+		if want[id] != p {
+			t.Fatalf("member %d: store says parent %d as of before, ledger %d", id, p, want[id])
+		}
+	}
+	// Re-reading the same events changes nothing.
+	again := &feed.Feed{DB: db, Store: store}
+	if n, err := again.CatchUp(ctx); err != nil || n != 0 {
+		t.Fatalf("replay applied %d events, %v", n, err)
+	}
+}
+
+// Check lists a store that has fallen behind.
+func TestCheckFindsDifferences(t *testing.T) {
+	db := ledgertest.DB(t)
+	reg(t, db, "ROOT", "", "")
+	reg(t, db, "A001", "ROOT", graphstore.Balanced)
+	store := memory.New()
+	if err := feed.Sync(ctx, db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	reg(t, db, "B001", "A001", graphstore.Balanced)
+	rep, err := feed.Check(ctx, db, store, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total != 2 || rep.LedgerMembers != 3 || rep.StoreMembers != 2 || rep.Differences[0].Store != "missing" {
+		t.Fatalf("check: %+v", rep)
+	}
+}
+
+// BenchmarkRebuild1M is what `downline serve` does at start with the embedded
+// store: a snapshot of a 1M-member ledger, then the in-memory build.
+func BenchmarkRebuild1M(b *testing.B) {
+	db := ledgertest.DB(b)
+	gen := member.GenerateNetwork(1_000_000, 1, time.Now().AddDate(-2, 0, 0))
+	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		store := memory.New()
+		if err := feed.Sync(ctx, db, store, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
