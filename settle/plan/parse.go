@@ -109,12 +109,12 @@ func line(n ast.Node) int {
 // mapping is a YAML mapping whose keys are consumed one by one, so that the keys
 // left over at the end are the unknown ones.
 type mapping struct {
-	path    string
-	node    ast.Node
-	keys    []string
-	values  []ast.Node
-	lines   []int
-	taken   []bool
+	path   string
+	node   ast.Node
+	keys   []string
+	values []ast.Node
+	lines  []int
+	taken  []bool
 }
 
 func join(path, key string) string {
