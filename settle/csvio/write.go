@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
@@ -135,9 +137,9 @@ func writeCarry(w *bufio.Writer, res *engine.Result) {
 	}
 }
 
-// appendField appends s, quoted as encoding/csv would when it needs quotes.
+// appendField appends s, quoted exactly when encoding/csv would quote it.
 func appendField(buf []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") && (s == "" || (s[0] != ' ' && s[0] != '\t')) {
+	if !needsQuotes(s) {
 		return append(buf, s...)
 	}
 	buf = append(buf, '"')
@@ -201,4 +203,15 @@ func AppendPlain(buf []byte, v decimal128.Num, scale int32) []byte {
 		buf = append(buf[:start], '0')
 	}
 	return buf
+}
+
+func needsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s == `\.` || strings.ContainsAny(s, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsSpace(r)
 }

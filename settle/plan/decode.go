@@ -234,6 +234,9 @@ func depth(n ast.Node, path string) (int, error) {
 }
 
 func decodeBonuses(p *Plan, n ast.Node) error {
+	if _, empty := unwrap(n).(*ast.NullNode); empty {
+		return nil // "bonuses:" with nothing under it pays nothing
+	}
 	b, err := asMapping(n, "bonuses")
 	if err != nil {
 		return err
