@@ -31,6 +31,9 @@ type Builder struct {
 	orders             map[string]int32
 	volumes, carry     *sums
 	carryLine          map[int32]int32
+	// sp and pl are the resolved parents, set once the members are checked.
+	sp, pl  []int32
+	treeErr error
 }
 
 // Column indexes of the builder's sums.
@@ -89,18 +92,23 @@ func (b *Builder) AddMember(line int, id, sponsor, placement, side string) error
 	return nil
 }
 
-func (b *Builder) startVolumes() {
+// startVolumes checks the trees once all members are in, before any order.
+func (b *Builder) startVolumes() error {
 	if b.volumes == nil {
 		b.volumes = newSums(3, len(b.ids))
 		b.carry = newSums(2, len(b.ids))
 		b.orders = make(map[string]int32)
 		b.carryLine = make(map[int32]int32)
+		b.treeErr = b.checkTrees()
 	}
+	return b.treeErr
 }
 
 // AddOrder adds one order row.
 func (b *Builder) AddOrder(line int, id, member, kind, pv, bv string) error {
-	b.startVolumes()
+	if err := b.startVolumes(); err != nil {
+		return err
+	}
 	bad := func(format string, args ...any) error {
 		return &RowError{b.OrdersFile, line, fmt.Sprintf(format, args...)}
 	}
@@ -141,7 +149,9 @@ func (b *Builder) AddOrder(line int, id, member, kind, pv, bv string) error {
 
 // AddCarry adds one carry-in row.
 func (b *Builder) AddCarry(line int, member, left, right string) error {
-	b.startVolumes()
+	if err := b.startVolumes(); err != nil {
+		return err
+	}
 	bad := func(format string, args ...any) error {
 		return &RowError{b.CarryFile, line, fmt.Sprintf(format, args...)}
 	}
@@ -169,55 +179,11 @@ func (b *Builder) AddCarry(line int, member, left, right string) error {
 // Build validates both trees and returns the Input, members ordered sponsors
 // first.
 func (b *Builder) Build() (Input, error) {
-	b.startVolumes()
-	n := len(b.ids)
-	sp, pl := make([]int32, n), make([]int32, n)
-	left, right := make([]int32, n), make([]int32, n)
-	for i := range left {
-		left[i], right[i] = -1, -1
+	if err := b.startVolumes(); err != nil {
+		return Input{}, err
 	}
-	for i := 0; i < n; i++ {
-		bad := func(format string, args ...any) error {
-			return &RowError{b.MembersFile, int(b.line[i]), fmt.Sprintf(format, args...)}
-		}
-		sp[i], pl[i] = -1, -1
-		if s := b.sponsor[i]; s != "" {
-			p, ok := b.index[s]
-			if !ok {
-				return Input{}, bad("member %s: unknown sponsor_id %s", q(b.ids[i]), q(s))
-			}
-			sp[i] = p
-		}
-		if s := b.placement[i]; s != "" {
-			p, ok := b.index[s]
-			if !ok {
-				return Input{}, bad("member %s: unknown placement_id %s", q(b.ids[i]), q(s))
-			}
-			pl[i] = p
-			slot := &left[p]
-			if b.side[i] == Right {
-				slot = &right[p]
-			}
-			if *slot >= 0 {
-				return Input{}, bad("member %s: slot %s of %s is already taken by %s (line %d)",
-					q(b.ids[i]), sideName(b.side[i]), q(s), q(b.ids[*slot]), b.line[*slot])
-			}
-			*slot = int32(i)
-		}
-	}
-	for _, tree := range []struct {
-		name   string
-		parent []int32
-	}{{"sponsor", sp}, {"placement", pl}} {
-		if m := findCycle(tree.parent); m >= 0 {
-			path := []string{q(b.ids[m])}
-			for j := tree.parent[m]; j != m && len(path) < 10; j = tree.parent[j] {
-				path = append(path, q(b.ids[j]))
-			}
-			path = append(path, q(b.ids[m]))
-			return Input{}, &RowError{b.MembersFile, int(b.line[m]), fmt.Sprintf("%s cycle: %s", tree.name, strings.Join(path, " -> "))}
-		}
-	}
+	n, sp, pl := len(b.ids), b.sp, b.pl
+
 	// Sponsor order, parents first (breadth-first from the roots).
 	start := make([]int32, n+1)
 	for _, p := range sp {
@@ -289,4 +255,59 @@ func (b *Builder) Build() (Input, error) {
 		Members: NewMembers(ids, osp, opl, oside),
 		Volumes: NewVolumes(scale, cols[0], cols[1], cols[2], cols[3], cols[4]),
 	}, nil
+}
+
+// checkTrees resolves the parents and refuses unknown ids, taken slots and
+// cycles in either tree.
+func (b *Builder) checkTrees() error {
+	n := len(b.ids)
+	sp, pl := make([]int32, n), make([]int32, n)
+	left, right := make([]int32, n), make([]int32, n)
+	for i := range left {
+		left[i], right[i] = -1, -1
+	}
+	for i := 0; i < n; i++ {
+		bad := func(format string, args ...any) error {
+			return &RowError{b.MembersFile, int(b.line[i]), fmt.Sprintf(format, args...)}
+		}
+		sp[i], pl[i] = -1, -1
+		if s := b.sponsor[i]; s != "" {
+			p, ok := b.index[s]
+			if !ok {
+				return bad("member %s: unknown sponsor_id %s", q(b.ids[i]), q(s))
+			}
+			sp[i] = p
+		}
+		if s := b.placement[i]; s != "" {
+			p, ok := b.index[s]
+			if !ok {
+				return bad("member %s: unknown placement_id %s", q(b.ids[i]), q(s))
+			}
+			pl[i] = p
+			slot := &left[p]
+			if b.side[i] == Right {
+				slot = &right[p]
+			}
+			if *slot >= 0 {
+				return bad("member %s: slot %s of %s is already taken by %s (line %d)",
+					q(b.ids[i]), sideName(b.side[i]), q(s), q(b.ids[*slot]), b.line[*slot])
+			}
+			*slot = int32(i)
+		}
+	}
+	for _, tree := range []struct {
+		name   string
+		parent []int32
+	}{{"sponsor", sp}, {"placement", pl}} {
+		if m := findCycle(tree.parent); m >= 0 {
+			path := []string{q(b.ids[m])}
+			for j := tree.parent[m]; j != m && len(path) < 10; j = tree.parent[j] {
+				path = append(path, q(b.ids[j]))
+			}
+			path = append(path, q(b.ids[m]))
+			return &RowError{b.MembersFile, int(b.line[m]), fmt.Sprintf("%s cycle: %s", tree.name, strings.Join(path, " -> "))}
+		}
+	}
+	b.sp, b.pl = sp, pl
+	return nil
 }
