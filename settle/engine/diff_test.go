@@ -50,8 +50,14 @@ func genID(r *rand.Rand, used map[string]bool, i int) string {
 
 var pcts = []string{"0", "0.75", "1", "2.5", "5", "10", "12.345", "33.3", "50", "100"}
 
+// huge makes some periods overflow int64 so that the decimal fallback runs.
+var huge bool
+
 func genVolume(r *rand.Rand, decimals int, allowNeg bool) decimal.Decimal {
 	v := decimal.New(r.Int64N(30000), -int32(decimals))
+	if huge && r.IntN(3) == 0 {
+		v = decimal.New(r.Int64N(1<<62), -int32(decimals))
+	}
 	if r.IntN(8) == 0 {
 		v = decimal.Zero
 	}
@@ -278,7 +284,9 @@ func TestDifferential(t *testing.T) {
 			n = 250
 		}
 		shape := r.IntN(4)
+		huge = c%10 == 9
 		pd := genPeriod(r, n, shape)
+		huge = false
 		p, err := plan.Parse([]byte(pd.plan))
 		if err != nil {
 			t.Fatalf("case %d plan: %v\n%s", c, err, pd.plan)
@@ -294,4 +302,43 @@ func TestDifferential(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOverflowFallback: volumes whose sums leave int64 are settled exactly by the
+// decimal path, with the same results as the reference.
+func TestOverflowFallback(t *testing.T) {
+	pd := period{
+		plan:    "name: O\ncurrency: CNY\nranks: [{name: M}]\nbonuses:\n  unilevel: {levels: [33.3]}\n  binary: {pct: 10}\npayout_cap_pct: 50\n",
+		members: "member_id,sponsor_id,placement_id,side\nA,,,\nB,A,A,L\nC,A,A,R\n",
+		orders:  "order_id,member_id,kind,pv,bv\no1,B,repeat,9000000000000000000.5,9000000000000000000.5\no2,C,repeat,8000000000000000000,8000000000000000000\n",
+	}
+	pd.refMembers = []refMember{{id: "A"}, {id: "B", sponsor: "A", placement: "A", side: 'L'}, {id: "C", sponsor: "A", placement: "A", side: 'R'}}
+	big1, _ := decimal.NewFromString("9000000000000000000.5")
+	big2, _ := decimal.NewFromString("8000000000000000000")
+	pd.refOrders = []refOrder{{"o1", "B", "repeat", big1, big1}, {"o2", "C", "repeat", big2, big2}}
+	p, err := plan.Parse([]byte(pd.plan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, ws, wc := reference(p, pd.refMembers, pd.refOrders, nil)
+	gb, gs, gc := engineCSV(t, pd, false)
+	if gb != wb || gs != ws || gc != wc {
+		t.Fatalf("got\n%s%s%s\nwant\n%s%s%s", gb, gs, gc, wb, ws, wc)
+	}
+	in, err := csvio.Load(csvio.Files{Members: writeTemp(t, pd.members), Orders: writeTemp(t, pd.orders)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(p, in, engine.Options{})
+	if err != nil || !res.Exact {
+		t.Fatalf("exact fallback not used: %v", err)
+	}
+}
+
+func writeTemp(t *testing.T, s string) string {
+	path := filepath.Join(t.TempDir(), "f.csv")
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

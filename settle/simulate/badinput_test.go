@@ -21,9 +21,9 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		name                          string
+		name                         string
 		plan, members, orders, carry string
-		want                          []string
+		want                         []string
 	}{
 		{"sponsor cycle", "", "member_id,sponsor_id,placement_id,side\nA,C,,\nB,A,,\nC,B,,\n", "", "", []string{"members.csv line", "sponsor cycle", `"A"`}},
 		{"self sponsor", "", "member_id,sponsor_id,placement_id,side\nA,A,,\n", "", "", []string{"members.csv line 2", "sponsor cycle"}},
