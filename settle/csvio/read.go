@@ -22,7 +22,8 @@ type Files struct {
 // Load reads and validates the period's files. Count, when set, is called with
 // the number of bytes read so far (for progress).
 func Load(f Files, count func(int64)) (engine.Input, error) {
-	b := &engine.Builder{MembersFile: f.Members, OrdersFile: f.Orders, CarryFile: f.Carry}
+	b := &engine.Builder{MembersFile: f.Members, OrdersFile: f.Orders, CarryFile: f.Carry,
+		ExpectMembers: int(fileSize(f.Members) / 32), ExpectOrders: int(fileSize(f.Orders) / 40)}
 	err := readFile(f.Members, []string{"member_id", "sponsor_id", "placement_id", "side"}, count,
 		func(line int, v []string) error { return b.AddMember(line, v[0], v[1], v[2], v[3]) })
 	if err != nil {
@@ -127,4 +128,11 @@ func Read(name string, r io.Reader, want []string, row func(line int, v []string
 			return err
 		}
 	}
+}
+
+func fileSize(path string) int64 {
+	if st, err := os.Stat(path); err == nil {
+		return st.Size()
+	}
+	return 0
 }

@@ -97,18 +97,17 @@ func writeSummary(w *bufio.Writer, res *engine.Result) {
 	buf := make([]byte, 0, 256)
 	for _, i := range res.ByID {
 		buf = appendField(buf[:0], res.IDs.Value(int(i)))
-		for _, c := range [][]decimal128.Num{pv, bv, gv} {
-			buf = append(buf, ',')
-			buf = AppendPlain(buf, c[i], vs)
-		}
+		buf = appendPlainCol(buf, pv[i], vs)
+		buf = appendPlainCol(buf, bv[i], vs)
+		buf = appendPlainCol(buf, gv[i], vs)
 		buf = append(buf, ',')
 		buf = strconv.AppendBool(buf, active.Value(int(i)))
 		buf = append(buf, ',')
 		buf = appendField(buf, res.Plan.Ranks[rank[i]].Name)
-		for _, c := range [][]decimal128.Num{lv, rv, cl, cr} {
-			buf = append(buf, ',')
-			buf = AppendPlain(buf, c[i], vs)
-		}
+		buf = appendPlainCol(buf, lv[i], vs)
+		buf = appendPlainCol(buf, rv[i], vs)
+		buf = appendPlainCol(buf, cl[i], vs)
+		buf = appendPlainCol(buf, cr[i], vs)
 		buf = append(buf, ',')
 		buf = AppendPlain(buf, earn[i], ms)
 		buf = append(buf, "\r\n"...)
@@ -137,6 +136,10 @@ func writeCarry(w *bufio.Writer, res *engine.Result) {
 	}
 }
 
+func appendPlainCol(buf []byte, v decimal128.Num, scale int32) []byte {
+	return AppendPlain(append(buf, ','), v, scale)
+}
+
 // appendField appends s, quoted exactly when encoding/csv would quote it.
 func appendField(buf []byte, s string) []byte {
 	if !needsQuotes(s) {
@@ -149,13 +152,14 @@ func appendField(buf []byte, s string) []byte {
 
 // AppendFixed appends v (held at scale) with exactly scale decimals.
 func AppendFixed(buf []byte, v decimal128.Num, scale int32) []byte {
+	var tmp [24]byte
 	var digits []byte
 	neg := v.Sign() < 0
 	if lo := int64(v.LowBits()); v.HighBits() == lo>>63 {
 		if neg {
-			digits = strconv.AppendUint(nil, uint64(-lo), 10)
+			digits = strconv.AppendUint(tmp[:0], uint64(-lo), 10)
 		} else {
-			digits = strconv.AppendUint(nil, uint64(lo), 10)
+			digits = strconv.AppendUint(tmp[:0], uint64(lo), 10)
 		}
 	} else {
 		b := v.BigInt()

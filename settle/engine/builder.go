@@ -22,6 +22,8 @@ func (e *RowError) Error() string { return fmt.Sprintf("%s line %d: %s", e.File,
 // carry row. The file names only appear in errors.
 type Builder struct {
 	MembersFile, OrdersFile, CarryFile string
+	// ExpectMembers and ExpectOrders, when set, presize the id maps.
+	ExpectMembers, ExpectOrders int
 
 	ids                []string
 	index              map[string]int32
@@ -53,7 +55,7 @@ func q(s string) string {
 // AddMember adds one member row.
 func (b *Builder) AddMember(line int, id, sponsor, placement, side string) error {
 	if b.index == nil {
-		b.index = make(map[string]int32)
+		b.index = make(map[string]int32, b.ExpectMembers)
 	}
 	bad := func(format string, args ...any) error {
 		return &RowError{b.MembersFile, line, fmt.Sprintf(format, args...)}
@@ -97,7 +99,7 @@ func (b *Builder) startVolumes() error {
 	if b.volumes == nil {
 		b.volumes = newSums(3, len(b.ids))
 		b.carry = newSums(2, len(b.ids))
-		b.orders = make(map[string]int32)
+		b.orders = make(map[string]int32, b.ExpectOrders)
 		b.carryLine = make(map[int32]int32)
 		b.treeErr = b.checkTrees()
 	}

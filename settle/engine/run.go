@@ -157,9 +157,9 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 	}
 	s.matching(pt)
 	s.pool()
-	after, ratio := s.payoutCap()
+	ratio := s.payoutCap()
 	s.stage("sorting")
-	return s.result(after, ratio)
+	return s.result(ratio)
 }
 
 // byID sorts member indexes by id, bytewise.
@@ -173,48 +173,51 @@ func byID(ids *array.String) []int32 {
 	return perm
 }
 
-func (s *period[N, A]) result(after []N, ratio *big.Rat) (*Result, error) {
+func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	a, n, p := s.a, s.c.n, s.p
 	order := byID(s.c.ids)
 	pos := make([]int32, n) // position of each member in id order
 	for i, m := range order {
 		pos[m] = int32(i)
 	}
-	// Counting sort of the lines by earner position, then each earner's lines by
-	// bonus, source and level.
-	l := &s.lines
+	// Counting sort of the lines by earner position (one gather), then each
+	// earner's lines, now contiguous, by bonus, source and level.
 	start := make([]int32, n+1)
-	for _, e := range l.earner {
-		start[pos[e]+1]++
+	for i := range s.lines {
+		start[pos[s.lines[i].earner]+1]++
 	}
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
-	perm := make([]int32, len(l.earner))
 	next := slices.Clone(start[:n])
-	for i, e := range l.earner {
-		perm[next[pos[e]]] = int32(i)
-		next[pos[e]]++
+	sorted := make([]line[N], len(s.lines))
+	for i := range s.lines {
+		l := &s.lines[i]
+		k := &next[pos[l.earner]]
+		sorted[*k] = *l
+		*k++
 	}
-	srcPos := func(i int32) int32 {
-		if src := l.source[i]; src >= 0 {
-			return pos[src]
+	s.lines = nil
+	for i := range sorted {
+		if src := sorted[i].source; src >= 0 {
+			sorted[i].srcPos = pos[src]
+		} else {
+			sorted[i].srcPos = -1
 		}
-		return -1
 	}
 	for g := 0; g < n; g++ {
-		grp := perm[start[g]:start[g+1]]
+		grp := sorted[start[g]:start[g+1]]
 		if len(grp) < 2 {
 			continue
 		}
-		slices.SortFunc(grp, func(x, y int32) int {
-			if l.kind[x] != l.kind[y] {
-				return int(l.kind[x]) - int(l.kind[y])
+		slices.SortFunc(grp, func(x, y line[N]) int {
+			if x.kind != y.kind {
+				return int(x.kind) - int(y.kind)
 			}
-			if sx, sy := srcPos(x), srcPos(y); sx != sy {
-				return int(sx - sy)
+			if x.srcPos != y.srcPos {
+				return int(x.srcPos - y.srcPos)
 			}
-			return int(l.level[x] - l.level[y])
+			return int(x.level - y.level)
 		})
 	}
 
@@ -230,38 +233,39 @@ func (s *period[N, A]) result(after []N, ratio *big.Rat) (*Result, error) {
 		byBonus[i] = z
 	}
 	keep := 0
-	for _, i := range perm {
-		v := after[i]
-		before = a.add(before, l.amount[i])
-		if a.sign(v) == 0 {
+	for i := range sorted {
+		l := &sorted[i]
+		before = a.add(before, l.amount)
+		if a.sign(l.after) == 0 {
 			continue
 		}
 		keep++
-		paid = a.add(paid, v)
-		byBonus[l.kind[i]] = a.add(byBonus[l.kind[i]], v)
-		earn[l.earner[i]] = a.add(earn[l.earner[i]], v)
+		paid = a.add(paid, l.after)
+		byBonus[l.kind] = a.add(byBonus[l.kind], l.after)
+		earn[l.earner] = a.add(earn[l.earner], l.after)
 	}
 	m := p.Scale
 	member, source, level := make([]int32, 0, keep), make([]int32, 0, keep), make([]int32, 0, keep)
 	kind := make([]uint8, 0, keep)
 	amount, beforeCap := make([]decimal128.Num, 0, keep), make([]decimal128.Num, 0, keep)
-	for _, i := range perm {
-		if a.sign(after[i]) == 0 {
+	for i := range sorted {
+		l := &sorted[i]
+		if a.sign(l.after) == 0 {
 			continue
 		}
-		v, ok1 := a.toD128(after[i], m)
-		b, ok2 := a.toD128(l.amount[i], m)
+		v, ok1 := a.toD128(l.after, m)
+		b, ok2 := a.toD128(l.amount, m)
 		if !ok1 || !ok2 {
 			return nil, errRange
 		}
-		member = append(member, l.earner[i])
-		kind = append(kind, l.kind[i])
-		source = append(source, l.source[i])
-		level = append(level, l.level[i])
+		member = append(member, l.earner)
+		kind = append(kind, l.kind)
+		source = append(source, l.source)
+		level = append(level, l.level)
 		amount = append(amount, v)
 		beforeCap = append(beforeCap, b)
 	}
-	s.lines = lineSet[N]{} // let the line slices go before building the summary
+	sorted = nil // let the lines go before building the summary
 	lines := array.NewRecordBatch(LinesSchema(m), []arrow.Array{
 		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
 		decimalArray(amount, m), decimalArray(beforeCap, m),

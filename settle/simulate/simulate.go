@@ -5,7 +5,9 @@ package simulate
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -30,6 +32,10 @@ type Config struct {
 // stderr is not a terminal.
 const largeInput = 64 << 20
 
+// memoryBudget bounds the heap of a simulation (the target is 2 GiB peak for a
+// million members).
+const memoryBudget = 1600 << 20
+
 // Load reads the plan and the period's files and computes the period.
 func Load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Result, error) {
 	p, err := plan.ReadFile(cfg.Plan)
@@ -52,6 +58,14 @@ func Load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Resul
 
 // Run simulates the period: nothing is written unless every input is valid.
 func Run(cfg Config, stdout, stderr io.Writer) error {
+	// The period's columns and lines are live until the files are written, so a
+	// collection every time the heap doubles mostly rescans them: collect only
+	// near the memory budget instead.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		old := debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(memoryBudget)
+		defer func() { debug.SetGCPercent(old); debug.SetMemoryLimit(math.MaxInt64) }()
+	}
 	_, _, res, err := Load(cfg, stderr)
 	if err != nil {
 		return err
