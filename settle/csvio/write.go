@@ -1,0 +1,221 @@
+package csvio
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"downline/settle/engine"
+)
+
+// WriteDir writes bonuses.csv, summary.csv and carry.csv into dir (created when
+// missing). The files appear together or not at all: each is written to a
+// temporary file first and renamed at the end.
+func WriteDir(dir string, res *engine.Result) (err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	names := []string{"bonuses.csv", "summary.csv", "carry.csv"}
+	writers := []func(*bufio.Writer, *engine.Result){writeBonuses, writeSummary, writeCarry}
+	var tmps []string
+	defer func() {
+		if err != nil {
+			for _, t := range tmps {
+				os.Remove(t)
+			}
+		}
+	}()
+	for i, name := range names {
+		f, err := os.CreateTemp(dir, "."+name+".*")
+		if err != nil {
+			return err
+		}
+		tmps = append(tmps, f.Name())
+		w := bufio.NewWriterSize(f, 1<<20)
+		writers[i](w, res)
+		if err := w.Flush(); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	for i, name := range names {
+		if err := os.Rename(tmps[i], filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeBonuses(w *bufio.Writer, res *engine.Result) {
+	w.WriteString("member_id,bonus,amount,source_member_id,level\r\n")
+	l := res.Lines
+	member := l.Column(0).(*array.Int32).Int32Values()
+	kind := l.Column(1).(*array.Uint8).Uint8Values()
+	source := l.Column(2).(*array.Int32).Int32Values()
+	level := l.Column(3).(*array.Int32).Int32Values()
+	amount := l.Column(4).(*array.Decimal128).Values()
+	scale := res.Plan.Scale
+	buf := make([]byte, 0, 256)
+	for i := range member {
+		buf = appendField(buf[:0], res.IDs.Value(int(member[i])))
+		buf = append(buf, ',')
+		buf = append(buf, engine.BonusNames[kind[i]]...)
+		buf = append(buf, ',')
+		buf = AppendFixed(buf, amount[i], scale)
+		buf = append(buf, ',')
+		if s := source[i]; s >= 0 {
+			buf = appendField(buf, res.IDs.Value(int(s)))
+		}
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(level[i]), 10)
+		buf = append(buf, "\r\n"...)
+		w.Write(buf)
+	}
+}
+
+func writeSummary(w *bufio.Writer, res *engine.Result) {
+	w.WriteString("member_id,pv,bv,gv,active,rank,left_volume,right_volume,carry_left,carry_right,earnings\r\n")
+	m := res.Members
+	vol := func(c int) []decimal128.Num { return m.Column(c).(*array.Decimal128).Values() }
+	pv, bv, gv := vol(engine.ColPV), vol(engine.ColBV), vol(engine.ColGV)
+	lv, rv := vol(engine.ColLeftVolume), vol(engine.ColRightVolume)
+	cl, cr := vol(engine.ColCarryLeft), vol(engine.ColCarryRight)
+	earn := vol(engine.ColEarnings)
+	active := m.Column(engine.ColActive).(*array.Boolean)
+	rank := m.Column(engine.ColRank).(*array.Int16).Int16Values()
+	vs, ms := res.VolumeScale, res.Plan.Scale
+	buf := make([]byte, 0, 256)
+	for _, i := range res.ByID {
+		buf = appendField(buf[:0], res.IDs.Value(int(i)))
+		buf = appendPlainCol(buf, pv[i], vs)
+		buf = appendPlainCol(buf, bv[i], vs)
+		buf = appendPlainCol(buf, gv[i], vs)
+		buf = append(buf, ',')
+		buf = strconv.AppendBool(buf, active.Value(int(i)))
+		buf = append(buf, ',')
+		buf = appendField(buf, res.Plan.Ranks[rank[i]].Name)
+		buf = appendPlainCol(buf, lv[i], vs)
+		buf = appendPlainCol(buf, rv[i], vs)
+		buf = appendPlainCol(buf, cl[i], vs)
+		buf = appendPlainCol(buf, cr[i], vs)
+		buf = append(buf, ',')
+		buf = AppendPlain(buf, earn[i], ms)
+		buf = append(buf, "\r\n"...)
+		w.Write(buf)
+	}
+}
+
+func writeCarry(w *bufio.Writer, res *engine.Result) {
+	w.WriteString("member_id,left,right\r\n")
+	m := res.Members
+	cl := m.Column(engine.ColCarryLeft).(*array.Decimal128).Values()
+	cr := m.Column(engine.ColCarryRight).(*array.Decimal128).Values()
+	vs := res.VolumeScale
+	buf := make([]byte, 0, 128)
+	for _, i := range res.ByID {
+		if cl[i].Sign() == 0 && cr[i].Sign() == 0 {
+			continue
+		}
+		buf = appendField(buf[:0], res.IDs.Value(int(i)))
+		buf = append(buf, ',')
+		buf = AppendPlain(buf, cl[i], vs)
+		buf = append(buf, ',')
+		buf = AppendPlain(buf, cr[i], vs)
+		buf = append(buf, "\r\n"...)
+		w.Write(buf)
+	}
+}
+
+func appendPlainCol(buf []byte, v decimal128.Num, scale int32) []byte {
+	return AppendPlain(append(buf, ','), v, scale)
+}
+
+// appendField appends s, quoted exactly when encoding/csv would quote it.
+func appendField(buf []byte, s string) []byte {
+	if !needsQuotes(s) {
+		return append(buf, s...)
+	}
+	buf = append(buf, '"')
+	buf = append(buf, strings.ReplaceAll(s, `"`, `""`)...)
+	return append(buf, '"')
+}
+
+// AppendFixed appends v (held at scale) with exactly scale decimals.
+func AppendFixed(buf []byte, v decimal128.Num, scale int32) []byte {
+	var tmp [24]byte
+	var digits []byte
+	neg := v.Sign() < 0
+	if lo := int64(v.LowBits()); v.HighBits() == lo>>63 {
+		if neg {
+			digits = strconv.AppendUint(tmp[:0], uint64(-lo), 10)
+		} else {
+			digits = strconv.AppendUint(tmp[:0], uint64(lo), 10)
+		}
+	} else {
+		b := v.BigInt()
+		digits = []byte(b.Abs(b).String())
+	}
+	if neg {
+		buf = append(buf, '-')
+	}
+	s := int(scale)
+	if len(digits) <= s {
+		buf = append(buf, '0')
+		if s > 0 {
+			buf = append(buf, '.')
+			for k := len(digits); k < s; k++ {
+				buf = append(buf, '0')
+			}
+			buf = append(buf, digits...)
+		}
+		return buf
+	}
+	buf = append(buf, digits[:len(digits)-s]...)
+	if s > 0 {
+		buf = append(buf, '.')
+		buf = append(buf, digits[len(digits)-s:]...)
+	}
+	return buf
+}
+
+// AppendPlain appends v (held at scale) as a plain decimal: trailing zeros and a
+// bare point trimmed.
+func AppendPlain(buf []byte, v decimal128.Num, scale int32) []byte {
+	start := len(buf)
+	buf = AppendFixed(buf, v, scale)
+	if scale > 0 {
+		end := len(buf)
+		for end > start && buf[end-1] == '0' {
+			end--
+		}
+		if buf[end-1] == '.' {
+			end--
+		}
+		buf = buf[:end]
+	}
+	if string(buf[start:]) == "-0" {
+		buf = append(buf[:start], '0')
+	}
+	return buf
+}
+
+func needsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s == `\.` || strings.ContainsAny(s, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsSpace(r)
+}

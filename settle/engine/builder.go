@@ -1,0 +1,315 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+)
+
+// RowError is a bad input row: it names the file, the line and the culprit.
+type RowError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("%s line %d: %s", e.File, e.Line, e.Msg) }
+
+// Builder makes an Input from member, order and carry rows in any order,
+// validating each row and then both trees. Add every member before any order or
+// carry row. The file names only appear in errors.
+type Builder struct {
+	MembersFile, OrdersFile, CarryFile string
+	// ExpectMembers and ExpectOrders, when set, presize the id maps.
+	ExpectMembers, ExpectOrders int
+
+	ids                []string
+	index              map[string]int32
+	sponsor, placement []string
+	side               []int8
+	line               []int32
+	orders             map[string]int32
+	volumes, carry     *sums
+	carryLine          map[int32]int32
+	// sp and pl are the resolved parents, set once the members are checked.
+	sp, pl  []int32
+	treeErr error
+}
+
+// Column indexes of the builder's sums.
+const (
+	sumPV = iota
+	sumBV
+	sumREG
+)
+
+func q(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// AddMember adds one member row.
+func (b *Builder) AddMember(line int, id, sponsor, placement, side string) error {
+	if b.index == nil {
+		b.index = make(map[string]int32, b.ExpectMembers)
+	}
+	bad := func(format string, args ...any) error {
+		return &RowError{b.MembersFile, line, fmt.Sprintf(format, args...)}
+	}
+	if b.volumes != nil {
+		return bad("member %s added after orders", q(id))
+	}
+	if id == "" {
+		return bad("empty member_id")
+	}
+	if prev, dup := b.index[id]; dup {
+		return bad("duplicate member_id %s (first on line %d)", q(id), b.line[prev])
+	}
+	var sd int8
+	switch side {
+	case "":
+		if placement != "" {
+			return bad("member %s has placement_id %s but no side (L or R)", q(id), q(placement))
+		}
+	case "L", "l":
+		sd = Left
+	case "R", "r":
+		sd = Right
+	default:
+		return bad("bad side %s for member %s (want L or R)", q(side), q(id))
+	}
+	if sd != NoSide && placement == "" {
+		return bad("member %s has side %s but no placement_id", q(id), q(side))
+	}
+	b.index[id] = int32(len(b.ids))
+	b.ids = append(b.ids, id)
+	b.sponsor = append(b.sponsor, sponsor)
+	b.placement = append(b.placement, placement)
+	b.side = append(b.side, sd)
+	b.line = append(b.line, int32(line))
+	return nil
+}
+
+// startVolumes checks the trees once all members are in, before any order.
+func (b *Builder) startVolumes() error {
+	if b.volumes == nil {
+		b.volumes = newSums(3, len(b.ids))
+		b.carry = newSums(2, len(b.ids))
+		b.orders = make(map[string]int32, b.ExpectOrders)
+		b.carryLine = make(map[int32]int32)
+		b.treeErr = b.checkTrees()
+	}
+	return b.treeErr
+}
+
+// AddOrder adds one order row.
+func (b *Builder) AddOrder(line int, id, member, kind, pv, bv string) error {
+	if err := b.startVolumes(); err != nil {
+		return err
+	}
+	bad := func(format string, args ...any) error {
+		return &RowError{b.OrdersFile, line, fmt.Sprintf(format, args...)}
+	}
+	if id == "" {
+		return bad("empty order_id")
+	}
+	if prev, dup := b.orders[id]; dup {
+		return bad("duplicate order_id %s (first on line %d)", q(id), prev)
+	}
+	b.orders[id] = int32(line)
+	m, ok := b.index[member]
+	if !ok {
+		return bad("order %s: unknown member_id %s", q(id), q(member))
+	}
+	reg := false
+	switch kind {
+	case "registration":
+		reg = true
+	case "repeat", "return":
+	default:
+		return bad("order %s: bad kind %s (want registration, repeat or return)", q(id), q(kind))
+	}
+	p, ok := parseVolume(pv)
+	if !ok {
+		return bad("order %s: pv %s is not a number", q(id), q(pv))
+	}
+	v, ok := parseVolume(bv)
+	if !ok {
+		return bad("order %s: bv %s is not a number", q(id), q(bv))
+	}
+	b.volumes.add(sumPV, int(m), p)
+	b.volumes.add(sumBV, int(m), v)
+	if reg {
+		b.volumes.add(sumREG, int(m), v)
+	}
+	return nil
+}
+
+// AddCarry adds one carry-in row.
+func (b *Builder) AddCarry(line int, member, left, right string) error {
+	if err := b.startVolumes(); err != nil {
+		return err
+	}
+	bad := func(format string, args ...any) error {
+		return &RowError{b.CarryFile, line, fmt.Sprintf(format, args...)}
+	}
+	m, ok := b.index[member]
+	if !ok {
+		return bad("unknown member_id %s", q(member))
+	}
+	if prev, dup := b.carryLine[m]; dup {
+		return bad("duplicate member_id %s (first on line %d)", q(member), prev)
+	}
+	b.carryLine[m] = int32(line)
+	l, ok := parseVolume(left)
+	if !ok || l.mant < 0 || (l.big != nil && l.big.Sign() < 0) {
+		return bad("member %s: left %s is not a non-negative number", q(member), q(left))
+	}
+	r, ok := parseVolume(right)
+	if !ok || r.mant < 0 || (r.big != nil && r.big.Sign() < 0) {
+		return bad("member %s: right %s is not a non-negative number", q(member), q(right))
+	}
+	b.carry.add(0, int(m), l)
+	b.carry.add(1, int(m), r)
+	return nil
+}
+
+// Build validates both trees and returns the Input, members ordered sponsors
+// first.
+func (b *Builder) Build() (Input, error) {
+	if err := b.startVolumes(); err != nil {
+		return Input{}, err
+	}
+	n, sp, pl := len(b.ids), b.sp, b.pl
+
+	// Sponsor order, parents first (breadth-first from the roots).
+	start := make([]int32, n+1)
+	for _, p := range sp {
+		if p >= 0 {
+			start[p+1]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	kids := make([]int32, start[n])
+	next := make([]int32, n)
+	copy(next, start[:n])
+	for i, p := range sp {
+		if p >= 0 {
+			kids[next[p]] = int32(i)
+			next[p]++
+		}
+	}
+	order := next[:0]
+	for i, p := range sp {
+		if p < 0 {
+			order = append(order, int32(i))
+		}
+	}
+	for h := 0; h < len(order); h++ {
+		m := order[h]
+		order = append(order, kids[start[m]:start[m+1]]...)
+	}
+	newIndex := make([]int32, n)
+	for k, m := range order {
+		newIndex[m] = int32(k)
+	}
+	ids := make([]string, n)
+	osp, opl := make([]int32, n), make([]int32, n)
+	oside := make([]int8, n)
+	for k, m := range order {
+		ids[k] = b.ids[m]
+		osp[k], opl[k] = -1, -1
+		if p := sp[m]; p >= 0 {
+			osp[k] = newIndex[p]
+		}
+		if p := pl[m]; p >= 0 {
+			opl[k] = newIndex[p]
+		}
+		oside[k] = b.side[m]
+	}
+	// Volumes at one common scale.
+	scale := max(b.volumes.scale, b.carry.scale)
+	b.volumes.rescale(scale)
+	b.carry.rescale(scale)
+	var cols [5][]decimal128.Num
+	for c := 0; c < 5; c++ {
+		s, col, file := b.volumes, c, b.OrdersFile
+		if c >= 3 {
+			s, col, file = b.carry, c-3, b.CarryFile
+		}
+		v, bad, ok := s.column(col)
+		if !ok {
+			return Input{}, &RowError{file, 0, fmt.Sprintf("member %s: %s sum exceeds 38 digits", q(b.ids[bad]), VolumeColumns[c])}
+		}
+		out := make([]decimal128.Num, n)
+		for k, m := range order {
+			out[k] = v[m]
+		}
+		cols[c] = out
+	}
+	return Input{
+		Members: NewMembers(ids, osp, opl, oside),
+		Volumes: NewVolumes(scale, cols[0], cols[1], cols[2], cols[3], cols[4]),
+	}, nil
+}
+
+// checkTrees resolves the parents and refuses unknown ids, taken slots and
+// cycles in either tree.
+func (b *Builder) checkTrees() error {
+	n := len(b.ids)
+	sp, pl := make([]int32, n), make([]int32, n)
+	left, right := make([]int32, n), make([]int32, n)
+	for i := range left {
+		left[i], right[i] = -1, -1
+	}
+	for i := 0; i < n; i++ {
+		bad := func(format string, args ...any) error {
+			return &RowError{b.MembersFile, int(b.line[i]), fmt.Sprintf(format, args...)}
+		}
+		sp[i], pl[i] = -1, -1
+		if s := b.sponsor[i]; s != "" {
+			p, ok := b.index[s]
+			if !ok {
+				return bad("member %s: unknown sponsor_id %s", q(b.ids[i]), q(s))
+			}
+			sp[i] = p
+		}
+		if s := b.placement[i]; s != "" {
+			p, ok := b.index[s]
+			if !ok {
+				return bad("member %s: unknown placement_id %s", q(b.ids[i]), q(s))
+			}
+			pl[i] = p
+			slot := &left[p]
+			if b.side[i] == Right {
+				slot = &right[p]
+			}
+			if *slot >= 0 {
+				return bad("member %s: slot %s of %s is already taken by %s (line %d)",
+					q(b.ids[i]), sideName(b.side[i]), q(s), q(b.ids[*slot]), b.line[*slot])
+			}
+			*slot = int32(i)
+		}
+	}
+	for _, tree := range []struct {
+		name   string
+		parent []int32
+	}{{"sponsor", sp}, {"placement", pl}} {
+		if m := findCycle(tree.parent); m >= 0 {
+			path := []string{q(b.ids[m])}
+			for j := tree.parent[m]; j != m && len(path) < 10; j = tree.parent[j] {
+				path = append(path, q(b.ids[j]))
+			}
+			path = append(path, q(b.ids[m]))
+			return &RowError{b.MembersFile, int(b.line[m]), fmt.Sprintf("%s cycle: %s", tree.name, strings.Join(path, " -> "))}
+		}
+	}
+	b.sp, b.pl = sp, pl
+	return nil
+}

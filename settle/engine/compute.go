@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"fmt"
+	"math/big"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"downline/settle/plan"
+)
+
+// Bonus is the kind of a bonus line. The values sort as the names do.
+type Bonus = uint8
+
+// Bonus kinds.
+const (
+	Binary Bonus = iota
+	Matching
+	Pool
+	Referral
+	Unilevel
+)
+
+// BonusNames are the names of the Bonus kinds, as written in bonuses.csv.
+var BonusNames = [...]string{"binary", "matching", "pool", "referral", "unilevel"}
+
+// line is one bonus line. Lines are kept as structs, not parallel slices: sorting
+// them by earner moves each line with one random access instead of six.
+type line[N any] struct {
+	earner, source, level int32
+	// srcPos is the source's position in id order (-1 for none), set when sorting.
+	srcPos int32
+	kind   uint8
+	amount N // before the payout cap
+	after  N // after the payout cap
+}
+
+type lineSet[N any] []line[N]
+
+func (l *lineSet[N]) add(earner int32, kind Bonus, source int32, level int32, amount N) {
+	*l = append(*l, line[N]{earner: earner, source: source, level: level, kind: kind, amount: amount, after: amount})
+}
+
+// period is the state of one computation over N.
+type period[N any, A arith[N]] struct {
+	a    A
+	p    *plan.Plan
+	c    *columns
+	t    *trees
+	prog func(string)
+
+	pv, bv, reg, gv []N
+	active          []bool
+	rank            []int16
+	up              []int32 // nearest active strict sponsor ancestor, -1
+	lv, rv, cl, cr  []N     // binary legs and carry-out
+	binAmt          []N
+	lines           lineSet[N]
+	totalBV         N
+}
+
+func (s *period[N, A]) stage(name string) {
+	if s.prog != nil {
+		s.prog(name)
+	}
+}
+
+func (s *period[N, A]) max0(x N) N {
+	if s.a.sign(x) < 0 {
+		return s.a.zero()
+	}
+	return x
+}
+
+func (s *period[N, A]) volumes() error {
+	n, a := s.c.n, s.a
+	s.pv, s.bv, s.reg = make([]N, n), make([]N, n), make([]N, n)
+	s.active = make([]bool, n)
+	activePV := a.fromDec(s.p.ActivePV)
+	total := a.zero()
+	for i := 0; i < n; i++ {
+		s.pv[i] = s.max0(a.load(s.c.pv[i]))
+		s.bv[i] = s.max0(a.load(s.c.bv[i]))
+		s.reg[i] = s.max0(a.load(s.c.rg[i]))
+		s.active[i] = a.cmp(s.pv[i], activePV) >= 0
+		total = a.add(total, s.bv[i])
+	}
+	s.totalBV = total
+	// GV bottom-up: children come after their sponsor in sponsorOrder.
+	s.gv = slices.Clone(s.pv)
+	ord := s.t.sponsorOrder
+	for h := n - 1; h >= 0; h-- {
+		m := ord[h]
+		if p := s.c.sponsor[m]; p >= 0 {
+			s.gv[p] = a.add(s.gv[p], s.gv[m])
+		}
+	}
+	return nil
+}
+
+func (s *period[N, A]) ranks() {
+	n, a, t := s.c.n, s.a, s.t
+	ranks := s.p.Ranks
+	rpv := make([]N, len(ranks))
+	for r := range ranks {
+		rpv[r] = a.fromDec(ranks[r].PV)
+	}
+	s.rank = make([]int16, n)
+	best := make([]int16, n) // highest rank anywhere in the member's sponsor subtree
+	var legs []N
+	for h := n - 1; h >= 0; h-- {
+		m := t.sponsorOrder[h]
+		kids := t.child[t.childStart[m]:t.childStart[m+1]]
+		legs = legs[:0]
+		got := int16(0)
+		for r := len(ranks) - 1; r >= 1; r-- {
+			rk := &ranks[r]
+			if a.cmp(s.pv[m], rpv[r]) < 0 {
+				continue
+			}
+			if rk.Legs != nil {
+				cnt := 0
+				for _, k := range kids {
+					if int(best[k]) >= rk.Legs.Rank {
+						cnt++
+					}
+				}
+				if cnt < rk.Legs.Count {
+					continue
+				}
+			}
+			if len(legs) == 0 && len(kids) > 0 {
+				for _, k := range kids {
+					legs = append(legs, s.gv[k])
+				}
+			}
+			if a.qualifies(r, s.pv[m], legs) {
+				got = int16(r)
+				break
+			}
+		}
+		s.rank[m] = got
+		b := got
+		for _, k := range kids {
+			b = max(b, best[k])
+		}
+		best[m] = b
+	}
+	// Dynamic compression: each member's nearest active ancestor, top-down.
+	s.up = make([]int32, n)
+	for _, m := range t.sponsorOrder {
+		p := s.c.sponsor[m]
+		switch {
+		case p < 0:
+			s.up[m] = -1
+		case s.active[p]:
+			s.up[m] = p
+		default:
+			s.up[m] = s.up[p]
+		}
+	}
+}
+
+func (s *period[N, A]) referral(pt *pctTable) {
+	if s.p.Referral == nil {
+		return
+	}
+	a := s.a
+	for m, sp := range s.c.sponsor {
+		if sp >= 0 && a.sign(s.reg[m]) > 0 {
+			if v := a.pct(pt.ref, s.reg[m]); a.sign(v) > 0 {
+				s.lines.add(sp, Referral, int32(m), 1, v)
+			}
+		}
+	}
+}
+
+func (s *period[N, A]) unilevel(pt *pctTable) {
+	u := s.p.Unilevel
+	if u == nil {
+		return
+	}
+	a := s.a
+	depth := make([]int, len(s.p.Ranks))
+	for r := range depth {
+		depth[r] = u.Depth(r)
+	}
+	for m := 0; m < s.c.n; m++ {
+		if a.sign(s.bv[m]) <= 0 {
+			continue
+		}
+		up := s.up[m]
+		for k := 1; k <= len(u.Levels) && up >= 0; k++ {
+			if depth[s.rank[up]] >= k {
+				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
+					s.lines.add(up, Unilevel, int32(m), int32(k), v)
+				}
+			}
+			up = s.up[up]
+		}
+	}
+}
+
+func (s *period[N, A]) binary() error {
+	b := s.p.Binary
+	n, a, t := s.c.n, s.a, s.t
+	s.lv, s.rv, s.cl, s.cr = make([]N, n), make([]N, n), make([]N, n), make([]N, n)
+	s.binAmt = make([]N, n)
+	z := a.zero()
+	for i := range s.lv {
+		s.lv[i], s.rv[i], s.cl[i], s.cr[i], s.binAmt[i] = z, z, z, z, z
+	}
+	if b == nil {
+		return nil
+	}
+	// Placement subtree BV, bottom-up.
+	sub := slices.Clone(s.bv)
+	for h := n - 1; h >= 0; h-- {
+		m := t.placementOrder[h]
+		if p := s.c.placement[m]; p >= 0 {
+			sub[p] = a.add(sub[p], sub[m])
+		}
+	}
+	var carryCap N
+	if b.CarryCap != nil {
+		carryCap = a.fromDec(*b.CarryCap)
+	}
+	for m := 0; m < n; m++ {
+		l, r := a.load(s.c.cl[m]), a.load(s.c.cr[m])
+		if a.sign(l) < 0 || a.sign(r) < 0 {
+			return fmt.Errorf("member %q: negative carry-in", s.c.ids.Value(m))
+		}
+		if c := t.left[m]; c >= 0 {
+			l = a.add(l, sub[c])
+		}
+		if c := t.right[m]; c >= 0 {
+			r = a.add(r, sub[c])
+		}
+		pair := l
+		if a.cmp(r, l) < 0 {
+			pair = r
+		}
+		s.lv[m], s.rv[m] = l, r
+		if s.active[m] && a.sign(pair) > 0 {
+			if v := a.binary(int(s.rank[m]), pair); a.sign(v) > 0 {
+				s.binAmt[m] = v
+				s.lines.add(int32(m), Binary, -1, 0, v)
+			}
+		}
+		ol, or := a.sub(l, pair), a.sub(r, pair)
+		if b.CarryCap != nil {
+			if a.cmp(ol, carryCap) > 0 {
+				ol = carryCap
+			}
+			if a.cmp(or, carryCap) > 0 {
+				or = carryCap
+			}
+		}
+		s.cl[m], s.cr[m] = ol, or
+	}
+	return nil
+}
+
+func (s *period[N, A]) matching(pt *pctTable) {
+	mt := s.p.Matching
+	if mt == nil {
+		return
+	}
+	a := s.a
+	for m := 0; m < s.c.n; m++ {
+		b := s.binAmt[m]
+		if a.sign(b) <= 0 {
+			continue
+		}
+		up := s.up[m]
+		for g := 1; g <= len(mt.Levels) && up >= 0; g++ {
+			if int(s.rank[up]) >= mt.MinRank {
+				if v := a.pct(pt.mat[g-1], b); a.sign(v) > 0 {
+					s.lines.add(up, Matching, int32(m), int32(g), v)
+				}
+			}
+			up = s.up[up]
+		}
+	}
+}
+
+func (s *period[N, A]) pool() {
+	pl := s.p.Pool
+	if pl == nil {
+		return
+	}
+	a := s.a
+	shares := decimal.Zero
+	perRank := make([]int, len(s.p.Ranks))
+	for _, r := range s.rank {
+		perRank[r]++
+	}
+	for r := pl.MinRank; r < len(perRank); r++ {
+		shares = shares.Add(pl.Shares(r).Mul(decimal.NewFromInt(int64(perRank[r]))))
+	}
+	if shares.Sign() <= 0 {
+		return
+	}
+	// Each qualifier earns P * own shares / total shares, P = pct% of all BV; the
+	// amount depends only on the rank, so compute it once per rank.
+	num := pl.Pct.Mul(a.toDec(s.totalBV))
+	den := shares.Shift(2)
+	amount := make([]N, len(s.p.Ranks))
+	for r := pl.MinRank; r < len(amount); r++ {
+		q, _ := num.Mul(pl.Shares(r)).QuoRem(den, s.p.Scale)
+		amount[r] = a.fromDec(q)
+	}
+	for m, r := range s.rank {
+		if int(r) >= pl.MinRank && a.sign(amount[r]) > 0 {
+			s.lines.add(int32(m), Pool, -1, 0, amount[r])
+		}
+	}
+}
+
+// payoutCap sets the amounts after the cap and returns the factor limit/T when
+// the cap applies.
+func (s *period[N, A]) payoutCap() *big.Rat {
+	a := s.a
+	if s.p.PayoutCapPct == nil {
+		return nil
+	}
+	total := a.zero()
+	for i := range s.lines {
+		total = a.add(total, s.lines[i].amount)
+	}
+	t := a.toDec(total)
+	limit := s.p.PayoutCapPct.Mul(a.toDec(s.totalBV)).Shift(-2)
+	if t.Cmp(limit) <= 0 {
+		return nil
+	}
+	ratio := new(big.Rat).SetFrac(limit.Coefficient(), t.Coefficient())
+	if e := limit.Exponent() - t.Exponent(); e > 0 {
+		ratio.Mul(ratio, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(e)), nil)))
+	} else if e < 0 {
+		ratio.Quo(ratio, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-e)), nil)))
+	}
+	a.setRatio(ratio.Num(), ratio.Denom())
+	for i := range s.lines {
+		s.lines[i].after = a.scaleLine(s.lines[i].amount)
+	}
+	return ratio
+}

@@ -1,0 +1,321 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/shopspring/decimal"
+
+	"downline/settle/plan"
+)
+
+// Options tune a Run.
+type Options struct {
+	// Exact skips the int64 fast path (tests use it to check both paths).
+	Exact bool
+	// Progress, when set, is called as each stage starts.
+	Progress func(stage string)
+}
+
+// Result is one computed period.
+type Result struct {
+	Plan *plan.Plan
+	// IDs are the member ids, row i of Members describing member i of the input.
+	IDs *array.String
+	// VolumeScale is the scale of the volume columns of Members.
+	VolumeScale int32
+	// Members has one row per input member (SummarySchema).
+	Members arrow.RecordBatch
+	// Lines holds the bonus lines with a non-zero amount after the cap
+	// (LinesSchema), sorted by member id (bytewise), bonus name, source member id
+	// (bytewise, none first) and level.
+	Lines arrow.RecordBatch
+	// ByID lists member indexes sorted by id, bytewise.
+	ByID   []int32
+	Totals Totals
+	// Exact is true when the arbitrary-precision path computed the period.
+	Exact bool
+}
+
+// Totals sum up a period.
+type Totals struct {
+	Members, Active int
+	RankCounts      []int
+	TotalBV         decimal.Decimal
+	// ByBonus are the totals per Bonus kind after the cap.
+	ByBonus [len(BonusNames)]decimal.Decimal
+	// BeforeCap is the total of all lines before the payout cap; Paid after it.
+	BeforeCap, Paid decimal.Decimal
+	// CapFactor is limit/T when the payout cap applied, else nil.
+	CapFactor *big.Rat
+}
+
+// SummarySchema returns the schema of Result.Members.
+func SummarySchema(volumeScale, moneyScale int32) *arrow.Schema {
+	vol := &arrow.Decimal128Type{Precision: 38, Scale: volumeScale}
+	return arrow.NewSchema([]arrow.Field{
+		{Name: "pv", Type: vol}, {Name: "bv", Type: vol}, {Name: "gv", Type: vol},
+		{Name: "active", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "rank", Type: arrow.PrimitiveTypes.Int16},
+		{Name: "left_volume", Type: vol}, {Name: "right_volume", Type: vol},
+		{Name: "carry_left", Type: vol}, {Name: "carry_right", Type: vol},
+		{Name: "earnings", Type: &arrow.Decimal128Type{Precision: 38, Scale: moneyScale}},
+	}, nil)
+}
+
+// Summary column indexes in SummarySchema.
+const (
+	ColPV = iota
+	ColBV
+	ColGV
+	ColActive
+	ColRank
+	ColLeftVolume
+	ColRightVolume
+	ColCarryLeft
+	ColCarryRight
+	ColEarnings
+)
+
+// LinesSchema returns the schema of Result.Lines: member and source are member
+// indexes (source -1 for none), bonus a Bonus.
+func LinesSchema(moneyScale int32) *arrow.Schema {
+	money := &arrow.Decimal128Type{Precision: 38, Scale: moneyScale}
+	return arrow.NewSchema([]arrow.Field{
+		{Name: "member", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "bonus", Type: arrow.PrimitiveTypes.Uint8},
+		{Name: "source", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "level", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "amount", Type: money},
+		{Name: "before_cap", Type: money},
+	}, nil)
+}
+
+var errRange = errors.New("a value exceeds 38 digits")
+
+// Run computes the period in for plan p.
+func Run(p *plan.Plan, in Input, opt Options) (*Result, error) {
+	if len(p.Ranks) > 1<<15-1 {
+		return nil, fmt.Errorf("engine: plan has %d ranks, at most 32767 are supported", len(p.Ranks))
+	}
+	c, err := readColumns(in)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Progress != nil {
+		opt.Progress("checking trees")
+	}
+	t, err := buildTrees(c)
+	if err != nil {
+		return nil, err
+	}
+	pt := newPctTable(p)
+	if !opt.Exact {
+		if f, ok := newFixed(p, pt, c.scale); ok {
+			res, err := runWith[int64](f, p, c, t, pt, opt)
+			if !errors.Is(err, errOverflow) {
+				return res, err
+			}
+		}
+	}
+	res, err := runWith[decimal.Decimal](newExact(p, pt, c.scale), p, c, t, pt, opt)
+	if res != nil {
+		res.Exact = true
+	}
+	return res, err
+}
+
+var errOverflow = errors.New("int64 overflow")
+
+func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pctTable, opt Options) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(overflowSignal); !ok {
+				panic(r)
+			}
+			res, err = nil, errOverflow
+		}
+	}()
+	s := &period[N, A]{a: a, p: p, c: c, t: t, prog: opt.Progress}
+	s.stage("volumes")
+	if err := s.volumes(); err != nil {
+		return nil, err
+	}
+	s.stage("ranks")
+	s.ranks()
+	s.stage("bonuses")
+	s.referral(pt)
+	s.unilevel(pt)
+	if err := s.binary(); err != nil {
+		return nil, err
+	}
+	s.matching(pt)
+	s.pool()
+	ratio := s.payoutCap()
+	s.stage("sorting")
+	return s.result(ratio)
+}
+
+// byID sorts member indexes by id, bytewise.
+func byID(ids *array.String) []int32 {
+	n := ids.Len()
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(x, y int32) int { return strings.Compare(ids.Value(int(x)), ids.Value(int(y))) })
+	return perm
+}
+
+func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
+	a, n, p := s.a, s.c.n, s.p
+	order := byID(s.c.ids)
+	pos := make([]int32, n) // position of each member in id order
+	for i, m := range order {
+		pos[m] = int32(i)
+	}
+	// Counting sort of the lines by earner position (one gather), then each
+	// earner's lines, now contiguous, by bonus, source and level.
+	start := make([]int32, n+1)
+	for i := range s.lines {
+		start[pos[s.lines[i].earner]+1]++
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	next := slices.Clone(start[:n])
+	sorted := make([]line[N], len(s.lines))
+	for i := range s.lines {
+		l := &s.lines[i]
+		k := &next[pos[l.earner]]
+		sorted[*k] = *l
+		*k++
+	}
+	s.lines = nil
+	for i := range sorted {
+		if src := sorted[i].source; src >= 0 {
+			sorted[i].srcPos = pos[src]
+		} else {
+			sorted[i].srcPos = -1
+		}
+	}
+	for g := 0; g < n; g++ {
+		grp := sorted[start[g]:start[g+1]]
+		if len(grp) < 2 {
+			continue
+		}
+		slices.SortFunc(grp, func(x, y line[N]) int {
+			if x.kind != y.kind {
+				return int(x.kind) - int(y.kind)
+			}
+			if x.srcPos != y.srcPos {
+				return int(x.srcPos - y.srcPos)
+			}
+			return int(x.level - y.level)
+		})
+	}
+
+	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
+	earn := make([]N, n)
+	z := a.zero()
+	for i := range earn {
+		earn[i] = z
+	}
+	byBonus := make([]N, len(BonusNames))
+	before, paid := z, z
+	for i := range byBonus {
+		byBonus[i] = z
+	}
+	keep := 0
+	for i := range sorted {
+		l := &sorted[i]
+		before = a.add(before, l.amount)
+		if a.sign(l.after) == 0 {
+			continue
+		}
+		keep++
+		paid = a.add(paid, l.after)
+		byBonus[l.kind] = a.add(byBonus[l.kind], l.after)
+		earn[l.earner] = a.add(earn[l.earner], l.after)
+	}
+	m := p.Scale
+	member, source, level := make([]int32, 0, keep), make([]int32, 0, keep), make([]int32, 0, keep)
+	kind := make([]uint8, 0, keep)
+	amount, beforeCap := make([]decimal128.Num, 0, keep), make([]decimal128.Num, 0, keep)
+	for i := range sorted {
+		l := &sorted[i]
+		if a.sign(l.after) == 0 {
+			continue
+		}
+		v, ok1 := a.toD128(l.after, m)
+		b, ok2 := a.toD128(l.amount, m)
+		if !ok1 || !ok2 {
+			return nil, errRange
+		}
+		member = append(member, l.earner)
+		kind = append(kind, l.kind)
+		source = append(source, l.source)
+		level = append(level, l.level)
+		amount = append(amount, v)
+		beforeCap = append(beforeCap, b)
+	}
+	sorted = nil // let the lines go before building the summary
+	lines := array.NewRecordBatch(LinesSchema(m), []arrow.Array{
+		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
+		decimalArray(amount, m), decimalArray(beforeCap, m),
+	}, int64(len(member)))
+
+	vs := volumeScale(p, s.c.scale)
+	col := func(v []N, scale int32) (arrow.Array, error) {
+		out := make([]decimal128.Num, len(v))
+		for i, x := range v {
+			d, ok := a.toD128(x, scale)
+			if !ok {
+				return nil, errRange
+			}
+			out[i] = d
+		}
+		return decimalArray(out, scale), nil
+	}
+	var cols []arrow.Array
+	for _, v := range [][]N{s.pv, s.bv, s.gv} {
+		arr, err := col(v, vs)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, arr)
+	}
+	cols = append(cols, boolArray(s.active), int16Array(s.rank))
+	for _, v := range [][]N{s.lv, s.rv, s.cl, s.cr} {
+		arr, err := col(v, vs)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, arr)
+	}
+	arr, err := col(earn, m)
+	if err != nil {
+		return nil, err
+	}
+	cols = append(cols, arr)
+	members := array.NewRecordBatch(SummarySchema(vs, m), cols, int64(n))
+
+	for i := 0; i < n; i++ {
+		if s.active[i] {
+			tot.Active++
+		}
+		tot.RankCounts[s.rank[i]]++
+	}
+	for k := range byBonus {
+		tot.ByBonus[k] = a.toDec(byBonus[k])
+	}
+	tot.BeforeCap, tot.Paid, tot.CapFactor = a.toDec(before), a.toDec(paid), ratio
+	s.c.ids.Retain()
+	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: vs, Members: members, Lines: lines, ByID: order, Totals: tot}, nil
+}

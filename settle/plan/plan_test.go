@@ -1,0 +1,73 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTinyPlan(t *testing.T) {
+	p, err := ReadFile("../../../shared/examples/tiny/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "Tiny" || len(p.Ranks) != 3 || p.Ranks[2].Legs.Rank != 1 || p.Unilevel.Depth(1) != 2 ||
+		p.Binary.CapByRank[0].String() != "10" || p.Matching.MinRank != 1 || p.Pool.MinRank != 2 || p.PayoutCapPct.String() != "60" {
+		t.Fatalf("unexpected plan %+v", p)
+	}
+}
+
+const base = `name: X
+currency: CNY
+ranks:
+  - name: Member
+  - name: Gold
+    gv: 10
+`
+
+func TestErrors(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{base + "bonuses:\n  unilevel: {levels: [5, 3, abc]}\n", `line 8: bonuses.unilevel.levels[2]: "abc" is not a number`},
+		{base + "bogus: 1\n", `bogus: unknown key "bogus"`},
+		{base + "bonuses:\n  referral: {pct: 101}\n", `bonuses.referral.pct: 101 is not a percentage`},
+		{base + "bonuses:\n  referral: {pct: 1, x: 2}\n", `bonuses.referral.x: unknown key`},
+		{base + "bonuses:\n  binary: {pct: 1}\n  matching: {levels: [1], min_rank: Silver}\n", `no rank named "Silver"`},
+		{base + "bonuses:\n  matching: {levels: [1]}\n", `matching needs a binary section`},
+		{base + "bonuses:\n  unilevel: {levels: []}\n", `levels: must not be empty`},
+		{base + "bonuses:\n  unilevel: {levels: [1], depth_by_rank: {Member: 1}}\n", `rank "Gold" is missing`},
+		{base + "scale: 7\n", `scale: 7 is not an integer in 0..6`},
+		{base + "active_pv: -1\n", `active_pv: -1 is negative`},
+		{strings.Replace(base, "CNY", "yuan", 1), `"yuan" is not an ISO 4217 code`},
+		{strings.Replace(base, "Gold", "Member", 1), `duplicate rank name "Member"`},
+		{"name: X\ncurrency: CNY\n", `ranks: required`},
+		{base + "    legs: {count: 0, rank: Member}\n", `count: 0 is not a positive integer`},
+		{"{", `not a valid YAML`},
+		{"", `empty document`},
+	} {
+		_, err := Parse([]byte(c.doc))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.doc, err, c.want)
+		}
+	}
+}
+
+func TestJSONAndStrings(t *testing.T) {
+	p, err := Parse([]byte(`{"name":"J","currency":"USD","scale":"3","ranks":[{"name":"M"}],"bonuses":{"referral":{"pct":"33.3"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Scale != 3 || p.Referral.Pct.String() != "33.3" {
+		t.Fatalf("%+v", p)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(base))
+	f.Add([]byte(base + "bonuses:\n  unilevel: {levels: [5, 3], depth_by_rank: {Member: 1, Gold: 2}}\n  binary: {pct: 10, cap_by_rank: {Member: 1, Gold: 2}, carry_cap: 5}\n  matching: {levels: [1]}\n  pool: {pct: 1, min_rank: Gold}\npayout_cap_pct: 50\n"))
+	f.Add([]byte(`{"name":"J","currency":"USD","ranks":[{"name":"M"}]}`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		p, err := Parse(src)
+		if err == nil && (p == nil || len(p.Ranks) == 0) {
+			t.Fatal("nil plan without error")
+		}
+	})
+}
