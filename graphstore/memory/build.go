@@ -25,20 +25,31 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 
 	// Dense indices in (Joined, ID) order make every sponsor child list come
 	// out sorted by appending, and let Export skip its sort.
-	order := make([]int32, n)
-	for k := range order {
-		order[k] = int32(k)
+	// The sort runs over compact keys: comparing through the Member structs
+	// would miss cache on every step.
+	type key struct {
+		joined int64
+		id     graphstore.MemberID
+		k      int32
 	}
-	less := func(a, b int32) int {
-		ma, mb := &members[a], &members[b]
-		if c := cmp.Compare(nanos(ma.Joined), nanos(mb.Joined)); c != 0 {
+	keys := make([]key, n)
+	for k := range members {
+		keys[k] = key{nanos(members[k].Joined), members[k].ID, int32(k)}
+	}
+	less := func(a, b key) int {
+		if c := cmp.Compare(a.joined, b.joined); c != 0 {
 			return c
 		}
-		return cmp.Compare(ma.ID, mb.ID)
+		return cmp.Compare(a.id, b.id)
 	}
-	if !slices.IsSortedFunc(order, less) {
-		slices.SortFunc(order, less)
+	if !slices.IsSortedFunc(keys, less) {
+		slices.SortFunc(keys, less)
 	}
+	order := make([]int32, n)
+	for i := range keys {
+		order[i] = keys[i].k
+	}
+	keys = nil
 
 	s.ids = make([]graphstore.MemberID, n)
 	s.codes = make([]string, n)
