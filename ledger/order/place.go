@@ -52,7 +52,7 @@ type Request struct {
 func Place(ctx context.Context, tx pgx.Tx, r Request) (Order, error) {
 	reads := queuePlaceReads(r)
 	return idempotency.DoBatch(ctx, tx, r.Key, "order.place", r, reads.batch, func(run *idempotency.Run) (Order, error) {
-		return place(ctx, tx, r, reads, run)
+		return place(ctx, tx, r, reads, placing{run: run})
 	})
 }
 
@@ -100,9 +100,18 @@ func queuePlaceReads(r Request) *placeReads {
 	return rd
 }
 
-// place enters r with the rows in reads, which have been read. It stores its
-// result under run when run is not nil.
-func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, run *idempotency.Run) (Order, error) {
+// placing says how place finishes an order.
+type placing struct {
+	run *idempotency.Run // stores the order as the result, unless nil
+	// paid: the order is paid and confirmed as it is placed (a counter sale).
+	paid bool
+	// then, unless nil, queues more writes with the reservation, the order
+	// being in the database.
+	then func(b *pgx.Batch, o *Order)
+}
+
+// place enters r with the rows in reads, which have been read.
+func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, how placing) (Order, error) {
 	if strings.TrimSpace(r.By) == "" {
 		return Order{}, fmt.Errorf("%w: an order must say who entered it", ledger.ErrInvalid)
 	}
@@ -185,8 +194,8 @@ func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, run *id
 			wants[i].LotID = lot.ID
 		}
 	}
-	if o.Total.IsZero() {
-		o.Status = Confirmed // nothing to pay
+	if o.Total.IsZero() || how.paid {
+		o.Status = Confirmed // nothing (more) to pay
 	}
 
 	// The order and its lines go in with the lock of the stock, so the lock
@@ -205,8 +214,11 @@ func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, run *id
 	}
 	o.Allocations = allocs
 	queueAllocations(b, &o)
-	if run != nil {
-		if err := run.QueueResult(b, o); err != nil {
+	if how.then != nil {
+		how.then(b, &o)
+	}
+	if how.run != nil {
+		if err := how.run.QueueResult(b, o); err != nil {
 			return Order{}, err
 		}
 	}

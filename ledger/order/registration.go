@@ -48,7 +48,7 @@ func PlaceRegistration(ctx context.Context, tx pgx.Tx, r RegistrationRequest) (R
 		if err := tx.SendBatch(ctx, reads.batch).Close(); err != nil {
 			return Registered{}, err
 		}
-		placed, err := place(ctx, tx, o, reads, nil)
+		placed, err := place(ctx, tx, o, reads, placing{})
 		if err != nil {
 			return Registered{}, err
 		}
