@@ -149,6 +149,20 @@ func GetMany(ctx context.Context, q ledger.Querier, skus []string) (map[string]P
 	if err != nil {
 		return nil, err
 	}
+	return collectMany(rows, skus)
+}
+
+// QueueGetMany queues in b what GetMany reads, with its errors.
+func QueueGetMany(b *pgx.Batch, skus []string) *ledger.Pending[map[string]Product] {
+	p := &ledger.Pending[map[string]Product]{}
+	b.Queue(`SELECT `+productCols+` FROM products WHERE sku = ANY($1)`, skus).Query(func(rows pgx.Rows) error {
+		p.Value, p.Err = collectMany(rows, skus)
+		return nil
+	})
+	return p
+}
+
+func collectMany(rows pgx.Rows, skus []string) (map[string]Product, error) {
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"downline/ledger"
 )
@@ -31,6 +32,39 @@ const MaxKeyLen = 200
 // stricter isolation level yields a serialization failure that
 // ledger.DB.Transact retries).
 func Do[T any](ctx context.Context, tx pgx.Tx, key, op string, req any, fn func() (T, error)) (T, error) {
+	return DoBatch(ctx, tx, key, op, req, nil, func(*Run) (T, error) { return fn() })
+}
+
+// Run is a claimed run of an operation, handed to the work of DoBatch.
+type Run struct {
+	key    string
+	op     string
+	stored bool
+}
+
+// QueueResult queues in b the statement that stores v as the result of the
+// run, so that the result travels to the database with the operation's last
+// writes instead of in a round trip of its own. v is marshalled now: it must
+// be the value the work returns.
+func (r *Run) QueueResult(b *pgx.Batch, v any) error {
+	result, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: store result: %w", r.op, err)
+	}
+	b.Queue(`UPDATE idempotency_keys SET result = $2 WHERE key = $1`, r.key, result)
+	r.stored = true
+	return nil
+}
+
+// DoBatch is Do for operations that start with reads: the claim of the key
+// goes to the database in one round trip with the statements queued in
+// first (nil for none), claim first, so a concurrent run under the same key
+// still waits on the claim before any of them runs. Their callbacks run
+// before fn and must not fail: they should keep what they read, or the
+// error, for fn to act on, because on a replay fn does not run and the
+// reads are discarded. fn may store the result itself with Run.QueueResult;
+// otherwise DoBatch stores what fn returns.
+func DoBatch[T any](ctx context.Context, tx pgx.Tx, key, op string, req any, first *pgx.Batch, fn func(*Run) (T, error)) (T, error) {
 	var zero T
 	key = strings.TrimSpace(key)
 	if key == "" {
@@ -49,17 +83,29 @@ func Do[T any](ctx context.Context, tx pgx.Tx, key, op string, req any, fn func(
 	h.Write(body)
 	hash := h.Sum(nil)
 
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (key, op, request_hash) VALUES ($1, $2, $3)
-		ON CONFLICT (key) DO NOTHING`, key, op, hash)
-	if err != nil {
+	claimed := false
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO idempotency_keys (key, op, request_hash) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO NOTHING`, key, op, hash).Exec(func(tag pgconn.CommandTag) error {
+		claimed = tag.RowsAffected() == 1
+		return nil
+	})
+	if first != nil {
+		b.QueuedQueries = append(b.QueuedQueries, first.QueuedQueries...)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return zero, fmt.Errorf("%s: claim idempotency key: %w", op, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if !claimed {
 		return replay[T](ctx, tx, key, op, hash)
 	}
-	out, err := fn()
+	run := &Run{key: key, op: op}
+	out, err := fn(run)
 	if err != nil {
 		return zero, err
+	}
+	if run.stored {
+		return out, nil
 	}
 	result, err := json.Marshal(out)
 	if err != nil {

@@ -77,6 +77,23 @@ type Entry struct {
 // Errors: ledger.ErrInvalid for lines that do not balance, an amount with
 // more than two decimals, an unknown or holder-less per-holder account.
 func Post(ctx context.Context, tx pgx.Tx, e Entry) (Entry, error) {
+	b := &pgx.Batch{}
+	posted, err := Queue(b, e)
+	if err != nil || len(b.QueuedQueries) == 0 {
+		return Entry{}, err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return Entry{}, err
+	}
+	return *posted, nil
+}
+
+// Queue validates e and queues its insert in b, for callers that send it
+// with their other writes; the entry returned gets its ID and time when
+// b's results are read. An entry with no lines left queues nothing.
+//
+// Errors: those of Post; the insert's errors come from b.
+func Queue(b *pgx.Batch, e Entry) (*Entry, error) {
 	lines := e.Lines[:0:0]
 	sum := decimal.Zero
 	for _, l := range e.Lines {
@@ -84,22 +101,22 @@ func Post(ctx context.Context, tx pgx.Tx, e Entry) (Entry, error) {
 			continue
 		}
 		if !l.Amount.Equal(l.Amount.Round(2)) {
-			return Entry{}, fmt.Errorf("%w: journal %s %s: amount %s has more than two decimals", ledger.ErrInvalid, e.Kind, e.Ref, l.Amount)
+			return nil, fmt.Errorf("%w: journal %s %s: amount %s has more than two decimals", ledger.ErrInvalid, e.Kind, e.Ref, l.Amount)
 		}
 		if perHolder[l.Account] && l.Holder == "" {
-			return Entry{}, fmt.Errorf("%w: journal %s %s: account %s is kept per holder and needs one", ledger.ErrInvalid, e.Kind, e.Ref, l.Account)
+			return nil, fmt.Errorf("%w: journal %s %s: account %s is kept per holder and needs one", ledger.ErrInvalid, e.Kind, e.Ref, l.Account)
 		}
 		sum = sum.Add(l.Amount)
 		lines = append(lines, l)
 	}
 	if len(lines) == 0 {
-		return Entry{}, nil
+		return &Entry{}, nil
 	}
 	if len(lines) < 2 || !sum.IsZero() {
-		return Entry{}, fmt.Errorf("%w: journal %s %s does not balance: %d lines sum to %s", ledger.ErrInvalid, e.Kind, e.Ref, len(lines), sum)
+		return nil, fmt.Errorf("%w: journal %s %s does not balance: %d lines sum to %s", ledger.ErrInvalid, e.Kind, e.Ref, len(lines), sum)
 	}
 	if strings.TrimSpace(e.By) == "" {
-		return Entry{}, fmt.Errorf("%w: journal %s %s: who posts it is required", ledger.ErrInvalid, e.Kind, e.Ref)
+		return nil, fmt.Errorf("%w: journal %s %s: who posts it is required", ledger.ErrInvalid, e.Kind, e.Ref)
 	}
 	accts := make([]string, len(lines))
 	holders := make([]string, len(lines))
@@ -111,26 +128,30 @@ func Post(ctx context.Context, tx pgx.Tx, e Entry) (Entry, error) {
 	if e.Reverses != 0 {
 		rev = &e.Reverses
 	}
-	err := tx.QueryRow(ctx, `WITH e AS (
+	e.Lines = lines
+	out := &e
+	b.Queue(`WITH e AS (
 			INSERT INTO journal_entries (kind, ref, memo, op_key, reverses, posted_by)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, posted_at),
 		l AS (
 			INSERT INTO journal_lines (entry_id, account, holder, amount)
 			SELECT e.id, a, h, m FROM e, unnest($7::text[], $8::text[], $9::numeric[]) AS u(a, h, m))
 		SELECT id, posted_at FROM e`,
-		e.Kind, e.Ref, e.Memo, e.OpKey, rev, e.By, accts, holders, amounts).Scan(&e.ID, &e.PostedAt)
-	if err != nil {
+		e.Kind, e.Ref, e.Memo, e.OpKey, rev, e.By, accts, holders, amounts).QueryRow(func(r pgx.Row) error {
+		err := r.Scan(&out.ID, &out.PostedAt)
+		if err == nil {
+			return nil
+		}
 		if c, ok := ledger.IsUniqueViolation(err); ok && c == "journal_entries_reverses_key" {
-			return Entry{}, fmt.Errorf("%w: journal entry %d is already reversed", ledger.ErrConflict, e.Reverses)
+			return fmt.Errorf("%w: journal entry %d is already reversed", ledger.ErrConflict, e.Reverses)
 		}
 		var pe interface{ SQLState() string }
 		if errors.As(err, &pe) && pe.SQLState() == "23503" {
-			return Entry{}, fmt.Errorf("%w: journal %s %s names an account outside the chart of accounts", ledger.ErrInvalid, e.Kind, e.Ref)
+			return fmt.Errorf("%w: journal %s %s names an account outside the chart of accounts", ledger.ErrInvalid, e.Kind, e.Ref)
 		}
-		return Entry{}, fmt.Errorf("post journal %s %s: %w", e.Kind, e.Ref, err)
-	}
-	e.Lines = lines
-	return e, nil
+		return fmt.Errorf("post journal %s %s: %w", e.Kind, e.Ref, err)
+	})
+	return out, nil
 }
 
 // Get reads entry id with its lines.

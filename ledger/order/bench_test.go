@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/ledger"
 	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
 	"downline/ledger/order"
@@ -28,7 +29,50 @@ func BenchmarkOrderEntry(b *testing.B) {
 	}
 }
 
+// BenchmarkCounterSale measures the same orders entered as counter sales:
+// placed, paid and confirmed in one transaction (order.PlaceAndPay).
+func BenchmarkCounterSale(b *testing.B) {
+	for _, n := range []int{1, 50} {
+		b.Run(fmt.Sprintf("skus=%d", n), func(b *testing.B) {
+			benchmarkOrders(b, n, func(ctx context.Context, db *ledger.DB, k, sku string) error {
+				return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+					_, err := order.PlaceAndPay(ctx, tx, order.CounterSale{Method: order.BankTransfer, Order: order.Request{
+						Key: k, Kind: order.Repeat, Member: "M001", By: "fin", Lines: []order.LineRequest{{SKU: sku, Qty: 1}}}})
+					return err
+				})
+			})
+		})
+	}
+}
+
 func benchmarkOrderEntry(b *testing.B, skus int) {
+	benchmarkOrders(b, skus, func(ctx context.Context, db *ledger.DB, k, sku string) error {
+		var o order.Order
+		var p order.Payment
+		err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+			o, err = order.Place(ctx, tx, order.Request{Key: k, Kind: order.Repeat, Member: "M001", By: "M001",
+				Lines: []order.LineRequest{{SKU: sku, Qty: 1}}})
+			return err
+		})
+		if err == nil {
+			err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+				p, err = order.RecordPayment(ctx, tx, order.PaymentRequest{Key: k + "p", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "fin"})
+				return err
+			})
+		}
+		if err == nil {
+			err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+				_, err := order.ConfirmPayment(ctx, tx, order.Decision{Key: k + "c", Payment: p.No, By: "fin"})
+				return err
+			})
+		}
+		return err
+	})
+}
+
+// benchmarkOrders runs one order through enter per iteration, from 8
+// parallel workers, over the given number of products.
+func benchmarkOrders(b *testing.B, skus int, enter func(ctx context.Context, db *ledger.DB, key, sku string) error) {
 	db := ledgertest.DB(b)
 	goodstest.World(b, db)
 	for i := 0; i < skus; i++ {
@@ -46,26 +90,7 @@ func benchmarkOrderEntry(b *testing.B, skus int) {
 			n := seq.Add(1)
 			k := fmt.Sprint("b", n)
 			sku := fmt.Sprintf("BENCH-%d", n%int64(skus))
-			var o order.Order
-			var p order.Payment
-			err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-				o, err = order.Place(ctx, tx, order.Request{Key: k, Kind: order.Repeat, Member: "M001", By: "M001",
-					Lines: []order.LineRequest{{SKU: sku, Qty: 1}}})
-				return err
-			})
-			if err == nil {
-				err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-					p, err = order.RecordPayment(ctx, tx, order.PaymentRequest{Key: k + "p", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "fin"})
-					return err
-				})
-			}
-			if err == nil {
-				err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-					_, err := order.ConfirmPayment(ctx, tx, order.Decision{Key: k + "c", Payment: p.No, By: "fin"})
-					return err
-				})
-			}
-			if err != nil {
+			if err := enter(ctx, db, k, sku); err != nil {
 				b.Error(err)
 				return
 			}

@@ -159,6 +159,20 @@ func lockHead(ctx context.Context, tx pgx.Tx, no string) (Order, error) {
 	return o, nil
 }
 
+// queueLockHead queues in b what lockHead reads, for the order that
+// matches where (on orders o).
+func queueLockHead(b *pgx.Batch, where string, args ...any) *ledger.Pending[Order] {
+	o := &ledger.Pending[Order]{}
+	b.Queue(orderSelect+` WHERE `+where+` FOR UPDATE OF o`, args...).QueryRow(func(r pgx.Row) error {
+		o.Value, o.Err = scanOrder(r)
+		if errors.Is(o.Err, pgx.ErrNoRows) {
+			o.Err = fmt.Errorf("%w: unknown order %q", ledger.ErrNotFound, args[0])
+		}
+		return nil
+	})
+	return o
+}
+
 func loadLines(ctx context.Context, q ledger.Querier, o *Order) error {
 	rows, err := q.Query(ctx, `SELECT l.line_no, p.sku, l.product_id, l.qty, l.unit_price, l.unit_pv, l.unit_bv, l.unit_cost
 		FROM order_lines l JOIN products p ON p.id = l.product_id WHERE l.order_id = $1 ORDER BY l.line_no`, o.ID)

@@ -71,12 +71,17 @@ type Payment struct {
 // ledger.ErrConflict when the order is not awaiting payment;
 // ledger.ErrIdempotencyConflict.
 func RecordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest) (Payment, error) {
-	return idempotency.Do(ctx, tx, r.Key, "payment.record", r, func() (Payment, error) {
-		return recordPayment(ctx, tx, r)
+	b := &pgx.Batch{}
+	head := queueLockHead(b, `o.order_no = $1`, r.Order)
+	paid := queueSum(b, `o.order_no = $1 AND p.status <> 'rejected'`, r.Order)
+	return idempotency.DoBatch(ctx, tx, r.Key, "payment.record", r, b, func(*idempotency.Run) (Payment, error) {
+		return recordPayment(ctx, tx, r, head, paid)
 	})
 }
 
-func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest) (Payment, error) {
+// recordPayment records r with the order locked (head) and what was paid
+// on it, which were read (in this order, after the lock) with the claim.
+func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest, head *ledger.Pending[Order], paidRead *ledger.Pending[decimal.Decimal]) (Payment, error) {
 	if !r.Amount.IsPositive() {
 		return Payment{}, fmt.Errorf("%w: payment amount %s for order %s must be positive", ledger.ErrInvalid, r.Amount, r.Order)
 	}
@@ -86,7 +91,7 @@ func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest) (Payment, e
 	if strings.TrimSpace(r.By) == "" {
 		return Payment{}, fmt.Errorf("%w: a payment must say who recorded it", ledger.ErrInvalid)
 	}
-	o, err := lockHead(ctx, tx, r.Order)
+	o, err := head.Get()
 	if err != nil {
 		return Payment{}, err
 	}
@@ -128,8 +133,8 @@ func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest) (Payment, e
 		}
 		agencyID = &id
 	}
-	var paid decimal.Decimal
-	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = $1 AND status <> 'rejected'`, o.ID).Scan(&paid); err != nil {
+	paid, err := paidRead.Get()
+	if err != nil {
 		return Payment{}, err
 	}
 	owed := o.Total.Sub(paid)
@@ -138,16 +143,14 @@ func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest) (Payment, e
 			ledger.ErrInvalid, r.Amount.StringFixed(2), owed.StringFixed(2), o.No, o.Total.StringFixed(2))
 	}
 	p := Payment{Order: o.No, Method: r.Method, Agency: agencyCode, Amount: r.Amount, Reference: r.Reference, Status: Recorded, RecordedBy: r.By}
-	err = tx.QueryRow(ctx, `INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, payment_no, recorded_at`,
-		o.ID, string(r.Method), agencyID, r.Amount, r.Reference, r.By).Scan(&p.ID, &p.No, &p.RecordedAt)
+	err = tx.QueryRow(ctx, `WITH p AS (
+			INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, payment_no, recorded_at),
+		o AS (UPDATE orders SET status = 'paid', paid_at = now() WHERE id = $1 AND $7::bool)
+		SELECT id, payment_no, recorded_at FROM p`,
+		o.ID, string(r.Method), agencyID, r.Amount, r.Reference, r.By, r.Amount.Equal(owed)).Scan(&p.ID, &p.No, &p.RecordedAt)
 	if err != nil {
 		return Payment{}, fmt.Errorf("record payment for %s: %w", o.No, err)
-	}
-	if r.Amount.Equal(owed) {
-		if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'paid', paid_at = now() WHERE id = $1`, o.ID); err != nil {
-			return Payment{}, err
-		}
 	}
 	return p, nil
 }
@@ -167,29 +170,41 @@ type Decision struct {
 // Errors: ledger.ErrNotFound for an unknown payment; ledger.ErrConflict for a
 // payment already confirmed or rejected; ledger.ErrIdempotencyConflict.
 func ConfirmPayment(ctx context.Context, tx pgx.Tx, d Decision) (Payment, error) {
-	return idempotency.Do(ctx, tx, d.Key, "payment.confirm", d, func() (Payment, error) {
-		o, p, err := lockPayment(ctx, tx, d)
+	b := &pgx.Batch{}
+	locked := queueLockPayment(b, d.Payment)
+	confirmed := queueSum(b, `o.id = (SELECT order_id FROM payments WHERE payment_no = $1) AND p.status = 'confirmed'`, d.Payment)
+	return idempotency.DoBatch(ctx, tx, d.Key, "payment.confirm", d, b, func(run *idempotency.Run) (Payment, error) {
+		o, p, now, err := locked.check(d)
 		if err != nil {
 			return Payment{}, err
 		}
-		if err := decide(ctx, tx, &p, PaymentAccepted, d); err != nil {
+		if err := p.decidable(); err != nil {
 			return Payment{}, err
 		}
+		before, err := confirmed.Get()
+		if err != nil {
+			return Payment{}, err
+		}
+		p.Status, p.DecidedBy, p.DecidedAt, p.Reason = PaymentAccepted, d.By, &now, d.Reason
+		// The order is locked, and every change of its payments locks it
+		// first: the payments confirmed before this one stay what they were.
+		covered := before.Add(p.Amount).Equal(o.Total)
+		b := &pgx.Batch{}
+		b.Queue(`WITH p AS (UPDATE payments SET status = $2, decided_by = $3, decided_at = now(), reason = $4 WHERE id = $1)
+			UPDATE orders SET status = 'confirmed', confirmed_at = now() WHERE id = $5 AND $6::bool`,
+			p.ID, string(p.Status), d.By, d.Reason, o.ID, covered)
 		if o.SoldByHQ() {
 			acct, holder := p.account()
-			if _, err := journal.Post(ctx, tx, journal.Entry{Kind: "payment.confirmed", Ref: p.No + " " + o.No, OpKey: d.Key, By: d.By,
+			if _, err := journal.Queue(b, journal.Entry{Kind: "payment.confirmed", Ref: p.No + " " + o.No, OpKey: d.Key, By: d.By,
 				Lines: []journal.Line{journal.Dr(acct, holder, p.Amount), journal.Cr(journal.DeferredRevenue, "", p.Amount)}}); err != nil {
 				return Payment{}, err
 			}
 		}
-		var confirmed decimal.Decimal
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = $1 AND status = 'confirmed'`, o.ID).Scan(&confirmed); err != nil {
+		if err := run.QueueResult(b, p); err != nil {
 			return Payment{}, err
 		}
-		if confirmed.Equal(o.Total) {
-			if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'confirmed', confirmed_at = now() WHERE id = $1`, o.ID); err != nil {
-				return Payment{}, err
-			}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return Payment{}, fmt.Errorf("confirm payment %s: %w", p.No, err)
 		}
 		return p, nil
 	})
@@ -220,6 +235,54 @@ func RejectPayment(ctx context.Context, tx pgx.Tx, d Decision) (Payment, error) 
 	})
 }
 
+// lockedPayment is a payment locked with its order, and the transaction's
+// time (which is what now() writes).
+type lockedPayment struct {
+	order   *ledger.Pending[Order]
+	payment *ledger.Pending[Payment]
+	now     time.Time
+}
+
+// queueLockPayment queues in b the locks of payment no's order, then of
+// the payment (the order first, as every change of an order does).
+func queueLockPayment(b *pgx.Batch, no string) *lockedPayment {
+	lp := &lockedPayment{
+		order:   queueLockHead(b, `o.id = (SELECT order_id FROM payments WHERE payment_no = $1)`, no),
+		payment: &ledger.Pending[Payment]{},
+	}
+	b.Queue(paymentSelect+` WHERE p.payment_no = $1 FOR UPDATE OF p`, no).QueryRow(func(r pgx.Row) error {
+		lp.payment.Value, lp.payment.Err = scanPayment(r, &lp.now)
+		return nil
+	})
+	return lp
+}
+
+func (lp *lockedPayment) check(d Decision) (Order, Payment, time.Time, error) {
+	if strings.TrimSpace(d.By) == "" {
+		return Order{}, Payment{}, time.Time{}, fmt.Errorf("%w: a decision on payment %s must say who made it", ledger.ErrInvalid, d.Payment)
+	}
+	o, err := lp.order.Get()
+	if errors.Is(err, ledger.ErrNotFound) {
+		return Order{}, Payment{}, time.Time{}, fmt.Errorf("%w: unknown payment %q", ledger.ErrNotFound, d.Payment)
+	}
+	if err != nil {
+		return Order{}, Payment{}, time.Time{}, err
+	}
+	p, err := lp.payment.Get()
+	return o, p, lp.now, err
+}
+
+// queueSum queues in b the sum of the payments (p) of orders (o) that match where.
+func queueSum(b *pgx.Batch, where string, args ...any) *ledger.Pending[decimal.Decimal] {
+	s := &ledger.Pending[decimal.Decimal]{}
+	b.Queue(`SELECT coalesce(sum(p.amount), 0) FROM payments p JOIN orders o ON o.id = p.order_id WHERE `+where, args...).
+		QueryRow(func(r pgx.Row) error {
+			s.Err = r.Scan(&s.Value)
+			return nil
+		})
+	return s
+}
+
 func lockPayment(ctx context.Context, tx pgx.Tx, d Decision) (Order, Payment, error) {
 	if strings.TrimSpace(d.By) == "" {
 		return Order{}, Payment{}, fmt.Errorf("%w: a decision on payment %s must say who made it", ledger.ErrInvalid, d.Payment)
@@ -236,14 +299,22 @@ func lockPayment(ctx context.Context, tx pgx.Tx, d Decision) (Order, Payment, er
 	if err != nil {
 		return Order{}, Payment{}, err
 	}
-	p, err := scanPayment(tx.QueryRow(ctx, paymentSelect+` WHERE p.payment_no = $1 FOR UPDATE OF p`, d.Payment))
+	p, err := scanPayment(tx.QueryRow(ctx, paymentSelect+` WHERE p.payment_no = $1 FOR UPDATE OF p`, d.Payment), nil)
 	return o, p, err
 }
 
-func decide(ctx context.Context, tx pgx.Tx, p *Payment, to PaymentStatus, d Decision) error {
+// decidable refuses a payment already decided.
+func (p Payment) decidable() error {
 	if p.Status != Recorded {
 		return fmt.Errorf("%w: payment %s is already %s (by %s at %s)", ledger.ErrConflict, p.No, p.Status,
 			p.DecidedBy, p.DecidedAt.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func decide(ctx context.Context, tx pgx.Tx, p *Payment, to PaymentStatus, d Decision) error {
+	if err := p.decidable(); err != nil {
+		return err
 	}
 	err := tx.QueryRow(ctx, `UPDATE payments SET status = $2, decided_by = $3, decided_at = now(), reason = $4
 		WHERE id = $1 RETURNING decided_at`, p.ID, string(to), d.By, d.Reason).Scan(&p.DecidedAt)
@@ -263,13 +334,18 @@ func (p Payment) account() (journal.Account, string) {
 }
 
 const paymentSelect = `SELECT p.id, p.payment_no, o.order_no, p.method, coalesce(a.code, ''), p.amount, p.reference,
-		p.status, p.recorded_by, p.recorded_at, coalesce(p.decided_by, ''), p.decided_at, p.reason
+		p.status, p.recorded_by, p.recorded_at, coalesce(p.decided_by, ''), p.decided_at, p.reason, now()
 	FROM payments p JOIN orders o ON o.id = p.order_id LEFT JOIN agencies a ON a.id = p.agency_id`
 
-func scanPayment(r pgx.Row) (Payment, error) {
+// scanPayment scans a row of paymentSelect; now, unless nil, gets the
+// transaction's time.
+func scanPayment(r pgx.Row, now *time.Time) (Payment, error) {
 	var p Payment
+	if now == nil {
+		now = new(time.Time)
+	}
 	err := r.Scan(&p.ID, &p.No, &p.Order, &p.Method, &p.Agency, &p.Amount, &p.Reference,
-		&p.Status, &p.RecordedBy, &p.RecordedAt, &p.DecidedBy, &p.DecidedAt, &p.Reason)
+		&p.Status, &p.RecordedBy, &p.RecordedAt, &p.DecidedBy, &p.DecidedAt, &p.Reason, now)
 	return p, err
 }
 
@@ -279,5 +355,5 @@ func Payments(ctx context.Context, q ledger.Querier, orderNo string) ([]Payment,
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) })
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r, nil) })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -49,12 +50,68 @@ type Request struct {
 // seller shipping from a warehouse that is not its own;
 // ledger.ErrInsufficientStock; ledger.ErrIdempotencyConflict.
 func Place(ctx context.Context, tx pgx.Tx, r Request) (Order, error) {
-	return idempotency.Do(ctx, tx, r.Key, "order.place", r, func() (Order, error) {
-		return place(ctx, tx, r)
+	reads := queuePlaceReads(r)
+	return idempotency.DoBatch(ctx, tx, r.Key, "order.place", r, reads.batch, func(run *idempotency.Run) (Order, error) {
+		return place(ctx, tx, r, reads, placing{run: run})
 	})
 }
 
-func place(ctx context.Context, tx pgx.Tx, r Request) (Order, error) {
+// placeReads are the rows Place reads before it writes, queued in one batch
+// (sent with the idempotency claim): the buyer, the warehouse, the products.
+type placeReads struct {
+	batch     *pgx.Batch
+	buyer     *ledger.Pending[buyerRow]
+	warehouse *ledger.Pending[stock.Warehouse]
+	products  *ledger.Pending[map[string]catalog.Product]
+}
+
+// buyerRow is the buying member or agency.
+type buyerRow struct {
+	id   int64
+	code string
+}
+
+func queuePlaceReads(r Request) *placeReads {
+	rd := &placeReads{batch: &pgx.Batch{}, buyer: &ledger.Pending[buyerRow]{}}
+	queueBuyer := func(sql, code string, notFound error) {
+		b := rd.buyer
+		rd.batch.Queue(sql, code).QueryRow(func(row pgx.Row) error {
+			b.Err = row.Scan(&b.Value.id, &b.Value.code)
+			if errors.Is(b.Err, pgx.ErrNoRows) {
+				b.Err = notFound
+			}
+			return nil
+		})
+	}
+	switch {
+	case (r.Kind == Registration || r.Kind == Repeat) && r.Member != "":
+		queueBuyer(`SELECT id, code FROM members WHERE code = $1`, r.Member,
+			fmt.Errorf("%w: unknown member %q", ledger.ErrNotFound, r.Member))
+	case r.Kind == Agency && r.BuyerAgency != "":
+		queueBuyer(`SELECT id, code FROM agencies WHERE code = $1 AND status = 'active'`, r.BuyerAgency,
+			fmt.Errorf("%w: unknown or closed agency %q", ledger.ErrNotFound, r.BuyerAgency))
+	}
+	rd.warehouse = stock.QueueWarehouse(rd.batch, r.Warehouse, r.Seller)
+	skus := make([]string, 0, len(r.Lines))
+	for _, l := range r.Lines {
+		skus = append(skus, l.SKU)
+	}
+	rd.products = catalog.QueueGetMany(rd.batch, skus)
+	return rd
+}
+
+// placing says how place finishes an order.
+type placing struct {
+	run *idempotency.Run // stores the order as the result, unless nil
+	// paid: the order is paid and confirmed as it is placed (a counter sale).
+	paid bool
+	// then, unless nil, queues more writes with the reservation, the order
+	// being in the database.
+	then func(b *pgx.Batch, o *Order)
+}
+
+// place enters r with the rows in reads, which have been read.
+func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, how placing) (Order, error) {
 	if strings.TrimSpace(r.By) == "" {
 		return Order{}, fmt.Errorf("%w: an order must say who entered it", ledger.ErrInvalid)
 	}
@@ -62,16 +119,16 @@ func place(ctx context.Context, tx pgx.Tx, r Request) (Order, error) {
 		return Order{}, fmt.Errorf("%w: an order needs at least one line", ledger.ErrInvalid)
 	}
 	o := Order{Kind: r.Kind, Status: Placed, ShipTo: r.ShipTo, EnteredBy: r.By, Total: decimal.Zero, PV: decimal.Zero, BV: decimal.Zero}
+	buyer := func(id *int64, code *string) error {
+		*id, *code = reads.buyer.Value.id, reads.buyer.Value.code
+		return reads.buyer.Err
+	}
 	switch r.Kind {
 	case Registration, Repeat:
 		if r.Member == "" || r.Customer != nil || r.BuyerAgency != "" {
 			return Order{}, fmt.Errorf("%w: a %s order is bought by a member (and only a member)", ledger.ErrInvalid, r.Kind)
 		}
-		err := tx.QueryRow(ctx, `SELECT id, code FROM members WHERE code = $1`, r.Member).Scan(&o.memberID, &o.Member)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return Order{}, fmt.Errorf("%w: unknown member %q", ledger.ErrNotFound, r.Member)
-		}
-		if err != nil {
+		if err := buyer(&o.memberID, &o.Member); err != nil {
 			return Order{}, err
 		}
 	case Shop:
@@ -86,31 +143,25 @@ func place(ctx context.Context, tx pgx.Tx, r Request) (Order, error) {
 		if r.Seller != "" {
 			return Order{}, fmt.Errorf("%w: agencies buy from HQ, not from agency %s", ledger.ErrInvalid, r.Seller)
 		}
-		err := tx.QueryRow(ctx, `SELECT id, code FROM agencies WHERE code = $1 AND status = 'active'`, r.BuyerAgency).Scan(&o.buyerAgencyID, &o.BuyerAgency)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return Order{}, fmt.Errorf("%w: unknown or closed agency %q", ledger.ErrNotFound, r.BuyerAgency)
-		}
-		if err != nil {
+		if err := buyer(&o.buyerAgencyID, &o.BuyerAgency); err != nil {
 			return Order{}, err
 		}
 	default:
 		return Order{}, fmt.Errorf("%w: order kind %q must be registration, repeat, shop or agency", ledger.ErrInvalid, r.Kind)
 	}
 
-	w, err := sellerWarehouse(ctx, tx, r)
+	w, err := sellerWarehouse(r, reads.warehouse)
 	if err != nil {
 		return Order{}, err
 	}
 	o.Warehouse, o.warehouseID, o.sellerAgencyID, o.Seller = w.Code, w.ID, w.AgencyID, w.AgencyCode
 
-	skus := make([]string, 0, len(r.Lines))
 	for i, l := range r.Lines {
 		if l.Qty <= 0 {
 			return Order{}, fmt.Errorf("%w: line %d (%s): quantity %d must be positive", ledger.ErrInvalid, i+1, l.SKU, l.Qty)
 		}
-		skus = append(skus, l.SKU)
 	}
-	products, err := catalog.GetMany(ctx, tx, skus)
+	products, err := reads.products.Get()
 	if err != nil {
 		return Order{}, err
 	}
@@ -143,31 +194,44 @@ func place(ctx context.Context, tx pgx.Tx, r Request) (Order, error) {
 			wants[i].LotID = lot.ID
 		}
 	}
-	allocs, low, err := stock.ReserveFor(ctx, tx, w, wants, "order", r.Key)
+	if o.Total.IsZero() || how.paid {
+		o.Status = Confirmed // nothing (more) to pay
+	}
+
+	// The order and its lines go in with the lock of the stock, so the lock
+	// is held for one round trip (the reservation with the allocations and
+	// the result) before the commit.
+	b := &pgx.Batch{}
+	queueInsert(b, &o)
+	rv := stock.QueueReservation(b, w, wants, "order", r.Key)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return Order{}, fmt.Errorf("insert order: %w", err)
+	}
+	b = &pgx.Batch{}
+	allocs, low, err := rv.Queue(b, time.Now())
 	if err != nil {
 		return Order{}, err
 	}
 	o.Allocations = allocs
-	if o.Total.IsZero() {
-		o.Status = Confirmed // nothing to pay
+	queueAllocations(b, &o)
+	if how.then != nil {
+		how.then(b, &o)
 	}
-	if err := insert(ctx, tx, &o, r.Key); err != nil {
-		return Order{}, err
+	if how.run != nil {
+		if err := how.run.QueueResult(b, o); err != nil {
+			return Order{}, err
+		}
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return Order{}, fmt.Errorf("reserve stock for %s: %w", r.Key, err)
 	}
 	return o, stock.EmitLow(ctx, tx, low)
 }
 
-func sellerWarehouse(ctx context.Context, tx pgx.Tx, r Request) (stock.Warehouse, error) {
-	var w stock.Warehouse
-	var err error
-	switch {
-	case r.Warehouse != "":
-		w, err = stock.GetWarehouse(ctx, tx, r.Warehouse)
-	case r.Seller != "":
-		w, err = stock.AgencyWarehouse(ctx, tx, r.Seller)
-	default:
-		w, err = stock.DefaultHQWarehouse(ctx, tx)
-	}
+// sellerWarehouse checks the warehouse read for r (stock.QueueWarehouse)
+// against the seller.
+func sellerWarehouse(r Request, read *ledger.Pending[stock.Warehouse]) (stock.Warehouse, error) {
+	w, err := read.Get()
 	if err != nil {
 		return w, err
 	}
@@ -186,7 +250,9 @@ func sellerWarehouse(ctx context.Context, tx pgx.Tx, r Request) (stock.Warehouse
 	return w, nil
 }
 
-func insert(ctx context.Context, tx pgx.Tx, o *Order, key string) error {
+// queueInsert queues in b the insert of order o with its lines; the
+// callback fills in its id, number and time.
+func queueInsert(b *pgx.Batch, o *Order) {
 	n := len(o.Lines)
 	lineNo := make([]int32, n)
 	pids := make([]int64, n)
@@ -195,11 +261,6 @@ func insert(ctx context.Context, tx pgx.Tx, o *Order, key string) error {
 	for i, l := range o.Lines {
 		lineNo[i], pids[i], qtys[i] = int32(l.No), l.ProductID, l.Qty
 		prices[i], pvs[i], bvs[i], costs[i] = l.UnitPrice.String(), l.UnitPV.String(), l.UnitBV.String(), l.UnitCost.String()
-	}
-	m := len(o.Allocations)
-	aLine, aWh, aLot, aQty := make([]int32, m), make([]int64, m), make([]int64, m), make([]int64, m)
-	for i, a := range o.Allocations {
-		aLine[i], aWh[i], aLot[i], aQty[i] = int32(a.Line), a.WarehouseID, a.LotID, a.Qty
 	}
 	var cname, cphone string
 	if o.Customer != nil {
@@ -212,27 +273,37 @@ func insert(ctx context.Context, tx pgx.Tx, o *Order, key string) error {
 		return &id
 	}
 	confirmed := o.Status == Confirmed
-	err := tx.QueryRow(ctx, `WITH o AS (
+	b.Queue(`WITH o AS (
 			INSERT INTO orders (kind, member_id, customer_name, customer_phone, buyer_agency_id, seller_agency_id,
 				warehouse_id, status, total, pv, bv, ship_to, entered_by, paid_at, confirmed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $14::bool THEN now() END, CASE WHEN $14::bool THEN now() END)
 			RETURNING id, order_no, placed_at),
 		l AS (
 			INSERT INTO order_lines (order_id, line_no, product_id, qty, unit_price, unit_pv, unit_bv, unit_cost)
-			SELECT o.id, u.* FROM o, unnest($15::int[], $16::bigint[], $17::bigint[], $18::numeric[], $19::numeric[], $20::numeric[], $21::numeric[]) AS u),
-		a AS (
-			INSERT INTO order_allocations (order_id, line_no, warehouse_id, lot_id, qty)
-			SELECT o.id, u.* FROM o, unnest($22::int[], $23::bigint[], $24::bigint[], $25::bigint[]) AS u)
+			SELECT o.id, u.* FROM o, unnest($15::int[], $16::bigint[], $17::bigint[], $18::numeric[], $19::numeric[], $20::numeric[], $21::numeric[]) AS u)
 		SELECT id, order_no, placed_at FROM o`,
 		string(o.Kind), nz(o.memberID), cname, cphone, nz(o.buyerAgencyID), nz(o.sellerAgencyID),
 		o.warehouseID, string(o.Status), o.Total, o.PV, o.BV, o.ShipTo, o.EnteredBy, confirmed,
-		lineNo, pids, qtys, prices, pvs, bvs, costs,
-		aLine, aWh, aLot, aQty).Scan(&o.ID, &o.No, &o.PlacedAt)
-	if err != nil {
-		return fmt.Errorf("insert order: %w", err)
+		lineNo, pids, qtys, prices, pvs, bvs, costs).QueryRow(func(r pgx.Row) error {
+		if err := r.Scan(&o.ID, &o.No, &o.PlacedAt); err != nil {
+			return err
+		}
+		if o.Status == Confirmed {
+			o.PaidAt, o.ConfirmedAt = &o.PlacedAt, &o.PlacedAt
+		}
+		return nil
+	})
+}
+
+// queueAllocations queues in b the insert of the allocations of order o,
+// which is in the database.
+func queueAllocations(b *pgx.Batch, o *Order) {
+	m := len(o.Allocations)
+	aLine, aWh, aLot, aQty := make([]int32, m), make([]int64, m), make([]int64, m), make([]int64, m)
+	for i, a := range o.Allocations {
+		aLine[i], aWh[i], aLot[i], aQty[i] = int32(a.Line), a.WarehouseID, a.LotID, a.Qty
 	}
-	if o.Status == Confirmed {
-		o.PaidAt, o.ConfirmedAt = &o.PlacedAt, &o.PlacedAt
-	}
-	return nil
+	b.Queue(`INSERT INTO order_allocations (order_id, line_no, warehouse_id, lot_id, qty)
+		SELECT $1, u.* FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u`,
+		o.ID, aLine, aWh, aLot, aQty)
 }

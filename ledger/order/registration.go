@@ -44,7 +44,11 @@ func PlaceRegistration(ctx context.Context, tx pgx.Tx, r RegistrationRequest) (R
 		}
 		o := r.Order
 		o.Kind, o.Member, o.Key = Registration, m.Code, r.Key
-		placed, err := place(ctx, tx, o)
+		reads := queuePlaceReads(o)
+		if err := tx.SendBatch(ctx, reads.batch).Close(); err != nil {
+			return Registered{}, err
+		}
+		placed, err := place(ctx, tx, o, reads, placing{})
 		if err != nil {
 			return Registered{}, err
 		}

@@ -58,15 +58,18 @@ const balanceSelect = `SELECT b.warehouse_id, w.code, b.lot_id, b.product_id, p.
 	JOIN products p ON p.id = b.product_id`
 
 func scanBalances(rows pgx.Rows) ([]Balance, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Balance, error) {
-		var b Balance
-		var exp time.Time
-		err := r.Scan(&b.WarehouseID, &b.Warehouse, &b.LotID, &b.ProductID, &b.SKU, &b.Batch, &exp, &b.OnHand, &b.Reserved)
-		if exp.Year() < 9999 && !exp.IsZero() {
-			b.ExpiresOn = exp
-		}
-		return b, err
-	})
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Balance, error) { return scanBalance(r) })
+}
+
+// scanBalance scans the columns of balanceSelect, then into extra.
+func scanBalance(r pgx.Row, extra ...any) (Balance, error) {
+	var b Balance
+	var exp time.Time
+	err := r.Scan(append([]any{&b.WarehouseID, &b.Warehouse, &b.LotID, &b.ProductID, &b.SKU, &b.Batch, &exp, &b.OnHand, &b.Reserved}, extra...)...)
+	if exp.Year() < 9999 && !exp.IsZero() {
+		b.ExpiresOn = exp
+	}
+	return b, err
 }
 
 // Apply applies moves in tx: it locks the balances involved in (warehouse,
@@ -141,6 +144,25 @@ func splitKeys(keys []balanceKey) (ws, ls []int64) {
 
 // applyLocked applies moves to balances the transaction has already locked.
 func applyLocked(ctx context.Context, tx pgx.Tx, kind Kind, ref, opKey string, moves []Move, locked map[balanceKey]Balance) ([]LowStock, error) {
+	b := &pgx.Batch{}
+	drops, err := queueLocked(b, kind, ref, opKey, moves, locked)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("stock %s %s: %w", kind, ref, err)
+	}
+	if len(drops) == 0 {
+		return nil, nil
+	}
+	return lowAfter(ctx, tx, drops)
+}
+
+// queueLocked checks moves against balances the transaction has already
+// locked, updates locked to what they will be, and queues in b the update
+// of the balances and the stock_moves rows. It returns by how much each
+// (warehouse, product) loses available units.
+func queueLocked(batch *pgx.Batch, kind Kind, ref, opKey string, moves []Move, locked map[balanceKey]Balance) (map[[2]int64]int64, error) {
 	type delta struct{ onHand, reserved int64 }
 	sum := map[balanceKey]delta{}
 	for _, m := range moves {
@@ -181,11 +203,9 @@ func applyLocked(ctx context.Context, tx pgx.Tx, kind Kind, ref, opKey string, m
 		ws, ls, ohs, rs = append(ws, k.warehouse), append(ls, k.lot), append(ohs, d.onHand), append(rs, d.reserved)
 	}
 	if len(ws) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE stock_balances b SET on_hand = b.on_hand + d.oh, reserved = b.reserved + d.rs
+		batch.Queue(`UPDATE stock_balances b SET on_hand = b.on_hand + d.oh, reserved = b.reserved + d.rs
 			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS d(w, l, oh, rs)
-			WHERE b.warehouse_id = d.w AND b.lot_id = d.l`, ws, ls, ohs, rs); err != nil {
-			return nil, fmt.Errorf("stock %s %s: update balances: %w", kind, ref, err)
-		}
+			WHERE b.warehouse_id = d.w AND b.lot_id = d.l`, ws, ls, ohs, rs)
 	}
 	var mw, ml, moh, mrs []int64
 	for _, m := range moves {
@@ -195,16 +215,11 @@ func applyLocked(ctx context.Context, tx pgx.Tx, kind Kind, ref, opKey string, m
 		mw, ml, moh, mrs = append(mw, m.Warehouse), append(ml, m.Lot), append(moh, m.OnHand), append(mrs, m.Reserved)
 	}
 	if len(mw) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO stock_moves (warehouse_id, lot_id, kind, on_hand_delta, reserved_delta, ref, op_key)
+		batch.Queue(`INSERT INTO stock_moves (warehouse_id, lot_id, kind, on_hand_delta, reserved_delta, ref, op_key)
 			SELECT w, l, $5, oh, rs, $6, $7 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(w, l, oh, rs)`,
-			mw, ml, moh, mrs, string(kind), ref, opKey); err != nil {
-			return nil, fmt.Errorf("stock %s %s: record moves: %w", kind, ref, err)
-		}
+			mw, ml, moh, mrs, string(kind), ref, opKey)
 	}
-	if len(drops) == 0 {
-		return nil, nil
-	}
-	return lowAfter(ctx, tx, drops)
+	return drops, nil
 }
 
 // Balances lists what a warehouse holds, by SKU and lot, first expiry first.

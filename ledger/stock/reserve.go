@@ -127,27 +127,103 @@ func Pick(bs []Balance, warehouse string, wants []Want, today time.Time) ([]Allo
 //
 // Errors: those of Pick and Apply.
 func ReserveFor(ctx context.Context, tx pgx.Tx, w Warehouse, wants []Want, ref, opKey string) ([]Allocation, []LowStock, error) {
+	b := &pgx.Batch{}
+	rv := QueueReservation(b, w, wants, ref, opKey)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, fmt.Errorf("reserve stock for %s: %w", ref, err)
+	}
+	b = &pgx.Batch{}
+	allocs, low, err := rv.Queue(b, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, fmt.Errorf("reserve stock for %s: %w", ref, err)
+	}
+	return allocs, low, nil
+}
+
+// Reservation is ReserveFor in two steps, for callers that send their own
+// statements in the same round trips: QueueReservation queues the lock of
+// the balances, Queue picks the lots and queues the writes.
+type Reservation struct {
+	w          Warehouse
+	wants      []Want
+	ref, opKey string
+	balances   []Balance
+	thresholds map[int64]int64 // product -> min_available in w
+	err        error
+}
+
+// QueueReservation queues in b the lock of every balance of the wanted
+// products in warehouse w (in lot order, as Apply locks them), with their
+// low-stock thresholds.
+func QueueReservation(b *pgx.Batch, w Warehouse, wants []Want, ref, opKey string) *Reservation {
+	rv := &Reservation{w: w, wants: wants, ref: ref, opKey: opKey, thresholds: map[int64]int64{}}
 	pids := make([]int64, 0, len(wants))
 	for _, x := range wants {
 		pids = append(pids, x.ProductID)
 	}
 	slices.Sort(pids)
-	bs, err := Lock(ctx, tx, w.ID, slices.Compact(pids))
-	if err != nil {
-		return nil, nil, fmt.Errorf("reserve stock for %s: %w", ref, err)
+	b.Queue(`SELECT x.*, coalesce(t.min_available, -1) FROM (`+balanceSelect+`
+		WHERE b.warehouse_id = $1 AND b.product_id = ANY($2) ORDER BY b.warehouse_id, b.lot_id FOR UPDATE OF b) x
+		LEFT JOIN stock_thresholds t ON t.warehouse_id = x.warehouse_id AND t.product_id = x.product_id`,
+		w.ID, slices.Compact(pids)).Query(func(rows pgx.Rows) error {
+		var min int64
+		rv.balances, rv.err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Balance, error) {
+			b, err := scanBalance(r, &min)
+			if min >= 0 {
+				rv.thresholds[b.ProductID] = min
+			}
+			return b, err
+		})
+		return nil
+	})
+	return rv
+}
+
+// Queue picks lots for the reservation from the locked balances (see Pick)
+// and queues in b the reservation of them with its stock moves. It returns
+// the allocations and the low-stock warnings the reservation raises; the
+// caller sends b, then emits the warnings with EmitLow.
+//
+// Errors: those of Pick and Apply, and the error of the lock.
+func (rv *Reservation) Queue(b *pgx.Batch, today time.Time) ([]Allocation, []LowStock, error) {
+	if rv.err != nil {
+		return nil, nil, fmt.Errorf("reserve stock for %s: %w", rv.ref, rv.err)
 	}
-	allocs, err := Pick(bs, w.Code, wants, time.Now())
+	allocs, err := Pick(rv.balances, rv.w.Code, rv.wants, today)
 	if err != nil {
 		return nil, nil, err
 	}
-	locked := make(map[balanceKey]Balance, len(bs))
-	for _, b := range bs {
-		locked[balanceKey{b.WarehouseID, b.LotID}] = b
+	locked := make(map[balanceKey]Balance, len(rv.balances))
+	before := map[int64]int64{} // product -> available
+	for _, bal := range rv.balances {
+		locked[balanceKey{bal.WarehouseID, bal.LotID}] = bal
+		before[bal.ProductID] += bal.Available()
 	}
 	moves := make([]Move, len(allocs))
 	for i, a := range allocs {
 		moves[i] = Move{Warehouse: a.WarehouseID, Lot: a.LotID, Reserved: a.Qty}
 	}
-	low, err := applyLocked(ctx, tx, KindReserve, ref, opKey, moves, locked)
-	return allocs, low, err
+	drops, err := queueLocked(b, KindReserve, rv.ref, rv.opKey, moves, locked)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Every balance of these products in the warehouse is locked, so what
+	// is available after is known without reading it back.
+	var low []LowStock
+	for _, bal := range rv.balances {
+		k := [2]int64{bal.WarehouseID, bal.ProductID}
+		min, ok := rv.thresholds[bal.ProductID]
+		drop, dropped := drops[k]
+		if !ok || !dropped {
+			continue
+		}
+		delete(drops, k)
+		if after := before[bal.ProductID] - drop; after < min && before[bal.ProductID] >= min {
+			low = append(low, LowStock{Warehouse: rv.w.Code, SKU: bal.SKU, Available: after, Threshold: min})
+		}
+	}
+	return allocs, low, nil
 }

@@ -75,6 +75,31 @@ func scanWarehouse(r pgx.Row) (Warehouse, error) {
 	return w, err
 }
 
+func queueWarehouse(b *pgx.Batch, notFound error, where string, args ...any) *ledger.Pending[Warehouse] {
+	p := &ledger.Pending[Warehouse]{}
+	b.Queue(warehouseSelect+where, args...).QueryRow(func(r pgx.Row) error {
+		p.Value, p.Err = scanWarehouse(r)
+		if errors.Is(p.Err, pgx.ErrNoRows) {
+			p.Err = notFound
+		}
+		return nil
+	})
+	return p
+}
+
+// QueueWarehouse queues in b what GetWarehouse, AgencyWarehouse or
+// DefaultHQWarehouse read: the warehouse with the given code when there is
+// one, else the given agency's, else HQ's first; with their errors.
+func QueueWarehouse(b *pgx.Batch, code, agencyCode string) *ledger.Pending[Warehouse] {
+	switch {
+	case code != "":
+		return queueWarehouse(b, fmt.Errorf("%w: unknown warehouse %q", ledger.ErrNotFound, code), ` WHERE w.code = $1`, code)
+	case agencyCode != "":
+		return queueWarehouse(b, fmt.Errorf("%w: agency %q has no warehouse", ledger.ErrNotFound, agencyCode), ` WHERE a.code = $1`, agencyCode)
+	}
+	return queueWarehouse(b, fmt.Errorf("%w: HQ has no warehouse to ship from", ledger.ErrNotFound), ` WHERE w.agency_id IS NULL ORDER BY w.id LIMIT 1`)
+}
+
 // GetWarehouse reads the warehouse with the given code.
 //
 // Errors: ledger.ErrNotFound for an unknown code.

@@ -1,0 +1,102 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"downline/ledger"
+	"downline/ledger/idempotency"
+	"downline/ledger/journal"
+)
+
+// CounterSale is an order paid in full where it is entered: finance or an
+// agency takes the money, so the payment is recorded and confirmed with the
+// order instead of in two later steps.
+type CounterSale struct {
+	Order     Request // its Key is the key of the whole sale
+	Method    Method  // bank_transfer, online or cash_agency
+	Agency    string  `json:",omitempty"` // cash_agency: the agency that took the cash (default: the seller)
+	Reference string  `json:",omitempty"`
+}
+
+// PaidOrder is the result of a counter sale: the order, confirmed, and its
+// payment (none when the order costs nothing).
+type PaidOrder struct {
+	Order   Order
+	Payment *Payment `json:",omitempty"`
+}
+
+// PlaceAndPay places s.Order and records and confirms a payment of its
+// total, in one transaction: what Place, RecordPayment and ConfirmPayment
+// do, the stock reservation, the payment and the journal entry included.
+//
+// Errors: those of Place; ledger.ErrInvalid for a method that is not
+// bank_transfer, online or cash_agency; ledger.ErrNotFound for an unknown
+// agency.
+func PlaceAndPay(ctx context.Context, tx pgx.Tx, s CounterSale) (PaidOrder, error) {
+	reads := queuePlaceReads(s.Order)
+	return idempotency.DoBatch(ctx, tx, s.Order.Key, "order.counter", s, reads.batch, func(run *idempotency.Run) (PaidOrder, error) {
+		switch s.Method {
+		case BankTransfer, Online, CashAtAgency:
+		default:
+			return PaidOrder{}, fmt.Errorf("%w: a counter sale is paid by bank_transfer, online or cash_agency, not %q", ledger.ErrInvalid, s.Method)
+		}
+		var agencyID *int64
+		agencyCode := s.Agency
+		if s.Method == CashAtAgency {
+			if agencyCode == "" {
+				agencyCode = s.Order.Seller
+			}
+			if agencyCode == "" {
+				return PaidOrder{}, fmt.Errorf("%w: a cash payment at an agency must name the agency", ledger.ErrInvalid)
+			}
+			var id int64
+			err := tx.QueryRow(ctx, `SELECT id FROM agencies WHERE code = $1`, agencyCode).Scan(&id)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return PaidOrder{}, fmt.Errorf("%w: unknown agency %q", ledger.ErrNotFound, agencyCode)
+			}
+			if err != nil {
+				return PaidOrder{}, err
+			}
+			agencyID = &id
+		} else {
+			agencyCode = ""
+		}
+		var p *Payment
+		o, err := place(ctx, tx, s.Order, reads, placing{paid: true, then: func(b *pgx.Batch, o *Order) {
+			if o.Total.IsZero() {
+				return
+			}
+			p = &Payment{Order: o.No, Method: s.Method, Agency: agencyCode, Amount: o.Total, Reference: s.Reference,
+				Status: PaymentAccepted, RecordedBy: o.EnteredBy, DecidedBy: o.EnteredBy}
+			b.Queue(`INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by, status, decided_by, decided_at)
+				VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $6, now()) RETURNING id, payment_no, recorded_at`,
+				o.ID, string(s.Method), agencyID, o.Total, s.Reference, o.EnteredBy).QueryRow(func(r pgx.Row) error {
+				p.DecidedAt = &p.RecordedAt
+				return r.Scan(&p.ID, &p.No, &p.RecordedAt)
+			})
+		}})
+		if err != nil {
+			return PaidOrder{}, err
+		}
+		out := PaidOrder{Order: o, Payment: p}
+		b := &pgx.Batch{}
+		if p != nil && o.SoldByHQ() {
+			acct, holder := p.account()
+			if _, err := journal.Queue(b, journal.Entry{Kind: "payment.confirmed", Ref: p.No + " " + o.No, OpKey: s.Order.Key, By: o.EnteredBy,
+				Lines: []journal.Line{journal.Dr(acct, holder, p.Amount), journal.Cr(journal.DeferredRevenue, "", p.Amount)}}); err != nil {
+				return PaidOrder{}, err
+			}
+		}
+		if err := run.QueueResult(b, out); err != nil {
+			return PaidOrder{}, err
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return PaidOrder{}, fmt.Errorf("counter sale %s: %w", o.No, err)
+		}
+		return out, nil
+	})
+}
