@@ -126,12 +126,8 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 	}
 
 	// Moves check for cycles by walking up, which needs an acyclic start.
-	for t := range s.idx {
-		x, err := s.buildIndex(graphstore.Tree(t))
-		if err != nil {
-			return nil, err
-		}
-		s.idx[t] = x
+	if err := s.buildIndexes([2]bool{true, true}); err != nil {
+		return nil, err
 	}
 	for k := range moves {
 		e := &moves[k]

@@ -10,6 +10,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -156,18 +157,38 @@ func (s *Store) rlock() {
 // reindex brings both indexes up to date; the caller holds the write lock.
 // Apply never lets a cycle in, so an error here is a broken invariant.
 func (s *Store) reindex() {
-	for t := range s.idx {
-		if s.idx[t] == nil {
-			x, err := s.buildIndex(graphstore.Tree(t))
-			if err != nil {
-				panic(fmt.Sprintf("memory: %v", err))
+	stale := [2]bool{s.idx[0] == nil, s.idx[1] == nil}
+	if err := s.buildIndexes(stale); err != nil {
+		panic(fmt.Sprintf("memory: %v", err))
+	}
+	if s.countsStale {
+		for t := range s.idx {
+			if !stale[t] {
+				s.idx[t].countActive(s)
 			}
-			s.idx[t] = x
-		} else if s.countsStale {
-			s.idx[t].countActive(s)
 		}
 	}
 	s.countsStale = false
+}
+
+// buildIndexes rebuilds the chosen trees' indexes, the two in parallel:
+// buildIndex only reads the store, and a rebuild at 1M members is the
+// largest single cost of a start or a move.
+func (s *Store) buildIndexes(which [2]bool) error {
+	var errs [2]error
+	var wg sync.WaitGroup
+	for t := range which {
+		if !which[t] {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.idx[t], errs[t] = s.buildIndex(graphstore.Tree(t))
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs[0], errs[1])
 }
 
 func (s *Store) lookup(id graphstore.MemberID) (int32, error) {
