@@ -14,7 +14,9 @@ import (
 
 func (s *Server) listAgencies(c *call) (any, error) { return agency.List(c.ctx(), s.DB.Pool) }
 
-func (s *Server) getAgency(c *call) (any, error) { return agency.Get(c.ctx(), s.DB.Pool, c.Param("code")) }
+func (s *Server) getAgency(c *call) (any, error) {
+	return agency.Get(c.ctx(), s.DB.Pool, c.Param("code"))
+}
 
 type agencyRequest struct {
 	Code      string `json:"code"`

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-
 	"downline/ledger/user"
 )
 
@@ -136,4 +135,3 @@ func (t *throttle) reset(key string) {
 	defer t.mu.Unlock()
 	delete(t.m, key)
 }
-

@@ -435,7 +435,6 @@ func (s *Server) setMemberStatus(c *call) (any, error) {
 	return memberView(m), nil
 }
 
-
 // uptoSelf keeps the ancestors of member up to and including me; nothing
 // when me is not among them (or is the member itself).
 func uptoSelf(ns []graphstore.Node, member, me graphstore.MemberID) []graphstore.Node {

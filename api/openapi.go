@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
 )
 
 // OpenAPI builds the OpenAPI 3 document of the route table.
@@ -243,4 +242,3 @@ func (g *schemaGen) nameOf(t reflect.Type) string {
 	g.names[t] = name
 	return name
 }
-

@@ -15,7 +15,7 @@ type Route struct {
 	Path    string // under /api/v1, OpenAPI style: /members/{code}
 	Tag     string
 	Summary string
-	// Roles may call the route; Public routes also take anonymous callers.
+	// Roles may call the route; Public routes take every caller, anonymous too.
 	Roles  []user.Role
 	Public bool
 	// Scope limits agencies, members and customers to their own resources,

@@ -38,13 +38,13 @@ func (s *Server) Routes() []Route {
 
 func (s *Server) authRoutes() []Route {
 	return []Route{
-		{Method: POST, Path: "/auth/login", Tag: "auth", Summary: "Sign in: a bearer token and a session cookie", Public: true,
+		{Method: POST, Path: "/auth/login", Tag: "auth", Summary: "Sign in: a bearer token and a session cookie", Public: true, Roles: everyone,
 			Request: loginRequest{}, Response: loginResponse{}, Handle: s.login},
 		{Method: POST, Path: "/auth/logout", Tag: "auth", Summary: "Sign out: revoke this session", Roles: everyone, Status: 204, Handle: s.logout},
 		{Method: GET, Path: "/auth/me", Tag: "auth", Summary: "The signed-in user", Roles: everyone, Response: user.User{}, Handle: s.me},
 		{Method: POST, Path: "/auth/password", Tag: "auth", Summary: "Change one's own password (ends every session)", Roles: everyone,
 			Request: ownPasswordRequest{}, Status: 204, Handle: s.changeOwnPassword},
-		{Method: GET, Path: "/openapi.json", Tag: "meta", Summary: "This API's OpenAPI 3 document", Public: true, Handle: s.openAPIHandler},
+		{Method: GET, Path: "/openapi.json", Tag: "meta", Summary: "This API's OpenAPI 3 document", Public: true, Roles: everyone, Handle: s.openAPIHandler},
 	}
 }
 
@@ -179,7 +179,7 @@ func (s *Server) bookRoutes() []Route {
 	money := roles(user.Admin, user.Finance)
 	return []Route{
 		{Method: GET, Path: "/journal", Tag: "books", Summary: "Journal entries, newest first", Roles: money,
-			Query: []Param{{"account", "string", "only entries on this account"}, {"holder", "string", "and this holder"}, cursorParam, limitParam},
+			Query:    []Param{{"account", "string", "only entries on this account"}, {"holder", "string", "and this holder"}, cursorParam, limitParam},
 			Response: EntryPage{}, Handle: s.listJournal},
 		{Method: GET, Path: "/journal/{id}", Tag: "books", Summary: "One journal entry with its lines", Roles: money, Response: journal.Entry{}, Handle: s.getEntry},
 		{Method: POST, Path: "/journal/{id}/reverse", Tag: "books", Summary: "Post the entry that reverses another", Roles: money, Idem: KeyRequired, Status: 201,

@@ -17,7 +17,9 @@ import (
 func memberNotFound(code string) error {
 	return fmt.Errorf("%w: no member with code %q", ledger.ErrNotFound, code)
 }
-func orderNotFound(no string) error { return fmt.Errorf("%w: unknown order %q", ledger.ErrNotFound, no) }
+func orderNotFound(no string) error {
+	return fmt.Errorf("%w: unknown order %q", ledger.ErrNotFound, no)
+}
 func paymentNotFound(no string) error {
 	return fmt.Errorf("%w: unknown payment %q", ledger.ErrNotFound, no)
 }
