@@ -69,6 +69,7 @@ func (s *Server) logout(c *call) (any, error) {
 	if err := user.Revoke(c.ctx(), s.DB.Pool, c.who.Token); err != nil {
 		return nil, err
 	}
+	s.sessions.forget(c.who.Token)
 	for _, n := range []string{sessionCookie, csrfCookie} {
 		http.SetCookie(c.Writer, &http.Cookie{Name: n, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: n == sessionCookie, SameSite: http.SameSiteLaxMode})
 	}

@@ -31,6 +31,7 @@ type Server struct {
 	Feed *feed.Feed
 
 	throttle    throttle
+	sessions    sessionCache
 	metricsOnce sync.Once
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec

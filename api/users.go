@@ -78,6 +78,7 @@ func (s *Server) setUserStatus(c *call) (any, error) {
 		u, err = user.SetStatus(c.ctx(), tx, c.Param("login"), req.Status)
 		return err
 	})
+	s.sessions.forget("")
 	return u, err
 }
 
@@ -93,6 +94,7 @@ func (s *Server) setUserPassword(c *call) (any, error) {
 	err := s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) error {
 		return user.SetPassword(c.ctx(), tx, c.Param("login"), req.Password)
 	})
+	s.sessions.forget("")
 	return nil, err
 }
 
@@ -114,5 +116,6 @@ func (s *Server) changeOwnPassword(c *call) (any, error) {
 	err := s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) error {
 		return user.SetPassword(c.ctx(), tx, c.who.User.Login, req.New)
 	})
+	s.sessions.forget("")
 	return nil, err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -19,6 +20,9 @@ var marshalerType = reflect.TypeFor[json.Marshaler]()
 func wireValue(v reflect.Value) any {
 	if !v.IsValid() {
 		return nil
+	}
+	if native(v.Type()) {
+		return v.Interface()
 	}
 	if v.Type().Implements(marshalerType) {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
@@ -131,4 +135,47 @@ func snake(s string) string {
 		}
 	}
 	return b.String()
+}
+
+var nativeTypes sync.Map // reflect.Type -> bool
+
+// native reports whether t already marshals as the API wants: every struct
+// field in it, however deep, has an explicit json tag (the API's own view
+// types). Those skip the conversion, which matters on hot pages.
+func native(t reflect.Type) bool {
+	if v, ok := nativeTypes.Load(t); ok {
+		return v.(bool)
+	}
+	nativeTypes.Store(t, true) // provisional, against recursive types
+	ok := nativeUncached(t)
+	nativeTypes.Store(t, ok)
+	return ok
+}
+
+func nativeUncached(t reflect.Type) bool {
+	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice {
+			return false // a nil slice must become [], not null
+		}
+		return native(t.Elem())
+	case reflect.Map:
+		return t.Key().Kind() == reflect.String && native(t.Elem())
+	case reflect.Interface:
+		return false
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if f.Tag.Get("json") == "" || !native(f.Type) {
+				return false
+			}
+		}
+	}
+	return true
 }
