@@ -28,7 +28,7 @@ import (
 // AG1 and AG2, products from goodstest.World, orders of A1, B1, a shop
 // customer and AG1, and one user per role.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	db     *ledger.DB
 	srv    *api.Server
 	h      http.Handler
@@ -39,7 +39,7 @@ type world struct {
 
 const password = "correct horse battery"
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
@@ -134,7 +134,7 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func mustGet(t *testing.T, db *ledger.DB, no string) order.Order {
+func mustGet(t testing.TB, db *ledger.DB, no string) order.Order {
 	t.Helper()
 	o, err := order.Get(context.Background(), db.Pool, no)
 	if err != nil {
