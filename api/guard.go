@@ -65,7 +65,8 @@ const (
 	sessionCookie = "downline_session"
 	csrfCookie    = "downline_csrf"
 	csrfHeader    = "X-CSRF-Token"
-	maxKey        = idempotency.MaxKeyLen
+	// maxKey leaves room for the per-user prefix within the ledger's limit.
+	maxKey = idempotency.MaxKeyLen - 40
 )
 
 // csrfToken derives the double-submit token of a session: only someone who
