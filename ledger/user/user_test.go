@@ -47,11 +47,11 @@ func TestUsersAndSessions(t *testing.T) {
 		return u, err
 	}
 	for _, n := range []user.New{
-		{Login: "x", Password: "long enough", Role: user.Admin},              // login too short
-		{Login: "ok-login", Password: "short", Role: user.Admin},             // password too short
-		{Login: "ok-login", Password: "long enough", Role: "root"},           // no such role
-		{Login: "ok-login", Password: "long enough", Role: user.Agency},      // agency staff without an agency
-		{Login: "ok-login", Password: "long enough", Role: user.Member},      // member account without a member
+		{Login: "x", Password: "long enough", Role: user.Admin},         // login too short
+		{Login: "ok-login", Password: "short", Role: user.Admin},        // password too short
+		{Login: "ok-login", Password: "long enough", Role: "root"},      // no such role
+		{Login: "ok-login", Password: "long enough", Role: user.Agency}, // agency staff without an agency
+		{Login: "ok-login", Password: "long enough", Role: user.Member}, // member account without a member
 		{Login: "ok-login", Password: "long enough", Role: user.Admin, Member: "M001"},
 		{Login: "ok-login", Password: "long enough", Role: user.Agency, Agency: "NOPE"},
 	} {
