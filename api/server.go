@@ -42,6 +42,9 @@ func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// The client address (for sign-in throttling and the audit log) is the
+	// peer's: forwarded-for headers are anyone's to forge.
+	_ = r.SetTrustedProxies(nil)
 	r.Use(func(c *gin.Context) {
 		id := c.GetHeader("X-Request-Id")
 		if id == "" || len(id) > 64 {
