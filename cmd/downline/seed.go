@@ -25,6 +25,7 @@ always give the same network. --demo seeds the demo company.`,
 	seed := cmd.Flags().Uint64("seed", 1, "random seed")
 	demo := cmd.Flags().Bool("demo", false, "seed the demo company")
 	reset := cmd.Flags().Bool("reset", false, "drop everything in the database first (development only)")
+	demoPass := cmd.Flags().String("demo-password", "", "password of every demo account (default: a random one, printed at the end)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		db, err := openDB(ctx, *url)
@@ -69,6 +70,25 @@ always give the same network. --demo seeds the demo company.`,
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "seeded %d members in %s (top member %s)\n",
 			len(gen), time.Since(started).Round(time.Millisecond), gen[0].Code)
+		if !*demo {
+			return nil
+		}
+		pass := *demoPass
+		if pass == "" {
+			pass = demoPassword()
+		}
+		codes := make([]string, len(gen))
+		for i, g := range gen {
+			codes[i] = g.Code
+		}
+		if err := demoCompany(ctx, db, codes, pass, *seed, out); err != nil {
+			return err
+		}
+		w := cmd.OutOrStdout()
+		fmt.Fprintf(w, "\nDemo accounts (all with password %s):\n", pass)
+		fmt.Fprintf(w, "  admin, finance, finance2, warehouse, agency1 (agency AG1), agency2 (agency AG2), customer\n")
+		fmt.Fprintf(w, "  members log in with their member code, e.g. %s (the top of the network)\n", gen[0].Code)
+		fmt.Fprintf(w, "Sign in: curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"login\": \"admin\", \"password\": \"%s\"}'\n", pass)
 		return nil
 	}
 	return cmd

@@ -59,7 +59,7 @@ func newServeCmd() *cobra.Command {
 			}
 		}()
 
-		srv := &http.Server{Addr: *listen, Handler: (&api.Server{DB: db, Graph: store, Registry: reg}).Handler(),
+		srv := &http.Server{Addr: *listen, Handler: (&api.Server{DB: db, Graph: store, Registry: reg, Feed: f}).Handler(),
 			ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()

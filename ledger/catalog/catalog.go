@@ -259,3 +259,14 @@ func GetLot(ctx context.Context, q ledger.Querier, sku, batch string) (Lot, erro
 	}
 	return l, err
 }
+
+// List returns up to limit products with SKU > after, by SKU; with
+// activeOnly, only orderable ones.
+func List(ctx context.Context, q ledger.Querier, after string, limit int, activeOnly bool) ([]Product, error) {
+	rows, err := q.Query(ctx, `SELECT `+productCols+` FROM products
+		WHERE sku > $1 AND (NOT $3 OR status = 'active') ORDER BY sku LIMIT $2`, after, limit, activeOnly)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
+}

@@ -142,3 +142,12 @@ func DefaultHQWarehouse(ctx context.Context, q ledger.Querier) (Warehouse, error
 	}
 	return w, err
 }
+
+// Warehouses lists every warehouse by code.
+func Warehouses(ctx context.Context, q ledger.Querier) ([]Warehouse, error) {
+	rows, err := q.Query(ctx, warehouseSelect+` ORDER BY w.code`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Warehouse, error) { return scanWarehouse(r) })
+}

@@ -1,0 +1,240 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// expected is the authorization matrix, written independently of the route
+// table: who may call each route. "public" also admits anonymous callers.
+var expected = map[string]string{
+	"POST /auth/login":    "public",
+	"POST /auth/logout":   "admin finance warehouse agency member customer",
+	"GET /auth/me":        "admin finance warehouse agency member customer",
+	"POST /auth/password": "admin finance warehouse agency member customer",
+	"GET /openapi.json":   "public",
+
+	"POST /members":                  "admin agency member",
+	"GET /members/{code}":            "admin finance member",
+	"GET /members/{code}/upline":     "admin finance member",
+	"GET /members/{code}/frontline":  "admin finance member",
+	"GET /members/{code}/downline":   "admin finance member",
+	"GET /members/{code}/team":       "admin finance member",
+	"GET /members/{code}/free-slots": "admin finance member",
+	"GET /members/{code}/moves":      "admin finance member",
+	"POST /members/{code}/move":      "admin",
+	"POST /members/{code}/status":    "admin",
+	"GET /members/{code}/orders":     "admin finance member",
+	"GET /members/{code}/wallet":     "admin finance member",
+
+	"GET /products":                      "public",
+	"GET /products/{sku}":                "public",
+	"POST /products":                     "admin",
+	"POST /products/{sku}/status":        "admin",
+	"POST /products/{sku}/lots":          "admin warehouse",
+	"GET /warehouses":                    "admin finance warehouse",
+	"POST /warehouses":                   "admin",
+	"GET /warehouses/{code}/stock":       "admin finance warehouse agency",
+	"POST /warehouses/{code}/receipts":   "admin warehouse",
+	"POST /warehouses/{code}/thresholds": "admin warehouse agency",
+	"GET /stock/warnings":                "admin finance warehouse agency",
+
+	"POST /orders":                "admin agency member customer",
+	"GET /orders":                 "admin finance warehouse",
+	"GET /orders/{no}":            "admin finance warehouse agency member customer",
+	"GET /orders/{no}/payments":   "admin finance warehouse agency member customer",
+	"POST /orders/{no}/payments":  "admin finance agency member customer",
+	"POST /payments/{no}/confirm": "admin finance",
+	"POST /payments/{no}/reject":  "admin finance",
+	"POST /orders/{no}/shipments": "admin warehouse agency",
+	"POST /orders/{no}/deliver":   "admin warehouse agency",
+	"POST /orders/{no}/cancel":    "admin finance agency",
+	"POST /orders/{no}/returns":   "admin warehouse agency",
+
+	"GET /agencies":                                 "admin finance warehouse",
+	"POST /agencies":                                "admin",
+	"GET /agencies/{code}":                          "admin finance warehouse agency",
+	"GET /agencies/{code}/orders":                   "admin finance warehouse agency",
+	"POST /agencies/{code}/payments":                "admin finance",
+	"GET /agencies/{code}/statement":                "admin finance agency",
+	"GET /agencies/{code}/statements":               "admin finance agency",
+	"POST /agencies/{code}/statements":              "admin finance",
+	"GET /agencies/{code}/statements/{id}":          "admin finance agency",
+	"POST /agencies/{code}/statements/{id}/confirm": "admin finance agency",
+
+	"GET /journal":               "admin finance",
+	"GET /journal/{id}":          "admin finance",
+	"POST /journal/{id}/reverse": "admin finance",
+	"GET /balances":              "admin finance",
+	"GET /audit":                 "admin",
+
+	"GET /users":                   "admin",
+	"POST /users":                  "admin",
+	"GET /users/{login}":           "admin",
+	"POST /users/{login}/status":   "admin",
+	"POST /users/{login}/password": "admin",
+}
+
+// callers are the roles, by the login of a user holding each, and anonymous.
+var callers = []struct{ role, login string }{
+	{"anonymous", ""}, {"admin", "admin"}, {"finance", "finance"}, {"warehouse", "warehouse"},
+	{"agency", "agency1"}, {"member", "AAA"}, {"customer", "shopper"},
+}
+
+// concrete fills a route's path parameters with resources the caller of
+// each role owns, so an allowed call passes the scope check too.
+func (w *world) concrete(path string) string {
+	r := strings.NewReplacer(
+		"/members/{code}", "/members/AAA1",
+		"/orders/{no}", "/orders/"+w.orders["AG1"],
+		"/payments/{no}", "/payments/"+w.pay["AG1"],
+		"/products/{sku}", "/products/VC-100",
+		"/warehouses/{code}", "/warehouses/AG1-WH",
+		"/agencies/{code}", "/agencies/AG1",
+		"/statements/{id}", "/statements/1",
+		"/journal/{id}", "/journal/1",
+		"/users/{login}", "/users/finance",
+	)
+	return "/api/v1" + r.Replace(path)
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	w := newWorld(t)
+	seen := map[string]bool{}
+	for _, rt := range w.srv.Routes() {
+		key := rt.Method + " " + rt.Path
+		seen[key] = true
+		want, ok := expected[key]
+		if !ok {
+			t.Errorf("route %s has no row in the expected authorization matrix", key)
+			continue
+		}
+		allowed := map[string]bool{}
+		for _, r := range strings.Fields(want) {
+			allowed[r] = true
+		}
+		for _, who := range callers {
+			token := ""
+			if who.login != "" {
+				token = w.token(who.login)
+			}
+			path := w.concrete(rt.Path)
+			if rt.Path == "/agencies/{code}/statement" {
+				path += "?from=2020-01-01&to=2030-01-01"
+			}
+			var body any
+			if rt.Method == http.MethodPost {
+				body = "{}"
+			}
+			res := w.call(rt.Method, path, token, body, "Idempotency-Key", fmt.Sprintf("matrix-%s-%s", who.role, key))
+			if res.status >= 500 {
+				t.Errorf("%s as %s: %d %s", key, who.role, res.status, res.body)
+			}
+			if res.status >= 400 && !strings.HasPrefix(res.header.Get("Content-Type"), "application/problem+json") {
+				t.Errorf("%s as %s: error %d answered as %q", key, who.role, res.status, res.header.Get("Content-Type"))
+			}
+			switch {
+			case allowed["public"] || allowed[who.role]:
+				if res.status == 401 || res.status == 403 {
+					t.Errorf("%s as %s: want allowed, got %d %s", key, who.role, res.status, res.body)
+				}
+			case who.role == "anonymous":
+				if res.status != 401 {
+					t.Errorf("%s anonymously: want 401, got %d %s", key, res.status, res.body)
+				}
+			default:
+				if res.status != 403 {
+					t.Errorf("%s as %s: want 403, got %d %s", key, who.role, res.status, res.body)
+				}
+			}
+		}
+	}
+	var missing []string
+	for k := range expected {
+		if !seen[k] {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("the expected matrix names routes the server lacks: %v", missing)
+	}
+}
+
+// TestScoping: members, agencies and customers get 404 for what is not
+// theirs, with the same answer as for what does not exist.
+func TestScoping(t *testing.T) {
+	w := newWorld(t)
+	a, b, ag1, shopper := w.token("AAA"), w.token("BBB"), w.token("agency1"), w.token("shopper")
+	cases := []struct {
+		name, token, path string
+		want              int
+	}{
+		{"member reads itself", a, "/api/v1/members/AAA", 200},
+		{"member reads its downline", a, "/api/v1/members/AAA1", 200},
+		{"member reads another team's member", a, "/api/v1/members/BBB1", 404},
+		{"member reads its sponsor", a, "/api/v1/members/ROOT1", 404},
+		{"member reads a missing member", a, "/api/v1/members/NOPE1", 404},
+		{"member pages its downline", a, "/api/v1/members/AAA/downline?tree=sponsor&depth=2", 200},
+		{"member pages another team", a, "/api/v1/members/BBB/downline?tree=placement", 404},
+		{"member reads team totals of another team", a, "/api/v1/members/ROOT1/team", 404},
+		{"member reads its own order", a, "/api/v1/orders/" + w.orders["AAA"], 200},
+		{"member reads its downline's order", a, "/api/v1/orders/" + w.orders["AAA1"], 404},
+		{"member reads another team's order", a, "/api/v1/orders/" + w.orders["BBB1"], 404},
+		{"member reads another team's payments", a, "/api/v1/orders/" + w.orders["BBB1"] + "/payments", 404},
+		{"member reads its own wallet", a, "/api/v1/members/AAA/wallet", 200},
+		{"member reads its downline's wallet", a, "/api/v1/members/AAA1/wallet", 404},
+		{"member reads another's orders", b, "/api/v1/members/AAA/orders", 404},
+		{"agency reads its own statement", ag1, "/api/v1/agencies/AG1/statements/1", 200},
+		{"agency reads another agency's statement", ag1, "/api/v1/agencies/AG2/statements/2", 404},
+		{"agency reads another agency's statement under its own code", ag1, "/api/v1/agencies/AG1/statements/2", 404},
+		{"agency reads another agency", ag1, "/api/v1/agencies/AG2", 404},
+		{"agency reads its own order", ag1, "/api/v1/orders/" + w.orders["AG1"], 200},
+		{"agency reads another agency's order", ag1, "/api/v1/orders/" + w.orders["AG2"], 404},
+		{"agency reads a member's order", ag1, "/api/v1/orders/" + w.orders["AAA1"], 404},
+		{"agency reads its own stock", ag1, "/api/v1/warehouses/AG1-WH/stock", 200},
+		{"agency reads another's stock", ag1, "/api/v1/warehouses/AG2-WH/stock", 404},
+		{"agency reads HQ stock", ag1, "/api/v1/warehouses/HQ-SH/stock", 404},
+		{"customer reads its own order", shopper, "/api/v1/orders/" + w.orders["shop"], 200},
+		{"customer reads a member's order", shopper, "/api/v1/orders/" + w.orders["AAA1"], 404},
+	}
+	for _, c := range cases {
+		res := w.call("GET", c.path, c.token, nil)
+		if res.status != c.want {
+			t.Errorf("%s: GET %s = %d, want %d: %s", c.name, c.path, res.status, c.want, res.body)
+		}
+	}
+	// Not yours and not there read the same.
+	other := w.call("GET", "/api/v1/members/BBB1", a, nil).json(t)
+	missing := w.call("GET", "/api/v1/members/ZZZ999", a, nil).json(t)
+	if strings.ReplaceAll(other["detail"].(string), "BBB1", "X") != strings.ReplaceAll(missing["detail"].(string), "ZZZ999", "X") {
+		t.Errorf("a hidden member reads %q, a missing one %q", other["detail"], missing["detail"])
+	}
+	// Upline stops at the member itself.
+	up := w.call("GET", "/api/v1/members/AAA1/upline", a, nil).json(t)
+	items := up["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["code"] != "AAA" {
+		t.Errorf("member's view of AAA1's upline: %v", items)
+	}
+	// A member registers only under its own team.
+	reg := w.call("POST", "/api/v1/members", a, map[string]any{"name": "New", "phone": "+8613900000009", "sponsor": "BBB"})
+	if reg.status != 404 {
+		t.Errorf("member registering under another team: %d %s", reg.status, reg.body)
+	}
+	reg = w.call("POST", "/api/v1/members", a, map[string]any{"name": "New", "phone": "+8613900000009", "sponsor": "AAA1"})
+	if reg.status != 201 {
+		t.Fatalf("member registering in its own team: %d %s", reg.status, reg.body)
+	}
+	code := reg.json(t)["member"].(map[string]any)["code"].(string)
+	if res := w.call("GET", "/api/v1/members/"+code, a, nil); res.status != 200 {
+		t.Errorf("member reads the member it just registered: %d %s", res.status, res.body)
+	}
+	// A member orders only for its own team.
+	if res := w.call("POST", "/api/v1/orders", a, map[string]any{"kind": "repeat", "member": "BBB1", "lines": []any{map[string]any{"sku": "VC-100", "qty": 1}}},
+		"Idempotency-Key", "k1"); res.status != 404 {
+		t.Errorf("member ordering for another team: %d %s", res.status, res.body)
+	}
+}

@@ -1,0 +1,160 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"downline/ledger/journal"
+	"downline/ledger/user"
+)
+
+// EntryPage is one page of journal entries, newest first.
+type EntryPage struct {
+	Items []journal.Entry `json:"items"`
+	Next  string          `json:"next,omitempty"`
+}
+
+func beforeCursor(c *call) (int64, error) {
+	cur := c.Query("cursor")
+	if cur == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(cur, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errStatus(http.StatusBadRequest, "cursor must be the next value of the previous page")
+	}
+	return n, nil
+}
+
+func (s *Server) listJournal(c *call) (any, error) {
+	limit, err := intQuery(c, "limit", 50, 1, 500)
+	if err != nil {
+		return nil, err
+	}
+	before, err := beforeCursor(c)
+	if err != nil {
+		return nil, err
+	}
+	es, err := journal.List(c.ctx(), s.DB.Pool, journal.Account(c.Query("account")), c.Query("holder"), before, limit)
+	if err != nil {
+		return nil, err
+	}
+	p := EntryPage{Items: es}
+	if len(es) == limit {
+		p.Next = strconv.FormatInt(es[len(es)-1].ID, 10)
+	}
+	return p, nil
+}
+
+func (s *Server) getEntry(c *call) (any, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, err404("journal entry %q", c.Param("id"))
+	}
+	return journal.Get(c.ctx(), s.DB.Pool, id)
+}
+
+type reverseRequest struct {
+	Memo string `json:"memo"`
+}
+
+func (s *Server) reverseEntry(c *call) (any, error) {
+	var req reverseRequest
+	if err := c.bind(&req); err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, err404("journal entry %q", c.Param("id"))
+	}
+	if req.Memo == "" {
+		return nil, errStatus(http.StatusUnprocessableEntity, "a reversal needs a memo saying why")
+	}
+	var e journal.Entry
+	err = s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		e, err = journal.Reverse(c.ctx(), tx, id, c.who.By(), req.Memo, c.key)
+		return err
+	})
+	return e, err
+}
+
+// BalanceLine is the balance of one account (for one holder).
+type BalanceLine struct {
+	Account string          `json:"account"`
+	Name    string          `json:"name"`
+	Holder  string          `json:"holder,omitempty"`
+	Balance decimal.Decimal `json:"balance"`
+}
+
+func (s *Server) balances(c *call) (any, error) {
+	accts, err := journal.Accounts(c.ctx(), s.DB.Pool)
+	if err != nil {
+		return nil, err
+	}
+	holder := c.Query("holder")
+	out := []BalanceLine{}
+	for _, a := range accts {
+		if q := c.Query("account"); q != "" && q != a[0] {
+			continue
+		}
+		b, err := journal.Balance(c.ctx(), s.DB.Pool, journal.Account(a[0]), holder, zeroTime)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BalanceLine{Account: a[0], Name: a[1], Holder: holder, Balance: b})
+	}
+	return out, nil
+}
+
+// Wallet is what a member has with the company.
+type Wallet struct {
+	Member       string          `json:"member"`
+	Wallet       decimal.Decimal `json:"wallet"`
+	BonusPayable decimal.Decimal `json:"bonus_payable"`
+}
+
+func (s *Server) wallet(c *call) (any, error) {
+	code := c.Param("code")
+	if _, err := s.getMember(c); err != nil {
+		return nil, err
+	}
+	// Liabilities are credits (negative): what the company owes is the negation.
+	w, err := journal.Balance(c.ctx(), s.DB.Pool, journal.MemberWallet, code, zeroTime)
+	if err != nil {
+		return nil, err
+	}
+	b, err := journal.Balance(c.ctx(), s.DB.Pool, journal.BonusPayable, code, zeroTime)
+	if err != nil {
+		return nil, err
+	}
+	return Wallet{Member: code, Wallet: w.Neg(), BonusPayable: b.Neg()}, nil
+}
+
+// AuditPage is one page of the audit log, newest first.
+type AuditPage struct {
+	Items []user.AuditRecord `json:"items"`
+	Next  string             `json:"next,omitempty"`
+}
+
+func (s *Server) auditLog(c *call) (any, error) {
+	limit, err := intQuery(c, "limit", 100, 1, 1000)
+	if err != nil {
+		return nil, err
+	}
+	before, err := beforeCursor(c)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := user.AuditLog(c.ctx(), s.DB.Pool, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	p := AuditPage{Items: rs}
+	if len(rs) == limit {
+		p.Next = strconv.FormatInt(rs[len(rs)-1].ID, 10)
+	}
+	return p, nil
+}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"downline/graphstore"
+	"downline/ledger"
+)
+
+// Problem is an RFC 9457 problem detail, the body of every error answer.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Instance  string `json:"instance,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// httpError is an error that already knows its status: malformed requests,
+// missing credentials, refused roles.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errStatus(status int, msg string) error { return &httpError{status: status, msg: msg} }
+
+// sentinels maps the domain's sentinel errors to a status, in one table.
+// Order matters: the first match wins.
+var sentinels = []struct {
+	err    error
+	status int
+}{
+	{ledger.ErrNotFound, http.StatusNotFound},
+	{graphstore.ErrNotFound, http.StatusNotFound},
+	{graphstore.ErrNotInTeam, http.StatusNotFound},
+	{ledger.ErrIdempotencyConflict, http.StatusConflict},
+	{ledger.ErrInsufficientStock, http.StatusConflict},
+	{ledger.ErrConflict, http.StatusConflict},
+	{graphstore.ErrNoFreeSlot, http.StatusConflict},
+	{ledger.ErrForbidden, http.StatusForbidden},
+	{ledger.ErrInvalid, http.StatusUnprocessableEntity},
+	{graphstore.ErrInvalid, http.StatusUnprocessableEntity},
+	{graphstore.ErrBadCursor, http.StatusBadRequest},
+}
+
+// statusOf decides the status of err and the message a person sees.
+func statusOf(err error) (int, string) {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status, he.msg
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s.err) {
+			return s.status, strings.TrimPrefix(err.Error(), s.err.Error()+": ")
+		}
+	}
+	// Constraint and data errors the domain did not catch are still the
+	// request's fault, never the server's.
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return http.StatusConflict, "this clashes with an existing record: " + pe.Detail
+		case strings.HasPrefix(pe.Code, "23"):
+			return http.StatusUnprocessableEntity, "the request breaks a rule of the ledger: " + pe.Message
+		case strings.HasPrefix(pe.Code, "22"):
+			return http.StatusUnprocessableEntity, "a value is out of range or malformed: " + pe.Message
+		}
+	}
+	return http.StatusInternalServerError, "the server failed to answer; try again, and report the request id if it persists"
+}
+
+var titles = map[int]string{
+	400: "Bad request", 401: "Sign-in required", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
+	409: "Conflict", 413: "Request too large", 415: "Unsupported media type", 422: "Invalid request",
+	428: "Precondition required", 429: "Too many attempts", 500: "Internal error", 503: "Unavailable",
+}
+
+func problemType(status int) string {
+	t := strings.ToLower(strings.ReplaceAll(titles[status], " ", "-"))
+	if t == "" {
+		t = "error"
+	}
+	return "urn:downline:problem:" + t
+}
+
+// writeProblem answers err as application/problem+json.
+func writeProblem(c *gin.Context, err error) {
+	status, msg := statusOf(err)
+	if status >= 500 {
+		slog.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "request_id", requestID(c), "err", err)
+	}
+	writeProblemStatus(c, status, msg)
+}
+
+func writeProblemStatus(c *gin.Context, status int, msg string) {
+	title := titles[status]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="downline"`)
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(status, Problem{Type: problemType(status), Title: title, Status: status, Detail: msg,
+		Instance: c.Request.URL.Path, RequestID: requestID(c)})
+}

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// wire turns a response value into what is sent: the ledger's Go structs
+// become JSON objects with snake_case keys (ExpiresAt -> expires_at), the
+// one naming the whole API uses. Explicit json tags win; omitempty and
+// omitzero are honoured; types that marshal themselves (decimals, times)
+// are left to do so.
+func wire(v any) any { return wireValue(reflect.ValueOf(v)) }
+
+var marshalerType = reflect.TypeFor[json.Marshaler]()
+
+func wireValue(v reflect.Value) any {
+	if !v.IsValid() {
+		return nil
+	}
+	if native(v.Type()) {
+		return v.Interface()
+	}
+	if v.Type().Implements(marshalerType) {
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil
+		}
+		return v.Interface()
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return wireValue(v.Elem())
+	case reflect.Slice:
+		if v.IsNil() {
+			return []any{}
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return v.Interface()
+		}
+		fallthrough
+	case reflect.Array:
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = wireValue(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		out := make(map[string]any, v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			out[keyString(it.Key())] = wireValue(it.Value())
+		}
+		return out
+	case reflect.Struct:
+		out := map[string]any{}
+		wireStruct(v, out)
+		return out
+	}
+	return v.Interface()
+}
+
+func keyString(k reflect.Value) string {
+	if k.Kind() == reflect.String {
+		return k.String()
+	}
+	b, _ := json.Marshal(k.Interface())
+	return strings.Trim(string(b), `"`)
+}
+
+func wireStruct(v reflect.Value, out map[string]any) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, opts, skip := fieldName(f)
+		if skip {
+			continue
+		}
+		fv := v.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			wireStruct(fv, out)
+			continue
+		}
+		if (strings.Contains(opts, "omitempty") && isEmpty(fv)) || (strings.Contains(opts, "omitzero") && fv.IsZero()) {
+			continue
+		}
+		out[name] = wireValue(fv)
+	}
+}
+
+// fieldName is the wire name of a struct field.
+func fieldName(f reflect.StructField) (name, opts string, skip bool) {
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return "", "", true
+	}
+	name, opts, _ = strings.Cut(tag, ",")
+	if name == "" {
+		name = snake(f.Name)
+	}
+	return name, opts, false
+}
+
+func isEmpty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Slice, reflect.Map, reflect.String, reflect.Array:
+		return v.Len() == 0
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	}
+	return v.IsZero()
+}
+
+// snake turns a Go name into snake_case: SponsorCode -> sponsor_code,
+// PV -> pv, HQConfirmedAt -> hq_confirmed_at, ID -> id.
+func snake(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if unicode.IsUpper(r) {
+			if i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
+				b.WriteByte('_')
+			}
+			b.WriteRune(unicode.ToLower(r))
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var nativeTypes sync.Map // reflect.Type -> bool
+
+// native reports whether t already marshals as the API wants: every struct
+// field in it, however deep, has an explicit json tag (the API's own view
+// types). Those skip the conversion, which matters on hot pages.
+func native(t reflect.Type) bool {
+	if v, ok := nativeTypes.Load(t); ok {
+		return v.(bool)
+	}
+	nativeTypes.Store(t, true) // provisional, against recursive types
+	ok := nativeUncached(t)
+	nativeTypes.Store(t, ok)
+	return ok
+}
+
+func nativeUncached(t reflect.Type) bool {
+	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice {
+			return false // a nil slice must become [], not null
+		}
+		return native(t.Elem())
+	case reflect.Map:
+		return t.Key().Kind() == reflect.String && native(t.Elem())
+	case reflect.Interface:
+		return false
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if f.Tag.Get("json") == "" || !native(f.Type) {
+				return false
+			}
+		}
+	}
+	return true
+}
