@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -160,17 +159,6 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 	ratio := s.payoutCap()
 	s.stage("sorting")
 	return s.result(ratio)
-}
-
-// byID sorts member indexes by id, bytewise.
-func byID(ids *array.String) []int32 {
-	n := ids.Len()
-	perm := make([]int32, n)
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	slices.SortFunc(perm, func(x, y int32) int { return strings.Compare(ids.Value(int(x)), ids.Value(int(y))) })
-	return perm
 }
 
 func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
