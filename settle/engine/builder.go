@@ -201,52 +201,30 @@ func (b *Builder) AddCarryBytes(line int, member, left, right []byte) error {
 	return nil
 }
 
-// Build validates both trees and returns the Input, members ordered sponsors
-// first.
+// Build validates both trees and returns the Input, members ordered by id
+// (bytewise).
 func (b *Builder) Build() (Input, error) {
 	if err := b.startVolumes(); err != nil {
 		return Input{}, err
 	}
 	n, sp, pl := b.ids.len(), b.sp, b.pl
 
-	// Sponsor order, parents first (breadth-first from the roots).
-	start := make([]int32, n+1)
-	for _, p := range sp {
-		if p >= 0 {
-			start[p+1]++
-		}
+	// Members in id order (bytewise): the output lists members and lines by id,
+	// so writing it then reads every column sequentially. The engine passes
+	// follow the trees through their own parent-first orders.
+	if len(b.ids.data) > math.MaxInt32 {
+		return Input{}, &RowError{b.MembersFile, 0, "member ids exceed 2 GiB"}
 	}
-	for i := 0; i < n; i++ {
-		start[i+1] += start[i]
+	inOff := make([]int32, n+1)
+	for i, o := range b.ids.off {
+		inOff[i] = int32(o)
 	}
-	kids := make([]int32, start[n])
-	next := make([]int32, n)
-	copy(next, start[:n])
-	for i, p := range sp {
-		if p >= 0 {
-			kids[next[p]] = int32(i)
-			next[p]++
-		}
-	}
-	order := next[:0]
-	for i, p := range sp {
-		if p < 0 {
-			order = append(order, int32(i))
-		}
-	}
-	for h := 0; h < len(order); h++ {
-		m := order[h]
-		order = append(order, kids[start[m]:start[m+1]]...)
-	}
+	order := byID(newIDArray(b.ids.data, inOff))
 	newIndex := make([]int32, n)
 	for k, m := range order {
 		newIndex[m] = int32(k)
 	}
-	var idData []byte
-	if len(b.ids.data) > math.MaxInt32 {
-		return Input{}, &RowError{b.MembersFile, 0, "member ids exceed 2 GiB"}
-	}
-	idData = make([]byte, 0, len(b.ids.data))
+	idData := make([]byte, 0, len(b.ids.data))
 	idOff := make([]int32, 1, n+1)
 	osp, opl := make([]int32, n), make([]int32, n)
 	oside := make([]int8, n)
