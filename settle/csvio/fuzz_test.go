@@ -2,6 +2,7 @@ package csvio
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"downline/settle/engine"
@@ -65,6 +66,34 @@ func FuzzRead(f *testing.F) {
 		}
 		if res.Members.NumRows() != in.Members.NumRows() {
 			t.Fatal("lost members")
+		}
+	})
+}
+
+// FuzzReadBytes checks that the in-memory splitter yields the same records,
+// line numbers and errors as the encoding/csv reader.
+func FuzzReadBytes(f *testing.F) {
+	f.Add([]byte("a,b,c\n1,2,3\r\n\n\"x,\"\"y\",,\n4,5,6\r"))
+	f.Add([]byte("\ufeffc,b,a\r\n\"multi\nline\",2,3\n\r\n7,8\n"))
+	f.Add([]byte("a,b,c\n1,\"2,3\n"))
+	f.Add([]byte("a,b,c\n1,x\"y,3\n4,5,6\n"))
+	f.Add([]byte("a,b,c\n1,2\r3,4\n\r"))
+	want := []string{"c", "a"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got, exp []string
+		err1 := Read("f", bytes.NewReader(data), want, func(line int, v []string) error {
+			exp = append(exp, fmt.Sprintf("%d:%q", line, v))
+			return nil
+		})
+		err2 := ReadBytes("f", data, want, nil, func(line int, v [][]byte) error {
+			got = append(got, fmt.Sprintf("%d:%q", line, v))
+			return nil
+		})
+		if fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Fatalf("errors differ: encoding/csv %v, splitter %v", err1, err2)
+		}
+		if fmt.Sprint(exp) != fmt.Sprint(got) {
+			t.Fatalf("records differ:\nencoding/csv %v\nsplitter     %v", exp, got)
 		}
 	})
 }

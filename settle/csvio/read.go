@@ -24,24 +24,34 @@ type Files struct {
 func Load(f Files, count func(int64)) (engine.Input, error) {
 	b := &engine.Builder{MembersFile: f.Members, OrdersFile: f.Orders, CarryFile: f.Carry,
 		ExpectMembers: int(fileSize(f.Members) / 32), ExpectOrders: int(fileSize(f.Orders) / 40)}
-	err := readFile(f.Members, []string{"member_id", "sponsor_id", "placement_id", "side"}, count,
-		func(line int, v []string) error { return b.AddMember(line, v[0], v[1], v[2], v[3]) })
+	err := loadFile(f.Members, []string{"member_id", "sponsor_id", "placement_id", "side"}, count,
+		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) })
 	if err != nil {
 		return engine.Input{}, err
 	}
-	err = readFile(f.Orders, []string{"order_id", "member_id", "kind", "pv", "bv"}, count,
-		func(line int, v []string) error { return b.AddOrder(line, v[0], v[1], v[2], v[3], v[4]) })
+	err = loadFile(f.Orders, []string{"order_id", "member_id", "kind", "pv", "bv"}, count,
+		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) })
 	if err != nil {
 		return engine.Input{}, err
 	}
 	if f.Carry != "" {
-		err = readFile(f.Carry, []string{"member_id", "left", "right"}, count,
-			func(line int, v []string) error { return b.AddCarry(line, v[0], v[1], v[2]) })
+		err = loadFile(f.Carry, []string{"member_id", "left", "right"}, count,
+			func(line int, v [][]byte) error { return b.AddCarryBytes(line, v[0], v[1], v[2]) })
 		if err != nil {
 			return engine.Input{}, err
 		}
 	}
 	return b.Build()
+}
+
+// loadFile reads the whole file with one read: the files of a period fit in
+// memory many times over, and splitting in place avoids a string per field.
+func loadFile(path string, want []string, count func(int64), row func(line int, v [][]byte) error) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return ReadBytes(path, data, want, count, row)
 }
 
 type countingReader struct {

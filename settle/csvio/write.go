@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -56,6 +58,60 @@ func WriteDir(dir string, res *engine.Result) (err error) {
 	return nil
 }
 
+// chunkRows is the number of rows formatted as one unit of parallel work.
+const chunkRows = 1 << 15
+
+// writeRows formats rows [0, n) in chunks on every core and writes the chunks in
+// order; at most two chunks per core are in memory at once.
+func writeRows(w *bufio.Writer, n int, format func(buf []byte, lo, hi int) []byte) {
+	workers := runtime.GOMAXPROCS(0)
+	bufs := make([][]byte, workers)
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += workers * chunkRows {
+		for k := 0; k < workers; k++ {
+			clo := lo + k*chunkRows
+			chi := min(clo+chunkRows, n)
+			if clo >= chi {
+				bufs[k] = bufs[k][:0]
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				bufs[k] = format(bufs[k][:0], clo, chi)
+			}()
+		}
+		wg.Wait()
+		for _, b := range bufs {
+			w.Write(b)
+		}
+	}
+}
+
+// idColumn appends member ids, quoting only when some id needs it (checked once).
+type idColumn struct {
+	ids   *array.String
+	quote bool
+}
+
+func newIDColumn(ids *array.String) idColumn {
+	c := idColumn{ids: ids}
+	for i := 0; i < ids.Len(); i++ {
+		if needsQuotes(ids.Value(i)) {
+			c.quote = true
+			break
+		}
+	}
+	return c
+}
+
+func (c idColumn) append(buf []byte, i int32) []byte {
+	if !c.quote {
+		return append(buf, c.ids.Value(int(i))...)
+	}
+	return appendField(buf, c.ids.Value(int(i)))
+}
+
 func writeBonuses(w *bufio.Writer, res *engine.Result) {
 	w.WriteString("member_id,bonus,amount,source_member_id,level\r\n")
 	l := res.Lines
@@ -65,22 +121,24 @@ func writeBonuses(w *bufio.Writer, res *engine.Result) {
 	level := l.Column(3).(*array.Int32).Int32Values()
 	amount := l.Column(4).(*array.Decimal128).Values()
 	scale := res.Plan.Scale
-	buf := make([]byte, 0, 256)
-	for i := range member {
-		buf = appendField(buf[:0], res.IDs.Value(int(member[i])))
-		buf = append(buf, ',')
-		buf = append(buf, engine.BonusNames[kind[i]]...)
-		buf = append(buf, ',')
-		buf = AppendFixed(buf, amount[i], scale)
-		buf = append(buf, ',')
-		if s := source[i]; s >= 0 {
-			buf = appendField(buf, res.IDs.Value(int(s)))
+	ids := newIDColumn(res.IDs)
+	writeRows(w, len(member), func(buf []byte, lo, hi int) []byte {
+		for i := lo; i < hi; i++ {
+			buf = ids.append(buf, member[i])
+			buf = append(buf, ',')
+			buf = append(buf, engine.BonusNames[kind[i]]...)
+			buf = append(buf, ',')
+			buf = AppendFixed(buf, amount[i], scale)
+			buf = append(buf, ',')
+			if s := source[i]; s >= 0 {
+				buf = ids.append(buf, s)
+			}
+			buf = append(buf, ',')
+			buf = strconv.AppendInt(buf, int64(level[i]), 10)
+			buf = append(buf, "\r\n"...)
 		}
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, int64(level[i]), 10)
-		buf = append(buf, "\r\n"...)
-		w.Write(buf)
-	}
+		return buf
+	})
 }
 
 func writeSummary(w *bufio.Writer, res *engine.Result) {
@@ -94,25 +152,32 @@ func writeSummary(w *bufio.Writer, res *engine.Result) {
 	active := m.Column(engine.ColActive).(*array.Boolean)
 	rank := m.Column(engine.ColRank).(*array.Int16).Int16Values()
 	vs, ms := res.VolumeScale, res.Plan.Scale
-	buf := make([]byte, 0, 256)
-	for _, i := range res.ByID {
-		buf = appendField(buf[:0], res.IDs.Value(int(i)))
-		buf = appendPlainCol(buf, pv[i], vs)
-		buf = appendPlainCol(buf, bv[i], vs)
-		buf = appendPlainCol(buf, gv[i], vs)
-		buf = append(buf, ',')
-		buf = strconv.AppendBool(buf, active.Value(int(i)))
-		buf = append(buf, ',')
-		buf = appendField(buf, res.Plan.Ranks[rank[i]].Name)
-		buf = appendPlainCol(buf, lv[i], vs)
-		buf = appendPlainCol(buf, rv[i], vs)
-		buf = appendPlainCol(buf, cl[i], vs)
-		buf = appendPlainCol(buf, cr[i], vs)
-		buf = append(buf, ',')
-		buf = AppendPlain(buf, earn[i], ms)
-		buf = append(buf, "\r\n"...)
-		w.Write(buf)
+	ids := newIDColumn(res.IDs)
+	rankNames := make([][]byte, len(res.Plan.Ranks))
+	for r, rk := range res.Plan.Ranks {
+		rankNames[r] = appendField(nil, rk.Name)
 	}
+	byID := res.ByID
+	writeRows(w, len(byID), func(buf []byte, lo, hi int) []byte {
+		for _, i := range byID[lo:hi] {
+			buf = ids.append(buf, i)
+			buf = appendPlainCol(buf, pv[i], vs)
+			buf = appendPlainCol(buf, bv[i], vs)
+			buf = appendPlainCol(buf, gv[i], vs)
+			buf = append(buf, ',')
+			buf = strconv.AppendBool(buf, active.Value(int(i)))
+			buf = append(buf, ',')
+			buf = append(buf, rankNames[rank[i]]...)
+			buf = appendPlainCol(buf, lv[i], vs)
+			buf = appendPlainCol(buf, rv[i], vs)
+			buf = appendPlainCol(buf, cl[i], vs)
+			buf = appendPlainCol(buf, cr[i], vs)
+			buf = append(buf, ',')
+			buf = AppendPlain(buf, earn[i], ms)
+			buf = append(buf, "\r\n"...)
+		}
+		return buf
+	})
 }
 
 func writeCarry(w *bufio.Writer, res *engine.Result) {
@@ -121,19 +186,22 @@ func writeCarry(w *bufio.Writer, res *engine.Result) {
 	cl := m.Column(engine.ColCarryLeft).(*array.Decimal128).Values()
 	cr := m.Column(engine.ColCarryRight).(*array.Decimal128).Values()
 	vs := res.VolumeScale
-	buf := make([]byte, 0, 128)
-	for _, i := range res.ByID {
-		if cl[i].Sign() == 0 && cr[i].Sign() == 0 {
-			continue
+	ids := newIDColumn(res.IDs)
+	byID := res.ByID
+	writeRows(w, len(byID), func(buf []byte, lo, hi int) []byte {
+		for _, i := range byID[lo:hi] {
+			if cl[i].Sign() == 0 && cr[i].Sign() == 0 {
+				continue
+			}
+			buf = ids.append(buf, i)
+			buf = append(buf, ',')
+			buf = AppendPlain(buf, cl[i], vs)
+			buf = append(buf, ',')
+			buf = AppendPlain(buf, cr[i], vs)
+			buf = append(buf, "\r\n"...)
 		}
-		buf = appendField(buf[:0], res.IDs.Value(int(i)))
-		buf = append(buf, ',')
-		buf = AppendPlain(buf, cl[i], vs)
-		buf = append(buf, ',')
-		buf = AppendPlain(buf, cr[i], vs)
-		buf = append(buf, "\r\n"...)
-		w.Write(buf)
-	}
+		return buf
+	})
 }
 
 func appendPlainCol(buf []byte, v decimal128.Num, scale int32) []byte {
@@ -213,8 +281,17 @@ func needsQuotes(s string) bool {
 	if s == "" {
 		return false
 	}
-	if s == `\.` || strings.ContainsAny(s, ",\"\r\n") {
+	if s == `\.` {
 		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	if c := s[0]; c < utf8.RuneSelf {
+		return c == ' ' || c == '\t' || c == '\v' || c == '\f'
 	}
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsSpace(r)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -19,20 +20,21 @@ func (e *RowError) Error() string { return fmt.Sprintf("%s line %d: %s", e.File,
 
 // Builder makes an Input from member, order and carry rows in any order,
 // validating each row and then both trees. Add every member before any order or
-// carry row. The file names only appear in errors.
+// carry row. The file names only appear in errors. The Add*Bytes methods do not
+// keep their arguments.
 type Builder struct {
 	MembersFile, OrdersFile, CarryFile string
-	// ExpectMembers and ExpectOrders, when set, presize the id maps.
+	// ExpectMembers and ExpectOrders, when set, presize the id tables.
 	ExpectMembers, ExpectOrders int
 
-	ids                []string
-	index              map[string]int32
-	sponsor, placement []string
+	ids                idTable
+	sponsor, placement refs
 	side               []int8
 	line               []int32
-	orders             map[string]int32
+	orders             idTable
+	orderLine          []int32
 	volumes, carry     *sums
-	carryLine          map[int32]int32
+	carryLine          []int32 // 0: no carry row yet
 	// sp and pl are the resolved parents, set once the members are checked.
 	sp, pl  []int32
 	treeErr error
@@ -45,17 +47,24 @@ const (
 	sumREG
 )
 
-func q(s string) string {
+func q[T string | []byte](s T) string {
 	if len(s) > 80 {
-		s = s[:80] + "..."
+		return strconv.Quote(string(s[:80]) + "...")
 	}
-	return strconv.Quote(s)
+	return strconv.Quote(string(s))
 }
+
+func (b *Builder) id(i int32) string { return string(b.ids.get(i)) }
 
 // AddMember adds one member row.
 func (b *Builder) AddMember(line int, id, sponsor, placement, side string) error {
-	if b.index == nil {
-		b.index = make(map[string]int32, b.ExpectMembers)
+	return b.AddMemberBytes(line, []byte(id), []byte(sponsor), []byte(placement), []byte(side))
+}
+
+// AddMemberBytes adds one member row.
+func (b *Builder) AddMemberBytes(line int, id, sponsor, placement, side []byte) error {
+	if b.ids.slots == nil {
+		b.ids.init(b.ExpectMembers)
 	}
 	bad := func(format string, args ...any) error {
 		return &RowError{b.MembersFile, line, fmt.Sprintf(format, args...)}
@@ -63,32 +72,31 @@ func (b *Builder) AddMember(line int, id, sponsor, placement, side string) error
 	if b.volumes != nil {
 		return bad("member %s added after orders", q(id))
 	}
-	if id == "" {
+	if len(id) == 0 {
 		return bad("empty member_id")
 	}
-	if prev, dup := b.index[id]; dup {
+	if prev, dup := b.ids.find(id); dup {
 		return bad("duplicate member_id %s (first on line %d)", q(id), b.line[prev])
 	}
 	var sd int8
-	switch side {
-	case "":
-		if placement != "" {
+	switch {
+	case len(side) == 0:
+		if len(placement) != 0 {
 			return bad("member %s has placement_id %s but no side (L or R)", q(id), q(placement))
 		}
-	case "L", "l":
+	case string(side) == "L" || string(side) == "l":
 		sd = Left
-	case "R", "r":
+	case string(side) == "R" || string(side) == "r":
 		sd = Right
 	default:
 		return bad("bad side %s for member %s (want L or R)", q(side), q(id))
 	}
-	if sd != NoSide && placement == "" {
+	if sd != NoSide && len(placement) == 0 {
 		return bad("member %s has side %s but no placement_id", q(id), q(side))
 	}
-	b.index[id] = int32(len(b.ids))
-	b.ids = append(b.ids, id)
-	b.sponsor = append(b.sponsor, sponsor)
-	b.placement = append(b.placement, placement)
+	b.ids.insert(id)
+	b.sponsor.add(sponsor)
+	b.placement.add(placement)
 	b.side = append(b.side, sd)
 	b.line = append(b.line, int32(line))
 	return nil
@@ -97,10 +105,14 @@ func (b *Builder) AddMember(line int, id, sponsor, placement, side string) error
 // startVolumes checks the trees once all members are in, before any order.
 func (b *Builder) startVolumes() error {
 	if b.volumes == nil {
-		b.volumes = newSums(3, len(b.ids))
-		b.carry = newSums(2, len(b.ids))
-		b.orders = make(map[string]int32, b.ExpectOrders)
-		b.carryLine = make(map[int32]int32)
+		if b.ids.slots == nil {
+			b.ids.init(0)
+		}
+		n := b.ids.len()
+		b.volumes = newSums(3, n)
+		b.carry = newSums(2, n)
+		b.orders.init(b.ExpectOrders)
+		b.carryLine = make([]int32, n)
 		b.treeErr = b.checkTrees()
 	}
 	return b.treeErr
@@ -108,28 +120,34 @@ func (b *Builder) startVolumes() error {
 
 // AddOrder adds one order row.
 func (b *Builder) AddOrder(line int, id, member, kind, pv, bv string) error {
+	return b.AddOrderBytes(line, []byte(id), []byte(member), []byte(kind), []byte(pv), []byte(bv))
+}
+
+// AddOrderBytes adds one order row.
+func (b *Builder) AddOrderBytes(line int, id, member, kind, pv, bv []byte) error {
 	if err := b.startVolumes(); err != nil {
 		return err
 	}
 	bad := func(format string, args ...any) error {
 		return &RowError{b.OrdersFile, line, fmt.Sprintf(format, args...)}
 	}
-	if id == "" {
+	if len(id) == 0 {
 		return bad("empty order_id")
 	}
-	if prev, dup := b.orders[id]; dup {
-		return bad("duplicate order_id %s (first on line %d)", q(id), prev)
+	o, added := b.orders.insert(id)
+	if !added {
+		return bad("duplicate order_id %s (first on line %d)", q(id), b.orderLine[o])
 	}
-	b.orders[id] = int32(line)
-	m, ok := b.index[member]
+	b.orderLine = append(b.orderLine, int32(line))
+	m, ok := b.ids.find(member)
 	if !ok {
 		return bad("order %s: unknown member_id %s", q(id), q(member))
 	}
 	reg := false
-	switch kind {
-	case "registration":
+	switch {
+	case string(kind) == "registration":
 		reg = true
-	case "repeat", "return":
+	case string(kind) == "repeat" || string(kind) == "return":
 	default:
 		return bad("order %s: bad kind %s (want registration, repeat or return)", q(id), q(kind))
 	}
@@ -151,17 +169,22 @@ func (b *Builder) AddOrder(line int, id, member, kind, pv, bv string) error {
 
 // AddCarry adds one carry-in row.
 func (b *Builder) AddCarry(line int, member, left, right string) error {
+	return b.AddCarryBytes(line, []byte(member), []byte(left), []byte(right))
+}
+
+// AddCarryBytes adds one carry-in row.
+func (b *Builder) AddCarryBytes(line int, member, left, right []byte) error {
 	if err := b.startVolumes(); err != nil {
 		return err
 	}
 	bad := func(format string, args ...any) error {
 		return &RowError{b.CarryFile, line, fmt.Sprintf(format, args...)}
 	}
-	m, ok := b.index[member]
+	m, ok := b.ids.find(member)
 	if !ok {
 		return bad("unknown member_id %s", q(member))
 	}
-	if prev, dup := b.carryLine[m]; dup {
+	if prev := b.carryLine[m]; prev != 0 {
 		return bad("duplicate member_id %s (first on line %d)", q(member), prev)
 	}
 	b.carryLine[m] = int32(line)
@@ -178,52 +201,36 @@ func (b *Builder) AddCarry(line int, member, left, right string) error {
 	return nil
 }
 
-// Build validates both trees and returns the Input, members ordered sponsors
-// first.
+// Build validates both trees and returns the Input, members ordered by id
+// (bytewise).
 func (b *Builder) Build() (Input, error) {
 	if err := b.startVolumes(); err != nil {
 		return Input{}, err
 	}
-	n, sp, pl := len(b.ids), b.sp, b.pl
+	n, sp, pl := b.ids.len(), b.sp, b.pl
 
-	// Sponsor order, parents first (breadth-first from the roots).
-	start := make([]int32, n+1)
-	for _, p := range sp {
-		if p >= 0 {
-			start[p+1]++
-		}
+	// Members in id order (bytewise): the output lists members and lines by id,
+	// so writing it then reads every column sequentially. The engine passes
+	// follow the trees through their own parent-first orders.
+	if len(b.ids.data) > math.MaxInt32 {
+		return Input{}, &RowError{b.MembersFile, 0, "member ids exceed 2 GiB"}
 	}
-	for i := 0; i < n; i++ {
-		start[i+1] += start[i]
+	inOff := make([]int32, n+1)
+	for i, o := range b.ids.off {
+		inOff[i] = int32(o)
 	}
-	kids := make([]int32, start[n])
-	next := make([]int32, n)
-	copy(next, start[:n])
-	for i, p := range sp {
-		if p >= 0 {
-			kids[next[p]] = int32(i)
-			next[p]++
-		}
-	}
-	order := next[:0]
-	for i, p := range sp {
-		if p < 0 {
-			order = append(order, int32(i))
-		}
-	}
-	for h := 0; h < len(order); h++ {
-		m := order[h]
-		order = append(order, kids[start[m]:start[m+1]]...)
-	}
+	order := byID(newIDArray(b.ids.data, inOff))
 	newIndex := make([]int32, n)
 	for k, m := range order {
 		newIndex[m] = int32(k)
 	}
-	ids := make([]string, n)
+	idData := make([]byte, 0, len(b.ids.data))
+	idOff := make([]int32, 1, n+1)
 	osp, opl := make([]int32, n), make([]int32, n)
 	oside := make([]int8, n)
 	for k, m := range order {
-		ids[k] = b.ids[m]
+		idData = append(idData, b.ids.get(m)...)
+		idOff = append(idOff, int32(len(idData)))
 		osp[k], opl[k] = -1, -1
 		if p := sp[m]; p >= 0 {
 			osp[k] = newIndex[p]
@@ -245,7 +252,7 @@ func (b *Builder) Build() (Input, error) {
 		}
 		v, bad, ok := s.column(col)
 		if !ok {
-			return Input{}, &RowError{file, 0, fmt.Sprintf("member %s: %s sum exceeds 38 digits", q(b.ids[bad]), VolumeColumns[c])}
+			return Input{}, &RowError{file, 0, fmt.Sprintf("member %s: %s sum exceeds 38 digits", q(b.id(int32(bad))), VolumeColumns[c])}
 		}
 		out := make([]decimal128.Num, n)
 		for k, m := range order {
@@ -254,7 +261,7 @@ func (b *Builder) Build() (Input, error) {
 		cols[c] = out
 	}
 	return Input{
-		Members: NewMembers(ids, osp, opl, oside),
+		Members: newMembers(newIDArray(idData, idOff), osp, opl, oside),
 		Volumes: NewVolumes(scale, cols[0], cols[1], cols[2], cols[3], cols[4]),
 	}, nil
 }
@@ -262,7 +269,7 @@ func (b *Builder) Build() (Input, error) {
 // checkTrees resolves the parents and refuses unknown ids, taken slots and
 // cycles in either tree.
 func (b *Builder) checkTrees() error {
-	n := len(b.ids)
+	n := b.ids.len()
 	sp, pl := make([]int32, n), make([]int32, n)
 	left, right := make([]int32, n), make([]int32, n)
 	for i := range left {
@@ -273,17 +280,17 @@ func (b *Builder) checkTrees() error {
 			return &RowError{b.MembersFile, int(b.line[i]), fmt.Sprintf(format, args...)}
 		}
 		sp[i], pl[i] = -1, -1
-		if s := b.sponsor[i]; s != "" {
-			p, ok := b.index[s]
+		if s := b.sponsor.get(i); len(s) != 0 {
+			p, ok := b.ids.find(s)
 			if !ok {
-				return bad("member %s: unknown sponsor_id %s", q(b.ids[i]), q(s))
+				return bad("member %s: unknown sponsor_id %s", q(b.id(int32(i))), q(s))
 			}
 			sp[i] = p
 		}
-		if s := b.placement[i]; s != "" {
-			p, ok := b.index[s]
+		if s := b.placement.get(i); len(s) != 0 {
+			p, ok := b.ids.find(s)
 			if !ok {
-				return bad("member %s: unknown placement_id %s", q(b.ids[i]), q(s))
+				return bad("member %s: unknown placement_id %s", q(b.id(int32(i))), q(s))
 			}
 			pl[i] = p
 			slot := &left[p]
@@ -292,7 +299,7 @@ func (b *Builder) checkTrees() error {
 			}
 			if *slot >= 0 {
 				return bad("member %s: slot %s of %s is already taken by %s (line %d)",
-					q(b.ids[i]), sideName(b.side[i]), q(s), q(b.ids[*slot]), b.line[*slot])
+					q(b.id(int32(i))), sideName(b.side[i]), q(s), q(b.id(*slot)), b.line[*slot])
 			}
 			*slot = int32(i)
 		}
@@ -302,11 +309,11 @@ func (b *Builder) checkTrees() error {
 		parent []int32
 	}{{"sponsor", sp}, {"placement", pl}} {
 		if m := findCycle(tree.parent); m >= 0 {
-			path := []string{q(b.ids[m])}
+			path := []string{q(b.id(m))}
 			for j := tree.parent[m]; j != m && len(path) < 10; j = tree.parent[j] {
-				path = append(path, q(b.ids[j]))
+				path = append(path, q(b.id(j)))
 			}
-			path = append(path, q(b.ids[m]))
+			path = append(path, q(b.id(m)))
 			return &RowError{b.MembersFile, int(b.line[m]), fmt.Sprintf("%s cycle: %s", tree.name, strings.Join(path, " -> "))}
 		}
 	}

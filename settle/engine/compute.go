@@ -36,10 +36,24 @@ type line[N any] struct {
 	after  N // after the payout cap
 }
 
-type lineSet[N any] []line[N]
+// lineBlock is the number of lines per block of a lineSet.
+const lineBlock = 1 << 16
+
+// lineSet holds the lines in fixed-size blocks: growing never copies them, and
+// the sort frees each block once its lines are placed.
+type lineSet[N any] struct {
+	blocks [][]line[N]
+	n      int
+}
 
 func (l *lineSet[N]) add(earner int32, kind Bonus, source int32, level int32, amount N) {
-	*l = append(*l, line[N]{earner: earner, source: source, level: level, kind: kind, amount: amount, after: amount})
+	k := len(l.blocks) - 1
+	if k < 0 || len(l.blocks[k]) == lineBlock {
+		l.blocks = append(l.blocks, make([]line[N], 0, lineBlock))
+		k++
+	}
+	l.blocks[k] = append(l.blocks[k], line[N]{earner: earner, source: source, level: level, kind: kind, amount: amount, after: amount})
+	l.n++
 }
 
 // period is the state of one computation over N.
@@ -326,8 +340,10 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 		return nil
 	}
 	total := a.zero()
-	for i := range s.lines {
-		total = a.add(total, s.lines[i].amount)
+	for _, blk := range s.lines.blocks {
+		for i := range blk {
+			total = a.add(total, blk[i].amount)
+		}
 	}
 	t := a.toDec(total)
 	limit := s.p.PayoutCapPct.Mul(a.toDec(s.totalBV)).Shift(-2)
@@ -341,8 +357,10 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 		ratio.Quo(ratio, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-e)), nil)))
 	}
 	a.setRatio(ratio.Num(), ratio.Denom())
-	for i := range s.lines {
-		s.lines[i].after = a.scaleLine(s.lines[i].amount)
+	for _, blk := range s.lines.blocks {
+		for i := range blk {
+			blk[i].after = a.scaleLine(blk[i].amount)
+		}
 	}
 	return ratio
 }

@@ -58,9 +58,20 @@ func NewMembers(ids []string, sponsor, placement []int32, side []int8) arrow.Rec
 	}
 	b.ReserveData(size)
 	b.AppendValues(ids, nil)
-	idArr := b.NewArray()
-	cols := []arrow.Array{idArr, int32Array(sponsor), int32Array(placement), int8Array(side)}
-	return array.NewRecordBatch(MembersSchema, cols, int64(len(ids)))
+	return newMembers(b.NewStringArray(), sponsor, placement, side)
+}
+
+func newMembers(ids *array.String, sponsor, placement []int32, side []int8) arrow.RecordBatch {
+	cols := []arrow.Array{ids, int32Array(sponsor), int32Array(placement), int8Array(side)}
+	return array.NewRecordBatch(MembersSchema, cols, int64(ids.Len()))
+}
+
+// newIDArray makes a string array from its data and offsets without copying.
+func newIDArray(data []byte, off []int32) *array.String {
+	d := array.NewData(arrow.BinaryTypes.String, len(off)-1, []*memory.Buffer{nil,
+		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(off)), memory.NewBufferBytes(data)}, nil, 0, 0)
+	defer d.Release()
+	return array.NewStringData(d)
 }
 
 // NewVolumes builds the Volumes batch from Decimal128 values at scale (the five

@@ -17,7 +17,7 @@ type volume struct {
 }
 
 // parseVolume reads [+-]digits[.digits] exactly, without a float.
-func parseVolume(s string) (volume, bool) {
+func parseVolume[T string | []byte](s T) (volume, bool) {
 	i, neg := 0, false
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		neg = s[i] == '-'

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -150,27 +149,18 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 	s.stage("ranks")
 	s.ranks()
 	s.stage("bonuses")
-	s.referral(pt)
-	s.unilevel(pt)
+	// In the order of the bonus names: with members in id order (the CSV path),
+	// each earner's lines then come out of the counting sort already sorted.
 	if err := s.binary(); err != nil {
 		return nil, err
 	}
 	s.matching(pt)
 	s.pool()
+	s.referral(pt)
+	s.unilevel(pt)
 	ratio := s.payoutCap()
 	s.stage("sorting")
 	return s.result(ratio)
-}
-
-// byID sorts member indexes by id, bytewise.
-func byID(ids *array.String) []int32 {
-	n := ids.Len()
-	perm := make([]int32, n)
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	slices.SortFunc(perm, func(x, y int32) int { return strings.Compare(ids.Value(int(x)), ids.Value(int(y))) })
-	return perm
 }
 
 func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
@@ -183,21 +173,26 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	// Counting sort of the lines by earner position (one gather), then each
 	// earner's lines, now contiguous, by bonus, source and level.
 	start := make([]int32, n+1)
-	for i := range s.lines {
-		start[pos[s.lines[i].earner]+1]++
+	for _, blk := range s.lines.blocks {
+		for i := range blk {
+			start[pos[blk[i].earner]+1]++
+		}
 	}
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
 	next := slices.Clone(start[:n])
-	sorted := make([]line[N], len(s.lines))
-	for i := range s.lines {
-		l := &s.lines[i]
-		k := &next[pos[l.earner]]
-		sorted[*k] = *l
-		*k++
+	sorted := make([]line[N], s.lines.n)
+	for b, blk := range s.lines.blocks {
+		for i := range blk {
+			l := &blk[i]
+			k := &next[pos[l.earner]]
+			sorted[*k] = *l
+			*k++
+		}
+		s.lines.blocks[b] = nil
 	}
-	s.lines = nil
+	s.lines = lineSet[N]{}
 	for i := range sorted {
 		if src := sorted[i].source; src >= 0 {
 			sorted[i].srcPos = pos[src]
@@ -210,7 +205,7 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 		if len(grp) < 2 {
 			continue
 		}
-		slices.SortFunc(grp, func(x, y line[N]) int {
+		cmp := func(x, y line[N]) int {
 			if x.kind != y.kind {
 				return int(x.kind) - int(y.kind)
 			}
@@ -218,7 +213,10 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 				return int(x.srcPos - y.srcPos)
 			}
 			return int(x.level - y.level)
-		})
+		}
+		if !slices.IsSortedFunc(grp, cmp) {
+			slices.SortFunc(grp, cmp)
+		}
 	}
 
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
