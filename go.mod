@@ -2,7 +2,10 @@ module downline
 
 go 1.26.8
 
-require github.com/spf13/cobra v1.10.2
+require (
+	github.com/neo4j/neo4j-go-driver/v5 v5.28.4
+	github.com/spf13/cobra v1.10.2
+)
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect

@@ -1,0 +1,219 @@
+package neo4j
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"downline/graphstore"
+)
+
+// Member returns one member. Errors: ErrNotFound.
+func (s *Store) Member(ctx context.Context, id graphstore.MemberID) (graphstore.Member, error) {
+	m, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Member, error) {
+		rec, err := single(ctx, tx, `MATCH (m:Member {id: $id}) RETURN m`, map[string]any{"id": int64(id)})
+		if err != nil || rec == nil {
+			return graphstore.Member{}, err
+		}
+		return memberOf(rec.Values[0])
+	})
+	if err == nil && m.ID == 0 {
+		err = notFound(id)
+	}
+	if err != nil {
+		return graphstore.Member{}, fmt.Errorf("neo4j.Member(%d): %w", id, err)
+	}
+	return m, nil
+}
+
+// MemberByCode returns one member by external code. Errors: ErrNotFound.
+func (s *Store) MemberByCode(ctx context.Context, code string) (graphstore.Member, error) {
+	m, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Member, error) {
+		// ORDER BY makes the answer deterministic should the ledger ever
+		// hand two members the same code.
+		rec, err := single(ctx, tx, `MATCH (m:Member {code: $code}) RETURN m ORDER BY m.id LIMIT 1`, map[string]any{"code": code})
+		if err != nil || rec == nil {
+			return graphstore.Member{}, err
+		}
+		return memberOf(rec.Values[0])
+	})
+	if err == nil && m.ID == 0 {
+		err = fmt.Errorf("member code %q: %w", code, graphstore.ErrNotFound)
+	}
+	if err != nil {
+		return graphstore.Member{}, fmt.Errorf("neo4j.MemberByCode(%q): %w", code, err)
+	}
+	return m, nil
+}
+
+// Count returns the number of members held.
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	n, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (int64, error) {
+		rec, err := single(ctx, tx, `MATCH (m:Member) RETURN count(m)`, nil)
+		if err != nil || rec == nil {
+			return 0, err
+		}
+		return asInt(rec.Values[0]), nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("neo4j.Count: %w", err)
+	}
+	return n, nil
+}
+
+// exists reports whether every id is a member; the first missing one is
+// returned as ErrNotFound.
+func exists(ctx context.Context, tx neo4j.ManagedTransaction, ids ...graphstore.MemberID) error {
+	list := make([]int64, len(ids))
+	for i, id := range ids {
+		list[i] = int64(id)
+	}
+	found := make(map[int64]bool, len(ids))
+	err := each(ctx, tx, `UNWIND $ids AS id MATCH (m:Member {id: id}) RETURN m.id`, map[string]any{"ids": list},
+		func(r *neo4j.Record) error { found[asInt(r.Values[0])] = true; return nil })
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !found[int64(id)] {
+			return notFound(id)
+		}
+	}
+	return nil
+}
+
+// The upward walk is a chain (one parent each), so asking for the one
+// longest path and reading its nodes costs O(depth), where returning every
+// ancestor as its own path would cost O(depth^2).
+var qUpline = byTree(`
+MATCH (m:Member {id: $id})
+MATCH p = (m)-[:LINK*1..]->(a:Member)
+WHERE length(p) = $max OR NOT EXISTS { (a)-[:LINK]->() }
+RETURN nodes(p)[1..] AS up
+LIMIT 1`)
+
+// Upline returns the ancestors of id, nearest first. Errors: ErrNotFound.
+func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, maxLevels int) ([]graphstore.Node, error) {
+	if err := checkTree(tree); err != nil {
+		return nil, fmt.Errorf("neo4j.Upline: %w", err)
+	}
+	if maxLevels < 0 {
+		return nil, fmt.Errorf("neo4j.Upline: maxLevels %d: %w", maxLevels, graphstore.ErrInvalid)
+	}
+	nodes, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Node, error) {
+		if err := exists(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		var out []graphstore.Node
+		rec, err := single(ctx, tx, qUpline.of(tree), map[string]any{"id": int64(id), "max": int64(maxLevels)})
+		if err != nil || rec == nil {
+			return out, err
+		}
+		up, _ := rec.Values[0].([]any)
+		for i, v := range up {
+			m, err := memberOf(v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, graphstore.Node{Member: m, Depth: i + 1})
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.Upline(%s, %d): %w", tree, id, err)
+	}
+	return nodes, nil
+}
+
+// Placement children sort Left (1) before Right (2); sponsor links all carry
+// side 0, so they fall through to the attach order.
+var qFrontline = byTree(`
+MATCH (:Member {id: $id})<-[r:LINK]-(c:Member)
+RETURN c ORDER BY r.side, r.ord, c.id`)
+
+// Frontline returns the direct children of id. Errors: ErrNotFound.
+func (s *Store) Frontline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID) ([]graphstore.Node, error) {
+	if err := checkTree(tree); err != nil {
+		return nil, fmt.Errorf("neo4j.Frontline: %w", err)
+	}
+	nodes, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Node, error) {
+		if err := exists(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		var out []graphstore.Node
+		err := each(ctx, tx, qFrontline.of(tree), map[string]any{"id": int64(id)}, func(r *neo4j.Record) error {
+			m, err := memberOf(r.Values[0])
+			out = append(out, graphstore.Node{Member: m, Depth: 1})
+			return err
+		})
+		return out, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.Frontline(%s, %d): %w", tree, id, err)
+	}
+	return nodes, nil
+}
+
+var qIsBelow = byTree(`
+MATCH (a:Member {id: $ancestor}), (m:Member {id: $member})
+RETURN EXISTS { (m)-[:LINK*1..]->(a) }`)
+
+// IsInDownline reports whether member is strictly below ancestor. Errors: ErrNotFound.
+func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (bool, error) {
+	if err := checkTree(tree); err != nil {
+		return false, fmt.Errorf("neo4j.IsInDownline: %w", err)
+	}
+	in, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (bool, error) {
+		if err := exists(ctx, tx, ancestor, member); err != nil {
+			return false, err
+		}
+		rec, err := single(ctx, tx, qIsBelow.of(tree), map[string]any{"ancestor": int64(ancestor), "member": int64(member)})
+		if err != nil || rec == nil {
+			return false, err
+		}
+		b, _ := rec.Values[0].(bool)
+		return b, nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("neo4j.IsInDownline(%s, %d, %d): %w", tree, ancestor, member, err)
+	}
+	return in, nil
+}
+
+// The head of the leg is the node just below the ancestor on the member's
+// (unique) upward path.
+var qLegOf = byTree(`
+MATCH (a:Member {id: $ancestor}), (m:Member {id: $member})
+MATCH p = (m)-[:LINK*1..]->(a)
+WITH nodes(p)[-2] AS head
+MATCH (head)-[r:LINK]->(a)
+RETURN head.id, r.side
+LIMIT 1`)
+
+// LegOf tells which frontline leg of ancestor holds member. Errors: ErrNotFound, ErrNotInTeam.
+func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (graphstore.LegCount, error) {
+	if err := checkTree(tree); err != nil {
+		return graphstore.LegCount{}, fmt.Errorf("neo4j.LegOf: %w", err)
+	}
+	leg, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.LegCount, error) {
+		if err := exists(ctx, tx, ancestor, member); err != nil {
+			return graphstore.LegCount{}, err
+		}
+		rec, err := single(ctx, tx, qLegOf.of(tree), map[string]any{"ancestor": int64(ancestor), "member": int64(member)})
+		if err != nil {
+			return graphstore.LegCount{}, err
+		}
+		if rec == nil {
+			return graphstore.LegCount{}, fmt.Errorf("member %d under %d: %w", member, ancestor, graphstore.ErrNotInTeam)
+		}
+		return graphstore.LegCount{
+			Head: graphstore.MemberID(asInt(rec.Values[0])),
+			Side: graphstore.Side(asInt(rec.Values[1])),
+		}, nil
+	})
+	if err != nil {
+		return graphstore.LegCount{}, fmt.Errorf("neo4j.LegOf(%s, %d, %d): %w", tree, ancestor, member, err)
+	}
+	return leg, nil
+}
