@@ -27,7 +27,9 @@ func (b *builder) add(id, sponsor, parent graphstore.MemberID, side graphstore.S
 	}})
 }
 
-func code(id graphstore.MemberID) string { return "CN" + string(rune('A'+id%26)) + time.Duration(id).String() }
+func code(id graphstore.MemberID) string {
+	return "CN" + string(rune('A'+id%26)) + time.Duration(id).String()
+}
 
 func ids(nodes []graphstore.Node) []graphstore.MemberID {
 	var out []graphstore.MemberID
