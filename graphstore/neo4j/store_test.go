@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"reflect"
 	"testing"
@@ -27,9 +28,7 @@ func (b *builder) add(id, sponsor, parent graphstore.MemberID, side graphstore.S
 	}})
 }
 
-func code(id graphstore.MemberID) string {
-	return "CN" + string(rune('A'+id%26)) + time.Duration(id).String()
-}
+func code(id graphstore.MemberID) string { return fmt.Sprintf("CN%07d", id) }
 
 func ids(nodes []graphstore.Node) []graphstore.MemberID {
 	var out []graphstore.MemberID
