@@ -2,8 +2,8 @@ package neo4j
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
