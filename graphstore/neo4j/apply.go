@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,38 +30,52 @@ func lastSeq(ctx context.Context, tx neo4j.ManagedTransaction) (int64, error) {
 	return asInt(rec.Values[0]), nil
 }
 
-// Apply applies outbox events in order, all of them or none: the batch and
-// the new LastSeq commit in one transaction, so a crash or a re-delivery
-// never applies an event twice, and events at or below LastSeq are skipped.
-// Errors: ErrInvalid for an event that cannot apply (the whole batch is
-// then left out, and LastSeq stays where it was).
+// Apply applies outbox events in order. The applied events and the new
+// LastSeq commit in one transaction, so a crash or a re-delivery never
+// applies an event twice; events at or below LastSeq are skipped. A bad
+// event stops the batch: the events before it stay applied (LastSeq is the
+// last of them) and Apply returns ErrInvalid naming the bad one.
 func (s *Store) Apply(ctx context.Context, events []graphstore.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	for i, ev := range events {
-		if err := checkShape(ev); err != nil {
-			return fmt.Errorf("neo4j.Apply: event seq %d: %w", ev.Seq, err)
-		}
-		if i > 0 && ev.Seq <= events[i-1].Seq {
-			return fmt.Errorf("neo4j.Apply: event seq %d after %d, not in order: %w", ev.Seq, events[i-1].Seq, graphstore.ErrInvalid)
-		}
-	}
 	_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
 		return struct{}{}, applyTx(ctx, tx, events)
 	})
+	var bad *rejected
+	if errors.As(err, &bad) && bad.index > 0 {
+		// The failed transaction rolled back; the prefix before the bad event
+		// passed every check once and applies the same way again.
+		_, err2 := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+			return struct{}{}, applyTx(ctx, tx, events[:bad.index])
+		})
+		if err2 != nil {
+			return fmt.Errorf("neo4j.Apply: the events before seq %d: %w", events[bad.index].Seq, err2)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("neo4j.Apply: %w", err)
 	}
 	return nil
 }
 
+// rejected is an event that cannot apply, at index of the batch.
+type rejected struct {
+	index int
+	seq   int64
+	err   error
+}
+
+func (r *rejected) Error() string { return fmt.Sprintf("event seq %d: %v", r.seq, r.err) }
+func (r *rejected) Unwrap() error { return r.err }
+
+func reject(index int, ev graphstore.Event, format string, args ...any) *rejected {
+	return &rejected{index: index, seq: ev.Seq, err: fmt.Errorf(format+": %w", append(args, graphstore.ErrInvalid)...)}
+}
+
 // checkShape rejects what no store state could make valid.
 func checkShape(ev graphstore.Event) error {
 	m := ev.Member
-	if ev.Seq <= 0 {
-		return fmt.Errorf("seq must be positive: %w", graphstore.ErrInvalid)
-	}
 	if m.ID <= 0 {
 		return fmt.Errorf("member id %d: %w", m.ID, graphstore.ErrInvalid)
 	}
@@ -108,53 +123,59 @@ func checkLink(id graphstore.MemberID, tree graphstore.Tree, to graphstore.Membe
 	return nil
 }
 
+// step is one event and its index in the batch.
+type step struct {
+	index int
+	ev    graphstore.Event
+}
+
 // applyTx splits the pending events into chunks that one UNWIND per kind of
 // write can apply: within a chunk no member appears twice, so the rows of a
 // query are independent and their order inside the query does not matter.
-// Moves and re-registrations (which can close links and need a cycle check
-// against the state before them) go alone.
+// A move goes alone: its cycle check must see the tree as it is just before.
 func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphstore.Event) error {
 	last, err := lastSeq(ctx, tx)
 	if err != nil {
 		return err
 	}
-	first := 0
-	for first < len(events) && events[first].Seq <= last {
-		first++
-	}
-	pending := events[first:]
-	if len(pending) == 0 {
-		return nil
-	}
-
-	known, err := existing(ctx, tx, pending)
+	known, err := existing(ctx, tx, events)
 	if err != nil {
 		return err
 	}
-	var chunk []graphstore.Event
+	var chunk []step
 	touched := map[graphstore.MemberID]bool{}
-	again := map[int64]bool{} // Seqs of registrations of members already stored
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		err := applyChunk(ctx, tx, chunk, again)
+		err := applyChunk(ctx, tx, chunk)
 		chunk, touched = chunk[:0], map[graphstore.MemberID]bool{}
 		return err
 	}
-	for _, ev := range pending {
+	prev, applied := last, last
+	for k, ev := range events {
+		if ev.Seq <= last {
+			continue // applied before: re-delivery is a no-op
+		}
+		if ev.Seq <= prev {
+			return reject(k, ev, "seq %d after %d is out of order", ev.Seq, prev)
+		}
+		prev = ev.Seq
+		if err := checkShape(ev); err != nil {
+			return &rejected{index: k, seq: ev.Seq, err: err}
+		}
 		m := ev.Member
 		need := func(id graphstore.MemberID, what string) error {
 			if id != 0 && !known[id] {
-				return fmt.Errorf("event seq %d: %s %d is not a member: %w", ev.Seq, what, id, graphstore.ErrInvalid)
+				return reject(k, ev, "%s %d is not a member", what, id)
 			}
 			return nil
 		}
-		solo := ev.Kind == graphstore.EventMoved
 		switch ev.Kind {
 		case graphstore.EventRegistered:
-			solo = known[m.ID]
-			again[ev.Seq] = solo
+			if known[m.ID] {
+				return reject(k, ev, "member %d is already registered", m.ID)
+			}
 			if err := need(m.Sponsor, "sponsor"); err != nil {
 				return err
 			}
@@ -173,12 +194,13 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 				return err
 			}
 		}
+		solo := ev.Kind == graphstore.EventMoved
 		if solo || touched[m.ID] {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
-		chunk = append(chunk, ev)
+		chunk = append(chunk, step{k, ev})
 		touched[m.ID] = true
 		if solo {
 			if err := flush(); err != nil {
@@ -188,12 +210,15 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 		if ev.Kind == graphstore.EventRegistered {
 			known[m.ID] = true
 		}
+		applied = ev.Seq
 	}
 	if err := flush(); err != nil {
 		return err
 	}
-	return run(ctx, tx, `MERGE (m:Meta {id: $id}) SET m.lastSeq = $seq`,
-		map[string]any{"id": metaID, "seq": pending[len(pending)-1].Seq})
+	if applied == last {
+		return nil
+	}
+	return run(ctx, tx, `MERGE (m:Meta {id: $id}) SET m.lastSeq = $seq`, map[string]any{"id": metaID, "seq": applied})
 }
 
 func target(ev graphstore.Event) graphstore.MemberID {
@@ -224,45 +249,51 @@ func existing(ctx context.Context, tx neo4j.ManagedTransaction, events []graphst
 // link is one row of qLink: make member id's parent in one tree "to" (0 = a
 // root), closing the current link at "at" if it differs.
 type link struct {
+	step   int // index of the event in the batch
 	id, to graphstore.MemberID
 	side   graphstore.Side
 	since  time.Time // start of the new link
 	at     time.Time // end of the link it replaces
-	ord    int64
+	seq    int64
 }
 
 func (l link) row() map[string]any {
-	return map[string]any{"id": int64(l.id), "to": int64(l.to), "side": int64(l.side), "since": l.since, "at": l.at, "ord": l.ord}
+	return map[string]any{"step": int64(l.step), "id": int64(l.id), "to": int64(l.to), "side": int64(l.side),
+		"since": l.since, "at": l.at, "seq": l.seq}
 }
 
 // applyChunk validates the chunk against the store as it is now (this
 // transaction's earlier chunks included) and writes it with one query per
 // kind of change.
-func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []graphstore.Event, again map[int64]bool) error {
+func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []step) error {
 	var members, statuses, names []map[string]any
 	var links [2][]link
-	for _, ev := range chunk {
-		m := ev.Member
+	byIndex := map[int]graphstore.Event{}
+	codes := map[string]int{}
+	for _, st := range chunk {
+		ev, m := st.ev, st.ev.Member
+		byIndex[st.index] = ev
 		switch ev.Kind {
 		case graphstore.EventRegistered:
 			status := m.Status
 			if status == "" {
 				status = graphstore.Active
 			}
+			if m.Code != "" {
+				if _, dup := codes[m.Code]; dup {
+					return reject(st.index, ev, "code %q is already taken", m.Code)
+				}
+				codes[m.Code] = st.index
+			}
 			members = append(members, map[string]any{
-				"id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined,
+				"step": int64(st.index), "id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined,
 			})
 			// A new member's links start when it joined, so Export(asOf)
-			// shows it under its parents from its first moment; a
-			// re-registration changes them only from the event on.
-			since := m.Joined
-			if again[ev.Seq] {
-				since = ev.At
-			}
-			links[graphstore.Sponsor] = append(links[graphstore.Sponsor], link{m.ID, m.Sponsor, graphstore.NoSide, since, ev.At, ev.Seq})
-			links[graphstore.Placement] = append(links[graphstore.Placement], link{m.ID, m.Parent, m.Side, since, ev.At, ev.Seq})
+			// shows it under its parents from its first moment.
+			links[graphstore.Sponsor] = append(links[graphstore.Sponsor], link{st.index, m.ID, m.Sponsor, graphstore.NoSide, m.Joined, ev.At, ev.Seq})
+			links[graphstore.Placement] = append(links[graphstore.Placement], link{st.index, m.ID, m.Parent, m.Side, m.Joined, ev.At, ev.Seq})
 		case graphstore.EventMoved:
-			l := link{m.ID, m.Sponsor, graphstore.NoSide, ev.At, ev.At, ev.Seq}
+			l := link{st.index, m.ID, m.Sponsor, graphstore.NoSide, ev.At, ev.At, ev.Seq}
 			if ev.Tree == graphstore.Placement {
 				l.to, l.side = m.Parent, m.Side
 			}
@@ -273,10 +304,35 @@ func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []graphs
 			names = append(names, map[string]any{"id": int64(m.ID), "name": m.Name})
 		}
 	}
-	for t := range links {
-		if err := checkLinks(ctx, tx, graphstore.Tree(t), links[t]); err != nil {
+	// The earliest bad event decides where the batch stops.
+	var bad *rejected
+	keep := func(r *rejected) {
+		if r != nil && (bad == nil || r.index < bad.index) {
+			bad = r
+		}
+	}
+	if len(codes) > 0 {
+		err := each(ctx, tx, `
+UNWIND $rows AS row
+MATCH (m:Member {code: row.code})
+RETURN row.step, row.code ORDER BY row.step LIMIT 1`, map[string]any{"rows": members}, func(r *neo4j.Record) error {
+			k := int(asInt(r.Values[0]))
+			keep(reject(k, byIndex[k], "code %q is already taken", asString(r.Values[1])))
+			return nil
+		})
+		if err != nil {
 			return err
 		}
+	}
+	for t := range links {
+		r, err := checkLinks(ctx, tx, graphstore.Tree(t), links[t], byIndex)
+		if err != nil {
+			return err
+		}
+		keep(r)
+	}
+	if bad != nil {
+		return bad
 	}
 	if len(members) > 0 {
 		if err := run(ctx, tx, qUpsertMembers, map[string]any{"rows": members}); err != nil {
@@ -308,13 +364,15 @@ func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []graphs
 	return nil
 }
 
+// Members are new (a known id is rejected before), so CREATE would do;
+// MERGE keeps a replayed write harmless all the same.
 const qUpsertMembers = `
 UNWIND $rows AS row
 MERGE (m:Member {id: row.id})
 SET m.code = row.code, m.name = row.name, m.status = row.status, m.joined = row.joined`
 
-// qLink moves each row's member under row.to. An unchanged link is kept (its
-// since and ord survive a re-delivered registration); a changed one is closed
+// qLink moves each row's member under row.to. An unchanged link is kept (a
+// no-op move leaves its history alone); a changed one is closed
 // into LINK_WAS with until = row.at, which Export(asOf) reads. The member's
 // own parent properties are kept in step so Member needs no traversal.
 var qLink = byTree(`
@@ -324,19 +382,16 @@ OPTIONAL MATCH (c)-[old:LINK]->(op:Member)
 WITH c, row, old, op, (old IS NOT NULL AND op.id = row.to AND old.side = row.side) AS same
 SET PARENT_PROPS
 FOREACH (_ IN CASE WHEN old IS NOT NULL AND NOT same THEN [1] ELSE [] END |
-  CREATE (c)-[:LINK_WAS {since: old.since, until: row.at, ord: old.ord, side: old.side}]->(op)
+  CREATE (c)-[:LINK_WAS {since: old.since, until: row.at, seq: old.seq, side: old.side}]->(op)
   DELETE old)
 WITH c, row, same
 WHERE NOT same AND row.to <> 0
 MATCH (p:Member {id: row.to})
-CREATE (c)-[:LINK {since: row.since, ord: row.ord, side: row.side}]->(p)`)
+CREATE (c)-[:LINK {since: row.since, seq: row.seq, side: row.side}]->(p)`)
 
-// checkLinks refuses links that would break a tree: a member under its own
-// downline (a cycle) or a placement slot that someone else holds.
-func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstore.Tree, ls []link) error {
-	if len(ls) == 0 {
-		return nil
-	}
+// checkLinks finds the first link that would break a tree: a member under
+// its own downline (a cycle) or a placement slot that someone else holds.
+func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstore.Tree, ls []link, byIndex map[int]graphstore.Event) (*rejected, error) {
 	rows := make([]map[string]any, 0, len(ls))
 	for _, l := range ls {
 		if l.to != 0 {
@@ -344,23 +399,23 @@ func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstor
 		}
 	}
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
-	// A cycle needs the member to have a downline, i.e. a stored node: new
+	var bad *rejected
+	keep := func(r *rejected) {
+		if bad == nil || r.index < bad.index {
+			bad = r
+		}
+	}
+	// A cycle needs the member to have a downline, so a stored node: new
 	// registrations (no node yet) never match and cost one index lookup.
-	var cyc []int64
 	err := each(ctx, tx, qCycle.of(tree), map[string]any{"rows": rows}, func(r *neo4j.Record) error {
-		cyc = append(cyc, asInt(r.Values[0]), asInt(r.Values[1]))
+		k := int(asInt(r.Values[0]))
+		keep(reject(k, byIndex[k], "member %d cannot go under %d in its own %s downline", asInt(r.Values[1]), asInt(r.Values[2]), tree))
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if len(cyc) > 0 {
-		return fmt.Errorf("member %d cannot go under %d in its own %s downline: %w", cyc[0], cyc[1], tree, graphstore.ErrInvalid)
-	}
-	if tree != graphstore.Placement {
-		return nil
+	if err != nil || tree != graphstore.Placement {
+		return bad, err
 	}
 	type slot struct {
 		parent graphstore.MemberID
@@ -373,30 +428,35 @@ func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstor
 		}
 		k := slot{l.to, l.side}
 		if other, ok := taken[k]; ok {
-			return fmt.Errorf("placement slot %d/%s wanted by %d and %d: %w", l.to, l.side, other, l.id, graphstore.ErrInvalid)
+			keep(reject(l.step, byIndex[l.step], "placement slot %d/%s is wanted by %d and %d", l.to, l.side, other, l.id))
+			continue
 		}
 		taken[k] = l.id
 	}
-	return each(ctx, tx, qSlotHolder, map[string]any{"rows": rows}, func(r *neo4j.Record) error {
-		return fmt.Errorf("placement slot %d/%s is held by %d, wanted by %d: %w",
-			asInt(r.Values[1]), graphstore.Side(asInt(r.Values[2])), asInt(r.Values[3]), asInt(r.Values[0]), graphstore.ErrInvalid)
+	err = each(ctx, tx, qSlotHolder, map[string]any{"rows": rows}, func(r *neo4j.Record) error {
+		k := int(asInt(r.Values[0]))
+		keep(reject(k, byIndex[k], "placement slot %d/%s is held by %d", asInt(r.Values[1]), graphstore.Side(asInt(r.Values[2])), asInt(r.Values[3])))
+		return nil
 	})
+	return bad, err
 }
 
 var qCycle = byTree(`
 UNWIND $rows AS row
 MATCH (c:Member {id: row.id}), (p:Member {id: row.to})
 WHERE EXISTS { (p)-[:LINK*1..]->(c) }
-RETURN c.id, p.id
+RETURN row.step, c.id, p.id
+ORDER BY row.step
 LIMIT 1`)
 
-// The member itself may hold the slot (a re-delivered registration or a
-// no-op move); anyone else holding it is a conflict.
+// The member itself may hold the slot (a no-op move); anyone else holding it
+// is a conflict.
 const qSlotHolder = `
 UNWIND $rows AS row
 MATCH (:Member {id: row.to})<-[r:PLACED {side: row.side}]-(h:Member)
 WHERE h.id <> row.id
-RETURN row.id, row.to, row.side, h.id
+RETURN row.step, row.to, row.side, h.id
+ORDER BY row.step
 LIMIT 1`
 
 func run(ctx context.Context, tx neo4j.ManagedTransaction, q string, params map[string]any) error {

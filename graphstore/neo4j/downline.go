@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,19 +18,19 @@ const (
 	maxLimit     = 10000
 )
 
-// cursor is the sort key of the last member of a page: the downline is
-// ordered by (depth, ord, id), so the next page starts strictly after it
-// (keyset pagination: no offset to rescan, stable while members join).
+// cursor is where a page ended: the last member returned and its depth.
+// The walk is redone down to that depth on the next page (tree order cannot
+// be resumed from a sort key without the path above it), and a member that
+// is no longer at that depth makes the cursor stale.
 type cursor struct {
 	tree  graphstore.Tree
 	root  graphstore.MemberID
 	depth int64
-	ord   int64
-	id    int64
+	after int64
 }
 
 func (c cursor) String() string {
-	raw := fmt.Sprintf("d1.%d.%d.%d.%d.%d", c.tree, c.root, c.depth, c.ord, c.id)
+	raw := fmt.Sprintf("d2.%d.%d.%d.%d", c.tree, c.root, c.depth, c.after)
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
@@ -38,46 +39,27 @@ func (c cursor) String() string {
 func parseCursor(s string, tree graphstore.Tree, root graphstore.MemberID) (cursor, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return cursor{}, graphstore.ErrBadCursor
+		return cursor{}, fmt.Errorf("%w: not base64url", graphstore.ErrBadCursor)
 	}
 	f := strings.Split(string(raw), ".")
-	if len(f) != 6 || f[0] != "d1" {
-		return cursor{}, graphstore.ErrBadCursor
+	if len(f) != 5 || f[0] != "d2" {
+		return cursor{}, fmt.Errorf("%w: unknown format", graphstore.ErrBadCursor)
 	}
-	var n [5]int64
+	var n [4]int64
 	for i := range n {
 		if n[i], err = strconv.ParseInt(f[i+1], 10, 64); err != nil {
-			return cursor{}, graphstore.ErrBadCursor
+			return cursor{}, fmt.Errorf("%w: unknown format", graphstore.ErrBadCursor)
 		}
 	}
-	c := cursor{tree: graphstore.Tree(n[0]), root: graphstore.MemberID(n[1]), depth: n[2], ord: n[3], id: n[4]}
+	c := cursor{tree: graphstore.Tree(n[0]), root: graphstore.MemberID(n[1]), depth: n[2], after: n[3]}
 	if c.tree != tree || c.root != root || c.depth < 1 {
-		return cursor{}, graphstore.ErrBadCursor
+		return cursor{}, fmt.Errorf("%w: made for another query", graphstore.ErrBadCursor)
 	}
 	return c, nil
 }
 
-// downlineQuery builds the page query. Cypher takes no parameters in
-// variable-length bounds, so the depth range is written into the text; both
-// are ints checked by the caller, never text from the request.
-func downlineQuery(tree graphstore.Tree, minDepth, maxDepth int) string {
-	bound := strconv.Itoa(minDepth) + ".."
-	if maxDepth > 0 {
-		bound += strconv.Itoa(maxDepth)
-	}
-	names := relTypes[tree]
-	return `
-MATCH (m:Member {id: $id})
-MATCH p = (m)<-[:` + names[0] + `*` + bound + `]-(d:Member)
-WITH d, length(p) AS depth, last(relationships(p)).ord AS ord
-WHERE (size($status) = 0 OR d.status IN $status)
-  AND (depth > $cdepth OR (depth = $cdepth AND (ord > $cord OR (ord = $cord AND d.id > $cid))))
-RETURN d, depth, ord
-ORDER BY depth, ord, d.id
-LIMIT $limit`
-}
-
-// Downline returns one page of the members below id. Errors: ErrNotFound, ErrBadCursor, ErrInvalid.
+// Downline returns one page of the members below id, in tree order.
+// Errors: ErrNotFound, ErrBadCursor, ErrInvalid.
 func (s *Store) Downline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, q graphstore.DownlineQuery) (graphstore.Page, error) {
 	page, err := s.downline(ctx, tree, id, q)
 	if err != nil {
@@ -105,56 +87,88 @@ func (s *Store) downline(ctx context.Context, tree graphstore.Tree, id graphstor
 	case limit < 0 || limit > maxLimit:
 		return graphstore.Page{}, fmt.Errorf("Limit %d (1..%d): %w", q.Limit, maxLimit, graphstore.ErrInvalid)
 	}
-	status := make([]string, len(q.Status))
-	for i, st := range q.Status {
+	wanted := map[string]bool{}
+	for _, st := range q.Status {
 		if !validStatus(st) {
 			return graphstore.Page{}, fmt.Errorf("status %q: %w", st, graphstore.ErrInvalid)
 		}
-		status[i] = string(st)
+		wanted[string(st)] = true
 	}
-	after := cursor{tree: tree, root: id}
+	var resume *cursor
 	if q.Cursor != "" {
 		c, err := parseCursor(q.Cursor, tree, id)
 		if err != nil {
 			return graphstore.Page{}, err
 		}
-		after = c
-		// Levels above the cursor are done: start the walk's output there.
-		if int(c.depth) > minDepth {
-			minDepth = int(c.depth)
-		}
-		if maxDepth > 0 && minDepth > maxDepth {
-			return graphstore.Page{}, graphstore.ErrBadCursor
-		}
+		resume = &c
 	}
-	params := map[string]any{
-		"id": int64(id), "status": status, "limit": int64(limit + 1),
-		"cdepth": after.depth, "cord": after.ord, "cid": after.id,
-	}
-	query := downlineQuery(tree, minDepth, maxDepth)
 	return read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Page, error) {
 		if err := exists(ctx, tx, id); err != nil {
 			return graphstore.Page{}, err
 		}
-		var page graphstore.Page
-		var last cursor
-		err := each(ctx, tx, query, params, func(r *neo4j.Record) error {
-			if len(page.Nodes) == limit {
-				// The extra row only tells that another page exists.
-				page.Next = last.String()
-				return nil
+		var picked []int64
+		var depths []int
+		more := false
+		started := resume == nil
+		err := walk(ctx, tx, tree, id, maxDepth, func(depth int, level []walked) (bool, error) {
+			if !started {
+				if depth < int(resume.depth) {
+					return true, nil
+				}
+				k := slices.IndexFunc(level, func(m walked) bool { return m.id == resume.after })
+				if k < 0 {
+					return false, fmt.Errorf("%w: member %d is no longer at depth %d", graphstore.ErrBadCursor, resume.after, depth)
+				}
+				level, started = level[k+1:], true
 			}
-			m, err := memberOf(r.Values[0])
-			if err != nil {
-				return err
+			if depth < minDepth {
+				return true, nil
 			}
-			depth := asInt(r.Values[1])
-			page.Nodes = append(page.Nodes, graphstore.Node{Member: m, Depth: int(depth)})
-			last = cursor{tree: tree, root: id, depth: depth, ord: asInt(r.Values[2]), id: int64(m.ID)}
-			return nil
+			for _, m := range level {
+				if len(wanted) > 0 && !wanted[m.status] {
+					continue
+				}
+				if len(picked) == limit {
+					more = true // one more match: the page gets a Next
+					return false, nil
+				}
+				picked = append(picked, m.id)
+				depths = append(depths, depth)
+			}
+			return true, nil
 		})
-		return page, err
+		if err != nil {
+			return graphstore.Page{}, err
+		}
+		if !started {
+			return graphstore.Page{}, fmt.Errorf("%w: depth %d is below the tree", graphstore.ErrBadCursor, resume.depth)
+		}
+		var page graphstore.Page
+		members, err := membersByID(ctx, tx, picked)
+		if err != nil {
+			return graphstore.Page{}, err
+		}
+		for k, mid := range picked {
+			page.Nodes = append(page.Nodes, graphstore.Node{Member: members[mid], Depth: depths[k]})
+		}
+		if more {
+			page.Next = cursor{tree: tree, root: id, depth: int64(depths[len(depths)-1]), after: picked[len(picked)-1]}.String()
+		}
+		return page, nil
 	})
+}
+
+func membersByID(ctx context.Context, tx neo4j.ManagedTransaction, ids []int64) (map[int64]graphstore.Member, error) {
+	out := make(map[int64]graphstore.Member, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := each(ctx, tx, `UNWIND $ids AS id MATCH (m:Member {id: id}) RETURN m`, map[string]any{"ids": ids}, func(r *neo4j.Record) error {
+		m, err := memberOf(r.Values[0])
+		out[int64(m.ID)] = m
+		return err
+	})
+	return out, err
 }
 
 func validStatus(st graphstore.Status) bool {
@@ -168,15 +182,15 @@ func validStatus(st graphstore.Status) bool {
 // One row per frontline leg; the subquery walks that leg once for its
 // size, its active members and its depth.
 var qTeam = byTree(`
-MATCH (:Member {id: $id})<-[r:LINK]-(h:Member)
-CALL (h) {
-  MATCH p = (h)<-[:LINK*0..]-(d:Member)
+MATCH (:Member {id: $id})<-[r:LINK]-(c:Member)
+CALL (c) {
+  MATCH p = (c)<-[:LINK*0..]-(d:Member)
   RETURN count(d) AS total,
          count(CASE WHEN d.status = 'active' THEN 1 END) AS active,
          max(length(p)) AS depth
 }
-RETURN h.id, r.side, total, active, depth
-ORDER BY r.side, r.ord, h.id`)
+RETURN c.id, r.side, total, active, depth
+ORDER BY CHILD_ORDER`)
 
 // Team counts the members below id, in total and per frontline leg. Errors: ErrNotFound.
 func (s *Store) Team(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID) (graphstore.TeamCounts, error) {

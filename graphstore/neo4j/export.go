@@ -16,7 +16,7 @@ import (
 var qExportNow = byTree(`
 MATCH (c:Member)
 OPTIONAL MATCH (c)-[r:LINK]->(p:Member)
-RETURN c.id, p.id, r.side, r.ord`)
+RETURN c.id, p.id, r.side, c.joined`)
 
 // Every member who had joined at $asOf, with the link (current or closed)
 // that was in force then: since <= asOf < until.
@@ -24,18 +24,19 @@ var qExportAsOf = byTree(`
 MATCH (c:Member) WHERE c.joined <= $asOf
 OPTIONAL MATCH (c)-[r:LINK|LINK_WAS]->(p:Member)
   WHERE r.since <= $asOf AND (r.until IS NULL OR r.until > $asOf) AND p.joined <= $asOf
-RETURN c.id, p.id, r.side, r.ord`)
+RETURN c.id, p.id, r.side, c.joined`)
 
 // Export returns the whole tree as parent-index arrays in topological order
-// (breadth first from the roots, roots by id, children by attach order then
-// id), as it stood at asOf; a zero asOf means now.
+// (breadth first from the roots, roots by id, children in Frontline order),
+// as it stood at asOf; a zero asOf means now.
 func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time) (graphstore.Export, error) {
 	if err := checkTree(tree); err != nil {
 		return graphstore.Export{}, fmt.Errorf("neo4j.Export: %w", err)
 	}
 	type row struct {
-		id, parent, ord int64
-		side            graphstore.Side
+		id, parent int64
+		side       graphstore.Side
+		joined     time.Time
 	}
 	q, params := qExportNow.of(tree), map[string]any{}
 	if !asOf.IsZero() {
@@ -45,9 +46,10 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 		var rows []row
 		// Streamed: only the compact rows are held, never the records.
 		err := each(ctx, tx, q, params, func(r *neo4j.Record) error {
-			rows = append(rows, row{
+			joined, _ := r.Values[3].(time.Time)
+			rows = append(rows, row{joined: joined,
 				id: asInt(r.Values[0]), parent: asInt(r.Values[1]),
-				side: graphstore.Side(asInt(r.Values[2])), ord: asInt(r.Values[3]),
+				side: graphstore.Side(asInt(r.Values[2])),
 			})
 			return nil
 		})
@@ -57,8 +59,8 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 		return graphstore.Export{}, fmt.Errorf("neo4j.Export(%s, %v): %w", tree, asOf, err)
 	}
 
-	// Children lists as index ranges into one slice sorted by (parent,
-	// ord, id): no per-member allocation for a million members.
+	// Children lists as index ranges into one slice sorted by parent, then
+	// Frontline order: no per-member allocation for a million members.
 	present := make(map[int64]bool, len(rows))
 	for _, r := range rows {
 		present[r.id] = true
@@ -72,8 +74,16 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 		if a.parent != b.parent {
 			return cmp.Compare(a.parent, b.parent)
 		}
-		if a.ord != b.ord {
-			return cmp.Compare(a.ord, b.ord)
+		if a.parent == 0 {
+			return cmp.Compare(a.id, b.id) // roots by id
+		}
+		if tree == graphstore.Placement && a.side != b.side {
+			return cmp.Compare(a.side, b.side)
+		}
+		if tree == graphstore.Sponsor {
+			if c := a.joined.Compare(b.joined); c != 0 {
+				return c
+			}
 		}
 		return cmp.Compare(a.id, b.id)
 	})
@@ -99,7 +109,7 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 			ex.Side = append(ex.Side, side)
 		}
 	}
-	appendChildren(0, -1) // roots, by id (ord is 0 for them)
+	appendChildren(0, -1) // the roots
 	for next := 0; next < len(ex.IDs); next++ {
 		appendChildren(int64(ex.IDs[next]), int32(next))
 	}

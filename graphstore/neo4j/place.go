@@ -52,13 +52,10 @@ func freeSlots(ctx context.Context, tx neo4j.ManagedTransaction, id graphstore.M
 }
 
 // FreeSlots lists up to limit free placement slots under id, breadth first,
-// left before right; limit 0 means 100. Errors: ErrNotFound, ErrInvalid.
+// left before right. Errors: ErrNotFound, ErrInvalid (a negative limit).
 func (s *Store) FreeSlots(ctx context.Context, id graphstore.MemberID, limit int) ([]graphstore.Slot, error) {
-	if limit == 0 {
-		limit = defaultLimit
-	}
-	if limit < 0 || limit > maxLimit {
-		return nil, fmt.Errorf("neo4j.FreeSlots(%d): limit %d (1..%d): %w", id, limit, maxLimit, graphstore.ErrInvalid)
+	if limit < 0 {
+		return nil, fmt.Errorf("neo4j.FreeSlots(%d): limit %d: %w", id, limit, graphstore.ErrInvalid)
 	}
 	slots, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Slot, error) {
 		if err := exists(ctx, tx, id); err != nil {

@@ -126,11 +126,9 @@ func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.
 	return nodes, nil
 }
 
-// Placement children sort Left (1) before Right (2); sponsor links all carry
-// side 0, so they fall through to the attach order.
 var qFrontline = byTree(`
 MATCH (:Member {id: $id})<-[r:LINK]-(c:Member)
-RETURN c ORDER BY r.side, r.ord, c.id`)
+RETURN c ORDER BY CHILD_ORDER`)
 
 // Frontline returns the direct children of id. Errors: ErrNotFound.
 func (s *Store) Frontline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID) ([]graphstore.Node, error) {
@@ -186,12 +184,16 @@ func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor
 var qLegOf = byTree(`
 MATCH (a:Member {id: $ancestor}), (m:Member {id: $member})
 MATCH p = (m)-[:LINK*1..]->(a)
-WITH nodes(p)[-2] AS head
-MATCH (head)-[r:LINK]->(a)
-RETURN head.id, r.side
-LIMIT 1`)
+WITH nodes(p)[-2] AS head, relationships(p)[-1] AS r
+LIMIT 1
+CALL (head) {
+  MATCH (head)<-[:LINK*0..]-(d:Member)
+  RETURN count(d) AS total, count(CASE WHEN d.status = 'active' THEN 1 END) AS active
+}
+RETURN head.id, r.side, total, active`)
 
-// LegOf tells which frontline leg of ancestor holds member. Errors: ErrNotFound, ErrNotInTeam.
+// LegOf tells which frontline leg of ancestor holds member, with the leg's
+// size. Errors: ErrNotFound, ErrNotInTeam.
 func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (graphstore.LegCount, error) {
 	if err := checkTree(tree); err != nil {
 		return graphstore.LegCount{}, fmt.Errorf("neo4j.LegOf: %w", err)
@@ -208,8 +210,10 @@ func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, membe
 			return graphstore.LegCount{}, fmt.Errorf("member %d under %d: %w", member, ancestor, graphstore.ErrNotInTeam)
 		}
 		return graphstore.LegCount{
-			Head: graphstore.MemberID(asInt(rec.Values[0])),
-			Side: graphstore.Side(asInt(rec.Values[1])),
+			Head:   graphstore.MemberID(asInt(rec.Values[0])),
+			Side:   graphstore.Side(asInt(rec.Values[1])),
+			Total:  asInt(rec.Values[2]),
+			Active: asInt(rec.Values[3]),
 		}, nil
 	})
 	if err != nil {

@@ -6,14 +6,15 @@
 // from a fixed table, never from input):
 //
 //	(:Member {id, code, name, status, joined, sponsor, parent, side})
-//	(child)-[:SPONSOR {since, ord, side}]->(sponsor)     current sponsor link
-//	(child)-[:PLACED  {since, ord, side}]->(parent)      current placement link
-//	(child)-[:SPONSOR_WAS|PLACED_WAS {since, until, ord, side}]->(old)   closed links
+//	(child)-[:SPONSOR {since, seq, side}]->(sponsor)     current sponsor link
+//	(child)-[:PLACED  {since, seq, side}]->(parent)      current placement link
+//	(child)-[:SPONSOR_WAS|PLACED_WAS {since, until, seq, side}]->(old)   closed links
 //	(:Meta {id: "graphstore", lastSeq})                  outbox position
 //
-// ord is the outbox Seq that made the link: "the order children were
-// attached". Closed links keep Export(asOf) exact after moves, while the
-// traversals only walk the current types.
+// seq is the outbox event that made the link. Closed links keep
+// Export(asOf) exact after moves, while the traversals only walk the
+// current types. Siblings sort as Frontline does: placement by side,
+// sponsor by the child's joined time, then id.
 package neo4j
 
 import (
@@ -165,11 +166,17 @@ func single(ctx context.Context, tx neo4j.ManagedTransaction, q string, params m
 }
 
 // relTypes names the relationship types of each tree. Queries are written
-// with the placeholders LINK, LINK_WAS and PARENT_PROPS and instantiated per tree once, at
+// with the placeholders LINK, LINK_WAS, PARENT_PROPS and CHILD_ORDER and instantiated per tree once, at
 // start: relationship types cannot be Cypher parameters.
 var relTypes = [2][2]string{
 	graphstore.Sponsor:   {"SPONSOR", "SPONSOR_WAS"},
 	graphstore.Placement: {"PLACED", "PLACED_WAS"},
+}
+
+// childOrder is Frontline order, for a child c linked by r.
+var childOrder = [2]string{
+	graphstore.Sponsor:   "c.joined, c.id",
+	graphstore.Placement: "r.side, c.id",
 }
 
 // parentProps keeps a member's own copy of its parent in step with its link.
@@ -184,7 +191,7 @@ type perTree [2]string
 func byTree(q string) perTree {
 	var p perTree
 	for t, names := range relTypes {
-		r := strings.NewReplacer("LINK_WAS", names[1], "LINK", names[0], "PARENT_PROPS", parentProps[t])
+		r := strings.NewReplacer("LINK_WAS", names[1], "LINK", names[0], "PARENT_PROPS", parentProps[t], "CHILD_ORDER", childOrder[t])
 		p[t] = r.Replace(q)
 	}
 	return p

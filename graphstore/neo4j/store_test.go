@@ -88,6 +88,10 @@ func TestQueries(t *testing.T) {
 	}
 
 	fl, _ := s.Frontline(ctx, graphstore.Sponsor, 1)
+	leg, err := s.LegOf(ctx, graphstore.Sponsor, 1, 5)
+	if err != nil || leg != (graphstore.LegCount{Head: 2, Total: 3, Active: 3}) {
+		t.Fatalf("LegOf(sponsor, 1, 5) = %+v, %v", leg, err)
+	}
 	if !reflect.DeepEqual(ids(fl), []graphstore.MemberID{2, 3, 6}) {
 		t.Fatalf("Frontline(sponsor, 1) = %v", ids(fl))
 	}
@@ -101,7 +105,7 @@ func TestQueries(t *testing.T) {
 		t.Fatalf("Team = %+v, %v", team, err)
 	}
 
-	leg, err := s.LegOf(ctx, graphstore.Placement, 1, 6)
+	leg, err = s.LegOf(ctx, graphstore.Placement, 1, 6)
 	if err != nil || leg.Head != 3 || leg.Side != graphstore.Right {
 		t.Fatalf("LegOf(1, 6) = %+v, %v", leg, err)
 	}
@@ -232,13 +236,13 @@ func checkTopological(t *testing.T, ex graphstore.Export) {
 	}
 }
 
-func TestApplyRejects(t *testing.T) {
+func TestApplyStopsAtBadEvent(t *testing.T) {
 	ctx := context.Background()
-	s := freshStore(t)
-	smallTree(t, s)
 	at := t0.Add(200 * time.Hour)
 	for name, ev := range map[string]graphstore.Event{
-		"taken slot":      {Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 10, Sponsor: 1, Parent: 1, Side: graphstore.Left, Joined: at}},
+		"taken slot":      {Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 10, Code: "N10", Sponsor: 1, Parent: 1, Side: graphstore.Left, Joined: at}},
+		"duplicate id":    {Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 4, Code: "N4", Sponsor: 1, Parent: 6, Side: graphstore.Left, Joined: at}},
+		"duplicate code":  {Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 10, Code: code(4), Sponsor: 1, Parent: 6, Side: graphstore.Left, Joined: at}},
 		"unknown sponsor": {Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 10, Sponsor: 77, Joined: at}},
 		"no side":         {Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 10, Parent: 6, Joined: at}},
 		"cycle":           {Kind: graphstore.EventMoved, Tree: graphstore.Sponsor, Member: graphstore.Member{ID: 2, Sponsor: 4}},
@@ -246,16 +250,25 @@ func TestApplyRejects(t *testing.T) {
 		"bad status":      {Kind: graphstore.EventStatus, Member: graphstore.Member{ID: 2, Status: "gone"}},
 		"bad kind":        {Kind: "member.teleported", Member: graphstore.Member{ID: 2}},
 	} {
+		s := freshStore(t)
+		smallTree(t, s)
 		ev.Seq, ev.At = 50, at
-		ok := graphstore.Event{Seq: 49, At: at, Kind: graphstore.EventProfile, Member: graphstore.Member{ID: 3, Name: "should not stay"}}
-		if err := s.Apply(ctx, []graphstore.Event{ok, ev}); !errors.Is(err, graphstore.ErrInvalid) {
+		good := graphstore.Event{Seq: 49, At: at, Kind: graphstore.EventProfile, Member: graphstore.Member{ID: 3, Name: "kept"}}
+		after := graphstore.Event{Seq: 51, At: at, Kind: graphstore.EventProfile, Member: graphstore.Member{ID: 2, Name: "not reached"}}
+		if err := s.Apply(ctx, []graphstore.Event{good, ev, after}); !errors.Is(err, graphstore.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
 		}
-		if seq, _ := s.LastSeq(ctx); seq != 6 {
-			t.Errorf("%s: LastSeq = %d, want 6 (nothing applied)", name, seq)
+		if seq, _ := s.LastSeq(ctx); seq != 49 {
+			t.Errorf("%s: LastSeq = %d, want 49 (the event before the bad one)", name, seq)
 		}
-		if m, _ := s.Member(ctx, 3); m.Name != "member" {
-			t.Errorf("%s: the valid event before the bad one was kept", name)
+		if m, _ := s.Member(ctx, 3); m.Name != "kept" {
+			t.Errorf("%s: the event before the bad one was lost", name)
+		}
+		if m, _ := s.Member(ctx, 2); m.Name != "member" {
+			t.Errorf("%s: the event after the bad one was applied", name)
+		}
+		if n, _ := s.Count(ctx); n != 6 {
+			t.Errorf("%s: Count = %d", name, n)
 		}
 	}
 }
