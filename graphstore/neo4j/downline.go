@@ -103,9 +103,6 @@ func (s *Store) downline(ctx context.Context, tree graphstore.Tree, id graphstor
 		resume = &c
 	}
 	return read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Page, error) {
-		if err := exists(ctx, tx, id); err != nil {
-			return graphstore.Page{}, err
-		}
 		var picked []int64
 		var depths []int
 		more := false
@@ -139,6 +136,12 @@ func (s *Store) downline(ctx context.Context, tree graphstore.Tree, id graphstor
 		})
 		if err != nil {
 			return graphstore.Page{}, err
+		}
+		if len(picked) == 0 {
+			// Only an empty page can come from an unknown member.
+			if err := exists(ctx, tx, id); err != nil {
+				return graphstore.Page{}, err
+			}
 		}
 		if !started {
 			return graphstore.Page{}, fmt.Errorf("%w: depth %d is below the tree", graphstore.ErrBadCursor, resume.depth)

@@ -88,7 +88,7 @@ func exists(ctx context.Context, tx neo4j.ManagedTransaction, ids ...graphstore.
 // ancestor as its own path would cost O(depth^2).
 var qUpline = byTree(`
 MATCH (m:Member {id: $id})
-MATCH p = (m)-[:LINK*1..]->(a:Member)
+OPTIONAL MATCH p = (m)-[:LINK*1..]->(a:Member)
 WHERE length(p) = $max OR NOT EXISTS { (a)-[:LINK]->() }
 RETURN nodes(p)[1..] AS up
 LIMIT 1`)
@@ -102,13 +102,13 @@ func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.
 		return nil, fmt.Errorf("neo4j.Upline: maxLevels %d: %w", maxLevels, graphstore.ErrInvalid)
 	}
 	nodes, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Node, error) {
-		if err := exists(ctx, tx, id); err != nil {
-			return nil, err
-		}
 		var out []graphstore.Node
 		rec, err := single(ctx, tx, qUpline.of(tree), map[string]any{"id": int64(id), "max": int64(maxLevels)})
-		if err != nil || rec == nil {
-			return out, err
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, notFound(id) // a root still gets a row, with no path
 		}
 		up, _ := rec.Values[0].([]any)
 		for i, v := range up {
@@ -126,8 +126,11 @@ func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.
 	return nodes, nil
 }
 
+// One row with a null child for a member without children, none for an
+// unknown member: the existence check rides along with the query.
 var qFrontline = byTree(`
-MATCH (:Member {id: $id})<-[r:LINK]-(c:Member)
+MATCH (m:Member {id: $id})
+OPTIONAL MATCH (m)<-[r:LINK]-(c:Member)
 RETURN c ORDER BY CHILD_ORDER`)
 
 // Frontline returns the direct children of id. Errors: ErrNotFound.
@@ -136,15 +139,20 @@ func (s *Store) Frontline(ctx context.Context, tree graphstore.Tree, id graphsto
 		return nil, fmt.Errorf("neo4j.Frontline: %w", err)
 	}
 	nodes, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Node, error) {
-		if err := exists(ctx, tx, id); err != nil {
-			return nil, err
-		}
 		var out []graphstore.Node
+		found := false
 		err := each(ctx, tx, qFrontline.of(tree), map[string]any{"id": int64(id)}, func(r *neo4j.Record) error {
+			found = true
+			if r.Values[0] == nil {
+				return nil
+			}
 			m, err := memberOf(r.Values[0])
 			out = append(out, graphstore.Node{Member: m, Depth: 1})
 			return err
 		})
+		if err == nil && !found {
+			err = notFound(id)
+		}
 		return out, err
 	})
 	if err != nil {

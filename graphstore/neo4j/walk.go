@@ -15,8 +15,10 @@ import (
 // order of the sibling keys along each member's path, which one Cypher sort
 // can give for a few levels at a time, but which would cost O(depth) per
 // member over a whole deep tree. So a walk goes down from an ordered
-// frontier a window of levels at a time: one level while the tree widens, a
-// doubling window while it does not (a long chain takes log-many queries).
+// frontier a window of levels at a time, the window sized from how fast the
+// levels grew so that one query returns about windowRows members: a long
+// chain goes 1024 levels a query, a bushy tree about one level a query, a
+// small team in one or two queries.
 
 // siblingKey is a member's rank among its siblings, per tree.
 var siblingKey = [2]string{
@@ -42,7 +44,30 @@ type walked struct {
 	status string
 }
 
-const maxWindow = 1024
+const (
+	maxWindow  = 1024
+	windowRows = 4096
+)
+
+// nextWindow predicts the largest window (at most twice the last one) whose
+// levels, growing by the factor seen between the last two, stay within
+// windowRows members.
+func nextWindow(window, prevLevel, lastLevel int) int {
+	growth := 1.0
+	if prevLevel > 0 && lastLevel > prevLevel {
+		growth = float64(lastLevel) / float64(prevLevel)
+	}
+	next, rows, size := 0, 0.0, float64(lastLevel)
+	for next < min(2*window, maxWindow) {
+		size *= growth
+		if rows+size > windowRows && next > 0 {
+			break
+		}
+		rows += size
+		next++
+	}
+	return max(next, 1)
+}
 
 // walk visits the levels below root in tree order, one complete level per
 // call of visit (depth 1 = frontline), until visit returns false, maxDepth
@@ -80,13 +105,11 @@ func walk(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstore.Tree
 			}
 		}
 		last := levels[w-1]
-		// Widen the window only while the tree does not widen, so a query
-		// never returns much more than the levels it was asked for.
-		if len(last) <= len(frontier) {
-			window = min(2*window, maxWindow)
-		} else {
-			window = 1
+		prev := len(frontier)
+		if w > 1 {
+			prev = len(levels[w-2])
 		}
+		window = nextWindow(w, prev, len(last))
 		frontier = frontier[:0]
 		for _, m := range last {
 			frontier = append(frontier, m.id)
