@@ -95,7 +95,11 @@ type Node struct {
 }
 
 // DownlineQuery selects a page of a member's downline, in breadth-first order
-// (by depth, then by the order children were attached, then by id).
+// (by depth, then by the order children were attached, then by id). Precisely:
+// by depth, and within one depth in tree order: members under an earlier
+// parent first, and under one parent in Frontline order. A page with a
+// non-empty Next always has Limit nodes, and Next is "" exactly when no
+// further member matches. A Limit above 10000 or a negative value is ErrInvalid.
 type DownlineQuery struct {
 	MinDepth int      // default 1
 	MaxDepth int      // 0 = unlimited
@@ -197,7 +201,8 @@ type Store interface {
 	// at most maxLevels of them (0 = all the way to the root). Errors: ErrNotFound.
 	Upline(ctx context.Context, tree Tree, id MemberID, maxLevels int) ([]Node, error)
 	// Frontline returns the direct children of id (placement: left then right;
-	// sponsor: in the order they joined). Errors: ErrNotFound.
+	// sponsor: in the order they joined, i.e. by Member.Joined then by id, also
+	// after a move). Errors: ErrNotFound.
 	Frontline(ctx context.Context, tree Tree, id MemberID) ([]Node, error)
 	// Downline returns one page of the members below id. Errors: ErrNotFound, ErrBadCursor, ErrInvalid.
 	Downline(ctx context.Context, tree Tree, id MemberID, q DownlineQuery) (Page, error)
@@ -218,10 +223,16 @@ type Store interface {
 	// Export returns the whole tree as parent-index arrays in topological
 	// order, as it stood at asOf (members who joined after asOf are left out,
 	// links changed after asOf are taken as they were). A zero asOf means now.
+	// The order is breadth first from the roots taken by id, children in
+	// Frontline order, so two stores export identical arrays. A move whose
+	// Event.At equals asOf counts as done, like a member who joined at asOf.
 	Export(ctx context.Context, tree Tree, asOf time.Time) (Export, error)
 
 	// Apply applies outbox events in order. Re-applying an already applied
-	// event is a no-op. Errors: ErrInvalid for an event that cannot apply.
+	// event is a no-op. Errors: ErrInvalid for an event that cannot apply
+	// (unknown member, sponsor or parent, duplicate id or code, a taken slot,
+	// a move that would make a cycle, a bad side or status, an unknown kind);
+	// the events before it stay applied and LastSeq points at the last of them.
 	Apply(ctx context.Context, events []Event) error
 	// LastSeq is the highest event Seq applied (0 = none): where a consumer resumes.
 	LastSeq(ctx context.Context) (int64, error)

@@ -1,0 +1,158 @@
+package memory
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"downline/graphstore"
+)
+
+// Build makes a store from a snapshot of the ledger, much faster than
+// applying one registration event per member.
+//
+// members holds every member with the links it got at registration (its
+// first sponsor and placement), in any order; they are fastest in (Joined,
+// ID) order. moves are the member.moved events since, in Seq order: replaying
+// them yields the current links and the link history that Export asOf reads.
+// lastSeq is the outbox position the snapshot includes, where Apply resumes.
+// Errors: ErrInvalid for inconsistent input (duplicate ids or codes, unknown
+// or self links, a slot taken twice, a cycle, a move that cannot apply).
+func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64) (*Store, error) {
+	n := len(members)
+	s := New()
+	s.lastSeq = lastSeq
+
+	// Dense indices in (Joined, ID) order make every sponsor child list come
+	// out sorted by appending, and let Export skip its sort.
+	// The sort runs over compact keys: comparing through the Member structs
+	// would miss cache on every step.
+	type key struct {
+		joined int64
+		id     graphstore.MemberID
+		k      int32
+	}
+	keys := make([]key, n)
+	for k := range members {
+		keys[k] = key{nanos(members[k].Joined), members[k].ID, int32(k)}
+	}
+	less := func(a, b key) int {
+		if c := cmp.Compare(a.joined, b.joined); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	}
+	if !slices.IsSortedFunc(keys, less) {
+		slices.SortFunc(keys, less)
+	}
+	order := make([]int32, n)
+	for i := range keys {
+		order[i] = keys[i].k
+	}
+	keys = nil
+
+	s.ids = make([]graphstore.MemberID, n)
+	s.codes = make([]string, n)
+	s.names = make([]string, n)
+	s.status = make([]status, n)
+	s.joined = make([]int64, n)
+	var maxID graphstore.MemberID
+	for k := range members {
+		maxID = max(maxID, members[k].ID)
+	}
+	s.byID.reserve(maxID, n)
+	s.byCode = make(map[string]int32, n)
+	for i, k := range order {
+		m := &members[k]
+		if m.ID <= 0 {
+			return nil, invalid("member id %d", m.ID)
+		}
+		st, ok := parseStatus(m.Status)
+		if !ok {
+			return nil, invalid("member %d: status %q", m.ID, m.Status)
+		}
+		if _, dup := s.byID.get(m.ID); dup {
+			return nil, invalid("member %d listed twice", m.ID)
+		}
+		s.byID.put(m.ID, int32(i))
+		if m.Code != "" {
+			// One hash per code: a duplicate overwrites and leaves the size short.
+			before := len(s.byCode)
+			s.byCode[m.Code] = int32(i)
+			if len(s.byCode) == before {
+				return nil, invalid("code %q listed twice", m.Code)
+			}
+		}
+		s.ids[i], s.codes[i], s.names[i] = m.ID, m.Code, m.Name
+		s.status[i], s.joined[i] = st, nanos(m.Joined)
+	}
+	s.trees[0].grow(n)
+	s.trees[1].grow(n)
+
+	sp, pl := &s.trees[graphstore.Sponsor], &s.trees[graphstore.Placement]
+	for i, k := range order {
+		m := &members[k]
+		if m.Sponsor != 0 {
+			p, err := s.parentIndex(m.ID, m.Sponsor)
+			if err != nil {
+				return nil, err
+			}
+			sp.parent[i] = p
+			if last := sp.last[p]; last >= 0 {
+				sp.next[last] = int32(i)
+				sp.prev[i] = last
+			} else {
+				sp.first[p] = int32(i)
+			}
+			sp.last[p] = int32(i)
+		}
+		if m.Parent == 0 {
+			if m.Side != graphstore.NoSide {
+				return nil, invalid("member %d: a placement root has no side", m.ID)
+			}
+			continue
+		}
+		p, err := s.parentIndex(m.ID, m.Parent)
+		if err != nil {
+			return nil, err
+		}
+		if m.Side != graphstore.Left && m.Side != graphstore.Right {
+			return nil, invalid("member %d: placement side %d", m.ID, m.Side)
+		}
+		if pl.slot(p, m.Side) >= 0 {
+			return nil, invalid("member %d: slot %s under %d is taken twice", m.ID, m.Side, m.Parent)
+		}
+		pl.attach(s, int32(i), p, m.Side)
+	}
+
+	// Moves check for cycles by walking up, which needs an acyclic start.
+	for t := range s.idx {
+		x, err := s.buildIndex(graphstore.Tree(t))
+		if err != nil {
+			return nil, err
+		}
+		s.idx[t] = x
+	}
+	for k := range moves {
+		e := &moves[k]
+		if e.Kind != graphstore.EventMoved {
+			return nil, invalid("event %d: Build replays only %s events, not %s", e.Seq, graphstore.EventMoved, e.Kind)
+		}
+		if err := s.move(e); err != nil {
+			return nil, fmt.Errorf("event %d (move of member %d): %w", e.Seq, e.Member.ID, err)
+		}
+	}
+	s.reindex()
+	return s, nil
+}
+
+func (s *Store) parentIndex(id, parent graphstore.MemberID) (int32, error) {
+	if parent == id {
+		return -1, invalid("member %d is its own parent", id)
+	}
+	p, ok := s.byID.get(parent)
+	if !ok {
+		return -1, invalid("member %d: unknown parent %d", id, parent)
+	}
+	return p, nil
+}

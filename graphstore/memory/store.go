@@ -1,0 +1,206 @@
+// Package memory is the embedded graph store: both member trees held in dense
+// int32 arrays in this process, rebuilt from the ledger at start (Build) and
+// kept current from its outbox (Apply).
+//
+// Writes only touch the link arrays; the first read after a write rebuilds a
+// preorder index per tree in O(n), after which "is X below Y", team and leg
+// counts are O(1) and a downline page costs O(page + depth·log n). Nothing
+// recurses, so a million-deep chain is as cheap as a bushy tree.
+package memory
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"downline/graphstore"
+)
+
+// Store implements graphstore.Store. The zero value is not usable; call New or Build.
+type Store struct {
+	mu      sync.RWMutex
+	lastSeq int64
+
+	// Per member, at its dense index.
+	ids    []graphstore.MemberID
+	codes  []string
+	names  []string
+	status []status
+	joined []int64 // unix nanoseconds; zeroTime for a zero Joined
+
+	byID   idTable
+	byCode map[string]int32
+
+	trees [2]links // indexed by graphstore.Tree
+
+	// joinSorted holds while dense indices are in (Joined, ID) order, which
+	// Build arranges and in-order registrations keep; Export then needs no sort.
+	joinSorted bool
+	// idx is the derived index per tree, nil when a write made it stale.
+	idx [2]*index
+	// countsStale says only the active counts of idx changed (a status event).
+	countsStale bool
+	// incremental says the Apply in progress is small enough to patch idx.
+	incremental bool
+}
+
+var _ graphstore.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	s := &Store{
+		byCode:     make(map[string]int32),
+		joinSorted: true,
+	}
+	s.trees[graphstore.Sponsor].tree = graphstore.Sponsor
+	s.trees[graphstore.Placement].tree = graphstore.Placement
+	return s
+}
+
+type status uint8
+
+const (
+	statusNone status = iota
+	statusActive
+	statusSuspended
+	statusTerminated
+)
+
+func parseStatus(s graphstore.Status) (status, bool) {
+	switch s {
+	case graphstore.Active:
+		return statusActive, true
+	case graphstore.Suspended:
+		return statusSuspended, true
+	case graphstore.Terminated:
+		return statusTerminated, true
+	}
+	return statusNone, false
+}
+
+func (s status) String() graphstore.Status {
+	switch s {
+	case statusActive:
+		return graphstore.Active
+	case statusSuspended:
+		return graphstore.Suspended
+	case statusTerminated:
+		return graphstore.Terminated
+	}
+	return ""
+}
+
+// zeroTime stands for time.Time{}, whose UnixNano is not meaningful.
+const zeroTime = math.MinInt64
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return zeroTime
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == zeroTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// joinLess orders members as sponsor children are ordered: by Joined, then id.
+func (s *Store) joinLess(a, b int32) bool {
+	if s.joined[a] != s.joined[b] {
+		return s.joined[a] < s.joined[b]
+	}
+	return s.ids[a] < s.ids[b]
+}
+
+func (s *Store) member(i int32) graphstore.Member {
+	m := graphstore.Member{
+		ID:     s.ids[i],
+		Code:   s.codes[i],
+		Name:   s.names[i],
+		Status: s.status[i].String(),
+		Joined: fromNanos(s.joined[i]),
+	}
+	if p := s.trees[graphstore.Sponsor].parent[i]; p >= 0 {
+		m.Sponsor = s.ids[p]
+	}
+	pl := &s.trees[graphstore.Placement]
+	if p := pl.parent[i]; p >= 0 {
+		m.Parent = s.ids[p]
+		m.Side = pl.side[i]
+	}
+	return m
+}
+
+func (s *Store) node(i int32, depth int) graphstore.Node {
+	return graphstore.Node{Member: s.member(i), Depth: depth}
+}
+
+// rlock takes the read lock with both indexes current: the first reader after
+// a write rebuilds them under the write lock, so later readers share them.
+func (s *Store) rlock() {
+	s.mu.RLock()
+	for s.idx[0] == nil || s.idx[1] == nil || s.countsStale {
+		s.mu.RUnlock()
+		s.mu.Lock()
+		s.reindex()
+		s.mu.Unlock()
+		s.mu.RLock()
+	}
+}
+
+// reindex brings both indexes up to date; the caller holds the write lock.
+// Apply never lets a cycle in, so an error here is a broken invariant.
+func (s *Store) reindex() {
+	for t := range s.idx {
+		if s.idx[t] == nil {
+			x, err := s.buildIndex(graphstore.Tree(t))
+			if err != nil {
+				panic(fmt.Sprintf("memory: %v", err))
+			}
+			s.idx[t] = x
+		} else if s.countsStale {
+			s.idx[t].countActive(s)
+		}
+	}
+	s.countsStale = false
+}
+
+func (s *Store) lookup(id graphstore.MemberID) (int32, error) {
+	i, ok := s.byID.get(id)
+	if !ok {
+		return -1, fmt.Errorf("member %d: %w", id, graphstore.ErrNotFound)
+	}
+	return i, nil
+}
+
+func checkTree(t graphstore.Tree) error {
+	if t != graphstore.Sponsor && t != graphstore.Placement {
+		return fmt.Errorf("tree %d: %w", t, graphstore.ErrInvalid)
+	}
+	return nil
+}
+
+// LastSeq implements graphstore.Store.
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.lastSeq, nil
+}
+
+// Count implements graphstore.Store.
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return int64(len(s.ids)), nil
+}
