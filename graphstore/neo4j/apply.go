@@ -441,10 +441,11 @@ func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstor
 	return bad, err
 }
 
+// shortestPath between fixed ends: a bidirectional search, O(depth).
 var qCycle = byTree(`
 UNWIND $rows AS row
 MATCH (c:Member {id: row.id}), (p:Member {id: row.to})
-WHERE EXISTS { (p)-[:LINK*1..]->(c) }
+MATCH sp = shortestPath((p)-[:LINK*1..]->(c))
 RETURN row.step, c.id, p.id
 ORDER BY row.step
 LIMIT 1`)

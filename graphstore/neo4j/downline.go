@@ -182,15 +182,20 @@ func validStatus(st graphstore.Status) bool {
 	return false
 }
 
-// One row per frontline leg; the subquery walks that leg once for its
-// size, its active members and its depth.
+// One row per frontline leg. DISTINCT members let Neo4j expand the leg
+// breadth first without tracking paths (linear even on a deep chain); the
+// depth is then measured from the leaves only, each by a bidirectional
+// shortest path, O(depth) apiece.
 var qTeam = byTree(`
 MATCH (:Member {id: $id})<-[r:LINK]-(c:Member)
 CALL (c) {
-  MATCH p = (c)<-[:LINK*0..]-(d:Member)
+  MATCH (c)<-[:LINK*0..]-(d:Member)
+  WITH DISTINCT d
   RETURN count(d) AS total,
          count(CASE WHEN d.status = 'active' THEN 1 END) AS active,
-         max(length(p)) AS depth
+         max(CASE WHEN d = c THEN 0
+                  WHEN NOT EXISTS { (d)<-[:LINK]-() } THEN length(shortestPath((d)-[:LINK*1..]->(c)))
+             END) AS depth
 }
 RETURN c.id, r.side, total, active, depth
 ORDER BY CHILD_ORDER`)

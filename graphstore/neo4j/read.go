@@ -3,6 +3,7 @@ package neo4j
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -83,15 +84,19 @@ func exists(ctx context.Context, tx neo4j.ManagedTransaction, ids ...graphstore.
 	return nil
 }
 
-// The upward walk is a chain (one parent each), so asking for the one
-// longest path and reading its nodes costs O(depth), where returning every
-// ancestor as its own path would cost O(depth^2).
+// upWindow is how many ancestors one query fetches. Variable-length
+// expansion checks each step against the path so far, so one long
+// expansion costs O(depth^2) or worse on a deep chain; short windows
+// chained from Go keep it linear.
+const upWindow = 64
+
+// The longest upward path of at most upWindow steps: the next ancestors in
+// order (a member has one parent, so upward paths form a chain).
 var qUpline = byTree(`
 MATCH (m:Member {id: $id})
-OPTIONAL MATCH p = (m)-[:LINK*1..]->(a:Member)
-WHERE length(p) = $max OR NOT EXISTS { (a)-[:LINK]->() }
-RETURN nodes(p)[1..] AS up
-LIMIT 1`)
+OPTIONAL MATCH p = (m)-[:LINK*1..` + strconv.Itoa(upWindow) + `]->(:Member)
+WITH p ORDER BY length(p) DESC LIMIT 1
+RETURN nodes(p)[1..] AS up`)
 
 // Upline returns the ancestors of id, nearest first. Errors: ErrNotFound.
 func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, maxLevels int) ([]graphstore.Node, error) {
@@ -103,22 +108,31 @@ func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.
 	}
 	nodes, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Node, error) {
 		var out []graphstore.Node
-		rec, err := single(ctx, tx, qUpline.of(tree), map[string]any{"id": int64(id), "max": int64(maxLevels)})
-		if err != nil {
-			return nil, err
-		}
-		if rec == nil {
-			return nil, notFound(id) // a root still gets a row, with no path
-		}
-		up, _ := rec.Values[0].([]any)
-		for i, v := range up {
-			m, err := memberOf(v)
+		from := id
+		for {
+			rec, err := single(ctx, tx, qUpline.of(tree), map[string]any{"id": int64(from)})
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, graphstore.Node{Member: m, Depth: i + 1})
+			if rec == nil {
+				return nil, notFound(id) // a root still gets a row, with no path
+			}
+			up, _ := rec.Values[0].([]any)
+			for _, v := range up {
+				if maxLevels > 0 && len(out) == maxLevels {
+					return out, nil
+				}
+				m, err := memberOf(v)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, graphstore.Node{Member: m, Depth: len(out) + 1})
+			}
+			if len(up) < upWindow || (maxLevels > 0 && len(out) >= maxLevels) {
+				return out, nil
+			}
+			from = out[len(out)-1].ID
 		}
-		return out, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j.Upline(%s, %d): %w", tree, id, err)
@@ -161,9 +175,13 @@ func (s *Store) Frontline(ctx context.Context, tree graphstore.Tree, id graphsto
 	return nodes, nil
 }
 
+// shortestPath between two fixed ends runs a bidirectional breadth-first
+// search: O(depth), where a plain variable-length pattern checks every
+// step against the path so far.
 var qIsBelow = byTree(`
 MATCH (a:Member {id: $ancestor}), (m:Member {id: $member})
-RETURN EXISTS { (m)-[:LINK*1..]->(a) }`)
+OPTIONAL MATCH p = shortestPath((m)-[:LINK*1..]->(a))
+RETURN p IS NOT NULL`)
 
 // IsInDownline reports whether member is strictly below ancestor. Errors: ErrNotFound.
 func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (bool, error) {
@@ -173,6 +191,9 @@ func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor
 	in, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (bool, error) {
 		if err := exists(ctx, tx, ancestor, member); err != nil {
 			return false, err
+		}
+		if ancestor == member {
+			return false, nil // strictly below; shortestPath refuses equal ends
 		}
 		rec, err := single(ctx, tx, qIsBelow.of(tree), map[string]any{"ancestor": int64(ancestor), "member": int64(member)})
 		if err != nil || rec == nil {
@@ -188,14 +209,15 @@ func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor
 }
 
 // The head of the leg is the node just below the ancestor on the member's
-// (unique) upward path.
+// (unique) upward path. Counting DISTINCT members lets Neo4j expand the leg
+// breadth first without tracking paths (a pruning expand, linear).
 var qLegOf = byTree(`
 MATCH (a:Member {id: $ancestor}), (m:Member {id: $member})
-MATCH p = (m)-[:LINK*1..]->(a)
+MATCH p = shortestPath((m)-[:LINK*1..]->(a))
 WITH nodes(p)[-2] AS head, relationships(p)[-1] AS r
-LIMIT 1
 CALL (head) {
   MATCH (head)<-[:LINK*0..]-(d:Member)
+  WITH DISTINCT d
   RETURN count(d) AS total, count(CASE WHEN d.status = 'active' THEN 1 END) AS active
 }
 RETURN head.id, r.side, total, active`)
@@ -209,6 +231,9 @@ func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, membe
 	leg, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.LegCount, error) {
 		if err := exists(ctx, tx, ancestor, member); err != nil {
 			return graphstore.LegCount{}, err
+		}
+		if ancestor == member {
+			return graphstore.LegCount{}, fmt.Errorf("member %d under itself: %w", member, graphstore.ErrNotInTeam)
 		}
 		rec, err := single(ctx, tx, qLegOf.of(tree), map[string]any{"ancestor": int64(ancestor), "member": int64(member)})
 		if err != nil {

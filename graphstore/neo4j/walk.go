@@ -17,7 +17,8 @@ import (
 // member over a whole deep tree. So a walk goes down from an ordered
 // frontier a window of levels at a time, the window sized from how fast the
 // levels grew so that one query returns about windowRows members: a long
-// chain goes 1024 levels a query, a bushy tree about one level a query, a
+// chain goes 64 levels a query (a window's cost grows with its cube, as
+// each step is checked against the path so far), a bushy tree about one level a query, a
 // small team in one or two queries.
 
 // siblingKey is a member's rank among its siblings, per tree.
@@ -45,7 +46,7 @@ type walked struct {
 }
 
 const (
-	maxWindow  = 1024
+	maxWindow  = 64
 	windowRows = 4096
 )
 

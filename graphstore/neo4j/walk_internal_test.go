@@ -5,8 +5,8 @@ import "testing"
 func TestNextWindow(t *testing.T) {
 	for _, c := range []struct{ window, prev, last, want int }{
 		{1, 1, 1, 2},       // a chain doubles
-		{512, 1, 1, 1024},  // up to the cap
-		{1024, 1, 1, 1024}, //
+		{32, 1, 1, 64},     // up to the cap
+		{64, 1, 1, 64},     //
 		{1, 1, 3, 2},       // a small team: 3, then 9 and 27 fit
 		{4, 1000, 2000, 1}, // a bushy tree: one level at a time
 		{8, 3000, 3000, 1}, // a wide flat level already fills a query
