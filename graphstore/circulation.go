@@ -1,0 +1,70 @@
+package graphstore
+
+import (
+	"context"
+	"time"
+)
+
+// Circulation is where goods went: lots of product moving from HQ's
+// warehouses through agencies to members (and back, for returns), kept as a
+// graph so HQ can trace a lot or audit an agency. The ledger's stock
+// movements are the system of record; a Circulation store is fed from them.
+type Circulation interface {
+	// AddLots registers lots; adding a lot again updates its SKU and batch.
+	// Errors: ErrInvalid (empty ID or SKU).
+	AddLots(ctx context.Context, lots []Lot) error
+	// RecordMoves records movements. A movement whose Seq is already stored
+	// is skipped, so the feed can be re-delivered. Errors: ErrInvalid (unknown
+	// lot, bad holder, a holder moving goods to itself, Qty <= 0, Seq <= 0).
+	RecordMoves(ctx context.Context, moves []Movement) error
+	// LotPath returns every movement of one lot, in Seq order: from the
+	// warehouse that received it to every member who got part of it.
+	// Errors: ErrNotFound (no such lot).
+	LotPath(ctx context.Context, lot string) ([]Movement, error)
+	// PassedThrough returns every movement into or out of one holder (an
+	// agency, typically), in Seq order. A holder nothing moved through has none.
+	PassedThrough(ctx context.Context, h Holder) ([]Movement, error)
+}
+
+// HolderKind is the kind of place goods can be.
+type HolderKind string
+
+const (
+	Warehouse    HolderKind = "warehouse" // HQ's stock
+	Agency       HolderKind = "agency"    // a service centre
+	MemberHolder HolderKind = "member"    // a member who bought goods
+)
+
+// Holder is one place goods can be: a warehouse, an agency or a member,
+// named by the ledger's id for it.
+type Holder struct {
+	Kind HolderKind
+	ID   string
+}
+
+// Valid reports whether the holder has a known kind and an id.
+func (h Holder) Valid() bool {
+	switch h.Kind {
+	case Warehouse, Agency, MemberHolder:
+		return h.ID != ""
+	}
+	return false
+}
+
+// Lot is one production lot of a product.
+type Lot struct {
+	ID    string
+	SKU   string
+	Batch string
+}
+
+// Movement is one quantity of one lot going from one holder to another.
+// Seq is the ledger's stock movement number: unique and increasing.
+type Movement struct {
+	Seq      int64
+	Lot      string
+	From, To Holder
+	Qty      int64
+	At       time.Time
+	Shipment string // the ledger's shipment reference, "" when none
+}

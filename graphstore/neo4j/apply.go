@@ -1,0 +1,470 @@
+package neo4j
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"downline/graphstore"
+)
+
+const metaID = "graphstore"
+
+// LastSeq is the highest event Seq applied (0 = none).
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	seq, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (int64, error) { return lastSeq(ctx, tx) })
+	if err != nil {
+		return 0, fmt.Errorf("neo4j.LastSeq: %w", err)
+	}
+	return seq, nil
+}
+
+func lastSeq(ctx context.Context, tx neo4j.ManagedTransaction) (int64, error) {
+	rec, err := single(ctx, tx, `MATCH (m:Meta {id: $id}) RETURN m.lastSeq`, map[string]any{"id": metaID})
+	if err != nil || rec == nil {
+		return 0, err
+	}
+	return asInt(rec.Values[0]), nil
+}
+
+// Apply applies outbox events in order. The applied events and the new
+// LastSeq commit in one transaction, so a crash or a re-delivery never
+// applies an event twice; events at or below LastSeq are skipped. A bad
+// event stops the batch: the events before it stay applied (LastSeq is the
+// last of them) and Apply returns ErrInvalid naming the bad one.
+func (s *Store) Apply(ctx context.Context, events []graphstore.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+		return struct{}{}, applyTx(ctx, tx, events)
+	})
+	var bad *rejected
+	if errors.As(err, &bad) && bad.index > 0 {
+		// The failed transaction rolled back; the prefix before the bad event
+		// passed every check once and applies the same way again.
+		_, err2 := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+			return struct{}{}, applyTx(ctx, tx, events[:bad.index])
+		})
+		if err2 != nil {
+			return fmt.Errorf("neo4j.Apply: the events before seq %d: %w", events[bad.index].Seq, err2)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("neo4j.Apply: %w", err)
+	}
+	return nil
+}
+
+// rejected is an event that cannot apply, at index of the batch.
+type rejected struct {
+	index int
+	seq   int64
+	err   error
+}
+
+func (r *rejected) Error() string { return fmt.Sprintf("event seq %d: %v", r.seq, r.err) }
+func (r *rejected) Unwrap() error { return r.err }
+
+func reject(index int, ev graphstore.Event, format string, args ...any) *rejected {
+	return &rejected{index: index, seq: ev.Seq, err: fmt.Errorf(format+": %w", append(args, graphstore.ErrInvalid)...)}
+}
+
+// checkShape rejects what no store state could make valid.
+func checkShape(ev graphstore.Event) error {
+	m := ev.Member
+	if m.ID <= 0 {
+		return fmt.Errorf("member id %d: %w", m.ID, graphstore.ErrInvalid)
+	}
+	switch ev.Kind {
+	case graphstore.EventRegistered:
+		if m.Status != "" && !validStatus(m.Status) {
+			return fmt.Errorf("status %q: %w", m.Status, graphstore.ErrInvalid)
+		}
+		if err := checkLink(m.ID, graphstore.Sponsor, m.Sponsor, graphstore.NoSide); err != nil {
+			return err
+		}
+		return checkLink(m.ID, graphstore.Placement, m.Parent, m.Side)
+	case graphstore.EventMoved:
+		switch ev.Tree {
+		case graphstore.Sponsor:
+			return checkLink(m.ID, graphstore.Sponsor, m.Sponsor, graphstore.NoSide)
+		case graphstore.Placement:
+			return checkLink(m.ID, graphstore.Placement, m.Parent, m.Side)
+		}
+		return fmt.Errorf("tree %d: %w", ev.Tree, graphstore.ErrInvalid)
+	case graphstore.EventStatus:
+		if !validStatus(m.Status) {
+			return fmt.Errorf("status %q: %w", m.Status, graphstore.ErrInvalid)
+		}
+		return nil
+	case graphstore.EventProfile:
+		return nil
+	}
+	return fmt.Errorf("event kind %q: %w", ev.Kind, graphstore.ErrInvalid)
+}
+
+func checkLink(id graphstore.MemberID, tree graphstore.Tree, to graphstore.MemberID, side graphstore.Side) error {
+	switch {
+	case to < 0:
+		return fmt.Errorf("member %d: %s parent %d: %w", id, tree, to, graphstore.ErrInvalid)
+	case to == id:
+		return fmt.Errorf("member %d cannot be its own %s parent: %w", id, tree, graphstore.ErrInvalid)
+	case tree == graphstore.Sponsor && side != graphstore.NoSide:
+		return fmt.Errorf("member %d: a sponsor link has no side: %w", id, graphstore.ErrInvalid)
+	case tree == graphstore.Placement && to != 0 && side != graphstore.Left && side != graphstore.Right:
+		return fmt.Errorf("member %d: placement under %d needs side L or R: %w", id, to, graphstore.ErrInvalid)
+	case tree == graphstore.Placement && to == 0 && side != graphstore.NoSide:
+		return fmt.Errorf("member %d: a placement root has no side: %w", id, graphstore.ErrInvalid)
+	}
+	return nil
+}
+
+// step is one event and its index in the batch.
+type step struct {
+	index int
+	ev    graphstore.Event
+}
+
+// applyTx splits the pending events into chunks that one UNWIND per kind of
+// write can apply: within a chunk no member appears twice, so the rows of a
+// query are independent and their order inside the query does not matter.
+// A move goes alone: its cycle check must see the tree as it is just before.
+func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphstore.Event) error {
+	last, err := lastSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	known, err := existing(ctx, tx, events)
+	if err != nil {
+		return err
+	}
+	var chunk []step
+	touched := map[graphstore.MemberID]bool{}
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := applyChunk(ctx, tx, chunk)
+		chunk, touched = chunk[:0], map[graphstore.MemberID]bool{}
+		return err
+	}
+	prev, applied := last, last
+	for k, ev := range events {
+		if ev.Seq <= last {
+			continue // applied before: re-delivery is a no-op
+		}
+		if ev.Seq <= prev {
+			return reject(k, ev, "seq %d after %d is out of order", ev.Seq, prev)
+		}
+		prev = ev.Seq
+		if err := checkShape(ev); err != nil {
+			return &rejected{index: k, seq: ev.Seq, err: err}
+		}
+		m := ev.Member
+		need := func(id graphstore.MemberID, what string) error {
+			if id != 0 && !known[id] {
+				return reject(k, ev, "%s %d is not a member", what, id)
+			}
+			return nil
+		}
+		switch ev.Kind {
+		case graphstore.EventRegistered:
+			if known[m.ID] {
+				return reject(k, ev, "member %d is already registered", m.ID)
+			}
+			if err := need(m.Sponsor, "sponsor"); err != nil {
+				return err
+			}
+			if err := need(m.Parent, "placement parent"); err != nil {
+				return err
+			}
+		case graphstore.EventMoved:
+			if err := need(m.ID, "moved member"); err != nil {
+				return err
+			}
+			if err := need(target(ev), "new parent"); err != nil {
+				return err
+			}
+		default:
+			if err := need(m.ID, "member"); err != nil {
+				return err
+			}
+		}
+		solo := ev.Kind == graphstore.EventMoved
+		if solo || touched[m.ID] {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		chunk = append(chunk, step{k, ev})
+		touched[m.ID] = true
+		if solo {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if ev.Kind == graphstore.EventRegistered {
+			known[m.ID] = true
+		}
+		applied = ev.Seq
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if applied == last {
+		return nil
+	}
+	return run(ctx, tx, `MERGE (m:Meta {id: $id}) SET m.lastSeq = $seq`, map[string]any{"id": metaID, "seq": applied})
+}
+
+func target(ev graphstore.Event) graphstore.MemberID {
+	if ev.Tree == graphstore.Placement {
+		return ev.Member.Parent
+	}
+	return ev.Member.Sponsor
+}
+
+// existing returns which of the members the events name are already stored.
+func existing(ctx context.Context, tx neo4j.ManagedTransaction, events []graphstore.Event) (map[graphstore.MemberID]bool, error) {
+	seen := map[graphstore.MemberID]bool{}
+	var ids []int64
+	for _, ev := range events {
+		for _, id := range []graphstore.MemberID{ev.Member.ID, ev.Member.Sponsor, ev.Member.Parent} {
+			if id != 0 && !seen[id] {
+				seen[id] = true
+				ids = append(ids, int64(id))
+			}
+		}
+	}
+	known := make(map[graphstore.MemberID]bool, len(ids))
+	err := each(ctx, tx, `UNWIND $ids AS id MATCH (m:Member {id: id}) RETURN m.id`, map[string]any{"ids": ids},
+		func(r *neo4j.Record) error { known[graphstore.MemberID(asInt(r.Values[0]))] = true; return nil })
+	return known, err
+}
+
+// link is one row of qLink: make member id's parent in one tree "to" (0 = a
+// root), closing the current link at "at" if it differs.
+type link struct {
+	step   int // index of the event in the batch
+	id, to graphstore.MemberID
+	side   graphstore.Side
+	since  time.Time // start of the new link
+	at     time.Time // end of the link it replaces
+	seq    int64
+}
+
+func (l link) row() map[string]any {
+	return map[string]any{"step": int64(l.step), "id": int64(l.id), "to": int64(l.to), "side": int64(l.side),
+		"since": l.since, "at": l.at, "seq": l.seq}
+}
+
+// applyChunk validates the chunk against the store as it is now (this
+// transaction's earlier chunks included) and writes it with one query per
+// kind of change.
+func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []step) error {
+	var members, statuses, names []map[string]any
+	var links [2][]link
+	byIndex := map[int]graphstore.Event{}
+	codes := map[string]int{}
+	for _, st := range chunk {
+		ev, m := st.ev, st.ev.Member
+		byIndex[st.index] = ev
+		switch ev.Kind {
+		case graphstore.EventRegistered:
+			status := m.Status
+			if status == "" {
+				status = graphstore.Active
+			}
+			if m.Code != "" {
+				if _, dup := codes[m.Code]; dup {
+					return reject(st.index, ev, "code %q is already taken", m.Code)
+				}
+				codes[m.Code] = st.index
+			}
+			members = append(members, map[string]any{
+				"step": int64(st.index), "id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined,
+			})
+			// A new member's links start when it joined, so Export(asOf)
+			// shows it under its parents from its first moment.
+			links[graphstore.Sponsor] = append(links[graphstore.Sponsor], link{st.index, m.ID, m.Sponsor, graphstore.NoSide, m.Joined, ev.At, ev.Seq})
+			links[graphstore.Placement] = append(links[graphstore.Placement], link{st.index, m.ID, m.Parent, m.Side, m.Joined, ev.At, ev.Seq})
+		case graphstore.EventMoved:
+			l := link{st.index, m.ID, m.Sponsor, graphstore.NoSide, ev.At, ev.At, ev.Seq}
+			if ev.Tree == graphstore.Placement {
+				l.to, l.side = m.Parent, m.Side
+			}
+			links[ev.Tree] = append(links[ev.Tree], l)
+		case graphstore.EventStatus:
+			statuses = append(statuses, map[string]any{"id": int64(m.ID), "status": string(m.Status)})
+		case graphstore.EventProfile:
+			names = append(names, map[string]any{"id": int64(m.ID), "name": m.Name})
+		}
+	}
+	// The earliest bad event decides where the batch stops.
+	var bad *rejected
+	keep := func(r *rejected) {
+		if r != nil && (bad == nil || r.index < bad.index) {
+			bad = r
+		}
+	}
+	if len(codes) > 0 {
+		err := each(ctx, tx, `
+UNWIND $rows AS row
+MATCH (m:Member {code: row.code})
+RETURN row.step, row.code ORDER BY row.step LIMIT 1`, map[string]any{"rows": members}, func(r *neo4j.Record) error {
+			k := int(asInt(r.Values[0]))
+			keep(reject(k, byIndex[k], "code %q is already taken", asString(r.Values[1])))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for t := range links {
+		r, err := checkLinks(ctx, tx, graphstore.Tree(t), links[t], byIndex)
+		if err != nil {
+			return err
+		}
+		keep(r)
+	}
+	if bad != nil {
+		return bad
+	}
+	if len(members) > 0 {
+		if err := run(ctx, tx, qUpsertMembers, map[string]any{"rows": members}); err != nil {
+			return err
+		}
+	}
+	if len(statuses) > 0 {
+		if err := run(ctx, tx, `UNWIND $rows AS row MATCH (m:Member {id: row.id}) SET m.status = row.status`, map[string]any{"rows": statuses}); err != nil {
+			return err
+		}
+	}
+	if len(names) > 0 {
+		if err := run(ctx, tx, `UNWIND $rows AS row MATCH (m:Member {id: row.id}) SET m.name = row.name`, map[string]any{"rows": names}); err != nil {
+			return err
+		}
+	}
+	for t, ls := range links {
+		if len(ls) == 0 {
+			continue
+		}
+		rows := make([]map[string]any, len(ls))
+		for i, l := range ls {
+			rows[i] = l.row()
+		}
+		if err := run(ctx, tx, qLink.of(graphstore.Tree(t)), map[string]any{"rows": rows}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Members are new (a known id is rejected before), so CREATE would do;
+// MERGE keeps a replayed write harmless all the same.
+const qUpsertMembers = `
+UNWIND $rows AS row
+MERGE (m:Member {id: row.id})
+SET m.code = row.code, m.name = row.name, m.status = row.status, m.joined = row.joined`
+
+// qLink moves each row's member under row.to. An unchanged link is kept (a
+// no-op move leaves its history alone); a changed one is closed
+// into LINK_WAS with until = row.at, which Export(asOf) reads. The member's
+// own parent properties are kept in step so Member needs no traversal.
+var qLink = byTree(`
+UNWIND $rows AS row
+MATCH (c:Member {id: row.id})
+OPTIONAL MATCH (c)-[old:LINK]->(op:Member)
+WITH c, row, old, op, (old IS NOT NULL AND op.id = row.to AND old.side = row.side) AS same
+SET PARENT_PROPS
+FOREACH (_ IN CASE WHEN old IS NOT NULL AND NOT same THEN [1] ELSE [] END |
+  CREATE (c)-[:LINK_WAS {since: old.since, until: row.at, seq: old.seq, side: old.side}]->(op)
+  DELETE old)
+WITH c, row, same
+WHERE NOT same AND row.to <> 0
+MATCH (p:Member {id: row.to})
+CREATE (c)-[:LINK {since: row.since, seq: row.seq, side: row.side}]->(p)`)
+
+// checkLinks finds the first link that would break a tree: a member under
+// its own downline (a cycle) or a placement slot that someone else holds.
+func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstore.Tree, ls []link, byIndex map[int]graphstore.Event) (*rejected, error) {
+	rows := make([]map[string]any, 0, len(ls))
+	for _, l := range ls {
+		if l.to != 0 {
+			rows = append(rows, l.row())
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var bad *rejected
+	keep := func(r *rejected) {
+		if bad == nil || r.index < bad.index {
+			bad = r
+		}
+	}
+	// A cycle needs the member to have a downline, so a stored node: new
+	// registrations (no node yet) never match and cost one index lookup.
+	err := each(ctx, tx, qCycle.of(tree), map[string]any{"rows": rows}, func(r *neo4j.Record) error {
+		k := int(asInt(r.Values[0]))
+		keep(reject(k, byIndex[k], "member %d cannot go under %d in its own %s downline", asInt(r.Values[1]), asInt(r.Values[2]), tree))
+		return nil
+	})
+	if err != nil || tree != graphstore.Placement {
+		return bad, err
+	}
+	type slot struct {
+		parent graphstore.MemberID
+		side   graphstore.Side
+	}
+	taken := map[slot]graphstore.MemberID{}
+	for _, l := range ls {
+		if l.to == 0 {
+			continue
+		}
+		k := slot{l.to, l.side}
+		if other, ok := taken[k]; ok {
+			keep(reject(l.step, byIndex[l.step], "placement slot %d/%s is wanted by %d and %d", l.to, l.side, other, l.id))
+			continue
+		}
+		taken[k] = l.id
+	}
+	err = each(ctx, tx, qSlotHolder, map[string]any{"rows": rows}, func(r *neo4j.Record) error {
+		k := int(asInt(r.Values[0]))
+		keep(reject(k, byIndex[k], "placement slot %d/%s is held by %d", asInt(r.Values[1]), graphstore.Side(asInt(r.Values[2])), asInt(r.Values[3])))
+		return nil
+	})
+	return bad, err
+}
+
+// shortestPath between fixed ends: a bidirectional search, O(depth).
+var qCycle = byTree(`
+UNWIND $rows AS row
+MATCH (c:Member {id: row.id}), (p:Member {id: row.to})
+MATCH sp = shortestPath((p)-[:LINK*1..]->(c))
+RETURN row.step, c.id, p.id
+ORDER BY row.step
+LIMIT 1`)
+
+// The member itself may hold the slot (a no-op move); anyone else holding it
+// is a conflict.
+const qSlotHolder = `
+UNWIND $rows AS row
+MATCH (:Member {id: row.to})<-[r:PLACED {side: row.side}]-(h:Member)
+WHERE h.id <> row.id
+RETURN row.step, row.to, row.side, h.id
+ORDER BY row.step
+LIMIT 1`
+
+func run(ctx context.Context, tx neo4j.ManagedTransaction, q string, params map[string]any) error {
+	res, err := tx.Run(ctx, q, params)
+	if err != nil {
+		return err
+	}
+	_, err = res.Consume(ctx)
+	return err
+}

@@ -1,0 +1,173 @@
+package neo4j
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"downline/graphstore"
+)
+
+// Circulation graph:
+//
+//	(:Lot {id, sku, batch})
+//	(:Holder {key: "kind:id", kind, id})
+//	(from:Holder)-[:MOVED {seq, lot, qty, at, shipment}]->(to:Holder)
+//
+// The lot is a property of the movement (indexed) rather than a node on the
+// path, so a lot's path and an agency's traffic are both one index lookup
+// plus the edges themselves.
+
+var _ graphstore.Circulation = (*Store)(nil)
+
+// AddLots registers lots. Errors: ErrInvalid.
+func (s *Store) AddLots(ctx context.Context, lots []graphstore.Lot) error {
+	rows := make([]map[string]any, len(lots))
+	for i, l := range lots {
+		if l.ID == "" || l.SKU == "" {
+			return fmt.Errorf("neo4j.AddLots: lot %q sku %q: %w", l.ID, l.SKU, graphstore.ErrInvalid)
+		}
+		rows[i] = map[string]any{"id": l.ID, "sku": l.SKU, "batch": l.Batch}
+	}
+	_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+		return struct{}{}, run(ctx, tx, `UNWIND $rows AS row MERGE (l:Lot {id: row.id}) SET l.sku = row.sku, l.batch = row.batch`,
+			map[string]any{"rows": rows})
+	})
+	if err != nil {
+		return fmt.Errorf("neo4j.AddLots: %w", err)
+	}
+	return nil
+}
+
+func holderKey(h graphstore.Holder) string { return string(h.Kind) + ":" + h.ID }
+
+// RecordMoves records movements, skipping those already stored. Errors: ErrInvalid.
+func (s *Store) RecordMoves(ctx context.Context, moves []graphstore.Movement) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	rows := make([]map[string]any, len(moves))
+	seqs := make([]int64, len(moves))
+	lots := map[string]bool{}
+	for i, m := range moves {
+		switch {
+		case m.Seq <= 0 || m.Qty <= 0 || m.Lot == "":
+			return fmt.Errorf("neo4j.RecordMoves: seq %d lot %q qty %d: %w", m.Seq, m.Lot, m.Qty, graphstore.ErrInvalid)
+		case !m.From.Valid() || !m.To.Valid() || m.From == m.To:
+			return fmt.Errorf("neo4j.RecordMoves: seq %d from %v to %v: %w", m.Seq, m.From, m.To, graphstore.ErrInvalid)
+		}
+		seqs[i] = m.Seq
+		lots[m.Lot] = true
+		rows[i] = map[string]any{
+			"seq": m.Seq, "lot": m.Lot, "qty": m.Qty, "at": m.At, "shipment": m.Shipment,
+			"from": holderKey(m.From), "fromKind": string(m.From.Kind), "fromID": m.From.ID,
+			"to": holderKey(m.To), "toKind": string(m.To.Kind), "toID": m.To.ID,
+		}
+	}
+	lotList := make([]string, 0, len(lots))
+	for l := range lots {
+		lotList = append(lotList, l)
+	}
+	_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+		found := 0
+		err := each(ctx, tx, `UNWIND $lots AS id MATCH (l:Lot {id: id}) RETURN count(l)`, map[string]any{"lots": lotList},
+			func(r *neo4j.Record) error { found = int(asInt(r.Values[0])); return nil })
+		if err != nil {
+			return struct{}{}, err
+		}
+		if found != len(lotList) {
+			return struct{}{}, fmt.Errorf("a movement names a lot never added: %w", graphstore.ErrInvalid)
+		}
+		// Seq makes re-delivery a no-op: stored movements are left out.
+		stored := map[int64]bool{}
+		err = each(ctx, tx, `UNWIND $seqs AS seq MATCH ()-[r:MOVED {seq: seq}]->() RETURN r.seq`, map[string]any{"seqs": seqs},
+			func(r *neo4j.Record) error { stored[asInt(r.Values[0])] = true; return nil })
+		if err != nil {
+			return struct{}{}, err
+		}
+		fresh := rows[:0:0]
+		for _, row := range rows {
+			if !stored[row["seq"].(int64)] {
+				fresh = append(fresh, row)
+			}
+		}
+		if len(fresh) == 0 {
+			return struct{}{}, nil
+		}
+		return struct{}{}, run(ctx, tx, qRecordMoves, map[string]any{"rows": fresh})
+	})
+	if err != nil {
+		return fmt.Errorf("neo4j.RecordMoves: %w", err)
+	}
+	return nil
+}
+
+const qRecordMoves = `
+UNWIND $rows AS row
+MERGE (f:Holder {key: row.from}) ON CREATE SET f.kind = row.fromKind, f.id = row.fromID
+MERGE (t:Holder {key: row.to}) ON CREATE SET t.kind = row.toKind, t.id = row.toID
+CREATE (f)-[:MOVED {seq: row.seq, lot: row.lot, qty: row.qty, at: row.at, shipment: row.shipment}]->(t)`
+
+func movementOf(r *neo4j.Record) graphstore.Movement {
+	m := graphstore.Movement{
+		Seq:      asInt(r.Values[0]),
+		Lot:      asString(r.Values[1]),
+		From:     graphstore.Holder{Kind: graphstore.HolderKind(asString(r.Values[2])), ID: asString(r.Values[3])},
+		To:       graphstore.Holder{Kind: graphstore.HolderKind(asString(r.Values[4])), ID: asString(r.Values[5])},
+		Qty:      asInt(r.Values[6]),
+		Shipment: asString(r.Values[8]),
+	}
+	if t, ok := r.Values[7].(time.Time); ok {
+		m.At = t.UTC()
+	}
+	return m
+}
+
+const movementColumns = `r.seq, r.lot, f.kind, f.id, t.kind, t.id, r.qty, r.at, r.shipment`
+
+// LotPath returns every movement of one lot in Seq order. Errors: ErrNotFound.
+func (s *Store) LotPath(ctx context.Context, lot string) ([]graphstore.Movement, error) {
+	moves, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Movement, error) {
+		rec, err := single(ctx, tx, `MATCH (l:Lot {id: $lot}) RETURN l.id`, map[string]any{"lot": lot})
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, fmt.Errorf("lot %q: %w", lot, graphstore.ErrNotFound)
+		}
+		var out []graphstore.Movement
+		err = each(ctx, tx, `MATCH (f:Holder)-[r:MOVED {lot: $lot}]->(t:Holder) RETURN `+movementColumns+` ORDER BY r.seq`,
+			map[string]any{"lot": lot}, func(r *neo4j.Record) error { out = append(out, movementOf(r)); return nil })
+		return out, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.LotPath(%q): %w", lot, err)
+	}
+	return moves, nil
+}
+
+// PassedThrough returns every movement into or out of h, in Seq order.
+func (s *Store) PassedThrough(ctx context.Context, h graphstore.Holder) ([]graphstore.Movement, error) {
+	if !h.Valid() {
+		return nil, fmt.Errorf("neo4j.PassedThrough(%v): %w", h, graphstore.ErrInvalid)
+	}
+	moves, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Movement, error) {
+		var out []graphstore.Movement
+		err := each(ctx, tx, `
+MATCH (h:Holder {key: $key})
+CALL (h) {
+  MATCH (h)-[r:MOVED]->(t:Holder) RETURN r, h AS f, t
+  UNION ALL
+  MATCH (f:Holder)-[r:MOVED]->(h) RETURN r, f, h AS t
+}
+RETURN `+movementColumns+` ORDER BY r.seq`,
+			map[string]any{"key": holderKey(h)}, func(r *neo4j.Record) error { out = append(out, movementOf(r)); return nil })
+		return out, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.PassedThrough(%v): %w", h, err)
+	}
+	return moves, nil
+}
