@@ -28,6 +28,7 @@ func main() {
 		newMemberCmd(),
 		newTreeCmd(),
 		newServeCmd(),
+		newGraphCmd(),
 		newSettleCmd(),
 		newLedgerCmd(),
 	)

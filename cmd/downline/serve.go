@@ -27,6 +27,7 @@ func newServeCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	url := dbURLFlag(cmd)
+	nf := addNeo4jFlags(cmd)
 	listen := cmd.Flags().String("listen", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "address to listen on (default $LISTEN_ADDR or 127.0.0.1:8080)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
@@ -42,9 +43,27 @@ func newServeCmd() *cobra.Command {
 			log.Info("migrated", "versions", applied)
 		}
 
-		store, err := loadEmbedded(ctx, cmd, db)
-		if err != nil {
-			return err
+		// With Neo4j configured the networks are read from it (fed from the
+		// outbox, loaded with `graph sync`); otherwise from the embedded store.
+		var store graphstore.Store
+		if nf.uri != "" {
+			n4, err := nf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer n4.Close(context.Background())
+			if n, err := n4.Count(ctx); err == nil && n == 0 {
+				if err := feed.Sync(ctx, db, n4, nil); err != nil {
+					return fmt.Errorf("load Neo4j from the ledger: %w", err)
+				}
+			}
+			store = n4
+			fmt.Fprintf(cmd.ErrOrStderr(), "reading the member networks from Neo4j at %s\n", nf.uri)
+		} else {
+			store, err = loadEmbedded(ctx, cmd, db)
+			if err != nil {
+				return err
+			}
 		}
 		f := &feed.Feed{DB: db, Store: store, Log: log}
 		reg := prometheus.NewRegistry()

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"downline/graphstore"
+	"downline/graphstore/feed"
+	"downline/graphstore/neo4j"
+	"downline/ledger"
+)
+
+func newGraphCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "graph", Short: "Load, feed and check the Neo4j graph store"}
+	cmd.AddCommand(newGraphSyncCmd(), newGraphCheckCmd(), newGraphFeedCmd())
+	return cmd
+}
+
+type neo4jFlags struct{ uri, user, password string }
+
+func addNeo4jFlags(cmd *cobra.Command) *neo4jFlags {
+	f := &neo4jFlags{}
+	cmd.Flags().StringVar(&f.uri, "neo4j-uri", os.Getenv("NEO4J_URI"), "Neo4j Bolt URI (default $NEO4J_URI; dev/neo4j up prints one)")
+	cmd.Flags().StringVar(&f.user, "neo4j-user", os.Getenv("NEO4J_USER"), "Neo4j user (default $NEO4J_USER)")
+	cmd.Flags().StringVar(&f.password, "neo4j-password", os.Getenv("NEO4J_PASSWORD"), "Neo4j password (default $NEO4J_PASSWORD)")
+	return f
+}
+
+func (f *neo4jFlags) open(ctx context.Context) (*neo4j.Store, error) {
+	if f.uri == "" {
+		return nil, fmt.Errorf("no Neo4j: set NEO4J_URI or --neo4j-uri (dev/neo4j up prints one)")
+	}
+	return neo4j.New(ctx, f.uri, f.user, f.password)
+}
+
+func newGraphSyncCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Bulk-load every member and link from Postgres into an empty Neo4j",
+		Args:  cobra.NoArgs,
+	}
+	url := dbURLFlag(cmd)
+	nf := addNeo4jFlags(cmd)
+	reset := cmd.Flags().Bool("reset", false, "empty the Neo4j store first")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		db, err := openDB(ctx, *url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		store, err := nf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer store.Close(context.Background())
+		if *reset {
+			if err := store.Reset(ctx); err != nil {
+				return err
+			}
+		}
+		out := cmd.ErrOrStderr()
+		started := time.Now()
+		var bar *progressbar.ProgressBar
+		err = feed.Sync(ctx, db, store, func(phase string, done, total int) {
+			if total == 0 {
+				return
+			}
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(out), progressbar.OptionSetDescription(phase),
+					progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond),
+					progressbar.OptionSetVisibility(isTerminal(out)))
+			}
+			_ = bar.Set(done)
+		})
+		if bar != nil {
+			_ = bar.Finish()
+		}
+		if err != nil {
+			return err
+		}
+		n, _ := store.Count(ctx)
+		seq, _ := store.LastSeq(ctx)
+		fmt.Fprintf(cmd.OutOrStdout(), "synced %d members into Neo4j in %s (outbox position %d)\n", n, time.Since(started).Round(time.Millisecond), seq)
+		return nil
+	}
+	return cmd
+}
+
+func newGraphCheckCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Compare Neo4j with Postgres: member counts and every link of both trees",
+		Args:  cobra.NoArgs,
+	}
+	url := dbURLFlag(cmd)
+	nf := addNeo4jFlags(cmd)
+	limit := cmd.Flags().Int("limit", 50, "list at most this many differences")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		db, err := openDB(ctx, *url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		store, err := nf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer store.Close(context.Background())
+		return runCheck(ctx, cmd, db, store, *limit)
+	}
+	return cmd
+}
+
+// runCheck prints the comparison and fails when anything differs.
+func runCheck(ctx context.Context, cmd *cobra.Command, db *ledger.DB, store graphstore.Store, limit int) error {
+	rep, err := feed.Check(ctx, db, store, limit)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "members: ledger %d, graph store %d\n", rep.LedgerMembers, rep.StoreMembers)
+	for _, d := range rep.Differences {
+		fmt.Fprintln(out, "  "+d.String())
+	}
+	if rep.Total > len(rep.Differences) {
+		fmt.Fprintf(out, "  ... and %d more\n", rep.Total-len(rep.Differences))
+	}
+	if rep.Total > 0 || rep.LedgerMembers != rep.StoreMembers {
+		return fmt.Errorf("the graph store differs from the ledger in %d link(s)", rep.Total)
+	}
+	fmt.Fprintln(out, "no differences")
+	return nil
+}
+
+func newGraphFeedCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "feed",
+		Short: "Apply the outbox to Neo4j continuously (or once with --once)",
+		Args:  cobra.NoArgs,
+	}
+	url := dbURLFlag(cmd)
+	nf := addNeo4jFlags(cmd)
+	once := cmd.Flags().Bool("once", false, "catch up once and exit")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		db, err := openDB(ctx, *url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		store, err := nf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer store.Close(context.Background())
+		f := &feed.Feed{DB: db, Store: store}
+		if *once {
+			n, err := f.CatchUp(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "applied %d member events; outbox position %d\n", n, f.Position())
+			return nil
+		}
+		return f.Run(ctx)
+	}
+	return cmd
+}
