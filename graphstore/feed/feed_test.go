@@ -148,10 +148,12 @@ func BenchmarkRebuild1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	goStart, pgStart := processCPU(), clusterCPU()
 	for i := 0; i < b.N; i++ {
 		store := memory.New()
 		if err := feed.Sync(ctx, db, store, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, goStart, pgStart)
 }

@@ -61,7 +61,27 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 		maxID = max(maxID, members[k].ID)
 	}
 	s.byID.reserve(maxID, n)
-	s.byCode = make(map[string]int32, n)
+	// Hashing a million codes is the largest serial cost of a build, and
+	// nothing below reads the code map: fill it on the other core meanwhile.
+	codesDone := make(chan error, 1)
+	go func() {
+		byCode := make(map[string]int32, n)
+		for i, k := range order {
+			code := members[k].Code
+			if code == "" {
+				continue
+			}
+			// One hash per code: a duplicate overwrites and leaves the size short.
+			before := len(byCode)
+			byCode[code] = int32(i)
+			if len(byCode) == before {
+				codesDone <- invalid("code %q listed twice", code)
+				return
+			}
+		}
+		s.byCode = byCode
+		codesDone <- nil
+	}()
 	for i, k := range order {
 		m := &members[k]
 		if m.ID <= 0 {
@@ -75,14 +95,6 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 			return nil, invalid("member %d listed twice", m.ID)
 		}
 		s.byID.put(m.ID, int32(i))
-		if m.Code != "" {
-			// One hash per code: a duplicate overwrites and leaves the size short.
-			before := len(s.byCode)
-			s.byCode[m.Code] = int32(i)
-			if len(s.byCode) == before {
-				return nil, invalid("code %q listed twice", m.Code)
-			}
-		}
 		s.ids[i], s.codes[i], s.names[i] = m.ID, m.Code, m.Name
 		s.status[i], s.joined[i] = st, nanos(m.Joined)
 	}
@@ -127,6 +139,9 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 
 	// Moves check for cycles by walking up, which needs an acyclic start.
 	if err := s.buildIndexes([2]bool{true, true}); err != nil {
+		return nil, err
+	}
+	if err := <-codesDone; err != nil {
 		return nil, err
 	}
 	for k := range moves {
