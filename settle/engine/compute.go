@@ -25,15 +25,15 @@ const (
 // BonusNames are the names of the Bonus kinds, as written in bonuses.csv.
 var BonusNames = [...]string{"binary", "matching", "pool", "referral", "unilevel"}
 
-// line is one bonus line. Lines are kept as structs, not parallel slices: sorting
-// them by earner moves each line with one random access instead of six.
+// line is one bonus line before the payout cap. Lines are kept as structs, not
+// parallel slices: sorting them by earner moves each line with one random
+// access instead of five. Earner and source are positions in id order (source
+// -1 for none), so the sort needs no lookup; the amount after the cap is
+// computed as the sorted lines are turned into columns.
 type line[N any] struct {
 	earner, source, level int32
-	// srcPos is the source's position in id order (-1 for none), set when sorting.
-	srcPos int32
-	kind   uint8
-	amount N // before the payout cap
-	after  N // after the payout cap
+	kind                  uint8
+	amount                N
 }
 
 // lineBlock is the number of lines per block of a lineSet.
@@ -52,7 +52,7 @@ func (l *lineSet[N]) add(earner int32, kind Bonus, source int32, level int32, am
 		l.blocks = append(l.blocks, make([]line[N], 0, lineBlock))
 		k++
 	}
-	l.blocks[k] = append(l.blocks[k], line[N]{earner: earner, source: source, level: level, kind: kind, amount: amount, after: amount})
+	l.blocks[k] = append(l.blocks[k], line[N]{earner: earner, source: source, level: level, kind: kind, amount: amount})
 	l.n++
 }
 
@@ -70,8 +70,12 @@ type period[N any, A arith[N]] struct {
 	up              []int32 // nearest active strict sponsor ancestor, -1
 	lv, rv, cl, cr  []N     // binary legs and carry-out
 	binAmt          []N
-	lines           lineSet[N]
-	totalBV         N
+	// byPos lists members in id order; pos is each member's place in it. Lines
+	// name members by position, and each bonus visits its sources in id order,
+	// so a stable sort by earner leaves every earner's lines in final order.
+	byPos, pos []int32
+	lines      lineSet[N]
+	totalBV    N
 }
 
 func (s *period[N, A]) stage(name string) {
@@ -181,10 +185,10 @@ func (s *period[N, A]) referral(pt *pctTable) {
 		return
 	}
 	a := s.a
-	for m, sp := range s.c.sponsor {
-		if sp >= 0 && a.sign(s.reg[m]) > 0 {
+	for k, m := range s.byPos {
+		if sp := s.c.sponsor[m]; sp >= 0 && a.sign(s.reg[m]) > 0 {
 			if v := a.pct(pt.ref, s.reg[m]); a.sign(v) > 0 {
-				s.lines.add(sp, Referral, int32(m), 1, v)
+				s.lines.add(s.pos[sp], Referral, int32(k), 1, v)
 			}
 		}
 	}
@@ -200,7 +204,7 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 	for r := range depth {
 		depth[r] = u.Depth(r)
 	}
-	for m := 0; m < s.c.n; m++ {
+	for src, m := range s.byPos {
 		if a.sign(s.bv[m]) <= 0 {
 			continue
 		}
@@ -208,7 +212,7 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 		for k := 1; k <= len(u.Levels) && up >= 0; k++ {
 			if depth[s.rank[up]] >= k {
 				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
-					s.lines.add(up, Unilevel, int32(m), int32(k), v)
+					s.lines.add(s.pos[up], Unilevel, int32(src), int32(k), v)
 				}
 			}
 			up = s.up[up]
@@ -259,7 +263,7 @@ func (s *period[N, A]) binary() error {
 		if s.active[m] && a.sign(pair) > 0 {
 			if v := a.binary(int(s.rank[m]), pair); a.sign(v) > 0 {
 				s.binAmt[m] = v
-				s.lines.add(int32(m), Binary, -1, 0, v)
+				s.lines.add(s.pos[m], Binary, -1, 0, v)
 			}
 		}
 		ol, or := a.sub(l, pair), a.sub(r, pair)
@@ -282,7 +286,7 @@ func (s *period[N, A]) matching(pt *pctTable) {
 		return
 	}
 	a := s.a
-	for m := 0; m < s.c.n; m++ {
+	for src, m := range s.byPos {
 		b := s.binAmt[m]
 		if a.sign(b) <= 0 {
 			continue
@@ -291,7 +295,7 @@ func (s *period[N, A]) matching(pt *pctTable) {
 		for g := 1; g <= len(mt.Levels) && up >= 0; g++ {
 			if int(s.rank[up]) >= mt.MinRank {
 				if v := a.pct(pt.mat[g-1], b); a.sign(v) > 0 {
-					s.lines.add(up, Matching, int32(m), int32(g), v)
+					s.lines.add(s.pos[up], Matching, int32(src), int32(g), v)
 				}
 			}
 			up = s.up[up]
@@ -327,13 +331,13 @@ func (s *period[N, A]) pool() {
 	}
 	for m, r := range s.rank {
 		if int(r) >= pl.MinRank && a.sign(amount[r]) > 0 {
-			s.lines.add(int32(m), Pool, -1, 0, amount[r])
+			s.lines.add(s.pos[m], Pool, -1, 0, amount[r])
 		}
 	}
 }
 
-// payoutCap sets the amounts after the cap and returns the factor limit/T when
-// the cap applies.
+// payoutCap fixes the ratio the lines are scaled by and returns the factor
+// limit/T when the cap applies.
 func (s *period[N, A]) payoutCap() *big.Rat {
 	a := s.a
 	if s.p.PayoutCapPct == nil {
@@ -357,10 +361,5 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 		ratio.Quo(ratio, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-e)), nil)))
 	}
 	a.setRatio(ratio.Num(), ratio.Denom())
-	for _, blk := range s.lines.blocks {
-		for i := range blk {
-			blk[i].after = a.scaleLine(blk[i].amount)
-		}
-	}
 	return ratio
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -142,6 +141,11 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 		}
 	}()
 	s := &period[N, A]{a: a, p: p, c: c, t: t, prog: opt.Progress}
+	s.byPos = byID(c.ids)
+	s.pos = make([]int32, c.n)
+	for k, m := range s.byPos {
+		s.pos[m] = int32(k)
+	}
 	s.stage("volumes")
 	if err := s.volumes(); err != nil {
 		return nil, err
@@ -165,100 +169,74 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 
 func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	a, n, p := s.a, s.c.n, s.p
-	order := byID(s.c.ids)
-	pos := make([]int32, n) // position of each member in id order
-	for i, m := range order {
-		pos[m] = int32(i)
-	}
-	// Counting sort of the lines by earner position (one gather), then each
-	// earner's lines, now contiguous, by bonus, source and level.
+	// Stable counting sort of the lines by earner position: each bonus emitted
+	// its lines by source in id order, so every earner's lines land sorted.
 	start := make([]int32, n+1)
 	for _, blk := range s.lines.blocks {
 		for i := range blk {
-			start[pos[blk[i].earner]+1]++
+			start[blk[i].earner+1]++
 		}
 	}
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
-	next := slices.Clone(start[:n])
+	next := start[:n:n]
 	sorted := make([]line[N], s.lines.n)
 	for b, blk := range s.lines.blocks {
 		for i := range blk {
 			l := &blk[i]
-			k := &next[pos[l.earner]]
-			sorted[*k] = *l
-			*k++
+			sorted[next[l.earner]] = *l
+			next[l.earner]++
 		}
 		s.lines.blocks[b] = nil
 	}
 	s.lines = lineSet[N]{}
-	for i := range sorted {
-		if src := sorted[i].source; src >= 0 {
-			sorted[i].srcPos = pos[src]
-		} else {
-			sorted[i].srcPos = -1
-		}
-	}
-	for g := 0; g < n; g++ {
-		grp := sorted[start[g]:start[g+1]]
-		if len(grp) < 2 {
-			continue
-		}
-		cmp := func(x, y line[N]) int {
-			if x.kind != y.kind {
-				return int(x.kind) - int(y.kind)
-			}
-			if x.srcPos != y.srcPos {
-				return int(x.srcPos - y.srcPos)
-			}
-			return int(x.level - y.level)
-		}
-		if !slices.IsSortedFunc(grp, cmp) {
-			slices.SortFunc(grp, cmp)
-		}
-	}
+	next, start = nil, nil
 
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
-	earn := make([]N, n)
 	z := a.zero()
-	for i := range earn {
-		earn[i] = z
+	earnByPos := make([]N, n)
+	for i := range earnByPos {
+		earnByPos[i] = z
 	}
 	byBonus := make([]N, len(BonusNames))
 	before, paid := z, z
 	for i := range byBonus {
 		byBonus[i] = z
 	}
-	keep := 0
-	for i := range sorted {
-		l := &sorted[i]
-		before = a.add(before, l.amount)
-		if a.sign(l.after) == 0 {
-			continue
-		}
-		keep++
-		paid = a.add(paid, l.after)
-		byBonus[l.kind] = a.add(byBonus[l.kind], l.after)
-		earn[l.earner] = a.add(earn[l.earner], l.after)
-	}
 	m := p.Scale
+	// Unused capacity (lines zeroed by the cap) is never touched, so costs no
+	// memory.
+	keep := len(sorted)
 	member, source, level := make([]int32, 0, keep), make([]int32, 0, keep), make([]int32, 0, keep)
 	kind := make([]uint8, 0, keep)
 	amount, beforeCap := make([]decimal128.Num, 0, keep), make([]decimal128.Num, 0, keep)
+	inputIndex := s.byPos
 	for i := range sorted {
 		l := &sorted[i]
-		if a.sign(l.after) == 0 {
+		before = a.add(before, l.amount)
+		after := l.amount
+		if ratio != nil {
+			after = a.scaleLine(l.amount)
+		}
+		if a.sign(after) == 0 {
 			continue
 		}
-		v, ok1 := a.toD128(l.after, m)
+		paid = a.add(paid, after)
+		byBonus[l.kind] = a.add(byBonus[l.kind], after)
+		earnByPos[l.earner] = a.add(earnByPos[l.earner], after)
+		v, ok1 := a.toD128(after, m)
 		b, ok2 := a.toD128(l.amount, m)
 		if !ok1 || !ok2 {
 			return nil, errRange
 		}
-		member = append(member, l.earner)
+		member = append(member, inputIndex[l.earner])
 		kind = append(kind, l.kind)
-		source = append(source, l.source)
+		src := int32(-1)
+		if l.source >= 0 {
+			src = inputIndex[l.source]
+		}
+		source = append(source, src)
 		level = append(level, l.level)
 		amount = append(amount, v)
 		beforeCap = append(beforeCap, b)
@@ -268,6 +246,11 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
 		decimalArray(amount, m), decimalArray(beforeCap, m),
 	}, int64(len(member)))
+	earn := make([]N, n)
+	for k, e := range earnByPos {
+		earn[inputIndex[k]] = e
+	}
+	earnByPos = nil
 
 	vs := volumeScale(p, s.c.scale)
 	col := func(v []N, scale int32) (arrow.Array, error) {
@@ -315,5 +298,5 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	}
 	tot.BeforeCap, tot.Paid, tot.CapFactor = a.toDec(before), a.toDec(paid), ratio
 	s.c.ids.Retain()
-	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: vs, Members: members, Lines: lines, ByID: order, Totals: tot}, nil
+	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: vs, Members: members, Lines: lines, ByID: s.byPos, Totals: tot}, nil
 }
