@@ -27,9 +27,11 @@ var BonusNames = [...]string{"binary", "matching", "pool", "referral", "unilevel
 
 // line is one bonus line before the payout cap. Lines are kept as structs, not
 // parallel slices: sorting them by earner moves each line with one random
-// access instead of five. Earner and source are positions in id order (source
-// -1 for none), so the sort needs no lookup; the amount after the cap is
-// computed as the sorted lines are turned into columns.
+// access instead of five. The earner is a position in id order, so the sort
+// needs no lookup; the source is a member index (-1 for none), in id order
+// among each earner's lines of one bonus because every bonus visits its sources
+// in id order. The amount after the cap is computed as the sorted lines are
+// turned into columns.
 type line[N any] struct {
 	earner, source, level int32
 	kind                  uint8
@@ -70,12 +72,14 @@ type period[N any, A arith[N]] struct {
 	up              []int32 // nearest active strict sponsor ancestor, -1
 	lv, rv, cl, cr  []N     // binary legs and carry-out
 	binAmt          []N
-	// byPos lists members in id order; pos is each member's place in it. Lines
-	// name members by position, and each bonus visits its sources in id order,
-	// so a stable sort by earner leaves every earner's lines in final order.
-	byPos, pos []int32
-	lines      lineSet[N]
-	totalBV    N
+	// Members are numbered in sponsor breadth-first order (see renumber); input
+	// is each one's input index. byPos lists the input indexes in id order and
+	// xByPos the same members by number; pos is each member's place in id order.
+	// Each bonus visits its sources in id order, so a stable sort of the lines
+	// by earner position leaves every earner's lines in final order.
+	input, byPos, xByPos, pos []int32
+	lines                     lineSet[N]
+	totalBV                   N
 }
 
 func (s *period[N, A]) stage(name string) {
@@ -98,9 +102,10 @@ func (s *period[N, A]) volumes() error {
 	activePV := a.fromDec(s.p.ActivePV)
 	total := a.zero()
 	for i := 0; i < n; i++ {
-		s.pv[i] = s.max0(a.load(s.c.pv[i]))
-		s.bv[i] = s.max0(a.load(s.c.bv[i]))
-		s.reg[i] = s.max0(a.load(s.c.rg[i]))
+		in := s.input[i]
+		s.pv[i] = s.max0(a.load(s.c.pv[in]))
+		s.bv[i] = s.max0(a.load(s.c.bv[in]))
+		s.reg[i] = s.max0(a.load(s.c.rg[in]))
 		s.active[i] = a.cmp(s.pv[i], activePV) >= 0
 		total = a.add(total, s.bv[i])
 	}
@@ -185,10 +190,10 @@ func (s *period[N, A]) referral(pt *pctTable) {
 		return
 	}
 	a := s.a
-	for k, m := range s.byPos {
+	for k, m := range s.xByPos {
 		if sp := s.c.sponsor[m]; sp >= 0 && a.sign(s.reg[m]) > 0 {
 			if v := a.pct(pt.ref, s.reg[m]); a.sign(v) > 0 {
-				s.lines.add(s.pos[sp], Referral, int32(k), 1, v)
+				s.lines.add(s.pos[sp], Referral, s.byPos[k], 1, v)
 			}
 		}
 	}
@@ -204,7 +209,7 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 	for r := range depth {
 		depth[r] = u.Depth(r)
 	}
-	for src, m := range s.byPos {
+	for src, m := range s.xByPos {
 		if a.sign(s.bv[m]) <= 0 {
 			continue
 		}
@@ -212,7 +217,7 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 		for k := 1; k <= len(u.Levels) && up >= 0; k++ {
 			if depth[s.rank[up]] >= k {
 				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
-					s.lines.add(s.pos[up], Unilevel, int32(src), int32(k), v)
+					s.lines.add(s.pos[up], Unilevel, s.byPos[src], int32(k), v)
 				}
 			}
 			up = s.up[up]
@@ -245,9 +250,10 @@ func (s *period[N, A]) binary() error {
 		carryCap = a.fromDec(*b.CarryCap)
 	}
 	for m := 0; m < n; m++ {
-		l, r := a.load(s.c.cl[m]), a.load(s.c.cr[m])
+		in := s.input[m]
+		l, r := a.load(s.c.cl[in]), a.load(s.c.cr[in])
 		if a.sign(l) < 0 || a.sign(r) < 0 {
-			return fmt.Errorf("member %q: negative carry-in", s.c.ids.Value(m))
+			return fmt.Errorf("member %q: negative carry-in", s.c.ids.Value(int(in)))
 		}
 		if c := t.left[m]; c >= 0 {
 			l = a.add(l, sub[c])
@@ -286,7 +292,7 @@ func (s *period[N, A]) matching(pt *pctTable) {
 		return
 	}
 	a := s.a
-	for src, m := range s.byPos {
+	for src, m := range s.xByPos {
 		b := s.binAmt[m]
 		if a.sign(b) <= 0 {
 			continue
@@ -295,7 +301,7 @@ func (s *period[N, A]) matching(pt *pctTable) {
 		for g := 1; g <= len(mt.Levels) && up >= 0; g++ {
 			if int(s.rank[up]) >= mt.MinRank {
 				if v := a.pct(pt.mat[g-1], b); a.sign(v) > 0 {
-					s.lines.add(s.pos[up], Matching, int32(src), int32(g), v)
+					s.lines.add(s.pos[up], Matching, s.byPos[src], int32(g), v)
 				}
 			}
 			up = s.up[up]

@@ -113,16 +113,17 @@ func Run(p *plan.Plan, in Input, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := renumber(c, t)
 	pt := newPctTable(p)
 	if !opt.Exact {
 		if f, ok := newFixed(p, pt, c.scale); ok {
-			res, err := runWith[int64](f, p, c, t, pt, opt)
+			res, err := runWith[int64](f, p, r, pt, opt)
 			if !errors.Is(err, errOverflow) {
 				return res, err
 			}
 		}
 	}
-	res, err := runWith[decimal.Decimal](newExact(p, pt, c.scale), p, c, t, pt, opt)
+	res, err := runWith[decimal.Decimal](newExact(p, pt, c.scale), p, r, pt, opt)
 	if res != nil {
 		res.Exact = true
 	}
@@ -131,7 +132,7 @@ func Run(p *plan.Plan, in Input, opt Options) (*Result, error) {
 
 var errOverflow = errors.New("int64 overflow")
 
-func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pctTable, opt Options) (res *Result, err error) {
+func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, opt Options) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(overflowSignal); !ok {
@@ -140,11 +141,13 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 			res, err = nil, errOverflow
 		}
 	}()
-	s := &period[N, A]{a: a, p: p, c: c, t: t, prog: opt.Progress}
-	s.byPos = byID(c.ids)
-	s.pos = make([]int32, c.n)
-	for k, m := range s.byPos {
-		s.pos[m] = int32(k)
+	n := r.c.n
+	s := &period[N, A]{a: a, p: p, c: r.c, t: r.t, prog: opt.Progress, input: r.input}
+	s.byPos = byID(r.c.ids)
+	s.xByPos, s.pos = make([]int32, n), make([]int32, n)
+	for k, i := range s.byPos {
+		x := r.internal[i]
+		s.xByPos[k], s.pos[x] = x, int32(k)
 	}
 	s.stage("volumes")
 	if err := s.volumes(); err != nil {
@@ -153,8 +156,8 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 	s.stage("ranks")
 	s.ranks()
 	s.stage("bonuses")
-	// In the order of the bonus names: with members in id order (the CSV path),
-	// each earner's lines then come out of the counting sort already sorted.
+	// In the order of the bonus names, so that the stable sort by earner keeps
+	// each earner's lines in bonus order.
 	if err := s.binary(); err != nil {
 		return nil, err
 	}
@@ -232,11 +235,7 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 		}
 		member = append(member, inputIndex[l.earner])
 		kind = append(kind, l.kind)
-		src := int32(-1)
-		if l.source >= 0 {
-			src = inputIndex[l.source]
-		}
-		source = append(source, src)
+		source = append(source, l.source)
 		level = append(level, l.level)
 		amount = append(amount, v)
 		beforeCap = append(beforeCap, b)
@@ -246,41 +245,51 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
 		decimalArray(amount, m), decimalArray(beforeCap, m),
 	}, int64(len(member)))
-	earn := make([]N, n)
+	earn := make([]N, n) // in input order
 	for k, e := range earnByPos {
 		earn[inputIndex[k]] = e
 	}
 	earnByPos = nil
 
 	vs := volumeScale(p, s.c.scale)
-	col := func(v []N, scale int32) (arrow.Array, error) {
+	// col converts a column to input order, unless it is in input order already
+	// (index nil).
+	col := func(v []N, scale int32, index []int32) (arrow.Array, error) {
 		out := make([]decimal128.Num, len(v))
-		for i, x := range v {
-			d, ok := a.toD128(x, scale)
+		for x, v := range v {
+			d, ok := a.toD128(v, scale)
 			if !ok {
 				return nil, errRange
 			}
-			out[i] = d
+			if index != nil {
+				out[index[x]] = d
+			} else {
+				out[x] = d
+			}
 		}
 		return decimalArray(out, scale), nil
 	}
+	active, rank := make([]bool, n), make([]int16, n)
+	for x, i := range s.input {
+		active[i], rank[i] = s.active[x], s.rank[x]
+	}
 	var cols []arrow.Array
 	for _, v := range [][]N{s.pv, s.bv, s.gv} {
-		arr, err := col(v, vs)
+		arr, err := col(v, vs, s.input)
 		if err != nil {
 			return nil, err
 		}
 		cols = append(cols, arr)
 	}
-	cols = append(cols, boolArray(s.active), int16Array(s.rank))
+	cols = append(cols, boolArray(active), int16Array(rank))
 	for _, v := range [][]N{s.lv, s.rv, s.cl, s.cr} {
-		arr, err := col(v, vs)
+		arr, err := col(v, vs, s.input)
 		if err != nil {
 			return nil, err
 		}
 		cols = append(cols, arr)
 	}
-	arr, err := col(earn, m)
+	arr, err := col(earn, m, nil)
 	if err != nil {
 		return nil, err
 	}
