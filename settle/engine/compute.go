@@ -77,9 +77,10 @@ type period[N any, A arith[N]] struct {
 	// xByPos the same members by number; pos is each member's place in id order.
 	// Each bonus visits its sources in id order, so a stable sort of the lines
 	// by earner position leaves every earner's lines in final order.
-	input, byPos, xByPos, pos []int32
-	lines                     lineSet[N]
-	totalBV                   N
+	input, internal, byPos, xByPos, pos []int32
+	lines                               lineSet[N]
+	hopCache                            []hop
+	totalBV                             N
 }
 
 func (s *period[N, A]) stage(name string) {
@@ -101,13 +102,14 @@ func (s *period[N, A]) volumes() error {
 	s.active = make([]bool, n)
 	activePV := a.fromDec(s.p.ActivePV)
 	total := a.zero()
-	for i := 0; i < n; i++ {
-		in := s.input[i]
-		s.pv[i] = s.max0(a.load(s.c.pv[in]))
-		s.bv[i] = s.max0(a.load(s.c.bv[in]))
-		s.reg[i] = s.max0(a.load(s.c.rg[in]))
-		s.active[i] = a.cmp(s.pv[i], activePV) >= 0
-		total = a.add(total, s.bv[i])
+	// Input order: reading the input sequentially and scattering to member
+	// numbers stalls less than gathering.
+	for in, x := range s.internal {
+		pv, bv := s.max0(a.load(s.c.pv[in])), s.max0(a.load(s.c.bv[in]))
+		s.pv[x], s.bv[x] = pv, bv
+		s.reg[x] = s.max0(a.load(s.c.rg[in]))
+		s.active[x] = a.cmp(pv, activePV) >= 0
+		total = a.add(total, bv)
 	}
 	s.totalBV = total
 	// GV bottom-up: children come after their sponsor in sponsorOrder.
@@ -209,20 +211,39 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 	for r := range depth {
 		depth[r] = u.Depth(r)
 	}
+	hops := s.hops()
 	for src, m := range s.xByPos {
 		if a.sign(s.bv[m]) <= 0 {
 			continue
 		}
-		up := s.up[m]
+		up := hops[m].up
 		for k := 1; k <= len(u.Levels) && up >= 0; k++ {
-			if depth[s.rank[up]] >= k {
+			h := &hops[up]
+			if depth[h.rank] >= k {
 				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
-					s.lines.add(s.pos[up], Unilevel, s.byPos[src], int32(k), v)
+					s.lines.add(h.pos, Unilevel, s.byPos[src], int32(k), v)
 				}
 			}
-			up = s.up[up]
+			up = h.up
 		}
 	}
+}
+
+// hop is what a walk up the compressed upline reads of each member, in one
+// place: one cache miss per level instead of three.
+type hop struct {
+	up, pos int32
+	rank    int16
+}
+
+func (s *period[N, A]) hops() []hop {
+	if s.hopCache == nil {
+		s.hopCache = make([]hop, s.c.n)
+		for x := range s.hopCache {
+			s.hopCache[x] = hop{up: s.up[x], pos: s.pos[x], rank: s.rank[x]}
+		}
+	}
+	return s.hopCache
 }
 
 func (s *period[N, A]) binary() error {
@@ -249,12 +270,16 @@ func (s *period[N, A]) binary() error {
 	if b.CarryCap != nil {
 		carryCap = a.fromDec(*b.CarryCap)
 	}
-	for m := 0; m < n; m++ {
-		in := s.input[m]
+	// The carry-in, scattered from input order into lv and rv.
+	for in, x := range s.internal {
 		l, r := a.load(s.c.cl[in]), a.load(s.c.cr[in])
 		if a.sign(l) < 0 || a.sign(r) < 0 {
-			return fmt.Errorf("member %q: negative carry-in", s.c.ids.Value(int(in)))
+			return fmt.Errorf("member %q: negative carry-in", s.c.ids.Value(in))
 		}
+		s.lv[x], s.rv[x] = l, r
+	}
+	for m := 0; m < n; m++ {
+		l, r := s.lv[m], s.rv[m]
 		if c := t.left[m]; c >= 0 {
 			l = a.add(l, sub[c])
 		}
@@ -292,19 +317,21 @@ func (s *period[N, A]) matching(pt *pctTable) {
 		return
 	}
 	a := s.a
+	hops := s.hops()
 	for src, m := range s.xByPos {
 		b := s.binAmt[m]
 		if a.sign(b) <= 0 {
 			continue
 		}
-		up := s.up[m]
+		up := hops[m].up
 		for g := 1; g <= len(mt.Levels) && up >= 0; g++ {
-			if int(s.rank[up]) >= mt.MinRank {
+			h := &hops[up]
+			if int(h.rank) >= mt.MinRank {
 				if v := a.pct(pt.mat[g-1], b); a.sign(v) > 0 {
-					s.lines.add(s.pos[up], Matching, s.byPos[src], int32(g), v)
+					s.lines.add(h.pos, Matching, s.byPos[src], int32(g), v)
 				}
 			}
-			up = s.up[up]
+			up = h.up
 		}
 	}
 }

@@ -142,7 +142,7 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, 
 		}
 	}()
 	n := r.c.n
-	s := &period[N, A]{a: a, p: p, c: r.c, t: r.t, prog: opt.Progress, input: r.input}
+	s := &period[N, A]{a: a, p: p, c: r.c, t: r.t, prog: opt.Progress, input: r.input, internal: r.internal}
 	s.byPos = byID(r.c.ids)
 	s.xByPos, s.pos = make([]int32, n), make([]int32, n)
 	for k, i := range s.byPos {
