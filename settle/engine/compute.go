@@ -25,15 +25,17 @@ const (
 // BonusNames are the names of the Bonus kinds, as written in bonuses.csv.
 var BonusNames = [...]string{"binary", "matching", "pool", "referral", "unilevel"}
 
-// line is one bonus line. Lines are kept as structs, not parallel slices: sorting
-// them by earner moves each line with one random access instead of six.
+// line is one bonus line before the payout cap. Lines are kept as structs, not
+// parallel slices: sorting them by earner moves each line with one random
+// access instead of five. The earner is a position in id order, so the sort
+// needs no lookup; the source is a member index (-1 for none), in id order
+// among each earner's lines of one bonus because every bonus visits its sources
+// in id order. The amount after the cap is computed as the sorted lines are
+// turned into columns.
 type line[N any] struct {
 	earner, source, level int32
-	// srcPos is the source's position in id order (-1 for none), set when sorting.
-	srcPos int32
-	kind   uint8
-	amount N // before the payout cap
-	after  N // after the payout cap
+	kind                  uint8
+	amount                N
 }
 
 // lineBlock is the number of lines per block of a lineSet.
@@ -52,7 +54,7 @@ func (l *lineSet[N]) add(earner int32, kind Bonus, source int32, level int32, am
 		l.blocks = append(l.blocks, make([]line[N], 0, lineBlock))
 		k++
 	}
-	l.blocks[k] = append(l.blocks[k], line[N]{earner: earner, source: source, level: level, kind: kind, amount: amount, after: amount})
+	l.blocks[k] = append(l.blocks[k], line[N]{earner: earner, source: source, level: level, kind: kind, amount: amount})
 	l.n++
 }
 
@@ -70,8 +72,15 @@ type period[N any, A arith[N]] struct {
 	up              []int32 // nearest active strict sponsor ancestor, -1
 	lv, rv, cl, cr  []N     // binary legs and carry-out
 	binAmt          []N
-	lines           lineSet[N]
-	totalBV         N
+	// Members are numbered in sponsor breadth-first order (see renumber); input
+	// is each one's input index. byPos lists the input indexes in id order and
+	// xByPos the same members by number; pos is each member's place in id order.
+	// Each bonus visits its sources in id order, so a stable sort of the lines
+	// by earner position leaves every earner's lines in final order.
+	input, internal, byPos, xByPos, pos []int32
+	lines                               lineSet[N]
+	hopCache                            []hop
+	totalBV                             N
 }
 
 func (s *period[N, A]) stage(name string) {
@@ -93,12 +102,14 @@ func (s *period[N, A]) volumes() error {
 	s.active = make([]bool, n)
 	activePV := a.fromDec(s.p.ActivePV)
 	total := a.zero()
-	for i := 0; i < n; i++ {
-		s.pv[i] = s.max0(a.load(s.c.pv[i]))
-		s.bv[i] = s.max0(a.load(s.c.bv[i]))
-		s.reg[i] = s.max0(a.load(s.c.rg[i]))
-		s.active[i] = a.cmp(s.pv[i], activePV) >= 0
-		total = a.add(total, s.bv[i])
+	// Input order: reading the input sequentially and scattering to member
+	// numbers stalls less than gathering.
+	for in, x := range s.internal {
+		pv, bv := s.max0(a.load(s.c.pv[in])), s.max0(a.load(s.c.bv[in]))
+		s.pv[x], s.bv[x] = pv, bv
+		s.reg[x] = s.max0(a.load(s.c.rg[in]))
+		s.active[x] = a.cmp(pv, activePV) >= 0
+		total = a.add(total, bv)
 	}
 	s.totalBV = total
 	// GV bottom-up: children come after their sponsor in sponsorOrder.
@@ -181,10 +192,10 @@ func (s *period[N, A]) referral(pt *pctTable) {
 		return
 	}
 	a := s.a
-	for m, sp := range s.c.sponsor {
-		if sp >= 0 && a.sign(s.reg[m]) > 0 {
+	for k, m := range s.xByPos {
+		if sp := s.c.sponsor[m]; sp >= 0 && a.sign(s.reg[m]) > 0 {
 			if v := a.pct(pt.ref, s.reg[m]); a.sign(v) > 0 {
-				s.lines.add(sp, Referral, int32(m), 1, v)
+				s.lines.add(s.pos[sp], Referral, s.byPos[k], 1, v)
 			}
 		}
 	}
@@ -200,20 +211,39 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 	for r := range depth {
 		depth[r] = u.Depth(r)
 	}
-	for m := 0; m < s.c.n; m++ {
+	hops := s.hops()
+	for src, m := range s.xByPos {
 		if a.sign(s.bv[m]) <= 0 {
 			continue
 		}
-		up := s.up[m]
+		up := hops[m].up
 		for k := 1; k <= len(u.Levels) && up >= 0; k++ {
-			if depth[s.rank[up]] >= k {
+			h := &hops[up]
+			if depth[h.rank] >= k {
 				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
-					s.lines.add(up, Unilevel, int32(m), int32(k), v)
+					s.lines.add(h.pos, Unilevel, s.byPos[src], int32(k), v)
 				}
 			}
-			up = s.up[up]
+			up = h.up
 		}
 	}
+}
+
+// hop is what a walk up the compressed upline reads of each member, in one
+// place: one cache miss per level instead of three.
+type hop struct {
+	up, pos int32
+	rank    int16
+}
+
+func (s *period[N, A]) hops() []hop {
+	if s.hopCache == nil {
+		s.hopCache = make([]hop, s.c.n)
+		for x := range s.hopCache {
+			s.hopCache[x] = hop{up: s.up[x], pos: s.pos[x], rank: s.rank[x]}
+		}
+	}
+	return s.hopCache
 }
 
 func (s *period[N, A]) binary() error {
@@ -240,11 +270,16 @@ func (s *period[N, A]) binary() error {
 	if b.CarryCap != nil {
 		carryCap = a.fromDec(*b.CarryCap)
 	}
-	for m := 0; m < n; m++ {
-		l, r := a.load(s.c.cl[m]), a.load(s.c.cr[m])
+	// The carry-in, scattered from input order into lv and rv.
+	for in, x := range s.internal {
+		l, r := a.load(s.c.cl[in]), a.load(s.c.cr[in])
 		if a.sign(l) < 0 || a.sign(r) < 0 {
-			return fmt.Errorf("member %q: negative carry-in", s.c.ids.Value(m))
+			return fmt.Errorf("member %q: negative carry-in", s.c.ids.Value(in))
 		}
+		s.lv[x], s.rv[x] = l, r
+	}
+	for m := 0; m < n; m++ {
+		l, r := s.lv[m], s.rv[m]
 		if c := t.left[m]; c >= 0 {
 			l = a.add(l, sub[c])
 		}
@@ -259,7 +294,7 @@ func (s *period[N, A]) binary() error {
 		if s.active[m] && a.sign(pair) > 0 {
 			if v := a.binary(int(s.rank[m]), pair); a.sign(v) > 0 {
 				s.binAmt[m] = v
-				s.lines.add(int32(m), Binary, -1, 0, v)
+				s.lines.add(s.pos[m], Binary, -1, 0, v)
 			}
 		}
 		ol, or := a.sub(l, pair), a.sub(r, pair)
@@ -282,19 +317,21 @@ func (s *period[N, A]) matching(pt *pctTable) {
 		return
 	}
 	a := s.a
-	for m := 0; m < s.c.n; m++ {
+	hops := s.hops()
+	for src, m := range s.xByPos {
 		b := s.binAmt[m]
 		if a.sign(b) <= 0 {
 			continue
 		}
-		up := s.up[m]
+		up := hops[m].up
 		for g := 1; g <= len(mt.Levels) && up >= 0; g++ {
-			if int(s.rank[up]) >= mt.MinRank {
+			h := &hops[up]
+			if int(h.rank) >= mt.MinRank {
 				if v := a.pct(pt.mat[g-1], b); a.sign(v) > 0 {
-					s.lines.add(up, Matching, int32(m), int32(g), v)
+					s.lines.add(h.pos, Matching, s.byPos[src], int32(g), v)
 				}
 			}
-			up = s.up[up]
+			up = h.up
 		}
 	}
 }
@@ -327,13 +364,13 @@ func (s *period[N, A]) pool() {
 	}
 	for m, r := range s.rank {
 		if int(r) >= pl.MinRank && a.sign(amount[r]) > 0 {
-			s.lines.add(int32(m), Pool, -1, 0, amount[r])
+			s.lines.add(s.pos[m], Pool, -1, 0, amount[r])
 		}
 	}
 }
 
-// payoutCap sets the amounts after the cap and returns the factor limit/T when
-// the cap applies.
+// payoutCap fixes the ratio the lines are scaled by and returns the factor
+// limit/T when the cap applies.
 func (s *period[N, A]) payoutCap() *big.Rat {
 	a := s.a
 	if s.p.PayoutCapPct == nil {
@@ -357,10 +394,5 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 		ratio.Quo(ratio, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-e)), nil)))
 	}
 	a.setRatio(ratio.Num(), ratio.Denom())
-	for _, blk := range s.lines.blocks {
-		for i := range blk {
-			blk[i].after = a.scaleLine(blk[i].amount)
-		}
-	}
 	return ratio
 }

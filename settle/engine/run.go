@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -114,16 +113,17 @@ func Run(p *plan.Plan, in Input, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := renumber(c, t)
 	pt := newPctTable(p)
 	if !opt.Exact {
 		if f, ok := newFixed(p, pt, c.scale); ok {
-			res, err := runWith[int64](f, p, c, t, pt, opt)
+			res, err := runWith[int64](f, p, r, pt, opt)
 			if !errors.Is(err, errOverflow) {
 				return res, err
 			}
 		}
 	}
-	res, err := runWith[decimal.Decimal](newExact(p, pt, c.scale), p, c, t, pt, opt)
+	res, err := runWith[decimal.Decimal](newExact(p, pt, c.scale), p, r, pt, opt)
 	if res != nil {
 		res.Exact = true
 	}
@@ -132,7 +132,7 @@ func Run(p *plan.Plan, in Input, opt Options) (*Result, error) {
 
 var errOverflow = errors.New("int64 overflow")
 
-func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pctTable, opt Options) (res *Result, err error) {
+func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, opt Options) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(overflowSignal); !ok {
@@ -141,7 +141,14 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 			res, err = nil, errOverflow
 		}
 	}()
-	s := &period[N, A]{a: a, p: p, c: c, t: t, prog: opt.Progress}
+	n := r.c.n
+	s := &period[N, A]{a: a, p: p, c: r.c, t: r.t, prog: opt.Progress, input: r.input, internal: r.internal}
+	s.byPos = byID(r.c.ids)
+	s.xByPos, s.pos = make([]int32, n), make([]int32, n)
+	for k, i := range s.byPos {
+		x := r.internal[i]
+		s.xByPos[k], s.pos[x] = x, int32(k)
+	}
 	s.stage("volumes")
 	if err := s.volumes(); err != nil {
 		return nil, err
@@ -149,8 +156,8 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 	s.stage("ranks")
 	s.ranks()
 	s.stage("bonuses")
-	// In the order of the bonus names: with members in id order (the CSV path),
-	// each earner's lines then come out of the counting sort already sorted.
+	// In the order of the bonus names, so that the stable sort by earner keeps
+	// each earner's lines in bonus order.
 	if err := s.binary(); err != nil {
 		return nil, err
 	}
@@ -165,98 +172,68 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, c *columns, t *trees, pt *pct
 
 func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	a, n, p := s.a, s.c.n, s.p
-	order := byID(s.c.ids)
-	pos := make([]int32, n) // position of each member in id order
-	for i, m := range order {
-		pos[m] = int32(i)
-	}
-	// Counting sort of the lines by earner position (one gather), then each
-	// earner's lines, now contiguous, by bonus, source and level.
+	// Stable counting sort of the lines by earner position: each bonus emitted
+	// its lines by source in id order, so every earner's lines land sorted.
 	start := make([]int32, n+1)
 	for _, blk := range s.lines.blocks {
 		for i := range blk {
-			start[pos[blk[i].earner]+1]++
+			start[blk[i].earner+1]++
 		}
 	}
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
-	next := slices.Clone(start[:n])
+	next := start[:n:n]
 	sorted := make([]line[N], s.lines.n)
 	for b, blk := range s.lines.blocks {
 		for i := range blk {
 			l := &blk[i]
-			k := &next[pos[l.earner]]
-			sorted[*k] = *l
-			*k++
+			sorted[next[l.earner]] = *l
+			next[l.earner]++
 		}
 		s.lines.blocks[b] = nil
 	}
 	s.lines = lineSet[N]{}
-	for i := range sorted {
-		if src := sorted[i].source; src >= 0 {
-			sorted[i].srcPos = pos[src]
-		} else {
-			sorted[i].srcPos = -1
-		}
-	}
-	for g := 0; g < n; g++ {
-		grp := sorted[start[g]:start[g+1]]
-		if len(grp) < 2 {
-			continue
-		}
-		cmp := func(x, y line[N]) int {
-			if x.kind != y.kind {
-				return int(x.kind) - int(y.kind)
-			}
-			if x.srcPos != y.srcPos {
-				return int(x.srcPos - y.srcPos)
-			}
-			return int(x.level - y.level)
-		}
-		if !slices.IsSortedFunc(grp, cmp) {
-			slices.SortFunc(grp, cmp)
-		}
-	}
+	next, start = nil, nil
 
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
-	earn := make([]N, n)
 	z := a.zero()
-	for i := range earn {
-		earn[i] = z
+	earnByPos := make([]N, n)
+	for i := range earnByPos {
+		earnByPos[i] = z
 	}
 	byBonus := make([]N, len(BonusNames))
 	before, paid := z, z
 	for i := range byBonus {
 		byBonus[i] = z
 	}
-	keep := 0
-	for i := range sorted {
-		l := &sorted[i]
-		before = a.add(before, l.amount)
-		if a.sign(l.after) == 0 {
-			continue
-		}
-		keep++
-		paid = a.add(paid, l.after)
-		byBonus[l.kind] = a.add(byBonus[l.kind], l.after)
-		earn[l.earner] = a.add(earn[l.earner], l.after)
-	}
 	m := p.Scale
+	// Unused capacity (lines zeroed by the cap) is never touched, so costs no
+	// memory.
+	keep := len(sorted)
 	member, source, level := make([]int32, 0, keep), make([]int32, 0, keep), make([]int32, 0, keep)
 	kind := make([]uint8, 0, keep)
 	amount, beforeCap := make([]decimal128.Num, 0, keep), make([]decimal128.Num, 0, keep)
+	inputIndex := s.byPos
 	for i := range sorted {
 		l := &sorted[i]
-		if a.sign(l.after) == 0 {
+		before = a.add(before, l.amount)
+		after := l.amount
+		if ratio != nil {
+			after = a.scaleLine(l.amount)
+		}
+		if a.sign(after) == 0 {
 			continue
 		}
-		v, ok1 := a.toD128(l.after, m)
+		paid = a.add(paid, after)
+		byBonus[l.kind] = a.add(byBonus[l.kind], after)
+		earnByPos[l.earner] = a.add(earnByPos[l.earner], after)
+		v, ok1 := a.toD128(after, m)
 		b, ok2 := a.toD128(l.amount, m)
 		if !ok1 || !ok2 {
 			return nil, errRange
 		}
-		member = append(member, l.earner)
+		member = append(member, inputIndex[l.earner])
 		kind = append(kind, l.kind)
 		source = append(source, l.source)
 		level = append(level, l.level)
@@ -268,36 +245,51 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
 		decimalArray(amount, m), decimalArray(beforeCap, m),
 	}, int64(len(member)))
+	earn := make([]N, n) // in input order
+	for k, e := range earnByPos {
+		earn[inputIndex[k]] = e
+	}
+	earnByPos = nil
 
 	vs := volumeScale(p, s.c.scale)
-	col := func(v []N, scale int32) (arrow.Array, error) {
+	// col converts a column to input order, unless it is in input order already
+	// (index nil).
+	col := func(v []N, scale int32, index []int32) (arrow.Array, error) {
 		out := make([]decimal128.Num, len(v))
-		for i, x := range v {
-			d, ok := a.toD128(x, scale)
+		for x, v := range v {
+			d, ok := a.toD128(v, scale)
 			if !ok {
 				return nil, errRange
 			}
-			out[i] = d
+			if index != nil {
+				out[index[x]] = d
+			} else {
+				out[x] = d
+			}
 		}
 		return decimalArray(out, scale), nil
 	}
+	active, rank := make([]bool, n), make([]int16, n)
+	for x, i := range s.input {
+		active[i], rank[i] = s.active[x], s.rank[x]
+	}
 	var cols []arrow.Array
 	for _, v := range [][]N{s.pv, s.bv, s.gv} {
-		arr, err := col(v, vs)
+		arr, err := col(v, vs, s.input)
 		if err != nil {
 			return nil, err
 		}
 		cols = append(cols, arr)
 	}
-	cols = append(cols, boolArray(s.active), int16Array(s.rank))
+	cols = append(cols, boolArray(active), int16Array(rank))
 	for _, v := range [][]N{s.lv, s.rv, s.cl, s.cr} {
-		arr, err := col(v, vs)
+		arr, err := col(v, vs, s.input)
 		if err != nil {
 			return nil, err
 		}
 		cols = append(cols, arr)
 	}
-	arr, err := col(earn, m)
+	arr, err := col(earn, m, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -315,5 +307,5 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	}
 	tot.BeforeCap, tot.Paid, tot.CapFactor = a.toDec(before), a.toDec(paid), ratio
 	s.c.ids.Retain()
-	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: vs, Members: members, Lines: lines, ByID: order, Totals: tot}, nil
+	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: vs, Members: members, Lines: lines, ByID: s.byPos, Totals: tot}, nil
 }

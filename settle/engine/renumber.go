@@ -1,0 +1,71 @@
+package engine
+
+// renumbered is the period's input with members numbered in the breadth-first
+// order of the sponsor forest. In that order every member's frontline is one
+// run of consecutive numbers and parents never decrease, so the tree passes
+// (GV, ranks, compressed upline) read and write their columns as streams
+// instead of at random. Results go back to input order at the end.
+type renumbered struct {
+	// c has the parents and sides renumbered; its ids and volumes are the
+	// input's, indexed by input index.
+	c *columns
+	t *trees
+	// input is the input index of each member; internal its inverse.
+	input, internal []int32
+}
+
+// renumber reorders c and t, already validated by buildTrees, in sponsor
+// breadth-first order. The ids and volumes are not copied: they stay in input
+// order and are read through input (volumes once, when loaded).
+func renumber(c *columns, t *trees) *renumbered {
+	n := c.n
+	input := t.sponsorOrder
+	internal := make([]int32, n)
+	for x, i := range input {
+		internal[i] = int32(x)
+	}
+	mapParent := func(p int32) int32 {
+		if p < 0 {
+			return -1
+		}
+		return internal[p]
+	}
+	c2 := &columns{n: n, ids: c.ids, scale: c.scale, pv: c.pv, bv: c.bv, rg: c.rg, cl: c.cl, cr: c.cr,
+		sponsor: make([]int32, n), placement: make([]int32, n), side: make([]int8, n)}
+	for x, i := range input {
+		c2.sponsor[x] = mapParent(c.sponsor[i])
+		c2.placement[x] = mapParent(c.placement[i])
+		c2.side[x] = c.side[i]
+	}
+
+	t2 := &trees{n: n, sponsorOrder: make([]int32, n), childStart: make([]int32, n+1)}
+	for x := range t2.sponsorOrder {
+		t2.sponsorOrder[x] = int32(x)
+	}
+	// Breadth-first, a frontline is a run: member x's children follow those of
+	// x-1, after the roots.
+	roots := 0
+	for _, p := range c2.sponsor {
+		if p >= 0 {
+			t2.childStart[p+1]++
+		} else {
+			roots++
+		}
+	}
+	for x := 0; x < n; x++ {
+		t2.childStart[x+1] += t2.childStart[x]
+	}
+	t2.child = make([]int32, n-roots)
+	for j := range t2.child {
+		t2.child[j] = int32(roots + j)
+	}
+	t2.left, t2.right = make([]int32, n), make([]int32, n)
+	for x, i := range input {
+		t2.left[x], t2.right[x] = mapParent(t.left[i]), mapParent(t.right[i])
+	}
+	t2.placementOrder = make([]int32, n)
+	for h, i := range t.placementOrder {
+		t2.placementOrder[h] = internal[i]
+	}
+	return &renumbered{c: c2, t: t2, input: input, internal: internal}
+}
