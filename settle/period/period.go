@@ -94,6 +94,8 @@ func previous(ctx context.Context, q ledger.Querier, p Period) (Period, bool, er
 // Errors: ledger.ErrInvalid for a bad code or times, or a gap or overlap;
 // ledger.ErrConflict for a code already defined.
 func Define(ctx context.Context, tx pgx.Tx, code, kind string, start, cutoff time.Time, by string) (Period, error) {
+	// Postgres keeps microseconds.
+	start, cutoff = start.Truncate(time.Microsecond), cutoff.Truncate(time.Microsecond)
 	if !cutoff.After(start) {
 		return Period{}, fmt.Errorf("%w: period %q: cut-off %s is not after the start %s", ledger.ErrInvalid, code, cutoff, start)
 	}
