@@ -129,4 +129,3 @@ func copyRecomputed(ctx context.Context, tx pgx.Tx, res *engine.Result) (int64, 
 		return nil
 	})
 }
-

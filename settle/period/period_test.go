@@ -192,6 +192,16 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("C01 payable %s, want carried %s + earnings %s + clawback %s", got, carriedC, earnC, adjC)
 	}
 
+	// Statements, in both languages.
+	en := must(period.MemberStatement(ctx, db.Pool, "P1", "A01", "en"))
+	zh := must(period.MemberStatement(ctx, db.Pool, "P1", "A01", "zh-CN"))
+	cb := must(period.MemberStatement(ctx, db.Pool, "P2", "C01", "en"))
+	t.Logf("\n%s\n%s\n%s", en.Text(), zh.Text(), cb.Text())
+	if !en.Total.Equal(earnA) || !strings.Contains(en.Text(), "20% of B01's registration BV 150") ||
+		!strings.Contains(zh.Text(), "B01 的注册 BV 150 的 20%") || !strings.Contains(cb.Text(), "period P1 recomputed") {
+		t.Fatalf("statements:\n%s\n%s\n%s", en.Text(), zh.Text(), cb.Text())
+	}
+
 	// A third period with no new returns claws back nothing again.
 	t3 := time.Now()
 	define(t, db, "P3", t2, t3)

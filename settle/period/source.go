@@ -165,7 +165,9 @@ func memberCodes(ctx context.Context, tx pgx.Tx) (map[int64]string, error) {
 // (no period to claw back). Returns of orders of an earlier period are not
 // here: they are clawed back from that period (clawback.go).
 func ordersSQL(spec inputSpec, first time.Time) string {
-	ts := func(t time.Time) string { return "'" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'::timestamptz" }
+	ts := func(t time.Time) string {
+		return "'" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'::timestamptz"
+	}
 	s, c, a, f := ts(spec.period.StartsAt), ts(spec.period.CutoffAt), ts(spec.asOf), ts(first)
 	q := `SELECT o.order_no, m.code, o.kind, o.pv, o.bv
 		FROM orders o JOIN members m ON m.id = o.member_id
