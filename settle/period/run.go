@@ -87,6 +87,9 @@ func ListRuns(ctx context.Context, q ledger.Querier) ([]Run, error) {
 // approvals, adjustments and payouts of one period take it in turn.
 const periodLock = 7_400_200
 
+// lockWait is how long an operation waits for another one on the same period.
+const lockWait = 10 * time.Second
+
 // withPeriodLock holds period id's advisory lock (on a connection of its
 // own, so that it is taken before the work's snapshot) while fn runs.
 func withPeriodLock(ctx context.Context, db *ledger.DB, id int64, fn func() error) error {
@@ -95,12 +98,25 @@ func withPeriodLock(ctx context.Context, db *ledger.DB, id int64, fn func() erro
 		return err
 	}
 	defer conn.Release()
-	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2::int)`, periodLock, id).Scan(&ok); err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("%w: another run, approval or payout of this period is in progress; try again when it ends", ledger.ErrConflict)
+	// Wait a little: a run killed a moment ago holds the lock until its
+	// server process notices the dead connection.
+	deadline := time.Now().Add(lockWait)
+	for {
+		var ok bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2::int)`, periodLock, id).Scan(&ok); err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: another run, approval or payout of this period is in progress; try again when it ends", ledger.ErrConflict)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, $2::int)`, periodLock, id)
 	return fn()
