@@ -96,9 +96,12 @@ CREATE TRIGGER settle_runs_guard BEFORE UPDATE OR DELETE ON settle_runs
 
 -- Result rows of a run. They are only ever inserted (COPY) and, while the run
 -- is a draft, deleted by a re-run: a statement-level check refuses any
--- update, and any delete that touches an approved run.
+-- update, and any delete that touches an approved run. The two big tables
+-- have no foreign key to settle_runs: a key check per row would cost more
+-- than the rest of the write (millions of lines); only the run writes them,
+-- in the transaction that creates or locks the run row.
 CREATE TABLE settle_run_members (
-    run_id          bigint NOT NULL REFERENCES settle_runs (id),
+    run_id          bigint NOT NULL,
     member          text COLLATE "C" NOT NULL,
     pv              numeric NOT NULL,
     bv              numeric NOT NULL,
@@ -117,7 +120,7 @@ CREATE TABLE settle_run_members (
 );
 
 CREATE TABLE settle_run_lines (
-    run_id      bigint NOT NULL REFERENCES settle_runs (id),
+    run_id      bigint NOT NULL,
     -- bytewise order, as in bonuses.csv
     member      text COLLATE "C" NOT NULL,
     bonus       text COLLATE "C" NOT NULL CHECK (bonus IN ('binary', 'matching', 'pool', 'referral', 'unilevel')),
