@@ -306,46 +306,7 @@ func previousApproved(ctx context.Context, tx pgx.Tx, p Period) (int64, error) {
 	return id, err
 }
 
-// builderSink feeds an engine.Builder, numbering rows like the CSV files
-// `settle export` writes (the header is line 1).
-type builderSink struct {
-	b                 *engine.Builder
-	mLine, oLine, cLn int
-}
-
-func (s *builderSink) member(code, sponsor, placement, side string) error {
-	s.mLine++
-	return s.b.AddMember(s.mLine+1, code, sponsor, placement, side)
-}
-
-func (s *builderSink) order(id, member, kind, pv, bv string) error {
-	s.oLine++
-	return s.b.AddOrder(s.oLine+1, id, member, kind, pv, bv)
-}
-
-func (s *builderSink) carry(member, left, right string) error {
-	s.cLn++
-	return s.b.AddCarry(s.cLn+1, member, left, right)
-}
-
-// load reads a period's input into an engine.Input.
+// load reads a period's input into an engine.Input (loadColumns).
 func (r *Runner) load(ctx context.Context, tx pgx.Tx, spec inputSpec) (engine.Input, readStats, error) {
-	// Presize the builder's maps: counting is cheap next to growing them.
-	var members, orders int64
-	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM members),
-			(SELECT count(*) FROM orders WHERE confirmed_at >= $1 AND confirmed_at < $2)`,
-		spec.period.StartsAt, spec.period.CutoffAt).Scan(&members, &orders); err != nil {
-		return engine.Input{}, readStats{}, err
-	}
-	b := &engine.Builder{MembersFile: "members (graph store)", OrdersFile: "orders (ledger)", CarryFile: "carry-in (ledger)",
-		ExpectMembers: int(members), ExpectOrders: int(orders)}
-	stats, err := readInput(ctx, tx, r.Graph, spec, &builderSink{b: b}, r.Progress)
-	if err != nil {
-		return engine.Input{}, stats, err
-	}
-	in, err := b.Build()
-	if err != nil {
-		return engine.Input{}, stats, fmt.Errorf("period %s: %w", spec.period.Code, err)
-	}
-	return in, stats, nil
+	return loadColumns(ctx, tx, r.Graph, spec, r.Progress)
 }
