@@ -129,7 +129,9 @@ CREATE TABLE settle_run_lines (
     amount      numeric NOT NULL,
     before_cap  numeric NOT NULL
 );
-CREATE INDEX settle_run_lines_member_idx ON settle_run_lines (run_id, member);
+-- A run's lines are copied in member order, so a block-range index finds a
+-- member's lines (statements) at a fraction of a B-tree's cost per row.
+CREATE INDEX settle_run_lines_member_idx ON settle_run_lines USING brin (run_id, member) WITH (pages_per_range = 16);
 
 -- Clawbacks: the difference, per member and bonus, between an approved
 -- period recomputed with the returns confirmed since and what it paid

@@ -117,16 +117,16 @@ func loadColumns(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec in
 	err = copyOut(ctx, tx, volumesSQL(spec, first), func(f [][]byte) error {
 		i, ok := at.get(atoi(f[0]))
 		if !ok {
-			return fmt.Errorf("orders of member %s (id %s), who is not in the trees as of %s", f[1], f[0], spec.period.CutoffAt)
+			return fmt.Errorf("orders of member id %s, who is not in the trees as of %s", f[0], spec.period.CutoffAt)
 		}
 		var ok1, ok2, ok3 bool
-		pv[i], ok1 = parseScaled(f[2], scale)
-		bv[i], ok2 = parseScaled(f[3], scale)
-		reg[i], ok3 = parseScaled(f[4], scale)
+		pv[i], ok1 = parseScaled(f[1], scale)
+		bv[i], ok2 = parseScaled(f[2], scale)
+		reg[i], ok3 = parseScaled(f[3], scale)
 		if !ok1 || !ok2 || !ok3 {
-			return fmt.Errorf("volumes of member %s: %s %s %s", f[1], f[2], f[3], f[4])
+			return fmt.Errorf("volumes of member %s: %s %s %s", ids[i], f[1], f[2], f[3])
 		}
-		st.Orders += int(atoi(f[5]))
+		st.Orders += int(atoi(f[4]))
 		return nil
 	})
 	if err != nil {
@@ -143,10 +143,13 @@ func loadColumns(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec in
 func volumesSQL(spec inputSpec, first time.Time) string {
 	inner := ordersSQL(inputSpec{period: spec.period, asOf: spec.asOf}, first)
 	inner = inner[len("COPY (") : len(inner)-len(") TO STDOUT")]
-	inner = replaceOnce(inner, "SELECT o.order_no, m.code, o.kind, o.pv, o.bv", "SELECT o.member_id, m.code, o.kind, o.pv, o.bv")
-	inner = replaceOnce(inner, "SELECT r.return_no, m.code, 'return', r.pv, r.bv", "SELECT o.member_id, m.code, 'return', r.pv, r.bv")
-	return `COPY (SELECT member_id, min(code), sum(pv), sum(bv), coalesce(sum(bv) FILTER (WHERE kind = 'registration'), 0), count(*)
-		FROM (` + inner + `) v(member_id, code, kind, pv, bv) GROUP BY member_id) TO STDOUT`
+	// Member orders always have a member: no need to join members for codes.
+	inner = replaceOnce(inner, "SELECT o.order_no, m.code, o.kind, o.pv, o.bv\n\t\tFROM orders o JOIN members m ON m.id = o.member_id",
+		"SELECT o.member_id, o.kind, o.pv, o.bv\n\t\tFROM orders o")
+	inner = replaceOnce(inner, "SELECT r.return_no, m.code, 'return', r.pv, r.bv\n\t\tFROM returns r JOIN orders o ON o.id = r.order_id JOIN members m ON m.id = o.member_id",
+		"SELECT o.member_id, 'return', r.pv, r.bv\n\t\tFROM returns r JOIN orders o ON o.id = r.order_id")
+	return `COPY (SELECT member_id, sum(pv), sum(bv), coalesce(sum(bv) FILTER (WHERE kind = 'registration'), 0), count(*)
+		FROM (` + inner + `) v(member_id, kind, pv, bv) GROUP BY member_id) TO STDOUT`
 }
 
 func replaceOnce(s, old, new string) string {
