@@ -161,4 +161,38 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("final lines hash to %s (stored %s), want %s", got, final.LinesSHA256, want)
 	}
 	ledgerClean(t, db, "the crashes")
+
+	// The rest of the cycle through the command line.
+	dir := t.TempDir()
+	cli := func(args ...string) string {
+		t.Helper()
+		c := exec.Command(bin, append(args, "--database-url", url)...)
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("downline %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	if c := exec.Command(bin, "settle", "approve", "--period", "C1", "--by", "alice", "--reason", "x", "--database-url", url); c.Run() == nil {
+		t.Fatal("the runner approved the period")
+	}
+	cli("settle", "approve", "--period", "C1", "--by", "bob", "--reason", "checked")
+	cli("settle", "pay", "--period", "C1", "--by", "bob", "--min", "100", "--csv", filepath.Join(dir, "pay.csv"), "--xlsx", filepath.Join(dir, "pay.xlsx"))
+	show := cli("settle", "show", "--period", "C1")
+	if !strings.Contains(show, "status       paid") || !strings.Contains(show, want) {
+		t.Fatalf("settle show:\n%s", show)
+	}
+	if lines := cli("settle", "lines", "--period", "C1"); hex.EncodeToString(sha(lines)) != want {
+		t.Fatal("settle lines differs from the run's hash")
+	}
+	member := strings.SplitN(strings.SplitN(string(must(os.ReadFile(filepath.Join(dir, "pay.csv")))), "\n", 3)[1], ",", 2)[0]
+	if st := cli("settle", "statement", "--period", "C1", "--member", member, "--lang", "zh-CN"); !strings.Contains(st, "合计") {
+		t.Fatalf("statement:\n%s", st)
+	}
+	cli("ledger", "check")
+}
+
+func sha(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
 }

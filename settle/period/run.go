@@ -189,6 +189,11 @@ func (r *Runner) Run(ctx context.Context, code, by string) (*Outcome, error) {
 
 func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outcome, error) {
 	out := &Outcome{}
+	// Summing a million members' volumes is one hash aggregate: give it
+	// the memory to stay off disk (this transaction only).
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+		return nil, err
+	}
 	var existing int64
 	var status string
 	err := tx.QueryRow(ctx, `SELECT id, status FROM settle_runs WHERE period_id = $1 FOR UPDATE`, p.ID).Scan(&existing, &status)
