@@ -12,6 +12,7 @@ import (
 func newSettleCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "settle", Short: "Bonus settlement: simulate, explain, run"}
 	cmd.AddCommand(newSettleSimulateCmd(), newSettleExplainCmd())
+	cmd.AddCommand(settleRunCmds()...)
 	return cmd
 }
 

@@ -1,7 +1,8 @@
 // Package check verifies the ledger's invariants from the rows themselves,
 // for `downline ledger check`: every journal entry balances, every stock
 // balance equals the sum of its moves and is not negative, reservations
-// match the open orders, and nothing shipped without a confirmed payment.
+// match the open orders, nothing shipped without a confirmed payment, and
+// every approved settlement is in the journal (and no draft is).
 package check
 
 import (
@@ -69,6 +70,14 @@ var rules = []rule{
 		SELECT format('order %s line %s: %s ordered, %s shipped', o.order_no, l.line_no, l.qty, coalesce(sum(sl.qty), 0))
 		FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN shipment_lots sl ON sl.order_id = o.id AND sl.line_no = l.line_no
 		WHERE o.status IN ('shipped', 'delivered') GROUP BY o.order_no, l.line_no, l.qty HAVING coalesce(sum(sl.qty), 0) <> l.qty`},
+	{"settlement postings", `
+		SELECT format('settlement %s (%s): journal postings %s, but lines %s + clawbacks %s + manual adjustments %s',
+			p.code, r.status, coalesce(s.total, 0), r.bonus_total, r.adjust_total, coalesce(m.total, 0))
+		FROM settle_runs r JOIN settle_periods p ON p.id = r.period_id
+		LEFT JOIN (SELECT run_id, sum(amount) AS total FROM settle_postings GROUP BY 1) s ON s.run_id = r.id
+		LEFT JOIN (SELECT period_id, sum(amount) AS total FROM settle_manual_adjustments GROUP BY 1) m ON m.period_id = r.period_id
+		WHERE CASE WHEN r.status = 'draft' THEN s.total IS NOT NULL
+		           ELSE coalesce(s.total, 0) <> r.bonus_total + r.adjust_total + coalesce(m.total, 0) END`},
 	{"over-returned", `
 		WITH s AS (SELECT order_id, line_no, lot_id, sum(qty) AS qty FROM shipment_lots GROUP BY 1, 2, 3),
 		     r AS (SELECT order_id, line_no, lot_id, sum(qty) AS qty FROM return_lines GROUP BY 1, 2, 3)

@@ -1,0 +1,395 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+	_ "time/tzdata" // period boundaries in the company's zone on any host
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
+
+	"downline/graphstore"
+	"downline/graphstore/feed"
+	"downline/graphstore/memory"
+	"downline/ledger"
+	"downline/settle/engine"
+	"downline/settle/period"
+	"downline/settle/simulate"
+)
+
+// settleRunCmds are the settlement commands on the ledger: plans, runs,
+// approval, payouts, statements and exports.
+func settleRunCmds() []*cobra.Command {
+	return []*cobra.Command{newSettlePlanCmd(), newSettleRunCmd(), newSettleApproveCmd(), newSettleAdjustCmd(),
+		newSettlePayCmd(), newSettleShowCmd(), newSettleLinesCmd(), newSettleStatementCmd(), newSettleExportCmd()}
+}
+
+// ledgerCmd gives a command --database-url and opens the ledger for run.
+func ledgerCmd(cmd *cobra.Command, run func(cmd *cobra.Command, db *ledger.DB) error) *cobra.Command {
+	url := dbURLFlag(cmd)
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		db, err := openDB(cmd.Context(), *url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return run(cmd, db)
+	}
+	return cmd
+}
+
+func required(cmd *cobra.Command, names ...string) {
+	for _, n := range names {
+		cmd.MarkFlagRequired(n)
+	}
+}
+
+// parseWhen reads a date (midnight) or an RFC 3339 time in loc.
+func parseWhen(s string, loc *time.Location) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q: want YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", s)
+}
+
+func newSettlePlanCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "plan", Short: "Compensation plans in the ledger: upload, list"}
+	var file, effective, by, tz string
+	up := ledgerCmd(&cobra.Command{Use: "upload --file PLAN --effective DATE --by NAME", Short: "Validate a plan and store it as the next version"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			loc, err := time.LoadLocation(tz)
+			if err != nil {
+				return err
+			}
+			eff, err := parseWhen(effective, loc)
+			if err != nil {
+				return err
+			}
+			doc, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			var s period.StoredPlan
+			err = db.Transact(cmd.Context(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+				s, err = period.UploadPlan(cmd.Context(), tx, doc, eff, by)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "plan %s version %d in force from %s (sha256 %s)\n", s.Name, s.Version, s.EffectiveFrom.In(loc).Format(time.RFC3339), s.SHA256[:12])
+			return nil
+		})
+	up.Flags().StringVar(&file, "file", "", "plan document (YAML or JSON)")
+	up.Flags().StringVar(&effective, "effective", "", "in force for periods starting at or after this date")
+	up.Flags().StringVar(&by, "by", "", "who uploads it")
+	up.Flags().StringVar(&tz, "tz", "Asia/Shanghai", "time zone of --effective")
+	required(up, "file", "effective", "by")
+	list := ledgerCmd(&cobra.Command{Use: "list", Short: "List the stored plan versions"}, func(cmd *cobra.Command, db *ledger.DB) error {
+		ps, err := period.ListPlans(cmd.Context(), db.Pool)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "name\tversion\teffective from\tuploaded by\tsha256")
+		for _, p := range ps {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", p.Name, p.Version, p.EffectiveFrom.Format(time.RFC3339), p.UploadedBy, p.SHA256[:12])
+		}
+		return tw.Flush()
+	})
+	cmd.AddCommand(up, list)
+	return cmd
+}
+
+// graphStore builds the graph store a run reads the trees from: the
+// embedded store loaded from the ledger. NEO4J_URI selects Neo4j once
+// graphstore/neo4j is merged (construct it here; nothing else changes).
+func graphStore(cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
+	if uri := os.Getenv("NEO4J_URI"); uri != "" {
+		return nil, fmt.Errorf("NEO4J_URI is set but this build has no Neo4j graph store yet; unset it to use the embedded store")
+	}
+	store := memory.New()
+	start := time.Now()
+	if err := feed.Sync(cmd.Context(), db, store, nil); err != nil {
+		return nil, fmt.Errorf("load the embedded graph store: %w", err)
+	}
+	n, _ := store.Count(cmd.Context())
+	fmt.Fprintf(cmd.ErrOrStderr(), "settle: graph store loaded, %d members (%.2fs)\n", n, time.Since(start).Seconds())
+	return store, nil
+}
+
+type periodFlagsRun struct {
+	code, by, tz, cutoff string
+}
+
+func newSettleRunCmd() *cobra.Command {
+	var f periodFlagsRun
+	cmd := ledgerCmd(&cobra.Command{
+		Use:   "run --period P --by NAME",
+		Short: "Settle a period on the ledger as a draft (a draft is replaced by a re-run until approved)",
+		Long: "Reads the period's confirmed orders and returns, both trees as of the cut-off and the previous\n" +
+			"period's carry-out, claws back what returns took from approved periods, computes and writes the run\n" +
+			"in one transaction. P is YYYY-MM (month) or YYYY-Www (ISO week), defined on first use.",
+	}, func(cmd *cobra.Command, db *ledger.DB) error {
+		ctx := cmd.Context()
+		stderr := cmd.ErrOrStderr()
+		p, err := ensurePeriod(cmd, db, f)
+		if err != nil {
+			return err
+		}
+		store, err := graphStore(cmd, db)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		r := &period.Runner{DB: db, Graph: store, Progress: func(stage string) {
+			fmt.Fprintf(stderr, "settle: %-28s (%.2fs)\n", stage, time.Since(start).Seconds())
+		}}
+		out, err := r.Run(ctx, p.Code, f.by)
+		if err != nil {
+			return err
+		}
+		w := cmd.OutOrStdout()
+		verb := "run"
+		if out.Replaced {
+			verb = "re-run (draft replaced)"
+		}
+		fmt.Fprintf(w, "period     %s [%s, %s) %s, attempt %d, by %s\n", p.Code, p.StartsAt.Format(time.RFC3339), p.CutoffAt.Format(time.RFC3339), verb, out.Run.Attempt, out.Run.RunBy)
+		fmt.Fprintf(w, "read       %d members, %d orders and returns, %d carry-in rows\n", out.Read.Members, out.Read.Orders, out.Read.Carry)
+		if err := simulate.WriteSummary(w, &engine.Result{Plan: out.Plan, Totals: out.Totals}); err != nil {
+			return err
+		}
+		for _, c := range out.Clawbacks {
+			fmt.Fprintf(w, "clawback   %s: %d adjustments, %s\n", c.Period, c.Lines, c.Total.StringFixed(out.Plan.Scale))
+		}
+		fmt.Fprintf(w, "lines      %d (sha256 %s)\n", out.Run.Lines, out.Run.LinesSHA256)
+		fmt.Fprintf(w, "time       read %.2fs, compute %.2fs, write %.2fs, commit %.2fs, total %.2fs\n",
+			float64(out.Run.ReadMS)/1000, float64(out.Run.ComputeMS)/1000, float64(out.Run.WriteMS)/1000, out.Commit.Seconds(), time.Since(start).Seconds())
+		fmt.Fprintf(w, "status     draft: approve with downline settle approve --period %s --by OTHER --reason ...\n", p.Code)
+		return nil
+	})
+	cmd.Flags().StringVar(&f.code, "period", "", "period code: YYYY-MM or YYYY-Www, or one defined with --cutoff")
+	cmd.Flags().StringVar(&f.by, "by", "", "who runs it (the approver must be someone else)")
+	cmd.Flags().StringVar(&f.tz, "tz", "Asia/Shanghai", "time zone of period boundaries")
+	cmd.Flags().StringVar(&f.cutoff, "cutoff", "", "cut-off time when defining the period (default: the next period's start)")
+	required(cmd, "period", "by")
+	return cmd
+}
+
+func ensurePeriod(cmd *cobra.Command, db *ledger.DB, f periodFlagsRun) (period.Period, error) {
+	loc, err := time.LoadLocation(f.tz)
+	if err != nil {
+		return period.Period{}, err
+	}
+	var cutoff time.Time
+	if f.cutoff != "" {
+		if cutoff, err = parseWhen(f.cutoff, loc); err != nil {
+			return period.Period{}, err
+		}
+	}
+	return period.Ensure(cmd.Context(), db, f.code, loc, cutoff, f.by)
+}
+
+func newSettleApproveCmd() *cobra.Command {
+	var code, by, reason string
+	cmd := ledgerCmd(&cobra.Command{Use: "approve --period P --by NAME --reason TEXT",
+		Short: "Approve a draft run (four eyes: not by whoever ran it) and post it to the journal"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			r, err := period.Approve(cmd.Context(), db, code, by, reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "period %s approved by %s (run by %s): bonus %s, clawbacks %s; journal entries posted\n",
+				code, r.ApprovedBy, r.RunBy, r.BonusTotal, r.AdjustTotal)
+			return nil
+		})
+	cmd.Flags().StringVar(&code, "period", "", "period code")
+	cmd.Flags().StringVar(&by, "by", "", "who approves")
+	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded with the approval)")
+	required(cmd, "period", "by", "reason")
+	return cmd
+}
+
+func newSettleAdjustCmd() *cobra.Command {
+	var code, member, amount, by, reason string
+	cmd := ledgerCmd(&cobra.Command{Use: "adjust --period P --member CODE --amount X --reason TEXT --by NAME",
+		Short: "Enter a manual adjustment of a member's bonus, taken in when someone else approves the period"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			a, err := decimal.NewFromString(amount)
+			if err != nil {
+				return fmt.Errorf("--amount %q: %w", amount, err)
+			}
+			adj, err := period.Adjust(cmd.Context(), db, code, member, a, reason, by)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "adjustment %d: %s %s for period %s, entered by %s\n", adj.ID, adj.Member, adj.Amount, code, adj.EnteredBy)
+			return nil
+		})
+	cmd.Flags().StringVar(&code, "period", "", "period code")
+	cmd.Flags().StringVar(&member, "member", "", "member code")
+	cmd.Flags().StringVar(&amount, "amount", "", "amount, negative to take back")
+	cmd.Flags().StringVar(&reason, "reason", "", "why")
+	cmd.Flags().StringVar(&by, "by", "", "who enters it")
+	required(cmd, "period", "member", "amount", "reason", "by")
+	return cmd
+}
+
+func newSettlePayCmd() *cobra.Command {
+	var code, by, min, csvOut, xlsxOut string
+	cmd := ledgerCmd(&cobra.Command{Use: "pay --period P --by NAME --min AMOUNT [--csv FILE] [--xlsx FILE]",
+		Short: "Pay an approved period: a payout batch (bonus payable against bank), bank files in CSV and XLSX"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			m, err := decimal.NewFromString(min)
+			if err != nil {
+				return fmt.Errorf("--min %q: %w", min, err)
+			}
+			p, err := period.Pay(cmd.Context(), db, code, m, by)
+			if err != nil {
+				return err
+			}
+			_, items, err := period.GetPayout(cmd.Context(), db.Pool, code)
+			if err != nil {
+				return err
+			}
+			for _, f := range []struct {
+				path  string
+				write func(io.Writer, period.Payout, []period.PayoutItem) error
+			}{{csvOut, period.WritePayoutCSV}, {xlsxOut, period.WritePayoutXLSX}} {
+				if f.path == "" {
+					continue
+				}
+				if err := writeFileAtomic(f.path, func(w io.Writer) error { return f.write(w, p, items) }); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "period %s paid: %d members, %s %s; carried below %s: %d members, %s %s\n",
+				code, p.PaidCount, p.PaidTotal.StringFixed(2), p.Currency, p.MinPayout, p.CarriedCount, p.CarriedTotal.StringFixed(2), p.Currency)
+			return nil
+		})
+	cmd.Flags().StringVar(&code, "period", "", "period code")
+	cmd.Flags().StringVar(&by, "by", "", "who pays")
+	cmd.Flags().StringVar(&min, "min", "0", "minimum payout; smaller balances carry to the next period")
+	cmd.Flags().StringVar(&csvOut, "csv", "", "write the bank file as CSV")
+	cmd.Flags().StringVar(&xlsxOut, "xlsx", "", "write the bank file as XLSX")
+	required(cmd, "period", "by")
+	return cmd
+}
+
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func newSettleShowCmd() *cobra.Command {
+	var code string
+	cmd := ledgerCmd(&cobra.Command{Use: "show [--period P]", Short: "Show a period's run, or list every run"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			w := cmd.OutOrStdout()
+			if code == "" {
+				rs, err := period.ListRuns(cmd.Context(), db.Pool)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "period\tstatus\tmembers\tlines\tbonus\tclawbacks\trun by\tapproved by")
+				for _, r := range rs {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", r.Period.Code, r.Status, r.Members, r.Lines, r.BonusTotal, r.AdjustTotal, r.RunBy, r.ApprovedBy)
+				}
+				return tw.Flush()
+			}
+			r, err := period.GetRun(cmd.Context(), db.Pool, code)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "period       %s [%s, %s)\n", r.Period.Code, r.Period.StartsAt.Format(time.RFC3339), r.Period.CutoffAt.Format(time.RFC3339))
+			fmt.Fprintf(w, "status       %s (attempt %d, run by %s at %s)\n", r.Status, r.Attempt, r.RunBy, r.RunAt.Format(time.RFC3339))
+			if r.ApprovedAt != nil {
+				fmt.Fprintf(w, "approved     by %s at %s: %s\n", r.ApprovedBy, r.ApprovedAt.Format(time.RFC3339), r.Reason)
+			}
+			if r.PaidAt != nil {
+				fmt.Fprintf(w, "paid         by %s at %s\n", r.PaidBy, r.PaidAt.Format(time.RFC3339))
+			}
+			fmt.Fprintf(w, "members      %d, active %d\n", r.Members, r.Active)
+			fmt.Fprintf(w, "total BV     %s\n", r.TotalBV)
+			fmt.Fprintf(w, "bonus        %s (before the payout cap %s)\n", r.BonusTotal, r.BeforeCap)
+			fmt.Fprintf(w, "clawbacks    %s\n", r.AdjustTotal)
+			fmt.Fprintf(w, "lines        %d (sha256 %s)\n", r.Lines, r.LinesSHA256)
+			fmt.Fprintf(w, "time         read %dms, compute %dms, write %dms\n", r.ReadMS, r.ComputeMS, r.WriteMS)
+			return nil
+		})
+	cmd.Flags().StringVar(&code, "period", "", "period code (empty: list every run)")
+	return cmd
+}
+
+func newSettleLinesCmd() *cobra.Command {
+	var code string
+	cmd := ledgerCmd(&cobra.Command{Use: "lines --period P", Short: "Write a run's bonus lines to stdout as bonuses.csv (the bytes settle simulate writes)"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			return period.WriteLinesCSV(cmd.Context(), db.Pool, code, cmd.OutOrStdout())
+		})
+	cmd.Flags().StringVar(&code, "period", "", "period code")
+	required(cmd, "period")
+	return cmd
+}
+
+func newSettleStatementCmd() *cobra.Command {
+	var code, member, lang string
+	cmd := ledgerCmd(&cobra.Command{Use: "statement --period P --member CODE [--lang zh-CN|en]",
+		Short: "A member's bonus statement for a period: every line with its source, level and explanation"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			s, err := period.MemberStatement(cmd.Context(), db.Pool, code, member, lang)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), s.Text())
+			return err
+		})
+	cmd.Flags().StringVar(&code, "period", "", "period code")
+	cmd.Flags().StringVar(&member, "member", "", "member code")
+	cmd.Flags().StringVar(&lang, "lang", "", "zh-CN or en (default: the member's language)")
+	required(cmd, "period", "member")
+	return cmd
+}
+
+func newSettleExportCmd() *cobra.Command {
+	var code, out string
+	cmd := ledgerCmd(&cobra.Command{Use: "export --period P --out DIR",
+		Short: "Write a period's input as plan.yaml, members.csv, orders.csv and carry.csv for settle simulate"},
+		func(cmd *cobra.Command, db *ledger.DB) error {
+			store, err := graphStore(cmd, db)
+			if err != nil {
+				return err
+			}
+			if err := period.Export(cmd.Context(), db, store, code, out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: settle simulate --plan %[2]s/plan.yaml --members %[2]s/members.csv --orders %[2]s/orders.csv --carry %[2]s/carry.csv --out OUT\n",
+				strings.TrimSuffix(out, "/"), strings.TrimSuffix(out, "/"))
+			return nil
+		})
+	cmd.Flags().StringVar(&code, "period", "", "period code")
+	cmd.Flags().StringVar(&out, "out", "", "output directory")
+	required(cmd, "period", "out")
+	return cmd
+}

@@ -1,0 +1,153 @@
+package period
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"downline/ledger"
+	"downline/ledger/journal"
+)
+
+// Approve approves the draft run of period code: by, who must not be the
+// person who ran it nor anyone who entered one of its manual adjustments
+// (four eyes), records the reason and posts one journal entry per member
+// with money in the period: commission expense against the member's bonus
+// payable, for the member's lines plus clawbacks plus manual adjustments
+// (a negative total reverses the direction: the member owes it back, and
+// later earnings recover it). Drafts are never in the journal; an approved
+// run never changes.
+//
+// Errors: ledger.ErrNotFound for a period not run; ledger.ErrConflict for a
+// run already approved; ledger.ErrInvalid for a missing reason, or an
+// approver who ran the period or entered an adjustment.
+func Approve(ctx context.Context, db *ledger.DB, code, by, reason string) (Run, error) {
+	if strings.TrimSpace(by) == "" || strings.TrimSpace(reason) == "" {
+		return Run{}, fmt.Errorf("%w: approving needs who approves (--by) and why (--reason)", ledger.ErrInvalid)
+	}
+	p, err := Get(ctx, db.Pool, code)
+	if err != nil {
+		return Run{}, err
+	}
+	var out Run
+	err = withPeriodLock(ctx, db, p.ID, func() error {
+		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			r, err := scanRun(tx.QueryRow(ctx, runSelect+` WHERE p.id = $1 FOR UPDATE OF r`, p.ID))
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("%w: period %s has not been run", ledger.ErrNotFound, code)
+			}
+			if err != nil {
+				return err
+			}
+			if r.Status != Draft {
+				return fmt.Errorf("%w: period %s is already %s (by %s): a period is approved once", ledger.ErrConflict, code, r.Status, r.ApprovedBy)
+			}
+			if r.RunBy == by {
+				return fmt.Errorf("%w: %s ran period %s and cannot also approve it: a second finance user must approve", ledger.ErrInvalid, by, code)
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM settle_manual_adjustments WHERE period_id = $1 AND entered_by = $2`, p.ID, by).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("%w: %s entered %d manual adjustment(s) of period %s and cannot also approve it", ledger.ErrInvalid, by, n, code)
+			}
+			rows, err := tx.Query(ctx, `SELECT member, sum(amount) FROM (
+					SELECT member, earnings AS amount FROM settle_run_members WHERE run_id = $1 AND earnings <> 0
+					UNION ALL SELECT member, amount FROM settle_run_adjustments WHERE run_id = $1
+					UNION ALL SELECT member, amount FROM settle_manual_adjustments WHERE period_id = $2) x
+				GROUP BY member HAVING sum(amount) <> 0 ORDER BY member`, r.ID, p.ID)
+			if err != nil {
+				return err
+			}
+			ms, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (memberAmount, error) {
+				var m memberAmount
+				err := row.Scan(&m.Member, &m.Amount)
+				return m, err
+			})
+			if err != nil {
+				return err
+			}
+			ids, err := postEach(ctx, tx, ms, "settlement.approved", "settle:"+code, "bonus of period "+code+" for ",
+				fmt.Sprintf("settle:%d:approve:", r.ID), by, journal.CommissionExpense, journal.BonusPayable, false)
+			if err != nil {
+				return err
+			}
+			members := make([]string, len(ms))
+			amounts := make([]string, len(ms))
+			for i, m := range ms {
+				members[i], amounts[i] = m.Member, m.Amount.String()
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO settle_postings (run_id, member, amount, entry_id)
+				SELECT $1, m, a, e FROM unnest($2::text[], $3::numeric[], $4::bigint[]) u(m, a, e)`, r.ID, members, amounts, ids); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE settle_runs SET status = 'approved', approved_by = $2, approved_at = $3, approve_reason = $4
+				WHERE id = $1`, r.ID, by, time.Now(), reason); err != nil {
+				return err
+			}
+			out, err = GetRun(ctx, tx, code)
+			return err
+		})
+	})
+	return out, err
+}
+
+// ManualAdjustment is a correction of one member's bonus for a period,
+// entered by one finance user and approved with the run by another.
+type ManualAdjustment struct {
+	ID        int64
+	Period    string
+	Member    string
+	Amount    decimal.Decimal
+	Reason    string
+	EnteredBy string
+	EnteredAt time.Time
+}
+
+// Adjust enters a manual adjustment of member's bonus for period code,
+// before the period is approved.
+//
+// Errors: ledger.ErrInvalid for a zero amount, more than two decimals, no
+// reason or no author; ledger.ErrNotFound for an unknown period or member;
+// ledger.ErrConflict when the period is already approved.
+func Adjust(ctx context.Context, db *ledger.DB, code, member string, amount decimal.Decimal, reason, by string) (ManualAdjustment, error) {
+	if amount.IsZero() || !amount.Equal(amount.Round(2)) {
+		return ManualAdjustment{}, fmt.Errorf("%w: adjustment amount %s: non-zero, at most two decimals", ledger.ErrInvalid, amount)
+	}
+	if strings.TrimSpace(reason) == "" || strings.TrimSpace(by) == "" {
+		return ManualAdjustment{}, fmt.Errorf("%w: an adjustment needs who enters it (--by) and why (--reason)", ledger.ErrInvalid)
+	}
+	p, err := Get(ctx, db.Pool, code)
+	if err != nil {
+		return ManualAdjustment{}, err
+	}
+	var a ManualAdjustment
+	err = withPeriodLock(ctx, db, p.ID, func() error {
+		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			var status string
+			err := tx.QueryRow(ctx, `SELECT status FROM settle_runs WHERE period_id = $1`, p.ID).Scan(&status)
+			if err == nil && status != Draft {
+				return fmt.Errorf("%w: period %s is %s: adjust a later period instead", ledger.ErrConflict, code, status)
+			} else if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM members WHERE code = $1)`, member).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: no member %q", ledger.ErrNotFound, member)
+			}
+			a = ManualAdjustment{Period: code, Member: member, Amount: amount, Reason: reason, EnteredBy: by}
+			return tx.QueryRow(ctx, `INSERT INTO settle_manual_adjustments (period_id, member, amount, reason, entered_by)
+				VALUES ($1, $2, $3, $4, $5) RETURNING id, entered_at`, p.ID, member, amount, reason, by).Scan(&a.ID, &a.EnteredAt)
+		})
+	})
+	return a, err
+}

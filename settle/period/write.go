@@ -1,0 +1,203 @@
+package period
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/jackc/pgx/v5"
+
+	"downline/settle/csvio"
+	"downline/settle/engine"
+)
+
+// copyIn streams rows written by gen into COPY ... FROM STDIN (text format)
+// inside tx: the fast path for millions of rows, and still all or nothing
+// with the transaction.
+func copyIn(ctx context.Context, tx pgx.Tx, sql string, gen func(w *bufio.Writer) error) (int64, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 1<<20)
+		err := gen(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, sql)
+	pr.Close()
+	return tag.RowsAffected(), err
+}
+
+// appendText appends s escaped for COPY's text format.
+func appendText(buf []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\\\t\n\r") {
+		return append(buf, s...)
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			buf = append(buf, '\\', '\\')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+// linesHeader is the header of bonuses.csv; lineCSV formats one of its rows.
+// Member codes are capital letters, digits and dashes, so no field is ever
+// quoted: the bytes are those `settle simulate` writes.
+const linesHeader = "member_id,bonus,amount,source_member_id,level\r\n"
+
+func appendLineCSV(buf []byte, member, bonus string, amount []byte, source string, level int64) []byte {
+	buf = append(buf, member...)
+	buf = append(buf, ',')
+	buf = append(buf, bonus...)
+	buf = append(buf, ',')
+	buf = append(buf, amount...)
+	buf = append(buf, ',')
+	buf = append(buf, source...)
+	buf = append(buf, ',')
+	buf = strconv.AppendInt(buf, level, 10)
+	return append(buf, '\r', '\n')
+}
+
+// LinesHash is the SHA-256 of a run's lines written as bonuses.csv.
+type linesHash struct{ h hash.Hash }
+
+func newLinesHash() *linesHash {
+	h := sha256.New()
+	h.Write([]byte(linesHeader))
+	return &linesHash{h}
+}
+
+func (l *linesHash) sum() string { return hex.EncodeToString(l.h.Sum(nil)) }
+
+// writeMembers copies the member summaries of res (in id order) into
+// settle_run_members; reg and the carry-in come from the input.
+func writeMembers(ctx context.Context, tx pgx.Tx, runID int64, in engine.Input, res *engine.Result) (int64, error) {
+	m := res.Members
+	vol := func(c int) []decimal128.Num { return m.Column(c).(*array.Decimal128).Values() }
+	pv, bv, gv := vol(engine.ColPV), vol(engine.ColBV), vol(engine.ColGV)
+	lv, rv := vol(engine.ColLeftVolume), vol(engine.ColRightVolume)
+	cl, cr := vol(engine.ColCarryLeft), vol(engine.ColCarryRight)
+	earn := vol(engine.ColEarnings)
+	active := m.Column(engine.ColActive).(*array.Boolean)
+	rank := m.Column(engine.ColRank).(*array.Int16).Int16Values()
+	ivol := func(c int) []decimal128.Num { return in.Volumes.Column(c).(*array.Decimal128).Values() }
+	reg, cil, cir := ivol(2), ivol(3), ivol(4)
+	is := in.Volumes.Schema().Field(0).Type.(*arrow.Decimal128Type).Scale
+	vs, ms := res.VolumeScale, res.Plan.Scale
+	rankNames := make([][]byte, len(res.Plan.Ranks))
+	for i, r := range res.Plan.Ranks {
+		rankNames[i] = appendText(nil, r.Name)
+	}
+	run := strconv.AppendInt(nil, runID, 10)
+	return copyIn(ctx, tx, `COPY settle_run_members (run_id, member, pv, bv, reg, gv, active, rank, left_volume, right_volume,
+		carry_in_left, carry_in_right, carry_left, carry_right, earnings) FROM STDIN`, func(w *bufio.Writer) error {
+		buf := make([]byte, 0, 256)
+		tab := func(v decimal128.Num, scale int32) { buf = csvio.AppendPlain(append(buf, '\t'), v, scale) }
+		for _, i := range res.ByID {
+			buf = append(buf[:0], run...)
+			buf = append(buf, '\t')
+			buf = appendText(buf, res.IDs.Value(int(i)))
+			tab(pv[i], vs)
+			tab(bv[i], vs)
+			tab(reg[i], is)
+			tab(gv[i], vs)
+			if active.Value(int(i)) {
+				buf = append(buf, "\tt\t"...)
+			} else {
+				buf = append(buf, "\tf\t"...)
+			}
+			buf = append(buf, rankNames[rank[i]]...)
+			tab(lv[i], vs)
+			tab(rv[i], vs)
+			tab(cil[i], is)
+			tab(cir[i], is)
+			tab(cl[i], vs)
+			tab(cr[i], vs)
+			buf = append(buf, '\t')
+			buf = csvio.AppendFixed(buf, earn[i], ms)
+			buf = append(buf, '\n')
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeLines copies the bonus lines of res (already in bonuses.csv order)
+// into settle_run_lines and returns their count and hash. progress, when
+// set, hears the number of lines written every million.
+func writeLines(ctx context.Context, tx pgx.Tx, runID int64, res *engine.Result, progress func(done, total int64)) (int64, string, error) {
+	l := res.Lines
+	member := l.Column(0).(*array.Int32).Int32Values()
+	kind := l.Column(1).(*array.Uint8).Uint8Values()
+	source := l.Column(2).(*array.Int32).Int32Values()
+	level := l.Column(3).(*array.Int32).Int32Values()
+	amount := l.Column(4).(*array.Decimal128).Values()
+	before := l.Column(5).(*array.Decimal128).Values()
+	ms := res.Plan.Scale
+	h := newLinesHash()
+	run := strconv.AppendInt(nil, runID, 10)
+	total := int64(len(member))
+	n, err := copyIn(ctx, tx, `COPY settle_run_lines (run_id, member, bonus, source, level, amount, before_cap) FROM STDIN`, func(w *bufio.Writer) error {
+		buf := make([]byte, 0, 256)
+		csv := make([]byte, 0, 256)
+		amt := make([]byte, 0, 48)
+		for i := range member {
+			me := res.IDs.Value(int(member[i]))
+			src := ""
+			if s := source[i]; s >= 0 {
+				src = res.IDs.Value(int(s))
+			}
+			bonus := engine.BonusNames[kind[i]]
+			amt = csvio.AppendFixed(amt[:0], amount[i], ms)
+			buf = append(buf[:0], run...)
+			buf = append(buf, '\t')
+			buf = appendText(buf, me)
+			buf = append(buf, '\t')
+			buf = append(buf, bonus...)
+			buf = append(buf, '\t')
+			if src == "" {
+				buf = append(buf, '\\', 'N')
+			} else {
+				buf = appendText(buf, src)
+			}
+			buf = append(buf, '\t')
+			buf = strconv.AppendInt(buf, int64(level[i]), 10)
+			buf = append(buf, '\t')
+			buf = append(buf, amt...)
+			buf = append(buf, '\t')
+			buf = csvio.AppendFixed(buf, before[i], ms)
+			buf = append(buf, '\n')
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			csv = appendLineCSV(csv[:0], me, bonus, amt, src, int64(level[i]))
+			h.h.Write(csv)
+			if progress != nil && (i+1)%1_000_000 == 0 {
+				progress(int64(i+1), total)
+			}
+		}
+		return nil
+	})
+	return n, h.sum(), err
+}
