@@ -1,0 +1,115 @@
+// Package neo4jtest gives tests the repository's Neo4j server, one test at a
+// time across every test process: go test runs packages in parallel, Neo4j
+// Community has one database, and each test starts from an empty graph.
+package neo4jtest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"downline/graphstore/neo4j"
+)
+
+var (
+	once   sync.Once
+	shared *neo4j.Store
+	err    error
+)
+
+// URI is NEO4J_URI, or the URI of the repository's dev/neo4j server, started
+// here when needed.
+func URI(t testing.TB) string {
+	t.Helper()
+	if uri := os.Getenv("NEO4J_URI"); uri != "" {
+		return uri
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(root, "dev", "neo4j"), "up")
+	cmd.Dir = root
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("dev/neo4j up: %v", err)
+	}
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		if uri, ok := strings.CutPrefix(sc.Text(), "NEO4J_URI="); ok {
+			return uri
+		}
+	}
+	t.Fatalf("dev/neo4j up printed no NEO4J_URI: %q", out.String())
+	return ""
+}
+
+// Lock holds the repository-wide Neo4j test lock until the test ends.
+func Lock(t testing.TB) {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, ".data")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "neo4j-tests.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatalf("lock Neo4j for tests: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
+}
+
+// Store locks Neo4j for the test and returns a connected, emptied store.
+func Store(t testing.TB) *neo4j.Store {
+	t.Helper()
+	Lock(t)
+	once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		shared, err = neo4j.New(ctx, URI(t), os.Getenv("NEO4J_USER"), os.Getenv("NEO4J_PASSWORD"))
+	})
+	if err != nil {
+		t.Fatalf("connect to Neo4j: %v", err)
+	}
+	if err := shared.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return shared
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above %s", dir)
+		}
+		dir = parent
+	}
+}
