@@ -69,7 +69,8 @@ func (f *Feed) Lag() int64 { return max(0, f.head.Load()-f.pos.Load()) }
 func (f *Feed) Position() int64 { return f.pos.Load() }
 
 // CatchUp applies everything in the outbox now and returns how many member
-// events it applied.
+// events it applied. When the store also implements graphstore.Circulation,
+// lot.moved events go into it too; other stores skip them.
 func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 	if f.pos.Load() == 0 {
 		last, err := f.Store.LastSeq(ctx)
@@ -95,6 +96,8 @@ func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 			return applied, nil
 		}
 		evs := make([]graphstore.Event, 0, len(rows))
+		var lots circulation
+		cs, traces := f.Store.(graphstore.Circulation)
 		for _, r := range rows {
 			ev, ok, err := Convert(r)
 			if err != nil {
@@ -102,6 +105,12 @@ func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 			}
 			if ok {
 				evs = append(evs, ev)
+				continue
+			}
+			if traces {
+				if _, err := lots.add(r); err != nil {
+					return applied, err
+				}
 			}
 		}
 		if len(evs) > 0 {
@@ -109,6 +118,13 @@ func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 				return applied, fmt.Errorf("apply events %d..%d: %w", evs[0].Seq, evs[len(evs)-1].Seq, err)
 			}
 			applied += len(evs)
+		}
+		// After the members: a failure here retries the whole batch, and
+		// both Apply and RecordMoves skip what they already hold.
+		if traces {
+			if err := lots.record(ctx, cs); err != nil {
+				return applied, fmt.Errorf("lot movements %d..%d: %w", lots.moves[0].Seq, lots.moves[len(lots.moves)-1].Seq, err)
+			}
 		}
 		last := rows[len(rows)-1].Seq
 		f.pos.Store(last)
