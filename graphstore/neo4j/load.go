@@ -30,6 +30,10 @@ const loadBatch = 20_000
 // leaves Neo4j empty. A failure halfway (the server going away)
 // leaves a partial graph: Reset and load again.
 func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []graphstore.Event, lastSeq int64, progress func(done int)) error {
+	// A server that restarted without its data lost the schema too.
+	if err := s.createSchema(ctx); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
 	if n, err := s.Count(ctx); err != nil {
 		return fmt.Errorf("neo4j.Load: %w", err)
 	} else if n > 0 {
@@ -54,7 +58,7 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 		}
 		sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
 		nodes = append(nodes, map[string]any{
-			"id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined,
+			"id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined.UTC(),
 			"sponsor": int64(sp.to), "parent": int64(pl.to), "side": int64(pl.side),
 		})
 		if len(nodes) == loadBatch || i == len(members)-1 {
@@ -148,9 +152,10 @@ type span struct {
 }
 
 func (l span) row(id graphstore.MemberID) map[string]any {
-	r := map[string]any{"id": int64(id), "to": int64(l.to), "side": int64(l.side), "since": l.since, "seq": l.seq}
+	// UTC: the driver cannot send a time.Local zone (a ledger time's).
+	r := map[string]any{"id": int64(id), "to": int64(l.to), "side": int64(l.side), "since": l.since.UTC(), "seq": l.seq}
 	if !l.until.IsZero() {
-		r["until"] = l.until
+		r["until"] = l.until.UTC()
 	}
 	return r
 }
