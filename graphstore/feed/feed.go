@@ -104,6 +104,10 @@ func (f *Feed) Position() int64 { return f.pos.Load() }
 // events it applied. When the store also implements graphstore.Circulation,
 // lot.moved events go into it too; other stores skip them.
 func (f *Feed) CatchUp(ctx context.Context) (int, error) {
+	// The head first, so Lag tells the truth while the store is down.
+	if head, err := f.DB.OutboxHead(ctx); err == nil && head > f.head.Load() {
+		f.head.Store(head)
+	}
 	last, err := f.Store.LastSeq(ctx)
 	if err != nil {
 		return 0, err
