@@ -33,6 +33,10 @@ const (
 	Warehouse    HolderKind = "warehouse" // HQ's stock
 	Agency       HolderKind = "agency"    // a service centre
 	MemberHolder HolderKind = "member"    // a member who bought goods
+	// The ends of circulation: where lots come from and where they leave it.
+	Supplier HolderKind = "supplier" // goods produced (one holder, ID "supplier")
+	Customer HolderKind = "customer" // a public shop buyer, by order number
+	WriteOff HolderKind = "writeoff" // goods destroyed (one holder, ID "writeoff")
 )
 
 // Holder is one place goods can be: a warehouse, an agency or a member,
@@ -45,7 +49,7 @@ type Holder struct {
 // Valid reports whether the holder has a known kind and an id.
 func (h Holder) Valid() bool {
 	switch h.Kind {
-	case Warehouse, Agency, MemberHolder:
+	case Warehouse, Agency, MemberHolder, Supplier, Customer, WriteOff:
 		return h.ID != ""
 	}
 	return false

@@ -60,6 +60,38 @@ type Feed struct {
 
 	pos  atomic.Int64 // highest seq handled, member events or not
 	head atomic.Int64 // highest seq seen in the outbox
+	// applied is the highest member event the store has confirmed (its
+	// LastSeq) or taken from us; a LastSeq below it means the store lost data.
+	// Only CatchUp touches it, and CatchUp is not run concurrently.
+	applied int64
+}
+
+// recover rebuilds a store that lost events: an empty store that can be
+// bulk-loaded gets Sync (members, links and circulation up to a fresh
+// snapshot); any other resumes from its own LastSeq, replaying the outbox.
+func (f *Feed) recover(ctx context.Context, last int64) error {
+	log := f.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	n, err := f.Store.Count(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.Store.(graphstore.Loader); ok && n == 0 && last == 0 {
+		log.Warn("graph feed: the graph store is empty; syncing it from the ledger", "was", f.applied)
+		if err := Sync(ctx, f.DB, f.Store, nil); err != nil {
+			return err
+		}
+		if last, err = f.Store.LastSeq(ctx); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("graph feed: the graph store lost events; replaying the outbox", "from", last, "was", f.applied)
+	}
+	f.pos.Store(last)
+	f.applied = last
+	return nil
 }
 
 // Lag is how many outbox events are written but not yet handled.
@@ -69,14 +101,27 @@ func (f *Feed) Lag() int64 { return max(0, f.head.Load()-f.pos.Load()) }
 func (f *Feed) Position() int64 { return f.pos.Load() }
 
 // CatchUp applies everything in the outbox now and returns how many member
-// events it applied.
+// events it applied. When the store also implements graphstore.Circulation,
+// lot.moved events go into it too; other stores skip them.
 func (f *Feed) CatchUp(ctx context.Context) (int, error) {
-	if f.pos.Load() == 0 {
-		last, err := f.Store.LastSeq(ctx)
-		if err != nil {
-			return 0, err
-		}
+	// The head first, so Lag tells the truth while the store is down.
+	if head, err := f.DB.OutboxHead(ctx); err == nil && head > f.head.Load() {
+		f.head.Store(head)
+	}
+	last, err := f.Store.LastSeq(ctx)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case f.pos.Load() == 0:
 		f.pos.Store(last)
+		f.applied = last
+	case last < f.applied:
+		// The store lost what it had applied: a Neo4j restarted without its
+		// data, or a reset behind our back. Rebuild it rather than trust it.
+		if err := f.recover(ctx, last); err != nil {
+			return 0, fmt.Errorf("the graph store went back from seq %d to %d: %w", f.applied, last, err)
+		}
 	}
 	batch := f.Batch
 	if batch <= 0 {
@@ -95,6 +140,8 @@ func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 			return applied, nil
 		}
 		evs := make([]graphstore.Event, 0, len(rows))
+		var lots circulation
+		cs, traces := f.Store.(graphstore.Circulation)
 		for _, r := range rows {
 			ev, ok, err := Convert(r)
 			if err != nil {
@@ -102,6 +149,12 @@ func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 			}
 			if ok {
 				evs = append(evs, ev)
+				continue
+			}
+			if traces {
+				if _, err := lots.add(r); err != nil {
+					return applied, err
+				}
 			}
 		}
 		if len(evs) > 0 {
@@ -109,6 +162,14 @@ func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 				return applied, fmt.Errorf("apply events %d..%d: %w", evs[0].Seq, evs[len(evs)-1].Seq, err)
 			}
 			applied += len(evs)
+			f.applied = evs[len(evs)-1].Seq
+		}
+		// After the members: a failure here retries the whole batch, and
+		// both Apply and RecordMoves skip what they already hold.
+		if traces {
+			if err := lots.record(ctx, cs); err != nil {
+				return applied, fmt.Errorf("lot movements %d..%d: %w", lots.moves[0].Seq, lots.moves[len(lots.moves)-1].Seq, err)
+			}
 		}
 		last := rows[len(rows)-1].Seq
 		f.pos.Store(last)

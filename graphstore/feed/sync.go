@@ -13,7 +13,8 @@ import (
 
 // Sync loads the whole ledger into an empty store: a consistent snapshot of
 // every member and move, then the store's bulk Loader. Afterwards a Feed
-// resumes right after the snapshot. progress is called with members loaded.
+// resumes right after the snapshot. A store that traces circulation also gets
+// every lot movement up to the snapshot. progress is called with members loaded.
 func Sync(ctx context.Context, db *ledger.DB, store graphstore.Store, progress func(phase string, done, total int)) error {
 	loader, ok := store.(graphstore.Loader)
 	if !ok {
@@ -33,11 +34,20 @@ func Sync(ctx context.Context, db *ledger.DB, store graphstore.Store, progress f
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	total := len(snap.Members)
-	return loader.Load(ctx, snap.Members, snap.Moves, snap.LastSeq, func(done int) {
+	err = loader.Load(ctx, snap.Members, snap.Moves, snap.LastSeq, func(done int) {
 		if progress != nil {
 			progress("loading graph", done, total)
 		}
 	})
+	if err != nil {
+		return err
+	}
+	if cs, ok := store.(graphstore.Circulation); ok {
+		if err := backfillCirculation(ctx, db, cs, snap.LastSeq); err != nil {
+			return fmt.Errorf("circulation: %w", err)
+		}
+	}
+	return nil
 }
 
 // Difference is one way a store disagrees with the ledger.

@@ -259,7 +259,7 @@ type link struct {
 
 func (l link) row() map[string]any {
 	return map[string]any{"step": int64(l.step), "id": int64(l.id), "to": int64(l.to), "side": int64(l.side),
-		"since": l.since, "at": l.at, "seq": l.seq}
+		"since": l.since.UTC(), "at": l.at.UTC(), "seq": l.seq}
 }
 
 // applyChunk validates the chunk against the store as it is now (this
@@ -286,7 +286,7 @@ func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []step) 
 				codes[m.Code] = st.index
 			}
 			members = append(members, map[string]any{
-				"step": int64(st.index), "id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined,
+				"step": int64(st.index), "id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined.UTC(),
 			})
 			// A new member's links start when it joined, so Export(asOf)
 			// shows it under its parents from its first moment.

@@ -61,7 +61,7 @@ func (s *Store) RecordMoves(ctx context.Context, moves []graphstore.Movement) er
 		seqs[i] = m.Seq
 		lots[m.Lot] = true
 		rows[i] = map[string]any{
-			"seq": m.Seq, "lot": m.Lot, "qty": m.Qty, "at": m.At, "shipment": m.Shipment,
+			"seq": m.Seq, "lot": m.Lot, "qty": m.Qty, "at": m.At.UTC(), "shipment": m.Shipment,
 			"from": holderKey(m.From), "fromKind": string(m.From.Kind), "fromID": m.From.ID,
 			"to": holderKey(m.To), "toKind": string(m.To.Kind), "toID": m.To.ID,
 		}

@@ -40,7 +40,7 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 	}
 	q, params := qExportNow.of(tree), map[string]any{}
 	if !asOf.IsZero() {
-		q, params = qExportAsOf.of(tree), map[string]any{"asOf": asOf}
+		q, params = qExportAsOf.of(tree), map[string]any{"asOf": asOf.UTC()} // the driver cannot send time.Local
 	}
 	rows, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]row, error) {
 		var rows []row

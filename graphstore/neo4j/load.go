@@ -1,0 +1,320 @@
+package neo4j
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"downline/graphstore"
+)
+
+var _ graphstore.Loader = (*Store)(nil)
+
+// loadBatch is how many rows one Load transaction writes: big enough that the
+// round trips vanish, small enough for the server's transaction memory.
+const loadBatch = 20_000
+
+// Load implements graphstore.Loader: it fills an empty store with members,
+// their links and the moves since, in UNWIND batches of plain CREATEs, and
+// leaves the same graph as applying the events one by one (the same current
+// and closed links, so Export(asOf) agrees) except that links from a bulk load
+// have seq 0 for registrations and moves: a snapshot does not carry outbox
+// positions. progress is called with the number of members written.
+//
+// The snapshot is checked first, with Apply's rules (duplicate ids or codes,
+// unknown parents, taken slots, cycles: ErrInvalid), so a bad snapshot
+// leaves Neo4j empty. A failure halfway (the server going away)
+// leaves a partial graph: Reset and load again.
+func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []graphstore.Event, lastSeq int64, progress func(done int)) error {
+	// A server that restarted without its data lost the schema too.
+	if err := s.createSchema(ctx); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
+	if n, err := s.Count(ctx); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	} else if n > 0 {
+		return fmt.Errorf("neo4j.Load: the store already holds %d members: %w", n, graphstore.ErrInvalid)
+	}
+	if seq, err := s.LastSeq(ctx); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	} else if seq > 0 {
+		return fmt.Errorf("neo4j.Load: the store has applied events up to %d: %w", seq, graphstore.ErrInvalid)
+	}
+	h, err := replay(members, moves)
+	if err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
+
+	nodes := make([]map[string]any, 0, loadBatch)
+	for i := range members {
+		m := &members[i]
+		status := m.Status
+		if status == "" {
+			status = graphstore.Active
+		}
+		sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
+		nodes = append(nodes, map[string]any{
+			"id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined.UTC(),
+			"sponsor": int64(sp.to), "parent": int64(pl.to), "side": int64(pl.side),
+		})
+		if len(nodes) == loadBatch || i == len(members)-1 {
+			if err := s.writeBatch(ctx, qLoadMembers, nodes); err != nil {
+				return fmt.Errorf("neo4j.Load: members: %w", err)
+			}
+			nodes = nodes[:0]
+			if progress != nil {
+				progress(i + 1)
+			}
+		}
+	}
+	for t := range h.current {
+		tree := graphstore.Tree(t)
+		rows := make([]map[string]any, 0, loadBatch)
+		flush := func(q string) error {
+			if len(rows) == 0 {
+				return nil
+			}
+			err := s.writeBatch(ctx, q, rows)
+			rows = rows[:0]
+			return err
+		}
+		for i, l := range h.current[t] {
+			if l.to == 0 {
+				continue
+			}
+			rows = append(rows, l.row(members[i].ID))
+			if len(rows) == loadBatch {
+				if err := flush(qLoadLinks.of(tree)); err != nil {
+					return fmt.Errorf("neo4j.Load: %s links: %w", tree, err)
+				}
+			}
+		}
+		if err := flush(qLoadLinks.of(tree)); err != nil {
+			return fmt.Errorf("neo4j.Load: %s links: %w", tree, err)
+		}
+		for _, c := range h.closed[t] {
+			rows = append(rows, c.span.row(c.id))
+			if len(rows) == loadBatch {
+				if err := flush(qLoadClosed.of(tree)); err != nil {
+					return fmt.Errorf("neo4j.Load: closed %s links: %w", tree, err)
+				}
+			}
+		}
+		if err := flush(qLoadClosed.of(tree)); err != nil {
+			return fmt.Errorf("neo4j.Load: closed %s links: %w", tree, err)
+		}
+	}
+	if lastSeq > 0 {
+		_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+			return struct{}{}, run(ctx, tx, `MERGE (m:Meta {id: $id}) SET m.lastSeq = $seq`, map[string]any{"id": metaID, "seq": lastSeq})
+		})
+		if err != nil {
+			return fmt.Errorf("neo4j.Load: outbox position: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) writeBatch(ctx context.Context, q string, rows []map[string]any) error {
+	_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+		return struct{}{}, run(ctx, tx, q, map[string]any{"rows": rows})
+	})
+	return err
+}
+
+// The store is empty, so CREATE: no lookup before each write.
+const qLoadMembers = `
+UNWIND $rows AS row
+CREATE (:Member {id: row.id, code: row.code, name: row.name, status: row.status, joined: row.joined,
+  sponsor: row.sponsor, parent: row.parent, side: row.side})`
+
+var qLoadLinks = byTree(`
+UNWIND $rows AS row
+MATCH (c:Member {id: row.id}), (p:Member {id: row.to})
+CREATE (c)-[:LINK {since: row.since, seq: row.seq, side: row.side}]->(p)`)
+
+var qLoadClosed = byTree(`
+UNWIND $rows AS row
+MATCH (c:Member {id: row.id}), (p:Member {id: row.to})
+CREATE (c)-[:LINK_WAS {since: row.since, until: row.until, seq: row.seq, side: row.side}]->(p)`)
+
+// span is one link of a member in one tree over time: to = 0 is no link (a root).
+type span struct {
+	to    graphstore.MemberID
+	side  graphstore.Side
+	since time.Time
+	until time.Time // zero while current
+	seq   int64
+}
+
+func (l span) row(id graphstore.MemberID) map[string]any {
+	// UTC: the driver cannot send a time.Local zone (a ledger time's).
+	r := map[string]any{"id": int64(id), "to": int64(l.to), "side": int64(l.side), "since": l.since.UTC(), "seq": l.seq}
+	if !l.until.IsZero() {
+		r["until"] = l.until.UTC()
+	}
+	return r
+}
+
+// history is every member's links after the moves: current[tree][i] is
+// members[i]'s link now, closed[tree] the links moves replaced.
+type history struct {
+	current [2][]span
+	closed  [2][]closedSpan
+}
+
+type closedSpan struct {
+	id   graphstore.MemberID
+	span span
+}
+
+type slotKey struct {
+	parent graphstore.MemberID
+	side   graphstore.Side
+}
+
+// replay checks the snapshot and plays it the way Apply would have: members
+// join in (Joined, ID) order and each move happens after everyone who joined
+// by its time, since a slot a move vacated may have been taken by a later
+// member. A move to the link a member already has changes nothing; any other
+// closes the current link at the move's time and opens the new one (none for
+// a move to the root). Errors: ErrInvalid, as Apply would reject the event.
+func replay(members []graphstore.Member, moves []graphstore.Event) (*history, error) {
+	n := len(members)
+	h := &history{}
+	for t := range h.current {
+		h.current[t] = make([]span, n)
+	}
+	index := make(map[graphstore.MemberID]int32, n)
+	codes := make(map[string]bool, n)
+	for i := range members {
+		m := &members[i]
+		if m.ID <= 0 {
+			return nil, fmt.Errorf("member id %d: %w", m.ID, graphstore.ErrInvalid)
+		}
+		if _, dup := index[m.ID]; dup {
+			return nil, fmt.Errorf("member %d listed twice: %w", m.ID, graphstore.ErrInvalid)
+		}
+		index[m.ID] = int32(i)
+		if m.Code != "" {
+			if codes[m.Code] {
+				return nil, fmt.Errorf("code %q listed twice: %w", m.Code, graphstore.ErrInvalid)
+			}
+			codes[m.Code] = true
+		}
+		if m.Status != "" && !validStatus(m.Status) {
+			return nil, fmt.Errorf("member %d: status %q: %w", m.ID, m.Status, graphstore.ErrInvalid)
+		}
+	}
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := members[a].Joined.Compare(members[b].Joined); c != 0 {
+			return c
+		}
+		return cmp.Compare(members[a].ID, members[b].ID)
+	})
+	joined := make([]bool, n)
+	slots := make(map[slotKey]graphstore.MemberID, n)
+	// known is a member who has joined by now, as i.
+	known := func(id graphstore.MemberID) (int32, bool) {
+		i, ok := index[id]
+		return i, ok && joined[i]
+	}
+	// cyclic reports whether "to" is id itself or in id's downline in tree t.
+	cyclic := func(t graphstore.Tree, id, to graphstore.MemberID) bool {
+		for steps := 0; to != 0 && steps <= n; steps++ {
+			if to == id {
+				return true
+			}
+			to = h.current[t][index[to]].to
+		}
+		return false
+	}
+	// link makes next the link of member i in tree t at time at.
+	link := func(t graphstore.Tree, i int32, next span, at time.Time) error {
+		id := members[i].ID
+		if next.to != 0 {
+			if _, ok := known(next.to); !ok {
+				return fmt.Errorf("member %d: %s parent %d is not a member yet: %w", id, t, next.to, graphstore.ErrInvalid)
+			}
+			if err := checkLink(id, t, next.to, next.side); err != nil {
+				return err
+			}
+			if joined[i] && cyclic(t, id, next.to) { // a new member has no downline
+				return fmt.Errorf("member %d cannot go under %d in its own %s downline: %w", id, next.to, t, graphstore.ErrInvalid)
+			}
+		} else {
+			next = span{}
+		}
+		cur := &h.current[t][i]
+		if cur.to == next.to && cur.side == next.side {
+			return nil // no change
+		}
+		if t == graphstore.Placement && next.to != 0 {
+			k := slotKey{next.to, next.side}
+			if holder, taken := slots[k]; taken && holder != id {
+				return fmt.Errorf("member %d: placement slot %d/%s is held by %d: %w", id, next.to, next.side, holder, graphstore.ErrInvalid)
+			}
+			slots[k] = id
+		}
+		if cur.to != 0 {
+			if t == graphstore.Placement {
+				delete(slots, slotKey{cur.to, cur.side})
+			}
+			old := *cur
+			old.until = at
+			h.closed[t] = append(h.closed[t], closedSpan{id, old})
+		}
+		*cur = next
+		return nil
+	}
+	join := func(i int32) error {
+		m := &members[i]
+		if err := link(graphstore.Sponsor, i, span{to: m.Sponsor, since: m.Joined}, m.Joined); err != nil {
+			return err
+		}
+		if m.Parent == 0 && m.Side != graphstore.NoSide {
+			return fmt.Errorf("member %d: a placement root has no side: %w", m.ID, graphstore.ErrInvalid)
+		}
+		if err := link(graphstore.Placement, i, span{to: m.Parent, side: m.Side, since: m.Joined}, m.Joined); err != nil {
+			return err
+		}
+		joined[i] = true
+		return nil
+	}
+	next := 0
+	for _, ev := range moves {
+		for ; next < n && !members[order[next]].Joined.After(ev.At); next++ {
+			if err := join(order[next]); err != nil {
+				return nil, err
+			}
+		}
+		if ev.Kind != graphstore.EventMoved || (ev.Tree != graphstore.Sponsor && ev.Tree != graphstore.Placement) {
+			return nil, fmt.Errorf("move of member %d at %v: kind %q tree %d: %w", ev.Member.ID, ev.At, ev.Kind, ev.Tree, graphstore.ErrInvalid)
+		}
+		i, ok := known(ev.Member.ID)
+		if !ok {
+			return nil, fmt.Errorf("move at %v: member %d has not joined: %w", ev.At, ev.Member.ID, graphstore.ErrInvalid)
+		}
+		to := span{to: ev.Member.Sponsor, since: ev.At, seq: ev.Seq}
+		if ev.Tree == graphstore.Placement {
+			to.to, to.side = ev.Member.Parent, ev.Member.Side
+		}
+		if err := link(ev.Tree, i, to, ev.At); err != nil {
+			return nil, fmt.Errorf("move at %v: %w", ev.At, err)
+		}
+	}
+	for ; next < n; next++ {
+		if err := join(order[next]); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
