@@ -17,6 +17,7 @@ import (
 	"downline/graphstore"
 	"downline/graphstore/feed"
 	"downline/graphstore/memory"
+	"downline/graphstore/neo4j"
 	"downline/ledger"
 	"downline/settle/engine"
 	"downline/settle/period"
@@ -115,7 +116,25 @@ func newSettlePlanCmd() *cobra.Command {
 // graphstore/neo4j is merged (construct it here; nothing else changes).
 func graphStore(cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
 	if uri := os.Getenv("NEO4J_URI"); uri != "" {
-		return nil, fmt.Errorf("NEO4J_URI is set but this build has no Neo4j graph store yet; unset it to use the embedded store")
+		// Neo4j is fed from the outbox; bring it up to date (or load it when
+		// empty) so the trees as of the cut-off are complete.
+		ctx := cmd.Context()
+		store, err := neo4j.New(ctx, uri, os.Getenv("NEO4J_USER"), os.Getenv("NEO4J_PASSWORD"))
+		if err != nil {
+			return nil, err
+		}
+		if n, err := store.Count(ctx); err != nil {
+			return nil, err
+		} else if n == 0 {
+			err = feed.Sync(ctx, db, store, nil)
+		} else {
+			_, err = (&feed.Feed{DB: db, Store: store}).CatchUp(ctx)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bring Neo4j up to date: %w", err)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "settle: reading the trees from Neo4j at %s\n", uri)
+		return store, nil
 	}
 	store := memory.New()
 	start := time.Now()

@@ -1,16 +1,14 @@
 package neo4j
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"downline/graphstore/neo4j/neo4jtest"
 )
 
 // The tests share one server and one Store; each test starts from an empty
@@ -20,34 +18,6 @@ var (
 	sharedErr  error
 	sharedOnce sync.Once
 )
-
-// serverURI is NEO4J_URI, or the URI of the repository's dev/neo4j server,
-// started here when needed, so `go test ./graphstore/neo4j/` works alone.
-func serverURI(t testing.TB) string {
-	if uri := os.Getenv("NEO4J_URI"); uri != "" {
-		return uri
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(filepath.Join(root, "dev", "neo4j"), "up")
-	cmd.Dir = root
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("dev/neo4j up: %v", err)
-	}
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		if uri, ok := strings.CutPrefix(sc.Text(), "NEO4J_URI="); ok {
-			return uri
-		}
-	}
-	t.Fatalf("dev/neo4j up printed no NEO4J_URI: %q", out.String())
-	return ""
-}
 
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
@@ -69,8 +39,9 @@ func repoRoot() (string, error) {
 // freshStore returns the shared Store, emptied.
 func freshStore(t testing.TB) *Store {
 	t.Helper()
+	neo4jtest.Lock(t)
 	sharedOnce.Do(func() {
-		uri := serverURI(t)
+		uri := neo4jtest.URI(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		shared, sharedErr = New(ctx, uri, os.Getenv("NEO4J_USER"), os.Getenv("NEO4J_PASSWORD"))

@@ -1,29 +1,19 @@
 // Package neo4jtest gives tests the repository's Neo4j server, one test at a
 // time across every test process: go test runs packages in parallel, Neo4j
-// Community has one database, and each test starts from an empty graph.
+// Community has one database, and each test starts from an empty graph. A
+// test calls Lock, then connects to URI and empties the store.
 package neo4jtest
 
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
-
-	"downline/graphstore/neo4j"
-)
-
-var (
-	once   sync.Once
-	shared *neo4j.Store
-	err    error
 )
 
 // URI is NEO4J_URI, or the URI of the repository's dev/neo4j server, started
@@ -77,24 +67,6 @@ func Lock(t testing.TB) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	})
-}
-
-// Store locks Neo4j for the test and returns a connected, emptied store.
-func Store(t testing.TB) *neo4j.Store {
-	t.Helper()
-	Lock(t)
-	once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		shared, err = neo4j.New(ctx, URI(t), os.Getenv("NEO4J_USER"), os.Getenv("NEO4J_PASSWORD"))
-	})
-	if err != nil {
-		t.Fatalf("connect to Neo4j: %v", err)
-	}
-	if err := shared.Reset(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return shared
 }
 
 func repoRoot() (string, error) {
