@@ -166,7 +166,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{
 			"sid": m.SID, "account_sid": s.AccountSID, "to": m.To, "from": m.From, "body": m.Body,
 			"messaging_service_sid": nilIfEmpty(m.Service),
-			"status": "queued", "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
+			"status":                "queued", "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
 			"date_created": m.At.UTC().Format(time.RFC1123Z), "uri": path[:len(path)-5] + "/" + m.SID + ".json",
 		})
 	case status == 429:
