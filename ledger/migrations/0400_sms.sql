@@ -75,3 +75,14 @@ CREATE TABLE sms_inbound (
     reply       text NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Templates edited by HQ; a kind and language without a row uses the
+-- built-in text (sms/templates.go).
+CREATE TABLE sms_templates (
+    kind       text NOT NULL,
+    lang       text NOT NULL CHECK (lang IN ('zh-CN', 'en')),
+    body       text NOT NULL CHECK (body <> ''),
+    updated_by text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, lang)
+);
