@@ -195,10 +195,10 @@ func queueSegment(ctx context.Context, tx pgx.Tx, s Segment, kind, keyPrefix, bo
 	args = append(args, kind, keyPrefix+":", bodyZH, bodyEN, Count(bodyZH).Count, Count(bodyEN).Count, essential, nullID(bulk))
 	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
 	tag, err := tx.Exec(ctx, `INSERT INTO sms_messages (dedupe_key, kind, to_phone, lang, body, segments, essential, bulk_id, state)
-		SELECT DISTINCT ON (m.phone) `+p(2)+` || m.phone, `+p(1)+`, m.phone, m.lang,
-			CASE m.lang WHEN 'en' THEN `+p(4)+` ELSE `+p(3)+` END, CASE m.lang WHEN 'en' THEN `+p(6)+` ELSE `+p(5)+` END,
-			`+p(7)+`, `+p(8)+`::bigint,
-			CASE WHEN NOT `+p(7)+` AND EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = m.phone) THEN 'suppressed' ELSE 'queued' END
+		SELECT DISTINCT ON (m.phone) `+p(2)+`::text || m.phone, `+p(1)+`::text, m.phone, m.lang,
+			CASE m.lang WHEN 'en' THEN `+p(4)+`::text ELSE `+p(3)+`::text END, CASE m.lang WHEN 'en' THEN `+p(6)+`::int ELSE `+p(5)+`::int END,
+			`+p(7)+`::bool, `+p(8)+`::bigint,
+			CASE WHEN NOT `+p(7)+`::bool AND EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = m.phone) THEN 'suppressed' ELSE 'queued' END
 		FROM members m WHERE `+where+` ORDER BY m.phone, m.id
 		ON CONFLICT (dedupe_key) DO NOTHING`, args...)
 	if err != nil {

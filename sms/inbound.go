@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 	twclient "github.com/twilio/twilio-go/client"
 	"github.com/twilio/twilio-go/twiml"
 
@@ -240,19 +241,19 @@ func balance(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member
 	}
 	// The last settlement: the newest settlement entry crediting the member's bonus.
 	var ref string
-	var amount ledgerAmount
+	var amount decimal.Decimal
 	var at time.Time
 	last := tpl.Render(TplReplyLastNone, m.Lang, nil)
 	err = db.Pool.QueryRow(ctx, `SELECT e.ref, -sum(l.amount), e.posted_at FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
 		WHERE l.account = $1 AND l.holder = $2 AND e.kind LIKE 'settlement%' AND l.amount < 0
-		GROUP BY e.id ORDER BY e.id DESC LIMIT 1`, string(journal.BonusPayable), m.Code).Scan(&ref, &amount.d, &at)
+		GROUP BY e.id ORDER BY e.id DESC LIMIT 1`, string(journal.BonusPayable), m.Code).Scan(&ref, &amount, &at)
 	switch {
 	case err == nil:
 		period := strings.TrimPrefix(ref, "settle:")
 		if period == "" || strings.Contains(period, " ") {
 			period = at.Format("2006-01")
 		}
-		last = tpl.Render(TplReplyLast, m.Lang, map[string]string{"period": period, "amount": amount.d.StringFixed(2)})
+		last = tpl.Render(TplReplyLast, m.Lang, map[string]string{"period": period, "amount": amount.StringFixed(2)})
 	case err != pgx.ErrNoRows:
 		return "", err
 	}
@@ -266,15 +267,15 @@ func balance(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member
 func volume(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member, now time.Time) (string, error) {
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
 	to := from.AddDate(0, 1, 0)
-	var pv ledgerAmount
+	var pv decimal.Decimal
 	err := db.Pool.QueryRow(ctx, `SELECT coalesce((SELECT sum(pv) FROM orders WHERE member_id = $1 AND kind IN ('registration', 'repeat')
 			AND status <> 'cancelled' AND confirmed_at >= $2 AND confirmed_at < $3), 0)
 		+ coalesce((SELECT sum(r.pv) FROM returns r JOIN orders o ON o.id = r.order_id WHERE o.member_id = $1
-			AND r.confirmed_at >= $2 AND r.confirmed_at < $3), 0)`, m.ID, from, to).Scan(&pv.d)
+			AND r.confirmed_at >= $2 AND r.confirmed_at < $3), 0)`, m.ID, from, to).Scan(&pv)
 	if err != nil {
 		return "", err
 	}
-	return tpl.Render(TplReplyVolume, m.Lang, map[string]string{"code": m.Code, "period": from.Format("2006-01"), "pv": pv.d.StringFixed(2)}), nil
+	return tpl.Render(TplReplyVolume, m.Lang, map[string]string{"code": m.Code, "period": from.Format("2006-01"), "pv": pv.StringFixed(2)}), nil
 }
 
 var orderStatusText = map[string][2]string{

@@ -346,6 +346,3 @@ func SetStaffPhone(ctx context.Context, q ledger.Querier, login, phone, lang str
 	}
 	return nil
 }
-
-// ledgerAmount scans a numeric.
-type ledgerAmount struct{ d decimal.Decimal }
