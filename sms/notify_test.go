@@ -17,9 +17,9 @@ import (
 )
 
 const (
-	rootPhone  = "+447700900001" // en
+	rootPhone  = "+447700900001"  // en
 	alicePhone = "+8613800000002" // zh-CN, sponsored by root
-	bobPhone   = "+447700900003" // en, sponsored by alice
+	bobPhone   = "+447700900003"  // en, sponsored by alice
 	staffPhone = "+8613900000009"
 )
 
