@@ -64,6 +64,9 @@ func Env() Config {
 // Enabled reports whether SMS is configured at all.
 func (c Config) Enabled() bool { return c.AccountSID != "" }
 
+// Defaults fills what is not set with the defaults.
+func (c Config) Defaults() Config { return c.withDefaults() }
+
 func (c Config) withDefaults() Config {
 	if c.APIURL == "" {
 		c.APIURL = DefaultAPIURL
