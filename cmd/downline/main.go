@@ -30,6 +30,7 @@ func main() {
 		newServeCmd(),
 		newSettleCmd(),
 		newLedgerCmd(),
+		newSMSCmd(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "downline:", err)
