@@ -76,6 +76,16 @@ var expected = map[string]string{
 	"GET /users/{login}":           "admin",
 	"POST /users/{login}/status":   "admin",
 	"POST /users/{login}/password": "admin",
+
+	"GET /sms/messages":              "admin",
+	"GET /sms/failures":              "admin",
+	"POST /sms/messages/{id}/resend": "admin",
+	"GET /sms/opt-outs":              "admin",
+	"GET /sms/templates":             "admin",
+	"POST /sms/templates":            "admin",
+	"POST /sms/bulk/preview":         "admin",
+	"POST /sms/bulk":                 "admin",
+	"GET /sms/bulk/{id}":             "admin",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.

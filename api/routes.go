@@ -29,7 +29,7 @@ func (s *Server) Routes() []Route {
 	var rs []Route
 	for _, group := range [][]Route{
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(),
-		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(),
+		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

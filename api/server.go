@@ -29,6 +29,8 @@ type Server struct {
 	// Feed, when set, is caught up after a registration or a move, so the
 	// caller reads its own change from the graph store at once.
 	Feed *feed.Feed
+	// SMS, when set, mounts the Twilio webhooks (see mountSMS).
+	SMS *SMS
 
 	throttle    throttle
 	sessions    sessionCache
@@ -66,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	s.metricsOnce.Do(func() { s.registerMetrics(reg) })
 	r.GET("/healthz", s.healthz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	s.mountSMS(r)
 
 	v1 := r.Group("/api/v1")
 	routes := s.Routes()

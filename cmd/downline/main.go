@@ -31,6 +31,7 @@ func main() {
 		newGraphCmd(),
 		newSettleCmd(),
 		newLedgerCmd(),
+		newSMSCmd(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "downline:", err)

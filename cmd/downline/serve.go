@@ -78,7 +78,11 @@ func newServeCmd() *cobra.Command {
 			}
 		}()
 
-		srv := &http.Server{Addr: *listen, Handler: (&api.Server{DB: db, Graph: store, Registry: reg, Feed: f}).Handler(),
+		smsAPI, err := startSMS(ctx, db, log)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Addr: *listen, Handler: (&api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}).Handler(),
 			ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()

@@ -206,7 +206,7 @@ func ConfirmPayment(ctx context.Context, tx pgx.Tx, d Decision) (Payment, error)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return Payment{}, fmt.Errorf("confirm payment %s: %w", p.No, err)
 		}
-		return p, nil
+		return p, emitOrderEvent(ctx, tx, EventPaymentConfirmed, o, OrderEvent{Payment: p.No, Amount: p.Amount, Confirmed: covered, At: now})
 	})
 }
 

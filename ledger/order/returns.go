@@ -243,7 +243,10 @@ func createReturn(ctx context.Context, tx pgx.Tx, r ReturnRequest) (Return, erro
 			return Return{}, err
 		}
 	}
-	return ret, stock.EmitLotMoved(ctx, tx, events)
+	if err := stock.EmitLotMoved(ctx, tx, events); err != nil {
+		return Return{}, err
+	}
+	return ret, emitOrderEvent(ctx, tx, EventReturned, o, OrderEvent{Return: ret.No, Amount: ret.Refund, At: ret.ConfirmedAt})
 }
 
 func insertReturn(ctx context.Context, tx pgx.Tx, o Order, ret *Return) error {

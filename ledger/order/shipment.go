@@ -179,7 +179,10 @@ func ship(ctx context.Context, tx pgx.Tx, r ShipRequest) (Shipment, error) {
 		events[i] = stock.LotMoved{Lot: x.LotID, SKU: x.SKU, Batch: x.Batch, From: w.Holder(), To: to, Qty: x.Qty,
 			Order: o.No, Shipment: s.No, At: s.ShippedAt}
 	}
-	return s, stock.EmitLotMoved(ctx, tx, events)
+	if err := stock.EmitLotMoved(ctx, tx, events); err != nil {
+		return Shipment{}, err
+	}
+	return s, emitOrderEvent(ctx, tx, EventShipped, o, OrderEvent{Shipment: s.No, Tracking: s.Tracking, At: s.ShippedAt})
 }
 
 // shippedLots reads what was shipped for an order.

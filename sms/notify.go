@@ -1,0 +1,348 @@
+package sms
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"downline/ledger"
+	"downline/ledger/member"
+	"downline/ledger/order"
+	"downline/ledger/stock"
+)
+
+// Settlement events, written by the settlement runs (settle/period) when a
+// run is approved or paid and when members advance in rank. One event may
+// carry many members (a run writes its members in chunks).
+const (
+	EventSettlementApproved = "settlement.approved"
+	EventSettlementPaid     = "settlement.paid"
+	EventRankAdvanced       = "member.rank_advanced"
+)
+
+// SettlementEvent is the payload of settlement.approved and settlement.paid:
+//
+//	{"period": "2026-05", "run": 12, "members": [{"code": "CN01234567", "amount": "1280.00"}, ...]}
+//
+// amount is the member's total bonus of the run (decimal string, 2 places).
+type SettlementEvent struct {
+	Period  string             `json:"period"`
+	Run     int64              `json:"run,omitempty"`
+	Members []SettlementMember `json:"members"`
+}
+
+// SettlementMember is one member's amount in a SettlementEvent.
+type SettlementMember struct {
+	Code   string          `json:"code"`
+	Amount decimal.Decimal `json:"amount"`
+}
+
+// RankEvent is the payload of member.rank_advanced:
+//
+//	{"period": "2026-05", "members": [{"code": "CN01234567", "rank": "Gold", "previous": "Silver"}, ...]}
+type RankEvent struct {
+	Period  string        `json:"period"`
+	Members []RankAdvance `json:"members"`
+}
+
+// RankAdvance is one member's new rank in a RankEvent.
+type RankAdvance struct {
+	Code     string `json:"code"`
+	Rank     string `json:"rank"`
+	Previous string `json:"previous,omitempty"`
+}
+
+// ConsumerName is the notifier's name among the outbox consumers.
+const ConsumerName = "sms"
+
+// Notifier turns ledger events into messages: it reads the outbox in seq
+// order and queues each event's messages and its own position in one
+// transaction, so an event is turned into messages exactly once (the
+// dedupe keys make even a replay harmless).
+type Notifier struct {
+	DB *ledger.DB
+	// Sender, when set, is woken after messages are queued.
+	Sender *Sender
+	Batch  int           // events per transaction (default 500)
+	Idle   time.Duration // wait when nothing is new (default 1s)
+	Log    *slog.Logger
+	// Now is the clock for product launches (default time.Now).
+	Now func() time.Time
+}
+
+// CatchUp queues the messages of every event not yet handled, and of the
+// products launched today not yet announced. It returns how many messages
+// it queued.
+func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
+	batch := n.Batch
+	if batch <= 0 {
+		batch = 500
+	}
+	queued := 0
+	for {
+		pos, err := n.DB.ConsumerPosition(ctx, ConsumerName)
+		if err != nil {
+			return queued, err
+		}
+		evs, err := n.DB.ReadOutbox(ctx, pos, batch)
+		if err != nil {
+			return queued, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		tpl, err := LoadTemplates(ctx, n.DB.Pool)
+		if err != nil {
+			return queued, err
+		}
+		var msgs []Outgoing
+		for _, e := range evs {
+			ms, err := n.messagesFor(ctx, tpl, e)
+			if err != nil {
+				return queued, fmt.Errorf("outbox event %d (%s): %w", e.Seq, e.Kind, err)
+			}
+			msgs = append(msgs, ms...)
+		}
+		last := evs[len(evs)-1].Seq
+		err = n.DB.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			var at int64
+			// The position row is locked: two notifiers never queue the same batch.
+			err := tx.QueryRow(ctx, `INSERT INTO outbox_consumers (name, seq) VALUES ($1, 0)
+				ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING seq`, ConsumerName).Scan(&at)
+			if err != nil {
+				return err
+			}
+			if at != pos {
+				return nil // another notifier got there first
+			}
+			k, err := Enqueue(ctx, tx, msgs)
+			if err != nil {
+				return err
+			}
+			queued += k
+			_, err = tx.Exec(ctx, `UPDATE outbox_consumers SET seq = $2, updated_at = now() WHERE name = $1`, ConsumerName, last)
+			return err
+		})
+		if err != nil {
+			return queued, err
+		}
+	}
+	k, err := n.announceLaunches(ctx)
+	queued += k
+	if queued > 0 && n.Sender != nil {
+		n.Sender.Kick()
+	}
+	return queued, err
+}
+
+// Run catches up again and again until ctx ends.
+func (n *Notifier) Run(ctx context.Context) error {
+	idle := n.Idle
+	if idle <= 0 {
+		idle = time.Second
+	}
+	log := n.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	for {
+		if _, err := n.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sms notifications: will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(idle):
+		}
+	}
+}
+
+// recipient is who gets a message, and in which language.
+type recipient struct {
+	phone, lang, name, code string
+}
+
+func (n *Notifier) messagesFor(ctx context.Context, tpl *Templates, e ledger.OutboxEvent) ([]Outgoing, error) {
+	var out []Outgoing
+	add := func(role string, r recipient, kind string, essential bool, vars map[string]string) {
+		if r.phone == "" {
+			return
+		}
+		vars["name"] = r.name
+		if _, ok := vars["code"]; !ok {
+			vars["code"] = r.code
+		}
+		out = append(out, Outgoing{Key: "ev:" + strconv.FormatInt(e.Seq, 10) + ":" + role + ":" + r.phone, Kind: kind,
+			To: r.phone, Lang: r.lang, Body: tpl.Render(kind, r.lang, vars), Essential: essential})
+	}
+	switch e.Kind {
+	case member.EventRegistered:
+		var p member.EventPayload
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return nil, err
+		}
+		add("member", recipient{p.Phone, p.Lang, p.Name, p.Code}, TplWelcome, false, map[string]string{"code": p.Code})
+		if p.Sponsor != 0 {
+			sp, err := member.GetByID(ctx, n.DB.Pool, p.Sponsor)
+			if err != nil {
+				return nil, err
+			}
+			add("sponsor", recipient{sp.Phone, sp.Lang, sp.Name, sp.Code}, TplSponsorNewMember, false,
+				map[string]string{"member_name": p.Name, "member_code": p.Code})
+		}
+	case order.EventPaymentConfirmed, order.EventShipped, order.EventReturned:
+		var p order.OrderEvent
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return nil, err
+		}
+		r, err := n.buyer(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		vars := map[string]string{"order": p.Order, "payment": p.Payment, "amount": p.Amount.StringFixed(2),
+			"tracking": p.Tracking, "return": p.Return}
+		kind := map[string]string{order.EventPaymentConfirmed: TplPaymentConfirmed, order.EventShipped: TplShipped,
+			order.EventReturned: TplReturnReceived}[e.Kind]
+		add("buyer", r, kind, true, vars)
+	case EventSettlementApproved, EventSettlementPaid:
+		var p SettlementEvent
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return nil, err
+		}
+		codes := make([]string, len(p.Members))
+		for i, m := range p.Members {
+			codes[i] = m.Code
+		}
+		rs, err := n.members(ctx, codes)
+		if err != nil {
+			return nil, err
+		}
+		kind, essential := TplSettlementApproved, false
+		if e.Kind == EventSettlementPaid {
+			kind, essential = TplSettlementPaid, true
+		}
+		for _, m := range p.Members {
+			if m.Amount.IsPositive() {
+				add("member", rs[m.Code], kind, essential, map[string]string{"period": p.Period, "amount": m.Amount.StringFixed(2)})
+			}
+		}
+	case EventRankAdvanced:
+		var p RankEvent
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return nil, err
+		}
+		codes := make([]string, len(p.Members))
+		for i, m := range p.Members {
+			codes[i] = m.Code
+		}
+		rs, err := n.members(ctx, codes)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range p.Members {
+			add("member", rs[m.Code], TplRankAdvanced, false, map[string]string{"period": p.Period, "rank": m.Rank})
+		}
+	case stock.EventLowStock:
+		var p stock.LowStock
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return nil, err
+		}
+		rs, err := n.staffOf(ctx, p.Warehouse)
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range rs {
+			add("staff"+strconv.Itoa(i), r, TplStockLow, true, map[string]string{"warehouse": p.Warehouse, "sku": p.SKU,
+				"available": strconv.FormatInt(p.Available, 10), "threshold": strconv.FormatInt(p.Threshold, 10)})
+		}
+	}
+	return out, nil
+}
+
+// buyer is who bought an order: the member, the shop customer, or the agency.
+func (n *Notifier) buyer(ctx context.Context, p order.OrderEvent) (recipient, error) {
+	switch {
+	case p.Member != "":
+		rs, err := n.members(ctx, []string{p.Member})
+		return rs[p.Member], err
+	case p.Customer != "":
+		return recipient{phone: p.Customer, lang: "zh-CN"}, nil
+	case p.Agency != "":
+		var r recipient
+		err := n.DB.Pool.QueryRow(ctx, `SELECT phone, name, code FROM agencies WHERE code = $1`, p.Agency).Scan(&r.phone, &r.name, &r.code)
+		if err == pgx.ErrNoRows {
+			return recipient{}, nil
+		}
+		r.lang = "zh-CN"
+		if !validPhone(r.phone) {
+			r.phone = ""
+		}
+		return r, err
+	}
+	return recipient{}, nil
+}
+
+// members reads the phones of members by code.
+func (n *Notifier) members(ctx context.Context, codes []string) (map[string]recipient, error) {
+	rows, err := n.DB.Pool.Query(ctx, `SELECT code, phone, lang, name FROM members WHERE code = ANY($1) AND status <> 'terminated'`, codes)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]recipient, len(codes))
+	var r recipient
+	_, err = pgx.ForEachRow(rows, []any{&r.code, &r.phone, &r.lang, &r.name}, func() error {
+		out[r.code] = r
+		return nil
+	})
+	return out, err
+}
+
+// staffOf lists who hears of low stock in a warehouse: for an agency's
+// warehouse its phone and its staff's; for HQ's, admins and warehouse staff.
+func (n *Notifier) staffOf(ctx context.Context, warehouse string) ([]recipient, error) {
+	rows, err := n.DB.Pool.Query(ctx, `
+		WITH w AS (SELECT agency_id FROM warehouses WHERE code = $1)
+		SELECT a.phone, 'zh-CN', a.name FROM agencies a, w WHERE a.id = w.agency_id AND a.phone <> ''
+		UNION
+		SELECT p.phone, p.lang, u.login FROM sms_staff_phones p JOIN users u ON u.id = p.user_id, w
+		WHERE u.status = 'active' AND (u.agency_id = w.agency_id OR (w.agency_id IS NULL AND u.role IN ('admin', 'warehouse')))
+		ORDER BY 1`, warehouse)
+	if err != nil {
+		return nil, err
+	}
+	var out []recipient
+	var r recipient
+	_, err = pgx.ForEachRow(rows, []any{&r.phone, &r.lang, &r.name}, func() error {
+		if validPhone(r.phone) {
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SetStaffPhone records the phone (and language) at which staff user login
+// hears of low stock. Errors: ledger.ErrNotFound, ledger.ErrInvalid.
+func SetStaffPhone(ctx context.Context, q ledger.Querier, login, phone, lang string) error {
+	if !validPhone(phone) {
+		return fmt.Errorf("%w: phone %q must be in E.164 form, e.g. +8613800138000", ledger.ErrInvalid, phone)
+	}
+	if lang != "en" {
+		lang = "zh-CN"
+	}
+	tag, err := q.Exec(ctx, `INSERT INTO sms_staff_phones (user_id, phone, lang) SELECT id, $2, $3 FROM users WHERE login = $1
+		ON CONFLICT (user_id) DO UPDATE SET phone = EXCLUDED.phone, lang = EXCLUDED.lang`, login, phone, lang)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: no user %q", ledger.ErrNotFound, login)
+	}
+	return nil
+}

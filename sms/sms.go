@@ -1,0 +1,108 @@
+// Package sms keeps members, agencies and staff informed by text message over
+// Twilio (twilio-go) and answers their texted questions: notifications from
+// the ledger's outbox, bulk messages to segments, a reliable at-most-once
+// sender, and the inbound and status webhooks.
+package sms
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Config is how Downline reaches Twilio, from the environment (Env) or flags.
+type Config struct {
+	AccountSID string // TWILIO_ACCOUNT_SID
+	AuthToken  string // TWILIO_AUTH_TOKEN
+	// From is the sending number (TWILIO_FROM), or MessagingService the
+	// messaging service SID (TWILIO_MESSAGING_SERVICE_SID); one is needed.
+	From             string
+	MessagingService string
+	// APIURL is Twilio's REST base URL (TWILIO_API_URL, default
+	// https://api.twilio.com); tests point it at smstest.
+	APIURL string
+	// PublicURL is where Twilio reaches this server (PUBLIC_URL): the status
+	// callback URL and the URL Twilio signs inbound requests with.
+	PublicURL string
+	// Rate is the most messages sent per second (SMS_RATE, default 10).
+	Rate float64
+	// PricePerSegment is the cost estimate per segment (SMS_PRICE_PER_SEGMENT, default 0.05).
+	PricePerSegment decimal.Decimal
+	// Timeout bounds one HTTP call to Twilio (default 15s).
+	Timeout time.Duration
+}
+
+// DefaultAPIURL is Twilio's REST API.
+const DefaultAPIURL = "https://api.twilio.com"
+
+// Env reads the configuration from the environment. Enabled reports
+// whether TWILIO_ACCOUNT_SID is set.
+func Env() Config {
+	c := Config{
+		AccountSID:       os.Getenv("TWILIO_ACCOUNT_SID"),
+		AuthToken:        os.Getenv("TWILIO_AUTH_TOKEN"),
+		From:             os.Getenv("TWILIO_FROM"),
+		MessagingService: os.Getenv("TWILIO_MESSAGING_SERVICE_SID"),
+		APIURL:           os.Getenv("TWILIO_API_URL"),
+		PublicURL:        os.Getenv("PUBLIC_URL"),
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("SMS_RATE"), 64); err == nil {
+		c.Rate = v
+	}
+	if v, err := decimal.NewFromString(os.Getenv("SMS_PRICE_PER_SEGMENT")); err == nil {
+		c.PricePerSegment = v
+	}
+	return c.withDefaults()
+}
+
+// Enabled reports whether SMS is configured at all.
+func (c Config) Enabled() bool { return c.AccountSID != "" }
+
+// Defaults fills what is not set with the defaults.
+func (c Config) Defaults() Config { return c.withDefaults() }
+
+func (c Config) withDefaults() Config {
+	if c.APIURL == "" {
+		c.APIURL = DefaultAPIURL
+	}
+	if c.Rate <= 0 {
+		c.Rate = 10
+	}
+	if c.PricePerSegment.IsZero() {
+		c.PricePerSegment = decimal.RequireFromString("0.05")
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 15 * time.Second
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c
+}
+
+// Validate says what is missing or malformed.
+func (c Config) Validate() error {
+	var errs []error
+	if c.AccountSID == "" {
+		errs = append(errs, errors.New("TWILIO_ACCOUNT_SID is not set"))
+	}
+	if c.AuthToken == "" {
+		errs = append(errs, errors.New("TWILIO_AUTH_TOKEN is not set"))
+	}
+	if c.From == "" && c.MessagingService == "" {
+		errs = append(errs, errors.New("set TWILIO_FROM (a number) or TWILIO_MESSAGING_SERVICE_SID"))
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("TWILIO_API_URL %q is not an http(s) URL", c.APIURL))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("PUBLIC_URL %q is not a URL", c.PublicURL))
+		}
+	}
+	return errors.Join(errs...)
+}
