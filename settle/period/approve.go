@@ -91,6 +91,9 @@ func Approve(ctx context.Context, db *ledger.DB, code, by, reason string) (Run, 
 				WHERE id = $1`, r.ID, by, time.Now(), reason); err != nil {
 				return err
 			}
+			if err := announce(ctx, tx, EventApproved, code, r.ID, ms); err != nil {
+				return err
+			}
 			out, err = GetRun(ctx, tx, code)
 			return err
 		})

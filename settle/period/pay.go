@@ -135,8 +135,10 @@ func Pay(ctx context.Context, db *ledger.DB, code string, minPayout decimal.Deci
 				out.ID, members, amounts, carried, entries); err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, `UPDATE settle_runs SET status = 'paid', paid_by = $2, paid_at = $3 WHERE id = $1`, r.ID, by, out.PaidAt)
-			return err
+			if _, err = tx.Exec(ctx, `UPDATE settle_runs SET status = 'paid', paid_by = $2, paid_at = $3 WHERE id = $1`, r.ID, by, out.PaidAt); err != nil {
+				return err
+			}
+			return announce(ctx, tx, EventPaid, code, r.ID, paid)
 		})
 	})
 	return out, err

@@ -2,7 +2,9 @@ package period_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,6 +106,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("approved without a reason: %v", err)
 	}
 	ap := must(period.Approve(ctx, db, "P1", "bob", "totals checked against last month"))
+	announced(t, db, period.EventApproved, `SELECT member, amount FROM settle_postings WHERE amount > 0`)
 	if ap.Status != period.Approved || ap.ApprovedBy != "bob" {
 		t.Fatalf("approved: %+v", ap)
 	}
@@ -132,6 +135,7 @@ func TestLifecycle(t *testing.T) {
 
 	// Pay: members below 30.00 are carried.
 	po := must(period.Pay(ctx, db, "P1", decimal.NewFromInt(30), "bob"))
+	announced(t, db, period.EventPaid, `SELECT member, amount FROM settle_payout_items WHERE NOT carried`)
 	if po.PaidCount == 0 || po.CarriedCount == 0 || !po.PaidTotal.Add(po.CarriedTotal).Equal(ap.BonusTotal) {
 		t.Fatalf("payout %+v, run total %s", po, ap.BonusTotal)
 	}
@@ -208,5 +212,49 @@ func TestLifecycle(t *testing.T) {
 	third := must(r.Run(ctx, "P3", "alice"))
 	if len(third.Clawbacks) != 0 {
 		t.Fatalf("P3 clawbacks %+v", third.Clawbacks)
+	}
+}
+
+// announced checks that the outbox tells each member of exactly the amounts
+// the query lists (what sms turns into messages).
+func announced(t *testing.T, db *ledger.DB, kind, query string) {
+	t.Helper()
+	want := map[string]string{}
+	rows, err := db.Pool.Query(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var m string
+		var a decimal.Decimal
+		if err := rows.Scan(&m, &a); err != nil {
+			t.Fatal(err)
+		}
+		want[m] = a.String()
+	}
+	evs, err := db.ReadOutbox(ctx, 0, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range evs {
+		if e.Kind != kind {
+			continue
+		}
+		var p struct {
+			Members []struct {
+				Code   string          `json:"code"`
+				Amount decimal.Decimal `json:"amount"`
+			} `json:"members"`
+		}
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range p.Members {
+			got[m.Code] = m.Amount.String()
+		}
+	}
+	if len(want) == 0 || !maps.Equal(got, want) {
+		t.Fatalf("%s events announce %v, want %v", kind, got, want)
 	}
 }
