@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -49,63 +50,80 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 		return fmt.Errorf("neo4j.Load: %w", err)
 	}
 
-	nodes := make([]map[string]any, 0, loadBatch)
-	for i := range members {
-		m := &members[i]
-		status := m.Status
-		if status == "" {
-			status = graphstore.Active
-		}
-		sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
-		nodes = append(nodes, map[string]any{
-			"id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined.UTC(),
-			"sponsor": int64(sp.to), "parent": int64(pl.to), "side": int64(pl.side),
-		})
-		if len(nodes) == loadBatch || i == len(members)-1 {
-			if err := s.writeBatch(ctx, qLoadMembers, nodes); err != nil {
-				return fmt.Errorf("neo4j.Load: members: %w", err)
+	// Nodes first, then links (both trees at once), each phase in batches
+	// written by loadWorkers sessions: Neo4j runs a transaction on one
+	// thread, so two keep both cores busy. Columns rather than a map per row
+	// keep packing and unpacking the parameters cheap.
+	var mu sync.Mutex
+	done := 0
+	err = inParallel(ctx, len(members), func(lo, hi int) error {
+		p := map[string]any{}
+		id, sponsor, parent, side := make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo)
+		code, name, status, joined := make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]time.Time, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			m := &members[i]
+			st := m.Status
+			if st == "" {
+				st = graphstore.Active
 			}
-			nodes = nodes[:0]
-			if progress != nil {
-				progress(i + 1)
-			}
+			sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
+			id, code, name, status, joined = append(id, int64(m.ID)), append(code, m.Code), append(name, m.Name), append(status, string(st)), append(joined, m.Joined.UTC())
+			sponsor, parent, side = append(sponsor, int64(sp.to)), append(parent, int64(pl.to)), append(side, int64(pl.side))
 		}
+		p["id"], p["code"], p["name"], p["status"], p["joined"] = id, code, name, status, joined
+		p["sponsor"], p["parent"], p["side"] = sponsor, parent, side
+		if err := s.writeParams(ctx, qLoadMembers, p); err != nil {
+			return fmt.Errorf("members: %w", err)
+		}
+		if progress != nil {
+			mu.Lock()
+			done += hi - lo
+			progress(done)
+			mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
 	}
-	for t := range h.current {
+	err = inParallel(ctx, len(members), func(lo, hi int) error {
+		p := map[string]any{}
+		var cols [2]struct {
+			to, side, seq []int64
+			since         []time.Time
+		}
+		id := make([]int64, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			id = append(id, int64(members[i].ID))
+			for t := range cols {
+				l, c := h.current[t][i], &cols[t]
+				c.to, c.side, c.seq, c.since = append(c.to, int64(l.to)), append(c.side, int64(l.side)), append(c.seq, l.seq), append(c.since, l.since.UTC())
+			}
+		}
+		p["id"] = id
+		for t, prefix := range []string{"sp", "pl"} {
+			c := cols[t]
+			p[prefix+"To"], p[prefix+"Side"], p[prefix+"Seq"], p[prefix+"Since"] = c.to, c.side, c.seq, c.since
+		}
+		if err := s.writeParams(ctx, qLoadLinks, p); err != nil {
+			return fmt.Errorf("links: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
+	for t := range h.closed {
 		tree := graphstore.Tree(t)
 		rows := make([]map[string]any, 0, loadBatch)
-		flush := func(q string) error {
-			if len(rows) == 0 {
-				return nil
-			}
-			err := s.writeBatch(ctx, q, rows)
-			rows = rows[:0]
-			return err
-		}
-		for i, l := range h.current[t] {
-			if l.to == 0 {
-				continue
-			}
-			rows = append(rows, l.row(members[i].ID))
-			if len(rows) == loadBatch {
-				if err := flush(qLoadLinks.of(tree)); err != nil {
-					return fmt.Errorf("neo4j.Load: %s links: %w", tree, err)
-				}
-			}
-		}
-		if err := flush(qLoadLinks.of(tree)); err != nil {
-			return fmt.Errorf("neo4j.Load: %s links: %w", tree, err)
-		}
-		for _, c := range h.closed[t] {
+		for k, c := range h.closed[t] {
 			rows = append(rows, c.span.row(c.id))
-			if len(rows) == loadBatch {
-				if err := flush(qLoadClosed.of(tree)); err != nil {
+			if len(rows) == loadBatch || k == len(h.closed[t])-1 {
+				if err := s.writeBatch(ctx, qLoadClosed.of(tree), rows); err != nil {
 					return fmt.Errorf("neo4j.Load: closed %s links: %w", tree, err)
 				}
+				rows = rows[:0]
 			}
-		}
-		if err := flush(qLoadClosed.of(tree)); err != nil {
-			return fmt.Errorf("neo4j.Load: closed %s links: %w", tree, err)
 		}
 	}
 	if lastSeq > 0 {
@@ -120,22 +138,77 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 }
 
 func (s *Store) writeBatch(ctx context.Context, q string, rows []map[string]any) error {
+	return s.writeParams(ctx, q, map[string]any{"rows": rows})
+}
+
+func (s *Store) writeParams(ctx context.Context, q string, params map[string]any) error {
 	_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
-		return struct{}{}, run(ctx, tx, q, map[string]any{"rows": rows})
+		return struct{}{}, run(ctx, tx, q, params)
 	})
 	return err
 }
 
+// loadWorkers is how many sessions write batches at once.
+const loadWorkers = 2
+
+// inParallel calls write for [lo, hi) ranges of loadBatch covering [0, n),
+// on loadWorkers goroutines, and returns the first error (the rest stop).
+func inParallel(ctx context.Context, n int, write func(lo, hi int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	errs := make(chan error, loadWorkers)
+	var wg sync.WaitGroup
+	for range loadWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := range next {
+				if err := write(lo, min(lo+loadBatch, n)); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for lo := 0; lo < n; lo += loadBatch {
+		select {
+		case next <- lo:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return ctx.Err()
+	}
+}
+
 // The store is empty, so CREATE: no lookup before each write.
 const qLoadMembers = `
-UNWIND $rows AS row
-CREATE (:Member {id: row.id, code: row.code, name: row.name, status: row.status, joined: row.joined,
-  sponsor: row.sponsor, parent: row.parent, side: row.side})`
+UNWIND range(0, size($id) - 1) AS i
+CREATE (:Member {id: $id[i], code: $code[i], name: $name[i], status: $status[i], joined: $joined[i],
+  sponsor: $sponsor[i], parent: $parent[i], side: $side[i]})`
 
-var qLoadLinks = byTree(`
-UNWIND $rows AS row
-MATCH (c:Member {id: row.id}), (p:Member {id: row.to})
-CREATE (c)-[:LINK {since: row.since, seq: row.seq, side: row.side}]->(p)`)
+// Both current links of each member; a root's parent id 0 matches nothing,
+// and a unit subquery keeps the row either way.
+const qLoadLinks = `
+UNWIND range(0, size($id) - 1) AS i
+MATCH (c:Member {id: $id[i]})
+CALL (c, i) {
+  MATCH (p:Member {id: $spTo[i]})
+  CREATE (c)-[:SPONSOR {since: $spSince[i], seq: $spSeq[i], side: $spSide[i]}]->(p)
+}
+CALL (c, i) {
+  MATCH (p:Member {id: $plTo[i]})
+  CREATE (c)-[:PLACED {since: $plSince[i], seq: $plSeq[i], side: $plSide[i]}]->(p)
+}`
 
 var qLoadClosed = byTree(`
 UNWIND $rows AS row
