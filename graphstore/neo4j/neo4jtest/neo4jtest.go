@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -44,29 +45,57 @@ func URI(t testing.TB) string {
 	return ""
 }
 
-// Lock holds the repository-wide Neo4j test lock until the test ends.
+// Lock holds the repository-wide Neo4j test lock until the test ends. It is
+// re-entrant within a process (a test may empty the store more than once),
+// which assumes the process's Neo4j tests do not run in parallel.
 func Lock(t testing.TB) {
 	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if held == 0 {
+		f, err := acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lockFile = f
+	}
+	held++
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		held--
+		if held == 0 {
+			_ = syscall.Flock(int(lockFile.Fd()), syscall.LOCK_UN)
+			lockFile.Close()
+			lockFile = nil
+		}
+	})
+}
+
+var (
+	mu       sync.Mutex
+	held     int
+	lockFile *os.File
+)
+
+func acquire() (*os.File, error) {
 	root, err := repoRoot()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	dir := filepath.Join(root, ".data")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, "neo4j-tests.lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
-		t.Fatalf("lock Neo4j for tests: %v", err)
+		return nil, fmt.Errorf("lock Neo4j for tests: %w", err)
 	}
-	t.Cleanup(func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	})
+	return f, nil
 }
 
 func repoRoot() (string, error) {
