@@ -12,6 +12,7 @@ import (
 
 	"downline/graphstore"
 	"downline/graphstore/feed"
+	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
@@ -104,11 +105,37 @@ func TestSyncThenFeed(t *testing.T) {
 		return err
 	})
 	registerTeam(t, db, "C", 10, []string{"A020", "B003"})
+	// A placement move that frees a slot, and a newcomer who takes it: the
+	// snapshot then holds two members who joined into the same slot, which
+	// the load must replay in time order.
+	ref := memory.New()
+	if err := feed.Sync(ctx, db, ref, nil); err != nil {
+		t.Fatal(err)
+	}
+	a0, _ := ref.MemberByCode(ctx, "A000")
+	slot, err := ref.Place(ctx, a0.ID, graphstore.Leftmost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	under, _ := ref.Member(ctx, slot.Parent)
+	root, _ := ref.MemberByCode(ctx, "ROOT")
+	if a1, _ := ref.MemberByCode(ctx, "A001"); a1.Parent != root.ID || a1.Side != graphstore.Right {
+		t.Fatalf("A001 is not at ROOT/R: %+v", a1)
+	}
+	ledgerTx(t, db, func(tx pgx.Tx) error {
+		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "A001", Tree: graphstore.Placement, To: under.Code, Side: slot.Side.String(), By: "hq"})
+		return err
+	})
+	ledgerTx(t, db, func(tx pgx.Tx) error {
+		_, err := member.Register(ctx, tx, member.Registration{Code: "Z001", Name: "名 Z001", Phone: "+8613800000000",
+			Sponsor: "ROOT", Placement: "ROOT", Side: "R", By: "test"})
+		return err
+	})
 	if err := feed.Sync(ctx, db, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	checkClean(t, db, s)
-	noDuplicates(t, s, 71)
+	noDuplicates(t, s, 72)
 
 	registerTeam(t, db, "D", 10, []string{"C001"})
 	ledgerTx(t, db, func(tx pgx.Tx) error {
@@ -120,7 +147,7 @@ func TestSyncThenFeed(t *testing.T) {
 		t.Fatalf("CatchUp = %d, %v; want 11 events", n, err)
 	}
 	checkClean(t, db, s)
-	noDuplicates(t, s, 81)
+	noDuplicates(t, s, 82)
 }
 
 // A lot shipped HQ -> agency -> member, as the ledger's stock code writes it
