@@ -157,3 +157,40 @@ func BenchmarkRebuild1M(b *testing.B) {
 	}
 	reportCPU(b, goStart, pgStart)
 }
+
+// A slot vacated by a move and taken by a later member: both members' first
+// links name the same slot, and a rebuild must still come out right.
+func TestSyncAfterASlotIsReused(t *testing.T) {
+	db := ledgertest.DB(t)
+	reg(t, db, "ROOT", "", "")
+	tx(t, db, func(tx pgx.Tx) error {
+		for _, r := range []member.Registration{
+			{Code: "X001", Name: "x", Phone: "+8613800000000", Sponsor: "ROOT", Placement: "ROOT", Side: "L", By: "t"},
+			{Code: "Y001", Name: "y", Phone: "+8613800000000", Sponsor: "ROOT", Placement: "ROOT", Side: "R", By: "t"},
+		} {
+			if _, err := member.Register(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	time.Sleep(5 * time.Millisecond)
+	tx(t, db, func(tx pgx.Tx) error {
+		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "X001", Tree: graphstore.Placement, To: "Y001", Side: "L", By: "hq"})
+		return err
+	})
+	time.Sleep(5 * time.Millisecond)
+	tx(t, db, func(tx pgx.Tx) error {
+		_, err := member.Register(ctx, tx, member.Registration{Code: "Z001", Name: "z", Phone: "+8613800000000",
+			Sponsor: "ROOT", Placement: "ROOT", Side: "L", By: "t"})
+		return err
+	})
+	store := memory.New()
+	if err := feed.Sync(ctx, db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := feed.Check(ctx, db, store, 10)
+	if err != nil || rep.Total != 0 || rep.StoreMembers != 4 {
+		t.Fatalf("check after a reused slot: %+v %v", rep, err)
+	}
+}
