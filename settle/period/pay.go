@@ -195,8 +195,10 @@ func WritePayoutCSV(w io.Writer, p Payout, items []PayoutItem) error {
 	return cw.Error()
 }
 
-// WritePayoutXLSX writes the same rows as a spreadsheet, amounts as numbers
-// with two decimals (exact decimal text converted by Excel, not float64 in Go).
+// WritePayoutXLSX writes the same rows as a spreadsheet. A spreadsheet cell
+// holds a binary double, so an amount is written as a number (two decimals
+// shown) only when that double reads back as exactly the amount, and as
+// text otherwise: the bank never receives a rounded figure.
 func WritePayoutXLSX(w io.Writer, p Payout, items []PayoutItem) error {
 	f := excelize.NewFile()
 	defer f.Close()
