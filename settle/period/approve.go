@@ -21,7 +21,9 @@ import (
 // payable, for the member's lines plus clawbacks plus manual adjustments
 // (a negative total reverses the direction: the member owes it back, and
 // later earnings recover it). Drafts are never in the journal; an approved
-// run never changes.
+// run never changes. The same transaction tells the outbox of the amounts
+// (settlement.approved) and of the members who advanced in rank
+// (member.rank_advanced, announceRanks).
 //
 // Errors: ledger.ErrNotFound for a period not run; ledger.ErrConflict for a
 // run already approved; ledger.ErrInvalid for a missing reason, or an
@@ -92,6 +94,9 @@ func Approve(ctx context.Context, db *ledger.DB, code, by, reason string) (Run, 
 				return err
 			}
 			if err := announce(ctx, tx, EventApproved, code, r.ID, ms); err != nil {
+				return err
+			}
+			if err := announceRanks(ctx, tx, r); err != nil {
 				return err
 			}
 			out, err = GetRun(ctx, tx, code)
