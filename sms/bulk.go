@@ -3,8 +3,10 @@ package sms
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"downline/ledger"
+	"downline/settle/period"
 )
 
 var phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -35,13 +38,14 @@ type Segment struct {
 	InactiveDays int `json:"inactive_days,omitempty"`
 	// Lang: only members reading zh-CN or en.
 	Lang string `json:"lang,omitempty"`
-	// Rank: members holding this rank in the last settled period. It needs
-	// the settlement results, which the ledger does not hold yet.
+	// Rank: members holding this rank in the latest approved (or paid)
+	// settlement run; the name must be a rank of that run's plan.
 	Rank string `json:"rank,omitempty"`
 }
 
-// where builds the SQL condition on members m selecting s.
-func (s Segment) where() (string, []any, error) {
+// where builds the SQL condition on members m selecting s; q reads the
+// settlement run a rank segment refers to.
+func (s Segment) where(ctx context.Context, q ledger.Querier) (string, []any, error) {
 	conds := []string{`m.status = 'active'`}
 	var args []any
 	arg := func(v any) string {
@@ -49,7 +53,11 @@ func (s Segment) where() (string, []any, error) {
 		return "$" + strconv.Itoa(len(args))
 	}
 	if s.Rank != "" {
-		return "", nil, fmt.Errorf("%w: rank segments need the settlement results (settle/period), which this ledger does not hold yet", ledger.ErrInvalid)
+		run, err := rankRun(ctx, q, s.Rank)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, `m.code IN (SELECT member FROM settle_run_members WHERE run_id = `+arg(run)+` AND rank = `+arg(s.Rank)+`)`)
 	}
 	if s.Region != "" {
 		if !regexp.MustCompile(`^\+[0-9]{1,8}$`).MatchString(s.Region) {
@@ -127,7 +135,7 @@ func PreviewBulk(ctx context.Context, q ledger.Querier, b Bulk, pricePerSegment 
 	if err := b.bodies(); err != nil {
 		return Preview{}, err
 	}
-	where, args, err := b.Segment.where()
+	where, args, err := b.Segment.where(ctx, q)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -187,7 +195,7 @@ func QueueBulk(ctx context.Context, db *ledger.DB, b Bulk, pricePerSegment decim
 // queueSegment queues a message to every member of s (one per phone) in one
 // statement; keyPrefix + ":" + phone is each message's dedupe key.
 func queueSegment(ctx context.Context, tx pgx.Tx, s Segment, kind, keyPrefix, bodyZH, bodyEN string, essential bool, bulk int64) (int, error) {
-	where, args, err := s.where()
+	where, args, err := s.where(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
@@ -205,6 +213,27 @@ func queueSegment(ctx context.Context, tx pgx.Tx, s Segment, kind, keyPrefix, bo
 		return 0, fmt.Errorf("queue messages to a segment: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// rankRun is the run whose ranks a rank segment selects by: the latest
+// approved one, whose plan must have the rank.
+func rankRun(ctx context.Context, q ledger.Querier, rank string) (int64, error) {
+	run, err := period.LatestApproved(ctx, q)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return 0, fmt.Errorf("%w: rank %q: no settlement run has been approved yet, so no member holds a rank", ledger.ErrInvalid, rank)
+	}
+	if err != nil {
+		return 0, err
+	}
+	names, err := period.RankNames(ctx, q, run)
+	if err != nil {
+		return 0, err
+	}
+	if !slices.Contains(names, rank) {
+		return 0, fmt.Errorf("%w: rank %q is not a rank of the plan of period %s, the latest approved (its ranks: %s)",
+			ledger.ErrInvalid, rank, run.Period.Code, strings.Join(names, ", "))
+	}
+	return run.ID, nil
 }
 
 func nullID(id int64) *int64 {

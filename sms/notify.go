@@ -43,11 +43,15 @@ type SettlementMember struct {
 	Amount decimal.Decimal `json:"amount"`
 }
 
-// RankEvent is the payload of member.rank_advanced:
+// RankEvent is the payload of member.rank_advanced, written when a run is
+// approved for the members whose rank rose since the previous approved run:
 //
-//	{"period": "2026-05", "members": [{"code": "CN01234567", "rank": "Gold", "previous": "Silver"}, ...]}
+//	{"period": "2026-05", "run": 12, "members": [{"code": "CN01234567", "rank": "Gold", "previous": "Silver"}, ...]}
+//
+// previous is absent when the member held no rank before.
 type RankEvent struct {
 	Period  string        `json:"period"`
+	Run     int64         `json:"run,omitempty"`
 	Members []RankAdvance `json:"members"`
 }
 

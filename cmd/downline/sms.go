@@ -69,7 +69,7 @@ func newSMSBulkCmd(use string) *cobra.Command {
 	cmd.Flags().IntVar(&b.Segment.ActiveDays, "active-days", 0, "members with a confirmed order in the last N days")
 	cmd.Flags().IntVar(&b.Segment.InactiveDays, "inactive-days", 0, "members without one")
 	cmd.Flags().StringVar(&b.Segment.Lang, "lang", "", "zh-CN or en only")
-	cmd.Flags().StringVar(&b.Segment.Rank, "rank", "", "members of this rank (needs settlement results)")
+	cmd.Flags().StringVar(&b.Segment.Rank, "rank", "", "members holding this rank in the latest approved settlement run")
 	by := cmd.Flags().String("by", "hq", "who sends it")
 	send := cmd.Flags().Bool("send", false, "send-bulk: send the queue now (needs TWILIO_*) and report progress")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
