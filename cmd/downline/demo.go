@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,11 +24,13 @@ import (
 
 // demoCompany adds to a seeded network what the demo company needs: users
 // of every role, the catalogue with lots in stock, two agencies (one
-// stocked), and three months of orders: most paid, confirmed and shipped,
-// some still awaiting payment or confirmation. Order dates are spread over
-// the three months; the journal entries carry the time of seeding, since the
-// journal is append-only. Settled periods come with the settlement runs.
-func demoCompany(ctx context.Context, db *ledger.DB, codes []string, password string, seed uint64, out io.Writer) error {
+// stocked), orders from the first day of the month before last until now
+// (demoOrders), and the settlement of the two complete months among them
+// (demoSettle). Order stages carry their business dates; the journal
+// entries carry the time of seeding, since the journal is append-only.
+// Nothing is dated after now. Progress goes to out.
+func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint64, out io.Writer) (demoSummary, error) {
+	var sum demoSummary
 	tx := func(fn func(pgx.Tx) error) error { return db.Transact(ctx, pgx.ReadCommitted, fn) }
 	d := decimal.RequireFromString
 	products := []catalog.Product{
@@ -36,7 +40,10 @@ func demoCompany(ctx context.Context, db *ledger.DB, codes []string, password st
 		{SKU: "OIL-400", NameZH: "鱼油", NameEN: "Fish oil", RetailPrice: d("159.00"), MemberPrice: d("128.00"), AgencyPrice: d("102.40"), UnitCost: d("51.20"), PV: d("64"), BV: d("60")},
 		{SKU: "KIT-500", NameZH: "入会套装", NameEN: "Starter kit", RetailPrice: d("599.00"), MemberPrice: d("499.00"), AgencyPrice: d("399.20"), UnitCost: d("199.60"), PV: d("250"), BV: d("240")},
 	}
-	today := time.Now().UTC().Truncate(24 * time.Hour)
+	now := time.Now()
+	today := now.UTC().Truncate(24 * time.Hour)
+	local := now.In(demoZone)
+	window := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, demoZone).AddDate(0, -2, 0)
 	err := tx(func(tx pgx.Tx) error {
 		if _, err := stock.CreateWarehouse(ctx, tx, "HQ-SH", "HQ Shanghai", 0); err != nil {
 			return err
@@ -67,7 +74,7 @@ func demoCompany(ctx context.Context, db *ledger.DB, codes []string, password st
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("demo catalogue and agencies: %w", err)
+		return sum, fmt.Errorf("demo catalogue and agencies: %w", err)
 	}
 
 	// Users: staff with their own salt; members share one hash of the demo
@@ -84,108 +91,177 @@ func demoCompany(ctx context.Context, db *ledger.DB, codes []string, password st
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO users (login, password_hash, role, member_id)
+		tag, err := tx.Exec(ctx, `INSERT INTO users (login, password_hash, role, member_id)
 			SELECT code, $1, 'member', id FROM members ORDER BY id`, memberHash)
+		sum.Members = int(tag.RowsAffected())
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("demo users: %w", err)
+		return sum, fmt.Errorf("demo users: %w", err)
 	}
 
+	fmt.Fprintln(out, "demo: catalogue, stock, agencies and users created")
+
+	members := sum.Members
+	sum, err = demoOrders(ctx, db, products, seed, window, now)
+	if err != nil {
+		return sum, err
+	}
+	sum.Members, sum.Products, sum.Agencies = members, len(products), 2
+	fmt.Fprintf(out, "demo: %d orders placed since %s\n", sum.Orders, window.Format(time.DateOnly))
+	sum.Periods, err = demoSettle(ctx, db, window, now, out)
+	sum.Current = local.Format("2006-01")
+	return sum, err
+}
+
+// demoOrder is an order the demo places: at is when it was placed, hold how
+// far it got (shipped unless it is recent).
+type demoOrder struct {
+	at   time.Time
+	req  order.Request
+	hold int // 0 awaiting payment, 1 awaiting confirmation, 2 awaiting shipment, 3 shipped
+}
+
+// demoOrders places, from window to now, a starter kit (registration order)
+// for every active member who joined in that time and four repeat orders a
+// day by members who had joined (one in five sold by agency AG1 from its own
+// stock, which it bought at the start). Orders of the last three days are
+// at every stage; older ones are shipped. Every time stamp is in the past:
+// the stages of an order placed a moment ago follow each other closely.
+func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, seed uint64, window, now time.Time) (demoSummary, error) {
+	var sum demoSummary
+	type joined struct {
+		code string
+		at   time.Time
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT code, joined_at FROM members WHERE status = 'active' ORDER BY joined_at, id`)
+	if err != nil {
+		return sum, err
+	}
+	var ms []joined
+	var j joined
+	if _, err := pgx.ForEachRow(rows, []any{&j.code, &j.at}, func() error { ms = append(ms, j); return nil }); err != nil {
+		return sum, err
+	}
 	rng := rand.New(rand.NewPCG(seed, 42))
-	step := func(at time.Time, no string, fn func(tx pgx.Tx) error) error {
-		return tx(func(tx pgx.Tx) error {
-			if err := fn(tx); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `UPDATE orders SET placed_at = $2::timestamptz,
-				paid_at = CASE WHEN paid_at IS NOT NULL THEN $2::timestamptz + interval '2 hours' END,
-				confirmed_at = CASE WHEN confirmed_at IS NOT NULL THEN $2::timestamptz + interval '1 day' END,
-				shipped_at = CASE WHEN shipped_at IS NOT NULL THEN $2::timestamptz + interval '2 days' END,
-				delivered_at = CASE WHEN delivered_at IS NOT NULL THEN $2::timestamptz + interval '4 days' END
-				WHERE order_no = $1`, no, at)
-			return err
-		})
-	}
-	// AG1 buys stock from HQ first, delivered, so it can sell.
-	var agOrder order.Order
-	start := today.AddDate(0, -3, 0)
-	if err := tx(func(tx pgx.Tx) (err error) {
-		agOrder, err = order.Place(ctx, tx, order.Request{Key: "demo-ag1-stock", Kind: order.Agency, BuyerAgency: "AG1", By: "user:agency1",
-			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 500}, {SKU: "TEA-200", Qty: 500}}})
-		return err
-	}); err != nil {
-		return err
-	}
-	if err := step(start, agOrder.No, func(tx pgx.Tx) error {
-		p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: "demo-ag1-pay", Order: agOrder.No, Method: order.OnAccount, Amount: agOrder.Total, By: "user:agency1"})
-		if err != nil {
-			return err
+	last := now.Add(-time.Hour) // nothing placed in the last hour
+	var plan []demoOrder
+	plan = append(plan, demoOrder{at: window, hold: 3, req: order.Request{Key: "demo-ag1-stock", Kind: order.Agency, BuyerAgency: "AG1",
+		By: "user:agency1", Lines: []order.LineRequest{{SKU: "VC-100", Qty: 500}, {SKU: "TEA-200", Qty: 500}}}})
+	kit := products[len(products)-1].SKU
+	for _, m := range ms {
+		if at := m.at.Add(30 * time.Minute); !at.Before(window) && at.Before(last) {
+			plan = append(plan, demoOrder{at: at, req: order.Request{Key: "demo-reg-" + m.code, Kind: order.Registration, Member: m.code,
+				By: "user:" + m.code, Lines: []order.LineRequest{{SKU: kit, Qty: 1}}}})
 		}
-		if _, err := order.ConfirmPayment(ctx, tx, order.Decision{Key: "demo-ag1-conf", Payment: p.No, By: "user:finance"}); err != nil {
-			return err
-		}
-		if _, err := order.Ship(ctx, tx, order.ShipRequest{Key: "demo-ag1-ship", Order: agOrder.No, Tracking: "SF-DEMO-AG1", By: "user:warehouse"}); err != nil {
-			return err
-		}
-		_, err = order.Deliver(ctx, tx, order.StatusChange{Key: "demo-ag1-deliver", Order: agOrder.No, By: "user:agency1"})
-		return err
-	}); err != nil {
-		return fmt.Errorf("demo agency stock: %w", err)
 	}
-
-	const perDay = 4
-	days := int(today.Sub(start).Hours() / 24)
 	n := 0
-	for day := 0; day < days; day++ {
-		for k := 0; k < perDay; k++ {
+	for day := window; day.Before(last); day = day.AddDate(0, 0, 1) {
+		for k := 0; k < 4; k++ {
+			at := day.Add(time.Duration(9+rng.IntN(10)) * time.Hour)
+			// buyers: the members who had joined by then
+			in := sort.Search(len(ms), func(i int) bool { return !ms[i].at.Before(at) })
+			if in == 0 || !at.Before(last) {
+				continue
+			}
 			n++
-			at := start.AddDate(0, 0, day).Add(time.Duration(9+rng.IntN(10)) * time.Hour)
-			buyer := codes[rng.IntN(len(codes))]
+			buyer := ms[rng.IntN(in)].code
 			p := products[rng.IntN(len(products)-1)]
-			key := fmt.Sprintf("demo-order-%d", n)
-			r := order.Request{Key: key, Kind: order.Repeat, Member: buyer, By: "user:" + buyer,
+			r := order.Request{Key: fmt.Sprintf("demo-order-%d", n), Kind: order.Repeat, Member: buyer, By: "user:" + buyer,
 				Lines: []order.LineRequest{{SKU: p.SKU, Qty: int64(1 + rng.IntN(3))}}}
 			if n%5 == 0 { // an agency sale from its own stock
 				r.Seller, r.By = "AG1", "user:agency1"
 				r.Lines[0].SKU = []string{"VC-100", "TEA-200"}[rng.IntN(2)]
 			}
-			var o order.Order
-			recent := day >= days-3
-			if err := step(at, "", func(tx pgx.Tx) (err error) { o, err = order.Place(ctx, tx, r); return err }); err != nil {
-				return fmt.Errorf("demo order %d: %w", n, err)
+			plan = append(plan, demoOrder{at: at, req: r})
+		}
+	}
+	sort.SliceStable(plan, func(a, b int) bool { return plan[a].at.Before(plan[b].at) })
+	recent := 0
+	for i := range plan {
+		o := &plan[i]
+		if o.req.Kind == order.Agency {
+			continue
+		}
+		o.hold = 3
+		if now.Sub(o.at) < 3*24*time.Hour {
+			o.hold = recent % 4
+			recent++
+		}
+	}
+	for _, o := range plan {
+		if err := demoPlace(ctx, db, o, now); err != nil {
+			return sum, fmt.Errorf("demo order %s: %w", o.req.Key, err)
+		}
+		sum.Orders++
+		if o.req.Kind == order.Registration {
+			sum.Registrations++
+		}
+		if o.hold < 3 {
+			sum.Open++
+		}
+	}
+	return sum, nil
+}
+
+// demoPlace takes o as far as its hold in one transaction and dates its
+// stages from o.at: paid 2 hours later, confirmed after a day, shipped after
+// two, delivered (agency stock only) after four; squeezed into the time up
+// to now when o is more recent than that.
+func demoPlace(ctx context.Context, db *ledger.DB, o demoOrder, now time.Time) error {
+	stage := func(d time.Duration) time.Time {
+		if room := now.Add(-time.Minute).Sub(o.at); room < 96*time.Hour {
+			d = time.Duration(float64(d) * float64(room) / float64(96*time.Hour))
+		}
+		return o.at.Add(d)
+	}
+	r := o.req
+	key := r.Key
+	return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		placed, err := order.Place(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		if o.hold >= 1 {
+			method, by := order.BankTransfer, r.By
+			switch {
+			case r.Kind == order.Agency:
+				method = order.OnAccount
+			case placed.Seller != "":
+				method = order.CashAtAgency
 			}
-			if err := step(at, o.No, func(tx pgx.Tx) error {
-				if recent && k == 0 {
-					return nil // awaiting payment
-				}
-				method := order.BankTransfer
-				if o.Seller != "" {
-					method = order.CashAtAgency
-				}
-				pay, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-pay", Order: o.No, Method: method, Amount: o.Total, By: r.By})
-				if err != nil || (recent && k == 1) {
-					return err // paid, awaiting finance
-				}
+			pay, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-pay", Order: placed.No, Method: method, Amount: placed.Total, By: by})
+			if err != nil {
+				return err
+			}
+			if o.hold >= 2 {
 				if _, err := order.ConfirmPayment(ctx, tx, order.Decision{Key: key + "-conf", Payment: pay.No, By: "user:finance"}); err != nil {
 					return err
 				}
-				if recent && k == 2 {
-					return nil // confirmed, awaiting the warehouse
-				}
-				by := "user:warehouse"
-				if o.Seller != "" {
-					by = "user:agency1"
-				}
-				_, err = order.Ship(ctx, tx, order.ShipRequest{Key: key + "-ship", Order: o.No, Tracking: fmt.Sprintf("SF%08d", n), By: by})
-				return err
-			}); err != nil {
-				return fmt.Errorf("demo order %d: %w", n, err)
 			}
 		}
-	}
-	fmt.Fprintf(out, "demo company: 5 products, 2 agencies, %d orders over 3 months, %d member accounts\n", n+1, len(codes))
-	return nil
+		if o.hold >= 3 {
+			by := "user:warehouse"
+			if placed.Seller != "" {
+				by = "user:agency1"
+			}
+			if _, err := order.Ship(ctx, tx, order.ShipRequest{Key: key + "-ship", Order: placed.No, Tracking: "SF-" + strings.TrimPrefix(key, "demo-"), By: by}); err != nil {
+				return err
+			}
+			if r.Kind == order.Agency {
+				if _, err := order.Deliver(ctx, tx, order.StatusChange{Key: key + "-deliver", Order: placed.No, By: "user:agency1"}); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE orders SET placed_at = $2,
+			paid_at = CASE WHEN paid_at IS NOT NULL THEN $3::timestamptz END,
+			confirmed_at = CASE WHEN confirmed_at IS NOT NULL THEN $4::timestamptz END,
+			shipped_at = CASE WHEN shipped_at IS NOT NULL THEN $5::timestamptz END,
+			delivered_at = CASE WHEN delivered_at IS NOT NULL THEN $6::timestamptz END
+			WHERE order_no = $1`, placed.No, o.at, stage(2*time.Hour), stage(24*time.Hour), stage(48*time.Hour), stage(96*time.Hour))
+		return err
+	})
 }
 
 // demoPassword makes a random password for the demo accounts.

@@ -1,41 +1,127 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"downline/ledger/check"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/user"
+	"downline/settle/period"
 )
 
 func TestDemoCompany(t *testing.T) {
 	db := ledgertest.DB(t)
 	ctx := context.Background()
-	gen := member.GenerateNetwork(60, 1, time.Now().AddDate(-1, 0, 0))
+	gen := member.GenerateNetwork(60, 1, time.Now().AddDate(-2, 0, 0))
 	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
 		t.Fatal(err)
 	}
-	codes := make([]string, len(gen))
-	for i, g := range gen {
-		codes[i] = g.Code
-	}
-	if err := demoCompany(ctx, db, codes, "demo-password-1", 1, io.Discard); err != nil {
+	sum, err := demoCompany(ctx, db, "demo-password-1", 1, io.Discard)
+	if err != nil {
 		t.Fatal(err)
 	}
+	done := time.Now()
 	for _, login := range []string{"admin", "finance", "finance2", "warehouse", "agency1", gen[0].Code, gen[59].Code} {
 		if _, err := user.Authenticate(ctx, db.Pool, login, "demo-password-1"); err != nil {
 			t.Errorf("%s cannot sign in: %v", login, err)
 		}
 	}
-	var orders, shipped, months int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'shipped'),
-		count(DISTINCT date_trunc('month', placed_at)) FROM orders`).Scan(&orders, &shipped, &months); err != nil {
+
+	// Orders in both settled months and, unless it began less than a day
+	// ago, the month in progress.
+	local := done.In(demoZone)
+	thisMonth := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, demoZone)
+	wantMonths := 3
+	if done.Sub(thisMonth) < 24*time.Hour {
+		wantMonths = 2
+	}
+	var orders, shipped, regs, months int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'shipped'), count(*) FILTER (WHERE kind = 'registration'),
+		count(DISTINCT date_trunc('month', placed_at AT TIME ZONE 'Asia/Shanghai')) FROM orders WHERE placed_at >= $1`,
+		thisMonth.AddDate(0, -2, 0)).Scan(&orders, &shipped, &regs, &months); err != nil {
 		t.Fatal(err)
 	}
-	if orders < 300 || shipped < orders/2 || months < 3 {
-		t.Errorf("demo orders: %d, %d shipped, over %d months", orders, shipped, months)
+	if orders < 300 || shipped < orders/2 || regs == 0 || months < wantMonths || orders != sum.Orders {
+		t.Errorf("demo orders: %d (summary %d), %d shipped, %d registrations, over %d months", orders, sum.Orders, shipped, regs, months)
+	}
+
+	// The two complete months are settled: the older paid, the other
+	// approved, both run by finance and approved by finance2; the month in
+	// progress has no run.
+	runs, err := period.ListRuns(ctx, db.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range runs {
+		got = append(got, r.Period.Code+" "+r.Status+" "+r.RunBy+"/"+r.ApprovedBy)
+		if r.Lines == 0 || !r.BonusTotal.IsPositive() {
+			t.Errorf("run of %s pays nothing: %+v", r.Period.Code, r)
+		}
+	}
+	older, last := thisMonth.AddDate(0, -2, 0).Format("2006-01"), thisMonth.AddDate(0, -1, 0).Format("2006-01")
+	want := []string{older + " paid finance/finance2", last + " approved finance/finance2"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("settlement runs %q, want %q", got, want)
+	}
+	var payouts, postings int
+	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM settle_payout_items), (SELECT count(*) FROM settle_postings)`).Scan(&payouts, &postings); err != nil {
+		t.Fatal(err)
+	}
+	if payouts == 0 || postings == 0 {
+		t.Errorf("%d payout items, %d postings", payouts, postings)
+	}
+
+	// The journal is balanced and consistent (downline ledger check).
+	problems, err := check.Run(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("ledger check: %+v", p)
+	}
+
+	// Nothing is dated after now: every time stamp in every table (dates
+	// such as a lot's expiry are deadlines, not events, and are not
+	// time stamps).
+	rows, err := db.Pool.Query(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type = 'timestamp with time zone'
+		AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE')
+		ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
+		var c [2]string
+		return c, r.Scan(&c[0], &c[1])
+	})
+	if err != nil || len(cols) < 20 {
+		t.Fatalf("%d time stamp columns: %v", len(cols), err)
+	}
+	for _, c := range cols {
+		var n int
+		var latest *time.Time
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*), max(`+c[1]+`) FROM `+c[0]+` WHERE `+c[1]+` > $1`, done).Scan(&n, &latest); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			t.Errorf("%s.%s: %d rows after now (latest %s)", c[0], c[1], n, latest)
+		}
+	}
+
+	var out bytes.Buffer
+	sum.print(&out)
+	for _, s := range []string{older + ": paid", last + ": approved", local.Format("2006-01") + ": in progress, not settled"} {
+		if !strings.Contains(strings.ReplaceAll(out.String(), "period ", ""), s) {
+			t.Errorf("summary lacks %q:\n%s", s, out.String())
+		}
 	}
 }

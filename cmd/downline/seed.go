@@ -77,17 +77,17 @@ always give the same network. --demo seeds the demo company.`,
 		if pass == "" {
 			pass = demoPassword()
 		}
-		codes := make([]string, len(gen))
-		for i, g := range gen {
-			codes[i] = g.Code
-		}
-		if err := demoCompany(ctx, db, codes, pass, *seed, out); err != nil {
+		sum, err := demoCompany(ctx, db, pass, *seed, out)
+		if err != nil {
 			return err
 		}
 		w := cmd.OutOrStdout()
+		sum.print(w)
 		fmt.Fprintf(w, "\nDemo accounts (all with password %s):\n", pass)
 		fmt.Fprintf(w, "  admin, finance, finance2, warehouse, agency1 (agency AG1), agency2 (agency AG2), customer\n")
 		fmt.Fprintf(w, "  members log in with their member code, e.g. %s (the top of the network)\n", gen[0].Code)
+		fmt.Fprintf(w, "  settlement: runs by finance, approvals by finance2 (four eyes)\n")
+		fmt.Fprintf(w, "Seeded the demo in %s.\n", time.Since(started).Round(100*time.Millisecond))
 		fmt.Fprintf(w, "Sign in: curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"login\": \"admin\", \"password\": \"%s\"}'\n", pass)
 		return nil
 	}

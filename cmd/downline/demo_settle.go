@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"downline/graphstore/feed"
+	"downline/graphstore/memory"
+	"downline/ledger"
+	"downline/settle/period"
+)
+
+//go:embed demo_plan.yaml
+var demoPlan []byte
+
+// demoZone is the demo company's time zone: its months start at midnight there.
+var demoZone = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai") // time/tzdata is linked in
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// demoMinPayout is the smallest balance the demo pays out; less is carried.
+var demoMinPayout = decimal.NewFromInt(50)
+
+// demoSummary is what the demo seed created.
+type demoSummary struct {
+	Members, Products, Agencies int
+	Orders, Registrations, Open int
+	Periods                     []demoPeriod
+	Current                     string // the month in progress, not settled
+}
+
+// demoPeriod is one settled month of the demo.
+type demoPeriod struct {
+	Code   string
+	Run    period.Run
+	Payout *period.Payout
+}
+
+// demoSettle uploads the demo plan (in force from window) and settles the
+// two complete months from window: each run by finance and approved by
+// finance2 (four eyes); the older one is also paid. The month in progress
+// is left unsettled: its cut-off is still to come.
+func demoSettle(ctx context.Context, db *ledger.DB, window, now time.Time, out io.Writer) ([]demoPeriod, error) {
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := period.UploadPlan(ctx, tx, demoPlan, window, "finance")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo plan: %w", err)
+	}
+	store := memory.New()
+	if err := feed.Sync(ctx, db, store, nil); err != nil {
+		return nil, fmt.Errorf("demo graph store: %w", err)
+	}
+	runner := &period.Runner{DB: db, Graph: store}
+	var done []demoPeriod
+	for i := 0; i < 2; i++ {
+		code := window.AddDate(0, i, 0).Format("2006-01")
+		p, err := period.Ensure(ctx, db, code, demoZone, time.Time{}, "finance")
+		if err != nil {
+			return done, err
+		}
+		if p.CutoffAt.After(now) {
+			return done, fmt.Errorf("demo period %s ends at %s, after now", code, p.CutoffAt)
+		}
+		if _, err := runner.Run(ctx, code, "finance"); err != nil {
+			return done, fmt.Errorf("demo settlement of %s: %w", code, err)
+		}
+		d := demoPeriod{Code: code}
+		d.Run, err = period.Approve(ctx, db, code, "finance2", "demo: totals checked against the month's orders")
+		if err != nil {
+			return done, fmt.Errorf("demo approval of %s: %w", code, err)
+		}
+		if i == 0 {
+			po, err := period.Pay(ctx, db, code, demoMinPayout, "finance")
+			if err != nil {
+				return done, fmt.Errorf("demo payout of %s: %w", code, err)
+			}
+			d.Payout = &po
+			d.Run.Status = period.Paid
+		}
+		fmt.Fprintf(out, "demo: period %s settled (%s)\n", code, d.Run.Status)
+		done = append(done, d)
+	}
+	return done, nil
+}
+
+// print writes the summary of the demo seed.
+func (s demoSummary) print(w io.Writer) {
+	fmt.Fprintf(w, "demo company: %d products, %d agencies, %d member accounts\n", s.Products, s.Agencies, s.Members)
+	fmt.Fprintf(w, "  %d orders (%d starter kits of new members), %d of the last three days still open\n", s.Orders, s.Registrations, s.Open)
+	for _, p := range s.Periods {
+		r := p.Run
+		fmt.Fprintf(w, "  period %s: %s, %d members, %d active, %d bonus lines, bonus total %s CNY (run by %s, approved by %s)\n",
+			p.Code, r.Status, r.Members, r.Active, r.Lines, r.BonusTotal.StringFixed(2), r.RunBy, r.ApprovedBy)
+		if po := p.Payout; po != nil {
+			fmt.Fprintf(w, "    paid %d members %s CNY; %d below %s CNY carried (%s CNY)\n",
+				po.PaidCount, po.PaidTotal.StringFixed(2), po.CarriedCount, po.MinPayout.StringFixed(2), po.CarriedTotal.StringFixed(2))
+		}
+	}
+	if s.Current != "" {
+		fmt.Fprintf(w, "  period %s: in progress, not settled (settle it after its cut-off: downline settle run --period %s --by NAME)\n", s.Current, s.Current)
+	}
+}
