@@ -64,7 +64,7 @@ func RankNames(ctx context.Context, q ledger.Querier, run Run) ([]string, error)
 // rank itself. A previous rank that run's plan no longer has cannot be
 // compared, so it is not announced as an advance.
 //
-// One statement compares the two runs (a merge of their primary keys), so
+// One statement compares the two runs (a hash join of their members), so
 // approving a million members stays linear; the events go out in chunks.
 func announceRanks(ctx context.Context, tx pgx.Tx, run Run) error {
 	ranks, err := RankNames(ctx, tx, run)
@@ -77,13 +77,13 @@ func announceRanks(ctx context.Context, tx pgx.Tx, run Run) error {
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
-	rows, err := tx.Query(ctx, `WITH ranks AS (SELECT name, ord FROM unnest($3::text[]) WITH ORDINALITY u(name, ord))
-		SELECT c.member, c.rank, coalesce(b.rank, '')
+	// array_position is a rank's place in the plan (NULL for a name the
+	// plan does not have, which compares as false).
+	rows, err := tx.Query(ctx, `SELECT c.member, c.rank, coalesce(b.rank, '')
 		FROM settle_run_members c
-		JOIN ranks cr ON cr.name = c.rank
 		LEFT JOIN settle_run_members b ON b.run_id = $2 AND b.member = c.member
-		LEFT JOIN ranks br ON br.name = b.rank
-		WHERE c.run_id = $1 AND cr.ord > 1 AND (b.member IS NULL OR cr.ord > br.ord)
+		WHERE c.run_id = $1 AND array_position($3::text[], c.rank) > 1
+		  AND (b.member IS NULL OR array_position($3::text[], c.rank) > array_position($3::text[], b.rank))
 		ORDER BY c.member`, run.ID, prev, ranks)
 	if err != nil {
 		return fmt.Errorf("compare ranks with the previous run: %w", err)
