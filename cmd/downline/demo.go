@@ -102,12 +102,10 @@ func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint6
 
 	fmt.Fprintln(out, "demo: catalogue, stock, agencies and users created")
 
-	members := sum.Members
-	sum, err = demoOrders(ctx, db, products, seed, window, now)
-	if err != nil {
+	sum.Products, sum.Agencies = len(products), 2
+	if err := demoOrders(ctx, db, products, seed, window, now, &sum); err != nil {
 		return sum, err
 	}
-	sum.Members, sum.Products, sum.Agencies = members, len(products), 2
 	fmt.Fprintf(out, "demo: %d orders placed since %s\n", sum.Orders, window.Format(time.DateOnly))
 	sum.Periods, err = demoSettle(ctx, db, window, now, out)
 	sum.Current = local.Format("2006-01")
@@ -128,20 +126,20 @@ type demoOrder struct {
 // stock, which it bought at the start). Orders of the last three days are
 // at every stage; older ones are shipped. Every time stamp is in the past:
 // the stages of an order placed a moment ago follow each other closely.
-func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, seed uint64, window, now time.Time) (demoSummary, error) {
-	var sum demoSummary
+// The orders are counted in sum.
+func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, seed uint64, window, now time.Time, sum *demoSummary) error {
 	type joined struct {
 		code string
 		at   time.Time
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT code, joined_at FROM members WHERE status = 'active' ORDER BY joined_at, id`)
 	if err != nil {
-		return sum, err
+		return err
 	}
 	var ms []joined
 	var j joined
 	if _, err := pgx.ForEachRow(rows, []any{&j.code, &j.at}, func() error { ms = append(ms, j); return nil }); err != nil {
-		return sum, err
+		return err
 	}
 	rng := rand.New(rand.NewPCG(seed, 42))
 	last := now.Add(-time.Hour) // nothing placed in the last hour
@@ -191,7 +189,7 @@ func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, 
 	}
 	for _, o := range plan {
 		if err := demoPlace(ctx, db, o, now); err != nil {
-			return sum, fmt.Errorf("demo order %s: %w", o.req.Key, err)
+			return fmt.Errorf("demo order %s: %w", o.req.Key, err)
 		}
 		sum.Orders++
 		if o.req.Kind == order.Registration {
@@ -201,7 +199,7 @@ func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, 
 			sum.Open++
 		}
 	}
-	return sum, nil
+	return nil
 }
 
 // demoPlace takes o as far as its hold in one transaction and dates its
