@@ -33,6 +33,7 @@ type Server struct {
 	SMS *SMS
 
 	throttle    throttle
+	jobs        sync.WaitGroup // background settlement runs
 	sessions    sessionCache
 	metricsOnce sync.Once
 	requests    *prometheus.CounterVec
