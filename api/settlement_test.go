@@ -398,3 +398,87 @@ func TestSettlementOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestRunJobs: what a run start checks at once, a run that fails in the
+// background, one run of a period at a time, and a job whose server died.
+func TestRunJobs(t *testing.T) {
+	w := settleWorld(t)
+	fin, admin := w.token("finance"), w.token("admin")
+	if res := w.call("POST", "/api/v1/periods/2021-01/run", fin, nil); res.status != 404 || !strings.Contains(string(res.body), "no plan is in force") {
+		t.Errorf("run without a plan: %d %s", res.status, res.body)
+	}
+	if res := w.call("POST", "/api/v1/plans", fin, map[string]any{"document": testPlan, "effective": "2020-01-01"}); res.status != 201 {
+		t.Fatalf("upload plan: %d %s", res.status, res.body)
+	}
+	for _, c := range []struct {
+		code string
+		body any
+		want int
+		says string
+	}{
+		{"2021-13", nil, 422, "month 13"},
+		{"2021-W60", nil, 422, "no ISO week 60"},
+		{"someday", nil, 422, "want YYYY-MM"},
+		{"2021-01", map[string]any{"tz": "Mars/Olympus"}, 422, `tz \"Mars/Olympus\"`},
+		{"2021-01", map[string]any{"cutoff": "soon"}, 422, `cutoff \"soon\"`},
+		{"2021-01", map[string]any{"cutoff": "2020-12-01"}, 422, "is not after the start"},
+	} {
+		res := w.call("POST", "/api/v1/periods/"+c.code+"/run", fin, c.body)
+		if res.status != c.want || !strings.Contains(string(res.body), c.says) {
+			t.Errorf("run %s with %v: %d %s; want %d saying %s", c.code, c.body, res.status, res.body, c.want, c.says)
+		}
+	}
+	if n := w.count(t, "settle_periods") + w.count(t, "settle_jobs"); n != 0 {
+		t.Fatalf("refused starts left %d periods and jobs", n)
+	}
+
+	w.runPeriod(t, "finance", "2021-01", nil, "j1")
+	// February needs January approved: the job fails, saying so.
+	res := w.call("POST", "/api/v1/periods/2021-02/run?wait=60", fin, nil, "Idempotency-Key", "j2")
+	job := res.json(t)
+	for deadline := time.Now().Add(time.Minute); job["status"] == "running" && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		job = w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%v", job["id"]), admin, nil).json(t)
+	}
+	e, _ := job["error"].(map[string]any)
+	if res.status != 202 || job["status"] != "failed" || e == nil || e["status"] != 409.0 ||
+		!strings.Contains(e["detail"].(string), "the previous period 2021-01 is not approved") || job["run"] != nil {
+		t.Fatalf("run of February before January is approved: %d %v", res.status, job)
+	}
+	if res := w.call("POST", "/api/v1/periods/2021-01/run", fin, nil, "Idempotency-Key", "j2"); res.status != 409 ||
+		!strings.Contains(string(res.body), "another period") {
+		t.Errorf("a used key for another period: %d %s", res.status, res.body)
+	}
+
+	// One run of a period at a time: a running job (here, one whose server
+	// is busy elsewhere) blocks another until its heartbeat stops.
+	var busy int64
+	if err := w.db.Pool.QueryRow(context.Background(), `INSERT INTO settle_jobs (period_id, requested_by, stage)
+		SELECT id, 'user:finance', 'computing' FROM settle_periods WHERE code = '2021-01' RETURNING id`).Scan(&busy); err != nil {
+		t.Fatal(err)
+	}
+	res = w.call("POST", "/api/v1/periods/2021-01/run", fin, nil)
+	if res.status != 409 || !strings.Contains(res.json(t)["detail"].(string), fmt.Sprintf("job %d", busy)) {
+		t.Errorf("a second run while one runs: %d %s", res.status, res.body)
+	}
+	if _, err := w.db.Pool.Exec(context.Background(), `UPDATE settle_jobs SET heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, busy); err != nil {
+		t.Fatal(err)
+	}
+	next := w.runPeriod(t, "finance", "2021-01", nil, "j3")
+	if next["run"].(map[string]any)["attempt"] != 2.0 {
+		t.Errorf("the run after a lost job: %v", next)
+	}
+	lost := w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%d", busy), admin, nil).json(t)
+	if lost["status"] != "failed" || !strings.Contains(lost["error"].(map[string]any)["detail"].(string), "stopped before it finished") {
+		t.Errorf("the lost job: %v", lost)
+	}
+	for _, p := range []string{"/api/v1/run-jobs/999999", "/api/v1/run-jobs/x1"} {
+		if res := w.call("GET", p, admin, nil); res.status != 404 {
+			t.Errorf("GET %s: %d %s", p, res.status, res.body)
+		}
+	}
+	var runs []map[string]any
+	if res := w.call("GET", "/api/v1/runs", admin, nil); json.Unmarshal(res.body, &runs) != nil || len(runs) != 1 || runs[0]["period"] != "2021-01" {
+		t.Errorf("runs: %s", res.body)
+	}
+}
