@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
@@ -18,10 +17,7 @@ type Money decimal.Decimal
 
 const moneyPattern = `^-?[0-9]+\.[0-9]{2}$`
 
-var (
-	moneyType = reflect.TypeFor[Money]()
-	moneyRE   = regexp.MustCompile(moneyPattern)
-)
+var moneyType = reflect.TypeFor[Money]()
 
 func money(d decimal.Decimal) Money { return Money(d) }
 
@@ -33,17 +29,7 @@ func (m Money) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads what MarshalJSON wrote (stored idempotent results
 // are read back).
-func (m *Money) UnmarshalJSON(b []byte) error {
-	var d decimal.Decimal
-	if err := d.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	if !moneyRE.MatchString(d.StringFixed(2)) {
-		return fmt.Errorf("amount %s is not money", b)
-	}
-	*m = Money(d)
-	return nil
-}
+func (m *Money) UnmarshalJSON(b []byte) error { return (*decimal.Decimal)(m).UnmarshalJSON(b) }
 
 // download is a handler's answer that is a file, not JSON: the route
 // declares its content type (Route.Produces).

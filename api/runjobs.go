@@ -143,6 +143,21 @@ func (s *Server) startRun(c *call) (any, error) {
 		return nil, errStatus(http.StatusServiceUnavailable, "this server has no graph store, which a run reads the trees from")
 	}
 	ctx, code, by := c.ctx(), c.Param("period"), c.who.By()
+	if c.key != "" {
+		// A retry answers its job, whatever happened to the period since.
+		var id int64
+		var jobPeriod string
+		err := s.DB.Pool.QueryRow(ctx, `SELECT j.id, p.code FROM settle_jobs j JOIN settle_periods p ON p.id = j.period_id
+			WHERE j.op_key = $1`, c.key).Scan(&id, &jobPeriod)
+		switch {
+		case err == nil && jobPeriod != code:
+			return nil, fmt.Errorf("%w: this Idempotency-Key started a run of another period; use a new key for a new request", ledger.ErrIdempotencyConflict)
+		case err == nil:
+			return s.awaitJob(c, id, wait)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return nil, err
+		}
+	}
 	p, err := period.Get(ctx, s.DB.Pool, code)
 	switch {
 	case errors.Is(err, ledger.ErrNotFound):
@@ -153,7 +168,11 @@ func (s *Server) startRun(c *call) (any, error) {
 		if _, err := period.PlanInForce(ctx, s.DB.Pool, start); err != nil {
 			return nil, err
 		}
-		if p, err = period.Ensure(ctx, s.DB, code, loc, cutoff, by); err != nil {
+		p, err = period.Ensure(ctx, s.DB, code, loc, cutoff, by)
+		if errors.Is(err, ledger.ErrConflict) { // defined by a concurrent first run
+			p, err = period.Get(ctx, s.DB.Pool, code)
+		}
+		if err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -183,6 +202,12 @@ func (s *Server) startRun(c *call) (any, error) {
 		}()
 	}
 	c.Set("audit.detail", fmt.Sprintf("run job %d of period %s", id, code))
+	return s.awaitJob(c, id, wait)
+}
+
+// awaitJob answers job id once it has ended or wait seconds have passed.
+func (s *Server) awaitJob(c *call, id int64, wait int) (any, error) {
+	ctx := c.ctx()
 	c.Header("Location", "/api/v1/run-jobs/"+strconv.FormatInt(id, 10))
 	deadline := time.Now().Add(time.Duration(wait) * time.Second)
 	for {
