@@ -67,9 +67,13 @@ func Lines(ctx context.Context, q ledger.Querier, code string, lq LineQuery) ([]
 	if lq.After != nil {
 		after = *lq.After
 	}
-	// A missing source sorts first, as NULLS FIRST does in bonuses.csv.
+	// A missing source sorts first, as NULLS FIRST does in bonuses.csv. The
+	// plain member >= bound lets the block-range index skip the members
+	// before the cursor (the row comparison alone cannot); a whole run is
+	// still sorted from the cursor on for each page, so reading every line
+	// of a large run is WriteLinesCSV's job, not this one's.
 	rows, err := q.Query(ctx, `SELECT member, bonus, coalesce(source, ''), level, amount, before_cap FROM settle_run_lines
-		WHERE run_id = $1 AND ($2 = '' OR member = $2)
+		WHERE run_id = $1 AND ($2 = '' OR member = $2) AND member >= $3 COLLATE "C"
 		  AND (member, bonus, coalesce(source, ''), level) > ($3 COLLATE "C", $4 COLLATE "C", $5 COLLATE "C", $6)
 		ORDER BY member, bonus, coalesce(source, ''), level LIMIT $7`,
 		r.ID, lq.Member, after.Member, after.Bonus, after.Source, after.Level, lq.Limit)
