@@ -289,9 +289,12 @@ func (s *Server) approveRun(c *call) (any, error) {
 // the key's, the retry runs fn again, which refuses (already approved or
 // paid): never twice. Operations that may legitimately happen twice claim
 // the key in their own transaction instead (period.AdjustOnce).
+//
+// The claim's transaction is begun directly, not through DB.Transact, which
+// would run fn again after a serialization failure.
 func once[T any](c *call, op string, req any, fn func() (T, error)) (T, error) {
 	var out T
-	err := c.s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+	err := pgx.BeginTxFunc(c.ctx(), c.s.DB.Pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) (err error) {
 		out, err = idempotency.Do(c.ctx(), tx, c.key, op+":"+c.Param("period"), req, fn)
 		return err
 	})

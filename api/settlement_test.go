@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,9 +280,23 @@ func TestSettlementOverHTTP(t *testing.T) {
 	if res := w.call("POST", "/api/v1/periods/"+code+"/pay", fin, map[string]any{"min_payout": "0.00"}); res.status != 400 {
 		t.Errorf("pay without an Idempotency-Key: %d %s", res.status, res.body)
 	}
-	res = w.call("POST", "/api/v1/periods/"+code+"/pay", fin, map[string]any{"min_payout": "1.00"}, "Idempotency-Key", "pay-1")
-	if res.status != 201 {
-		t.Fatalf("pay: %d %s", res.status, res.body)
+	// Three clients send the same payout at once (a retry racing the
+	// original): one batch is paid, and all three get it.
+	var wg sync.WaitGroup
+	racing := make([]resp, 3)
+	for i := range racing {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			racing[i] = w.call("POST", "/api/v1/periods/"+code+"/pay", fin, map[string]any{"min_payout": "1.00"}, "Idempotency-Key", "pay-1")
+		}()
+	}
+	wg.Wait()
+	res = racing[0]
+	for _, r := range racing {
+		if r.status != 201 || !bytes.Equal(r.body, res.body) {
+			t.Fatalf("pay: %d %s; first answer %d %s", r.status, r.body, res.status, res.body)
+		}
 	}
 	payout := res.json(t)
 	moneyFields(t, "payout", payout, "paid_total", "carried_total", "min_payout")
