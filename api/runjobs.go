@@ -63,16 +63,28 @@ const (
 	jobFailed    = "failed"
 )
 
-const jobSelect = `SELECT j.id, p.code, j.status, j.stage, j.requested_by, j.started_at, j.heartbeat_at, j.finished_at,
-		j.replaced, j.error_status, j.error
-	FROM settle_jobs j JOIN settle_periods p ON p.id = j.period_id`
+// jobSelect reads jobs; a running job whose heartbeat stopped reads as
+// failed (the row itself is marked when the period is started again).
+var jobSelect = fmt.Sprintf(`SELECT j.id, p.code, j.status, j.stage, j.requested_by, j.started_at, j.heartbeat_at, j.finished_at,
+		j.replaced, j.error_status, j.error, j.status = 'running' AND j.heartbeat_at < now() - interval '%d seconds'
+	FROM settle_jobs j JOIN settle_periods p ON p.id = j.period_id`, int(staleAfter.Seconds()))
+
+// lostJob is why a job whose server died failed.
+func lostJob(code string) string {
+	return "the server running it stopped before it finished; GET /api/v1/periods/" + code + "/run shows whether the run was written"
+}
 
 func scanJob(row pgx.Row) (RunJob, error) {
 	var j RunJob
 	var status *int
 	var msg *string
+	var lost bool
 	err := row.Scan(&j.ID, &j.Period, &j.Status, &j.Stage, &j.RequestedBy, &j.StartedAt, &j.HeartbeatAt, &j.FinishedAt,
-		&j.Replaced, &status, &msg)
+		&j.Replaced, &status, &msg, &lost)
+	if lost {
+		j.Status, status, msg = jobFailed, new(int), new(string)
+		*status, *msg = http.StatusInternalServerError, lostJob(j.Period)
+	}
 	if err == nil && msg != nil {
 		j.Error = &JobError{Detail: *msg}
 		if status != nil {
@@ -228,10 +240,9 @@ func (s *Server) awaitJob(c *call, id int64, wait int) (any, error) {
 // earlier job of the same period (a retry).
 func (s *Server) recordJob(ctx context.Context, p period.Period, key, by string) (id int64, fresh bool, err error) {
 	err = s.DB.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE settle_jobs SET status = 'failed', finished_at = now(), error_status = 500,
-				error = 'the server running it stopped before it finished; GET /api/v1/periods/' || $3 || '/run shows whether the run was written'
+		if _, err := tx.Exec(ctx, `UPDATE settle_jobs SET status = 'failed', finished_at = now(), error_status = 500, error = $3
 			WHERE period_id = $1 AND status = 'running' AND heartbeat_at < now() - $2::interval`,
-			p.ID, staleAfter.String(), p.Code); err != nil {
+			p.ID, staleAfter.String(), lostJob(p.Code)); err != nil {
 			return err
 		}
 		var keyArg *string
@@ -273,7 +284,7 @@ func (s *Server) recordJob(ctx context.Context, p period.Period, key, by string)
 // runJob runs the period, beating the job's heartbeat with the current stage,
 // and records how it ended.
 func (s *Server) runJob(id int64, code, by string) {
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	ctx, cancel := context.WithTimeout(s.jobContext(), runTimeout)
 	defer cancel()
 	var stage atomic.Value
 	stage.Store("reading")
@@ -320,8 +331,11 @@ func (s *Server) runJob(id int64, code, by string) {
 		if status >= 500 {
 			slog.Error("run job failed", "job", id, "period", code, "err", err)
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
 			status, msg = http.StatusServiceUnavailable, fmt.Sprintf("the run took longer than %s and was cancelled; nothing was written", runTimeout)
+		case errors.Is(err, context.Canceled):
+			status, msg = http.StatusServiceUnavailable, "the server shut down during the run; nothing was written: start it again"
 		}
 		_, err = s.DB.Pool.Exec(fctx, `UPDATE settle_jobs SET status = 'failed', finished_at = now(), error_status = $2, error = $3,
 			stage = $4 WHERE id = $1 AND status = 'running'`, id, status, msg, stage.Load().(string))
@@ -334,6 +348,21 @@ func (s *Server) runJob(id int64, code, by string) {
 	}
 }
 
+// jobContext is the context background runs start from: Close cancels it.
+func (s *Server) jobContext() context.Context {
+	s.jobsOnce.Do(func() { s.jobsCtx, s.stopJobs = context.WithCancel(context.Background()) })
+	return s.jobsCtx
+}
+
 // WaitJobs waits for the background jobs this server started (settlement
-// runs) to end: for a graceful shutdown, and for tests.
+// runs) to end.
 func (s *Server) WaitJobs() { s.jobs.Wait() }
+
+// Close cancels the settlement runs still going (each rolls back, and its
+// job is marked failed, to be started again) and waits for them: call it
+// after the HTTP server has shut down.
+func (s *Server) Close() {
+	s.jobContext()
+	s.stopJobs()
+	s.jobs.Wait()
+}

@@ -34,6 +34,9 @@ type Server struct {
 
 	throttle    throttle
 	jobs        sync.WaitGroup // background settlement runs
+	jobsOnce    sync.Once
+	jobsCtx     context.Context
+	stopJobs    context.CancelFunc
 	sessions    sessionCache
 	metricsOnce sync.Once
 	requests    *prometheus.CounterVec

@@ -479,6 +479,9 @@ func TestRunJobs(t *testing.T) {
 	if _, err := w.db.Pool.Exec(context.Background(), `UPDATE settle_jobs SET heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, busy); err != nil {
 		t.Fatal(err)
 	}
+	if j := w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%d", busy), admin, nil).json(t); j["status"] != "failed" {
+		t.Errorf("a job without a heartbeat reads %v", j)
+	}
 	next := w.runPeriod(t, "finance", "2021-01", nil, "j3")
 	if next["run"].(map[string]any)["attempt"] != 2.0 {
 		t.Errorf("the run after a lost job: %v", next)
@@ -495,5 +498,33 @@ func TestRunJobs(t *testing.T) {
 	var runs []map[string]any
 	if res := w.call("GET", "/api/v1/runs", admin, nil); json.Unmarshal(res.body, &runs) != nil || len(runs) != 1 || runs[0]["period"] != "2021-01" {
 		t.Errorf("runs: %s", res.body)
+	}
+}
+
+// TestCloseStopsRuns: closing the server leaves no job running: each has
+// finished, or was cancelled and says so.
+func TestCloseStopsRuns(t *testing.T) {
+	w := settleWorld(t)
+	fin := w.token("finance")
+	if res := w.call("POST", "/api/v1/plans", fin, map[string]any{"document": testPlan, "effective": "2020-01-01"}); res.status != 201 {
+		t.Fatalf("upload plan: %d %s", res.status, res.body)
+	}
+	res := w.call("POST", "/api/v1/periods/2021-01/run", fin, nil)
+	if res.status != 202 {
+		t.Fatalf("run: %d %s", res.status, res.body)
+	}
+	w.srv.Close()
+	job := w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%v", res.json(t)["id"]), w.token("admin"), nil).json(t)
+	switch job["status"] {
+	case "succeeded":
+	case "failed":
+		if e := job["error"].(map[string]any); e["status"] != 503.0 || !strings.Contains(e["detail"].(string), "shut down") {
+			t.Errorf("a cancelled run: %v", job)
+		}
+		if w.count(t, "settle_runs") != 0 {
+			t.Error("a cancelled run was written")
+		}
+	default:
+		t.Errorf("after Close the job is %v", job)
 	}
 }
