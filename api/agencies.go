@@ -57,7 +57,7 @@ func (s *Server) payAgencyAccount(c *call) (any, error) {
 	return out, err
 }
 
-func period(c *call) (time.Time, time.Time, error) {
+func dateRange(c *call) (time.Time, time.Time, error) {
 	from, err := parseDate("from", c.Query("from"))
 	if err != nil {
 		return from, from, errStatus(http.StatusBadRequest, err.Error())
@@ -73,7 +73,7 @@ func period(c *call) (time.Time, time.Time, error) {
 }
 
 func (s *Server) agencyStatementDraft(c *call) (any, error) {
-	from, to, err := period(c)
+	from, to, err := dateRange(c)
 	if err != nil {
 		return nil, err
 	}

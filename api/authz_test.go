@@ -77,6 +77,24 @@ var expected = map[string]string{
 	"POST /users/{login}/status":   "admin",
 	"POST /users/{login}/password": "admin",
 
+	"POST /plans":                              "finance",
+	"GET /plans":                               "admin finance",
+	"GET /plans/{id}":                          "admin finance",
+	"POST /periods/{period}/run":               "finance",
+	"GET /run-jobs/{id}":                       "admin finance",
+	"GET /runs":                                "admin finance",
+	"GET /periods/{period}/run":                "admin finance",
+	"POST /periods/{period}/approve":           "finance",
+	"GET /periods/{period}/adjustments":        "admin finance",
+	"POST /periods/{period}/adjustments":       "finance",
+	"POST /periods/{period}/pay":               "finance",
+	"GET /periods/{period}/payout":             "admin finance",
+	"GET /periods/{period}/payout.csv":         "admin finance",
+	"GET /periods/{period}/payout.xlsx":        "admin finance",
+	"GET /periods/{period}/lines":              "admin finance",
+	"GET /members/{code}/bonus-lines/{period}": "admin finance member",
+	"GET /members/{code}/statements/{period}":  "admin finance member",
+
 	"GET /sms/messages":              "admin",
 	"GET /sms/failures":              "admin",
 	"POST /sms/messages/{id}/resend": "admin",
@@ -107,6 +125,11 @@ func (w *world) concrete(path string) string {
 		"/statements/{id}", "/statements/1",
 		"/journal/{id}", "/journal/1",
 		"/users/{login}", "/users/finance",
+		"/plans/{id}", "/plans/1",
+		"/run-jobs/{id}", "/run-jobs/1",
+		"/periods/{period}", "/periods/2020-01",
+		"/statements/{period}", "/statements/2020-01",
+		"/bonus-lines/{period}", "/bonus-lines/2020-01",
 	)
 	return "/api/v1" + r.Replace(path)
 }

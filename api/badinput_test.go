@@ -26,7 +26,9 @@ func (w *world) fingerprint() string {
 		(SELECT string_agg(sku || status, ',' ORDER BY id) FROM products), (SELECT count(*) FROM lots), (SELECT count(*) FROM agencies),
 		(SELECT count(*) FROM warehouses), (SELECT count(*) FROM users), (SELECT string_agg(login || status, ',' ORDER BY id) FROM users),
 		(SELECT count(*) FROM idempotency_keys), (SELECT count(*) FROM shipments), (SELECT count(*) FROM returns),
-		(SELECT count(*) FROM agency_statements), (SELECT count(*) FROM member_moves), (SELECT count(*) FROM stock_thresholds))`).Scan(&s)
+		(SELECT count(*) FROM agency_statements), (SELECT count(*) FROM member_moves), (SELECT count(*) FROM stock_thresholds),
+		(SELECT count(*) FROM settle_plans), (SELECT count(*) FROM settle_periods), (SELECT count(*) FROM settle_runs),
+		(SELECT count(*) FROM settle_manual_adjustments), (SELECT count(*) FROM settle_payouts), (SELECT count(*) FROM settle_jobs))`).Scan(&s)
 	if err != nil {
 		w.t.Fatal(err)
 	}

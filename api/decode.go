@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -139,6 +140,13 @@ func checkValues(v reflect.Value, path string) error {
 			if path != "" {
 				name = path + "." + name
 			}
+			// A field may take longer text than maxString (a plan document).
+			if n, err := strconv.Atoi(t.Field(i).Tag.Get("maxlen")); err == nil && v.Field(i).Kind() == reflect.String {
+				if err := checkStringMax(name, v.Field(i).String(), n); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := checkValues(v.Field(i), name); err != nil {
 				return err
 			}
@@ -147,7 +155,9 @@ func checkValues(v reflect.Value, path string) error {
 	return nil
 }
 
-func checkString(name, s string) error {
+func checkString(name, s string) error { return checkStringMax(name, s, maxString) }
+
+func checkStringMax(name, s string, max int) error {
 	if name == "" {
 		name = "a value"
 	}
@@ -157,8 +167,8 @@ func checkString(name, s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%s is not valid UTF-8", name)
 	}
-	if len(s) > maxString {
-		return fmt.Errorf("%s is %d bytes long; at most %d are accepted", name, len(s), maxString)
+	if len(s) > max {
+		return fmt.Errorf("%s is %d bytes long; at most %d are accepted", name, len(s), max)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func (s *Server) guard(rt *Route) gin.HandlerFunc {
 		status := func() int { return g.Writer.Status() }
 		defer func() {
 			s.observe(action, status(), time.Since(started))
-			if rt.Method != http.MethodGet && privileged(c) {
+			if (rt.Method != http.MethodGet || rt.Audit) && privileged(c) {
 				s.audit(c, action, status())
 			}
 		}()
@@ -102,6 +102,10 @@ func (s *Server) guard(rt *Route) gin.HandlerFunc {
 		code := rt.Status
 		if code == 0 {
 			code = http.StatusOK
+		}
+		if d, ok := out.(download); ok {
+			d.send(g, code)
+			return
 		}
 		if out == nil {
 			g.Status(http.StatusNoContent)

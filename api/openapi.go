@@ -91,7 +91,9 @@ func (g *schemaGen) operation(rt Route) map[string]any {
 		status = http.StatusOK
 	}
 	ok := map[string]any{"description": http.StatusText(status)}
-	if rt.Response != nil {
+	if rt.Produces != "" {
+		ok["content"] = map[string]any{rt.Produces: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+	} else if rt.Response != nil {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response), false)}}
 	} else if status != http.StatusNoContent {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
@@ -144,6 +146,9 @@ func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
 		return map[string]any{"type": "string", "format": "decimal", "example": "12.50", "description": "an exact decimal (a JSON number is accepted on input)"}
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case t == moneyType:
+		return map[string]any{"type": "string", "format": "decimal", "pattern": moneyPattern, "example": "1234.50",
+			"description": "an amount of money: an exact decimal with two decimals"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

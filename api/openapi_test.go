@@ -76,10 +76,20 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	// Every POST that moves money or stock takes an Idempotency-Key.
 	for _, p := range []string{"/api/v1/orders", "/api/v1/orders/{no}/payments", "/api/v1/payments/{no}/confirm",
 		"/api/v1/orders/{no}/shipments", "/api/v1/orders/{no}/returns", "/api/v1/warehouses/{code}/receipts",
-		"/api/v1/agencies/{code}/payments", "/api/v1/journal/{id}/reverse", "/api/v1/orders/{no}/cancel"} {
+		"/api/v1/agencies/{code}/payments", "/api/v1/journal/{id}/reverse", "/api/v1/orders/{no}/cancel",
+		"/api/v1/periods/{period}/approve", "/api/v1/periods/{period}/adjustments", "/api/v1/periods/{period}/pay"} {
 		if !strings.Contains(string(doc.Paths[p]["post"]), `"Idempotency-Key"`) {
 			t.Errorf("POST %s does not document an Idempotency-Key", p)
 		}
+	}
+	// Bank files are documented as the files they are; money as two-decimal strings.
+	for p, ct := range map[string]string{"/api/v1/periods/{period}/payout.csv": "text/csv", "/api/v1/periods/{period}/payout.xlsx": "spreadsheetml"} {
+		if !strings.Contains(string(doc.Paths[p]["get"]), ct) {
+			t.Errorf("GET %s does not document its %s content: %s", p, ct, doc.Paths[p]["get"])
+		}
+	}
+	if !strings.Contains(string(doc.Components.Schemas["RunView"]), `"bonus_total":{"description":"an amount of money`) {
+		t.Errorf("RunView.bonus_total is not documented as money: %s", doc.Components.Schemas["RunView"])
 	}
 	if res := w.call(http.MethodPost, "/api/v1/orders", w.token("admin"), "{}"); res.status != 400 ||
 		!strings.Contains(string(res.body), "Idempotency-Key") {

@@ -32,6 +32,12 @@ type Route struct {
 	Request, Response any
 	// Status is the success status (default 200).
 	Status int
+	// Produces is the content type of a route that answers a file (a
+	// download) instead of JSON; its handler returns a download.
+	Produces string
+	// Audit records even a read in the audit log (bank files, say); writes
+	// by staff always are.
+	Audit  bool
 	Handle func(c *call) (any, error)
 }
 

@@ -22,9 +22,7 @@ var (
 	limitParam  = Param{"limit", "integer", "page size"}
 )
 
-// Routes is the route table of /api/v1. Settlement runs, plans, bonus
-// statements and adjustments join it from the period-settlement branch as
-// one more group (settlementRoutes).
+// Routes is the route table of /api/v1 (settlementRoutes is in settlement.go).
 func (s *Server) Routes() []Route {
 	var rs []Route
 	for _, group := range [][]Route{
@@ -204,9 +202,3 @@ func (s *Server) userRoutes() []Route {
 			Request: passwordRequest{}, Status: 204, Handle: s.setUserPassword},
 	}
 }
-
-// settlementRoutes will hold plans, runs (run, approve, pay), bonus lines,
-// member statements and adjustments once the period-settlement branch is
-// merged: finance and admin run them, members read their own statements
-// (Scope MemberSelf), and run, approve and pay take KeyRequired.
-func (s *Server) settlementRoutes() []Route { return nil }

@@ -33,6 +33,10 @@ type Server struct {
 	SMS *SMS
 
 	throttle    throttle
+	jobs        sync.WaitGroup // background settlement runs
+	jobsOnce    sync.Once
+	jobsCtx     context.Context
+	stopJobs    context.CancelFunc
 	sessions    sessionCache
 	metricsOnce sync.Once
 	requests    *prometheus.CounterVec

@@ -82,8 +82,9 @@ func newServeCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Addr: *listen, Handler: (&api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}).Handler(),
-			ReadHeaderTimeout: 10 * time.Second}
+		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}
+		defer apiServer.Close() // settlement runs still going roll back
+		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()
 		fmt.Fprintf(cmd.OutOrStdout(), "Downline is serving on http://%s\n", *listen)
