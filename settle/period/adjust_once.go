@@ -23,13 +23,7 @@ import (
 //
 // Errors: those of Adjust, and ledger.ErrIdempotencyConflict.
 func AdjustOnce(ctx context.Context, db *ledger.DB, key, code, member string, amount decimal.Decimal, reason, by string) (ManualAdjustment, error) {
-	if amount.IsZero() || !amount.Equal(amount.Round(2)) {
-		return ManualAdjustment{}, fmt.Errorf("%w: adjustment amount %s: non-zero, at most two decimals", ledger.ErrInvalid, amount)
-	}
-	if strings.TrimSpace(reason) == "" || strings.TrimSpace(by) == "" {
-		return ManualAdjustment{}, fmt.Errorf("%w: an adjustment needs who enters it and why (a reason)", ledger.ErrInvalid)
-	}
-	p, err := Get(ctx, db.Pool, code)
+	p, err := adjustmentPeriod(ctx, db, code, amount, reason, by)
 	if err != nil {
 		return ManualAdjustment{}, err
 	}
@@ -44,6 +38,18 @@ func AdjustOnce(ctx context.Context, db *ledger.DB, key, code, member string, am
 		})
 	})
 	return a, err
+}
+
+// adjustmentPeriod checks an adjustment's amount, reason and author and
+// finds its period.
+func adjustmentPeriod(ctx context.Context, db *ledger.DB, code string, amount decimal.Decimal, reason, by string) (Period, error) {
+	if amount.IsZero() || !amount.Equal(amount.Round(2)) {
+		return Period{}, fmt.Errorf("%w: adjustment amount %s: non-zero, at most two decimals", ledger.ErrInvalid, amount)
+	}
+	if strings.TrimSpace(reason) == "" || strings.TrimSpace(by) == "" {
+		return Period{}, fmt.Errorf("%w: an adjustment needs who enters it and why (a reason)", ledger.ErrInvalid)
+	}
+	return Get(ctx, db.Pool, code)
 }
 
 // enterAdjustment is the write of an adjustment, in tx, under the period lock.

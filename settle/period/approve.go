@@ -125,36 +125,15 @@ type ManualAdjustment struct {
 // reason or no author; ledger.ErrNotFound for an unknown period or member;
 // ledger.ErrConflict when the period is already approved.
 func Adjust(ctx context.Context, db *ledger.DB, code, member string, amount decimal.Decimal, reason, by string) (ManualAdjustment, error) {
-	if amount.IsZero() || !amount.Equal(amount.Round(2)) {
-		return ManualAdjustment{}, fmt.Errorf("%w: adjustment amount %s: non-zero, at most two decimals", ledger.ErrInvalid, amount)
-	}
-	if strings.TrimSpace(reason) == "" || strings.TrimSpace(by) == "" {
-		return ManualAdjustment{}, fmt.Errorf("%w: an adjustment needs who enters it (--by) and why (--reason)", ledger.ErrInvalid)
-	}
-	p, err := Get(ctx, db.Pool, code)
+	p, err := adjustmentPeriod(ctx, db, code, amount, reason, by)
 	if err != nil {
 		return ManualAdjustment{}, err
 	}
 	var a ManualAdjustment
 	err = withPeriodLock(ctx, db, p.ID, func() error {
-		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-			var status string
-			err := tx.QueryRow(ctx, `SELECT status FROM settle_runs WHERE period_id = $1`, p.ID).Scan(&status)
-			if err == nil && status != Draft {
-				return fmt.Errorf("%w: period %s is %s: adjust a later period instead", ledger.ErrConflict, code, status)
-			} else if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			var ok bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM members WHERE code = $1)`, member).Scan(&ok); err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("%w: no member %q", ledger.ErrNotFound, member)
-			}
-			a = ManualAdjustment{Period: code, Member: member, Amount: amount, Reason: reason, EnteredBy: by}
-			return tx.QueryRow(ctx, `INSERT INTO settle_manual_adjustments (period_id, member, amount, reason, entered_by)
-				VALUES ($1, $2, $3, $4, $5) RETURNING id, entered_at`, p.ID, member, amount, reason, by).Scan(&a.ID, &a.EnteredAt)
+		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+			a, err = enterAdjustment(ctx, tx, p, member, amount, reason, by)
+			return err
 		})
 	})
 	return a, err
