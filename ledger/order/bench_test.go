@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -58,7 +59,7 @@ func BenchmarkDesk(b *testing.B) {
 				var desk *order.Desk
 				var once sync.Once
 				benchmarkOrdersAt(b, n, 32, func(ctx context.Context, db *ledger.DB, k, sku string) error {
-					once.Do(func() { desk = order.NewDesk(db, order.DeskOptions{}) })
+					once.Do(func() { desk = order.NewDesk(db, order.DeskOptions{MaxBatch: *deskMax, InFlight: *deskInFlight}) })
 					r := order.Request{Key: k, Kind: order.Repeat, Member: "M001", By: "fin", Lines: []order.LineRequest{{SKU: sku, Qty: 1}}}
 					if kind == "place" {
 						_, err := desk.Place(ctx, r)
@@ -67,10 +68,18 @@ func BenchmarkDesk(b *testing.B) {
 					_, err := desk.PlaceAndPay(ctx, order.CounterSale{Method: order.BankTransfer, Order: r})
 					return err
 				})
+				if batches, n := desk.Stats(); batches > 0 {
+					b.ReportMetric(float64(n)/float64(batches), "orders/batch")
+				}
 			})
 		}
 	}
 }
+
+var (
+	deskMax      = flag.Int("desk-max", 0, "BenchmarkDesk: order.DeskOptions.MaxBatch (0: the default)")
+	deskInFlight = flag.Int("desk-inflight", 0, "BenchmarkDesk: order.DeskOptions.InFlight (0: the default)")
+)
 
 func benchmarkOrderEntry(b *testing.B, skus int) {
 	benchmarkOrders(b, skus, func(ctx context.Context, db *ledger.DB, k, sku string) error {

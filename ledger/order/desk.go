@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,8 @@ type Desk struct {
 	maxBatch int
 	wait     time.Duration
 	inFlight int
+
+	batches, entries atomic.Int64 // entered so far, for Stats
 
 	mu        sync.Mutex
 	queue     []*deskItem
@@ -153,8 +156,14 @@ func (d *Desk) gather(wait bool) {
 	d.mu.Unlock()
 }
 
+// Stats returns how many batches the desk has entered and how many
+// requests they held.
+func (d *Desk) Stats() (batches, requests int64) { return d.batches.Load(), d.entries.Load() }
+
 // run enters batch and answers its callers.
 func (d *Desk) run(batch []*deskItem) {
+	d.batches.Add(1)
+	d.entries.Add(int64(len(batch)))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	es := make([]entry, len(batch))

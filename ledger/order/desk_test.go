@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"downline/ledger"
 	"downline/ledger/check"
 	"downline/ledger/goodstest"
@@ -30,6 +32,8 @@ func TestDeskMixedBatch(t *testing.T) {
 	}
 	vc := func(n int64) order.LineRequest { return order.LineRequest{SKU: "VC-100", Qty: n} }
 	before := must(place(db, repeat("earlier", vc(1))))
+	// TEA-200 goes from 500 to 497 in the batch, over two orders: one warning.
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error { return stock.SetThreshold(ctx, tx, goodstest.HQ, "TEA-200", 499) })
 
 	type call struct {
 		name string
@@ -165,6 +169,9 @@ func TestDeskMixedBatch(t *testing.T) {
 	avail, _ := stock.Available(ctx, db.Pool, goodstest.HQ, "VC-100")
 	if avail != 187 && avail != 184 {
 		t.Errorf("VC-100 available %d, want 187 or 184", avail)
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'stock.low' AND key = 'HQ-SH/TEA-200' AND (payload->>'Available')::int = 497`); n != 1 {
+		t.Errorf("%d low-stock warnings for TEA-200 at 497, want 1", n)
 	}
 	problems, err := check.Run(ctx, db)
 	if err != nil {
