@@ -33,7 +33,9 @@ func TestDeskMixedBatch(t *testing.T) {
 	vc := func(n int64) order.LineRequest { return order.LineRequest{SKU: "VC-100", Qty: n} }
 	before := must(place(db, repeat("earlier", vc(1))))
 	// TEA-200 goes from 500 to 497 in the batch, over two orders: one warning.
-	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error { return stock.SetThreshold(ctx, tx, goodstest.HQ, "TEA-200", 499) })
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
+		return stock.SetThreshold(ctx, tx, goodstest.HQ, "TEA-200", 499)
+	})
 
 	type call struct {
 		name string
