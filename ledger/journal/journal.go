@@ -213,7 +213,7 @@ func QueueMany(b *pgx.Batch, entries []Entry) error {
 
 // IDSequence is the expression that takes the next journal entry id, for
 // QueueMany's callers.
-const IDSequence = `nextval(pg_get_serial_sequence('journal_entries', 'id'))`
+const IDSequence = `nextval('journal_entries_id_seq')`
 
 // Get reads entry id with its lines.
 func Get(ctx context.Context, q ledger.Querier, id int64) (Entry, error) {

@@ -426,8 +426,8 @@ type newIDs struct {
 
 func queueNewIDs(b *pgx.Batch, orders, payments, entries int) *newIDs {
 	ids := &newIDs{}
-	b.Queue(`SELECT nextval(pg_get_serial_sequence('orders', 'id')), 'SO' || lpad(nextval('order_no_seq')::text, 9, '0'),
-			CASE WHEN i <= $2 THEN nextval(pg_get_serial_sequence('payments', 'id')) END,
+	b.Queue(`SELECT nextval('orders_id_seq'), 'SO' || lpad(nextval('order_no_seq')::text, 9, '0'),
+			CASE WHEN i <= $2 THEN nextval('payments_id_seq') END,
 			CASE WHEN i <= $2 THEN 'PAY' || lpad(nextval('payment_no_seq')::text, 9, '0') END,
 			CASE WHEN i <= $3 THEN `+journal.IDSequence+` END,
 			now()
