@@ -220,3 +220,43 @@ func TestDeskHundredOrdersForTheLastTenUnits(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+// A value the database refuses (a NUL byte in a text) passes the checks in
+// Go and fails the batch's insert: each request is then entered on its own,
+// so only the culprit fails.
+func TestDeskValueRefusedByDatabase(t *testing.T) {
+	db := ledgertest.DB(t)
+	goodstest.World(t, db)
+	ctx := context.Background()
+	desk := order.NewDesk(db, order.DeskOptions{MaxBatch: 2, Wait: 2 * time.Second})
+	shop := func(key, name string) order.Request {
+		return order.Request{Key: key, Kind: order.Shop, Customer: &order.Customer{Name: name}, By: "web",
+			Lines: []order.LineRequest{{SKU: "TEA-200", Qty: 1}}}
+	}
+	var good, bad error
+	var goodOrder order.Order
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); goodOrder, good = desk.Place(ctx, shop("good", "Wang")) }()
+	go func() { defer wg.Done(); _, bad = desk.Place(ctx, shop("bad", "Li\x00")) }()
+	wg.Wait()
+	if good != nil || goodOrder.No == "" {
+		t.Fatalf("the good order: %v", good)
+	}
+	if bad == nil {
+		t.Fatal("an order with a NUL byte in the customer's name was entered")
+	}
+	if batches, n := desk.Stats(); batches != 1 || n != 2 {
+		t.Fatalf("%d batches of %d requests, want the two together", batches, n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM orders`); n != 1 {
+		t.Fatalf("%d orders, want 1", n)
+	}
+	problems, err := check.Run(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
