@@ -169,6 +169,9 @@ func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
 		if err := shelf.Err(); err != nil {
 			return nil, fmt.Errorf("enter %d orders: lock stock: %w", len(es), err)
 		}
+		if ids.err != nil {
+			return nil, fmt.Errorf("enter %d orders: take ids: %w", len(es), ids.err)
+		}
 	}
 
 	// Lots picked in Go, order after order, against what the ones before left.
