@@ -43,6 +43,7 @@ var expected = map[string]string{
 	"GET /stock/warnings":                "admin finance warehouse agency",
 
 	"POST /orders":                "admin agency member customer",
+	"POST /counter-sales":         "admin finance agency",
 	"GET /orders":                 "admin finance warehouse",
 	"GET /orders/{no}":            "admin finance warehouse agency member customer",
 	"GET /orders/{no}/payments":   "admin finance warehouse agency member customer",

@@ -13,8 +13,9 @@ import (
 )
 
 // BenchmarkOrderEntryHTTP enters repeat orders over loopback HTTP, each
-// under its own Idempotency-Key, from parallel clients (4 per CPU). bench/api
-// does the same against a running server; docs/performance.md has both.
+// under its own Idempotency-Key, from parallel clients (32 per CPU, so that
+// concurrent orders share the desk's transactions). bench/api does the same
+// against a running server; docs/performance.md has both.
 func BenchmarkOrderEntryHTTP(b *testing.B) {
 	w := newWorld(b)
 	goodstest.Lot(b, w.db, "VC-100", "BENCH-V", 400, 10_000_000)
@@ -25,10 +26,10 @@ func BenchmarkOrderEntryHTTP(b *testing.B) {
 	members := []string{"AAA", "BBB", "AAA1", "BBB1", "ROOT1"}
 	skus := []string{"VC-100", "TEA-200"}
 	var seq atomic.Int64
-	b.SetParallelism(4)
+	b.SetParallelism(32)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 		for pb.Next() {
 			n := seq.Add(1)
 			body := fmt.Sprintf(`{"kind":"repeat","member":%q,"lines":[{"sku":%q,"qty":1}]}`, members[n%5], skus[n%2])

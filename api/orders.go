@@ -68,17 +68,54 @@ func (s *Server) placeOrder(c *call) (any, error) {
 	if err := c.bind(&req); err != nil {
 		return nil, err
 	}
+	return s.orderDesk().Place(c.ctx(), s.orderOf(c, req))
+}
+
+// orderDesk is the desk that enters orders and counter sales arriving at
+// the same time in shared transactions.
+func (s *Server) orderDesk() *order.Desk {
+	s.deskOnce.Do(func() { s.desk = order.NewDesk(s.DB, order.DeskOptions{}) })
+	return s.desk
+}
+
+// counterSaleRequest is an order paid in full as it is entered.
+type counterSaleRequest struct {
+	Order     orderRequest `json:"order"`
+	Method    string       `json:"method"`
+	Agency    string       `json:"agency,omitempty"`
+	Reference string       `json:"reference,omitempty"`
+}
+
+// counterSaleScope: the order as orderScope has it; an agency takes cash
+// itself, for its own sales.
+func counterSaleScope(c *call, req any) error {
+	r := req.(*counterSaleRequest)
+	if c.role() == user.Agency && r.Method == string(order.CashAtAgency) && r.Agency == "" {
+		r.Agency = c.who.User.Agency
+	}
+	if err := orderScope(c, &r.Order); err != nil {
+		return err
+	}
+	return c.s.actAsAgency(c, r.Agency)
+}
+
+func (s *Server) counterSale(c *call) (any, error) {
+	var req counterSaleRequest
+	if err := c.bind(&req); err != nil {
+		return nil, err
+	}
+	return s.orderDesk().PlaceAndPay(c.ctx(), order.CounterSale{Order: s.orderOf(c, req.Order), Method: order.Method(req.Method),
+		Agency: req.Agency, Reference: req.Reference})
+}
+
+// orderOf is the order that req asks for, under the request's key.
+func (s *Server) orderOf(c *call, req orderRequest) order.Request {
 	r := order.Request{Key: c.key, Kind: order.Kind(req.Kind), Member: req.Member, BuyerAgency: req.BuyerAgency, Seller: req.Seller,
 		Warehouse: req.Warehouse, Lines: orderLines(req.Lines), ShipTo: req.ShipTo, By: c.who.By()}
 	if req.Customer != nil {
 		r.Customer = &order.Customer{Name: req.Customer.Name, Phone: req.Customer.Phone}
 	}
-	var o order.Order
-	err := s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		o, err = order.Place(c.ctx(), tx, r)
-		return err
-	})
-	return o, err
+	return r
 }
 
 func (s *Server) getOrder(c *call) (any, error) {

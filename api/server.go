@@ -19,6 +19,7 @@ import (
 	"downline/graphstore"
 	"downline/graphstore/feed"
 	"downline/ledger"
+	"downline/ledger/order"
 )
 
 // Server holds what the handlers need.
@@ -31,6 +32,9 @@ type Server struct {
 	Feed *feed.Feed
 	// SMS, when set, mounts the Twilio webhooks (see mountSMS).
 	SMS *SMS
+
+	desk     *order.Desk
+	deskOnce sync.Once
 
 	throttle    throttle
 	jobs        sync.WaitGroup // background settlement runs

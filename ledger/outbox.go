@@ -46,6 +46,33 @@ func AppendOutbox(ctx context.Context, tx pgx.Tx, kind, key string, payload any)
 	return seq, nil
 }
 
+// NewEvent is an event to append with QueueOutbox.
+type NewEvent struct {
+	Kind    string
+	Key     string
+	Payload any
+}
+
+// QueueOutbox queues in b the append of events, in order, under the
+// outbox lock (see outboxLock). Queue it last in the transaction.
+func QueueOutbox(b *pgx.Batch, events []NewEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	kinds, keys, bodies := make([]string, len(events)), make([]string, len(events)), make([]string, len(events))
+	for i, e := range events {
+		body, err := json.Marshal(e.Payload)
+		if err != nil {
+			return fmt.Errorf("outbox %s: %w", e.Kind, err)
+		}
+		kinds[i], keys[i], bodies[i] = e.Kind, e.Key, string(body)
+	}
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, outboxLock)
+	b.Queue(`INSERT INTO outbox (kind, key, payload)
+		SELECT k, y, p FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS u(k, y, p, n) ORDER BY n`, kinds, keys, bodies)
+	return nil
+}
+
 // ReadOutbox returns up to limit events with seq > after, in seq order.
 func (db *DB) ReadOutbox(ctx context.Context, after int64, limit int) ([]OutboxEvent, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT seq, kind, key, payload, created_at FROM outbox

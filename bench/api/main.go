@@ -1,10 +1,12 @@
 // Command api is a load generator for Downline's HTTP API: concurrent
 // clients on keep-alive connections sign in, then enter orders (POST
-// /api/v1/orders, each under its own Idempotency-Key) or read downline
-// pages, for a fixed time, and it reports throughput and latency
-// percentiles.
+// /api/v1/orders, each under its own Idempotency-Key), counter sales (POST
+// /api/v1/counter-sales: placed, paid and confirmed; sign in as finance) or
+// read downline pages, for a fixed time, and it reports throughput and
+// latency percentiles.
 //
 //	go run ./bench/api -url http://127.0.0.1:8080 -login admin -password PW -mode orders -c 16 -d 20s
+//	go run ./bench/api -url http://127.0.0.1:8080 -login finance -password PW -mode counter -c 64 -d 20s
 package main
 
 import (
@@ -27,7 +29,7 @@ func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "server")
 	login := flag.String("login", "admin", "user to sign in as")
 	password := flag.String("password", os.Getenv("DOWNLINE_PASSWORD"), "its password")
-	mode := flag.String("mode", "orders", "orders or downline")
+	mode := flag.String("mode", "orders", "orders, counter or downline")
 	conc := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 20*time.Second, "how long")
 	members := flag.Int("members", 2000, "orders go to members CN0000001..CN<members>")
@@ -61,11 +63,19 @@ func main() {
 			for time.Now().Before(deadline) {
 				var req *http.Request
 				switch *mode {
-				case "orders":
+				case "orders", "counter":
 					n := seq.Add(1)
-					body, _ := json.Marshal(map[string]any{"kind": "repeat", "member": fmt.Sprintf("CN%07d", 1+rng.IntN(*members)),
-						"lines": []any{map[string]any{"sku": string(skuList[rng.IntN(len(skuList))]), "qty": 1}}})
-					req, _ = http.NewRequest("POST", *base+"/api/v1/orders", bytes.NewReader(body))
+					var body []byte
+					o := map[string]any{"kind": "repeat", "member": fmt.Sprintf("CN%07d", 1+rng.IntN(*members)),
+						"lines": []any{map[string]any{"sku": string(skuList[rng.IntN(len(skuList))]), "qty": 1}}}
+					path := "/api/v1/orders"
+					if *mode == "counter" {
+						path = "/api/v1/counter-sales"
+						body, _ = json.Marshal(map[string]any{"order": o, "method": "bank_transfer", "reference": fmt.Sprint("B", n)})
+					} else {
+						body, _ = json.Marshal(o)
+					}
+					req, _ = http.NewRequest("POST", *base+path, bytes.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%s-%d", run, n))
 				default:
@@ -88,7 +98,7 @@ func main() {
 				mine = append(mine, time.Since(t0))
 				v, _ := statuses.LoadOrStore(res.StatusCode, new(atomic.Int64))
 				v.(*atomic.Int64).Add(1)
-				if *mode != "orders" && res.StatusCode == 200 {
+				if *mode == "downline" && res.StatusCode == 200 {
 					var p struct{ Next string }
 					_ = json.Unmarshal(b, &p)
 					cursors[tree] = p.Next

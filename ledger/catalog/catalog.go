@@ -162,6 +162,50 @@ func QueueGetMany(b *pgx.Batch, skus []string) *ledger.Pending[map[string]Produc
 	return p
 }
 
+// UnknownSKU is the error for a SKU that is not in the catalogue.
+func UnknownSKU(sku string) error { return fmt.Errorf("%w: unknown SKU %q", ledger.ErrNotFound, sku) }
+
+// UnknownLot is the error for a batch a SKU does not have.
+func UnknownLot(sku, batch string) error {
+	return fmt.Errorf("%w: unknown lot: SKU %q has no batch %q", ledger.ErrNotFound, sku, batch)
+}
+
+// QueueFind queues in b the read of the products with the given SKUs, keyed
+// by SKU; unknown SKUs are left out (for a batch of orders, each of which
+// reports its own).
+func QueueFind(b *pgx.Batch, skus []string) *ledger.Pending[map[string]Product] {
+	p := &ledger.Pending[map[string]Product]{}
+	b.Queue(`SELECT `+productCols+` FROM products WHERE sku = ANY($1)`, skus).Query(func(rows pgx.Rows) error {
+		p.Value, p.Err = collectMany(rows, nil)
+		return nil
+	})
+	return p
+}
+
+// LotRef names a lot by SKU and batch.
+type LotRef struct{ SKU, Batch string }
+
+// QueueLotIDs queues in b the read of the ids of the named lots; unknown
+// lots are left out.
+func QueueLotIDs(b *pgx.Batch, refs []LotRef) *ledger.Pending[map[LotRef]int64] {
+	p := &ledger.Pending[map[LotRef]int64]{Value: map[LotRef]int64{}}
+	skus, batches := make([]string, len(refs)), make([]string, len(refs))
+	for i, r := range refs {
+		skus[i], batches[i] = r.SKU, r.Batch
+	}
+	b.Queue(`SELECT p.sku, l.batch, l.id FROM lots l JOIN products p ON p.id = l.product_id
+		WHERE (p.sku, l.batch) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, skus, batches).Query(func(rows pgx.Rows) error {
+		var r LotRef
+		var id int64
+		_, p.Err = pgx.ForEachRow(rows, []any{&r.SKU, &r.Batch, &id}, func() error {
+			p.Value[r] = id
+			return nil
+		})
+		return nil
+	})
+	return p
+}
+
 func collectMany(rows pgx.Rows, skus []string) (map[string]Product, error) {
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
 	if err != nil {
@@ -173,7 +217,7 @@ func collectMany(rows pgx.Rows, skus []string) (map[string]Product, error) {
 	}
 	for _, s := range skus {
 		if _, ok := out[s]; !ok {
-			return nil, fmt.Errorf("%w: unknown SKU %q", ledger.ErrNotFound, s)
+			return nil, UnknownSKU(s)
 		}
 	}
 	return out, nil
@@ -252,7 +296,7 @@ func GetLot(ctx context.Context, q ledger.Querier, sku, batch string) (Lot, erro
 		FROM lots l JOIN products p ON p.id = l.product_id WHERE p.sku = $1 AND l.batch = $2`, sku, batch).
 		Scan(&l.ID, &l.ProductID, &l.SKU, &l.Batch, &l.ProducedOn, &exp)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Lot{}, fmt.Errorf("%w: unknown lot: SKU %q has no batch %q", ledger.ErrNotFound, sku, batch)
+		return Lot{}, UnknownLot(sku, batch)
 	}
 	if exp != nil {
 		l.ExpiresOn = *exp

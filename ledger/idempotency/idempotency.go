@@ -66,22 +66,10 @@ func (r *Run) QueueResult(b *pgx.Batch, v any) error {
 // otherwise DoBatch stores what fn returns.
 func DoBatch[T any](ctx context.Context, tx pgx.Tx, key, op string, req any, first *pgx.Batch, fn func(*Run) (T, error)) (T, error) {
 	var zero T
-	key = strings.TrimSpace(key)
-	if key == "" {
-		return zero, fmt.Errorf("%w: %s needs an idempotency key (any unique string the caller keeps for retries)", ledger.ErrInvalid, op)
-	}
-	if len(key) > MaxKeyLen {
-		return zero, fmt.Errorf("%w: idempotency key is %d bytes long, at most %d allowed", ledger.ErrInvalid, len(key), MaxKeyLen)
-	}
-	body, err := json.Marshal(req)
+	key, hash, err := keyAndHash(key, op, req)
 	if err != nil {
-		return zero, fmt.Errorf("%s: hash request: %w", op, err)
+		return zero, err
 	}
-	h := sha256.New()
-	h.Write([]byte(op))
-	h.Write([]byte{0})
-	h.Write(body)
-	hash := h.Sum(nil)
 
 	claimed := false
 	b := &pgx.Batch{}
@@ -117,27 +105,57 @@ func DoBatch[T any](ctx context.Context, tx pgx.Tx, key, op string, req any, fir
 	return out, nil
 }
 
+// keyAndHash checks key and hashes op with req.
+func keyAndHash(key, op string, req any) (string, []byte, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return "", nil, fmt.Errorf("%w: %s needs an idempotency key (any unique string the caller keeps for retries)", ledger.ErrInvalid, op)
+	}
+	if len(key) > MaxKeyLen {
+		return "", nil, fmt.Errorf("%w: idempotency key is %d bytes long, at most %d allowed", ledger.ErrInvalid, len(key), MaxKeyLen)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: hash request: %w", op, err)
+	}
+	h := sha256.New()
+	h.Write([]byte(op))
+	h.Write([]byte{0})
+	h.Write(body)
+	return key, h.Sum(nil), nil
+}
+
 func replay[T any](ctx context.Context, tx pgx.Tx, key, op string, hash []byte) (T, error) {
 	var zero T
-	var (
-		prevOp   string
-		prevHash []byte
-		result   []byte
-	)
+	var prev stored
 	err := tx.QueryRow(ctx, `SELECT op, request_hash, result FROM idempotency_keys WHERE key = $1`, key).
-		Scan(&prevOp, &prevHash, &result)
+		Scan(&prev.op, &prev.hash, &prev.result)
 	if err != nil {
 		return zero, fmt.Errorf("%s: read idempotency key %q: %w", op, key, err)
 	}
-	if prevOp != op || !bytes.Equal(prevHash, hash) {
+	return decode[T](key, op, hash, prev)
+}
+
+// stored is the row of a key used before.
+type stored struct {
+	op     string
+	hash   []byte
+	result []byte
+}
+
+// decode returns the result stored under key when op and hash are those of
+// its first run, and the conflict otherwise.
+func decode[T any](key, op string, hash []byte, prev stored) (T, error) {
+	var zero T
+	if prev.op != op || !bytes.Equal(prev.hash, hash) {
 		return zero, fmt.Errorf("%w: key %q was first used for a different %s request; use a new key for a new request",
-			ledger.ErrIdempotencyConflict, key, prevOp)
+			ledger.ErrIdempotencyConflict, key, prev.op)
 	}
-	if result == nil {
+	if prev.result == nil {
 		return zero, fmt.Errorf("%w: key %q is already in use by this transaction", ledger.ErrConflict, key)
 	}
 	var out T
-	if err := json.Unmarshal(result, &out); err != nil {
+	if err := json.Unmarshal(prev.result, &out); err != nil {
 		return zero, fmt.Errorf("%s: decode stored result of key %q: %w", op, key, err)
 	}
 	return out, nil

@@ -94,29 +94,12 @@ func Post(ctx context.Context, tx pgx.Tx, e Entry) (Entry, error) {
 //
 // Errors: those of Post; the insert's errors come from b.
 func Queue(b *pgx.Batch, e Entry) (*Entry, error) {
-	lines := e.Lines[:0:0]
-	sum := decimal.Zero
-	for _, l := range e.Lines {
-		if l.Amount.IsZero() {
-			continue
-		}
-		if !l.Amount.Equal(l.Amount.Round(2)) {
-			return nil, fmt.Errorf("%w: journal %s %s: amount %s has more than two decimals", ledger.ErrInvalid, e.Kind, e.Ref, l.Amount)
-		}
-		if perHolder[l.Account] && l.Holder == "" {
-			return nil, fmt.Errorf("%w: journal %s %s: account %s is kept per holder and needs one", ledger.ErrInvalid, e.Kind, e.Ref, l.Account)
-		}
-		sum = sum.Add(l.Amount)
-		lines = append(lines, l)
+	lines, err := check(e)
+	if err != nil {
+		return nil, err
 	}
 	if len(lines) == 0 {
 		return &Entry{}, nil
-	}
-	if len(lines) < 2 || !sum.IsZero() {
-		return nil, fmt.Errorf("%w: journal %s %s does not balance: %d lines sum to %s", ledger.ErrInvalid, e.Kind, e.Ref, len(lines), sum)
-	}
-	if strings.TrimSpace(e.By) == "" {
-		return nil, fmt.Errorf("%w: journal %s %s: who posts it is required", ledger.ErrInvalid, e.Kind, e.Ref)
 	}
 	accts := make([]string, len(lines))
 	holders := make([]string, len(lines))
@@ -153,6 +136,84 @@ func Queue(b *pgx.Batch, e Entry) (*Entry, error) {
 	})
 	return out, nil
 }
+
+// check validates e and returns its lines without the zero ones (none:
+// nothing to post).
+func check(e Entry) ([]Line, error) {
+	lines := e.Lines[:0:0]
+	sum := decimal.Zero
+	for _, l := range e.Lines {
+		if l.Amount.IsZero() {
+			continue
+		}
+		if !l.Amount.Equal(l.Amount.Round(2)) {
+			return nil, fmt.Errorf("%w: journal %s %s: amount %s has more than two decimals", ledger.ErrInvalid, e.Kind, e.Ref, l.Amount)
+		}
+		if perHolder[l.Account] && l.Holder == "" {
+			return nil, fmt.Errorf("%w: journal %s %s: account %s is kept per holder and needs one", ledger.ErrInvalid, e.Kind, e.Ref, l.Account)
+		}
+		sum = sum.Add(l.Amount)
+		lines = append(lines, l)
+	}
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	if len(lines) < 2 || !sum.IsZero() {
+		return nil, fmt.Errorf("%w: journal %s %s does not balance: %d lines sum to %s", ledger.ErrInvalid, e.Kind, e.Ref, len(lines), sum)
+	}
+	if strings.TrimSpace(e.By) == "" {
+		return nil, fmt.Errorf("%w: journal %s %s: who posts it is required", ledger.ErrInvalid, e.Kind, e.Ref)
+	}
+	return lines, nil
+}
+
+// QueueMany validates entries and queues in b the insert of all of them in
+// two statements, for a batch of operations in one transaction. Each entry
+// must carry its ID, taken beforehand from the identity's sequence
+// (IDSequence), so that its lines can name it; entries are posted at the
+// transaction's time. Reversals are not batched: use Post.
+//
+// Errors: those of Post; the inserts' errors come from b.
+func QueueMany(b *pgx.Batch, entries []Entry) error {
+	var (
+		ids                  []int64
+		kinds, refs, memos   []string
+		keys, bys            []string
+		lineIDs              []int64
+		accts, holders, amts []string
+	)
+	for _, e := range entries {
+		lines, err := check(e)
+		if err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if e.ID == 0 || e.Reverses != 0 {
+			return fmt.Errorf("journal %s %s: a batched entry needs its id and cannot be a reversal", e.Kind, e.Ref)
+		}
+		ids, kinds, refs, memos = append(ids, e.ID), append(kinds, e.Kind), append(refs, e.Ref), append(memos, e.Memo)
+		keys, bys = append(keys, e.OpKey), append(bys, e.By)
+		for _, l := range lines {
+			lineIDs, accts = append(lineIDs, e.ID), append(accts, string(l.Account))
+			holders, amts = append(holders, l.Holder), append(amts, l.Amount.StringFixed(2))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	b.Queue(`INSERT INTO journal_entries (id, kind, ref, memo, op_key, posted_by) OVERRIDING SYSTEM VALUE
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+		ids, kinds, refs, memos, keys, bys)
+	b.Queue(`INSERT INTO journal_lines (entry_id, account, holder, amount)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[])`, lineIDs, accts, holders, amts)
+	return nil
+}
+
+// IDSequence is the expression that takes the next journal entry id, for
+// QueueMany's callers.
+const IDSequence = `nextval('journal_entries_id_seq')`
 
 // Get reads entry id with its lines.
 func Get(ctx context.Context, q ledger.Querier, id int64) (Entry, error) {

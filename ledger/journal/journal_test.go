@@ -96,3 +96,26 @@ func TestJournalIsAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// Lines added to an entry posted earlier are checked too: the entry must
+// still balance after the statement that adds them.
+func TestLinesAddedLaterMustBalance(t *testing.T) {
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	var e journal.Entry
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		e, err = journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
+			journal.Dr(journal.Bank, "", d("2.00")), journal.Cr(journal.Equity, "", d("2.00"))}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5)`, e.ID)
+	if err == nil || !strings.Contains(err.Error(), "does not balance") {
+		t.Fatalf("an unbalancing line added later: %v", err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5), ($1, '3000', -5)`, e.ID); err != nil {
+		t.Fatalf("two lines that keep the entry balanced: %v", err)
+	}
+}

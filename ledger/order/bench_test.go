@@ -2,7 +2,9 @@ package order_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,6 +47,40 @@ func BenchmarkCounterSale(b *testing.B) {
 	}
 }
 
+// BenchmarkDesk enters the same orders through order.Desk, from 64
+// concurrent callers (b.SetParallelism(32) on 2 CPUs), so that concurrent
+// requests share transactions: "counter" as counter sales (placed, paid and
+// confirmed: the order with its payment and journal entry), "place" as
+// orders awaiting payment (the HTTP order entry).
+func BenchmarkDesk(b *testing.B) {
+	for _, kind := range []string{"counter", "place"} {
+		for _, n := range []int{1, 50} {
+			b.Run(fmt.Sprintf("%s/skus=%d", kind, n), func(b *testing.B) {
+				var desk *order.Desk
+				var once sync.Once
+				benchmarkOrdersAt(b, n, 32, func(ctx context.Context, db *ledger.DB, k, sku string) error {
+					once.Do(func() { desk = order.NewDesk(db, order.DeskOptions{MaxBatch: *deskMax, InFlight: *deskInFlight}) })
+					r := order.Request{Key: k, Kind: order.Repeat, Member: "M001", By: "fin", Lines: []order.LineRequest{{SKU: sku, Qty: 1}}}
+					if kind == "place" {
+						_, err := desk.Place(ctx, r)
+						return err
+					}
+					_, err := desk.PlaceAndPay(ctx, order.CounterSale{Method: order.BankTransfer, Order: r})
+					return err
+				})
+				if batches, n := desk.Stats(); batches > 0 {
+					b.ReportMetric(float64(n)/float64(batches), "orders/batch")
+				}
+			})
+		}
+	}
+}
+
+var (
+	deskMax      = flag.Int("desk-max", 0, "BenchmarkDesk: order.DeskOptions.MaxBatch (0: the default)")
+	deskInFlight = flag.Int("desk-inflight", 0, "BenchmarkDesk: order.DeskOptions.InFlight (0: the default)")
+)
+
 func benchmarkOrderEntry(b *testing.B, skus int) {
 	benchmarkOrders(b, skus, func(ctx context.Context, db *ledger.DB, k, sku string) error {
 		var o order.Order
@@ -71,8 +107,13 @@ func benchmarkOrderEntry(b *testing.B, skus int) {
 }
 
 // benchmarkOrders runs one order through enter per iteration, from 8
-// parallel workers, over the given number of products.
+// parallel workers (4 per CPU on 2 CPUs), over the given number of products.
 func benchmarkOrders(b *testing.B, skus int, enter func(ctx context.Context, db *ledger.DB, key, sku string) error) {
+	benchmarkOrdersAt(b, skus, 4, enter)
+}
+
+// benchmarkOrdersAt is benchmarkOrders with parallelism workers per CPU.
+func benchmarkOrdersAt(b *testing.B, skus, parallelism int, enter func(ctx context.Context, db *ledger.DB, key, sku string) error) {
 	db := ledgertest.DB(b)
 	goodstest.World(b, db)
 	for i := 0; i < skus; i++ {
@@ -82,7 +123,7 @@ func benchmarkOrders(b *testing.B, skus int, enter func(ctx context.Context, db 
 	}
 	ctx := context.Background()
 	var seq atomic.Int64
-	b.SetParallelism(4)
+	b.SetParallelism(parallelism)
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {

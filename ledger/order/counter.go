@@ -38,40 +38,29 @@ type PaidOrder struct {
 // agency.
 func PlaceAndPay(ctx context.Context, tx pgx.Tx, s CounterSale) (PaidOrder, error) {
 	reads := queuePlaceReads(s.Order)
-	return idempotency.DoBatch(ctx, tx, s.Order.Key, "order.counter", s, reads.batch, func(run *idempotency.Run) (PaidOrder, error) {
-		switch s.Method {
-		case BankTransfer, Online, CashAtAgency:
-		default:
-			return PaidOrder{}, fmt.Errorf("%w: a counter sale is paid by bank_transfer, online or cash_agency, not %q", ledger.ErrInvalid, s.Method)
+	return idempotency.DoBatch(ctx, tx, s.Order.Key, opCounter, s, reads.batch, func(run *idempotency.Run) (PaidOrder, error) {
+		agencyCode, err := s.payer()
+		if err != nil {
+			return PaidOrder{}, err
 		}
 		var agencyID *int64
-		agencyCode := s.Agency
-		if s.Method == CashAtAgency {
-			if agencyCode == "" {
-				agencyCode = s.Order.Seller
-			}
-			if agencyCode == "" {
-				return PaidOrder{}, fmt.Errorf("%w: a cash payment at an agency must name the agency", ledger.ErrInvalid)
-			}
+		if agencyCode != "" {
 			var id int64
 			err := tx.QueryRow(ctx, `SELECT id FROM agencies WHERE code = $1`, agencyCode).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return PaidOrder{}, fmt.Errorf("%w: unknown agency %q", ledger.ErrNotFound, agencyCode)
+				return PaidOrder{}, unknownAgency(agencyCode)
 			}
 			if err != nil {
 				return PaidOrder{}, err
 			}
 			agencyID = &id
-		} else {
-			agencyCode = ""
 		}
 		var p *Payment
 		o, err := place(ctx, tx, s.Order, reads, placing{paid: true, then: func(b *pgx.Batch, o *Order) {
 			if o.Total.IsZero() {
 				return
 			}
-			p = &Payment{Order: o.No, Method: s.Method, Agency: agencyCode, Amount: o.Total, Reference: s.Reference,
-				Status: PaymentAccepted, RecordedBy: o.EnteredBy, DecidedBy: o.EnteredBy}
+			p = s.payment(*o, agencyCode)
 			b.Queue(`INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by, status, decided_by, decided_at)
 				VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $6, now()) RETURNING id, payment_no, recorded_at`,
 				o.ID, string(s.Method), agencyID, o.Total, s.Reference, o.EnteredBy).QueryRow(func(r pgx.Row) error {
@@ -85,9 +74,7 @@ func PlaceAndPay(ctx context.Context, tx pgx.Tx, s CounterSale) (PaidOrder, erro
 		out := PaidOrder{Order: o, Payment: p}
 		b := &pgx.Batch{}
 		if p != nil && o.SoldByHQ() {
-			acct, holder := p.account()
-			if _, err := journal.Queue(b, journal.Entry{Kind: "payment.confirmed", Ref: p.No + " " + o.No, OpKey: s.Order.Key, By: o.EnteredBy,
-				Lines: []journal.Line{journal.Dr(acct, holder, p.Amount), journal.Cr(journal.DeferredRevenue, "", p.Amount)}}); err != nil {
+			if _, err := journal.Queue(b, confirmedEntry(*p, o, s.Order.Key, o.EnteredBy)); err != nil {
 				return PaidOrder{}, err
 			}
 		}
@@ -99,4 +86,49 @@ func PlaceAndPay(ctx context.Context, tx pgx.Tx, s CounterSale) (PaidOrder, erro
 		}
 		return out, nil
 	})
+}
+
+// opCounter and opPlace are the operations' names under their idempotency keys.
+const (
+	opCounter = "order.counter"
+	opPlace   = "order.place"
+)
+
+// payer checks s's payment method and returns the agency that took the
+// money (none for a bank transfer or an online payment).
+func (s CounterSale) payer() (string, error) {
+	switch s.Method {
+	case BankTransfer, Online:
+		return "", nil
+	case CashAtAgency:
+	default:
+		return "", fmt.Errorf("%w: a counter sale is paid by bank_transfer, online or cash_agency, not %q", ledger.ErrInvalid, s.Method)
+	}
+	code := s.Agency
+	if code == "" {
+		code = s.Order.Seller
+	}
+	if code == "" {
+		return "", fmt.Errorf("%w: a cash payment at an agency must name the agency", ledger.ErrInvalid)
+	}
+	return code, nil
+}
+
+func unknownAgency(code string) error {
+	return fmt.Errorf("%w: unknown agency %q", ledger.ErrNotFound, code)
+}
+
+// payment is the confirmed payment of the whole of o, taken by the one who
+// entered it; its id, number and time come from the database.
+func (s CounterSale) payment(o Order, agency string) *Payment {
+	return &Payment{Order: o.No, Method: s.Method, Agency: agency, Amount: o.Total, Reference: s.Reference,
+		Status: PaymentAccepted, RecordedBy: o.EnteredBy, DecidedBy: o.EnteredBy}
+}
+
+// confirmedEntry books confirmed payment p of order o: the money in, as
+// deferred revenue until the goods ship.
+func confirmedEntry(p Payment, o Order, key, by string) journal.Entry {
+	acct, holder := p.account()
+	return journal.Entry{Kind: "payment.confirmed", Ref: p.No + " " + o.No, OpKey: key, By: by,
+		Lines: []journal.Line{journal.Dr(acct, holder, p.Amount), journal.Cr(journal.DeferredRevenue, "", p.Amount)}}
 }

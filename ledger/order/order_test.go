@@ -128,6 +128,16 @@ func TestOrderToDelivery(t *testing.T) {
 
 // The issue's race: 100 concurrent orders for the last 10 units.
 func TestHundredOrdersForTheLastTenUnits(t *testing.T) {
+	lastTenUnits(t, func(db *ledger.DB, i int, r order.Request) error {
+		_, err := place(db, r)
+		return err
+	})
+}
+
+// lastTenUnits runs 100 concurrent orders of one unit each (the i-th
+// through enter) for the last 10 units of a product, in two lots: exactly
+// ten win, the others are refused for stock, nothing goes negative.
+func lastTenUnits(t *testing.T, enter func(db *ledger.DB, i int, r order.Request) error) *ledger.DB {
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
 	goodstest.Product(t, db, "LAST-10", "9.90", "5")
@@ -139,7 +149,7 @@ func TestHundredOrdersForTheLastTenUnits(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := place(db, order.Request{Key: fmt.Sprint("race-", i), Kind: order.Repeat, Member: "M002", By: "M002",
+			err := enter(db, i, order.Request{Key: fmt.Sprint("race-", i), Kind: order.Repeat, Member: "M002", By: "M002",
 				Lines: []order.LineRequest{{SKU: "LAST-10", Qty: 1}}})
 			switch {
 			case err == nil:
@@ -165,6 +175,7 @@ func TestHundredOrdersForTheLastTenUnits(t *testing.T) {
 	if n := count(t, db, `SELECT coalesce(sum(reserved), 0) FROM stock_balances b JOIN products p ON p.id = b.product_id WHERE p.sku = 'LAST-10'`); n != 10 {
 		t.Fatalf("%d reserved, want 10", n)
 	}
+	return db
 }
 
 func TestShippingUnconfirmedOrderIsRefused(t *testing.T) {

@@ -126,7 +126,7 @@ func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest, head *ledge
 		var id int64
 		err := tx.QueryRow(ctx, `SELECT id FROM agencies WHERE code = $1`, agencyCode).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return Payment{}, fmt.Errorf("%w: unknown agency %q", ledger.ErrNotFound, agencyCode)
+			return Payment{}, unknownAgency(agencyCode)
 		}
 		if err != nil {
 			return Payment{}, err
@@ -194,9 +194,7 @@ func ConfirmPayment(ctx context.Context, tx pgx.Tx, d Decision) (Payment, error)
 			UPDATE orders SET status = 'confirmed', confirmed_at = now() WHERE id = $5 AND $6::bool`,
 			p.ID, string(p.Status), d.By, d.Reason, o.ID, covered)
 		if o.SoldByHQ() {
-			acct, holder := p.account()
-			if _, err := journal.Queue(b, journal.Entry{Kind: "payment.confirmed", Ref: p.No + " " + o.No, OpKey: d.Key, By: d.By,
-				Lines: []journal.Line{journal.Dr(acct, holder, p.Amount), journal.Cr(journal.DeferredRevenue, "", p.Amount)}}); err != nil {
+			if _, err := journal.Queue(b, confirmedEntry(p, o, d.Key, d.By)); err != nil {
 				return Payment{}, err
 			}
 		}

@@ -51,7 +51,7 @@ type Request struct {
 // ledger.ErrInsufficientStock; ledger.ErrIdempotencyConflict.
 func Place(ctx context.Context, tx pgx.Tx, r Request) (Order, error) {
 	reads := queuePlaceReads(r)
-	return idempotency.DoBatch(ctx, tx, r.Key, "order.place", r, reads.batch, func(run *idempotency.Run) (Order, error) {
+	return idempotency.DoBatch(ctx, tx, r.Key, opPlace, r, reads.batch, func(run *idempotency.Run) (Order, error) {
 		return place(ctx, tx, r, reads, placing{run: run})
 	})
 }
@@ -112,90 +112,20 @@ type placing struct {
 
 // place enters r with the rows in reads, which have been read.
 func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, how placing) (Order, error) {
-	if strings.TrimSpace(r.By) == "" {
-		return Order{}, fmt.Errorf("%w: an order must say who entered it", ledger.ErrInvalid)
-	}
-	if len(r.Lines) == 0 {
-		return Order{}, fmt.Errorf("%w: an order needs at least one line", ledger.ErrInvalid)
-	}
-	o := Order{Kind: r.Kind, Status: Placed, ShipTo: r.ShipTo, EnteredBy: r.By, Total: decimal.Zero, PV: decimal.Zero, BV: decimal.Zero}
-	buyer := func(id *int64, code *string) error {
-		*id, *code = reads.buyer.Value.id, reads.buyer.Value.code
-		return reads.buyer.Err
-	}
-	switch r.Kind {
-	case Registration, Repeat:
-		if r.Member == "" || r.Customer != nil || r.BuyerAgency != "" {
-			return Order{}, fmt.Errorf("%w: a %s order is bought by a member (and only a member)", ledger.ErrInvalid, r.Kind)
-		}
-		if err := buyer(&o.memberID, &o.Member); err != nil {
-			return Order{}, err
-		}
-	case Shop:
-		if r.Customer == nil || strings.TrimSpace(r.Customer.Name) == "" || r.Member != "" || r.BuyerAgency != "" {
-			return Order{}, fmt.Errorf("%w: a shop order is bought by a customer with a name", ledger.ErrInvalid)
-		}
-		o.Customer = r.Customer
-	case Agency:
-		if r.BuyerAgency == "" || r.Member != "" || r.Customer != nil {
-			return Order{}, fmt.Errorf("%w: an agency order is bought by an agency (and only an agency)", ledger.ErrInvalid)
-		}
-		if r.Seller != "" {
-			return Order{}, fmt.Errorf("%w: agencies buy from HQ, not from agency %s", ledger.ErrInvalid, r.Seller)
-		}
-		if err := buyer(&o.buyerAgencyID, &o.BuyerAgency); err != nil {
-			return Order{}, err
-		}
-	default:
-		return Order{}, fmt.Errorf("%w: order kind %q must be registration, repeat, shop or agency", ledger.ErrInvalid, r.Kind)
-	}
-
-	w, err := sellerWarehouse(r, reads.warehouse)
+	o, w, wants, err := price(r, resolved{
+		buyer:     reads.buyer.Get,
+		warehouse: reads.warehouse.Get,
+		product: func(sku string) (catalog.Product, error) {
+			ps, err := reads.products.Get()
+			return ps[sku], err
+		},
+		lot: func(sku, batch string) (int64, error) {
+			lot, err := catalog.GetLot(ctx, tx, sku, batch)
+			return lot.ID, err
+		},
+	}, how.paid)
 	if err != nil {
 		return Order{}, err
-	}
-	o.Warehouse, o.warehouseID, o.sellerAgencyID, o.Seller = w.Code, w.ID, w.AgencyID, w.AgencyCode
-
-	for i, l := range r.Lines {
-		if l.Qty <= 0 {
-			return Order{}, fmt.Errorf("%w: line %d (%s): quantity %d must be positive", ledger.ErrInvalid, i+1, l.SKU, l.Qty)
-		}
-	}
-	products, err := reads.products.Get()
-	if err != nil {
-		return Order{}, err
-	}
-	wants := make([]stock.Want, len(r.Lines))
-	for i, lr := range r.Lines {
-		p := products[lr.SKU]
-		if p.Status != catalog.Active {
-			return Order{}, fmt.Errorf("%w: SKU %s is %s and cannot be ordered", ledger.ErrInvalid, p.SKU, p.Status)
-		}
-		l := Line{No: i + 1, SKU: p.SKU, ProductID: p.ID, Qty: lr.Qty, UnitCost: p.UnitCost, UnitPV: decimal.Zero, UnitBV: decimal.Zero}
-		switch r.Kind {
-		case Registration, Repeat:
-			l.UnitPrice, l.UnitPV, l.UnitBV = p.MemberPrice, p.PV, p.BV
-		case Shop:
-			l.UnitPrice = p.RetailPrice
-		case Agency:
-			l.UnitPrice = p.AgencyPrice
-		}
-		q := decimal.NewFromInt(l.Qty)
-		o.Total = o.Total.Add(l.Amount())
-		o.PV = o.PV.Add(l.UnitPV.Mul(q))
-		o.BV = o.BV.Add(l.UnitBV.Mul(q))
-		o.Lines = append(o.Lines, l)
-		wants[i] = stock.Want{Line: l.No, ProductID: p.ID, SKU: p.SKU, Qty: l.Qty}
-		if lr.Batch != "" {
-			lot, err := catalog.GetLot(ctx, tx, p.SKU, lr.Batch)
-			if err != nil {
-				return Order{}, err
-			}
-			wants[i].LotID = lot.ID
-		}
-	}
-	if o.Total.IsZero() || how.paid {
-		o.Status = Confirmed // nothing (more) to pay
 	}
 
 	// The order and its lines go in with the lock of the stock, so the lock
@@ -228,10 +158,119 @@ func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, how pla
 	return o, stock.EmitLow(ctx, tx, low)
 }
 
+// resolved is what the checks of an order need from the database, read
+// before (for one order or for a batch).
+type resolved struct {
+	buyer     func() (buyerRow, error)
+	warehouse func() (stock.Warehouse, error)
+	// product: ledger.ErrNotFound for an unknown SKU.
+	product func(sku string) (catalog.Product, error)
+	// lot: the id of a SKU's lot; ledger.ErrNotFound for an unknown one.
+	lot func(sku, batch string) (int64, error)
+}
+
+// price checks r and prices its lines (member price for members, retail
+// for the shop, agency price for agencies; PV and BV only on member orders).
+// It returns the order, not yet in the database, the warehouse it ships from
+// and what it wants from stock; paid: the order is paid and confirmed as it
+// is placed.
+func price(r Request, rs resolved, paid bool) (Order, stock.Warehouse, []stock.Want, error) {
+	fail := func(err error) (Order, stock.Warehouse, []stock.Want, error) {
+		return Order{}, stock.Warehouse{}, nil, err
+	}
+	if strings.TrimSpace(r.By) == "" {
+		return fail(fmt.Errorf("%w: an order must say who entered it", ledger.ErrInvalid))
+	}
+	if len(r.Lines) == 0 {
+		return fail(fmt.Errorf("%w: an order needs at least one line", ledger.ErrInvalid))
+	}
+	o := Order{Kind: r.Kind, Status: Placed, ShipTo: r.ShipTo, EnteredBy: r.By, Total: decimal.Zero, PV: decimal.Zero, BV: decimal.Zero}
+	buyer := func(id *int64, code *string) error {
+		b, err := rs.buyer()
+		*id, *code = b.id, b.code
+		return err
+	}
+	switch r.Kind {
+	case Registration, Repeat:
+		if r.Member == "" || r.Customer != nil || r.BuyerAgency != "" {
+			return fail(fmt.Errorf("%w: a %s order is bought by a member (and only a member)", ledger.ErrInvalid, r.Kind))
+		}
+		if err := buyer(&o.memberID, &o.Member); err != nil {
+			return fail(err)
+		}
+	case Shop:
+		if r.Customer == nil || strings.TrimSpace(r.Customer.Name) == "" || r.Member != "" || r.BuyerAgency != "" {
+			return fail(fmt.Errorf("%w: a shop order is bought by a customer with a name", ledger.ErrInvalid))
+		}
+		o.Customer = r.Customer
+	case Agency:
+		if r.BuyerAgency == "" || r.Member != "" || r.Customer != nil {
+			return fail(fmt.Errorf("%w: an agency order is bought by an agency (and only an agency)", ledger.ErrInvalid))
+		}
+		if r.Seller != "" {
+			return fail(fmt.Errorf("%w: agencies buy from HQ, not from agency %s", ledger.ErrInvalid, r.Seller))
+		}
+		if err := buyer(&o.buyerAgencyID, &o.BuyerAgency); err != nil {
+			return fail(err)
+		}
+	default:
+		return fail(fmt.Errorf("%w: order kind %q must be registration, repeat, shop or agency", ledger.ErrInvalid, r.Kind))
+	}
+
+	w, err := sellerWarehouse(r, rs.warehouse)
+	if err != nil {
+		return fail(err)
+	}
+	o.Warehouse, o.warehouseID, o.sellerAgencyID, o.Seller = w.Code, w.ID, w.AgencyID, w.AgencyCode
+
+	for i, l := range r.Lines {
+		if l.Qty <= 0 {
+			return fail(fmt.Errorf("%w: line %d (%s): quantity %d must be positive", ledger.ErrInvalid, i+1, l.SKU, l.Qty))
+		}
+	}
+	products := make([]catalog.Product, len(r.Lines))
+	for i, lr := range r.Lines {
+		if products[i], err = rs.product(lr.SKU); err != nil {
+			return fail(err)
+		}
+	}
+	wants := make([]stock.Want, len(r.Lines))
+	for i, lr := range r.Lines {
+		p := products[i]
+		if p.Status != catalog.Active {
+			return fail(fmt.Errorf("%w: SKU %s is %s and cannot be ordered", ledger.ErrInvalid, p.SKU, p.Status))
+		}
+		l := Line{No: i + 1, SKU: p.SKU, ProductID: p.ID, Qty: lr.Qty, UnitCost: p.UnitCost, UnitPV: decimal.Zero, UnitBV: decimal.Zero}
+		switch r.Kind {
+		case Registration, Repeat:
+			l.UnitPrice, l.UnitPV, l.UnitBV = p.MemberPrice, p.PV, p.BV
+		case Shop:
+			l.UnitPrice = p.RetailPrice
+		case Agency:
+			l.UnitPrice = p.AgencyPrice
+		}
+		q := decimal.NewFromInt(l.Qty)
+		o.Total = o.Total.Add(l.Amount())
+		o.PV = o.PV.Add(l.UnitPV.Mul(q))
+		o.BV = o.BV.Add(l.UnitBV.Mul(q))
+		o.Lines = append(o.Lines, l)
+		wants[i] = stock.Want{Line: l.No, ProductID: p.ID, SKU: p.SKU, Qty: l.Qty}
+		if lr.Batch != "" {
+			if wants[i].LotID, err = rs.lot(p.SKU, lr.Batch); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if o.Total.IsZero() || paid {
+		o.Status = Confirmed // nothing (more) to pay
+	}
+	return o, w, wants, nil
+}
+
 // sellerWarehouse checks the warehouse read for r (stock.QueueWarehouse)
 // against the seller.
-func sellerWarehouse(r Request, read *ledger.Pending[stock.Warehouse]) (stock.Warehouse, error) {
-	w, err := read.Get()
+func sellerWarehouse(r Request, read func() (stock.Warehouse, error)) (stock.Warehouse, error) {
+	w, err := read()
 	if err != nil {
 		return w, err
 	}
