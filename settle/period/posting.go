@@ -37,6 +37,11 @@ func postEach(ctx context.Context, tx pgx.Tx, ms []memberAmount, kind, ref, memo
 		}
 		members[i], amounts[i] = m.Member, m.Amount.StringFixed(2)
 	}
+	// The balance check aggregates the statement's lines per entry: give
+	// it the memory to do that without spilling to disk (this transaction).
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
+		return nil, err
+	}
 	// The member is the debit line's holder ($9) or the credit line's.
 	rows, err := tx.Query(ctx, `WITH b AS MATERIALIZED (
 			SELECT ord, m, a, nextval(pg_get_serial_sequence('journal_entries', 'id')) AS id

@@ -246,7 +246,7 @@ func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outc
 	out.Totals = res.Totals
 
 	t0 = time.Now()
-	r.stage("writing members")
+	r.stage("writing")
 	var runID int64
 	if existing != 0 {
 		out.Replaced = true
@@ -266,13 +266,16 @@ func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outc
 	if err != nil {
 		return nil, fmt.Errorf("record the run of %s: %w", p.Code, err)
 	}
-	if _, err := writeMembers(ctx, tx, runID, in, res); err != nil {
-		return nil, fmt.Errorf("write member summaries: %w", err)
-	}
+	members := renderMembers(runID, in, res)
 	r.stage(fmt.Sprintf("writing %d lines", res.Lines.NumRows()))
 	n, sum, err := writeLines(ctx, tx, runID, res, nil)
 	if err != nil {
+		members()
 		return nil, fmt.Errorf("write bonus lines: %w", err)
+	}
+	r.stage("writing members")
+	if _, err := writeMembers(ctx, tx, members); err != nil {
+		return nil, fmt.Errorf("write member summaries: %w", err)
 	}
 	in.Members.Release()
 	in.Volumes.Release()
