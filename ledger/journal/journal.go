@@ -1,7 +1,8 @@
 // Package journal is the double-entry book of the ledger: a fixed chart of
-// accounts and append-only entries whose lines balance (the database refuses
-// an unbalanced entry at commit, and any update or delete). A correction is
-// a reversing entry.
+// accounts and append-only entries whose lines balance. The database refuses
+// an unbalanced entry at the end of the statement that inserts it (so an
+// entry and its lines go in one statement), and any update or delete. A
+// correction is a reversing entry.
 package journal
 
 import (

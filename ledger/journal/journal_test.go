@@ -59,7 +59,7 @@ func TestUnbalancedEntriesAreRefused(t *testing.T) {
 	if !errors.Is(err, ledger.ErrInvalid) {
 		t.Fatalf("unbalanced entry in Go: %v", err)
 	}
-	// Straight SQL, bypassing the Go checks: the database refuses at commit.
+	// Straight SQL, bypassing the Go checks: the database refuses it.
 	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `WITH e AS (INSERT INTO journal_entries (kind, posted_by) VALUES ('raw', 'x') RETURNING id)
 			INSERT INTO journal_lines (entry_id, account, amount) SELECT id, '1000', 5 FROM e`)
