@@ -1,7 +1,8 @@
 // Package journal is the double-entry book of the ledger: a fixed chart of
-// accounts and append-only entries whose lines balance (the database refuses
-// an unbalanced entry at commit, and any update or delete). A correction is
-// a reversing entry.
+// accounts and append-only entries whose lines balance. The database refuses
+// an unbalanced entry at the end of the statement that inserts it (so an
+// entry and its lines go in one statement), and any update or delete. A
+// correction is a reversing entry.
 package journal
 
 import (
@@ -203,11 +204,13 @@ func QueueMany(b *pgx.Batch, entries []Entry) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	b.Queue(`INSERT INTO journal_entries (id, kind, ref, memo, op_key, posted_by) OVERRIDING SYSTEM VALUE
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-		ids, kinds, refs, memos, keys, bys)
-	b.Queue(`INSERT INTO journal_lines (entry_id, account, holder, amount)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[])`, lineIDs, accts, holders, amts)
+	// One statement for the entries and their lines: the balance triggers
+	// (0201) check each statement's rows when it ends.
+	b.Queue(`WITH e AS (INSERT INTO journal_entries (id, kind, ref, memo, op_key, posted_by) OVERRIDING SYSTEM VALUE
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]))
+		INSERT INTO journal_lines (entry_id, account, holder, amount)
+		SELECT * FROM unnest($7::bigint[], $8::text[], $9::text[], $10::numeric[])`,
+		ids, kinds, refs, memos, keys, bys, lineIDs, accts, holders, amts)
 	return nil
 }
 

@@ -59,7 +59,7 @@ func TestUnbalancedEntriesAreRefused(t *testing.T) {
 	if !errors.Is(err, ledger.ErrInvalid) {
 		t.Fatalf("unbalanced entry in Go: %v", err)
 	}
-	// Straight SQL, bypassing the Go checks: the database refuses at commit.
+	// Straight SQL, bypassing the Go checks: the database refuses it.
 	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `WITH e AS (INSERT INTO journal_entries (kind, posted_by) VALUES ('raw', 'x') RETURNING id)
 			INSERT INTO journal_lines (entry_id, account, amount) SELECT id, '1000', 5 FROM e`)
@@ -117,5 +117,65 @@ func TestLinesAddedLaterMustBalance(t *testing.T) {
 	}
 	if _, err := db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5), ($1, '3000', -5)`, e.ID); err != nil {
 		t.Fatalf("two lines that keep the entry balanced: %v", err)
+	}
+}
+
+// The balance rule is checked once per statement over the rows it inserted
+// (0201): each case is straight SQL, bypassing the Go checks.
+func TestBalanceIsCheckedPerStatement(t *testing.T) {
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	exec := func(sqls ...string) error {
+		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			for _, sql := range sqls {
+				if _, err := tx.Exec(ctx, sql); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	// Two thousand entries in one statement, balanced each.
+	many := func(bad string) string {
+		return `WITH e AS (INSERT INTO journal_entries (kind, ref, posted_by) SELECT 'raw', 'R' || g, 'x' FROM generate_series(1, 2000) g RETURNING id, ref)
+			INSERT INTO journal_lines (entry_id, account, holder, amount)
+			SELECT id, a, '', CASE WHEN a = '1000' THEN 7 ELSE -7 END + CASE WHEN ref = '` + bad + `' AND a = '4000' THEN 0.01 ELSE 0 END
+			FROM e, unnest(ARRAY['1000', '4000']) a`
+	}
+	if err := exec(many("")); err != nil {
+		t.Fatalf("2000 balanced entries in one statement: %v", err)
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM journal_lines`).Scan(&n); err != nil || n != 4000 {
+		t.Fatalf("lines after the balanced batch: %d, %v", n, err)
+	}
+	refused := map[string][]string{
+		"one unbalanced entry among 2000": {many("R1234")},
+		"an entry without lines":          {`INSERT INTO journal_entries (kind, posted_by) VALUES ('raw', 'x')`},
+		"the lines in a later statement": {
+			`INSERT INTO journal_entries (kind, ref, posted_by) VALUES ('raw', 'LATER', 'x')`,
+			`INSERT INTO journal_lines (entry_id, account, amount) SELECT id, a, m FROM journal_entries, (VALUES ('1000', 5), ('4000', -5)) v(a, m) WHERE ref = 'LATER'`,
+		},
+		"an unbalanced line added to a balanced entry": {
+			`INSERT INTO journal_lines (entry_id, account, amount) SELECT id, '1000', 1 FROM journal_entries WHERE ref = 'R1'`,
+		},
+		"two entries that balance only together": {
+			`WITH e AS (INSERT INTO journal_entries (kind, ref, posted_by) VALUES ('raw', 'P', 'x'), ('raw', 'Q', 'x') RETURNING id, ref)
+			INSERT INTO journal_lines (entry_id, account, amount)
+			SELECT id, a, m FROM e, LATERAL (VALUES ('1000', CASE WHEN ref = 'P' THEN 5 ELSE -5 END), ('4000', CASE WHEN ref = 'P' THEN -4 ELSE 4 END)) v(a, m)`,
+		},
+	}
+	for name, sqls := range refused {
+		err := exec(sqls...)
+		if err == nil || !strings.Contains(err.Error(), "does not balance") {
+			t.Errorf("%s: committed (%v)", name, err)
+		}
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM journal_lines`).Scan(&n); err != nil || n != 4000 {
+		t.Fatalf("lines after the refused statements: %d, %v", n, err)
+	}
+	// A balanced set of lines added to an existing entry keeps it balanced.
+	if err := exec(`INSERT INTO journal_lines (entry_id, account, amount) SELECT id, a, m FROM journal_entries, (VALUES ('1000', 2), ('4000', -2)) v(a, m) WHERE ref = 'R1'`); err != nil {
+		t.Fatalf("balanced lines added to an entry: %v", err)
 	}
 }

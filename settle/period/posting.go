@@ -1,10 +1,8 @@
 package period
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -21,72 +19,46 @@ type memberAmount struct {
 // postEach appends one balanced journal entry per member in tx: debit
 // `debit` and credit `credit` with the member's amount (a negative amount
 // turns both around), the member being the holder of whichever account is
-// kept per holder. It is journal.Post in bulk: the ids are drawn from the
-// entries' sequence and the rows are copied, since a million entries one
-// statement each would take minutes; the database still checks every entry
-// balances at commit. It returns the entry ids, in the order of ms.
+// kept per holder. It is journal.Post in bulk: a million entries one
+// statement each would take minutes, so the entries and their lines go in
+// one statement (the database checks that every entry it inserts has lines
+// that balance, once for the statement). It returns the entry ids, in the
+// order of ms.
 func postEach(ctx context.Context, tx pgx.Tx, ms []memberAmount, kind, ref, memoPrefix, opPrefix, by string,
 	debit, credit journal.Account, debitPerMember bool) ([]int64, error) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	for _, m := range ms {
+	members := make([]string, len(ms))
+	amounts := make([]string, len(ms))
+	for i, m := range ms {
 		if !m.Amount.Equal(m.Amount.Round(2)) {
 			return nil, fmt.Errorf("journal %s %s: member %s: amount %s has more than two decimals", kind, ref, m.Member, m.Amount)
 		}
+		members[i], amounts[i] = m.Member, m.Amount.StringFixed(2)
 	}
-	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) FROM generate_series(1, $1)`, len(ms))
-	if err != nil {
+	// The balance check aggregates the statement's lines per entry: give
+	// it the memory to do that without spilling to disk (this transaction).
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
 		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, err
-	}
-	_, err = copyIn(ctx, tx, `COPY journal_entries (id, kind, ref, memo, op_key, posted_by) FROM STDIN`, func(w *bufio.Writer) error {
-		buf := make([]byte, 0, 256)
-		for i, m := range ms {
-			buf = strconv.AppendInt(buf[:0], ids[i], 10)
-			for _, f := range []string{kind, ref, memoPrefix + m.Member, opPrefix + m.Member, by} {
-				buf = appendText(append(buf, '\t'), f)
-			}
-			buf = append(buf, '\n')
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	// The member is the debit line's holder ($9) or the credit line's.
+	rows, err := tx.Query(ctx, `WITH b AS MATERIALIZED (
+			SELECT ord, m, a, nextval(pg_get_serial_sequence('journal_entries', 'id')) AS id
+			FROM unnest($1::text[], $2::numeric[]) WITH ORDINALITY u(m, a, ord)),
+		e AS (INSERT INTO journal_entries (id, kind, ref, memo, op_key, posted_by) OVERRIDING SYSTEM VALUE
+			SELECT id, $3, $4, $5 || m, $6 || m, $7 FROM b ORDER BY ord),
+		l AS (INSERT INTO journal_lines (entry_id, account, holder, amount)
+			SELECT b.id, x.account, x.holder, x.amount FROM b CROSS JOIN LATERAL (VALUES
+				($8::text, CASE WHEN $9::boolean THEN b.m ELSE '' END, b.a),
+				($10::text, CASE WHEN $9::boolean THEN '' ELSE b.m END, -b.a)) x(account, holder, amount)
+			ORDER BY b.ord)
+		SELECT id FROM b ORDER BY ord`,
+		members, amounts, kind, ref, memoPrefix, opPrefix, by, string(debit), debitPerMember, string(credit))
 	if err != nil {
 		return nil, fmt.Errorf("journal %s %s: %w", kind, ref, err)
 	}
-	_, err = copyIn(ctx, tx, `COPY journal_lines (entry_id, account, holder, amount) FROM STDIN`, func(w *bufio.Writer) error {
-		buf := make([]byte, 0, 256)
-		for i, m := range ms {
-			dh, ch := "", m.Member
-			if debitPerMember {
-				dh, ch = m.Member, ""
-			}
-			a := m.Amount.StringFixed(2)
-			na := m.Amount.Neg().StringFixed(2)
-			buf = strconv.AppendInt(buf[:0], ids[i], 10)
-			buf = append(buf, '\t')
-			buf = append(buf, debit...)
-			buf = appendText(append(buf, '\t'), dh)
-			buf = append(append(buf, '\t'), a...)
-			buf = append(buf, '\n')
-			buf = strconv.AppendInt(buf, ids[i], 10)
-			buf = append(buf, '\t')
-			buf = append(buf, credit...)
-			buf = appendText(append(buf, '\t'), ch)
-			buf = append(append(buf, '\t'), na...)
-			buf = append(buf, '\n')
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return nil, fmt.Errorf("journal %s %s: %w", kind, ref, err)
 	}

@@ -159,26 +159,47 @@ func memberCodes(ctx context.Context, tx pgx.Tx) (map[int64]string, error) {
 	return codes, err
 }
 
-// ordersSQL selects the period's volumes: member orders confirmed in
-// [start, cut-off), the returns of those orders confirmed before asOf, and
-// the returns confirmed in the period of orders older than the first period
-// (no period to claw back). Returns of orders of an earlier period are not
-// here: they are clawed back from that period (clawback.go).
-func ordersSQL(spec inputSpec, first time.Time) string {
+// periodSQL holds the conditions that pick a period's volumes: member
+// orders confirmed in [start, cut-off), the returns of those orders
+// confirmed before asOf, and the returns confirmed in the period of orders
+// older than the first period (no period to claw back). Returns of orders of
+// an earlier period are not here: they are clawed back from that period
+// (clawback.go). The two kinds of returns are two queries joined by UNION
+// ALL rather than one with an OR, so that each can use its own index.
+type periodSQL struct {
+	orders string // on orders o
+	// ownReturns and oldReturns are on returns r JOIN orders o.
+	ownReturns, oldReturns string
+}
+
+func newPeriodSQL(spec inputSpec, first time.Time) periodSQL {
 	ts := func(t time.Time) string {
 		return "'" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'::timestamptz"
 	}
 	s, c, a, f := ts(spec.period.StartsAt), ts(spec.period.CutoffAt), ts(spec.asOf), ts(first)
+	member := `o.kind IN ('registration', 'repeat')`
+	return periodSQL{
+		orders:     member + ` AND o.status <> 'cancelled' AND o.confirmed_at >= ` + s + ` AND o.confirmed_at < ` + c,
+		ownReturns: member + ` AND o.confirmed_at >= ` + s + ` AND o.confirmed_at < ` + c + ` AND r.confirmed_at < ` + a,
+		oldReturns: member + ` AND r.confirmed_at >= ` + s + ` AND r.confirmed_at < ` + c + ` AND o.confirmed_at < ` + f,
+	}
+}
+
+// ordersSQL selects the period's orders and returns one per row (newPeriodSQL).
+func ordersSQL(spec inputSpec, first time.Time) string {
+	w := newPeriodSQL(spec, first)
+	returns := func(where string) string {
+		return `SELECT r.return_no, m.code, 'return', r.pv, r.bv
+		FROM returns r JOIN orders o ON o.id = r.order_id JOIN members m ON m.id = o.member_id
+		WHERE ` + where
+	}
 	q := `SELECT o.order_no, m.code, o.kind, o.pv, o.bv
 		FROM orders o JOIN members m ON m.id = o.member_id
-		WHERE o.kind IN ('registration', 'repeat') AND o.status <> 'cancelled'
-		  AND o.confirmed_at >= ` + s + ` AND o.confirmed_at < ` + c + `
+		WHERE ` + w.orders + `
 		UNION ALL
-		SELECT r.return_no, m.code, 'return', r.pv, r.bv
-		FROM returns r JOIN orders o ON o.id = r.order_id JOIN members m ON m.id = o.member_id
-		WHERE o.kind IN ('registration', 'repeat')
-		  AND ((o.confirmed_at >= ` + s + ` AND o.confirmed_at < ` + c + ` AND r.confirmed_at < ` + a + `)
-		    OR (r.confirmed_at >= ` + s + ` AND r.confirmed_at < ` + c + ` AND o.confirmed_at < ` + f + `))`
+		` + returns(w.ownReturns) + `
+		UNION ALL
+		` + returns(w.oldReturns)
 	if spec.sorted {
 		q += ` ORDER BY 1`
 	}

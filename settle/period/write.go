@@ -2,6 +2,7 @@ package period
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -88,9 +89,45 @@ func newLinesHash() *linesHash {
 
 func (l *linesHash) sum() string { return hex.EncodeToString(l.h.Sum(nil)) }
 
-// writeMembers copies the member summaries of res (in id order) into
-// settle_run_members; reg and the carry-in come from the input.
-func writeMembers(ctx context.Context, tx pgx.Tx, runID int64, in engine.Input, res *engine.Result) (int64, error) {
+// renderMembers formats the member summaries of res (in id order) as
+// COPY text for settle_run_members in the background, so that it overlaps
+// with writing the lines (Postgres takes longer to store the lines than Go
+// to format both); reg and the carry-in come from the input, which must
+// stay alive until the rows are taken. The function returned waits for them.
+func renderMembers(runID int64, in engine.Input, res *engine.Result) func() ([]byte, error) {
+	done := make(chan struct{})
+	var out bytes.Buffer
+	var err error
+	go func() {
+		defer close(done)
+		out.Grow(160 * int(res.Members.NumRows()))
+		w := bufio.NewWriterSize(&out, 1<<16)
+		if err = memberRows(runID, in, res)(w); err == nil {
+			err = w.Flush()
+		}
+	}()
+	return func() ([]byte, error) {
+		<-done
+		return out.Bytes(), err
+	}
+}
+
+// writeMembers copies member summaries rendered by renderMembers into
+// settle_run_members.
+func writeMembers(ctx context.Context, tx pgx.Tx, rows func() ([]byte, error)) (int64, error) {
+	return copyIn(ctx, tx, `COPY settle_run_members (run_id, member, pv, bv, reg, gv, active, rank, left_volume, right_volume,
+		carry_in_left, carry_in_right, carry_left, carry_right, earnings) FROM STDIN`, func(w *bufio.Writer) error {
+		b, err := rows()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	})
+}
+
+// memberRows writes the member summaries of res in COPY text format.
+func memberRows(runID int64, in engine.Input, res *engine.Result) func(w *bufio.Writer) error {
 	m := res.Members
 	vol := func(c int) []decimal128.Num { return m.Column(c).(*array.Decimal128).Values() }
 	pv, bv, gv := vol(engine.ColPV), vol(engine.ColBV), vol(engine.ColGV)
@@ -108,8 +145,7 @@ func writeMembers(ctx context.Context, tx pgx.Tx, runID int64, in engine.Input, 
 		rankNames[i] = appendText(nil, r.Name)
 	}
 	run := strconv.AppendInt(nil, runID, 10)
-	return copyIn(ctx, tx, `COPY settle_run_members (run_id, member, pv, bv, reg, gv, active, rank, left_volume, right_volume,
-		carry_in_left, carry_in_right, carry_left, carry_right, earnings) FROM STDIN`, func(w *bufio.Writer) error {
+	return func(w *bufio.Writer) error {
 		buf := make([]byte, 0, 256)
 		tab := func(v decimal128.Num, scale int32) { buf = csvio.AppendPlain(append(buf, '\t'), v, scale) }
 		for _, i := range res.ByID {
@@ -140,7 +176,7 @@ func writeMembers(ctx context.Context, tx pgx.Tx, runID int64, in engine.Input, 
 			}
 		}
 		return nil
-	})
+	}
 }
 
 // writeLines copies the bonus lines of res (already in bonuses.csv order)
