@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,10 +24,7 @@ import (
 //
 //	go test ./graphstore/neo4j/ -run '^$' -bench BenchmarkNeo4j -benchtime=1x -timeout 60m
 func BenchmarkNeo4j(b *testing.B) {
-	n := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("DOWNLINE_BENCH_MEMBERS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchMembers()
 	ctx := context.Background()
 	db := ledgertest.DB(b)
 	started := time.Now()
@@ -37,13 +35,9 @@ func BenchmarkNeo4j(b *testing.B) {
 	s := freshStore(b)
 
 	b.Run("sync", func(b *testing.B) {
+		var cpu serverCPU
 		for b.Loop() {
-			b.StopTimer()
-			if err := s.Reset(ctx); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			t0 := time.Now()
+			t0 := emptyThenStart(b, s, &cpu)
 			var snapshotDone time.Duration
 			err := feed.Sync(ctx, db, s, func(phase string, done, total int) {
 				if phase == "loading graph" && snapshotDone == 0 {
@@ -53,9 +47,11 @@ func BenchmarkNeo4j(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			cpu.stop(b)
 			b.ReportMetric(float64(n)/time.Since(t0).Seconds(), "members/s")
 			b.Logf("sync of %d members: %s (ledger snapshot ~%s, then the load)", n, time.Since(t0).Round(time.Millisecond), snapshotDone.Round(time.Millisecond))
 		}
+		cpu.report(b)
 	})
 
 	snap, err := member.TakeSnapshot(ctx, db, nil)
@@ -82,7 +78,7 @@ func BenchmarkNeo4j(b *testing.B) {
 		for _, st := range stores {
 			b.Run(tree.String()+"/page+team/"+st.name, func(b *testing.B) {
 				b.ReportMetric(float64(tc.Total), "team")
-				for b.Loop() {
+				pageAndTeam := func() {
 					if _, err := st.s.Downline(ctx, tree, id, graphstore.DownlineQuery{Limit: 100}); err != nil {
 						b.Fatal(err)
 					}
@@ -90,16 +86,32 @@ func BenchmarkNeo4j(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				pageAndTeam() // warm: plans cached, pages read, as a server in use has them
+				var cpu serverCPU
+				cpu.start(b)
+				for b.Loop() {
+					pageAndTeam()
+				}
+				cpu.stop(b)
+				cpu.report(b)
 			})
 			b.Run(tree.String()+"/upline/"+st.name, func(b *testing.B) {
 				var levels int
-				for b.Loop() {
+				upline := func() {
 					up, err := st.s.Upline(ctx, tree, deepest, 0)
 					if err != nil {
 						b.Fatal(err)
 					}
 					levels = len(up)
 				}
+				upline() // warm
+				var cpu serverCPU
+				cpu.start(b)
+				for b.Loop() {
+					upline()
+				}
+				cpu.stop(b)
+				cpu.report(b)
 				b.ReportMetric(float64(levels), "levels")
 			})
 		}
@@ -119,6 +131,10 @@ func BenchmarkNeo4j(b *testing.B) {
 	}
 	var byCypher map[int64]int64
 	b.Run("group-volume/cypher", func(b *testing.B) {
+		var cpu serverCPU
+		cpu.start(b)
+		defer cpu.report(b)
+		defer cpu.stop(b)
 		for b.Loop() {
 			byCypher, err = read(ctx, s, func(tx neo4j.ManagedTransaction) (map[int64]int64, error) {
 				gv := make(map[int64]int64, n)
@@ -133,6 +149,10 @@ func BenchmarkNeo4j(b *testing.B) {
 	})
 	linear := func(st graphstore.Store) func(b *testing.B) {
 		return func(b *testing.B) {
+			var cpu serverCPU
+			cpu.start(b)
+			defer cpu.report(b)
+			defer cpu.stop(b)
 			for b.Loop() {
 				ex, err := st.Export(ctx, graphstore.Sponsor, time.Time{})
 				if err != nil {
@@ -176,4 +196,96 @@ func teamNear(b *testing.B, s *memory.Store, members []graphstore.Member, tree g
 		}
 	}
 	return best
+}
+
+// BenchmarkLoad is Load alone, without Postgres: the same generated network
+// (DOWNLINE_BENCH_MEMBERS members, default 1,000,000) handed to Load as a
+// snapshot would be, into an emptied store.
+//
+//	go test ./graphstore/neo4j/ -run '^$' -bench BenchmarkLoad -benchtime=1x -timeout 30m
+func BenchmarkLoad(b *testing.B) {
+	n := benchMembers()
+	gen := member.GenerateNetwork(n, 1, time.Now().AddDate(-2, 0, 0))
+	members := make([]graphstore.Member, n)
+	ref := func(i int32) graphstore.MemberID { return graphstore.MemberID(i + 1) } // the root's -1 becomes 0
+	for i, g := range gen {
+		members[i] = graphstore.Member{ID: graphstore.MemberID(i + 1), Code: g.Code, Name: g.Name, Status: g.Status,
+			Joined: g.Joined, Sponsor: ref(g.Sponsor), Parent: ref(g.Parent), Side: g.Side}
+	}
+	s := freshStore(b)
+	ctx := context.Background()
+	var cpu serverCPU
+	for b.Loop() {
+		t0 := emptyThenStart(b, s, &cpu)
+		if err := s.Load(ctx, members, nil, 0, nil); err != nil {
+			b.Fatal(err)
+		}
+		cpu.stop(b)
+		b.ReportMetric(float64(n)/time.Since(t0).Seconds(), "members/s")
+	}
+	cpu.report(b)
+}
+
+// emptyThenStart resets s outside the timed part of b, then starts the clock
+// and cpu and returns the time.
+func emptyThenStart(b *testing.B, s *Store, cpu *serverCPU) time.Time {
+	b.StopTimer()
+	if err := s.Reset(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.StartTimer()
+	cpu.start(b)
+	return time.Now()
+}
+
+func benchMembers() int {
+	if v, err := strconv.Atoi(os.Getenv("DOWNLINE_BENCH_MEMBERS")); err == nil && v > 0 {
+		return v
+	}
+	return 1_000_000
+}
+
+// serverCPU adds up the CPU time (user + system) the Neo4j server spends
+// between start and stop, read from /proc when DOWNLINE_NEO4J_PID names its
+// process (dev/neo4j keeps it in .data/neo4j/server.pid): on a shared
+// machine the server's CPU is a steadier measure than the wall clock.
+type serverCPU struct {
+	from, used float64 // seconds
+}
+
+func (c *serverCPU) start(b *testing.B) { c.from = procCPU(b) }
+
+func (c *serverCPU) stop(b *testing.B) { c.used += procCPU(b) - c.from }
+
+// report adds the server CPU per operation to b's metrics.
+func (c *serverCPU) report(b *testing.B) {
+	if os.Getenv("DOWNLINE_NEO4J_PID") != "" {
+		b.ReportMetric(c.used/float64(max(b.N, 1)), "server-cpu-s/op")
+	}
+}
+
+// procCPU is the CPU time of process DOWNLINE_NEO4J_PID so far, 0 when unset.
+func procCPU(b *testing.B) float64 {
+	b.Helper()
+	pid := os.Getenv("DOWNLINE_NEO4J_PID")
+	if pid == "" {
+		return 0
+	}
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		b.Fatalf("DOWNLINE_NEO4J_PID: %v", err)
+	}
+	// After the command name (in parentheses) come the state and ten more
+	// fields, then utime and stime in clock ticks (USER_HZ, 100 on Linux).
+	line := string(raw)
+	f := strings.Fields(line[strings.LastIndexByte(line, ')')+1:])
+	var ticks int64
+	for _, v := range f[11:13] {
+		t, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			b.Fatalf("/proc/%s/stat: %v", pid, err)
+		}
+		ticks += t
+	}
+	return float64(ticks) / 100
 }

@@ -78,12 +78,15 @@ WHERE NOT EXISTS { (n)<-[:PLACED {side: $side}]-() }
 RETURN n.id
 LIMIT 1`
 
-// Sizes of the two legs under id, counting the head (0 = no leg).
+// Sizes of the two legs under id, counting the head (0 = no leg). DISTINCT
+// members make the expansion a breadth-first pruning one, linear in the leg,
+// where a plain variable-length pattern keeps a path per member.
 const qLegSizes = `
 MATCH (m:Member {id: $id})
 OPTIONAL MATCH (m)<-[r:PLACED]-(h:Member)
 CALL (h) {
-  OPTIONAL MATCH (h)<-[:PLACED*0..]-(d:Member)
+  OPTIONAL MATCH (h)<-[:PLACED*0..]-(d)
+  WITH DISTINCT d
   RETURN count(d) AS size
 }
 RETURN r.side, h.id, size`

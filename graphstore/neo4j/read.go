@@ -210,13 +210,14 @@ func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor
 
 // The head of the leg is the node just below the ancestor on the member's
 // (unique) upward path. Counting DISTINCT members lets Neo4j expand the leg
-// breadth first without tracking paths (a pruning expand, linear).
+// breadth first without tracking paths (a pruning expand, linear); members
+// are reached only through member links, so they need no label check.
 var qLegOf = byTree(`
 MATCH (a:Member {id: $ancestor}), (m:Member {id: $member})
 MATCH p = shortestPath((m)-[:LINK*1..]->(a))
 WITH nodes(p)[-2] AS head, relationships(p)[-1] AS r
 CALL (head) {
-  MATCH (head)<-[:LINK*0..]-(d:Member)
+  MATCH (head)<-[:LINK*0..]-(d)
   WITH DISTINCT d
   RETURN count(d) AS total, count(CASE WHEN d.status = 'active' THEN 1 END) AS active
 }
