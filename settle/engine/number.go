@@ -197,3 +197,43 @@ func (s *sums) column(col int) ([]decimal128.Num, int, bool) {
 	}
 	return out, -1, true
 }
+
+// merge adds o into s, column by column; o is left rescaled.
+func (s *sums) merge(o *sums) {
+	to := max(s.scale, o.scale)
+	if s.scale < to {
+		s.rescale(to)
+	}
+	if o.scale < to {
+		o.rescale(to)
+	}
+	if s.wide == nil && o.wide == nil {
+		fits := true
+		for c, col := range s.cols {
+			for j, x := range o.cols[c] {
+				if old := col[j]; (x > 0 && old+x < old) || (x < 0 && old+x > old) {
+					fits = false
+				}
+			}
+		}
+		if fits {
+			for c, col := range s.cols {
+				for j, x := range o.cols[c] {
+					col[j] += x
+				}
+			}
+			return
+		}
+	}
+	if s.wide == nil {
+		s.toWide()
+	}
+	if o.wide == nil {
+		o.toWide()
+	}
+	for c, col := range s.wide {
+		for j, x := range o.wide[c] {
+			col[j].Add(col[j], x)
+		}
+	}
+}
