@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -62,29 +62,40 @@ func WriteDir(dir string, res *engine.Result) (err error) {
 const chunkRows = 1 << 15
 
 // writeRows formats rows [0, n) in chunks on every core and writes the chunks in
-// order; at most two chunks per core are in memory at once.
+// order as they come: the cores format the next chunks while one is written.
+// At most two chunks per core are in memory at once.
 func writeRows(w *bufio.Writer, n int, format func(buf []byte, lo, hi int) []byte) {
 	workers := runtime.GOMAXPROCS(0)
-	bufs := make([][]byte, workers)
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += workers * chunkRows {
-		for k := 0; k < workers; k++ {
-			clo := lo + k*chunkRows
-			chi := min(clo+chunkRows, n)
-			if clo >= chi {
-				bufs[k] = bufs[k][:0]
-				continue
+	chunks := (n + chunkRows - 1) / chunkRows
+	done := make([]chan []byte, chunks)
+	for i := range done {
+		done[i] = make(chan []byte, 1)
+	}
+	// A worker takes a buffer before a chunk number, so the first chunk not yet
+	// written is always being formatted.
+	free := make(chan []byte, 2*workers)
+	for range 2 * workers {
+		free <- nil
+	}
+	var next atomic.Int64
+	for range min(workers, chunks) {
+		go func() {
+			for {
+				buf := <-free
+				i := int(next.Add(1)) - 1
+				if i >= chunks {
+					free <- buf
+					return
+				}
+				lo := i * chunkRows
+				done[i] <- format(buf[:0], lo, min(lo+chunkRows, n))
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				bufs[k] = format(bufs[k][:0], clo, chi)
-			}()
-		}
-		wg.Wait()
-		for _, b := range bufs {
-			w.Write(b)
-		}
+		}()
+	}
+	for _, c := range done {
+		b := <-c
+		w.Write(b)
+		free <- b
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -78,9 +79,10 @@ type period[N any, A arith[N]] struct {
 	// Each bonus visits its sources in id order, so a stable sort of the lines
 	// by earner position leaves every earner's lines in final order.
 	input, internal, byPos, xByPos, pos []int32
-	lines                               lineSet[N]
-	hopCache                            []hop
-	totalBV                             N
+	// lines holds each bonus's lines apart: the bonuses are computed at once.
+	lines    [len(BonusNames)]lineSet[N]
+	hopCache []hop
+	totalBV  N
 }
 
 func (s *period[N, A]) stage(name string) {
@@ -195,7 +197,7 @@ func (s *period[N, A]) referral(pt *pctTable) {
 	for k, m := range s.xByPos {
 		if sp := s.c.sponsor[m]; sp >= 0 && a.sign(s.reg[m]) > 0 {
 			if v := a.pct(pt.ref, s.reg[m]); a.sign(v) > 0 {
-				s.lines.add(s.pos[sp], Referral, s.byPos[k], 1, v)
+				s.lines[Referral].add(s.pos[sp], Referral, s.byPos[k], 1, v)
 			}
 		}
 	}
@@ -221,7 +223,7 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 			h := &hops[up]
 			if depth[h.rank] >= k {
 				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
-					s.lines.add(h.pos, Unilevel, s.byPos[src], int32(k), v)
+					s.lines[Unilevel].add(h.pos, Unilevel, s.byPos[src], int32(k), v)
 				}
 			}
 			up = h.up
@@ -294,7 +296,7 @@ func (s *period[N, A]) binary() error {
 		if s.active[m] && a.sign(pair) > 0 {
 			if v := a.binary(int(s.rank[m]), pair); a.sign(v) > 0 {
 				s.binAmt[m] = v
-				s.lines.add(s.pos[m], Binary, -1, 0, v)
+				s.lines[Binary].add(s.pos[m], Binary, -1, 0, v)
 			}
 		}
 		ol, or := a.sub(l, pair), a.sub(r, pair)
@@ -328,7 +330,7 @@ func (s *period[N, A]) matching(pt *pctTable) {
 			h := &hops[up]
 			if int(h.rank) >= mt.MinRank {
 				if v := a.pct(pt.mat[g-1], b); a.sign(v) > 0 {
-					s.lines.add(h.pos, Matching, s.byPos[src], int32(g), v)
+					s.lines[Matching].add(h.pos, Matching, s.byPos[src], int32(g), v)
 				}
 			}
 			up = h.up
@@ -364,7 +366,7 @@ func (s *period[N, A]) pool() {
 	}
 	for m, r := range s.rank {
 		if int(r) >= pl.MinRank && a.sign(amount[r]) > 0 {
-			s.lines.add(s.pos[m], Pool, -1, 0, amount[r])
+			s.lines[Pool].add(s.pos[m], Pool, -1, 0, amount[r])
 		}
 	}
 }
@@ -377,9 +379,11 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 		return nil
 	}
 	total := a.zero()
-	for _, blk := range s.lines.blocks {
-		for i := range blk {
-			total = a.add(total, blk[i].amount)
+	for k := range s.lines {
+		for _, blk := range s.lines[k].blocks {
+			for i := range blk {
+				total = a.add(total, blk[i].amount)
+			}
 		}
 	}
 	t := a.toDec(total)
@@ -395,4 +399,46 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 	}
 	a.setRatio(ratio.Num(), ratio.Denom())
 	return ratio
+}
+
+// bonuses computes every bonus's lines, on two goroutines: unilevel, which
+// makes most lines, on one, the others on the other (matching needs binary).
+func (s *period[N, A]) bonuses(pt *pctTable) error {
+	if s.p.Unilevel != nil || s.p.Matching != nil {
+		s.hops() // shared by unilevel and matching
+	}
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		caught any // a panic (an overflow of the fast path) to raise again here
+		binErr error
+	)
+	run := func(f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					caught = r
+					mu.Unlock()
+				}
+			}()
+			f()
+		}()
+	}
+	run(func() { s.unilevel(pt) })
+	run(func() {
+		if binErr = s.binary(); binErr != nil {
+			return
+		}
+		s.matching(pt)
+		s.pool()
+		s.referral(pt)
+	})
+	wg.Wait()
+	if caught != nil {
+		panic(caught)
+	}
+	return binErr
 }

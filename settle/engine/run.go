@@ -156,15 +156,9 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, 
 	s.stage("ranks")
 	s.ranks()
 	s.stage("bonuses")
-	// In the order of the bonus names, so that the stable sort by earner keeps
-	// each earner's lines in bonus order.
-	if err := s.binary(); err != nil {
+	if err := s.bonuses(pt); err != nil {
 		return nil, err
 	}
-	s.matching(pt)
-	s.pool()
-	s.referral(pt)
-	s.unilevel(pt)
 	ratio := s.payoutCap()
 	s.stage("sorting")
 	return s.result(ratio)
@@ -172,28 +166,39 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, 
 
 func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	a, n, p := s.a, s.c.n, s.p
+	// The summary columns but earnings are converted meanwhile.
+	summary := make(chan summaryColumns, 1)
+	go func() { summary <- s.summaryColumns() }()
 	// Stable counting sort of the lines by earner position: each bonus emitted
 	// its lines by source in id order, so every earner's lines land sorted.
+	// The bonuses are taken in the order of their names, so that each earner's
+	// lines stay in bonus order.
 	start := make([]int32, n+1)
-	for _, blk := range s.lines.blocks {
-		for i := range blk {
-			start[blk[i].earner+1]++
+	total := 0
+	for k := range s.lines {
+		for _, blk := range s.lines[k].blocks {
+			for i := range blk {
+				start[blk[i].earner+1]++
+			}
 		}
+		total += s.lines[k].n
 	}
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
 	next := start[:n:n]
-	sorted := make([]line[N], s.lines.n)
-	for b, blk := range s.lines.blocks {
-		for i := range blk {
-			l := &blk[i]
-			sorted[next[l.earner]] = *l
-			next[l.earner]++
+	sorted := make([]line[N], total)
+	for k := range s.lines {
+		for b, blk := range s.lines[k].blocks {
+			for i := range blk {
+				l := &blk[i]
+				sorted[next[l.earner]] = *l
+				next[l.earner]++
+			}
+			s.lines[k].blocks[b] = nil
 		}
-		s.lines.blocks[b] = nil
+		s.lines[k] = lineSet[N]{}
 	}
-	s.lines = lineSet[N]{}
 	next, start = nil, nil
 
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
@@ -251,50 +256,16 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	}
 	earnByPos = nil
 
-	vs := volumeScale(p, s.c.scale)
-	// col converts a column to input order, unless it is in input order already
-	// (index nil).
-	col := func(v []N, scale int32, index []int32) (arrow.Array, error) {
-		out := make([]decimal128.Num, len(v))
-		for x, v := range v {
-			d, ok := a.toD128(v, scale)
-			if !ok {
-				return nil, errRange
-			}
-			if index != nil {
-				out[index[x]] = d
-			} else {
-				out[x] = d
-			}
-		}
-		return decimalArray(out, scale), nil
+	sum := <-summary
+	if sum.err != nil {
+		return nil, sum.err
 	}
-	active, rank := make([]bool, n), make([]int16, n)
-	for x, i := range s.input {
-		active[i], rank[i] = s.active[x], s.rank[x]
-	}
-	var cols []arrow.Array
-	for _, v := range [][]N{s.pv, s.bv, s.gv} {
-		arr, err := col(v, vs, s.input)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, arr)
-	}
-	cols = append(cols, boolArray(active), int16Array(rank))
-	for _, v := range [][]N{s.lv, s.rv, s.cl, s.cr} {
-		arr, err := col(v, vs, s.input)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, arr)
-	}
-	arr, err := col(earn, m, nil)
+	arr, err := s.decimalColumn(earn, m, nil)
 	if err != nil {
 		return nil, err
 	}
-	cols = append(cols, arr)
-	members := array.NewRecordBatch(SummarySchema(vs, m), cols, int64(n))
+	cols := append(sum.cols, arr)
+	members := array.NewRecordBatch(SummarySchema(sum.scale, m), cols, int64(n))
 
 	for i := 0; i < n; i++ {
 		if s.active[i] {
@@ -307,5 +278,51 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	}
 	tot.BeforeCap, tot.Paid, tot.CapFactor = a.toDec(before), a.toDec(paid), ratio
 	s.c.ids.Retain()
-	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: vs, Members: members, Lines: lines, ByID: s.byPos, Totals: tot}, nil
+	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: sum.scale, Members: members, Lines: lines, ByID: s.byPos, Totals: tot}, nil
+}
+
+// summaryColumns are the columns of Result.Members up to carry_right.
+type summaryColumns struct {
+	scale int32
+	cols  []arrow.Array
+	err   error
+}
+
+func (s *period[N, A]) summaryColumns() summaryColumns {
+	n := s.c.n
+	sum := summaryColumns{scale: volumeScale(s.p, s.c.scale)}
+	active, rank := make([]bool, n), make([]int16, n)
+	for x, i := range s.input {
+		active[i], rank[i] = s.active[x], s.rank[x]
+	}
+	for _, v := range [][]N{s.pv, s.bv, s.gv, nil, s.lv, s.rv, s.cl, s.cr} {
+		if v == nil {
+			sum.cols = append(sum.cols, boolArray(active), int16Array(rank))
+			continue
+		}
+		arr, err := s.decimalColumn(v, sum.scale, s.input)
+		if err != nil {
+			return summaryColumns{err: err}
+		}
+		sum.cols = append(sum.cols, arr)
+	}
+	return sum
+}
+
+// decimalColumn converts a column to input order, unless it is in input order
+// already (index nil).
+func (s *period[N, A]) decimalColumn(v []N, scale int32, index []int32) (arrow.Array, error) {
+	out := make([]decimal128.Num, len(v))
+	for x, v := range v {
+		d, ok := s.a.toD128(v, scale)
+		if !ok {
+			return nil, errRange
+		}
+		if index != nil {
+			out[index[x]] = d
+		} else {
+			out[x] = d
+		}
+	}
+	return decimalArray(out, scale), nil
 }
