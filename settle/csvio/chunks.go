@@ -2,6 +2,7 @@ package csvio
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"runtime"
 	"sync"
@@ -50,11 +51,51 @@ func readOrders(name string, data []byte, b *engine.Builder, count func(int64), 
 	progress(int64(s.pos))
 	return b.AddOrderChunks(len(bounds)-1, func(i int, rows *engine.OrderRows) error {
 		lo, hi := bounds[i], bounds[i+1]
-		r := splitter{data: data[:hi], pos: lo, line: 1 + bytes.Count(data[:lo], []byte{'\n'}), counted: lo}
-		return r.rows(name, at, width, progress, func(line int, v [][]byte) error {
-			return rows.Add(line, v[0], v[1], v[2], v[3], v[4])
-		})
+		r := splitter{data: data[:hi], pos: lo, line: 1 + bytes.Count(data[:lo], []byte{'\n'})}
+		return r.orderRows(name, at, width, progress, rows)
 	})
+}
+
+// orderBatch is the number of rows handed to OrderRows.AddBatch at once.
+const orderBatch = 32
+
+// orderRows reads the records from pos to the end, which hold no quote, into
+// rows, a batch at a time. The fields point into the data, so they stay valid
+// for the batch.
+func (s *splitter) orderRows(name string, at []int, width int, count func(int64), rows *engine.OrderRows) error {
+	lines := make([]int, 0, orderBatch)
+	batch := make([][5][]byte, 0, orderBatch)
+	reported := s.pos
+	for {
+		rec, line, err := s.next()
+		if err != nil {
+			return s.wrap(name, err)
+		}
+		if rec != nil && len(rec) == width {
+			var v [5][]byte
+			for i, j := range at {
+				v[i] = rec[j]
+			}
+			lines, batch = append(lines, line), append(batch, v)
+			if len(batch) < orderBatch {
+				continue
+			}
+		}
+		if err := rows.AddBatch(lines, batch); err != nil {
+			return err
+		}
+		lines, batch = lines[:0], batch[:0]
+		if s.pos-reported >= 4<<20 || rec == nil {
+			count(int64(s.pos - reported))
+			reported = s.pos
+		}
+		if rec == nil {
+			return nil
+		}
+		if len(rec) != width {
+			return &engine.RowError{File: name, Line: line, Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), width)}
+		}
+	}
 }
 
 // cutLines cuts data[from:] into k runs of whole lines of about the same size;

@@ -40,6 +40,7 @@ type Builder struct {
 	treeErr error
 	// chunked is set once AddOrderChunks has read the orders.
 	chunked bool
+	touched uint32 // see idTable.touch
 }
 
 // Column indexes of the builder's sums.
@@ -290,7 +291,13 @@ func (b *Builder) checkTrees() error {
 	for i := range left {
 		left[i], right[i] = -1, -1
 	}
+	touched := uint32(0)
 	for i := 0; i < n; i++ {
+		if i%32 == 0 { // look ahead, so that the cache misses of a batch overlap
+			for j := i; j < min(i+32, n); j++ {
+				touched += b.ids.touch(b.sponsor.get(j)) + b.ids.touch(b.placement.get(j))
+			}
+		}
 		bad := func(format string, args ...any) error {
 			return &RowError{b.MembersFile, int(b.line[i]), fmt.Sprintf(format, args...)}
 		}
@@ -333,5 +340,6 @@ func (b *Builder) checkTrees() error {
 		}
 	}
 	b.sp, b.pl = sp, pl
+	b.touched = touched
 	return nil
 }

@@ -28,6 +28,7 @@ type OrderRows struct {
 	// comes before the error).
 	added            int
 	failed, recorded bool
+	touched          uint32
 }
 
 // orderFailure is an error at one order row, numbered across the runs.
@@ -59,6 +60,23 @@ func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
 		return err
 	}
 	o.recorded = false
+	return nil
+}
+
+// AddBatch adds rows in order as Add does, row k being lines[k] and
+// rows[k] (order_id, member_id, kind, pv, bv), and stops at the first error.
+// The members of the whole batch are looked up first, so that their cache
+// misses overlap.
+func (o *OrderRows) AddBatch(lines []int, rows [][5][]byte) error {
+	for k := range rows {
+		o.touched += o.b.ids.touch(rows[k][1])
+	}
+	for k := range rows {
+		v := &rows[k]
+		if err := o.Add(lines[k], v[0], v[1], v[2], v[3], v[4]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
