@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
-	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -407,28 +406,12 @@ func (s *period[N, A]) bonuses(pt *pctTable) error {
 	if s.p.Unilevel != nil || s.p.Matching != nil {
 		s.hops() // shared by unilevel and matching
 	}
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		caught any // a panic (an overflow of the fast path) to raise again here
-		binErr error
-	)
-	run := func(f func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					mu.Lock()
-					caught = r
-					mu.Unlock()
-				}
-			}()
-			f()
-		}()
-	}
-	run(func() { s.unilevel(pt) })
-	run(func() {
+	var binErr error
+	parallel(2, func(w int) {
+		if w == 0 {
+			s.unilevel(pt)
+			return
+		}
 		if binErr = s.binary(); binErr != nil {
 			return
 		}
@@ -436,9 +419,5 @@ func (s *period[N, A]) bonuses(pt *pctTable) error {
 		s.pool()
 		s.referral(pt)
 	})
-	wg.Wait()
-	if caught != nil {
-		panic(caught)
-	}
 	return binErr
 }

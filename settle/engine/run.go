@@ -169,37 +169,9 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	// The summary columns but earnings are converted meanwhile.
 	summary := make(chan summaryColumns, 1)
 	go func() { summary <- s.summaryColumns() }()
-	// Stable counting sort of the lines by earner position: each bonus emitted
-	// its lines by source in id order, so every earner's lines land sorted.
-	// The bonuses are taken in the order of their names, so that each earner's
-	// lines stay in bonus order.
-	start := make([]int32, n+1)
-	total := 0
-	for k := range s.lines {
-		for _, blk := range s.lines[k].blocks {
-			for i := range blk {
-				start[blk[i].earner+1]++
-			}
-		}
-		total += s.lines[k].n
-	}
-	for i := 0; i < n; i++ {
-		start[i+1] += start[i]
-	}
-	next := start[:n:n]
-	sorted := make([]line[N], total)
-	for k := range s.lines {
-		for b, blk := range s.lines[k].blocks {
-			for i := range blk {
-				l := &blk[i]
-				sorted[next[l.earner]] = *l
-				next[l.earner]++
-			}
-			s.lines[k].blocks[b] = nil
-		}
-		s.lines[k] = lineSet[N]{}
-	}
-	next, start = nil, nil
+	// Each bonus emitted its lines by source in id order, so a stable sort by
+	// earner position leaves every earner's lines in final order.
+	sorted := s.sortLines()
 
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
 	z := a.zero()
@@ -207,45 +179,15 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	for i := range earnByPos {
 		earnByPos[i] = z
 	}
-	byBonus := make([]N, len(BonusNames))
-	before, paid := z, z
-	for i := range byBonus {
-		byBonus[i] = z
-	}
 	m := p.Scale
-	// Unused capacity (lines zeroed by the cap) is never touched, so costs no
-	// memory.
-	keep := len(sorted)
-	member, source, level := make([]int32, 0, keep), make([]int32, 0, keep), make([]int32, 0, keep)
-	kind := make([]uint8, 0, keep)
-	amount, beforeCap := make([]decimal128.Num, 0, keep), make([]decimal128.Num, 0, keep)
-	inputIndex := s.byPos
-	for i := range sorted {
-		l := &sorted[i]
-		before = a.add(before, l.amount)
-		after := l.amount
-		if ratio != nil {
-			after = a.scaleLine(l.amount)
-		}
-		if a.sign(after) == 0 {
-			continue
-		}
-		paid = a.add(paid, after)
-		byBonus[l.kind] = a.add(byBonus[l.kind], after)
-		earnByPos[l.earner] = a.add(earnByPos[l.earner], after)
-		v, ok1 := a.toD128(after, m)
-		b, ok2 := a.toD128(l.amount, m)
-		if !ok1 || !ok2 {
-			return nil, errRange
-		}
-		member = append(member, inputIndex[l.earner])
-		kind = append(kind, l.kind)
-		source = append(source, l.source)
-		level = append(level, l.level)
-		amount = append(amount, v)
-		beforeCap = append(beforeCap, b)
+	lc, lt := s.convertLines(sorted, ratio != nil, earnByPos)
+	if lt.err != nil {
+		return nil, lt.err
 	}
 	sorted = nil // let the lines go before building the summary
+	member, kind, source, level, amount, beforeCap := lc.member, lc.kind, lc.source, lc.level, lc.amount, lc.beforeCap
+	byBonus, before, paid := lt.byBonus[:], lt.before, lt.paid
+	inputIndex := s.byPos
 	lines := array.NewRecordBatch(LinesSchema(m), []arrow.Array{
 		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
 		decimalArray(amount, m), decimalArray(beforeCap, m),
