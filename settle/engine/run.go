@@ -181,17 +181,16 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	}
 	m := p.Scale
 	lc, lt := s.convertLines(sorted, ratio != nil, earnByPos)
+	sorted = nil
 	if lt.err != nil {
 		return nil, lt.err
 	}
-	sorted = nil // let the lines go before building the summary
-	member, kind, source, level, amount, beforeCap := lc.member, lc.kind, lc.source, lc.level, lc.amount, lc.beforeCap
 	byBonus, before, paid := lt.byBonus[:], lt.before, lt.paid
 	inputIndex := s.byPos
 	lines := array.NewRecordBatch(LinesSchema(m), []arrow.Array{
-		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
-		decimalArray(amount, m), decimalArray(beforeCap, m),
-	}, int64(len(member)))
+		int32Array(lc.member), uint8Array(lc.kind), int32Array(lc.source), int32Array(lc.level),
+		decimalArray(lc.amount, m), decimalArray(lc.beforeCap, m),
+	}, int64(lc.n))
 	earn := make([]N, n) // in input order
 	for k, e := range earnByPos {
 		earn[inputIndex[k]] = e

@@ -88,7 +88,7 @@ func (s *period[N, A]) sortLines() []line[N] {
 
 // lineColumns are the columns of Result.Lines being filled, with the sums of
 // the lines kept.
-type lineColumns[N any] struct {
+type lineColumns struct {
 	member, source, level []int32
 	kind                  []uint8
 	amount, beforeCap     []decimal128.Num
@@ -106,10 +106,10 @@ type lineTotals[N any] struct {
 // columns of the lines whose amount stays non-zero, and earnByPos, on every
 // core: each converts a range of whole earners into its own place in the
 // columns, and the ranges are then moved together.
-func (s *period[N, A]) convertLines(sorted []line[N], ratio bool, earnByPos []N) (*lineColumns[N], lineTotals[N]) {
+func (s *period[N, A]) convertLines(sorted []line[N], ratio bool, earnByPos []N) (*lineColumns, lineTotals[N]) {
 	a, m := s.a, s.p.Scale
 	total := len(sorted)
-	c := &lineColumns[N]{
+	c := &lineColumns{
 		member: make([]int32, total), source: make([]int32, total), level: make([]int32, total),
 		kind: make([]uint8, total), amount: make([]decimal128.Num, total), beforeCap: make([]decimal128.Num, total),
 	}
