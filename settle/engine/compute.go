@@ -3,7 +3,9 @@ package engine
 import (
 	"fmt"
 	"math/big"
+	"runtime"
 	"slices"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 
@@ -78,8 +80,10 @@ type period[N any, A arith[N]] struct {
 	// Each bonus visits its sources in id order, so a stable sort of the lines
 	// by earner position leaves every earner's lines in final order.
 	input, internal, byPos, xByPos, pos []int32
-	// lines holds each bonus's lines apart: the bonuses are computed at once.
+	// lines holds each bonus's lines apart, the bonuses being computed at once;
+	// unilevel's are in uniLines, one set per part of the sources.
 	lines    [len(BonusNames)]lineSet[N]
+	uniLines []lineSet[N]
 	hopCache []hop
 	totalBV  N
 }
@@ -202,18 +206,18 @@ func (s *period[N, A]) referral(pt *pctTable) {
 	}
 }
 
-func (s *period[N, A]) unilevel(pt *pctTable) {
+// unilevel makes the unilevel lines of the sources at id positions [lo, hi)
+// into ls.
+func (s *period[N, A]) unilevel(pt *pctTable, lo, hi int, ls *lineSet[N]) {
 	u := s.p.Unilevel
-	if u == nil {
-		return
-	}
 	a := s.a
 	depth := make([]int, len(s.p.Ranks))
 	for r := range depth {
 		depth[r] = u.Depth(r)
 	}
 	hops := s.hops()
-	for src, m := range s.xByPos {
+	for src := lo; src < hi; src++ {
+		m := s.xByPos[src]
 		if a.sign(s.bv[m]) <= 0 {
 			continue
 		}
@@ -222,7 +226,7 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 			h := &hops[up]
 			if depth[h.rank] >= k {
 				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
-					s.lines[Unilevel].add(h.pos, Unilevel, s.byPos[src], int32(k), v)
+					ls.add(h.pos, Unilevel, s.byPos[src], int32(k), v)
 				}
 			}
 			up = h.up
@@ -378,8 +382,8 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 		return nil
 	}
 	total := a.zero()
-	for k := range s.lines {
-		for _, blk := range s.lines[k].blocks {
+	for _, ls := range s.lineSets() {
+		for _, blk := range ls.blocks {
 			for i := range blk {
 				total = a.add(total, blk[i].amount)
 			}
@@ -400,24 +404,53 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 	return ratio
 }
 
-// bonuses computes every bonus's lines, on two goroutines: unilevel, which
-// makes most lines, on one, the others on the other (matching needs binary).
+// uniParts is the number of parts of the sources the unilevel lines are made
+// in, as separate tasks.
+const uniParts = 4
+
+// bonuses computes every bonus's lines on every core: binary then matching
+// (which needs binary) is one task, pool and referral one each, and unilevel,
+// which makes most lines, is cut into parts by source, each made into its own
+// set (the sort takes them in order).
 func (s *period[N, A]) bonuses(pt *pctTable) error {
 	if s.p.Unilevel != nil || s.p.Matching != nil {
 		s.hops() // shared by unilevel and matching
 	}
 	var binErr error
-	parallel(2, func(w int) {
-		if w == 0 {
-			s.unilevel(pt)
-			return
+	tasks := []func(){func() {
+		if binErr = s.binary(); binErr == nil {
+			s.matching(pt)
 		}
-		if binErr = s.binary(); binErr != nil {
-			return
+	}}
+	if s.p.Unilevel != nil {
+		n := s.c.n
+		s.uniLines = make([]lineSet[N], uniParts)
+		for i := range s.uniLines {
+			tasks = append(tasks, func() { s.unilevel(pt, n*i/uniParts, n*(i+1)/uniParts, &s.uniLines[i]) })
 		}
-		s.matching(pt)
-		s.pool()
-		s.referral(pt)
+	}
+	tasks = append(tasks, s.pool, func() { s.referral(pt) })
+	var next atomic.Int32
+	parallel(min(runtime.GOMAXPROCS(0), len(tasks)), func(int) {
+		for t := int(next.Add(1)) - 1; t < len(tasks); t = int(next.Add(1)) - 1 {
+			tasks[t]()
+		}
 	})
 	return binErr
+}
+
+// lineSets lists the sets of lines in the order of the bonus names, unilevel's
+// parts in order.
+func (s *period[N, A]) lineSets() []*lineSet[N] {
+	var sets []*lineSet[N]
+	for k := range s.lines {
+		if Bonus(k) != Unilevel {
+			sets = append(sets, &s.lines[k])
+			continue
+		}
+		for i := range s.uniLines {
+			sets = append(sets, &s.uniLines[i])
+		}
+	}
+	return sets
 }

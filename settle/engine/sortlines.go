@@ -44,10 +44,10 @@ func (s *period[N, A]) sortLines() []line[N] {
 	n := s.c.n
 	var blocks [][]line[N]
 	total := 0
-	for k := range s.lines {
-		blocks = append(blocks, s.lines[k].blocks...)
-		total += s.lines[k].n
-		s.lines[k] = lineSet[N]{}
+	for _, ls := range s.lineSets() {
+		blocks = append(blocks, ls.blocks...)
+		total += ls.n
+		*ls = lineSet[N]{}
 	}
 	w := max(1, min(runtime.GOMAXPROCS(0), len(blocks)))
 	cut := func(i int) int { return len(blocks) * i / w }
