@@ -29,9 +29,7 @@ func Load(f Files, count func(int64)) (engine.Input, error) {
 	if err != nil {
 		return engine.Input{}, err
 	}
-	err = loadFile(f.Orders, []string{"order_id", "member_id", "kind", "pv", "bv"}, count,
-		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) })
-	if err != nil {
+	if err := loadOrders(f.Orders, b, count); err != nil {
 		return engine.Input{}, err
 	}
 	if f.Carry != "" {

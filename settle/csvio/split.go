@@ -16,19 +16,24 @@ import (
 // fields passed to row are only valid during the call. count, when set, gets
 // the bytes consumed as reading proceeds.
 func ReadBytes(name string, data []byte, want []string, count func(int64), row func(line int, v [][]byte) error) error {
-	bad := func(line int, format string, args ...any) error {
-		return &engine.RowError{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
-	}
 	s := splitter{data: data, line: 1}
+	at, width, err := s.header(name, want)
+	if err != nil {
+		return err
+	}
+	return s.rows(name, at, width, count, row)
+}
+
+// header reads the header record and finds the columns want in it.
+func (s *splitter) header(name string, want []string) (at []int, width int, err error) {
 	header, _, err := s.next()
 	if err != nil {
-		return s.wrap(name, err)
+		return nil, 0, s.wrap(name, err)
 	}
 	if header == nil {
-		return bad(1, "empty file, expected a header row with %s", strings.Join(want, ","))
+		return nil, 0, &engine.RowError{File: name, Line: 1, Msg: "empty file, expected a header row with " + strings.Join(want, ",")}
 	}
-	width := len(header)
-	at := make([]int, len(want))
+	at = make([]int, len(want))
 	for i, w := range want {
 		at[i] = -1
 		for j, h := range header {
@@ -41,11 +46,17 @@ func ReadBytes(name string, data []byte, want []string, count func(int64), row f
 			}
 		}
 		if at[i] < 0 {
-			return bad(1, "missing column %q", w)
+			return nil, 0, &engine.RowError{File: name, Line: 1, Msg: fmt.Sprintf("missing column %q", w)}
 		}
 	}
-	v := make([][]byte, len(want))
-	reported := 0
+	return at, len(header), nil
+}
+
+// rows reads the records from pos to the end, passing the columns at of each to
+// row.
+func (s *splitter) rows(name string, at []int, width int, count func(int64), row func(line int, v [][]byte) error) error {
+	v := make([][]byte, len(at))
+	reported := s.counted
 	for {
 		if count != nil && s.pos-reported >= 4<<20 {
 			count(int64(s.pos - reported))
@@ -57,12 +68,12 @@ func ReadBytes(name string, data []byte, want []string, count func(int64), row f
 		}
 		if rec == nil {
 			if count != nil {
-				count(int64(len(data) - reported))
+				count(int64(len(s.data) - reported))
 			}
 			return nil
 		}
 		if len(rec) != width {
-			return bad(line, "%d fields, the header has %d", len(rec), width)
+			return &engine.RowError{File: name, Line: line, Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), width)}
 		}
 		for i, j := range at {
 			v[i] = rec[j]
@@ -80,6 +91,8 @@ type splitter struct {
 	pos    int
 	line   int // physical line number at pos
 	fields [][]byte
+	// counted is the offset up to which rows has reported bytes read.
+	counted int
 }
 
 // next returns the next record and the line it starts on; nil at the end.

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,7 +25,8 @@ func WriteDir(dir string, res *engine.Result) (err error) {
 		return err
 	}
 	names := []string{"bonuses.csv", "summary.csv", "carry.csv"}
-	writers := []func(*bufio.Writer, *engine.Result){writeBonuses, writeSummary, writeCarry}
+	writers := []func(*bufio.Writer, *engine.Result, idColumn){writeBonuses, writeSummary, writeCarry}
+	ids := newIDColumn(res.IDs)
 	var tmps []string
 	defer func() {
 		if err != nil {
@@ -41,7 +42,7 @@ func WriteDir(dir string, res *engine.Result) (err error) {
 		}
 		tmps = append(tmps, f.Name())
 		w := bufio.NewWriterSize(f, 1<<20)
-		writers[i](w, res)
+		writers[i](w, res, ids)
 		if err := w.Flush(); err != nil {
 			f.Close()
 			return err
@@ -62,57 +63,88 @@ func WriteDir(dir string, res *engine.Result) (err error) {
 const chunkRows = 1 << 15
 
 // writeRows formats rows [0, n) in chunks on every core and writes the chunks in
-// order; at most two chunks per core are in memory at once.
+// order as they come: the cores format the next chunks while one is written.
+// At most two chunks per core are in memory at once.
 func writeRows(w *bufio.Writer, n int, format func(buf []byte, lo, hi int) []byte) {
 	workers := runtime.GOMAXPROCS(0)
-	bufs := make([][]byte, workers)
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += workers * chunkRows {
-		for k := 0; k < workers; k++ {
-			clo := lo + k*chunkRows
-			chi := min(clo+chunkRows, n)
-			if clo >= chi {
-				bufs[k] = bufs[k][:0]
-				continue
+	chunks := (n + chunkRows - 1) / chunkRows
+	done := make([]chan []byte, chunks)
+	for i := range done {
+		done[i] = make(chan []byte, 1)
+	}
+	// A worker takes a buffer before a chunk number, so the first chunk not yet
+	// written is always being formatted.
+	free := make(chan []byte, 2*workers)
+	for range 2 * workers {
+		free <- nil
+	}
+	var next atomic.Int64
+	for range min(workers, chunks) {
+		go func() {
+			for {
+				buf := <-free
+				i := int(next.Add(1)) - 1
+				if i >= chunks {
+					free <- buf
+					return
+				}
+				lo := i * chunkRows
+				done[i] <- format(buf[:0], lo, min(lo+chunkRows, n))
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				bufs[k] = format(bufs[k][:0], clo, chi)
-			}()
-		}
-		wg.Wait()
-		for _, b := range bufs {
-			w.Write(b)
-		}
+		}()
+	}
+	for _, c := range done {
+		b := <-c
+		w.Write(b)
+		free <- b
 	}
 }
 
 // idColumn appends member ids, quoting only when some id needs it (checked once).
+// When every id fits in 15 bytes, each is copied into one 16-byte record
+// (length, then bytes): the lines name their sources in no useful order, and
+// one record costs one cache miss where the offsets and the bytes of the Arrow
+// array cost two.
 type idColumn struct {
 	ids   *array.String
 	quote bool
+	short []byte // 16 bytes per id, or nil
 }
+
+const shortID = 15
 
 func newIDColumn(ids *array.String) idColumn {
 	c := idColumn{ids: ids}
+	fits := true
 	for i := 0; i < ids.Len(); i++ {
-		if needsQuotes(ids.Value(i)) {
+		v := ids.Value(i)
+		if needsQuotes(v) {
 			c.quote = true
-			break
+		}
+		fits = fits && len(v) <= shortID
+	}
+	if fits && !c.quote {
+		c.short = make([]byte, 16*ids.Len())
+		for i := 0; i < ids.Len(); i++ {
+			r := c.short[16*i : 16*i+16]
+			r[0] = byte(copy(r[1:], ids.Value(i)))
 		}
 	}
 	return c
 }
 
 func (c idColumn) append(buf []byte, i int32) []byte {
+	if c.short != nil {
+		r := c.short[16*int(i) : 16*int(i)+16]
+		return append(buf, r[1:1+r[0]]...)
+	}
 	if !c.quote {
 		return append(buf, c.ids.Value(int(i))...)
 	}
 	return appendField(buf, c.ids.Value(int(i)))
 }
 
-func writeBonuses(w *bufio.Writer, res *engine.Result) {
+func writeBonuses(w *bufio.Writer, res *engine.Result, ids idColumn) {
 	w.WriteString("member_id,bonus,amount,source_member_id,level\r\n")
 	l := res.Lines
 	member := l.Column(0).(*array.Int32).Int32Values()
@@ -121,7 +153,6 @@ func writeBonuses(w *bufio.Writer, res *engine.Result) {
 	level := l.Column(3).(*array.Int32).Int32Values()
 	amount := l.Column(4).(*array.Decimal128).Values()
 	scale := res.Plan.Scale
-	ids := newIDColumn(res.IDs)
 	writeRows(w, len(member), func(buf []byte, lo, hi int) []byte {
 		for i := lo; i < hi; i++ {
 			buf = ids.append(buf, member[i])
@@ -141,7 +172,7 @@ func writeBonuses(w *bufio.Writer, res *engine.Result) {
 	})
 }
 
-func writeSummary(w *bufio.Writer, res *engine.Result) {
+func writeSummary(w *bufio.Writer, res *engine.Result, ids idColumn) {
 	w.WriteString("member_id,pv,bv,gv,active,rank,left_volume,right_volume,carry_left,carry_right,earnings\r\n")
 	m := res.Members
 	vol := func(c int) []decimal128.Num { return m.Column(c).(*array.Decimal128).Values() }
@@ -152,7 +183,6 @@ func writeSummary(w *bufio.Writer, res *engine.Result) {
 	active := m.Column(engine.ColActive).(*array.Boolean)
 	rank := m.Column(engine.ColRank).(*array.Int16).Int16Values()
 	vs, ms := res.VolumeScale, res.Plan.Scale
-	ids := newIDColumn(res.IDs)
 	rankNames := make([][]byte, len(res.Plan.Ranks))
 	for r, rk := range res.Plan.Ranks {
 		rankNames[r] = appendField(nil, rk.Name)
@@ -180,13 +210,12 @@ func writeSummary(w *bufio.Writer, res *engine.Result) {
 	})
 }
 
-func writeCarry(w *bufio.Writer, res *engine.Result) {
+func writeCarry(w *bufio.Writer, res *engine.Result, ids idColumn) {
 	w.WriteString("member_id,left,right\r\n")
 	m := res.Members
 	cl := m.Column(engine.ColCarryLeft).(*array.Decimal128).Values()
 	cr := m.Column(engine.ColCarryRight).(*array.Decimal128).Values()
 	vs := res.VolumeScale
-	ids := newIDColumn(res.IDs)
 	byID := res.ByID
 	writeRows(w, len(byID), func(buf []byte, lo, hi int) []byte {
 		for _, i := range byID[lo:hi] {

@@ -38,6 +38,9 @@ type Builder struct {
 	// sp and pl are the resolved parents, set once the members are checked.
 	sp, pl  []int32
 	treeErr error
+	// chunked is set once AddOrderChunks has read the orders.
+	chunked bool
+	touched uint32 // see idTable.touch
 }
 
 // Column indexes of the builder's sums.
@@ -108,14 +111,18 @@ func (b *Builder) startVolumes() error {
 		if b.ids.slots == nil {
 			b.ids.init(0)
 		}
-		n := b.ids.len()
-		b.volumes = newSums(3, n)
-		b.carry = newSums(2, n)
+		b.allocVolumes()
 		b.orders.init(b.ExpectOrders)
-		b.carryLine = make([]int32, n)
 		b.treeErr = b.checkTrees()
 	}
 	return b.treeErr
+}
+
+func (b *Builder) allocVolumes() {
+	n := b.ids.len()
+	b.volumes = newSums(3, n)
+	b.carry = newSums(2, n)
+	b.carryLine = make([]int32, n)
 }
 
 // AddOrder adds one order row.
@@ -125,6 +132,9 @@ func (b *Builder) AddOrder(line int, id, member, kind, pv, bv string) error {
 
 // AddOrderBytes adds one order row.
 func (b *Builder) AddOrderBytes(line int, id, member, kind, pv, bv []byte) error {
+	if b.chunked {
+		return fmt.Errorf("engine: order row added after AddOrderChunks")
+	}
 	if err := b.startVolumes(); err != nil {
 		return err
 	}
@@ -139,6 +149,12 @@ func (b *Builder) AddOrderBytes(line int, id, member, kind, pv, bv []byte) error
 		return bad("duplicate order_id %s (first on line %d)", q(id), b.orderLine[o])
 	}
 	b.orderLine = append(b.orderLine, int32(line))
+	return b.addOrder(b.volumes, id, member, kind, pv, bv, bad)
+}
+
+// addOrder checks an order row once its id is known to be new, and adds its
+// volumes to vol.
+func (b *Builder) addOrder(vol *sums, id, member, kind, pv, bv []byte, bad func(format string, args ...any) error) error {
 	m, ok := b.ids.find(member)
 	if !ok {
 		return bad("order %s: unknown member_id %s", q(id), q(member))
@@ -159,10 +175,10 @@ func (b *Builder) AddOrderBytes(line int, id, member, kind, pv, bv []byte) error
 	if !ok {
 		return bad("order %s: bv %s is not a number", q(id), q(bv))
 	}
-	b.volumes.add(sumPV, int(m), p)
-	b.volumes.add(sumBV, int(m), v)
+	vol.add(sumPV, int(m), p)
+	vol.add(sumBV, int(m), v)
 	if reg {
-		b.volumes.add(sumREG, int(m), v)
+		vol.add(sumREG, int(m), v)
 	}
 	return nil
 }
@@ -275,7 +291,13 @@ func (b *Builder) checkTrees() error {
 	for i := range left {
 		left[i], right[i] = -1, -1
 	}
+	touched := uint32(0)
 	for i := 0; i < n; i++ {
+		if i%32 == 0 { // look ahead, so that the cache misses of a batch overlap
+			for j := i; j < min(i+32, n); j++ {
+				touched += b.ids.touch(b.sponsor.get(j)) + b.ids.touch(b.placement.get(j))
+			}
+		}
 		bad := func(format string, args ...any) error {
 			return &RowError{b.MembersFile, int(b.line[i]), fmt.Sprintf(format, args...)}
 		}
@@ -318,5 +340,6 @@ func (b *Builder) checkTrees() error {
 		}
 	}
 	b.sp, b.pl = sp, pl
+	b.touched = touched
 	return nil
 }

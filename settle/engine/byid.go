@@ -13,6 +13,13 @@ import (
 // comparison sort of each run of equal prefixes on the whole ids.
 func byID(ids *array.String) []int32 {
 	n := ids.Len()
+	if sortedIDs(ids) { // as the Builder makes them
+		perm := make([]int32, n)
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		return perm
+	}
 	type entry struct {
 		key uint64
 		i   int32
@@ -64,4 +71,14 @@ func byID(ids *array.String) []int32 {
 		lo = hi
 	}
 	return perm
+}
+
+// sortedIDs tells whether ids are in strictly increasing bytewise order.
+func sortedIDs(ids *array.String) bool {
+	for i := 1; i < ids.Len(); i++ {
+		if ids.Value(i-1) >= ids.Value(i) {
+			return false
+		}
+	}
+	return true
 }

@@ -3,7 +3,9 @@ package engine
 import (
 	"fmt"
 	"math/big"
+	"runtime"
 	"slices"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 
@@ -78,9 +80,12 @@ type period[N any, A arith[N]] struct {
 	// Each bonus visits its sources in id order, so a stable sort of the lines
 	// by earner position leaves every earner's lines in final order.
 	input, internal, byPos, xByPos, pos []int32
-	lines                               lineSet[N]
-	hopCache                            []hop
-	totalBV                             N
+	// lines holds each bonus's lines apart, the bonuses being computed at once;
+	// unilevel's are in uniLines, one set per part of the sources.
+	lines    [len(BonusNames)]lineSet[N]
+	uniLines []lineSet[N]
+	hopCache []hop
+	totalBV  N
 }
 
 func (s *period[N, A]) stage(name string) {
@@ -195,24 +200,24 @@ func (s *period[N, A]) referral(pt *pctTable) {
 	for k, m := range s.xByPos {
 		if sp := s.c.sponsor[m]; sp >= 0 && a.sign(s.reg[m]) > 0 {
 			if v := a.pct(pt.ref, s.reg[m]); a.sign(v) > 0 {
-				s.lines.add(s.pos[sp], Referral, s.byPos[k], 1, v)
+				s.lines[Referral].add(s.pos[sp], Referral, s.byPos[k], 1, v)
 			}
 		}
 	}
 }
 
-func (s *period[N, A]) unilevel(pt *pctTable) {
+// unilevel makes the unilevel lines of the sources at id positions [lo, hi)
+// into ls.
+func (s *period[N, A]) unilevel(pt *pctTable, lo, hi int, ls *lineSet[N]) {
 	u := s.p.Unilevel
-	if u == nil {
-		return
-	}
 	a := s.a
 	depth := make([]int, len(s.p.Ranks))
 	for r := range depth {
 		depth[r] = u.Depth(r)
 	}
 	hops := s.hops()
-	for src, m := range s.xByPos {
+	for src := lo; src < hi; src++ {
+		m := s.xByPos[src]
 		if a.sign(s.bv[m]) <= 0 {
 			continue
 		}
@@ -221,7 +226,7 @@ func (s *period[N, A]) unilevel(pt *pctTable) {
 			h := &hops[up]
 			if depth[h.rank] >= k {
 				if v := a.pct(pt.uni[k-1], s.bv[m]); a.sign(v) > 0 {
-					s.lines.add(h.pos, Unilevel, s.byPos[src], int32(k), v)
+					ls.add(h.pos, Unilevel, s.byPos[src], int32(k), v)
 				}
 			}
 			up = h.up
@@ -294,7 +299,7 @@ func (s *period[N, A]) binary() error {
 		if s.active[m] && a.sign(pair) > 0 {
 			if v := a.binary(int(s.rank[m]), pair); a.sign(v) > 0 {
 				s.binAmt[m] = v
-				s.lines.add(s.pos[m], Binary, -1, 0, v)
+				s.lines[Binary].add(s.pos[m], Binary, -1, 0, v)
 			}
 		}
 		ol, or := a.sub(l, pair), a.sub(r, pair)
@@ -328,7 +333,7 @@ func (s *period[N, A]) matching(pt *pctTable) {
 			h := &hops[up]
 			if int(h.rank) >= mt.MinRank {
 				if v := a.pct(pt.mat[g-1], b); a.sign(v) > 0 {
-					s.lines.add(h.pos, Matching, s.byPos[src], int32(g), v)
+					s.lines[Matching].add(h.pos, Matching, s.byPos[src], int32(g), v)
 				}
 			}
 			up = h.up
@@ -364,7 +369,7 @@ func (s *period[N, A]) pool() {
 	}
 	for m, r := range s.rank {
 		if int(r) >= pl.MinRank && a.sign(amount[r]) > 0 {
-			s.lines.add(s.pos[m], Pool, -1, 0, amount[r])
+			s.lines[Pool].add(s.pos[m], Pool, -1, 0, amount[r])
 		}
 	}
 }
@@ -377,9 +382,11 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 		return nil
 	}
 	total := a.zero()
-	for _, blk := range s.lines.blocks {
-		for i := range blk {
-			total = a.add(total, blk[i].amount)
+	for _, ls := range s.lineSets() {
+		for _, blk := range ls.blocks {
+			for i := range blk {
+				total = a.add(total, blk[i].amount)
+			}
 		}
 	}
 	t := a.toDec(total)
@@ -395,4 +402,55 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 	}
 	a.setRatio(ratio.Num(), ratio.Denom())
 	return ratio
+}
+
+// uniParts is the number of parts of the sources the unilevel lines are made
+// in, as separate tasks.
+const uniParts = 4
+
+// bonuses computes every bonus's lines on every core: binary then matching
+// (which needs binary) is one task, pool and referral one each, and unilevel,
+// which makes most lines, is cut into parts by source, each made into its own
+// set (the sort takes them in order).
+func (s *period[N, A]) bonuses(pt *pctTable) error {
+	if s.p.Unilevel != nil || s.p.Matching != nil {
+		s.hops() // shared by unilevel and matching
+	}
+	var binErr error
+	tasks := []func(){func() {
+		if binErr = s.binary(); binErr == nil {
+			s.matching(pt)
+		}
+	}}
+	if s.p.Unilevel != nil {
+		n := s.c.n
+		s.uniLines = make([]lineSet[N], uniParts)
+		for i := range s.uniLines {
+			tasks = append(tasks, func() { s.unilevel(pt, n*i/uniParts, n*(i+1)/uniParts, &s.uniLines[i]) })
+		}
+	}
+	tasks = append(tasks, s.pool, func() { s.referral(pt) })
+	var next atomic.Int32
+	parallel(min(runtime.GOMAXPROCS(0), len(tasks)), func(int) {
+		for t := int(next.Add(1)) - 1; t < len(tasks); t = int(next.Add(1)) - 1 {
+			tasks[t]()
+		}
+	})
+	return binErr
+}
+
+// lineSets lists the sets of lines in the order of the bonus names, unilevel's
+// parts in order.
+func (s *period[N, A]) lineSets() []*lineSet[N] {
+	var sets []*lineSet[N]
+	for k := range s.lines {
+		if Bonus(k) != Unilevel {
+			sets = append(sets, &s.lines[k])
+			continue
+		}
+		for i := range s.uniLines {
+			sets = append(sets, &s.uniLines[i])
+		}
+	}
+	return sets
 }

@@ -77,31 +77,31 @@ func parseVolume[T string | []byte](s T) (volume, bool) {
 }
 
 // sums accumulates per-member volumes exactly: int64 at a common scale raised as
-// more decimals show up, switching to big.Int for good on overflow.
+// more decimals show up, switching to big.Int for good on overflow. The int64
+// columns are interleaved (member m's are vals[m*k:m*k+k]): an order adds to
+// one cache line, not one per column.
 type sums struct {
 	scale int32
-	cols  [][]int64
+	k     int     // columns
+	vals  []int64 // nil once wide
 	wide  [][]*big.Int
 }
 
 func newSums(cols, n int) *sums {
-	s := &sums{cols: make([][]int64, cols)}
-	for i := range s.cols {
-		s.cols[i] = make([]int64, n)
-	}
-	return s
+	return &sums{k: cols, vals: make([]int64, cols*n)}
 }
 
 func (s *sums) toWide() {
-	s.wide = make([][]*big.Int, len(s.cols))
-	for i, c := range s.cols {
-		w := make([]*big.Int, len(c))
-		for j, x := range c {
-			w[j] = big.NewInt(x)
+	n := len(s.vals) / s.k
+	s.wide = make([][]*big.Int, s.k)
+	for c := range s.wide {
+		w := make([]*big.Int, n)
+		for j := range w {
+			w[j] = big.NewInt(s.vals[j*s.k+c])
 		}
-		s.wide[i] = w
+		s.wide[c] = w
 	}
-	s.cols = nil
+	s.vals = nil
 }
 
 func pow10Big(k int32) *big.Int {
@@ -115,18 +115,14 @@ func (s *sums) rescale(to int32) {
 		f := int64(pow10[d])
 		limit := math.MaxInt64 / f
 		fits := true
-		for _, c := range s.cols {
-			for _, x := range c {
-				if x > limit || x < -limit {
-					fits = false
-				}
+		for _, x := range s.vals {
+			if x > limit || x < -limit {
+				fits = false
 			}
 		}
 		if fits {
-			for _, c := range s.cols {
-				for j := range c {
-					c[j] *= f
-				}
+			for j := range s.vals {
+				s.vals[j] *= f
 			}
 			s.scale = to
 			return
@@ -154,10 +150,11 @@ func (s *sums) add(col, m int, v volume) {
 		f := int64(pow10[d])
 		if v.mant <= math.MaxInt64/f && v.mant >= -(math.MaxInt64/f) {
 			x := v.mant * f
-			old := s.cols[col][m]
+			p := &s.vals[m*s.k+col]
+			old := *p
 			sum := old + x
 			if !((x > 0 && sum < old) || (x < 0 && sum > old)) {
-				s.cols[col][m] = sum
+				*p = sum
 				return
 			}
 		}
@@ -177,10 +174,9 @@ func (s *sums) add(col, m int, v volume) {
 // when one needs more than 38 digits.
 func (s *sums) column(col int) ([]decimal128.Num, int, bool) {
 	if s.wide == nil {
-		c := s.cols[col]
-		out := make([]decimal128.Num, len(c))
-		for i, x := range c {
-			out[i] = decimal128.FromI64(x)
+		out := make([]decimal128.Num, len(s.vals)/s.k)
+		for i := range out {
+			out[i] = decimal128.FromI64(s.vals[i*s.k+col])
 		}
 		return out, -1, true
 	}
@@ -196,4 +192,40 @@ func (s *sums) column(col int) ([]decimal128.Num, int, bool) {
 		}
 	}
 	return out, -1, true
+}
+
+// merge adds o into s, column by column; o is left rescaled.
+func (s *sums) merge(o *sums) {
+	to := max(s.scale, o.scale)
+	if s.scale < to {
+		s.rescale(to)
+	}
+	if o.scale < to {
+		o.rescale(to)
+	}
+	if s.wide == nil && o.wide == nil {
+		fits := true
+		for j, x := range o.vals {
+			if old := s.vals[j]; (x > 0 && old+x < old) || (x < 0 && old+x > old) {
+				fits = false
+			}
+		}
+		if fits {
+			for j, x := range o.vals {
+				s.vals[j] += x
+			}
+			return
+		}
+	}
+	if s.wide == nil {
+		s.toWide()
+	}
+	if o.wide == nil {
+		o.toWide()
+	}
+	for c, col := range s.wide {
+		for j, x := range o.wide[c] {
+			col[j].Add(col[j], x)
+		}
+	}
 }

@@ -156,15 +156,9 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, 
 	s.stage("ranks")
 	s.ranks()
 	s.stage("bonuses")
-	// In the order of the bonus names, so that the stable sort by earner keeps
-	// each earner's lines in bonus order.
-	if err := s.binary(); err != nil {
+	if err := s.bonuses(pt); err != nil {
 		return nil, err
 	}
-	s.matching(pt)
-	s.pool()
-	s.referral(pt)
-	s.unilevel(pt)
 	ratio := s.payoutCap()
 	s.stage("sorting")
 	return s.result(ratio)
@@ -172,29 +166,12 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, 
 
 func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	a, n, p := s.a, s.c.n, s.p
-	// Stable counting sort of the lines by earner position: each bonus emitted
-	// its lines by source in id order, so every earner's lines land sorted.
-	start := make([]int32, n+1)
-	for _, blk := range s.lines.blocks {
-		for i := range blk {
-			start[blk[i].earner+1]++
-		}
-	}
-	for i := 0; i < n; i++ {
-		start[i+1] += start[i]
-	}
-	next := start[:n:n]
-	sorted := make([]line[N], s.lines.n)
-	for b, blk := range s.lines.blocks {
-		for i := range blk {
-			l := &blk[i]
-			sorted[next[l.earner]] = *l
-			next[l.earner]++
-		}
-		s.lines.blocks[b] = nil
-	}
-	s.lines = lineSet[N]{}
-	next, start = nil, nil
+	// The summary columns but earnings are converted meanwhile.
+	summary := make(chan summaryColumns, 1)
+	go func() { summary <- s.summaryColumns() }()
+	// Each bonus emitted its lines by source in id order, so a stable sort by
+	// earner position leaves every earner's lines in final order.
+	sorted := s.sortLines()
 
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
 	z := a.zero()
@@ -202,99 +179,34 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	for i := range earnByPos {
 		earnByPos[i] = z
 	}
-	byBonus := make([]N, len(BonusNames))
-	before, paid := z, z
-	for i := range byBonus {
-		byBonus[i] = z
-	}
 	m := p.Scale
-	// Unused capacity (lines zeroed by the cap) is never touched, so costs no
-	// memory.
-	keep := len(sorted)
-	member, source, level := make([]int32, 0, keep), make([]int32, 0, keep), make([]int32, 0, keep)
-	kind := make([]uint8, 0, keep)
-	amount, beforeCap := make([]decimal128.Num, 0, keep), make([]decimal128.Num, 0, keep)
-	inputIndex := s.byPos
-	for i := range sorted {
-		l := &sorted[i]
-		before = a.add(before, l.amount)
-		after := l.amount
-		if ratio != nil {
-			after = a.scaleLine(l.amount)
-		}
-		if a.sign(after) == 0 {
-			continue
-		}
-		paid = a.add(paid, after)
-		byBonus[l.kind] = a.add(byBonus[l.kind], after)
-		earnByPos[l.earner] = a.add(earnByPos[l.earner], after)
-		v, ok1 := a.toD128(after, m)
-		b, ok2 := a.toD128(l.amount, m)
-		if !ok1 || !ok2 {
-			return nil, errRange
-		}
-		member = append(member, inputIndex[l.earner])
-		kind = append(kind, l.kind)
-		source = append(source, l.source)
-		level = append(level, l.level)
-		amount = append(amount, v)
-		beforeCap = append(beforeCap, b)
+	lc, lt := s.convertLines(sorted, ratio != nil, earnByPos)
+	sorted = nil
+	if lt.err != nil {
+		return nil, lt.err
 	}
-	sorted = nil // let the lines go before building the summary
+	byBonus, before, paid := lt.byBonus[:], lt.before, lt.paid
+	inputIndex := s.byPos
 	lines := array.NewRecordBatch(LinesSchema(m), []arrow.Array{
-		int32Array(member), uint8Array(kind), int32Array(source), int32Array(level),
-		decimalArray(amount, m), decimalArray(beforeCap, m),
-	}, int64(len(member)))
+		int32Array(lc.member), uint8Array(lc.kind), int32Array(lc.source), int32Array(lc.level),
+		decimalArray(lc.amount, m), decimalArray(lc.beforeCap, m),
+	}, int64(lc.n))
 	earn := make([]N, n) // in input order
 	for k, e := range earnByPos {
 		earn[inputIndex[k]] = e
 	}
 	earnByPos = nil
 
-	vs := volumeScale(p, s.c.scale)
-	// col converts a column to input order, unless it is in input order already
-	// (index nil).
-	col := func(v []N, scale int32, index []int32) (arrow.Array, error) {
-		out := make([]decimal128.Num, len(v))
-		for x, v := range v {
-			d, ok := a.toD128(v, scale)
-			if !ok {
-				return nil, errRange
-			}
-			if index != nil {
-				out[index[x]] = d
-			} else {
-				out[x] = d
-			}
-		}
-		return decimalArray(out, scale), nil
+	sum := <-summary
+	if sum.err != nil {
+		return nil, sum.err
 	}
-	active, rank := make([]bool, n), make([]int16, n)
-	for x, i := range s.input {
-		active[i], rank[i] = s.active[x], s.rank[x]
-	}
-	var cols []arrow.Array
-	for _, v := range [][]N{s.pv, s.bv, s.gv} {
-		arr, err := col(v, vs, s.input)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, arr)
-	}
-	cols = append(cols, boolArray(active), int16Array(rank))
-	for _, v := range [][]N{s.lv, s.rv, s.cl, s.cr} {
-		arr, err := col(v, vs, s.input)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, arr)
-	}
-	arr, err := col(earn, m, nil)
+	arr, err := s.decimalColumn(earn, m, nil)
 	if err != nil {
 		return nil, err
 	}
-	cols = append(cols, arr)
-	members := array.NewRecordBatch(SummarySchema(vs, m), cols, int64(n))
+	cols := append(sum.cols, arr)
+	members := array.NewRecordBatch(SummarySchema(sum.scale, m), cols, int64(n))
 
 	for i := 0; i < n; i++ {
 		if s.active[i] {
@@ -307,5 +219,51 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	}
 	tot.BeforeCap, tot.Paid, tot.CapFactor = a.toDec(before), a.toDec(paid), ratio
 	s.c.ids.Retain()
-	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: vs, Members: members, Lines: lines, ByID: s.byPos, Totals: tot}, nil
+	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: sum.scale, Members: members, Lines: lines, ByID: s.byPos, Totals: tot}, nil
+}
+
+// summaryColumns are the columns of Result.Members up to carry_right.
+type summaryColumns struct {
+	scale int32
+	cols  []arrow.Array
+	err   error
+}
+
+func (s *period[N, A]) summaryColumns() summaryColumns {
+	n := s.c.n
+	sum := summaryColumns{scale: volumeScale(s.p, s.c.scale)}
+	active, rank := make([]bool, n), make([]int16, n)
+	for x, i := range s.input {
+		active[i], rank[i] = s.active[x], s.rank[x]
+	}
+	for _, v := range [][]N{s.pv, s.bv, s.gv, nil, s.lv, s.rv, s.cl, s.cr} {
+		if v == nil {
+			sum.cols = append(sum.cols, boolArray(active), int16Array(rank))
+			continue
+		}
+		arr, err := s.decimalColumn(v, sum.scale, s.input)
+		if err != nil {
+			return summaryColumns{err: err}
+		}
+		sum.cols = append(sum.cols, arr)
+	}
+	return sum
+}
+
+// decimalColumn converts a column to input order, unless it is in input order
+// already (index nil).
+func (s *period[N, A]) decimalColumn(v []N, scale int32, index []int32) (arrow.Array, error) {
+	out := make([]decimal128.Num, len(v))
+	for x, v := range v {
+		d, ok := s.a.toD128(v, scale)
+		if !ok {
+			return nil, errRange
+		}
+		if index != nil {
+			out[index[x]] = d
+		} else {
+			out[x] = d
+		}
+	}
+	return decimalArray(out, scale), nil
 }

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"cmp"
+	"fmt"
+	"hash/maphash"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// OrderRows collects one run of consecutive order rows on its own goroutine, so
+// that an orders file can be read on every core: see Builder.AddOrderChunks.
+// Each run keeps its own volume sums and order ids; the runs are merged in file
+// order once all are read, with the same result and the same first error as
+// adding every row with AddOrderBytes.
+type OrderRows struct {
+	b    *Builder
+	seed maphash.Seed
+	vol  *sums
+	// The order ids of the rows recorded so far, with their hashes and lines.
+	idData []byte
+	idEnd  []int32
+	hash   []uint64
+	line   []int32
+	// added counts the calls of Add. failed is set once Add returned an error;
+	// recorded says whether that row's id was recorded (its duplicate check
+	// comes before the error).
+	added            int
+	failed, recorded bool
+	touched          uint32
+}
+
+// orderFailure is an error at one order row, numbered across the runs.
+type orderFailure struct {
+	row  int
+	rank int // at one row: -1 the trees, 0 before the duplicate check, 1 duplicate, 2 after
+	err  error
+}
+
+// Add adds one order row: the checks and messages of AddOrderBytes, except that
+// a duplicate order id is only found when the runs are merged. The arguments are
+// not kept.
+func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
+	b := o.b
+	o.added++
+	bad := func(format string, args ...any) error {
+		o.failed = true
+		return &RowError{b.OrdersFile, line, fmt.Sprintf(format, args...)}
+	}
+	if len(id) == 0 {
+		return bad("empty order_id")
+	}
+	o.idData = append(o.idData, id...)
+	o.idEnd = append(o.idEnd, int32(len(o.idData)))
+	o.hash = append(o.hash, maphash.Bytes(o.seed, id))
+	o.line = append(o.line, int32(line))
+	o.recorded = true
+	if err := b.addOrder(o.vol, id, member, kind, pv, bv, bad); err != nil {
+		return err
+	}
+	o.recorded = false
+	return nil
+}
+
+// AddBatch adds rows in order as Add does, row k being lines[k] and
+// rows[k] (order_id, member_id, kind, pv, bv), and stops at the first error.
+// The members of the whole batch are looked up first, so that their cache
+// misses overlap.
+func (o *OrderRows) AddBatch(lines []int, rows [][5][]byte) error {
+	for k := range rows {
+		o.touched += o.b.ids.touch(rows[k][1])
+	}
+	for k := range rows {
+		v := &rows[k]
+		if err := o.Add(lines[k], v[0], v[1], v[2], v[3], v[4]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o *OrderRows) id(r int) []byte {
+	lo := int32(0)
+	if r > 0 {
+		lo = o.idEnd[r-1]
+	}
+	return o.idData[lo:o.idEnd[r]]
+}
+
+// AddOrderChunks adds the orders of k runs of consecutive rows, filled at once
+// on k goroutines: fill(i, rows) adds the rows of run i in file order and
+// returns the first error, from rows.Add or its own (a row it could not split).
+// The error returned is the one AddOrderBytes would have returned first for the
+// same rows in file order: the trees are checked meanwhile, and their errors
+// come first. All members must be added before; AddOrderChunks is called at
+// most once, before any other order or carry row.
+func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error) error {
+	if b.volumes != nil {
+		return fmt.Errorf("engine: orders read in chunks after other order or carry rows")
+	}
+	if b.ids.slots == nil {
+		b.ids.init(0)
+	}
+	b.allocVolumes()
+	b.chunked = true
+	n := b.ids.len()
+	seed := maphash.MakeSeed()
+	parts := make([]*OrderRows, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		b.treeErr = b.checkTrees()
+	}()
+	for i := range parts {
+		parts[i] = &OrderRows{b: b, seed: seed, vol: newSums(3, n)}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fill(i, parts[i])
+		}()
+	}
+	wg.Wait()
+
+	// Rows are numbered across the runs in file order; a run that stopped at an
+	// error leaves a gap after its last recorded row for the failing one.
+	var first *orderFailure
+	note := func(f orderFailure) {
+		if first == nil || cmp.Or(cmp.Compare(f.row, first.row), cmp.Compare(f.rank, first.rank)) < 0 {
+			first = &f
+		}
+	}
+	base := make([]int, k+1)
+	for i, o := range parts {
+		rows := len(o.line)
+		base[i+1] = base[i] + rows + 1
+		if errs[i] != nil {
+			if o.failed && o.recorded {
+				note(orderFailure{base[i] + rows - 1, 2, errs[i]})
+			} else {
+				note(orderFailure{base[i] + rows, 0, errs[i]})
+			}
+		}
+		// AddOrderBytes reports bad trees at the first row it is given.
+		if b.treeErr != nil && o.added > 0 {
+			note(orderFailure{base[i], -1, b.treeErr})
+		}
+	}
+	if first != nil && first.rank < 0 {
+		return first.err
+	}
+	// Duplicate order ids: the ids are split by hash among the cores, each part
+	// inserted in file order into its own table, which finds the first repeat.
+	np := min(runtime.GOMAXPROCS(0), 16)
+	dups := make([]*orderFailure, np)
+	for p := 0; p < np; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dups[p] = b.firstDuplicate(parts, base, p, np)
+		}()
+	}
+	wg.Wait()
+	for _, d := range dups {
+		if d != nil {
+			note(*d)
+		}
+	}
+	if first != nil {
+		return first.err
+	}
+	if b.treeErr != nil {
+		return nil // no row was added: Build reports the trees
+	}
+	for _, o := range parts {
+		b.volumes.merge(o.vol)
+		o.vol = nil
+	}
+	return nil
+}
+
+// firstDuplicate returns the first row, in file order, whose order id hashes to
+// part p of np and repeats an earlier row's.
+func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *orderFailure {
+	rows := 0
+	for _, o := range parts {
+		rows += len(o.line)
+	}
+	size := 1024
+	for size < 2*rows/np+2 {
+		size *= 2
+	}
+	slots := make([]uint64, size) // hash tag, then row+1 (0 = empty)
+	mask := uint64(size - 1)
+	at := func(row int) (*OrderRows, int) {
+		i := sort.Search(len(parts), func(i int) bool { return base[i+1] > row })
+		return parts[i], row - base[i]
+	}
+	for i, o := range parts {
+		for r, h := range o.hash {
+			if int(h>>32%uint64(np)) != p {
+				continue
+			}
+			tag := h &^ (1<<32 - 1)
+			row := base[i] + r
+			for j := h & mask; ; j = (j + 1) & mask {
+				s := slots[j]
+				if s == 0 {
+					slots[j] = tag | uint64(row+1)
+					break
+				}
+				if s&^(1<<32-1) == tag {
+					fo, fr := at(int(uint32(s)) - 1)
+					if string(fo.id(fr)) == string(o.id(r)) {
+						id := o.id(r)
+						return &orderFailure{row, 1, &RowError{b.OrdersFile, int(o.line[r]),
+							fmt.Sprintf("duplicate order_id %s (first on line %d)", q(id), fo.line[fr])}}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
