@@ -52,7 +52,7 @@ type demoPeriod struct {
 // is left unsettled: its cut-off is still to come.
 func demoSettle(ctx context.Context, db *ledger.DB, window, now time.Time, out io.Writer) ([]demoPeriod, error) {
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		_, err := period.UploadPlan(ctx, tx, demoPlan, window, "finance")
+		_, err := period.UploadPlan(ctx, tx, demoPlan, window, staff("finance"))
 		return err
 	})
 	if err != nil {
@@ -66,23 +66,23 @@ func demoSettle(ctx context.Context, db *ledger.DB, window, now time.Time, out i
 	var done []demoPeriod
 	for i := 0; i < 2; i++ {
 		code := window.AddDate(0, i, 0).Format("2006-01")
-		p, err := period.Ensure(ctx, db, code, demoZone, time.Time{}, "finance")
+		p, err := period.Ensure(ctx, db, code, demoZone, time.Time{}, staff("finance"))
 		if err != nil {
 			return done, err
 		}
 		if p.CutoffAt.After(now) {
 			return done, fmt.Errorf("demo period %s ends at %s, after now", code, p.CutoffAt)
 		}
-		if _, err := runner.Run(ctx, code, "finance"); err != nil {
+		if _, err := runner.Run(ctx, code, staff("finance")); err != nil {
 			return done, fmt.Errorf("demo settlement of %s: %w", code, err)
 		}
 		d := demoPeriod{Code: code}
-		d.Run, err = period.Approve(ctx, db, code, "finance2", "demo: totals checked against the month's orders")
+		d.Run, err = period.Approve(ctx, db, code, staff("finance2"), "demo: totals checked against the month's orders")
 		if err != nil {
 			return done, fmt.Errorf("demo approval of %s: %w", code, err)
 		}
 		if i == 0 {
-			po, err := period.Pay(ctx, db, code, demoMinPayout, "finance")
+			po, err := period.Pay(ctx, db, code, demoMinPayout, staff("finance"))
 			if err != nil {
 				return done, fmt.Errorf("demo payout of %s: %w", code, err)
 			}

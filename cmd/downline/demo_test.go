@@ -68,7 +68,7 @@ func TestDemoCompany(t *testing.T) {
 		}
 	}
 	older, last := thisMonth.AddDate(0, -2, 0).Format("2006-01"), thisMonth.AddDate(0, -1, 0).Format("2006-01")
-	want := []string{older + " paid finance/finance2", last + " approved finance/finance2"}
+	want := []string{older + " paid user:finance/user:finance2", last + " approved user:finance/user:finance2"}
 	if strings.Join(got, ", ") != strings.Join(want, ", ") {
 		t.Errorf("settlement runs %q, want %q", got, want)
 	}

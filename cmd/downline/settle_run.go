@@ -81,7 +81,7 @@ func newSettlePlanCmd() *cobra.Command {
 			}
 			var s period.StoredPlan
 			err = db.Transact(cmd.Context(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-				s, err = period.UploadPlan(cmd.Context(), tx, doc, eff, by)
+				s, err = period.UploadPlan(cmd.Context(), tx, doc, eff, staff(by))
 				return err
 			})
 			if err != nil {
@@ -173,7 +173,7 @@ func newSettleRunCmd() *cobra.Command {
 		r := &period.Runner{DB: db, Graph: store, Progress: func(stage string) {
 			fmt.Fprintf(stderr, "settle: %-28s (%.2fs)\n", stage, time.Since(start).Seconds())
 		}}
-		out, err := r.Run(ctx, p.Code, f.by)
+		out, err := r.Run(ctx, p.Code, staff(f.by))
 		if err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func ensurePeriod(cmd *cobra.Command, db *ledger.DB, f periodFlagsRun) (period.P
 			return period.Period{}, err
 		}
 	}
-	return period.Ensure(cmd.Context(), db, f.code, loc, cutoff, f.by)
+	return period.Ensure(cmd.Context(), db, f.code, loc, cutoff, staff(f.by))
 }
 
 func newSettleApproveCmd() *cobra.Command {
@@ -223,7 +223,7 @@ func newSettleApproveCmd() *cobra.Command {
 	cmd := ledgerCmd(&cobra.Command{Use: "approve --period P --by NAME --reason TEXT",
 		Short: "Approve a draft run (four eyes: not by whoever ran it) and post it to the journal"},
 		func(cmd *cobra.Command, db *ledger.DB) error {
-			r, err := period.Approve(cmd.Context(), db, code, by, reason)
+			r, err := period.Approve(cmd.Context(), db, code, staff(by), reason)
 			if err != nil {
 				return err
 			}
@@ -247,7 +247,7 @@ func newSettleAdjustCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--amount %q: %w", amount, err)
 			}
-			adj, err := period.Adjust(cmd.Context(), db, code, member, a, reason, by)
+			adj, err := period.Adjust(cmd.Context(), db, code, member, a, reason, staff(by))
 			if err != nil {
 				return err
 			}
@@ -272,7 +272,7 @@ func newSettlePayCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--min %q: %w", min, err)
 			}
-			p, err := period.Pay(cmd.Context(), db, code, m, by)
+			p, err := period.Pay(cmd.Context(), db, code, m, staff(by))
 			if err != nil {
 				return err
 			}
@@ -411,4 +411,15 @@ func newSettleExportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "", "output directory")
 	required(cmd, "period", "out")
 	return cmd
+}
+
+// staff names a finance user as the API records them ("user:LOGIN"), so
+// that the four-eyes rules compare the same person whether they act from
+// the command line or over HTTP. A name already qualified ("kind:name") is
+// kept.
+func staff(login string) string {
+	if login == "" || strings.Contains(login, ":") {
+		return login
+	}
+	return "user:" + login
 }
