@@ -110,7 +110,7 @@ func TestOrderFlowOverHTTP(t *testing.T) {
 		t.Fatalf("order: %d %s", first.status, first.body)
 	}
 	o := first.json(t)
-	if o["member"] != "AAA" || o["total"] != "200" || o["status"] != "placed" {
+	if o["member"] != "AAA" || o["total"] != "200.00" || o["status"] != "placed" {
 		t.Errorf("order: %s", first.body)
 	}
 	again := w.call("POST", "/api/v1/orders", a, body, "Idempotency-Key", "order-1")

@@ -33,7 +33,7 @@ func TestCounterSalesOverHTTP(t *testing.T) {
 			}
 			m := r.json(t)
 			o, p := m["order"].(map[string]any), m["payment"].(map[string]any)
-			if o["status"] != "confirmed" || p["status"] != "confirmed" || p["amount"] != "100" || p["order"] != o["no"] {
+			if o["status"] != "confirmed" || p["status"] != "confirmed" || p["amount"] != "100.00" || p["order"] != o["no"] {
 				t.Errorf("counter sale %d: %s", i, r.body)
 			}
 			nos[i] = o["no"].(string)

@@ -6,20 +6,43 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	"github.com/shopspring/decimal"
 )
 
 // wire turns a response value into what is sent: the ledger's Go structs
 // become JSON objects with snake_case keys (ExpiresAt -> expires_at), the
 // one naming the whole API uses. Explicit json tags win; omitempty and
 // omitzero are honoured; types that marshal themselves (decimals, times)
-// are left to do so.
+// are left to do so, except decimals: they are written as strings with at
+// least two decimals ("239.00", "0.0075"), as money is everywhere else in
+// the API, whatever scale a value happened to be computed at.
 func wire(v any) any { return wireValue(reflect.ValueOf(v)) }
+
+// decimalString is a decimal as the API writes it: exact, trailing zeros
+// beyond the second decimal dropped, at least two decimals.
+func decimalString(d decimal.Decimal) string {
+	s := d.String()
+	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 >= 2 {
+		return s
+	}
+	return d.StringFixed(2)
+}
 
 var marshalerType = reflect.TypeFor[json.Marshaler]()
 
 func wireValue(v reflect.Value) any {
 	if !v.IsValid() {
 		return nil
+	}
+	if v.Kind() == reflect.Pointer && v.Type().Elem() == decimalType {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Type() == decimalType {
+		return decimalString(v.Interface().(decimal.Decimal))
 	}
 	if native(v.Type()) {
 		return v.Interface()
@@ -153,6 +176,9 @@ func native(t reflect.Type) bool {
 }
 
 func nativeUncached(t reflect.Type) bool {
+	if t == decimalType || t.Kind() == reflect.Pointer && t.Elem() == decimalType {
+		return false // written by wireValue, with two decimals at least
+	}
 	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
 		return true
 	}
