@@ -92,7 +92,7 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	if err := w.close(); err != nil {
 		return fmt.Errorf("neo4j.WriteImport: %w", err)
 	}
-	if progress != nil {
+	if progress != nil && len(members)%loadBatch != 0 {
 		progress(len(members))
 	}
 	return nil

@@ -96,7 +96,7 @@ public final class Neo4jServer {
             stopped.countDown();
         }, "neo4j-server-shutdown"));
 
-        System.out.println("neo4j-server: ready on " + neo4j.boltURI() + " (Neo4j "
+        System.out.println("neo4j-server: ready (JVM CPU so far " + String.format("%.1f", cpuSeconds()) + " s) on " + neo4j.boltURI() + " (Neo4j "
                 + org.neo4j.kernel.internal.Version.getNeo4jVersion() + ", data in " + work + ")");
         System.out.flush();
         stopped.await();
@@ -136,8 +136,16 @@ public final class Neo4jServer {
             System.err.println("neo4j-server: the import failed (exit code " + rc + ")");
             System.exit(1);
         }
-        System.out.printf("neo4j-server: imported in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        System.out.printf("neo4j-server: imported in %.1f s (JVM CPU so far %.1f s)%n", (System.nanoTime() - started) / 1e9, cpuSeconds());
         System.out.flush();
+    }
+
+    /** The CPU the whole JVM has used, every thread (JIT and GC included). */
+    private static double cpuSeconds() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     private static String need(String flag, String v) {
