@@ -41,12 +41,14 @@ func (f *neo4jFlags) open(ctx context.Context) (*neo4j.Store, error) {
 func newGraphSyncCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync",
-		Short: "Bulk-load every member and link from Postgres into an empty Neo4j",
+		Short: "Bulk-load every member and link from Postgres into an empty Neo4j (--import: through the offline importer)",
 		Args:  cobra.NoArgs,
 	}
 	url := dbURLFlag(cmd)
 	nf := addNeo4jFlags(cmd)
-	reset := cmd.Flags().Bool("reset", false, "empty the Neo4j store first")
+	reset := cmd.Flags().Bool("reset", false, "empty the Neo4j store first (with --import: replace a database that holds members)")
+	importDir := cmd.Flags().String("import", "", "load through Neo4j's offline importer: write the ledger as CSV files into this directory, then run --importer on it")
+	importer := cmd.Flags().String("importer", "", "with --import: the command that stops Neo4j, imports the directory (its last argument) and starts Neo4j again, e.g. \"dev/neo4j import\" or a script around neo4j-admin database import full @DIR/import.args")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		db, err := openDB(ctx, *url)
@@ -54,6 +56,9 @@ func newGraphSyncCmd() *cobra.Command {
 			return err
 		}
 		defer db.Close()
+		if *importDir != "" || *importer != "" {
+			return syncImport(ctx, cmd, db, nf, *importDir, *importer, *reset)
+		}
 		store, err := nf.open(ctx)
 		if err != nil {
 			return err

@@ -42,8 +42,16 @@ func Sync(ctx context.Context, db *ledger.DB, store graphstore.Store, progress f
 	if err != nil {
 		return err
 	}
+	return Backfill(ctx, db, store, snap.LastSeq)
+}
+
+// Backfill gives a store that traces circulation every lot movement up to
+// lastSeq, the outbox position of the snapshot its members came from: the
+// part of Sync after the member networks, for a store filled another way
+// (an offline import). Other stores need nothing.
+func Backfill(ctx context.Context, db *ledger.DB, store graphstore.Store, lastSeq int64) error {
 	if cs, ok := store.(graphstore.Circulation); ok {
-		if err := backfillCirculation(ctx, db, cs, snap.LastSeq); err != nil {
+		if err := backfillCirculation(ctx, db, cs, lastSeq); err != nil {
 			return fmt.Errorf("circulation: %w", err)
 		}
 	}

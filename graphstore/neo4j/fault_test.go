@@ -45,17 +45,17 @@ func newPrivateServer(t *testing.T) *privateServer {
 	return p
 }
 
-func (p *privateServer) run(verb string) string {
+func (p *privateServer) run(args ...string) string {
 	p.t.Helper()
-	out, err := p.try(verb)
+	out, err := p.try(args...)
 	if err != nil {
-		p.t.Fatalf("dev/neo4j %s: %v", verb, err)
+		p.t.Fatalf("dev/neo4j %s: %v", strings.Join(args, " "), err)
 	}
 	return out
 }
 
-func (p *privateServer) try(verb string) (string, error) {
-	cmd := exec.Command(filepath.Join(p.root, "dev", "neo4j"), verb)
+func (p *privateServer) try(args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(p.root, "dev", "neo4j"), args...)
 	cmd.Dir, cmd.Env = p.root, p.env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -81,13 +81,25 @@ func (p *privateServer) up() string {
 	if err != nil {
 		p.t.Fatal("dev/neo4j up failed 3 times")
 	}
+	return p.uriOf(out)
+}
+
+// importFrom stops the server, imports the files of dir into its database
+// and starts it on that (dev/neo4j import), and returns its URI.
+func (p *privateServer) importFrom(dir string) string {
+	p.t.Helper()
+	return p.uriOf(p.run("import", dir))
+}
+
+func (p *privateServer) uriOf(out string) string {
+	p.t.Helper()
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		if uri, ok := strings.CutPrefix(sc.Text(), "NEO4J_URI="); ok {
 			return uri
 		}
 	}
-	p.t.Fatal("dev/neo4j up printed no NEO4J_URI")
+	p.t.Fatalf("dev/neo4j printed no NEO4J_URI: %q", out)
 	return ""
 }
 

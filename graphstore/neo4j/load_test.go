@@ -206,6 +206,25 @@ func storeView(t *testing.T, s graphstore.Store, h *eventLog) map[string]any {
 	return v
 }
 
+// sameFilling fails unless a store filled by how holds the graph (dump) and
+// answers the queries (view) as the store that applied the events did.
+func sameFilling(t *testing.T, how string, applied, got []string, appliedView, gotView map[string]any) {
+	t.Helper()
+	if !slices.Equal(applied, got) {
+		for i := range min(len(applied), len(got)) {
+			if applied[i] != got[i] {
+				t.Fatalf("graphs differ (%d vs %d lines); first difference:\napply: %s\n%s: %s", len(applied), len(got), applied[i], how, got[i])
+			}
+		}
+		t.Fatalf("graphs differ: %d lines after Apply, %d after %s", len(applied), len(got), how)
+	}
+	for k, want := range appliedView {
+		if g := gotView[k]; !reflect.DeepEqual(g, want) {
+			t.Errorf("%s after %s:\n%+v\nafter Apply:\n%+v", k, how, g, want)
+		}
+	}
+}
+
 // Load leaves the same graph, and the same answers, as applying the events.
 func TestLoadMatchesApply(t *testing.T) {
 	ctx := context.Background()
@@ -229,20 +248,8 @@ func TestLoadMatchesApply(t *testing.T) {
 	if len(calls) == 0 || calls[len(calls)-1] != len(members) {
 		t.Errorf("progress calls %v, want the last to be %d", calls, len(members))
 	}
-	loaded, loadedView := graphDump(t, s), storeView(t, s, h)
-	if !slices.Equal(applied, loaded) {
-		for i := range min(len(applied), len(loaded)) {
-			if applied[i] != loaded[i] {
-				t.Fatalf("graphs differ (%d vs %d lines); first difference:\napply: %s\nload:  %s", len(applied), len(loaded), applied[i], loaded[i])
-			}
-		}
-		t.Fatalf("graphs differ: %d lines after Apply, %d after Load", len(applied), len(loaded))
-	}
-	for k, want := range appliedView {
-		if got := loadedView[k]; !reflect.DeepEqual(got, want) {
-			t.Errorf("%s after Load:\n%+v\nafter Apply:\n%+v", k, got, want)
-		}
-	}
+	loaded := graphDump(t, s)
+	sameFilling(t, "Load", applied, loaded, appliedView, storeView(t, s, h))
 
 	// The feed resumes where the load ended: re-delivered events are no-ops,
 	// new ones apply.

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
+import org.neo4j.cli.ExecutionContext;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -19,6 +20,9 @@ import org.neo4j.graphdb.config.Setting;
 import org.neo4j.harness.Neo4j;
 import org.neo4j.harness.Neo4jBuilder;
 import org.neo4j.harness.Neo4jBuilders;
+import org.neo4j.importer.ImportCommand;
+import org.neo4j.io.fs.DefaultFileSystemAbstraction;
+import picocli.CommandLine;
 
 /**
  * A local Neo4j 5.26 for development and tests: the test harness's in-process
@@ -26,13 +30,19 @@ import org.neo4j.harness.Neo4jBuilders;
  * It runs until killed. The graph is a read model fed from Postgres, so the
  * harness's throw-away database (a fresh one on every start) is what we want.
  *
- * Usage: java -cp ... downline.dev.Neo4jServer --port 7687 --data DIR [--pagecache-mib 512]
+ * With --import DIR the database is not empty: before the server starts,
+ * Neo4j's offline importer (what neo4j-admin database import full runs)
+ * builds it from the CSV files that downline graph sync --import wrote into
+ * DIR, with the arguments DIR/import.args names.
+ *
+ * Usage: java -cp ... downline.dev.Neo4jServer --port 7687 --data DIR [--pagecache-mib 512] [--import DIR]
  */
 public final class Neo4jServer {
     public static void main(String[] args) throws Exception {
         int port = 7687;
         Path data = Path.of(".data/neo4j");
         long pageCacheMiB = 512;
+        Path importDir = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -40,9 +50,10 @@ public final class Neo4jServer {
                 case "--port" -> { port = Integer.parseInt(need(a, v)); i++; }
                 case "--data" -> { data = Path.of(need(a, v)); i++; }
                 case "--pagecache-mib" -> { pageCacheMiB = Long.parseLong(need(a, v)); i++; }
+                case "--import" -> { importDir = Path.of(need(a, v)).toAbsolutePath(); i++; }
                 default -> {
                     System.err.println("neo4j-server: unknown argument " + a);
-                    System.err.println("usage: Neo4jServer [--port 7687] [--data DIR] [--pagecache-mib 512]");
+                    System.err.println("usage: Neo4jServer [--port 7687] [--data DIR] [--pagecache-mib 512] [--import DIR]");
                     System.exit(2);
                 }
             }
@@ -64,6 +75,14 @@ public final class Neo4jServer {
                 .withConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .withConfig(GraphDatabaseSettings.auth_enabled, false)
                 .withConfig(GraphDatabaseSettings.pagecache_memory, pageCacheMiB * 1024 * 1024);
+        if (importDir != null) {
+            // The harness keeps its database under a random folder it makes
+            // at build(); pointing the data directory at the imported one
+            // serves that instead, without copying the store.
+            Path home = work.resolve("imported");
+            runImport(importDir, home);
+            builder = builder.withConfig(GraphDatabaseSettings.data_directory, home.resolve("data"));
+        }
         // Usage reporting ("UDC") phones home; the settings are looked up by
         // name because their Java field names moved between 5.x releases.
         builder = disableByName(builder, "dbms.usage_report.enabled");
@@ -77,10 +96,56 @@ public final class Neo4jServer {
             stopped.countDown();
         }, "neo4j-server-shutdown"));
 
-        System.out.println("neo4j-server: ready on " + neo4j.boltURI() + " (Neo4j "
+        System.out.println("neo4j-server: ready (JVM CPU so far " + String.format("%.1f", cpuSeconds()) + " s) on " + neo4j.boltURI() + " (Neo4j "
                 + org.neo4j.kernel.internal.Version.getNeo4jVersion() + ", data in " + work + ")");
         System.out.flush();
         stopped.await();
+    }
+
+    /**
+     * Imports the CSV files of importDir into the database "neo4j" of a Neo4j
+     * home at home, exactly as neo4j-admin database import full would (the
+     * same command class, given the same arguments): the files and their
+     * headers come from importDir/import.args, one argument a line.
+     */
+    private static void runImport(Path importDir, Path home) throws IOException {
+        Path argsFile = importDir.resolve("import.args");
+        if (!Files.isRegularFile(argsFile)) {
+            System.err.println("neo4j-server: " + argsFile + " not found: write the import with downline graph sync --import " + importDir);
+            System.exit(2);
+        }
+        Files.createDirectories(home.resolve("conf"));
+        java.util.List<String> args = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(argsFile)) {
+            if (!line.isBlank()) {
+                args.add(line.strip());
+            }
+        }
+        args.add("--overwrite-destination=true");
+        args.add("--report-file=" + home.resolve("import.report"));
+        args.add("neo4j");
+        System.out.println("neo4j-server: importing " + importDir + " (" + String.join(" ", args) + ")");
+        System.out.flush();
+        long started = System.nanoTime();
+        int rc;
+        try (DefaultFileSystemAbstraction fs = new DefaultFileSystemAbstraction()) {
+            ExecutionContext ctx = new ExecutionContext(home, home.resolve("conf"), System.out, System.err, fs);
+            rc = new CommandLine(new ImportCommand.Full(ctx)).execute(args.toArray(new String[0]));
+        }
+        if (rc != 0) {
+            System.err.println("neo4j-server: the import failed (exit code " + rc + ")");
+            System.exit(1);
+        }
+        System.out.printf("neo4j-server: imported in %.1f s (JVM CPU so far %.1f s)%n", (System.nanoTime() - started) / 1e9, cpuSeconds());
+        System.out.flush();
+    }
+
+    /** The CPU the whole JVM has used, every thread (JIT and GC included). */
+    private static double cpuSeconds() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     private static String need(String flag, String v) {

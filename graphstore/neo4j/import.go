@@ -1,0 +1,171 @@
+package neo4j
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"downline/graphstore"
+)
+
+// ImportArgs is the file WriteImport leaves next to the CSV files: the
+// arguments of Neo4j's offline importer, one a line, that name each file's
+// label or relationship type. On a stopped server:
+//
+//	neo4j-admin database import full --overwrite-destination @DIR/import.args neo4j
+//
+// (dev/neo4j import DIR does the same for the development server).
+const ImportArgs = "import.args"
+
+// WriteImport writes the graph Load would build from the same snapshot as
+// CSV files for Neo4j's offline importer (neo4j-admin database import full)
+// into dir, and ImportArgs to go with them: the Member nodes with the same
+// properties, both trees' current links, the closed links of moves and the
+// outbox position. The importer writes store files directly, without
+// transactions, which is what makes an initial load of millions of members
+// fast; it needs an empty, stopped database. The constraints and indexes are
+// not in the files: New creates them on the imported database, as on any
+// other. Differences from Load: an empty code or name is no property (every
+// read takes either as ""). progress is called with the number of members
+// written.
+//
+// The snapshot is checked as Load checks it (ErrInvalid), before any file is
+// written.
+func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Event, lastSeq int64, progress func(done int)) error {
+	h, err := replay(members, moves)
+	if err != nil {
+		return fmt.Errorf("neo4j.WriteImport: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("neo4j.WriteImport: %w", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("neo4j.WriteImport: %w", err)
+	}
+	w := &importWriter{dir: abs}
+	// Integer ids: the importer keeps its id map as longs, not strings.
+	w.args = append(w.args, "--id-type=integer")
+
+	nodes := w.file("members.csv", "--nodes=Member=", ":ID(Member),id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long")
+	multiline := false
+	for i := range members {
+		m := &members[i]
+		st := m.Status
+		if st == "" {
+			st = graphstore.Active
+		}
+		sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
+		id := strconv.FormatInt(int64(m.ID), 10)
+		multiline = multiline || hasNewline(m.Code) || hasNewline(m.Name)
+		nodes.row(id, id, quote(m.Code), quote(m.Name), quote(string(st)), datetime(m.Joined),
+			strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)))
+		if progress != nil && (i+1)%loadBatch == 0 {
+			progress(i + 1)
+		}
+	}
+	if lastSeq > 0 {
+		meta := w.file("meta.csv", "--nodes=Meta=", ":ID(Meta),id,lastSeq:long")
+		meta.row("1", quote(metaID), strconv.FormatInt(lastSeq, 10))
+	}
+	for t, names := range relTypes {
+		cur := w.file(strings.ToLower(names[0])+".csv", "--relationships="+names[0]+"=", ":START_ID(Member),:END_ID(Member),since:datetime,seq:long,side:long")
+		for i, l := range h.current[t] {
+			if l.to != 0 {
+				cur.row(strconv.FormatInt(int64(members[i].ID), 10), strconv.FormatInt(int64(l.to), 10),
+					datetime(l.since), strconv.FormatInt(l.seq, 10), strconv.Itoa(int(l.side)))
+			}
+		}
+		was := w.file(strings.ToLower(names[1])+".csv", "--relationships="+names[1]+"=", ":START_ID(Member),:END_ID(Member),since:datetime,until:datetime,seq:long,side:long")
+		for _, c := range h.closed[t] {
+			was.row(strconv.FormatInt(int64(c.id), 10), strconv.FormatInt(int64(c.span.to), 10),
+				datetime(c.span.since), datetime(c.span.until), strconv.FormatInt(c.span.seq, 10), strconv.Itoa(int(c.span.side)))
+		}
+	}
+	if multiline {
+		w.args = append(w.args, "--multiline-fields=true")
+	}
+	if err := w.close(); err != nil {
+		return fmt.Errorf("neo4j.WriteImport: %w", err)
+	}
+	if progress != nil && len(members)%loadBatch != 0 {
+		progress(len(members))
+	}
+	return nil
+}
+
+// importWriter writes the CSV files and collects the importer's arguments;
+// the first error sticks and close reports it.
+type importWriter struct {
+	dir   string
+	args  []string
+	files []*csvFile
+	err   error
+}
+
+type csvFile struct {
+	w   *importWriter
+	f   *os.File
+	buf *bufio.Writer
+}
+
+func (w *importWriter) file(name, arg, header string) *csvFile {
+	path := filepath.Join(w.dir, name)
+	c := &csvFile{w: w}
+	if w.err == nil {
+		c.f, w.err = os.Create(path)
+	}
+	if w.err == nil {
+		c.buf = bufio.NewWriterSize(c.f, 1<<20)
+		w.files = append(w.files, c)
+		w.args = append(w.args, arg+path)
+		c.row(header)
+	}
+	return c
+}
+
+func (c *csvFile) row(fields ...string) {
+	if c.w.err != nil {
+		return
+	}
+	for i, f := range fields {
+		if i > 0 {
+			c.buf.WriteByte(',')
+		}
+		c.buf.WriteString(f)
+	}
+	_, c.w.err = c.buf.WriteString("\n")
+}
+
+func (w *importWriter) close() error {
+	for _, c := range w.files {
+		if err := c.buf.Flush(); err != nil && w.err == nil {
+			w.err = err
+		}
+		if err := c.f.Close(); err != nil && w.err == nil {
+			w.err = err
+		}
+	}
+	if w.err != nil {
+		return w.err
+	}
+	return os.WriteFile(filepath.Join(w.dir, ImportArgs), []byte(strings.Join(w.args, "\n")+"\n"), 0o644)
+}
+
+// quote is a CSV field in double quotes, inner quotes doubled, as the
+// importer reads them.
+func quote(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+func hasNewline(s string) bool { return strings.ContainsAny(s, "\r\n") }
+
+// datetime is t as the driver stores a time.Time Load sends: UTC, with the
+// zone named, to the nanosecond.
+func datetime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999999999Z") + "[UTC]"
+}
