@@ -169,10 +169,6 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	// The summary columns but earnings are converted meanwhile.
 	summary := make(chan summaryColumns, 1)
 	go func() { summary <- s.summaryColumns() }()
-	// Each bonus emitted its lines by source in id order, so a stable sort by
-	// earner position leaves every earner's lines in final order.
-	sorted := s.sortLines()
-
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
 	z := a.zero()
 	earnByPos := make([]N, n)
@@ -180,8 +176,8 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 		earnByPos[i] = z
 	}
 	m := p.Scale
-	lc, lt := s.convertLines(sorted, ratio != nil, earnByPos)
-	sorted = nil
+	lc, lt := s.convertLines(s.lines, ratio != nil, earnByPos)
+	s.lines = nil
 	if lt.err != nil {
 		return nil, lt.err
 	}
