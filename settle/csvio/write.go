@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"downline/settle/engine"
+	"downline/settle/internal/hugemem"
 )
 
 // WriteDir writes bonuses.csv, summary.csv and carry.csv into dir (created when
@@ -124,7 +125,7 @@ func newIDColumn(ids *array.String) idColumn {
 		fits = fits && len(v) <= shortID
 	}
 	if fits && !c.quote {
-		c.short = make([]byte, 16*ids.Len())
+		c.short = hugemem.Slice[byte](16 * ids.Len())
 		for i := 0; i < ids.Len(); i++ {
 			r := c.short[16*i : 16*i+16]
 			r[0] = byte(copy(r[1:], ids.Value(i)))

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math/big"
 	"runtime"
-	"slices"
 	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 
+	"downline/settle/internal/hugemem"
 	"downline/settle/plan"
 )
 
@@ -74,8 +74,8 @@ func (s *period[N, A]) max0(x N) N {
 
 func (s *period[N, A]) volumes() error {
 	n, a := s.c.n, s.a
-	s.pv, s.bv, s.reg = make([]N, n), make([]N, n), make([]N, n)
-	s.active = make([]bool, n)
+	s.pv, s.bv, s.reg = hugemem.Slice[N](n), hugemem.Slice[N](n), hugemem.Slice[N](n)
+	s.active = hugemem.Slice[bool](n)
 	activePV := a.fromDec(s.p.ActivePV)
 	total := a.zero()
 	// Input order: reading the input sequentially and scattering to member
@@ -89,7 +89,8 @@ func (s *period[N, A]) volumes() error {
 	}
 	s.totalBV = total
 	// GV bottom-up: children come after their sponsor in sponsorOrder.
-	s.gv = slices.Clone(s.pv)
+	s.gv = hugemem.Slice[N](n)
+	copy(s.gv, s.pv)
 	ord := s.t.sponsorOrder
 	for h := n - 1; h >= 0; h-- {
 		m := ord[h]
@@ -107,8 +108,8 @@ func (s *period[N, A]) ranks() {
 	for r := range ranks {
 		rpv[r] = a.fromDec(ranks[r].PV)
 	}
-	s.rank = make([]int16, n)
-	best := make([]int16, n) // highest rank anywhere in the member's sponsor subtree
+	s.rank = hugemem.Slice[int16](n)
+	best := hugemem.Slice[int16](n) // highest rank anywhere in the member's sponsor subtree
 	var legs []N
 	for h := n - 1; h >= 0; h-- {
 		m := t.sponsorOrder[h]
@@ -149,7 +150,7 @@ func (s *period[N, A]) ranks() {
 		best[m] = b
 	}
 	// Dynamic compression: each member's nearest active ancestor, top-down.
-	s.up = make([]int32, n)
+	s.up = hugemem.Slice[int32](n)
 	for _, m := range t.sponsorOrder {
 		p := s.c.sponsor[m]
 		switch {
@@ -166,8 +167,8 @@ func (s *period[N, A]) ranks() {
 func (s *period[N, A]) binary() error {
 	b := s.p.Binary
 	n, a, t := s.c.n, s.a, s.t
-	s.lv, s.rv, s.cl, s.cr = make([]N, n), make([]N, n), make([]N, n), make([]N, n)
-	s.binAmt = make([]N, n)
+	s.lv, s.rv, s.cl, s.cr = hugemem.Slice[N](n), hugemem.Slice[N](n), hugemem.Slice[N](n), hugemem.Slice[N](n)
+	s.binAmt = hugemem.Slice[N](n)
 	z := a.zero()
 	for i := range s.lv {
 		s.lv[i], s.rv[i], s.cl[i], s.cr[i], s.binAmt[i] = z, z, z, z, z
@@ -176,7 +177,8 @@ func (s *period[N, A]) binary() error {
 		return nil
 	}
 	// Placement subtree BV, bottom-up.
-	sub := slices.Clone(s.bv)
+	sub := hugemem.Slice[N](n)
+	copy(sub, s.bv)
 	for h := n - 1; h >= 0; h-- {
 		m := t.placementOrder[h]
 		if p := s.c.placement[m]; p >= 0 {
@@ -288,7 +290,6 @@ func (s *period[N, A]) payoutCap() *big.Rat {
 	a.setRatio(ratio.Num(), ratio.Denom())
 	return ratio
 }
-
 
 // bonuses computes every bonus line. Binary amounts come first (matching
 // pays on them), beside the compressed tree; then the lines are made earner

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"slices"
 	"sync/atomic"
+
+	"downline/settle/internal/hugemem"
 )
 
 // ctree is the compressed sponsor forest, each member under its nearest
@@ -29,7 +31,7 @@ type ctree[N any] struct {
 func (s *period[N, A]) compressed() *ctree[N] {
 	n := s.c.n
 	// Children by parent, CSR over internal numbers.
-	cs := make([]int32, n+1)
+	cs := hugemem.Slice[int32](n + 1)
 	roots := 0
 	for _, u := range s.up {
 		if u >= 0 {
@@ -41,10 +43,10 @@ func (s *period[N, A]) compressed() *ctree[N] {
 	for x := 0; x < n; x++ {
 		cs[x+1] += cs[x]
 	}
-	kids := make([]int32, n-roots)
-	fill := make([]int32, n)
+	kids := hugemem.Slice[int32](n - roots)
+	fill := hugemem.Slice[int32](n)
 	copy(fill, cs[:n])
-	order := make([]int32, 0, n)
+	order := hugemem.Slice[int32](n)[:0]
 	for x, u := range s.up {
 		if u >= 0 {
 			kids[fill[u]] = int32(x)
@@ -54,7 +56,7 @@ func (s *period[N, A]) compressed() *ctree[N] {
 		}
 	}
 	fill = nil
-	start := make([]int32, n+1)
+	start := hugemem.Slice[int32](n + 1)
 	for h := 0; h < n; h++ {
 		x := order[h]
 		start[h] = int32(len(order))
@@ -62,7 +64,7 @@ func (s *period[N, A]) compressed() *ctree[N] {
 	}
 	start[n] = int32(n)
 	kids, cs = nil, nil
-	t := &ctree[N]{idx: make([]int32, n), start: start, pos: make([]int32, n), in: make([]int32, n), bv: make([]N, n)}
+	t := &ctree[N]{idx: hugemem.Slice[int32](n), start: start, pos: hugemem.Slice[int32](n), in: hugemem.Slice[int32](n), bv: hugemem.Slice[N](n)}
 	for h, x := range order {
 		t.idx[x] = int32(h)
 		t.pos[h], t.in[h], t.bv[h] = s.pos[x], s.input[x], s.bv[x]
@@ -71,7 +73,7 @@ func (s *period[N, A]) compressed() *ctree[N] {
 }
 
 func (t *ctree[N]) fillBinary(binAmt []N) {
-	t.bin = make([]N, len(t.idx))
+	t.bin = hugemem.Slice[N](len(t.idx))
 	for x, h := range t.idx {
 		t.bin[h] = binAmt[x]
 	}
