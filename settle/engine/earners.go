@@ -11,19 +11,27 @@ import (
 // ctree is the compressed sponsor forest, each member under its nearest
 // active strict ancestor (up), numbered in its own breadth-first order. In
 // that order the members k levels below a member form one range, found from
-// the range k-1 levels below with two reads of start; so a member's unilevel
-// and matching sources are read as up to len(levels) ranges of consecutive
-// entries, where walking up from each source costs one random read per
-// level. Only active members have children: an inactive one is nobody's up.
+// the range k-1 levels below through the first and the one-past-last node's
+// start; so a member's unilevel and matching sources are read as up to
+// len(levels) ranges of consecutive nodes, where walking up from each source
+// costs one random read per level. Only active members have children: an
+// inactive one is nobody's up.
 type ctree[N any] struct {
-	// idx is the number of each member (by internal number) in this order.
+	// idx is the node of each member (by internal number).
 	idx []int32
-	// The children of node i are the nodes [start[i], start[i+1]).
-	start []int32
-	// pos and in are each node's place in id order and its input index; bv
-	// and bin its BV and binary amount.
-	pos, in []int32
-	bv, bin []N
+	// node has one more entry than members, for the end of the last range.
+	node []cnode[N]
+}
+
+// cnode is what the lines read of a node, in one place: scanning a range
+// reads each node's start, source and amounts with one cache miss, and the
+// next level's range begins at the start of a node just read.
+type cnode[N any] struct {
+	// The children of node i are the nodes [node[i].start, node[i+1].start).
+	start int32
+	// pos and in are the member's place in id order and its input index.
+	pos, in int32
+	bv, bin N
 }
 
 // compressed builds the ctree of s (up, bv, pos and input set; bin is filled
@@ -56,27 +64,68 @@ func (s *period[N, A]) compressed() *ctree[N] {
 		}
 	}
 	fill = nil
-	start := hugemem.Slice[int32](n + 1)
+	t := &ctree[N]{idx: hugemem.Slice[int32](n), node: hugemem.Slice[cnode[N]](n + 1)}
 	for h := 0; h < n; h++ {
 		x := order[h]
-		start[h] = int32(len(order))
+		t.node[h].start = int32(len(order))
 		order = append(order, kids[cs[x]:cs[x+1]]...)
 	}
-	start[n] = int32(n)
+	t.node[n].start = int32(n)
 	kids, cs = nil, nil
-	t := &ctree[N]{idx: hugemem.Slice[int32](n), start: start, pos: hugemem.Slice[int32](n), in: hugemem.Slice[int32](n), bv: hugemem.Slice[N](n)}
+	z := s.a.zero()
 	for h, x := range order {
 		t.idx[x] = int32(h)
-		t.pos[h], t.in[h], t.bv[h] = s.pos[x], s.input[x], s.bv[x]
+		nd := &t.node[h]
+		nd.pos, nd.in, nd.bv, nd.bin = s.pos[x], s.input[x], s.bv[x], z
 	}
+	t.node[n].bv, t.node[n].bin = z, z
 	return t
 }
 
 func (t *ctree[N]) fillBinary(binAmt []N) {
-	t.bin = hugemem.Slice[N](len(t.idx))
 	for x, h := range t.idx {
-		t.bin[h] = binAmt[x]
+		t.node[h].bin = binAmt[x]
 	}
+}
+
+// earner is what the lines read of an earner, by internal number, in one
+// place. Its sponsor children are the members [kids, kidsEnd) (consecutive in
+// sponsor breadth-first numbering).
+type earner[N any] struct {
+	node, kids, kidsEnd int32
+	rank                int16
+	bin                 N
+}
+
+// referee is what a referral line reads of its source, by internal number.
+type referee[N any] struct {
+	pos, in int32
+	reg     N
+}
+
+// earners gathers the earner and referee records (ct nil when no unilevel
+// or matching is paid).
+func (s *period[N, A]) earners(ct *ctree[N]) ([]earner[N], []referee[N]) {
+	n, t := s.c.n, s.t
+	es := hugemem.Slice[earner[N]](n)
+	var refs []referee[N]
+	if s.p.Referral != nil {
+		refs = hugemem.Slice[referee[N]](n)
+	}
+	// Sponsor children follow the roots, each frontline a run (see renumber).
+	roots := int32(n - len(t.child))
+	for x := range es {
+		e := &es[x]
+		e.kids, e.kidsEnd = roots+t.childStart[x], roots+t.childStart[x+1]
+		e.rank, e.bin = s.rank[x], s.binAmt[x]
+		if ct != nil {
+			e.node = ct.idx[x]
+		}
+		if refs != nil {
+			refs[x] = referee[N]{pos: s.pos[x], in: s.input[x], reg: s.reg[x]}
+		}
+	}
+	return es, refs
 }
 
 // earnerChunk is the number of earners (consecutive in id order) whose lines
@@ -97,10 +146,12 @@ type srcLine[N any] struct {
 // lines come out sorted.
 func (s *period[N, A]) earnerLines(pt *pctTable, ct *ctree[N], pool []N) [][]line[N] {
 	n := s.c.n
+	es, refs := s.earners(ct)
 	chunks := make([][]line[N], (n+earnerChunk-1)/earnerChunk)
 	var next atomic.Int32
 	parallel(max(1, min(runtime.GOMAXPROCS(0), len(chunks))), func(int) {
 		g := s.newLineGen(pt, ct, pool)
+		g.es, g.refs = es, refs
 		for c := int(next.Add(1)) - 1; c < len(chunks); c = int(next.Add(1)) - 1 {
 			lo := c * earnerChunk
 			chunks[c] = g.earners(lo, min(lo+earnerChunk, n))
@@ -119,6 +170,8 @@ type lineGen[N any, A arith[N]] struct {
 	ref      int
 	minMatch int
 	poolMin  int
+	es       []earner[N]
+	refs     []referee[N]
 	out      []line[N]
 	tmp      []srcLine[N]
 }
@@ -145,30 +198,34 @@ func (s *period[N, A]) newLineGen(pt *pctTable, ct *ctree[N], pool []N) *lineGen
 
 // earners returns the lines of the earners at id positions [lo, hi).
 func (g *lineGen[N, A]) earners(lo, hi int) []line[N] {
-	s, a, ct := g.s, g.s.a, g.ct
+	s, a := g.s, g.s.a
 	g.out = make([]line[N], 0, 8*(hi-lo))
 	for k := lo; k < hi; k++ {
-		x := s.xByPos[k]
+		er := &g.es[s.xByPos[k]]
 		e := int32(k)
-		if s.binAmt != nil {
-			if b := s.binAmt[x]; a.sign(b) > 0 {
-				g.out = append(g.out, line[N]{earner: e, source: -1, level: 0, kind: Binary, amount: b})
-			}
+		if b := er.bin; a.sign(b) > 0 {
+			g.out = append(g.out, line[N]{earner: e, source: -1, level: 0, kind: Binary, amount: b})
 		}
-		r := int(s.rank[x])
+		r := int(er.rank)
 		if r >= g.minMatch {
-			g.downline(x, len(g.mat), ct.bin, g.mat)
+			g.downline(er.node, len(g.mat), true, g.mat)
 			g.emit(e, Matching)
 		}
 		if r >= g.poolMin && a.sign(g.pool[r]) > 0 {
 			g.out = append(g.out, line[N]{earner: e, source: -1, level: 0, kind: Pool, amount: g.pool[r]})
 		}
-		if g.ref >= 0 {
-			g.referrals(x)
+		if g.refs != nil {
+			for _, c := range g.refs[er.kids:er.kidsEnd] {
+				if a.sign(c.reg) > 0 {
+					if v := a.pct(g.ref, c.reg); a.sign(v) > 0 {
+						g.tmp = append(g.tmp, srcLine[N]{pos: c.pos, in: c.in, level: 1, amount: v})
+					}
+				}
+			}
 			g.emit(e, Referral)
 		}
 		if g.depth != nil {
-			g.downline(x, g.depth[r], ct.bv, g.uni)
+			g.downline(er.node, g.depth[r], false, g.uni)
 			g.emit(e, Unilevel)
 		}
 	}
@@ -177,37 +234,27 @@ func (g *lineGen[N, A]) earners(lo, hi int) []line[N] {
 	return out
 }
 
-// downline puts into tmp a line for each member 1..levels levels below x in
-// the compressed tree whose base amount is positive: pcts[k-1]% of it at
-// level k, when that is not zero.
-func (g *lineGen[N, A]) downline(x int32, levels int, base []N, pcts []int) {
-	a, ct := g.s.a, g.ct
-	lo := ct.idx[x]
-	hi := lo + 1
+// downline puts into tmp a line for each node 1..levels levels below node h
+// whose base amount (its binary amount when bin is set, else its BV) is
+// positive: pcts[k-1]% of it at level k, when that is not zero.
+func (g *lineGen[N, A]) downline(h int32, levels int, bin bool, pcts []int) {
+	a, nodes := g.s.a, g.ct.node
+	lo, hi := h, h+1
 	for k := 1; k <= levels; k++ {
-		lo, hi = ct.start[lo], ct.start[hi]
+		lo, hi = nodes[lo].start, nodes[hi].start
 		if lo == hi {
 			return
 		}
 		for i := lo; i < hi; i++ {
-			if b := base[i]; a.sign(b) > 0 {
-				if v := a.pct(pcts[k-1], b); a.sign(v) > 0 {
-					g.tmp = append(g.tmp, srcLine[N]{pos: ct.pos[i], in: ct.in[i], level: int32(k), amount: v})
-				}
+			nd := &nodes[i]
+			b := nd.bv
+			if bin {
+				b = nd.bin
 			}
-		}
-	}
-}
-
-// referrals puts into tmp the referral line of each of x's sponsor children
-// with a positive REG. In sponsor breadth-first numbering the children of x
-// are consecutive numbers.
-func (g *lineGen[N, A]) referrals(x int32) {
-	s, a, t := g.s, g.s.a, g.s.t
-	for _, c := range t.child[t.childStart[x]:t.childStart[x+1]] {
-		if rg := s.reg[c]; a.sign(rg) > 0 {
-			if v := a.pct(g.ref, rg); a.sign(v) > 0 {
-				g.tmp = append(g.tmp, srcLine[N]{pos: s.pos[c], in: s.input[c], level: 1, amount: v})
+			if a.sign(b) > 0 {
+				if v := a.pct(pcts[k-1], b); a.sign(v) > 0 {
+					g.tmp = append(g.tmp, srcLine[N]{pos: nd.pos, in: nd.in, level: int32(k), amount: v})
+				}
 			}
 		}
 	}
