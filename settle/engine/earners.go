@@ -201,6 +201,9 @@ func (g *lineGen[N, A]) earners(lo, hi int) []line[N] {
 	s, a := g.s, g.s.a
 	g.out = make([]line[N], 0, 8*(hi-lo))
 	for k := lo; k < hi; k++ {
+		if (k-lo)%touchAhead == 0 {
+			g.touch(s.xByPos[k:min(k+touchAhead, hi)])
+		}
 		er := &g.es[s.xByPos[k]]
 		e := int32(k)
 		if b := er.bin; a.sign(b) > 0 {
@@ -232,6 +235,38 @@ func (g *lineGen[N, A]) earners(lo, hi int) []line[N] {
 	out := g.out
 	g.out = nil
 	return out
+}
+
+// touchAhead is the number of earners whose records are read ahead at once.
+const touchAhead = 32
+
+// touch reads the records of the earners xs, then their nodes and first
+// sponsor children, then their first compressed children, and discards what
+// it read. Earners in id order are scattered over the members, so each read
+// is a cache miss; made one earner at a time they wait for each other, while
+// these tight loops have them fetched together.
+func (g *lineGen[N, A]) touch(xs []int32) {
+	var sum int32
+	for _, x := range xs {
+		sum += int32(g.es[x].rank)
+	}
+	for _, x := range xs {
+		er := &g.es[x]
+		if g.ct != nil {
+			sum += g.ct.node[er.node].start
+		}
+		if g.refs != nil && er.kids < er.kidsEnd {
+			sum += g.refs[er.kids].pos
+		}
+	}
+	if g.ct != nil {
+		for _, x := range xs {
+			if c := g.ct.node[g.es[x].node].start; c < int32(len(g.ct.node)) {
+				sum += g.ct.node[c].pos
+			}
+		}
+	}
+	runtime.KeepAlive(sum) // keeps the reads
 }
 
 // downline puts into tmp a line for each node 1..levels levels below node h
