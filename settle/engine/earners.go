@@ -103,9 +103,9 @@ type referee[N any] struct {
 	reg     N
 }
 
-// earners gathers the earner and referee records (ct nil when no unilevel
+// earnerRecords gathers the earner and referee records (ct nil when no unilevel
 // or matching is paid).
-func (s *period[N, A]) earners(ct *ctree[N]) ([]earner[N], []referee[N]) {
+func (s *period[N, A]) earnerRecords(ct *ctree[N]) ([]earner[N], []referee[N]) {
 	n, t := s.c.n, s.t
 	es := hugemem.Slice[earner[N]](n)
 	var refs []referee[N]
@@ -146,7 +146,7 @@ type srcLine[N any] struct {
 // lines come out sorted.
 func (s *period[N, A]) earnerLines(pt *pctTable, ct *ctree[N], pool []N) [][]line[N] {
 	n := s.c.n
-	es, refs := s.earners(ct)
+	es, refs := s.earnerRecords(ct)
 	chunks := make([][]line[N], (n+earnerChunk-1)/earnerChunk)
 	var next atomic.Int32
 	parallel(max(1, min(runtime.GOMAXPROCS(0), len(chunks))), func(int) {
