@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"downline/settle/engine"
+	"downline/settle/internal/hugemem"
 )
 
 // WriteDir writes bonuses.csv, summary.csv and carry.csv into dir (created when
@@ -124,13 +125,36 @@ func newIDColumn(ids *array.String) idColumn {
 		fits = fits && len(v) <= shortID
 	}
 	if fits && !c.quote {
-		c.short = make([]byte, 16*ids.Len())
+		c.short = hugemem.Slice[byte](16 * ids.Len())
 		for i := 0; i < ids.Len(); i++ {
 			r := c.short[16*i : 16*i+16]
 			r[0] = byte(copy(r[1:], ids.Value(i)))
 		}
 	}
 	return c
+}
+
+// touchAhead is the number of lines whose source ids are read ahead at once.
+const touchAhead = 32
+
+// touch reads the id of each member in ms (-1 for none) and discards it. The
+// sources of the lines come in no useful order, so nearly each is a cache
+// miss; read one at a time as the lines are formatted, they wait for each
+// other, while read ahead in a tight loop they are fetched together and the
+// formatting then finds them in the cache.
+func (c idColumn) touch(ms []int32) {
+	var sum byte
+	for _, i := range ms {
+		if i < 0 {
+			continue
+		}
+		if c.short != nil {
+			sum += c.short[16*int(i)]
+		} else {
+			sum += byte(c.ids.ValueOffset(int(i)))
+		}
+	}
+	runtime.KeepAlive(sum) // keeps the reads
 }
 
 func (c idColumn) append(buf []byte, i int32) []byte {
@@ -155,6 +179,9 @@ func writeBonuses(w *bufio.Writer, res *engine.Result, ids idColumn) {
 	scale := res.Plan.Scale
 	writeRows(w, len(member), func(buf []byte, lo, hi int) []byte {
 		for i := lo; i < hi; i++ {
+			if (i-lo)%touchAhead == 0 {
+				ids.touch(source[i:min(i+touchAhead, hi)])
+			}
 			buf = ids.append(buf, member[i])
 			buf = append(buf, ',')
 			buf = append(buf, engine.BonusNames[kind[i]]...)

@@ -224,7 +224,10 @@ func (f *fixed) fromDec(d decimal.Decimal) int64 {
 func (f *fixed) toDec(x int64) decimal.Decimal { return decimal.New(x, -f.s) }
 
 func (f *fixed) toD128(x int64, scale int32) (decimal128.Num, bool) {
-	if scale <= f.s {
+	if scale == f.s { // the usual case: spare the division by 1
+		return decimal128.FromI64(x), true
+	}
+	if scale < f.s {
 		return decimal128.FromI64(x / int64(pow10[f.s-scale])), true
 	}
 	return decimal128.FromI64(x).IncreaseScaleBy(scale - f.s), true
@@ -315,7 +318,10 @@ func (f *fixed) setRatio(num, den *big.Int) {
 
 // scaleLine: num < den, so am*num < 2^63*den and the quotient fits.
 func (f *fixed) scaleLine(x int64) int64 {
-	am := x / f.mul
+	am := x
+	if f.mul != 1 {
+		am /= f.mul
+	}
 	if f.rDen != 0 {
 		hi, lo := bits.Mul64(uint64(am), f.rNum)
 		q, _ := bits.Div64(hi, lo, f.rDen)

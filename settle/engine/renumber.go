@@ -1,5 +1,7 @@
 package engine
 
+import "downline/settle/internal/hugemem"
+
 // renumbered is the period's input with members numbered in the breadth-first
 // order of the sponsor forest. In that order every member's frontline is one
 // run of consecutive numbers and parents never decrease, so the tree passes
@@ -20,7 +22,7 @@ type renumbered struct {
 func renumber(c *columns, t *trees) *renumbered {
 	n := c.n
 	input := t.sponsorOrder
-	internal := make([]int32, n)
+	internal := hugemem.Slice[int32](n)
 	for x, i := range input {
 		internal[i] = int32(x)
 	}
@@ -31,14 +33,14 @@ func renumber(c *columns, t *trees) *renumbered {
 		return internal[p]
 	}
 	c2 := &columns{n: n, ids: c.ids, scale: c.scale, pv: c.pv, bv: c.bv, rg: c.rg, cl: c.cl, cr: c.cr,
-		sponsor: make([]int32, n), placement: make([]int32, n), side: make([]int8, n)}
+		sponsor: hugemem.Slice[int32](n), placement: hugemem.Slice[int32](n), side: hugemem.Slice[int8](n)}
 	for x, i := range input {
 		c2.sponsor[x] = mapParent(c.sponsor[i])
 		c2.placement[x] = mapParent(c.placement[i])
 		c2.side[x] = c.side[i]
 	}
 
-	t2 := &trees{n: n, sponsorOrder: make([]int32, n), childStart: make([]int32, n+1)}
+	t2 := &trees{n: n, sponsorOrder: hugemem.Slice[int32](n), childStart: hugemem.Slice[int32](n + 1)}
 	for x := range t2.sponsorOrder {
 		t2.sponsorOrder[x] = int32(x)
 	}
@@ -55,15 +57,15 @@ func renumber(c *columns, t *trees) *renumbered {
 	for x := 0; x < n; x++ {
 		t2.childStart[x+1] += t2.childStart[x]
 	}
-	t2.child = make([]int32, n-roots)
+	t2.child = hugemem.Slice[int32](n - roots)
 	for j := range t2.child {
 		t2.child[j] = int32(roots + j)
 	}
-	t2.left, t2.right = make([]int32, n), make([]int32, n)
+	t2.left, t2.right = hugemem.Slice[int32](n), hugemem.Slice[int32](n)
 	for x, i := range input {
 		t2.left[x], t2.right[x] = mapParent(t.left[i]), mapParent(t.right[i])
 	}
-	t2.placementOrder = make([]int32, n)
+	t2.placementOrder = hugemem.Slice[int32](n)
 	for h, i := range t.placementOrder {
 		t2.placementOrder[h] = internal[i]
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/shopspring/decimal"
 
+	"downline/settle/internal/hugemem"
 	"downline/settle/plan"
 )
 
@@ -144,7 +145,7 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, 
 	n := r.c.n
 	s := &period[N, A]{a: a, p: p, c: r.c, t: r.t, prog: opt.Progress, input: r.input, internal: r.internal}
 	s.byPos = byID(r.c.ids)
-	s.xByPos, s.pos = make([]int32, n), make([]int32, n)
+	s.xByPos, s.pos = hugemem.Slice[int32](n), hugemem.Slice[int32](n)
 	for k, i := range s.byPos {
 		x := r.internal[i]
 		s.xByPos[k], s.pos[x] = x, int32(k)
@@ -169,19 +170,15 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	// The summary columns but earnings are converted meanwhile.
 	summary := make(chan summaryColumns, 1)
 	go func() { summary <- s.summaryColumns() }()
-	// Each bonus emitted its lines by source in id order, so a stable sort by
-	// earner position leaves every earner's lines in final order.
-	sorted := s.sortLines()
-
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
 	z := a.zero()
-	earnByPos := make([]N, n)
+	earnByPos := hugemem.Slice[N](n)
 	for i := range earnByPos {
 		earnByPos[i] = z
 	}
 	m := p.Scale
-	lc, lt := s.convertLines(sorted, ratio != nil, earnByPos)
-	sorted = nil
+	lc, lt := s.convertLines(s.lines, ratio != nil, earnByPos)
+	s.lines = nil
 	if lt.err != nil {
 		return nil, lt.err
 	}
@@ -191,7 +188,7 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 		int32Array(lc.member), uint8Array(lc.kind), int32Array(lc.source), int32Array(lc.level),
 		decimalArray(lc.amount, m), decimalArray(lc.beforeCap, m),
 	}, int64(lc.n))
-	earn := make([]N, n) // in input order
+	earn := hugemem.Slice[N](n) // in input order
 	for k, e := range earnByPos {
 		earn[inputIndex[k]] = e
 	}
@@ -232,7 +229,7 @@ type summaryColumns struct {
 func (s *period[N, A]) summaryColumns() summaryColumns {
 	n := s.c.n
 	sum := summaryColumns{scale: volumeScale(s.p, s.c.scale)}
-	active, rank := make([]bool, n), make([]int16, n)
+	active, rank := hugemem.Slice[bool](n), hugemem.Slice[int16](n)
 	for x, i := range s.input {
 		active[i], rank[i] = s.active[x], s.rank[x]
 	}
@@ -253,7 +250,7 @@ func (s *period[N, A]) summaryColumns() summaryColumns {
 // decimalColumn converts a column to input order, unless it is in input order
 // already (index nil).
 func (s *period[N, A]) decimalColumn(v []N, scale int32, index []int32) (arrow.Array, error) {
-	out := make([]decimal128.Num, len(v))
+	out := hugemem.Slice[decimal128.Num](len(v))
 	for x, v := range v {
 		d, ok := s.a.toD128(v, scale)
 		if !ok {

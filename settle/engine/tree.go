@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"strings"
+
+	"downline/settle/internal/hugemem"
 )
 
 // trees holds the validated sponsor and placement forests in the shapes the passes
@@ -37,7 +39,7 @@ func buildTrees(c *columns) (*trees, error) {
 		}
 	}
 	// Sponsor children, CSR.
-	t.childStart = make([]int32, n+1)
+	t.childStart = hugemem.Slice[int32](n + 1)
 	for _, p := range c.sponsor {
 		if p >= 0 {
 			t.childStart[p+1]++
@@ -46,8 +48,8 @@ func buildTrees(c *columns) (*trees, error) {
 	for i := 0; i < n; i++ {
 		t.childStart[i+1] += t.childStart[i]
 	}
-	t.child = make([]int32, t.childStart[n])
-	fill := make([]int32, n)
+	t.child = hugemem.Slice[int32](int(t.childStart[n]))
+	fill := hugemem.Slice[int32](n)
 	copy(fill, t.childStart[:n])
 	for i, p := range c.sponsor {
 		if p >= 0 {
@@ -71,8 +73,8 @@ func buildTrees(c *columns) (*trees, error) {
 	t.sponsorOrder = order
 
 	// Placement children and slots.
-	t.left = make([]int32, n)
-	t.right = make([]int32, n)
+	t.left = hugemem.Slice[int32](n)
+	t.right = hugemem.Slice[int32](n)
 	for i := range t.left {
 		t.left[i], t.right[i] = -1, -1
 	}
@@ -97,7 +99,7 @@ func buildTrees(c *columns) (*trees, error) {
 		}
 		*slot = int32(i)
 	}
-	porder := make([]int32, 0, n)
+	porder := hugemem.Slice[int32](n)[:0]
 	for i, p := range c.placement {
 		if p < 0 {
 			porder = append(porder, int32(i))
