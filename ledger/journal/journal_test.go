@@ -102,16 +102,8 @@ func TestJournalIsAppendOnly(t *testing.T) {
 func TestLinesAddedLaterMustBalance(t *testing.T) {
 	db := ledgertest.DB(t)
 	ctx := context.Background()
-	var e journal.Entry
-	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		e, err = journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
-			journal.Dr(journal.Bank, "", d("2.00")), journal.Cr(journal.Equity, "", d("2.00"))}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5)`, e.ID)
+	e := postBankEquity(t, db)
+	_, err := db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5)`, e.ID)
 	if err == nil || !strings.Contains(err.Error(), "does not balance") {
 		t.Fatalf("an unbalancing line added later: %v", err)
 	}
@@ -185,15 +177,8 @@ func TestBalanceIsCheckedPerStatement(t *testing.T) {
 func TestLineReferencesAreChecked(t *testing.T) {
 	db := ledgertest.DB(t)
 	ctx := context.Background()
-	var e journal.Entry
-	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		e, err = journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
-			journal.Dr(journal.Bank, "", d("2.00")), journal.Cr(journal.Equity, "", d("2.00"))}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := postBankEquity(t, db)
+	var err error
 	refused := func(what, want, sql string, args ...any) {
 		t.Helper()
 		_, err := db.Pool.Exec(ctx, sql, args...)
@@ -231,4 +216,19 @@ func TestLineReferencesAreChecked(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `UPDATE accounts SET name = 'Bank (main)' WHERE code = '1000'`); err != nil {
 		t.Errorf("renaming an account: %v", err)
 	}
+}
+
+// postBankEquity posts an entry of two lines, 2.00 from equity to the bank.
+func postBankEquity(t *testing.T, db *ledger.DB) journal.Entry {
+	t.Helper()
+	var e journal.Entry
+	err := db.Transact(context.Background(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		e, err = journal.Post(context.Background(), tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
+			journal.Dr(journal.Bank, "", d("2.00")), journal.Cr(journal.Equity, "", d("2.00"))}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
