@@ -300,9 +300,8 @@ func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outc
 		w.n, w.sum, w.err = writeParts(ctx, r.DB, set, res)
 		linesDone <- w
 	}()
-	members := renderMembers(runID, in, res)
 	r.stage(fmt.Sprintf("writing %d lines", res.Lines.NumRows()))
-	_, err = writeMembers(ctx, tx, members)
+	_, err = writeMembers(ctx, tx, runID, in, res)
 	lw := <-linesDone
 	if err != nil {
 		return nil, fmt.Errorf("write member summaries: %w", err)

@@ -2,7 +2,6 @@ package period
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -89,41 +88,12 @@ func newLinesHash() *linesHash {
 
 func (l *linesHash) sum() string { return hex.EncodeToString(l.h.Sum(nil)) }
 
-// renderMembers formats the member summaries of res (in id order) as
-// COPY text for settle_run_members in the background, so that it overlaps
-// with writing the lines (Postgres takes longer to store the lines than Go
-// to format both); reg and the carry-in come from the input, which must
-// stay alive until the rows are taken. The function returned waits for them.
-func renderMembers(runID int64, in engine.Input, res *engine.Result) func() ([]byte, error) {
-	done := make(chan struct{})
-	var out bytes.Buffer
-	var err error
-	go func() {
-		defer close(done)
-		out.Grow(160 * int(res.Members.NumRows()))
-		w := bufio.NewWriterSize(&out, 1<<16)
-		if err = memberRows(runID, in, res)(w); err == nil {
-			err = w.Flush()
-		}
-	}()
-	return func() ([]byte, error) {
-		<-done
-		return out.Bytes(), err
-	}
-}
-
-// writeMembers copies member summaries rendered by renderMembers into
-// settle_run_members.
-func writeMembers(ctx context.Context, tx pgx.Tx, rows func() ([]byte, error)) (int64, error) {
+// writeMembers copies the member summaries of res into
+// settle_run_members, formatted as they stream (while the lines are written
+// on other connections); reg and the carry-in come from the input.
+func writeMembers(ctx context.Context, tx pgx.Tx, runID int64, in engine.Input, res *engine.Result) (int64, error) {
 	return copyIn(ctx, tx, `COPY settle_run_members (run_id, member, pv, bv, reg, gv, active, rank, left_volume, right_volume,
-		carry_in_left, carry_in_right, carry_left, carry_right, earnings) FROM STDIN`, func(w *bufio.Writer) error {
-		b, err := rows()
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	})
+		carry_in_left, carry_in_right, carry_left, carry_right, earnings) FROM STDIN`, memberRows(runID, in, res))
 }
 
 // memberRows writes the member summaries of res in COPY text format.
