@@ -1,5 +1,6 @@
 // Package check verifies the ledger's invariants from the rows themselves,
-// for `downline ledger check`: every journal entry balances, every stock
+// for `downline ledger check`: every journal entry balances and every line
+// names an existing entry and account, every stock
 // balance equals the sum of its moves and is not negative, reservations
 // match the open orders, nothing shipped without a confirmed payment, and
 // every approved settlement is in the journal (and no draft is).
@@ -32,6 +33,12 @@ var rules = []rule{
 		SELECT format('journal entry %s (%s %s) has %s lines summing to %s', e.id, e.kind, e.ref, count(l.id), coalesce(sum(l.amount), 0))
 		FROM journal_entries e LEFT JOIN journal_lines l ON l.entry_id = e.id
 		GROUP BY e.id HAVING count(l.id) < 2 OR coalesce(sum(l.amount), 0) <> 0 ORDER BY e.id`},
+	{"line without its entry or account", `
+		SELECT format('journal line %s names %s', l.id, concat_ws(' and ',
+			CASE WHEN e.id IS NULL THEN format('entry %s, which does not exist', l.entry_id) END,
+			CASE WHEN a.code IS NULL THEN format('account %s, which is not in the chart of accounts', l.account) END))
+		FROM journal_lines l LEFT JOIN journal_entries e ON e.id = l.entry_id LEFT JOIN accounts a ON a.code = l.account
+		WHERE e.id IS NULL OR a.code IS NULL ORDER BY l.id`},
 	{"stock differs from moves", `
 		WITH m AS (SELECT warehouse_id, lot_id, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved
 		           FROM stock_moves GROUP BY 1, 2)

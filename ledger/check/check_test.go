@@ -31,6 +31,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 		`INSERT INTO stock_moves (warehouse_id, lot_id, kind, on_hand_delta, reserved_delta) SELECT warehouse_id, lot_id, 'adjust', 5, 0 FROM stock_balances LIMIT 1`,
 		`UPDATE orders SET status = 'shipped', confirmed_at = now(), shipped_at = now() WHERE order_no = '` + o.No + `'`,
 		`SET session_replication_role = replica; INSERT INTO journal_entries (kind, posted_by) VALUES ('raw', 'x'); SET session_replication_role = origin`,
+		`SET session_replication_role = replica; INSERT INTO journal_lines (entry_id, account, amount) VALUES (987654, '9999', 1), (987654, '9999', -1); SET session_replication_role = origin`,
 	} {
 		if _, err := db.Pool.Exec(ctx, sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
@@ -45,7 +46,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 		got = append(got, p.String())
 	}
 	all := strings.Join(got, "\n")
-	for _, want := range []string{"stock differs from moves", "shipped unconfirmed", "unbalanced entry", "reservations differ from open orders"} {
+	for _, want := range []string{"stock differs from moves", "shipped unconfirmed", "unbalanced entry", "reservations differ from open orders", "line without its entry or account"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no %q problem in:\n%s", want, all)
 		}

@@ -102,16 +102,8 @@ func TestJournalIsAppendOnly(t *testing.T) {
 func TestLinesAddedLaterMustBalance(t *testing.T) {
 	db := ledgertest.DB(t)
 	ctx := context.Background()
-	var e journal.Entry
-	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		e, err = journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
-			journal.Dr(journal.Bank, "", d("2.00")), journal.Cr(journal.Equity, "", d("2.00"))}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5)`, e.ID)
+	e := postBankEquity(t, db)
+	_, err := db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5)`, e.ID)
 	if err == nil || !strings.Contains(err.Error(), "does not balance") {
 		t.Fatalf("an unbalancing line added later: %v", err)
 	}
@@ -178,4 +170,65 @@ func TestBalanceIsCheckedPerStatement(t *testing.T) {
 	if err := exec(`INSERT INTO journal_lines (entry_id, account, amount) SELECT id, a, m FROM journal_entries, (VALUES ('1000', 2), ('4000', -2)) v(a, m) WHERE ref = 'R1'`); err != nil {
 		t.Fatalf("balanced lines added to an entry: %v", err)
 	}
+}
+
+// A line's entry and account are checked once per statement (0311) instead
+// of by foreign keys: each case is straight SQL, bypassing the Go checks.
+func TestLineReferencesAreChecked(t *testing.T) {
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	e := postBankEquity(t, db)
+	var err error
+	refused := func(what, want, sql string, args ...any) {
+		t.Helper()
+		_, err := db.Pool.Exec(ctx, sql, args...)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %q", what, err, want)
+		}
+	}
+	refused("lines of a missing entry", "no such journal entry",
+		`INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1 + 1000, '1000', 5), ($1 + 1000, '3000', -5)`, e.ID)
+	refused("a line of a missing account", "not in the chart of accounts",
+		`INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '9999', 5), ($1, '1000', -5)`, e.ID)
+	// Among many good lines, one bad one is found.
+	refused("one missing entry among many", "no such journal entry", `WITH e AS (
+			INSERT INTO journal_entries (kind, posted_by) SELECT 'test', 'x' FROM generate_series(1, 500) RETURNING id)
+		INSERT INTO journal_lines (entry_id, account, amount)
+		SELECT id, a, m FROM e, (VALUES ('1000', 5), ('3000', -5)) v(a, m)
+		UNION ALL VALUES ($1 + 100000, '1000', 1), ($1 + 100000, '3000', -1)`, e.ID)
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO journal_lines (entry_id, account, amount) VALUES ($1, '1000', 5), ($1, '3000', -5)`, e.ID); err != nil {
+		t.Fatalf("good lines: %v", err)
+	}
+	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := journal.Post(ctx, tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
+			journal.Dr("9999", "", d("2.00")), journal.Cr(journal.Equity, "", d("2.00"))}})
+		return err
+	})
+	if !errors.Is(err, ledger.ErrInvalid) {
+		t.Errorf("posting to an account outside the chart: %v, want ErrInvalid", err)
+	}
+	// What lines name never goes away.
+	refused("deleting an account", "never changed or deleted", `DELETE FROM accounts WHERE code = '1000'`)
+	refused("renaming an account code", "never changed or deleted", `UPDATE accounts SET code = '1001' WHERE code = '1000'`)
+	for _, table := range []string{"accounts", "journal_entries", "journal_lines"} {
+		refused("truncating "+table, "append-only", `TRUNCATE `+table+` CASCADE`)
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE accounts SET name = 'Bank (main)' WHERE code = '1000'`); err != nil {
+		t.Errorf("renaming an account: %v", err)
+	}
+}
+
+// postBankEquity posts an entry of two lines, 2.00 from equity to the bank.
+func postBankEquity(t *testing.T, db *ledger.DB) journal.Entry {
+	t.Helper()
+	var e journal.Entry
+	err := db.Transact(context.Background(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		e, err = journal.Post(context.Background(), tx, journal.Entry{Kind: "test", By: "x", Lines: []journal.Line{
+			journal.Dr(journal.Bank, "", d("2.00")), journal.Cr(journal.Equity, "", d("2.00"))}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

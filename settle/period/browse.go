@@ -73,10 +73,10 @@ func Lines(ctx context.Context, q ledger.Querier, code string, lq LineQuery) ([]
 	// still sorted from the cursor on for each page, so reading every line
 	// of a large run is WriteLinesCSV's job, not this one's.
 	rows, err := q.Query(ctx, `SELECT member, bonus, coalesce(source, ''), level, amount, before_cap FROM settle_run_lines
-		WHERE run_id = $1 AND ($2 = '' OR member = $2) AND member >= $3 COLLATE "C"
+		WHERE set_id = $1 AND ($2 = '' OR member = $2) AND member >= $3 COLLATE "C"
 		  AND (member, bonus, coalesce(source, ''), level) > ($3 COLLATE "C", $4 COLLATE "C", $5 COLLATE "C", $6)
 		ORDER BY member, bonus, coalesce(source, ''), level LIMIT $7`,
-		r.ID, lq.Member, after.Member, after.Bonus, after.Source, after.Level, lq.Limit)
+		r.LinesSet, lq.Member, after.Member, after.Bonus, after.Source, after.Level, lq.Limit)
 	if err != nil {
 		return nil, Run{}, err
 	}

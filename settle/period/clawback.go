@@ -32,7 +32,7 @@ type Clawback struct {
 // settle_run_adjustments. Carry volumes are not restated: a clawback
 // corrects money only.
 func (r *Runner) clawbacks(ctx context.Context, tx pgx.Tx, p Period) ([]Clawback, error) {
-	rows, err := tx.Query(ctx, `SELECT q.id, q.code, q.kind, q.starts_at, q.cutoff_at, ru.id, ru.plan_id
+	rows, err := tx.Query(ctx, `SELECT q.id, q.code, q.kind, q.starts_at, q.cutoff_at, ru.id, ru.plan_id, ru.lines_set
 		FROM settle_periods q JOIN settle_runs ru ON ru.period_id = q.id AND ru.status <> 'draft'
 		WHERE q.starts_at < $1 AND EXISTS (
 			SELECT 1 FROM returns rt JOIN orders o ON o.id = rt.order_id
@@ -43,13 +43,13 @@ func (r *Runner) clawbacks(ctx context.Context, tx pgx.Tx, p Period) ([]Clawback
 		return nil, err
 	}
 	type target struct {
-		period      Period
-		run, planID int64
+		period             Period
+		run, planID, lines int64
 	}
 	targets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (target, error) {
 		var t target
 		q := &t.period
-		err := row.Scan(&q.ID, &q.Code, &q.Kind, &q.StartsAt, &q.CutoffAt, &t.run, &t.planID)
+		err := row.Scan(&q.ID, &q.Code, &q.Kind, &q.StartsAt, &q.CutoffAt, &t.run, &t.planID, &t.lines)
 		return t, err
 	})
 	if err != nil || len(targets) == 0 {
@@ -90,13 +90,13 @@ func (r *Runner) clawbacks(ctx context.Context, tx pgx.Tx, p Period) ([]Clawback
 				SELECT $1, member, bonus, sum(amount) FROM (
 					SELECT member, bonus, amount FROM settle_recomputed
 					UNION ALL
-					SELECT member, bonus, -amount FROM settle_run_lines WHERE run_id = $2
+					SELECT member, bonus, -amount FROM settle_run_lines WHERE set_id = $2
 					UNION ALL
 					SELECT a.member, a.bonus, -a.amount FROM settle_run_adjustments a JOIN settle_runs ru ON ru.id = a.run_id
 					WHERE a.target_period = $1 AND ru.status <> 'draft') x
 				GROUP BY member, bonus HAVING sum(amount) <> 0
 				RETURNING amount)
-			SELECT count(*), coalesce(sum(amount), 0) FROM a`, t.period.ID, t.run).Scan(&c.Lines, &c.Total)
+			SELECT count(*), coalesce(sum(amount), 0) FROM a`, t.period.ID, t.lines).Scan(&c.Lines, &c.Total)
 		if err != nil {
 			return nil, fmt.Errorf("clawback of %s: %w", t.period.Code, err)
 		}

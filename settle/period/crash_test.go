@@ -161,6 +161,13 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("final lines hash to %s (stored %s), want %s", got, final.LinesSHA256, want)
 	}
 	ledgerClean(t, db, "the crashes")
+	// The lines the killed attempts wrote are gone with them.
+	var orphans, tables int
+	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM settle_line_sets s WHERE NOT EXISTS (SELECT 1 FROM settle_runs r WHERE r.lines_set = s.id)),
+		(SELECT count(*) FROM pg_class WHERE relname ~ '^settle_run_lines_[0-9]' AND relkind IN ('r', 'p') AND relname !~ ('^settle_run_lines_' || $1::bigint || '(_[0-9]+)?$'))`,
+		final.LinesSet).Scan(&orphans, &tables); err != nil || orphans+tables > 0 {
+		t.Fatalf("after the crashes: %d unpublished line sets, %d tables of other sets (%v)", orphans, tables, err)
+	}
 
 	// The rest of the cycle through the command line.
 	dir := t.TempDir()

@@ -20,7 +20,7 @@ func WriteLinesCSV(ctx context.Context, q ledger.Querier, code string, w io.Writ
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(linesHeader)
 	rows, err := q.Query(ctx, `SELECT member, bonus, amount::text, coalesce(source, ''), level FROM settle_run_lines
-		WHERE run_id = $1 ORDER BY member, bonus, source NULLS FIRST, level`, r.ID)
+		WHERE set_id = $1 ORDER BY member, bonus, source NULLS FIRST, level`, r.LinesSet)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,8 @@ func payable(t *testing.T, db *ledger.DB, code string) decimal.Decimal {
 }
 
 func TestLifecycle(t *testing.T) {
+	// Every run here writes its lines in two parts.
+	defer period.SetPartLines(2)()
 	db := company(t)
 	t0 := time.Now().Add(-time.Hour)
 	uploadPlan(t, db, "testdata/plan.yaml", t0.Add(-24*time.Hour))
@@ -91,6 +93,7 @@ func TestLifecycle(t *testing.T) {
 	if int64(n) != first.Run.Lines {
 		t.Fatalf("%d lines stored after the re-run, want %d", n, first.Run.Lines)
 	}
+	lineTables(t, db, again.Run)
 	var entries int
 	db.Pool.QueryRow(ctx, `SELECT count(*) FROM journal_entries WHERE kind LIKE 'settlement.%'`).Scan(&entries)
 	if entries != 0 {
@@ -121,6 +124,9 @@ func TestLifecycle(t *testing.T) {
 	}
 	if _, err := db.Pool.Exec(ctx, `DELETE FROM settle_run_lines`); err == nil {
 		t.Fatal("deleted the lines of an approved run")
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE settle_runs SET status = 'paid', paid_by = 'x', paid_at = now(), lines_set = lines_set + 1000`); err == nil {
+		t.Fatal("an approved run changed its lines")
 	}
 	ledgerClean(t, db, "approval")
 	var earnA decimal.Decimal
@@ -256,5 +262,27 @@ func announced(t *testing.T, db *ledger.DB, kind, query string) {
 	}
 	if len(want) == 0 || !maps.Equal(got, want) {
 		t.Fatalf("%s events announce %v, want %v", kind, got, want)
+	}
+}
+
+// lineTables checks that the only line set left of run's period is the run's
+// own, attached in its parts: re-runs drop the set they replace, and nothing
+// unpublished remains.
+func lineTables(t *testing.T, db *ledger.DB, run period.Run) {
+	t.Helper()
+	var sets, parts, attached int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), max(parts) FROM settle_line_sets WHERE period_id = $1`, run.Period.ID).Scan(&sets, &parts); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_partition_tree('settle_run_lines_' || $1::bigint) WHERE isleaf`, run.LinesSet).Scan(&attached); err != nil {
+		t.Fatal(err)
+	}
+	var tables int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relname ~ '^settle_run_lines_[0-9]' AND relkind IN ('r', 'p')`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if sets != 1 || parts != 2 || attached != 2 || tables != 3 {
+		t.Fatalf("period %s: %d line sets (parts %d), %d parts attached to set %d, %d line tables; want 1 set of 2 parts, 3 tables",
+			run.Period.Code, sets, parts, attached, run.LinesSet, tables)
 	}
 }

@@ -40,6 +40,7 @@ type Run struct {
 	BonusTotal  decimal.Decimal // the lines, after the payout cap
 	AdjustTotal decimal.Decimal // clawbacks
 	LinesSHA256 string
+	LinesSet    int64 // the line set (settle_run_lines partition) holding its lines
 	ReadMS      int
 	ComputeMS   int
 	WriteMS     int
@@ -51,7 +52,7 @@ type Run struct {
 }
 
 const runSelect = `SELECT r.id, p.id, p.code, p.kind, p.starts_at, p.cutoff_at, r.plan_id, r.status, r.attempt, r.run_by, r.run_at,
-		r.members, r.active, r.lines, r.total_bv, r.before_cap, r.bonus_total, r.adjust_total, r.lines_sha256,
+		r.members, r.active, r.lines, r.total_bv, r.before_cap, r.bonus_total, r.adjust_total, r.lines_sha256, r.lines_set,
 		r.read_ms, r.compute_ms, r.write_ms, coalesce(r.approved_by, ''), r.approved_at, coalesce(r.approve_reason, ''),
 		coalesce(r.paid_by, ''), r.paid_at
 	FROM settle_runs r JOIN settle_periods p ON p.id = r.period_id`
@@ -60,7 +61,7 @@ func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	p := &r.Period
 	err := row.Scan(&r.ID, &p.ID, &p.Code, &p.Kind, &p.StartsAt, &p.CutoffAt, &r.PlanID, &r.Status, &r.Attempt, &r.RunBy, &r.RunAt,
-		&r.Members, &r.Active, &r.Lines, &r.TotalBV, &r.BeforeCap, &r.BonusTotal, &r.AdjustTotal, &r.LinesSHA256,
+		&r.Members, &r.Active, &r.Lines, &r.TotalBV, &r.BeforeCap, &r.BonusTotal, &r.AdjustTotal, &r.LinesSHA256, &r.LinesSet,
 		&r.ReadMS, &r.ComputeMS, &r.WriteMS, &r.ApprovedBy, &r.ApprovedAt, &r.Reason, &r.PaidBy, &r.PaidAt)
 	return r, err
 }
@@ -169,7 +170,7 @@ func (r *Runner) Run(ctx context.Context, code, by string) (*Outcome, error) {
 	var out *Outcome
 	var commitStart time.Time
 	err = withPeriodLock(ctx, r.DB, p.ID, func() error {
-		return r.DB.Transact(ctx, pgx.RepeatableRead, func(tx pgx.Tx) error {
+		err := r.DB.Transact(ctx, pgx.RepeatableRead, func(tx pgx.Tx) error {
 			var err error
 			out, err = r.run(ctx, tx, p, by)
 			if err != nil {
@@ -179,6 +180,14 @@ func (r *Runner) Run(ctx context.Context, code, by string) (*Outcome, error) {
 			commitStart = time.Now()
 			return nil
 		})
+		if err != nil {
+			// The lines written for the failed attempt are not published:
+			// drop them now rather than at the next run.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			r.DB.Transact(cctx, pgx.ReadCommitted, func(tx pgx.Tx) error { return dropOrphanSets(cctx, tx, p.ID) })
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -206,6 +215,10 @@ func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outc
 		return nil, err
 	case status != Draft:
 		return nil, fmt.Errorf("%w: period %s is %s: an approved run never changes; corrections go into a later period", ledger.ErrConflict, p.Code, status)
+	}
+	// Lines of earlier attempts killed before they were published.
+	if err := dropOrphanSets(ctx, tx, p.ID); err != nil {
+		return nil, fmt.Errorf("drop unpublished lines of %s: %w", p.Code, err)
 	}
 	carryRun, err := previousApproved(ctx, tx, p)
 	if err != nil {
@@ -247,36 +260,56 @@ func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outc
 
 	t0 = time.Now()
 	r.stage("writing")
-	var runID int64
+	// The lines go into a line set of their own, written on other
+	// connections while this one writes the member summaries, and
+	// published (attached) at the end of this transaction.
+	set, err := newLineSet(ctx, r.DB, p.ID, res)
+	if err != nil {
+		return nil, err
+	}
+	var runID, previousSet int64
 	if existing != 0 {
 		out.Replaced = true
-		for _, t := range []string{"settle_run_lines", "settle_run_members", "settle_run_adjustments"} {
+		runID = existing
+		if err := tx.QueryRow(ctx, `SELECT lines_set FROM settle_runs WHERE id = $1`, runID).Scan(&previousSet); err != nil {
+			return nil, err
+		}
+		for _, t := range []string{"settle_run_members", "settle_run_adjustments"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE run_id = $1`, existing); err != nil {
 				return nil, fmt.Errorf("replace the draft of %s: %w", p.Code, err)
 			}
 		}
-		runID = existing
 		_, err = tx.Exec(ctx, `UPDATE settle_runs SET plan_id = $2, attempt = attempt + 1, run_by = $3, run_at = now() WHERE id = $1`,
 			runID, sp.ID, by)
 	} else {
 		err = tx.QueryRow(ctx, `INSERT INTO settle_runs (period_id, plan_id, status, run_by, members, active, lines, total_bv,
-			before_cap, bonus_total, adjust_total, lines_sha256, read_ms, compute_ms, write_ms)
-			VALUES ($1, $2, 'draft', $3, 0, 0, 0, 0, 0, 0, 0, '', 0, 0, 0) RETURNING id`, p.ID, sp.ID, by).Scan(&runID)
+			before_cap, bonus_total, adjust_total, lines_sha256, read_ms, compute_ms, write_ms, lines_set)
+			VALUES ($1, $2, 'draft', $3, 0, 0, 0, 0, 0, 0, 0, '', 0, 0, 0, $4) RETURNING id`, p.ID, sp.ID, by, set.id).Scan(&runID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record the run of %s: %w", p.Code, err)
 	}
-	members := renderMembers(runID, in, res)
-	r.stage(fmt.Sprintf("writing %d lines", res.Lines.NumRows()))
-	n, sum, err := writeLines(ctx, tx, runID, res, nil)
-	if err != nil {
-		members()
-		return nil, fmt.Errorf("write bonus lines: %w", err)
+	type written struct {
+		n   int64
+		sum string
+		err error
 	}
-	r.stage("writing members")
-	if _, err := writeMembers(ctx, tx, members); err != nil {
+	linesDone := make(chan written, 1)
+	go func() {
+		var w written
+		w.n, w.sum, w.err = writeParts(ctx, r.DB, set, res)
+		linesDone <- w
+	}()
+	r.stage(fmt.Sprintf("writing %d lines", res.Lines.NumRows()))
+	_, err = writeMembers(ctx, tx, runID, in, res)
+	lw := <-linesDone
+	if err != nil {
 		return nil, fmt.Errorf("write member summaries: %w", err)
 	}
+	if lw.err != nil {
+		return nil, lw.err
+	}
+	n, sum := lw.n, lw.sum
 	in.Members.Release()
 	in.Volumes.Release()
 	adjTotal := decimal.Zero
@@ -286,6 +319,9 @@ func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outc
 			SELECT coalesce(sum(amount), 0) FROM a`, runID).Scan(&adjTotal); err != nil {
 			return nil, fmt.Errorf("write clawbacks: %w", err)
 		}
+	}
+	if err := publishSet(ctx, tx, set, runID, previousSet); err != nil {
+		return nil, err
 	}
 	writeTime := time.Since(t0)
 	t := res.Totals

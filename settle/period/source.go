@@ -49,10 +49,11 @@ func readInput(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec inpu
 	if progress != nil {
 		progress("reading trees")
 	}
-	codes, err := memberCodes(ctx, tx)
+	ledgerIDs, codes, err := memberCodes(ctx, tx)
 	if err != nil {
 		return st, err
 	}
+	slots := newIndex(ledgerIDs)
 	sp, err := store.Export(ctx, graphstore.Sponsor, spec.period.CutoffAt)
 	if err != nil {
 		return st, fmt.Errorf("sponsor tree as of %s: %w", spec.period.CutoffAt.Format(time.RFC3339), err)
@@ -69,11 +70,11 @@ func readInput(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec inpu
 		plAt[id] = int32(i)
 	}
 	code := func(id graphstore.MemberID) (string, error) {
-		c, ok := codes[int64(id)]
+		k, ok := slots.get(int64(id))
 		if !ok {
 			return "", fmt.Errorf("graph store holds member %d, which the ledger does not know: rebuild the graph store (downline graph sync)", id)
 		}
-		return c, nil
+		return codes[k], nil
 	}
 	for i, id := range sp.IDs {
 		me, err := code(id)
@@ -142,21 +143,19 @@ func readInput(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec inpu
 	return st, nil
 }
 
-func memberCodes(ctx context.Context, tx pgx.Tx) (map[int64]string, error) {
+// memberCodes reads every member's ledger id and code.
+func memberCodes(ctx context.Context, tx pgx.Tx) ([]int64, []string, error) {
 	var n int64
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&n); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	codes := make(map[int64]string, n)
+	ids, codes := make([]int64, 0, n), make([]string, 0, n)
 	err := copyOut(ctx, tx, `COPY (SELECT id, code FROM members) TO STDOUT`, func(f [][]byte) error {
-		var id int64
-		for _, c := range f[0] {
-			id = id*10 + int64(c-'0')
-		}
-		codes[id] = string(f[1])
+		ids = append(ids, atoi(f[0]))
+		codes = append(codes, string(f[1]))
 		return nil
 	})
-	return codes, err
+	return ids, codes, err
 }
 
 // periodSQL holds the conditions that pick a period's volumes: member

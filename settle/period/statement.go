@@ -151,7 +151,7 @@ func MemberStatement(ctx context.Context, q ledger.Querier, code, member, lang s
 	st.Summary = b.String()
 
 	rows, err := q.Query(ctx, `SELECT bonus, amount, before_cap, coalesce(source, ''), level FROM settle_run_lines
-		WHERE run_id = $1 AND member = $2 ORDER BY bonus, source NULLS FIRST, level`, r.ID, member)
+		WHERE set_id = $1 AND member = $2 ORDER BY bonus, source NULLS FIRST, level`, r.LinesSet, member)
 	if err != nil {
 		return Statement{}, err
 	}
@@ -190,8 +190,8 @@ func MemberStatement(ctx context.Context, q ledger.Querier, code, member, lang s
 			}
 		case "matching":
 			var bin decimal.Decimal
-			if err := q.QueryRow(ctx, `SELECT before_cap FROM settle_run_lines WHERE run_id = $1 AND member = $2 AND bonus = 'binary'`,
-				r.ID, l.source).Scan(&bin); err != nil {
+			if err := q.QueryRow(ctx, `SELECT before_cap FROM settle_run_lines WHERE set_id = $1 AND member = $2 AND bonus = 'binary'`,
+				r.LinesSet, l.source).Scan(&bin); err != nil {
 				return Statement{}, fmt.Errorf("binary line of %s: %w", l.source, err)
 			}
 			why = fmt.Sprintf(w.matching, l.level, pl.Matching.Levels[l.level-1], l.source, bin.StringFixed(pl.Scale))

@@ -2,7 +2,6 @@ package period
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -89,41 +88,12 @@ func newLinesHash() *linesHash {
 
 func (l *linesHash) sum() string { return hex.EncodeToString(l.h.Sum(nil)) }
 
-// renderMembers formats the member summaries of res (in id order) as
-// COPY text for settle_run_members in the background, so that it overlaps
-// with writing the lines (Postgres takes longer to store the lines than Go
-// to format both); reg and the carry-in come from the input, which must
-// stay alive until the rows are taken. The function returned waits for them.
-func renderMembers(runID int64, in engine.Input, res *engine.Result) func() ([]byte, error) {
-	done := make(chan struct{})
-	var out bytes.Buffer
-	var err error
-	go func() {
-		defer close(done)
-		out.Grow(160 * int(res.Members.NumRows()))
-		w := bufio.NewWriterSize(&out, 1<<16)
-		if err = memberRows(runID, in, res)(w); err == nil {
-			err = w.Flush()
-		}
-	}()
-	return func() ([]byte, error) {
-		<-done
-		return out.Bytes(), err
-	}
-}
-
-// writeMembers copies member summaries rendered by renderMembers into
-// settle_run_members.
-func writeMembers(ctx context.Context, tx pgx.Tx, rows func() ([]byte, error)) (int64, error) {
+// writeMembers copies the member summaries of res into
+// settle_run_members, formatted as they stream (while the lines are written
+// on other connections); reg and the carry-in come from the input.
+func writeMembers(ctx context.Context, tx pgx.Tx, runID int64, in engine.Input, res *engine.Result) (int64, error) {
 	return copyIn(ctx, tx, `COPY settle_run_members (run_id, member, pv, bv, reg, gv, active, rank, left_volume, right_volume,
-		carry_in_left, carry_in_right, carry_left, carry_right, earnings) FROM STDIN`, func(w *bufio.Writer) error {
-		b, err := rows()
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	})
+		carry_in_left, carry_in_right, carry_left, carry_right, earnings) FROM STDIN`, memberRows(runID, in, res))
 }
 
 // memberRows writes the member summaries of res in COPY text format.
@@ -177,63 +147,4 @@ func memberRows(runID int64, in engine.Input, res *engine.Result) func(w *bufio.
 		}
 		return nil
 	}
-}
-
-// writeLines copies the bonus lines of res (already in bonuses.csv order)
-// into settle_run_lines and returns their count and hash. progress, when
-// set, hears the number of lines written every million.
-func writeLines(ctx context.Context, tx pgx.Tx, runID int64, res *engine.Result, progress func(done, total int64)) (int64, string, error) {
-	l := res.Lines
-	member := l.Column(0).(*array.Int32).Int32Values()
-	kind := l.Column(1).(*array.Uint8).Uint8Values()
-	source := l.Column(2).(*array.Int32).Int32Values()
-	level := l.Column(3).(*array.Int32).Int32Values()
-	amount := l.Column(4).(*array.Decimal128).Values()
-	before := l.Column(5).(*array.Decimal128).Values()
-	ms := res.Plan.Scale
-	h := newLinesHash()
-	run := strconv.AppendInt(nil, runID, 10)
-	total := int64(len(member))
-	n, err := copyIn(ctx, tx, `COPY settle_run_lines (run_id, member, bonus, source, level, amount, before_cap) FROM STDIN`, func(w *bufio.Writer) error {
-		buf := make([]byte, 0, 256)
-		csv := make([]byte, 0, 256)
-		amt := make([]byte, 0, 48)
-		for i := range member {
-			me := res.IDs.Value(int(member[i]))
-			src := ""
-			if s := source[i]; s >= 0 {
-				src = res.IDs.Value(int(s))
-			}
-			bonus := engine.BonusNames[kind[i]]
-			amt = csvio.AppendFixed(amt[:0], amount[i], ms)
-			buf = append(buf[:0], run...)
-			buf = append(buf, '\t')
-			buf = appendText(buf, me)
-			buf = append(buf, '\t')
-			buf = append(buf, bonus...)
-			buf = append(buf, '\t')
-			if src == "" {
-				buf = append(buf, '\\', 'N')
-			} else {
-				buf = appendText(buf, src)
-			}
-			buf = append(buf, '\t')
-			buf = strconv.AppendInt(buf, int64(level[i]), 10)
-			buf = append(buf, '\t')
-			buf = append(buf, amt...)
-			buf = append(buf, '\t')
-			buf = csvio.AppendFixed(buf, before[i], ms)
-			buf = append(buf, '\n')
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			csv = appendLineCSV(csv[:0], me, bonus, amt, src, int64(level[i]))
-			h.h.Write(csv)
-			if progress != nil && (i+1)%1_000_000 == 0 {
-				progress(int64(i+1), total)
-			}
-		}
-		return nil
-	})
-	return n, h.sum(), err
 }
