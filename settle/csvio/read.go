@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"downline/settle/engine"
@@ -24,16 +25,20 @@ type Files struct {
 func Load(f Files, count func(int64)) (engine.Input, error) {
 	b := &engine.Builder{MembersFile: f.Members, OrdersFile: f.Orders, CarryFile: f.Carry,
 		ExpectMembers: int(fileSize(f.Members) / 32), ExpectOrders: int(fileSize(f.Orders) / 40)}
-	err := loadFile(f.Members, []string{"member_id", "sponsor_id", "placement_id", "side"}, count,
-		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) })
-	if err != nil {
-		return engine.Input{}, err
-	}
-	if err := loadOrders(f.Orders, b, count); err != nil {
-		return engine.Input{}, err
+	for _, in := range []struct {
+		path string
+		read func(name string, data []byte, b *engine.Builder, count func(int64), cores, least int) error
+	}{{f.Members, readMembers}, {f.Orders, readOrders}} {
+		data, err := os.ReadFile(in.path)
+		if err != nil {
+			return engine.Input{}, err
+		}
+		if err := in.read(in.path, data, b, count, runtime.GOMAXPROCS(0), chunkedMin); err != nil {
+			return engine.Input{}, err
+		}
 	}
 	if f.Carry != "" {
-		err = loadFile(f.Carry, []string{"member_id", "left", "right"}, count,
+		err := loadFile(f.Carry, []string{"member_id", "left", "right"}, count,
 			func(line int, v [][]byte) error { return b.AddCarryBytes(line, v[0], v[1], v[2]) })
 		if err != nil {
 			return engine.Input{}, err

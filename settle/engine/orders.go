@@ -31,11 +31,51 @@ type OrderRows struct {
 	touched          uint32
 }
 
-// orderFailure is an error at one order row, numbered across the runs.
-type orderFailure struct {
+// rowFailure is an error at one row of runs read at once, the rows numbered
+// across the runs in file order.
+type rowFailure struct {
 	row  int
 	rank int // at one row: -1 the trees, 0 before the duplicate check, 1 duplicate, 2 after
 	err  error
+}
+
+// firstFailure keeps the first, in file order, of the errors of runs of rows
+// read at once: the one a read in one go would have met first.
+type firstFailure struct {
+	// base[i] numbers the first row of run i; a run that stopped at an error
+	// leaves a gap after its last recorded row for the failing one.
+	base  []int
+	first *rowFailure
+}
+
+func (f *firstFailure) note(r rowFailure) {
+	if f.first == nil || cmp.Or(cmp.Compare(r.row, f.first.row), cmp.Compare(r.rank, f.first.rank)) < 0 {
+		f.first = &r
+	}
+}
+
+// run numbers run i, which recorded rows rows, after the runs before it, and
+// notes its error: recorded says whether the failing row was recorded (its
+// duplicate check comes before the error).
+func (f *firstFailure) run(i, rows int, recorded bool, err error) {
+	if i == 0 {
+		f.base = []int{0}
+	}
+	f.base = append(f.base, f.base[i]+rows+1)
+	if err != nil {
+		if recorded {
+			f.note(rowFailure{f.base[i] + rows - 1, 2, err})
+		} else {
+			f.note(rowFailure{f.base[i] + rows, 0, err})
+		}
+	}
+}
+
+func (f *firstFailure) err() error {
+	if f.first == nil {
+		return nil
+	}
+	return f.first.err
 }
 
 // Add adds one order row: the checks and messages of AddOrderBytes, except that
@@ -124,52 +164,36 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 	}
 	wg.Wait()
 
-	// Rows are numbered across the runs in file order; a run that stopped at an
-	// error leaves a gap after its last recorded row for the failing one.
-	var first *orderFailure
-	note := func(f orderFailure) {
-		if first == nil || cmp.Or(cmp.Compare(f.row, first.row), cmp.Compare(f.rank, first.rank)) < 0 {
-			first = &f
-		}
-	}
-	base := make([]int, k+1)
+	var f firstFailure
 	for i, o := range parts {
-		rows := len(o.line)
-		base[i+1] = base[i] + rows + 1
-		if errs[i] != nil {
-			if o.failed && o.recorded {
-				note(orderFailure{base[i] + rows - 1, 2, errs[i]})
-			} else {
-				note(orderFailure{base[i] + rows, 0, errs[i]})
-			}
-		}
+		f.run(i, len(o.line), o.failed && o.recorded, errs[i])
 		// AddOrderBytes reports bad trees at the first row it is given.
 		if b.treeErr != nil && o.added > 0 {
-			note(orderFailure{base[i], -1, b.treeErr})
+			f.note(rowFailure{f.base[i], -1, b.treeErr})
 		}
 	}
-	if first != nil && first.rank < 0 {
-		return first.err
+	if f.first != nil && f.first.rank < 0 {
+		return f.first.err
 	}
 	// Duplicate order ids: the ids are split by hash among the cores, each part
 	// inserted in file order into its own table, which finds the first repeat.
 	np := min(runtime.GOMAXPROCS(0), 16)
-	dups := make([]*orderFailure, np)
+	dups := make([]*rowFailure, np)
 	for p := 0; p < np; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dups[p] = b.firstDuplicate(parts, base, p, np)
+			dups[p] = b.firstDuplicate(parts, f.base, p, np)
 		}()
 	}
 	wg.Wait()
 	for _, d := range dups {
 		if d != nil {
-			note(*d)
+			f.note(*d)
 		}
 	}
-	if first != nil {
-		return first.err
+	if err := f.err(); err != nil {
+		return err
 	}
 	if b.treeErr != nil {
 		return nil // no row was added: Build reports the trees
@@ -183,7 +207,7 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 
 // firstDuplicate returns the first row, in file order, whose order id hashes to
 // part p of np and repeats an earlier row's.
-func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *orderFailure {
+func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *rowFailure {
 	rows := 0
 	for _, o := range parts {
 		rows += len(o.line)
@@ -215,7 +239,7 @@ func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *ord
 					fo, fr := at(int(uint32(s)) - 1)
 					if string(fo.id(fr)) == string(o.id(r)) {
 						id := o.id(r)
-						return &orderFailure{row, 1, &RowError{b.OrdersFile, int(o.line[r]),
+						return &rowFailure{row, 1, &RowError{b.OrdersFile, int(o.line[r]),
 							fmt.Sprintf("duplicate order_id %s (first on line %d)", q(id), fo.line[fr])}}
 					}
 				}
