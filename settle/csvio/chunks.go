@@ -53,10 +53,12 @@ func cutRuns(name string, data []byte, want []string, count func(int64), cores, 
 	return r, nil
 }
 
-// splitter returns the splitter of run i.
-func (r *runs) splitter(i int) *splitter {
+// splitter returns the splitter of run i and the number of lines it holds
+// (at least its rows).
+func (r *runs) splitter(i int) (*splitter, int) {
 	lo, hi := r.bounds[i], r.bounds[i+1]
-	return &splitter{data: r.data[:hi], pos: lo, counted: lo, line: 1 + bytes.Count(r.data[:lo], []byte{'\n'})}
+	return &splitter{data: r.data[:hi], pos: lo, counted: lo, line: 1 + bytes.Count(r.data[:lo], []byte{'\n'})},
+		1 + bytes.Count(r.data[lo:hi], []byte{'\n'})
 }
 
 // readMembers reads a members file into b, in runs on every core when it holds
@@ -67,7 +69,9 @@ func readMembers(name string, data []byte, b *engine.Builder, count func(int64),
 		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) },
 		func(r *runs) error {
 			return b.AddMemberChunks(len(r.bounds)-1, func(i int, rows *engine.MemberRows) error {
-				return r.splitter(i).rows(name, r.at, r.width, r.count, func(line int, v [][]byte) error {
+				s, lines := r.splitter(i)
+				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+				return s.rows(name, r.at, r.width, r.count, func(line int, v [][]byte) error {
 					return rows.Add(line, v[0], v[1], v[2], v[3])
 				})
 			})
@@ -84,7 +88,9 @@ func readOrders(name string, data []byte, b *engine.Builder, count func(int64), 
 		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) },
 		func(r *runs) error {
 			return b.AddOrderChunks(len(r.bounds)-1, func(i int, rows *engine.OrderRows) error {
-				return r.splitter(i).orderRows(name, r.at, r.width, r.count, rows)
+				s, lines := r.splitter(i)
+				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+				return s.orderRows(name, r.at, r.width, r.count, rows)
 			})
 		})
 }

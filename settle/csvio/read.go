@@ -29,11 +29,13 @@ func Load(f Files, count func(int64)) (engine.Input, error) {
 		path string
 		read func(name string, data []byte, b *engine.Builder, count func(int64), cores, least int) error
 	}{{f.Members, readMembers}, {f.Orders, readOrders}} {
-		data, err := os.ReadFile(in.path)
+		data, release, err := mapFile(in.path)
 		if err != nil {
 			return engine.Input{}, err
 		}
-		if err := in.read(in.path, data, b, count, runtime.GOMAXPROCS(0), chunkedMin); err != nil {
+		err = in.read(in.path, data, b, count, runtime.GOMAXPROCS(0), chunkedMin)
+		release() // the builder keeps copies of what it needs
+		if err != nil {
 			return engine.Input{}, err
 		}
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"slices"
 	"sync/atomic"
 )
 
@@ -213,6 +214,15 @@ func (r *refs) add(id []byte) {
 	}
 	r.data = append(r.data, id...)
 	r.off = append(r.off, len(r.data))
+}
+
+// reserve makes room for rows more ids of size bytes in all.
+func (r *refs) reserve(rows, size int) {
+	if r.off == nil {
+		r.off = make([]int, 1, rows+1)
+	}
+	r.off = slices.Grow(r.off, rows)
+	r.data = slices.Grow(r.data, size)
 }
 
 func (r *refs) get(i int) []byte { return r.data[r.off[i]:r.off[i+1]] }

@@ -29,6 +29,17 @@ type MemberRows struct {
 	failed, recorded bool
 }
 
+// Reserve makes room for rows more rows holding about size bytes in all, so
+// that the run's columns are not grown as it is read.
+func (m *MemberRows) Reserve(rows, size int) {
+	m.ids.reserve(rows, size/3)
+	m.sponsor.reserve(rows, size/3)
+	m.placement.reserve(rows, size/3)
+	m.hash = slices.Grow(m.hash, rows)
+	m.line = slices.Grow(m.line, rows)
+	m.side = slices.Grow(m.side, rows)
+}
+
 // Add adds one member row: the checks and messages of AddMemberBytes, except
 // that a duplicate member id is only found when the runs are merged. The
 // arguments are not kept.
@@ -71,12 +82,6 @@ func (b *Builder) AddMemberChunks(k int, fill func(i int, rows *MemberRows) erro
 	var wg sync.WaitGroup
 	for i := range parts {
 		m := &MemberRows{seed: b.ids.seed, file: b.MembersFile}
-		if c := b.ExpectMembers/k + 1; b.ExpectMembers > 0 {
-			m.ids.off = make([]int, 1, c)
-			m.hash, m.line = make([]uint64, 0, c), make([]int32, 0, c)
-			m.sponsor.off, m.placement.off = make([]int, 1, c), make([]int, 1, c)
-			m.side = make([]int8, 0, c)
-		}
 		parts[i] = m
 		wg.Go(func() { errs[i] = fill(i, m) })
 	}

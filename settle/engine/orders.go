@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -120,6 +121,15 @@ func (o *OrderRows) AddBatch(lines []int, rows [][5][]byte) error {
 	return nil
 }
 
+// Reserve makes room for rows more rows holding about size bytes in all, so
+// that the run's columns are not grown as it is read.
+func (o *OrderRows) Reserve(rows, size int) {
+	o.idData = slices.Grow(o.idData, size/4)
+	o.idEnd = slices.Grow(o.idEnd, rows)
+	o.hash = slices.Grow(o.hash, rows)
+	o.line = slices.Grow(o.line, rows)
+}
+
 func (o *OrderRows) id(r int) []byte {
 	lo := int32(0)
 	if r > 0 {
@@ -155,7 +165,11 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 		b.treeErr = b.checkTrees()
 	}()
 	for i := range parts {
-		parts[i] = &OrderRows{b: b, seed: seed, vol: newSums(3, n)}
+		vol := b.volumes // the first run adds to the builder's sums, the others to their own
+		if i > 0 {
+			vol = newSums(3, n)
+		}
+		parts[i] = &OrderRows{b: b, seed: seed, vol: vol}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -198,7 +212,7 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 	if b.treeErr != nil {
 		return nil // no row was added: Build reports the trees
 	}
-	for _, o := range parts {
+	for _, o := range parts[1:] {
 		b.volumes.merge(o.vol)
 		o.vol = nil
 	}
