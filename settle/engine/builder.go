@@ -167,6 +167,12 @@ func (b *Builder) AddOrderBytes(line int, id, member, kind, pv, bv []byte) error
 // volumes to vol.
 func (b *Builder) addOrder(vol *sums, id, member, kind, pv, bv []byte, bad func(format string, args ...any) error) error {
 	m, ok := b.ids.find(member)
+	return b.addOrderTo(vol, m, ok, id, member, kind, pv, bv, bad)
+}
+
+// addOrderTo is addOrder with the member looked up: index m, ok false when
+// unknown.
+func (b *Builder) addOrderTo(vol *sums, m int32, ok bool, id, member, kind, pv, bv []byte, bad func(format string, args ...any) error) error {
 	if !ok {
 		return bad("order %s: unknown member_id %s", q(id), q(member))
 	}

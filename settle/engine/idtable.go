@@ -91,13 +91,18 @@ func (t *idTable) same(s *idSlot, id []byte) bool {
 // touch reads the slot where a lookup of id starts, and returns something of
 // it so that the read is kept: touching a batch of ids before looking them up
 // lets their cache misses overlap.
-func (t *idTable) touch(id []byte) uint32 {
-	_, j := t.region(maphash.Bytes(t.seed, id))
+func (t *idTable) touch(id []byte) uint32 { return t.touchHash(maphash.Bytes(t.seed, id)) }
+
+// touchHash is touch of the id with hash h.
+func (t *idTable) touchHash(h uint64) uint32 {
+	_, j := t.region(h)
 	return t.slots[j].idx
 }
 
-func (t *idTable) find(id []byte) (int32, bool) {
-	h := maphash.Bytes(t.seed, id)
+func (t *idTable) find(id []byte) (int32, bool) { return t.findHash(id, maphash.Bytes(t.seed, id)) }
+
+// findHash is find of id, whose hash is h.
+func (t *idTable) findHash(id []byte, h uint64) (int32, bool) {
 	head, tag := slotKey(id, h)
 	for _, j := t.region(h); ; j = t.next(j) {
 		s := &t.slots[j]

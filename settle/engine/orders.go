@@ -30,6 +30,9 @@ type OrderRows struct {
 	added            int
 	failed, recorded bool
 	touched          uint32
+	// AddBatch's hashes and members, kept to be reused.
+	batchHash   []uint64
+	batchMember []int32
 }
 
 // rowFailure is an error at one row of runs read at once, the rows numbered
@@ -83,6 +86,12 @@ func (f *firstFailure) err() error {
 // a duplicate order id is only found when the runs are merged. The arguments are
 // not kept.
 func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
+	m, ok := o.b.ids.find(member)
+	return o.add(line, m, ok, id, member, kind, pv, bv)
+}
+
+// add is Add with the member looked up: index m, ok false when unknown.
+func (o *OrderRows) add(line int, m int32, ok bool, id, member, kind, pv, bv []byte) error {
 	b := o.b
 	o.added++
 	bad := func(format string, args ...any) error {
@@ -97,7 +106,7 @@ func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
 	o.hash = append(o.hash, maphash.Bytes(o.seed, id))
 	o.line = append(o.line, int32(line))
 	o.recorded = true
-	if err := b.addOrder(o.vol, id, member, kind, pv, bv, bad); err != nil {
+	if err := b.addOrderTo(o.vol, m, ok, id, member, kind, pv, bv, bad); err != nil {
 		return err
 	}
 	o.recorded = false
@@ -106,15 +115,28 @@ func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
 
 // AddBatch adds rows in order as Add does, row k being lines[k] and
 // rows[k] (order_id, member_id, kind, pv, bv), and stops at the first error.
-// The members of the whole batch are looked up first, so that their cache
-// misses overlap.
+// The members of the whole batch are looked up first, then their sums read,
+// so that the cache misses of each step overlap.
 func (o *OrderRows) AddBatch(lines []int, rows [][5][]byte) error {
+	t := &o.b.ids
+	hash := o.batchHash[:0]
 	for k := range rows {
-		o.touched += o.b.ids.touch(rows[k][1])
+		h := maphash.Bytes(t.seed, rows[k][1])
+		hash = append(hash, h)
+		o.touched += t.touchHash(h)
 	}
+	member := o.batchMember[:0]
+	for k := range rows {
+		m, _ := t.findHash(rows[k][1], hash[k])
+		member = append(member, m)
+		if m >= 0 {
+			o.touched += uint32(touchSums(o.vol, int(m)))
+		}
+	}
+	o.batchHash, o.batchMember = hash, member
 	for k := range rows {
 		v := &rows[k]
-		if err := o.Add(lines[k], v[0], v[1], v[2], v[3], v[4]); err != nil {
+		if err := o.add(lines[k], member[k], member[k] >= 0, v[0], v[1], v[2], v[3], v[4]); err != nil {
 			return err
 		}
 	}
@@ -261,4 +283,13 @@ func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *row
 		}
 	}
 	return nil
+}
+
+// touchSums reads member m's sums and returns something of them, so that
+// reading the sums of a batch of members first lets their cache misses overlap.
+func touchSums(s *sums, m int) int64 {
+	if s.vals == nil {
+		return 0
+	}
+	return s.vals[m*s.k]
 }
