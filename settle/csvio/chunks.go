@@ -78,21 +78,28 @@ func readMembers(name string, data []byte, b *engine.Builder, count func(int64),
 		})
 }
 
-// readOrders reads an orders file into b. A file without a quote holds one
-// record per line, so it is cut at newlines into one run per core and the runs
-// are read at once (Builder.AddOrderChunks merges them with the records,
+// readOrders reads an orders file into b, then the carry-in rows with carry
+// when it is not nil. A file without a quote holds one record per line, so it
+// is cut at newlines into one run per core and the runs are read at once, the
+// carry-in meanwhile (Builder.AddOrderChunks merges them with the records,
 // results and first error of a read in one go); a file with a quote is read
 // in one go.
-func readOrders(name string, data []byte, b *engine.Builder, count func(int64), cores, least int) error {
-	return readInRuns(name, data, orderColumns, count, cores, least,
+func readOrders(name string, data []byte, b *engine.Builder, count func(int64), cores, least int, carry func(add engine.CarryRow) error) error {
+	err := readInRuns(name, data, orderColumns, count, cores, least,
 		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) },
 		func(r *runs) error {
-			return b.AddOrderChunks(len(r.bounds)-1, func(i int, rows *engine.OrderRows) error {
+			err := b.AddOrderChunks(len(r.bounds)-1, func(i int, rows *engine.OrderRows) error {
 				s, lines := r.splitter(i)
 				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
 				return s.orderRows(name, r.at, r.width, r.count, rows)
-			})
+			}, carry)
+			carry = nil // added, or not to be reached
+			return err
 		})
+	if err != nil || carry == nil {
+		return err
+	}
+	return carry(b.AddCarryBytes)
 }
 
 // readInRuns reads data in runs with inRuns when cutRuns cuts it, else in one

@@ -19,14 +19,14 @@ func loadWith(members, orders, carry []byte, memberCores, orderCores int) (strin
 	if err := readMembers("m", members, b, nil, memberCores, 0); err != nil {
 		return "", err
 	}
-	if err := readOrders("o", orders, b, nil, orderCores, 0); err != nil {
-		return "", err
-	}
+	var readCarry func(add engine.CarryRow) error
 	if len(carry) > 0 {
-		if err := ReadBytes("c", carry, []string{"member_id", "left", "right"}, nil,
-			func(line int, v [][]byte) error { return b.AddCarryBytes(line, v[0], v[1], v[2]) }); err != nil {
-			return "", err
+		readCarry = func(add engine.CarryRow) error {
+			return ReadBytes("c", carry, carryColumns, nil, func(line int, v [][]byte) error { return add(line, v[0], v[1], v[2]) })
 		}
+	}
+	if err := readOrders("o", orders, b, nil, orderCores, 0, readCarry); err != nil {
+		return "", err
 	}
 	in, err := b.Build()
 	if err != nil {
@@ -165,7 +165,18 @@ func randomPeriod(r *rand.Rand) (members, orders, carry []byte) {
 	if r.IntN(2) == 0 {
 		c.WriteString("member_id,left,right\n")
 		for i := 0; i < n; i += 1 + r.IntN(3) {
-			fmt.Fprintf(&c, "M%d,%d.5,%d\n", i, r.IntN(100), r.IntN(100))
+			id, left := fmt.Sprintf("M%d", i), fmt.Sprintf("%d.5", r.IntN(100))
+			switch r.IntN(60) {
+			case 0:
+				id = "nobody"
+			case 1:
+				id = "M0" // repeated, unless first
+			case 2:
+				left = "-1"
+			case 3:
+				left = "x"
+			}
+			fmt.Fprintf(&c, "%s,%s,%d\n", id, left, r.IntN(100))
 		}
 	}
 	return []byte(m.String()), []byte(o.String()), []byte(c.String())

@@ -210,6 +210,12 @@ func (b *Builder) AddCarryBytes(line int, member, left, right []byte) error {
 	if err := b.startVolumes(); err != nil {
 		return err
 	}
+	return b.addCarry(line, member, left, right)
+}
+
+// addCarry is AddCarryBytes once the volumes are allocated, whether or not the
+// trees are checked yet.
+func (b *Builder) addCarry(line int, member, left, right []byte) error {
 	bad := func(format string, args ...any) error {
 		return &RowError{b.CarryFile, line, fmt.Sprintf(format, args...)}
 	}

@@ -173,7 +173,9 @@ func (t *idTable) grow() {
 // Parts with different p may run at once.
 func (t *idTable) insertPart(hash []uint64, p, np int) (dup, first int32, ok bool) {
 	var load [1 << maxRegionBits]int // counted here: other parts write t.load's cache lines
-	copy(load[:], t.load)
+	for r := p; r < len(t.load); r += np {
+		load[r] = t.load[r]
+	}
 	defer func() {
 		for r := p; r < len(t.load); r += np {
 			t.load[r] = load[r]

@@ -160,14 +160,21 @@ func (o *OrderRows) id(r int) []byte {
 	return o.idData[lo:o.idEnd[r]]
 }
 
+// CarryRow adds one carry-in row, as AddCarryBytes.
+type CarryRow func(line int, member, left, right []byte) error
+
 // AddOrderChunks adds the orders of k runs of consecutive rows, filled at once
 // on k goroutines: fill(i, rows) adds the rows of run i in file order and
 // returns the first error, from rows.Add or its own (a row it could not split).
 // The error returned is the one AddOrderBytes would have returned first for the
 // same rows in file order: the trees are checked meanwhile, and their errors
-// come first. All members must be added before; AddOrderChunks is called at
-// most once, before any other order or carry row.
-func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error) error {
+// come first; when there is no order row, the trees' error (which the next Add
+// or Build would return). carry, when not nil, adds the carry-in rows
+// meanwhile on its own goroutine, passing each to add, and returns the first
+// error; it is returned after those of the orders and the trees, as adding
+// the carry rows after would. All members must be added before;
+// AddOrderChunks is called at most once, before any other order or carry row.
+func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error, carry func(add CarryRow) error) error {
 	if b.volumes != nil {
 		return fmt.Errorf("engine: orders read in chunks after other order or carry rows")
 	}
@@ -186,6 +193,10 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 		defer wg.Done()
 		b.treeErr = b.checkTrees()
 	}()
+	var carryErr error
+	if carry != nil {
+		wg.Go(func() { carryErr = carry(b.addCarry) })
+	}
 	for i := range parts {
 		vol := b.volumes // the first run adds to the builder's sums, the others to their own
 		if i > 0 {
@@ -232,13 +243,13 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 		return err
 	}
 	if b.treeErr != nil {
-		return nil // no row was added: Build reports the trees
+		return b.treeErr // no order row was added
 	}
 	for _, o := range parts[1:] {
 		b.volumes.merge(o.vol)
 		o.vol = nil
 	}
-	return nil
+	return carryErr
 }
 
 // firstDuplicate returns the first row, in file order, whose order id hashes to
