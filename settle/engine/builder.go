@@ -39,6 +39,8 @@ type Builder struct {
 	// sp and pl are the resolved parents, set once the members are checked.
 	sp, pl  []int32
 	treeErr error
+	// byID lists the members by id, their ids' offsets idOff; set by sortIDs.
+	byID, idOff []int32
 	// chunked is set once AddOrderChunks has read the orders.
 	chunked bool
 	touched uint32 // see idTable.touch
@@ -274,11 +276,10 @@ func (b *Builder) Build() (Input, error) {
 		sums[c] = v
 	}
 
-	inOff := make([]int32, n+1)
-	for i, o := range b.ids.off {
-		inOff[i] = int32(o)
+	if b.byID == nil {
+		b.sortIDs()
 	}
-	order := byID(newIDArray(b.ids.data, inOff))
+	inOff, order := b.idOff, b.byID
 	// Each core moves a range of positions: first the new indexes and the
 	// ids' lengths, then the ids, parents, sides and volumes.
 	cores := runtime.GOMAXPROCS(0)
@@ -333,6 +334,16 @@ func (b *Builder) Build() (Input, error) {
 		Members: newMembers(newIDArray(idData, idOff), osp, opl, oside),
 		Volumes: NewVolumes(scale, cols[0], cols[1], cols[2], cols[3], cols[4]),
 	}, nil
+}
+
+// sortIDs sorts the members by id once all are in (Build moves them into that
+// order).
+func (b *Builder) sortIDs() {
+	b.idOff = make([]int32, b.ids.len()+1)
+	for i, o := range b.ids.off {
+		b.idOff[i] = int32(o)
+	}
+	b.byID = byID(newIDArray(b.ids.data, b.idOff))
 }
 
 // checkTrees resolves the parents and refuses unknown ids, taken slots and

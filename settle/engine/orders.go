@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -193,6 +194,9 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error,
 		defer wg.Done()
 		b.treeErr = b.checkTrees()
 	}()
+	if len(b.ids.data) <= math.MaxInt32 { // else Build refuses the ids
+		wg.Go(b.sortIDs)
+	}
 	var carryErr error
 	if carry != nil {
 		wg.Go(func() { carryErr = carry(b.addCarry) })
