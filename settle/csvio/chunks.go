@@ -3,57 +3,117 @@ package csvio
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"runtime"
 	"sync"
 
 	"downline/settle/engine"
 )
 
-// chunkedMin is the smallest orders file read on more than one core.
+// chunkedMin is the smallest members or orders file read on more than one
+// core.
 const chunkedMin = 1 << 20
 
-var orderColumns = []string{"order_id", "member_id", "kind", "pv", "bv"}
+var (
+	memberColumns = []string{"member_id", "sponsor_id", "placement_id", "side"}
+	orderColumns  = []string{"order_id", "member_id", "kind", "pv", "bv"}
+)
 
-// loadOrders reads the orders file into b. A file without a quote holds one
-// record per line, so it is cut at newlines into one run per core and the runs
-// are read at once (Builder.AddOrderChunks merges them with the records,
-// results and first error of a read in one go); a file with a quote is read
-// in one go.
-func loadOrders(path string, b *engine.Builder, count func(int64)) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	return readOrders(path, data, b, count, runtime.GOMAXPROCS(0), chunkedMin)
+// runs are the runs of whole lines a file without a quote is cut into, one
+// per core, to be read at once.
+type runs struct {
+	name   string
+	data   []byte
+	at     []int // the wanted columns
+	width  int   // the header's
+	bounds []int // run i is data[bounds[i]:bounds[i+1]]
+	count  func(int64)
 }
 
-func readOrders(name string, data []byte, b *engine.Builder, count func(int64), cores, least int) error {
+// cutRuns reads the header of data and cuts the rest into runs, or returns
+// nil when the file is to be read in one go: on one core, under least bytes,
+// or with a quote (then a record may span lines).
+func cutRuns(name string, data []byte, want []string, count func(int64), cores, least int) (*runs, error) {
 	if cores < 2 || len(data) < least || bytes.IndexByte(data, '"') >= 0 {
-		return ReadBytes(name, data, orderColumns, count, func(line int, v [][]byte) error {
-			return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4])
-		})
+		return nil, nil
 	}
 	s := splitter{data: data, line: 1}
-	at, width, err := s.header(name, orderColumns)
+	at, width, err := s.header(name, want)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	bounds := cutLines(data, s.pos, cores)
+	r := &runs{name: name, data: data, at: at, width: width, bounds: cutLines(data, s.pos, cores)}
 	var mu sync.Mutex
-	progress := func(n int64) {
+	r.count = func(n int64) {
 		if count != nil {
 			mu.Lock()
 			count(n)
 			mu.Unlock()
 		}
 	}
-	progress(int64(s.pos))
-	return b.AddOrderChunks(len(bounds)-1, func(i int, rows *engine.OrderRows) error {
-		lo, hi := bounds[i], bounds[i+1]
-		r := splitter{data: data[:hi], pos: lo, line: 1 + bytes.Count(data[:lo], []byte{'\n'})}
-		return r.orderRows(name, at, width, progress, rows)
-	})
+	r.count(int64(s.pos))
+	return r, nil
+}
+
+// splitter returns the splitter of run i and the number of lines it holds
+// (at least its rows).
+func (r *runs) splitter(i int) (*splitter, int) {
+	lo, hi := r.bounds[i], r.bounds[i+1]
+	return &splitter{data: r.data[:hi], pos: lo, counted: lo, line: 1 + bytes.Count(r.data[:lo], []byte{'\n'})},
+		1 + bytes.Count(r.data[lo:hi], []byte{'\n'})
+}
+
+// readMembers reads a members file into b, in runs on every core when it holds
+// no quote (Builder.AddMemberChunks merges them with the members and first
+// error of a read in one go).
+func readMembers(name string, data []byte, b *engine.Builder, count func(int64), cores, least int) error {
+	return readInRuns(name, data, memberColumns, count, cores, least,
+		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) },
+		func(r *runs) error {
+			return b.AddMemberChunks(len(r.bounds)-1, func(i int, rows *engine.MemberRows) error {
+				s, lines := r.splitter(i)
+				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+				return s.rows(name, r.at, r.width, r.count, func(line int, v [][]byte) error {
+					return rows.Add(line, v[0], v[1], v[2], v[3])
+				})
+			})
+		})
+}
+
+// readOrders reads an orders file into b, then the carry-in rows with carry
+// when it is not nil. A file without a quote holds one record per line, so it
+// is cut at newlines into one run per core and the runs are read at once, the
+// carry-in meanwhile (Builder.AddOrderChunks merges them with the records,
+// results and first error of a read in one go); a file with a quote is read
+// in one go.
+func readOrders(name string, data []byte, b *engine.Builder, count func(int64), cores, least int, carry func(add engine.CarryRow) error) error {
+	err := readInRuns(name, data, orderColumns, count, cores, least,
+		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) },
+		func(r *runs) error {
+			err := b.AddOrderChunks(len(r.bounds)-1, func(i int, rows *engine.OrderRows) error {
+				s, lines := r.splitter(i)
+				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+				return s.orderRows(name, r.at, r.width, r.count, rows)
+			}, carry)
+			carry = nil // added, or not to be reached
+			return err
+		})
+	if err != nil || carry == nil {
+		return err
+	}
+	return carry(b.AddCarryBytes)
+}
+
+// readInRuns reads data in runs with inRuns when cutRuns cuts it, else in one
+// go, passing each row to row.
+func readInRuns(name string, data []byte, want []string, count func(int64), cores, least int,
+	row func(line int, v [][]byte) error, inRuns func(r *runs) error) error {
+	r, err := cutRuns(name, data, want, count, cores, least)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return ReadBytes(name, data, want, count, row)
+	}
+	return inRuns(r)
 }
 
 // orderBatch is the number of rows handed to OrderRows.AddBatch at once.

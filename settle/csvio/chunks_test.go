@@ -11,23 +11,22 @@ import (
 	"downline/settle/engine"
 )
 
-// loadOrdersWith reads members, orders and carry files held in memory, the
-// orders in cores runs at once (1: in one go), and returns the input or the
-// first error.
-func loadOrdersWith(members, orders, carry []byte, cores int) (string, error) {
+// loadWith reads members, orders and carry files held in memory, the members
+// in memberCores runs at once and the orders in orderCores (1: in one go), and
+// returns the input or the first error.
+func loadWith(members, orders, carry []byte, memberCores, orderCores int) (string, error) {
 	b := &engine.Builder{MembersFile: "m", OrdersFile: "o", CarryFile: "c"}
-	if err := ReadBytes("m", members, []string{"member_id", "sponsor_id", "placement_id", "side"}, nil,
-		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) }); err != nil {
+	if err := readMembers("m", members, b, nil, memberCores, 0); err != nil {
 		return "", err
 	}
-	if err := readOrders("o", orders, b, nil, cores, 0); err != nil {
-		return "", err
-	}
+	var readCarry func(add engine.CarryRow) error
 	if len(carry) > 0 {
-		if err := ReadBytes("c", carry, []string{"member_id", "left", "right"}, nil,
-			func(line int, v [][]byte) error { return b.AddCarryBytes(line, v[0], v[1], v[2]) }); err != nil {
-			return "", err
+		readCarry = func(add engine.CarryRow) error {
+			return ReadBytes("c", carry, carryColumns, nil, func(line int, v [][]byte) error { return add(line, v[0], v[1], v[2]) })
 		}
+	}
+	if err := readOrders("o", orders, b, nil, orderCores, 0, readCarry); err != nil {
+		return "", err
 	}
 	in, err := b.Build()
 	if err != nil {
@@ -44,17 +43,17 @@ func loadOrdersWith(members, orders, carry []byte, cores int) (string, error) {
 	return d.String(), nil
 }
 
-// checkChunks compares reading the orders in runs on several cores with
-// reading them in one go: the same input or the same first error.
-func checkChunks(t *testing.T, members, orders, carry []byte, cores int) {
+// checkChunks compares reading the members and the orders in runs on several
+// cores with reading them in one go: the same input or the same first error.
+func checkChunks(t *testing.T, members, orders, carry []byte, memberCores, orderCores int) {
 	t.Helper()
-	want, err1 := loadOrdersWith(members, orders, carry, 1)
-	got, err2 := loadOrdersWith(members, orders, carry, cores)
+	want, err1 := loadWith(members, orders, carry, 1, 1)
+	got, err2 := loadWith(members, orders, carry, memberCores, orderCores)
 	if fmt.Sprint(err1) != fmt.Sprint(err2) {
-		t.Fatalf("%d runs: error %v, in one go %v\norders:\n%s", cores, err2, err1, orders)
+		t.Fatalf("%d, %d runs: error %v, in one go %v\nmembers:\n%s\norders:\n%s", memberCores, orderCores, err2, err1, members, orders)
 	}
 	if got != want {
-		t.Fatalf("%d runs: input differs from one go\ngot  %s\nwant %s", cores, got, want)
+		t.Fatalf("%d, %d runs: input differs from one go\ngot  %s\nwant %s", memberCores, orderCores, got, want)
 	}
 }
 
@@ -64,11 +63,17 @@ func checkChunks(t *testing.T, members, orders, carry []byte, cores int) {
 func randomPeriod(r *rand.Rand) (members, orders, carry []byte) {
 	n := 1 + r.IntN(20)
 	var m strings.Builder
-	m.WriteString("member_id,sponsor_id,placement_id,side\n")
+	mnl := "\n"
+	if r.IntN(3) == 0 {
+		mnl = "\r\n"
+	}
+	m.WriteString("side,member_id,placement_id,sponsor_id" + mnl)
+	badMembers := r.IntN(3) == 0
 	for i := 0; i < n; i++ {
-		sp := ""
+		id, sp, pl, side := fmt.Sprintf("M%d", i), "", "", ""
 		if i > 0 {
 			sp = fmt.Sprintf("M%d", r.IntN(i))
+			pl, side = fmt.Sprintf("M%d", (i-1)/2), []string{"R", "L"}[i%2]
 		}
 		if r.IntN(150) == 0 {
 			sp = fmt.Sprintf("M%d", n+1) // unknown sponsor
@@ -76,7 +81,34 @@ func randomPeriod(r *rand.Rand) (members, orders, carry []byte) {
 		if r.IntN(150) == 0 && i > 0 {
 			sp = fmt.Sprintf("M%d", i) // cycle
 		}
-		fmt.Fprintf(&m, "M%d,%s,,\n", i, sp)
+		if badMembers {
+			switch r.IntN(40) {
+			case 0:
+				id = fmt.Sprintf("M%d", r.IntN(i+1)) // repeated, or an unknown one after
+			case 1:
+				id = ""
+			case 2:
+				side = "X"
+			case 3:
+				side = ""
+			case 4:
+				pl = ""
+			case 5:
+				pl = fmt.Sprintf("M%d", r.IntN(i+1)) // a taken slot, or a cycle
+			case 6:
+				fmt.Fprintf(&m, "%s,%s%s", side, id, mnl)
+				continue
+			case 7:
+				id = "m" + id[1:] // another id, then unknown as a parent
+			}
+		}
+		if r.IntN(20) == 0 {
+			m.WriteString(mnl)
+		}
+		fmt.Fprintf(&m, "%s,%s,%s,%s", side, id, pl, sp)
+		if i < n-1 || r.IntN(2) == 0 {
+			m.WriteString(mnl)
+		}
 	}
 	var o strings.Builder
 	nl := "\n"
@@ -133,7 +165,18 @@ func randomPeriod(r *rand.Rand) (members, orders, carry []byte) {
 	if r.IntN(2) == 0 {
 		c.WriteString("member_id,left,right\n")
 		for i := 0; i < n; i += 1 + r.IntN(3) {
-			fmt.Fprintf(&c, "M%d,%d.5,%d\n", i, r.IntN(100), r.IntN(100))
+			id, left := fmt.Sprintf("M%d", i), fmt.Sprintf("%d.5", r.IntN(100))
+			switch r.IntN(60) {
+			case 0:
+				id = "nobody"
+			case 1:
+				id = "M0" // repeated, unless first
+			case 2:
+				left = "-1"
+			case 3:
+				left = "x"
+			}
+			fmt.Fprintf(&c, "%s,%s,%d\n", id, left, r.IntN(100))
 		}
 	}
 	return []byte(m.String()), []byte(o.String()), []byte(c.String())
@@ -143,7 +186,15 @@ func TestReadOrdersInRuns(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	for i := 0; i < 3000; i++ {
 		m, o, c := randomPeriod(r)
-		checkChunks(t, m, o, c, 2+r.IntN(5))
+		checkChunks(t, m, o, c, 1, 2+r.IntN(5))
+	}
+}
+
+func TestReadMembersInRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for i := 0; i < 3000; i++ {
+		m, o, c := randomPeriod(r)
+		checkChunks(t, m, o, c, 2+r.IntN(5), 1+r.IntN(3))
 	}
 }
 
@@ -155,6 +206,18 @@ func FuzzReadOrdersInRuns(f *testing.F) {
 	f.Add([]byte("order_id,member_id,kind,pv,bv\r\n\r\no1,A,repeat,1,1\r\no2,X,repeat,1,1\r\n"), uint8(3))
 	f.Add([]byte("bv,pv,kind,member_id,order_id\n1,2,return,C,\n3,4,refund,B,o\n5,6,repeat,A,o\n"), uint8(4))
 	f.Fuzz(func(t *testing.T, orders []byte, cores uint8) {
-		checkChunks(t, members, orders, nil, 2+int(cores%6))
+		checkChunks(t, members, orders, nil, 1, 2+int(cores%6))
+	})
+}
+
+// FuzzReadMembersInRuns checks reading a members file in runs against reading
+// it in one go.
+func FuzzReadMembersInRuns(f *testing.F) {
+	orders := []byte("order_id,member_id,kind,pv,bv\no1,A,repeat,100,100\no2,B,registration,12.5,-3\n")
+	f.Add([]byte("member_id,sponsor_id,placement_id,side\nA,,,\nB,A,A,L\nC,B,A,R\n"), uint8(2))
+	f.Add([]byte("member_id,sponsor_id,placement_id,side\r\n\r\nA,,,\r\nB,A,A,l\r\nA,B,B,x\r\n"), uint8(3))
+	f.Add([]byte("side,placement_id,sponsor_id,member_id\n,,,A\nL,A,A,B\nL,A,B,C\nR,A,Z,D\n,,,\n"), uint8(4))
+	f.Fuzz(func(t *testing.T, members []byte, cores uint8) {
+		checkChunks(t, members, orders, nil, 2+int(cores%6), 1+int(cores/6%3))
 	})
 }

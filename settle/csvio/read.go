@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 
 	"downline/settle/engine"
 )
@@ -21,35 +23,83 @@ type Files struct {
 
 // Load reads and validates the period's files. Count, when set, is called with
 // the number of bytes read so far (for progress).
+//
+// The orders and carry files are mapped while the members are read; the
+// orders are read on every core, the carry-in meanwhile.
 func Load(f Files, count func(int64)) (engine.Input, error) {
 	b := &engine.Builder{MembersFile: f.Members, OrdersFile: f.Orders, CarryFile: f.Carry,
 		ExpectMembers: int(fileSize(f.Members) / 32), ExpectOrders: int(fileSize(f.Orders) / 40)}
-	err := loadFile(f.Members, []string{"member_id", "sponsor_id", "placement_id", "side"}, count,
-		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) })
+	if count != nil {
+		var mu sync.Mutex
+		report := count
+		count = func(n int64) {
+			mu.Lock()
+			report(n)
+			mu.Unlock()
+		}
+	}
+	orders := mapAhead(f.Orders)
+	defer orders.release()
+	var carry func(add engine.CarryRow) error
+	if f.Carry != "" {
+		m := mapAhead(f.Carry)
+		defer m.release()
+		carry = func(add engine.CarryRow) error {
+			data, err := m.wait()
+			if err != nil {
+				return err
+			}
+			return ReadBytes(f.Carry, data, carryColumns, count, func(line int, v [][]byte) error { return add(line, v[0], v[1], v[2]) })
+		}
+	}
+	members := mapAhead(f.Members)
+	data, err := members.wait()
+	if err == nil {
+		err = readMembers(f.Members, data, b, count, runtime.GOMAXPROCS(0), chunkedMin)
+	}
+	members.release() // the builder keeps copies of what it needs
 	if err != nil {
 		return engine.Input{}, err
 	}
-	if err := loadOrders(f.Orders, b, count); err != nil {
+	if data, err = orders.wait(); err != nil {
 		return engine.Input{}, err
 	}
-	if f.Carry != "" {
-		err = loadFile(f.Carry, []string{"member_id", "left", "right"}, count,
-			func(line int, v [][]byte) error { return b.AddCarryBytes(line, v[0], v[1], v[2]) })
-		if err != nil {
-			return engine.Input{}, err
-		}
+	if err := readOrders(f.Orders, data, b, count, runtime.GOMAXPROCS(0), chunkedMin, carry); err != nil {
+		return engine.Input{}, err
 	}
 	return b.Build()
 }
 
-// loadFile reads the whole file with one read: the files of a period fit in
-// memory many times over, and splitting in place avoids a string per field.
-func loadFile(path string, want []string, count func(int64), row func(line int, v [][]byte) error) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	return ReadBytes(path, data, want, count, row)
+var carryColumns = []string{"member_id", "left", "right"}
+
+// mapping is a file being mapped on its own goroutine.
+type mapping struct {
+	done    chan struct{}
+	data    []byte
+	free    func()
+	err     error
+	release func() // waits, then frees the mapping once
+}
+
+func mapAhead(path string) *mapping {
+	m := &mapping{done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		m.data, m.free, m.err = mapFile(path)
+	}()
+	m.release = sync.OnceFunc(func() {
+		<-m.done
+		if m.free != nil {
+			m.free()
+		}
+	})
+	return m
+}
+
+// wait returns the file's bytes once mapped.
+func (m *mapping) wait() ([]byte, error) {
+	<-m.done
+	return m.data, m.err
 }
 
 type countingReader struct {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,8 @@ type Builder struct {
 	// sp and pl are the resolved parents, set once the members are checked.
 	sp, pl  []int32
 	treeErr error
+	// byID lists the members by id, their ids' offsets idOff; set by sortIDs.
+	byID, idOff []int32
 	// chunked is set once AddOrderChunks has read the orders.
 	chunked bool
 	touched uint32 // see idTable.touch
@@ -81,21 +84,9 @@ func (b *Builder) AddMemberBytes(line int, id, sponsor, placement, side []byte) 
 	if prev, dup := b.ids.find(id); dup {
 		return bad("duplicate member_id %s (first on line %d)", q(id), b.line[prev])
 	}
-	var sd int8
-	switch {
-	case len(side) == 0:
-		if len(placement) != 0 {
-			return bad("member %s has placement_id %s but no side (L or R)", q(id), q(placement))
-		}
-	case string(side) == "L" || string(side) == "l":
-		sd = Left
-	case string(side) == "R" || string(side) == "r":
-		sd = Right
-	default:
-		return bad("bad side %s for member %s (want L or R)", q(side), q(id))
-	}
-	if sd != NoSide && len(placement) == 0 {
-		return bad("member %s has side %s but no placement_id", q(id), q(side))
+	sd, err := memberSide(id, placement, side, bad)
+	if err != nil {
+		return err
 	}
 	b.ids.insert(id)
 	b.sponsor.add(sponsor)
@@ -103,6 +94,28 @@ func (b *Builder) AddMemberBytes(line int, id, sponsor, placement, side []byte) 
 	b.side = append(b.side, sd)
 	b.line = append(b.line, int32(line))
 	return nil
+}
+
+// memberSide checks a member row's placement and side, once its id is known to
+// be new, and returns the side.
+func memberSide(id, placement, side []byte, bad func(format string, args ...any) error) (Side, error) {
+	var sd Side
+	switch {
+	case len(side) == 0:
+		if len(placement) != 0 {
+			return 0, bad("member %s has placement_id %s but no side (L or R)", q(id), q(placement))
+		}
+	case string(side) == "L" || string(side) == "l":
+		sd = Left
+	case string(side) == "R" || string(side) == "r":
+		sd = Right
+	default:
+		return 0, bad("bad side %s for member %s (want L or R)", q(side), q(id))
+	}
+	if sd != NoSide && len(placement) == 0 {
+		return 0, bad("member %s has side %s but no placement_id", q(id), q(side))
+	}
+	return sd, nil
 }
 
 // startVolumes checks the trees once all members are in, before any order.
@@ -156,6 +169,12 @@ func (b *Builder) AddOrderBytes(line int, id, member, kind, pv, bv []byte) error
 // volumes to vol.
 func (b *Builder) addOrder(vol *sums, id, member, kind, pv, bv []byte, bad func(format string, args ...any) error) error {
 	m, ok := b.ids.find(member)
+	return b.addOrderTo(vol, m, ok, id, member, kind, pv, bv, bad)
+}
+
+// addOrderTo is addOrder with the member looked up: index m, ok false when
+// unknown.
+func (b *Builder) addOrderTo(vol *sums, m int32, ok bool, id, member, kind, pv, bv []byte, bad func(format string, args ...any) error) error {
 	if !ok {
 		return bad("order %s: unknown member_id %s", q(id), q(member))
 	}
@@ -193,6 +212,12 @@ func (b *Builder) AddCarryBytes(line int, member, left, right []byte) error {
 	if err := b.startVolumes(); err != nil {
 		return err
 	}
+	return b.addCarry(line, member, left, right)
+}
+
+// addCarry is AddCarryBytes once the volumes are allocated, whether or not the
+// trees are checked yet.
+func (b *Builder) addCarry(line int, member, left, right []byte) error {
 	bad := func(format string, args ...any) error {
 		return &RowError{b.CarryFile, line, fmt.Sprintf(format, args...)}
 	}
@@ -231,55 +256,94 @@ func (b *Builder) Build() (Input, error) {
 	if len(b.ids.data) > math.MaxInt32 {
 		return Input{}, &RowError{b.MembersFile, 0, "member ids exceed 2 GiB"}
 	}
-	inOff := make([]int32, n+1)
-	for i, o := range b.ids.off {
-		inOff[i] = int32(o)
-	}
-	order := byID(newIDArray(b.ids.data, inOff))
-	newIndex := make([]int32, n)
-	for k, m := range order {
-		newIndex[m] = int32(k)
-	}
-	idData := make([]byte, 0, len(b.ids.data))
-	idOff := make([]int32, 1, n+1)
-	osp, opl := make([]int32, n), make([]int32, n)
-	oside := make([]int8, n)
-	for k, m := range order {
-		idData = append(idData, b.ids.get(m)...)
-		idOff = append(idOff, int32(len(idData)))
-		osp[k], opl[k] = -1, -1
-		if p := sp[m]; p >= 0 {
-			osp[k] = newIndex[p]
-		}
-		if p := pl[m]; p >= 0 {
-			opl[k] = newIndex[p]
-		}
-		oside[k] = b.side[m]
-	}
 	// Volumes at one common scale.
 	scale := max(b.volumes.scale, b.carry.scale)
 	b.volumes.rescale(scale)
 	b.carry.rescale(scale)
-	var cols [5][]decimal128.Num
-	for c := 0; c < 5; c++ {
+	var sums [5][]decimal128.Num // by member index, when a sum left int64
+	for c := range sums {
 		s, col, file := b.volumes, c, b.OrdersFile
 		if c >= 3 {
 			s, col, file = b.carry, c-3, b.CarryFile
+		}
+		if s.wide == nil {
+			continue
 		}
 		v, bad, ok := s.column(col)
 		if !ok {
 			return Input{}, &RowError{file, 0, fmt.Sprintf("member %s: %s sum exceeds 38 digits", q(b.id(int32(bad))), VolumeColumns[c])}
 		}
-		out := make([]decimal128.Num, n)
-		for k, m := range order {
-			out[k] = v[m]
-		}
-		cols[c] = out
+		sums[c] = v
 	}
+
+	if b.byID == nil {
+		b.sortIDs()
+	}
+	inOff, order := b.idOff, b.byID
+	// Each core moves a range of positions: first the new indexes and the
+	// ids' lengths, then the ids, parents, sides and volumes.
+	cores := runtime.GOMAXPROCS(0)
+	part := func(w int) (int, int) { return n * w / cores, n * (w + 1) / cores }
+	newIndex := make([]int32, n)
+	idOff := make([]int32, n+1)
+	parallel(cores, func(w int) {
+		lo, hi := part(w)
+		for k := lo; k < hi; k++ {
+			m := order[k]
+			newIndex[m] = int32(k)
+			idOff[k+1] = inOff[m+1] - inOff[m]
+		}
+	})
+	for k := 0; k < n; k++ {
+		idOff[k+1] += idOff[k]
+	}
+	idData := make([]byte, idOff[n])
+	osp, opl := make([]int32, n), make([]int32, n)
+	oside := make([]int8, n)
+	var cols [5][]decimal128.Num
+	for c := range cols {
+		cols[c] = make([]decimal128.Num, n)
+	}
+	vol, vk, carry, ck := b.volumes.vals, b.volumes.k, b.carry.vals, b.carry.k
+	parallel(cores, func(w int) {
+		lo, hi := part(w)
+		for k := lo; k < hi; k++ {
+			m := order[k]
+			copy(idData[idOff[k]:idOff[k+1]], b.ids.data[inOff[m]:inOff[m+1]])
+			osp[k], opl[k] = -1, -1
+			if p := sp[m]; p >= 0 {
+				osp[k] = newIndex[p]
+			}
+			if p := pl[m]; p >= 0 {
+				opl[k] = newIndex[p]
+			}
+			oside[k] = b.side[m]
+			for c := range cols {
+				switch {
+				case sums[c] != nil:
+					cols[c][k] = sums[c][m]
+				case c < 3:
+					cols[c][k] = decimal128.FromI64(vol[int(m)*vk+c])
+				default:
+					cols[c][k] = decimal128.FromI64(carry[int(m)*ck+c-3])
+				}
+			}
+		}
+	})
 	return Input{
 		Members: newMembers(newIDArray(idData, idOff), osp, opl, oside),
 		Volumes: NewVolumes(scale, cols[0], cols[1], cols[2], cols[3], cols[4]),
 	}, nil
+}
+
+// sortIDs sorts the members by id once all are in (Build moves them into that
+// order).
+func (b *Builder) sortIDs() {
+	b.idOff = make([]int32, b.ids.len()+1)
+	for i, o := range b.ids.off {
+		b.idOff[i] = int32(o)
+	}
+	b.byID = byID(newIDArray(b.ids.data, b.idOff))
 }
 
 // checkTrees resolves the parents and refuses unknown ids, taken slots and

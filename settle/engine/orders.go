@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -29,19 +31,68 @@ type OrderRows struct {
 	added            int
 	failed, recorded bool
 	touched          uint32
+	// AddBatch's hashes and members, kept to be reused.
+	batchHash   []uint64
+	batchMember []int32
 }
 
-// orderFailure is an error at one order row, numbered across the runs.
-type orderFailure struct {
+// rowFailure is an error at one row of runs read at once, the rows numbered
+// across the runs in file order.
+type rowFailure struct {
 	row  int
 	rank int // at one row: -1 the trees, 0 before the duplicate check, 1 duplicate, 2 after
 	err  error
+}
+
+// firstFailure keeps the first, in file order, of the errors of runs of rows
+// read at once: the one a read in one go would have met first.
+type firstFailure struct {
+	// base[i] numbers the first row of run i; a run that stopped at an error
+	// leaves a gap after its last recorded row for the failing one.
+	base  []int
+	first *rowFailure
+}
+
+func (f *firstFailure) note(r rowFailure) {
+	if f.first == nil || cmp.Or(cmp.Compare(r.row, f.first.row), cmp.Compare(r.rank, f.first.rank)) < 0 {
+		f.first = &r
+	}
+}
+
+// run numbers run i, which recorded rows rows, after the runs before it, and
+// notes its error: recorded says whether the failing row was recorded (its
+// duplicate check comes before the error).
+func (f *firstFailure) run(i, rows int, recorded bool, err error) {
+	if i == 0 {
+		f.base = []int{0}
+	}
+	f.base = append(f.base, f.base[i]+rows+1)
+	if err != nil {
+		if recorded {
+			f.note(rowFailure{f.base[i] + rows - 1, 2, err})
+		} else {
+			f.note(rowFailure{f.base[i] + rows, 0, err})
+		}
+	}
+}
+
+func (f *firstFailure) err() error {
+	if f.first == nil {
+		return nil
+	}
+	return f.first.err
 }
 
 // Add adds one order row: the checks and messages of AddOrderBytes, except that
 // a duplicate order id is only found when the runs are merged. The arguments are
 // not kept.
 func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
+	m, ok := o.b.ids.find(member)
+	return o.add(line, m, ok, id, member, kind, pv, bv)
+}
+
+// add is Add with the member looked up: index m, ok false when unknown.
+func (o *OrderRows) add(line int, m int32, ok bool, id, member, kind, pv, bv []byte) error {
 	b := o.b
 	o.added++
 	bad := func(format string, args ...any) error {
@@ -56,7 +107,7 @@ func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
 	o.hash = append(o.hash, maphash.Bytes(o.seed, id))
 	o.line = append(o.line, int32(line))
 	o.recorded = true
-	if err := b.addOrder(o.vol, id, member, kind, pv, bv, bad); err != nil {
+	if err := b.addOrderTo(o.vol, m, ok, id, member, kind, pv, bv, bad); err != nil {
 		return err
 	}
 	o.recorded = false
@@ -65,19 +116,41 @@ func (o *OrderRows) Add(line int, id, member, kind, pv, bv []byte) error {
 
 // AddBatch adds rows in order as Add does, row k being lines[k] and
 // rows[k] (order_id, member_id, kind, pv, bv), and stops at the first error.
-// The members of the whole batch are looked up first, so that their cache
-// misses overlap.
+// The members of the whole batch are looked up first, then their sums read,
+// so that the cache misses of each step overlap.
 func (o *OrderRows) AddBatch(lines []int, rows [][5][]byte) error {
+	t := &o.b.ids
+	hash := o.batchHash[:0]
 	for k := range rows {
-		o.touched += o.b.ids.touch(rows[k][1])
+		h := maphash.Bytes(t.seed, rows[k][1])
+		hash = append(hash, h)
+		o.touched += t.touchHash(h)
 	}
+	member := o.batchMember[:0]
+	for k := range rows {
+		m, _ := t.findHash(rows[k][1], hash[k])
+		member = append(member, m)
+		if m >= 0 {
+			o.touched += uint32(touchSums(o.vol, int(m)))
+		}
+	}
+	o.batchHash, o.batchMember = hash, member
 	for k := range rows {
 		v := &rows[k]
-		if err := o.Add(lines[k], v[0], v[1], v[2], v[3], v[4]); err != nil {
+		if err := o.add(lines[k], member[k], member[k] >= 0, v[0], v[1], v[2], v[3], v[4]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Reserve makes room for rows more rows holding about size bytes in all, so
+// that the run's columns are not grown as it is read.
+func (o *OrderRows) Reserve(rows, size int) {
+	o.idData = slices.Grow(o.idData, size/4)
+	o.idEnd = slices.Grow(o.idEnd, rows)
+	o.hash = slices.Grow(o.hash, rows)
+	o.line = slices.Grow(o.line, rows)
 }
 
 func (o *OrderRows) id(r int) []byte {
@@ -88,14 +161,21 @@ func (o *OrderRows) id(r int) []byte {
 	return o.idData[lo:o.idEnd[r]]
 }
 
+// CarryRow adds one carry-in row, as AddCarryBytes.
+type CarryRow func(line int, member, left, right []byte) error
+
 // AddOrderChunks adds the orders of k runs of consecutive rows, filled at once
 // on k goroutines: fill(i, rows) adds the rows of run i in file order and
 // returns the first error, from rows.Add or its own (a row it could not split).
 // The error returned is the one AddOrderBytes would have returned first for the
 // same rows in file order: the trees are checked meanwhile, and their errors
-// come first. All members must be added before; AddOrderChunks is called at
-// most once, before any other order or carry row.
-func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error) error {
+// come first; when there is no order row, the trees' error (which the next Add
+// or Build would return). carry, when not nil, adds the carry-in rows
+// meanwhile on its own goroutine, passing each to add, and returns the first
+// error; it is returned after those of the orders and the trees, as adding
+// the carry rows after would. All members must be added before;
+// AddOrderChunks is called at most once, before any other order or carry row.
+func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error, carry func(add CarryRow) error) error {
 	if b.volumes != nil {
 		return fmt.Errorf("engine: orders read in chunks after other order or carry rows")
 	}
@@ -114,8 +194,19 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 		defer wg.Done()
 		b.treeErr = b.checkTrees()
 	}()
+	if len(b.ids.data) <= math.MaxInt32 { // else Build refuses the ids
+		wg.Go(b.sortIDs)
+	}
+	var carryErr error
+	if carry != nil {
+		wg.Go(func() { carryErr = carry(b.addCarry) })
+	}
 	for i := range parts {
-		parts[i] = &OrderRows{b: b, seed: seed, vol: newSums(3, n)}
+		vol := b.volumes // the first run adds to the builder's sums, the others to their own
+		if i > 0 {
+			vol = newSums(3, n)
+		}
+		parts[i] = &OrderRows{b: b, seed: seed, vol: vol}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -124,66 +215,50 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error)
 	}
 	wg.Wait()
 
-	// Rows are numbered across the runs in file order; a run that stopped at an
-	// error leaves a gap after its last recorded row for the failing one.
-	var first *orderFailure
-	note := func(f orderFailure) {
-		if first == nil || cmp.Or(cmp.Compare(f.row, first.row), cmp.Compare(f.rank, first.rank)) < 0 {
-			first = &f
-		}
-	}
-	base := make([]int, k+1)
+	var f firstFailure
 	for i, o := range parts {
-		rows := len(o.line)
-		base[i+1] = base[i] + rows + 1
-		if errs[i] != nil {
-			if o.failed && o.recorded {
-				note(orderFailure{base[i] + rows - 1, 2, errs[i]})
-			} else {
-				note(orderFailure{base[i] + rows, 0, errs[i]})
-			}
-		}
+		f.run(i, len(o.line), o.failed && o.recorded, errs[i])
 		// AddOrderBytes reports bad trees at the first row it is given.
 		if b.treeErr != nil && o.added > 0 {
-			note(orderFailure{base[i], -1, b.treeErr})
+			f.note(rowFailure{f.base[i], -1, b.treeErr})
 		}
 	}
-	if first != nil && first.rank < 0 {
-		return first.err
+	if f.first != nil && f.first.rank < 0 {
+		return f.first.err
 	}
 	// Duplicate order ids: the ids are split by hash among the cores, each part
 	// inserted in file order into its own table, which finds the first repeat.
 	np := min(runtime.GOMAXPROCS(0), 16)
-	dups := make([]*orderFailure, np)
+	dups := make([]*rowFailure, np)
 	for p := 0; p < np; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dups[p] = b.firstDuplicate(parts, base, p, np)
+			dups[p] = b.firstDuplicate(parts, f.base, p, np)
 		}()
 	}
 	wg.Wait()
 	for _, d := range dups {
 		if d != nil {
-			note(*d)
+			f.note(*d)
 		}
 	}
-	if first != nil {
-		return first.err
+	if err := f.err(); err != nil {
+		return err
 	}
 	if b.treeErr != nil {
-		return nil // no row was added: Build reports the trees
+		return b.treeErr // no order row was added
 	}
-	for _, o := range parts {
+	for _, o := range parts[1:] {
 		b.volumes.merge(o.vol)
 		o.vol = nil
 	}
-	return nil
+	return carryErr
 }
 
 // firstDuplicate returns the first row, in file order, whose order id hashes to
 // part p of np and repeats an earlier row's.
-func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *orderFailure {
+func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *rowFailure {
 	rows := 0
 	for _, o := range parts {
 		rows += len(o.line)
@@ -215,7 +290,7 @@ func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *ord
 					fo, fr := at(int(uint32(s)) - 1)
 					if string(fo.id(fr)) == string(o.id(r)) {
 						id := o.id(r)
-						return &orderFailure{row, 1, &RowError{b.OrdersFile, int(o.line[r]),
+						return &rowFailure{row, 1, &RowError{b.OrdersFile, int(o.line[r]),
 							fmt.Sprintf("duplicate order_id %s (first on line %d)", q(id), fo.line[fr])}}
 					}
 				}
@@ -223,4 +298,13 @@ func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *ord
 		}
 	}
 	return nil
+}
+
+// touchSums reads member m's sums and returns something of them, so that
+// reading the sums of a batch of members first lets their cache misses overlap.
+func touchSums(s *sums, m int) int64 {
+	if s.vals == nil {
+		return 0
+	}
+	return s.vals[m*s.k]
 }
