@@ -38,22 +38,32 @@ const memoryBudget = 1600 << 20
 
 // Load reads the plan and the period's files and computes the period.
 func Load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Result, error) {
-	p, err := plan.ReadFile(cfg.Plan)
-	if err != nil {
-		return nil, engine.Input{}, nil, err
-	}
-	prog := newProgress(stderr, cfg.Files)
-	in, err := csvio.Load(cfg.Files, prog.bytes)
-	prog.done()
-	if err != nil {
-		return nil, engine.Input{}, nil, err
-	}
-	res, err := engine.Run(p, in, engine.Options{Exact: cfg.Exact, Progress: prog.stage})
+	p, in, res, prog, err := load(cfg, stderr)
 	if err != nil {
 		return nil, engine.Input{}, nil, err
 	}
 	prog.stage("")
 	return p, in, res, nil
+}
+
+// load is Load leaving the last stage open, so that Run can report the
+// writing after it.
+func load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Result, *progress, error) {
+	p, err := plan.ReadFile(cfg.Plan)
+	if err != nil {
+		return nil, engine.Input{}, nil, nil, err
+	}
+	prog := newProgress(stderr, cfg.Files)
+	in, err := csvio.Load(cfg.Files, prog.bytes)
+	prog.done()
+	if err != nil {
+		return nil, engine.Input{}, nil, nil, err
+	}
+	res, err := engine.Run(p, in, engine.Options{Exact: cfg.Exact, Progress: prog.stage})
+	if err != nil {
+		return nil, engine.Input{}, nil, nil, err
+	}
+	return p, in, res, prog, nil
 }
 
 // Run simulates the period: nothing is written unless every input is valid.
@@ -66,13 +76,16 @@ func Run(cfg Config, stdout, stderr io.Writer) error {
 		debug.SetMemoryLimit(memoryBudget)
 		defer func() { debug.SetGCPercent(old); debug.SetMemoryLimit(math.MaxInt64) }()
 	}
-	_, _, res, err := Load(cfg, stderr)
+	_, _, res, prog, err := load(cfg, stderr)
 	if err != nil {
 		return err
 	}
+	prog.stage("writing")
 	if err := csvio.WriteDir(cfg.Out, res); err != nil {
 		return err
 	}
+	prog.stage("")
+	prog.total()
 	return WriteSummary(stdout, res)
 }
 
@@ -171,6 +184,13 @@ func (p *progress) done() {
 		p.bar = nil
 		p.lines = true
 		p.last = "reading"
+	}
+}
+
+// total reports the whole run's time after its stages.
+func (p *progress) total() {
+	if p.lines {
+		fmt.Fprintf(p.w, "settle: %-15s %6.2fs\n", "total", time.Since(p.start).Seconds())
 	}
 }
 
