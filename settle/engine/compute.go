@@ -77,15 +77,31 @@ func (s *period[N, A]) volumes() error {
 	s.pv, s.bv, s.reg = hugemem.Slice[N](n), hugemem.Slice[N](n), hugemem.Slice[N](n)
 	s.active = hugemem.Slice[bool](n)
 	activePV := a.fromDec(s.p.ActivePV)
-	total := a.zero()
 	// Input order: reading the input sequentially and scattering to member
-	// numbers stalls less than gathering.
-	for in, x := range s.internal {
-		pv, bv := s.max0(a.load(s.c.pv[in])), s.max0(a.load(s.c.bv[in]))
-		s.pv[x], s.bv[x] = pv, bv
-		s.reg[x] = s.max0(a.load(s.c.rg[in]))
-		s.active[x] = a.cmp(pv, activePV) >= 0
-		total = a.add(total, bv)
+	// numbers stalls less than gathering. Each core takes a range of the
+	// input; internal is a permutation, so no two write the same member. The
+	// BV are never negative, so a part's sum overflows only if the total does.
+	workers := runtime.GOMAXPROCS(0)
+	if n < 1<<16 {
+		workers = 1
+	}
+	totals := make([]N, workers)
+	parallel(workers, func(w int) {
+		total := a.zero()
+		lo, hi := n*w/workers, n*(w+1)/workers
+		for in, x := range s.internal[lo:hi] {
+			in += lo
+			pv, bv := s.max0(a.load(s.c.pv[in])), s.max0(a.load(s.c.bv[in]))
+			s.pv[x], s.bv[x] = pv, bv
+			s.reg[x] = s.max0(a.load(s.c.rg[in]))
+			s.active[x] = a.cmp(pv, activePV) >= 0
+			total = a.add(total, bv)
+		}
+		totals[w] = total
+	})
+	total := a.zero()
+	for _, t := range totals {
+		total = a.add(total, t)
 	}
 	s.totalBV = total
 	// GV bottom-up: children come after their sponsor in sponsorOrder.

@@ -1,6 +1,10 @@
 package engine
 
-import "downline/settle/internal/hugemem"
+import (
+	"runtime"
+
+	"downline/settle/internal/hugemem"
+)
 
 // renumbered is the period's input with members numbered in the breadth-first
 // order of the sponsor forest. In that order every member's frontline is one
@@ -23,9 +27,11 @@ func renumber(c *columns, t *trees) *renumbered {
 	n := c.n
 	input := t.sponsorOrder
 	internal := hugemem.Slice[int32](n)
-	for x, i := range input {
-		internal[i] = int32(x)
-	}
+	inRanges(n, func(lo, hi int) {
+		for x := lo; x < hi; x++ {
+			internal[input[x]] = int32(x)
+		}
+	})
 	mapParent := func(p int32) int32 {
 		if p < 0 {
 			return -1
@@ -34,11 +40,14 @@ func renumber(c *columns, t *trees) *renumbered {
 	}
 	c2 := &columns{n: n, ids: c.ids, scale: c.scale, pv: c.pv, bv: c.bv, rg: c.rg, cl: c.cl, cr: c.cr,
 		sponsor: hugemem.Slice[int32](n), placement: hugemem.Slice[int32](n), side: hugemem.Slice[int8](n)}
-	for x, i := range input {
-		c2.sponsor[x] = mapParent(c.sponsor[i])
-		c2.placement[x] = mapParent(c.placement[i])
-		c2.side[x] = c.side[i]
-	}
+	inRanges(n, func(lo, hi int) {
+		for x := lo; x < hi; x++ {
+			i := input[x]
+			c2.sponsor[x] = mapParent(c.sponsor[i])
+			c2.placement[x] = mapParent(c.placement[i])
+			c2.side[x] = c.side[i]
+		}
+	})
 
 	t2 := &trees{n: n, sponsorOrder: hugemem.Slice[int32](n), childStart: hugemem.Slice[int32](n + 1)}
 	for x := range t2.sponsorOrder {
@@ -62,12 +71,23 @@ func renumber(c *columns, t *trees) *renumbered {
 		t2.child[j] = int32(roots + j)
 	}
 	t2.left, t2.right = hugemem.Slice[int32](n), hugemem.Slice[int32](n)
-	for x, i := range input {
-		t2.left[x], t2.right[x] = mapParent(t.left[i]), mapParent(t.right[i])
-	}
 	t2.placementOrder = hugemem.Slice[int32](n)
-	for h, i := range t.placementOrder {
-		t2.placementOrder[h] = internal[i]
-	}
+	inRanges(n, func(lo, hi int) {
+		for x := lo; x < hi; x++ {
+			i := input[x]
+			t2.left[x], t2.right[x] = mapParent(t.left[i]), mapParent(t.right[i])
+			t2.placementOrder[x] = internal[t.placementOrder[x]]
+		}
+	})
 	return &renumbered{c: c2, t: t2, input: input, internal: internal}
+}
+
+// inRanges calls f on ranges covering [0, n), on every core for large n
+// (each range written by one core only).
+func inRanges(n int, f func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 1<<16 {
+		workers = 1
+	}
+	parallel(workers, func(w int) { f(n*w/workers, n*(w+1)/workers) })
 }

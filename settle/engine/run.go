@@ -110,21 +110,26 @@ func Run(p *plan.Plan, in Input, opt Options) (*Result, error) {
 	if opt.Progress != nil {
 		opt.Progress("checking trees")
 	}
+	// The members in id order are sorted meanwhile (a radix sort when the ids
+	// do not come in order).
+	sorted := make(chan []int32, 1)
+	go func() { sorted <- byID(c.ids) }()
 	t, err := buildTrees(c)
 	if err != nil {
 		return nil, err
 	}
 	r := renumber(c, t)
+	byPos := <-sorted
 	pt := newPctTable(p)
 	if !opt.Exact {
 		if f, ok := newFixed(p, pt, c.scale); ok {
-			res, err := runWith[int64](f, p, r, pt, opt)
+			res, err := runWith[int64](f, p, r, byPos, pt, opt)
 			if !errors.Is(err, errOverflow) {
 				return res, err
 			}
 		}
 	}
-	res, err := runWith[decimal.Decimal](newExact(p, pt, c.scale), p, r, pt, opt)
+	res, err := runWith[decimal.Decimal](newExact(p, pt, c.scale), p, r, byPos, pt, opt)
 	if res != nil {
 		res.Exact = true
 	}
@@ -133,7 +138,7 @@ func Run(p *plan.Plan, in Input, opt Options) (*Result, error) {
 
 var errOverflow = errors.New("int64 overflow")
 
-func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, opt Options) (res *Result, err error) {
+func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, byPos []int32, pt *pctTable, opt Options) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(overflowSignal); !ok {
@@ -144,7 +149,7 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, pt *pctTable, 
 	}()
 	n := r.c.n
 	s := &period[N, A]{a: a, p: p, c: r.c, t: r.t, prog: opt.Progress, input: r.input, internal: r.internal}
-	s.byPos = byID(r.c.ids)
+	s.byPos = byPos
 	s.xByPos, s.pos = hugemem.Slice[int32](n), hugemem.Slice[int32](n)
 	for k, i := range s.byPos {
 		x := r.internal[i]

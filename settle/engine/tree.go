@@ -38,7 +38,25 @@ func buildTrees(c *columns) (*trees, error) {
 			return nil, &TreeError{c.ids.Value(i), fmt.Sprintf("placement index %d out of range", p)}
 		}
 	}
-	// Sponsor children, CSR.
+	// The two trees are independent: each is built on its own core. A sponsor
+	// error is reported before a placement one, as one pass after the other
+	// would.
+	placementErr := make(chan error, 1)
+	go func() { placementErr <- buildPlacement(c, t) }()
+	if err := buildSponsor(c, t); err != nil {
+		<-placementErr
+		return nil, err
+	}
+	if err := <-placementErr; err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// buildSponsor fills the sponsor children (CSR) and the breadth-first sponsor
+// order, or finds a cycle.
+func buildSponsor(c *columns, t *trees) error {
+	n := c.n
 	t.childStart = hugemem.Slice[int32](n + 1)
 	for _, p := range c.sponsor {
 		if p >= 0 {
@@ -68,11 +86,16 @@ func buildTrees(c *columns) (*trees, error) {
 		order = append(order, t.child[t.childStart[m]:t.childStart[m+1]]...)
 	}
 	if len(order) < n {
-		return nil, cycleError(c, c.sponsor, "sponsor")
+		return cycleError(c, c.sponsor, "sponsor")
 	}
 	t.sponsorOrder = order
+	return nil
+}
 
-	// Placement children and slots.
+// buildPlacement fills the placement slots and the breadth-first placement
+// order, or reports the first bad side, taken slot or cycle.
+func buildPlacement(c *columns, t *trees) error {
+	n := c.n
 	t.left = hugemem.Slice[int32](n)
 	t.right = hugemem.Slice[int32](n)
 	for i := range t.left {
@@ -82,7 +105,7 @@ func buildTrees(c *columns) (*trees, error) {
 		s := c.side[i]
 		if p < 0 {
 			if s != NoSide {
-				return nil, &TreeError{c.ids.Value(i), "has a side but no placement parent"}
+				return &TreeError{c.ids.Value(i), "has a side but no placement parent"}
 			}
 			continue
 		}
@@ -92,10 +115,10 @@ func buildTrees(c *columns) (*trees, error) {
 		case Right:
 			slot = &t.right[p]
 		default:
-			return nil, &TreeError{c.ids.Value(i), fmt.Sprintf("bad side %d under placement parent %q", s, c.ids.Value(int(p)))}
+			return &TreeError{c.ids.Value(i), fmt.Sprintf("bad side %d under placement parent %q", s, c.ids.Value(int(p)))}
 		}
 		if *slot >= 0 {
-			return nil, &TreeError{c.ids.Value(i), fmt.Sprintf("slot %s of %q is already taken by %q", sideName(s), c.ids.Value(int(p)), c.ids.Value(int(*slot)))}
+			return &TreeError{c.ids.Value(i), fmt.Sprintf("slot %s of %q is already taken by %q", sideName(s), c.ids.Value(int(p)), c.ids.Value(int(*slot)))}
 		}
 		*slot = int32(i)
 	}
@@ -115,10 +138,10 @@ func buildTrees(c *columns) (*trees, error) {
 		}
 	}
 	if len(porder) < n {
-		return nil, cycleError(c, c.placement, "placement")
+		return cycleError(c, c.placement, "placement")
 	}
 	t.placementOrder = porder
-	return t, nil
+	return nil
 }
 
 func sideName(s Side) string {

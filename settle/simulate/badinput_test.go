@@ -28,6 +28,7 @@ func TestBadInput(t *testing.T) {
 		{"sponsor cycle", "", "member_id,sponsor_id,placement_id,side\nA,C,,\nB,A,,\nC,B,,\n", "", "", []string{"members.csv line", "sponsor cycle", `"A"`}},
 		{"self sponsor", "", "member_id,sponsor_id,placement_id,side\nA,A,,\n", "", "", []string{"members.csv line 2", "sponsor cycle"}},
 		{"placement cycle", "", "member_id,sponsor_id,placement_id,side\nA,,B,L\nB,,A,R\n", "", "", []string{"members.csv line", "placement cycle"}},
+		{"both cycles: the sponsor one is named", "", "member_id,sponsor_id,placement_id,side\nA,C,B,L\nB,A,A,R\nC,B,,\n", "", "", []string{"members.csv line", "sponsor cycle"}},
 		{"unknown sponsor", "", "member_id,sponsor_id,placement_id,side\nA,,,\nB,Z,,\n", "", "", []string{"members.csv line 3", `unknown sponsor_id "Z"`}},
 		{"unknown placement", "", "member_id,sponsor_id,placement_id,side\nA,,,\nB,A,Q,L\n", "", "", []string{"members.csv line 3", `unknown placement_id "Q"`}},
 		{"duplicate member", "", "member_id,sponsor_id,placement_id,side\nA,,,\nA,,,\n", "", "", []string{"members.csv line 3", `duplicate member_id "A"`}},
