@@ -22,17 +22,9 @@ import (
 // (dev/neo4j import DIR does the same for the development server).
 const ImportArgs = "import.args"
 
-// ImportSchema is the file of Cypher statements WriteImport leaves next to
-// the CSV files: the schema New creates, one statement a line, the plain
-// indexes first. A server that runs them as it starts on the imported store
-// (dev/neo4j import does) populates the indexes in the background while the
-// constraints' own population runs; New then finds them made. Importers that
-// ignore the file lose nothing: New creates whatever is missing.
-const ImportSchema = "schema.cypher"
-
 // WriteImport writes the graph Load would build from the same snapshot as
 // CSV files for Neo4j's offline importer (neo4j-admin database import full)
-// into dir, and ImportArgs and ImportSchema to go with them: the Member
+// into dir, and ImportArgs to go with them: the Member
 // nodes with the same properties, both trees' current links, the closed
 // links of moves and the outbox position. The importer writes store files
 // directly, without transactions, which is what makes an initial load of
@@ -214,19 +206,6 @@ func (w *importWriter) close() error {
 	}
 	if w.err != nil {
 		return w.err
-	}
-	var indexes, constraints []string
-	for _, q := range schema {
-		switch {
-		case strings.HasPrefix(q, "CREATE INDEX"):
-			indexes = append(indexes, q)
-		case strings.HasPrefix(q, "CREATE"):
-			constraints = append(constraints, q)
-		}
-	}
-	stmts := strings.Join(append(indexes, constraints...), "\n") + "\n"
-	if err := os.WriteFile(filepath.Join(w.dir, ImportSchema), []byte(stmts), 0o644); err != nil {
-		return err
 	}
 	return os.WriteFile(filepath.Join(w.dir, ImportArgs), []byte(strings.Join(w.args, "\n")+"\n"), 0o644)
 }

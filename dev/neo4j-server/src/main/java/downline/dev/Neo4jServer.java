@@ -94,11 +94,13 @@ public final class Neo4jServer {
         builder = disableByName(builder, "internal.dbms.usage_report.udc_network_enabled");
 
         Neo4j neo4j = builder.build();
-        if (importDir != null) {
-            createSchema(neo4j, importDir);
-        }
         if (exitWhenReady) {
-            neo4j.defaultDatabaseService().executeTransactionally("MATCH (m:Member) WHERE m.id = 1 RETURN m.code");
+            // What a client does next: the schema, its population, a lookup.
+            var db = neo4j.defaultDatabaseService();
+            db.executeTransactionally("CREATE CONSTRAINT member_id IF NOT EXISTS FOR (m:Member) REQUIRE m.id IS UNIQUE");
+            db.executeTransactionally("CREATE INDEX member_code IF NOT EXISTS FOR (m:Member) ON (m.code)");
+            db.executeTransactionally("CALL db.awaitIndexes(300)");
+            db.executeTransactionally("MATCH (m:Member) WHERE m.id = 1 RETURN m.code");
             System.out.println("neo4j-server: ready (" + clock() + "), stopping as asked");
             neo4j.close();
             System.exit(0);
@@ -151,30 +153,6 @@ public final class Neo4jServer {
             System.exit(1);
         }
         System.out.printf("neo4j-server: imported in %.1f s (%s)%n", (System.nanoTime() - started) / 1e9, clock());
-        System.out.flush();
-    }
-
-    /**
-     * Runs the statements of importDir/schema.cypher (one a line; downline
-     * graph sync --import writes the schema it needs there, plain indexes
-     * first) on the freshly imported database before the server reports
-     * ready: an index's population runs in the background while a
-     * constraint's blocks, so the two overlap, and in this JVM the statements
-     * cost no Bolt round trip. The client's own IF NOT EXISTS schema then
-     * finds them made. No file, nothing to do.
-     */
-    private static void createSchema(Neo4j neo4j, Path importDir) throws IOException {
-        Path file = importDir.resolve("schema.cypher");
-        if (!Files.isRegularFile(file)) {
-            return;
-        }
-        long started = System.nanoTime();
-        for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank()) {
-                neo4j.defaultDatabaseService().executeTransactionally(line.strip());
-            }
-        }
-        System.out.printf("neo4j-server: schema of %s created in %.1f s (%s)%n", file, (System.nanoTime() - started) / 1e9, clock());
         System.out.flush();
     }
 
