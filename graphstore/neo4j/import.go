@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"downline/graphstore"
@@ -23,15 +24,20 @@ const ImportArgs = "import.args"
 
 // WriteImport writes the graph Load would build from the same snapshot as
 // CSV files for Neo4j's offline importer (neo4j-admin database import full)
-// into dir, and ImportArgs to go with them: the Member nodes with the same
-// properties, both trees' current links, the closed links of moves and the
-// outbox position. The importer writes store files directly, without
-// transactions, which is what makes an initial load of millions of members
-// fast; it needs an empty, stopped database. The constraints and indexes are
-// not in the files: New creates them on the imported database, as on any
-// other. Differences from Load: an empty code or name is no property (every
-// read takes either as ""). progress is called with the number of members
-// written.
+// into dir, and ImportArgs to go with them: the Member
+// nodes with the same properties, both trees' current links, the closed
+// links of moves and the outbox position. The importer writes store files
+// directly, without transactions, which is what makes an initial load of
+// millions of members fast; it needs an empty, stopped database. The
+// constraints and indexes are not in the files: New creates them on the
+// imported database, as on any other. Differences from Load: an empty code
+// or name is no property (every read takes either as ""), and the nodes'
+// internal ids are the members' positions in members (the importer's
+// "actual" ids, which spare it an id map; nothing reads internal ids).
+// progress is called with the number of members written.
+//
+// The files are written concurrently, one writer per tree beside the
+// members'.
 //
 // The snapshot is checked as Load checks it (ErrInvalid), before any file is
 // written.
@@ -48,44 +54,67 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 		return fmt.Errorf("neo4j.WriteImport: %w", err)
 	}
 	w := &importWriter{dir: abs}
-	// Integer ids: the importer keeps its id map as longs, not strings.
-	w.args = append(w.args, "--id-type=integer")
+	// Actual ids: node i is members[i], the Meta node comes after them (the
+	// importer wants actual ids ascending over all node files).
+	w.args = append(w.args, "--id-type=actual")
+	node := nodeIDs(members)
 
-	nodes := w.file("members.csv", "--nodes=Member=", ":ID(Member),id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long")
-	multiline := false
-	for i := range members {
-		m := &members[i]
-		st := m.Status
-		if st == "" {
-			st = graphstore.Active
-		}
-		sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
-		id := strconv.FormatInt(int64(m.ID), 10)
-		multiline = multiline || hasNewline(m.Code) || hasNewline(m.Name)
-		nodes.row(id, id, quote(m.Code), quote(m.Name), quote(string(st)), datetime(m.Joined),
-			strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)))
-		if progress != nil && (i+1)%loadBatch == 0 {
-			progress(i + 1)
-		}
-	}
+	nodes := w.file("members.csv", "--nodes=Member=", ":ID,id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long")
+	var meta *csvFile
 	if lastSeq > 0 {
-		meta := w.file("meta.csv", "--nodes=Meta=", ":ID(Meta),id,lastSeq:long")
-		meta.row("1", quote(metaID), strconv.FormatInt(lastSeq, 10))
+		meta = w.file("meta.csv", "--nodes=Meta=", ":ID,id,lastSeq:long")
 	}
+	var cur, was [2]*csvFile
 	for t, names := range relTypes {
-		cur := w.file(strings.ToLower(names[0])+".csv", "--relationships="+names[0]+"=", ":START_ID(Member),:END_ID(Member),since:datetime,seq:long,side:long")
-		for i, l := range h.current[t] {
-			if l.to != 0 {
-				cur.row(strconv.FormatInt(int64(members[i].ID), 10), strconv.FormatInt(int64(l.to), 10),
-					datetime(l.since), strconv.FormatInt(l.seq, 10), strconv.Itoa(int(l.side)))
+		cur[t] = w.file(strings.ToLower(names[0])+".csv", "--relationships="+names[0]+"=", ":START_ID,:END_ID,since:datetime,seq:long,side:long")
+		was[t] = w.file(strings.ToLower(names[1])+".csv", "--relationships="+names[1]+"=", ":START_ID,:END_ID,since:datetime,until:datetime,seq:long,side:long")
+	}
+	if w.err != nil {
+		w.close()
+		return fmt.Errorf("neo4j.WriteImport: %w", w.err)
+	}
+
+	var wg sync.WaitGroup
+	multiline := false
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range members {
+			m := &members[i]
+			st := m.Status
+			if st == "" {
+				st = graphstore.Active
+			}
+			sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
+			id := strconv.FormatInt(int64(m.ID), 10)
+			multiline = multiline || hasNewline(m.Code) || hasNewline(m.Name)
+			nodes.row(strconv.Itoa(i), id, quote(m.Code), quote(m.Name), quote(string(st)), datetime(m.Joined),
+				strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)))
+			if progress != nil && (i+1)%loadBatch == 0 {
+				progress(i + 1)
 			}
 		}
-		was := w.file(strings.ToLower(names[1])+".csv", "--relationships="+names[1]+"=", ":START_ID(Member),:END_ID(Member),since:datetime,until:datetime,seq:long,side:long")
-		for _, c := range h.closed[t] {
-			was.row(strconv.FormatInt(int64(c.id), 10), strconv.FormatInt(int64(c.span.to), 10),
-				datetime(c.span.since), datetime(c.span.until), strconv.FormatInt(c.span.seq, 10), strconv.Itoa(int(c.span.side)))
+		if meta != nil {
+			meta.row(strconv.Itoa(len(members)), quote(metaID), strconv.FormatInt(lastSeq, 10))
 		}
+	}()
+	for t := range relTypes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, l := range h.current[t] {
+				if l.to != 0 {
+					cur[t].row(strconv.Itoa(i), node(l.to),
+						datetime(l.since), strconv.FormatInt(l.seq, 10), strconv.Itoa(int(l.side)))
+				}
+			}
+			for _, c := range h.closed[t] {
+				was[t].row(node(c.id), node(c.span.to),
+					datetime(c.span.since), datetime(c.span.until), strconv.FormatInt(c.span.seq, 10), strconv.Itoa(int(c.span.side)))
+			}
+		}()
 	}
+	wg.Wait()
 	if multiline {
 		w.args = append(w.args, "--multiline-fields=true")
 	}
@@ -98,24 +127,44 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	return nil
 }
 
+// nodeIDs maps a member id to its node's actual id, its position in
+// members (replay has checked every linked member is there).
+func nodeIDs(members []graphstore.Member) func(graphstore.MemberID) string {
+	dense := true // members[i].ID == i+1, as a ledger's ids usually are
+	for i := range members {
+		if members[i].ID != graphstore.MemberID(i+1) {
+			dense = false
+			break
+		}
+	}
+	if dense {
+		return func(id graphstore.MemberID) string { return strconv.FormatInt(int64(id)-1, 10) }
+	}
+	pos := make(map[graphstore.MemberID]int, len(members))
+	for i := range members {
+		pos[members[i].ID] = i
+	}
+	return func(id graphstore.MemberID) string { return strconv.Itoa(pos[id]) }
+}
+
 // importWriter writes the CSV files and collects the importer's arguments;
-// the first error sticks and close reports it.
+// each file's first error sticks and close reports it.
 type importWriter struct {
 	dir   string
 	args  []string
 	files []*csvFile
-	err   error
+	err   error // of opening a file
 }
 
 type csvFile struct {
-	w   *importWriter
 	f   *os.File
 	buf *bufio.Writer
+	err error
 }
 
 func (w *importWriter) file(name, arg, header string) *csvFile {
 	path := filepath.Join(w.dir, name)
-	c := &csvFile{w: w}
+	c := &csvFile{}
 	if w.err == nil {
 		c.f, w.err = os.Create(path)
 	}
@@ -124,12 +173,14 @@ func (w *importWriter) file(name, arg, header string) *csvFile {
 		w.files = append(w.files, c)
 		w.args = append(w.args, arg+path)
 		c.row(header)
+	} else {
+		c.err = w.err
 	}
 	return c
 }
 
 func (c *csvFile) row(fields ...string) {
-	if c.w.err != nil {
+	if c.err != nil {
 		return
 	}
 	for i, f := range fields {
@@ -138,16 +189,19 @@ func (c *csvFile) row(fields ...string) {
 		}
 		c.buf.WriteString(f)
 	}
-	_, c.w.err = c.buf.WriteString("\n")
+	_, c.err = c.buf.WriteString("\n")
 }
 
 func (w *importWriter) close() error {
 	for _, c := range w.files {
-		if err := c.buf.Flush(); err != nil && w.err == nil {
-			w.err = err
+		if c.err == nil {
+			c.err = c.buf.Flush()
 		}
-		if err := c.f.Close(); err != nil && w.err == nil {
-			w.err = err
+		if err := c.f.Close(); err != nil && c.err == nil {
+			c.err = err
+		}
+		if c.err != nil && w.err == nil {
+			w.err = c.err
 		}
 	}
 	if w.err != nil {

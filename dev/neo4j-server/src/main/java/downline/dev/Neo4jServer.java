@@ -35,7 +35,10 @@ import picocli.CommandLine;
  * builds it from the CSV files that downline graph sync --import wrote into
  * DIR, with the arguments DIR/import.args names.
  *
- * Usage: java -cp ... downline.dev.Neo4jServer --port 7687 --data DIR [--pagecache-mib 512] [--import DIR]
+ * With --exit-when-ready it stops once ready: dev/neo4j runs it so after a
+ * build, on a few members, to archive the classes a start loads.
+ *
+ * Usage: java -cp ... downline.dev.Neo4jServer --port 7687 --data DIR [--pagecache-mib 512] [--import DIR] [--exit-when-ready]
  */
 public final class Neo4jServer {
     public static void main(String[] args) throws Exception {
@@ -43,6 +46,7 @@ public final class Neo4jServer {
         Path data = Path.of(".data/neo4j");
         long pageCacheMiB = 512;
         Path importDir = null;
+        boolean exitWhenReady = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -51,9 +55,10 @@ public final class Neo4jServer {
                 case "--data" -> { data = Path.of(need(a, v)); i++; }
                 case "--pagecache-mib" -> { pageCacheMiB = Long.parseLong(need(a, v)); i++; }
                 case "--import" -> { importDir = Path.of(need(a, v)).toAbsolutePath(); i++; }
+                case "--exit-when-ready" -> exitWhenReady = true;
                 default -> {
                     System.err.println("neo4j-server: unknown argument " + a);
-                    System.err.println("usage: Neo4jServer [--port 7687] [--data DIR] [--pagecache-mib 512] [--import DIR]");
+                    System.err.println("usage: Neo4jServer [--port 7687] [--data DIR] [--pagecache-mib 512] [--import DIR] [--exit-when-ready]");
                     System.exit(2);
                 }
             }
@@ -89,6 +94,17 @@ public final class Neo4jServer {
         builder = disableByName(builder, "internal.dbms.usage_report.udc_network_enabled");
 
         Neo4j neo4j = builder.build();
+        if (exitWhenReady) {
+            // What a client does next: the schema, its population, a lookup.
+            var db = neo4j.defaultDatabaseService();
+            db.executeTransactionally("CREATE CONSTRAINT member_id IF NOT EXISTS FOR (m:Member) REQUIRE m.id IS UNIQUE");
+            db.executeTransactionally("CREATE INDEX member_code IF NOT EXISTS FOR (m:Member) ON (m.code)");
+            db.executeTransactionally("CALL db.awaitIndexes(300)");
+            db.executeTransactionally("MATCH (m:Member) WHERE m.id = 1 RETURN m.code");
+            System.out.println("neo4j-server: ready (" + clock() + "), stopping as asked");
+            neo4j.close();
+            System.exit(0);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("neo4j-server: stopping");
@@ -96,7 +112,7 @@ public final class Neo4jServer {
             stopped.countDown();
         }, "neo4j-server-shutdown"));
 
-        System.out.println("neo4j-server: ready (JVM CPU so far " + String.format("%.1f", cpuSeconds()) + " s) on " + neo4j.boltURI() + " (Neo4j "
+        System.out.println("neo4j-server: ready (" + clock() + ") on " + neo4j.boltURI() + " (Neo4j "
                 + org.neo4j.kernel.internal.Version.getNeo4jVersion() + ", data in " + work + ")");
         System.out.flush();
         stopped.await();
@@ -124,7 +140,7 @@ public final class Neo4jServer {
         args.add("--overwrite-destination=true");
         args.add("--report-file=" + home.resolve("import.report"));
         args.add("neo4j");
-        System.out.println("neo4j-server: importing " + importDir + " (" + String.join(" ", args) + ")");
+        System.out.println("neo4j-server: importing " + importDir + " (" + String.join(" ", args) + "; " + clock() + ")");
         System.out.flush();
         long started = System.nanoTime();
         int rc;
@@ -136,8 +152,13 @@ public final class Neo4jServer {
             System.err.println("neo4j-server: the import failed (exit code " + rc + ")");
             System.exit(1);
         }
-        System.out.printf("neo4j-server: imported in %.1f s (JVM CPU so far %.1f s)%n", (System.nanoTime() - started) / 1e9, cpuSeconds());
+        System.out.printf("neo4j-server: imported in %.1f s (%s)%n", (System.nanoTime() - started) / 1e9, clock());
         System.out.flush();
+    }
+
+    /** The JVM's age and the CPU it has used so far, for the log. */
+    private static String clock() {
+        return String.format("JVM up %.1f s, CPU so far %.1f s", java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3, cpuSeconds());
     }
 
     /** The CPU the whole JVM has used, every thread (JIT and GC included). */
