@@ -31,7 +31,7 @@ const ImportArgs = "import.args"
 // not in the files: New creates them on the imported database, as on any
 // other. Differences from Load: an empty code or name is no property (every
 // read takes either as ""). progress is called with the number of members
-// written.
+// written. The members carry their team aggregates, as Load computes them.
 //
 // The snapshot is checked as Load checks it (ErrInvalid), before any file is
 // written.
@@ -51,7 +51,9 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	// Integer ids: the importer keeps its id map as longs, not strings.
 	w.args = append(w.args, "--id-type=integer")
 
-	nodes := w.file("members.csv", "--nodes=Member=", ":ID(Member),id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long")
+	teams := h.teams(members)
+	nodes := w.file("members.csv", "--nodes=Member=", ":ID(Member),id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long"+
+		",spBelow:long,spActive:long,spHeight:long,plBelow:long,plActive:long,plHeight:long")
 	multiline := false
 	for i := range members {
 		m := &members[i]
@@ -62,15 +64,18 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 		sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
 		id := strconv.FormatInt(int64(m.ID), 10)
 		multiline = multiline || hasNewline(m.Code) || hasNewline(m.Name)
+		ts, tp := teams[graphstore.Sponsor][i], teams[graphstore.Placement][i]
 		nodes.row(id, id, quote(m.Code), quote(m.Name), quote(string(st)), datetime(m.Joined),
-			strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)))
+			strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)),
+			strconv.FormatInt(ts.below, 10), strconv.FormatInt(ts.active, 10), strconv.FormatInt(ts.height, 10),
+			strconv.FormatInt(tp.below, 10), strconv.FormatInt(tp.active, 10), strconv.FormatInt(tp.height, 10))
 		if progress != nil && (i+1)%loadBatch == 0 {
 			progress(i + 1)
 		}
 	}
 	if lastSeq > 0 {
-		meta := w.file("meta.csv", "--nodes=Meta=", ":ID(Meta),id,lastSeq:long")
-		meta.row("1", quote(metaID), strconv.FormatInt(lastSeq, 10))
+		meta := w.file("meta.csv", "--nodes=Meta=", ":ID(Meta),id,lastSeq:long,"+teamsMark+":long")
+		meta.row("1", quote(metaID), strconv.FormatInt(lastSeq, 10), "1")
 	}
 	for t, names := range relTypes {
 		cur := w.file(strings.ToLower(names[0])+".csv", "--relationships="+names[0]+"=", ":START_ID(Member),:END_ID(Member),since:datetime,seq:long,side:long")
