@@ -13,7 +13,8 @@ import (
 
 // BenchmarkApply is what the feed's writes cost on a loaded network of
 // DOWNLINE_BENCH_MEMBERS members (default 1,000,000; the generated network
-// of BenchmarkLoad, loaded by Load): registrations at the bottom of the
+// of BenchmarkLoad, loaded by Load), after the top member's downline page and
+// team totals for comparison: registrations at the bottom of the
 // deepest chains one event per Apply, a feed-sized batch of registrations
 // under random members, status changes and moves of random members. The
 // embedded store, fed alongside, picks valid parents and slots.
@@ -88,6 +89,38 @@ func BenchmarkApply(b *testing.B) {
 		if cpu.used > 0 {
 			b.ReportMetric(cpu.used*1000/float64(events), "server-cpu-ms/event")
 		}
+	}
+	// The reads first, on the loaded network: the downline page and team
+	// totals of the top member (the whole network) in each tree, 20 times
+	// after one warm-up run.
+	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+		b.Run(tree.String()+"/page+team", func(b *testing.B) {
+			pageAndTeam := func() {
+				if _, err := s.Downline(ctx, tree, 1, graphstore.DownlineQuery{Limit: 100}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.Team(ctx, tree, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			pageAndTeam()
+			var cpu serverCPU
+			const runs = 20
+			var spent time.Duration
+			for b.Loop() {
+				cpu.start(b)
+				t0 := time.Now()
+				for range runs {
+					pageAndTeam()
+				}
+				spent += time.Since(t0)
+				cpu.stop(b)
+			}
+			b.ReportMetric(float64(spent.Microseconds())/1000/float64(runs*b.N), "ms/run")
+			if cpu.used > 0 {
+				b.ReportMetric(cpu.used*1000/float64(runs*b.N), "server-cpu-ms/run")
+			}
+		})
 	}
 	b.Run("join-deep", func(b *testing.B) {
 		sp, pl := deepest(graphstore.Sponsor), deepest(graphstore.Placement)
