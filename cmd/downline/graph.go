@@ -100,7 +100,7 @@ func newGraphSyncCmd() *cobra.Command {
 func newGraphCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
-		Short: "Compare Neo4j with Postgres: member counts and every link of both trees",
+		Short: "Compare Neo4j with Postgres (member counts, every link of both trees) and its team counts with its own links",
 		Args:  cobra.NoArgs,
 	}
 	url := dbURLFlag(cmd)
@@ -138,7 +138,7 @@ func runCheck(ctx context.Context, cmd *cobra.Command, db *ledger.DB, store grap
 		fmt.Fprintf(out, "  ... and %d more\n", rep.Total-len(rep.Differences))
 	}
 	if rep.Total > 0 || rep.LedgerMembers != rep.StoreMembers {
-		return fmt.Errorf("the graph store differs from the ledger in %d link(s)", rep.Total)
+		return fmt.Errorf("the graph store differs from the ledger in %d link(s) or team count(s)", rep.Total)
 	}
 	fmt.Fprintln(out, "no differences")
 	return nil

@@ -65,10 +65,23 @@ type Difference struct {
 	// Ledger and Store describe the link each side holds ("missing" when absent).
 	Ledger string
 	Store  string
+	// Team marks a stored team aggregate that differs from what the store's
+	// own links give (TeamChecker): Ledger is then the computed one.
+	Team bool
 }
 
 func (d Difference) String() string {
+	if d.Team {
+		return fmt.Sprintf("%s tree, member %d: its links give a team of %s, the graph store keeps %s", d.Tree, d.Member, d.Ledger, d.Store)
+	}
 	return fmt.Sprintf("%s tree, member %d: ledger has %s, graph store has %s", d.Tree, d.Member, d.Ledger, d.Store)
+}
+
+// TeamChecker is a store that keeps team aggregates per member (the Neo4j
+// store): CheckTeams calls differ for every member whose stored aggregates
+// differ from those its links give.
+type TeamChecker interface {
+	CheckTeams(ctx context.Context, tree graphstore.Tree, differ func(id graphstore.MemberID, computed, stored string)) error
 }
 
 // Report is the outcome of Check.
@@ -80,7 +93,8 @@ type Report struct {
 }
 
 // Check compares a store with the ledger as of now: member counts and every
-// link of both trees. It lists up to limit differences.
+// link of both trees, and, for a TeamChecker, its team aggregates with its
+// links. It lists up to limit differences.
 func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int) (Report, error) {
 	var r Report
 	now := time.Now()
@@ -116,10 +130,10 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 			}
 			got[id] = describe(parent, side)
 		}
-		add := func(id graphstore.MemberID, l, s string) {
+		add := func(d Difference) {
 			r.Total++
 			if len(r.Differences) < limit {
-				r.Differences = append(r.Differences, Difference{Tree: tree, Member: id, Ledger: l, Store: s})
+				r.Differences = append(r.Differences, d)
 			}
 		}
 		ids := make([]graphstore.MemberID, 0, len(want))
@@ -129,9 +143,9 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 		slices.Sort(ids)
 		for _, id := range ids {
 			if g, ok := got[id]; !ok {
-				add(id, want[id], "missing")
+				add(Difference{Tree: tree, Member: id, Ledger: want[id], Store: "missing"})
 			} else if g != want[id] {
-				add(id, want[id], g)
+				add(Difference{Tree: tree, Member: id, Ledger: want[id], Store: g})
 			}
 		}
 		extra := make([]graphstore.MemberID, 0)
@@ -142,7 +156,15 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 		}
 		slices.Sort(extra)
 		for _, id := range extra {
-			add(id, "missing", got[id])
+			add(Difference{Tree: tree, Member: id, Ledger: "missing", Store: got[id]})
+		}
+		if tc, ok := store.(TeamChecker); ok {
+			err := tc.CheckTeams(ctx, tree, func(id graphstore.MemberID, computed, stored string) {
+				add(Difference{Tree: tree, Member: id, Ledger: computed, Store: stored, Team: true})
+			})
+			if err != nil {
+				return r, err
+			}
 		}
 	}
 	return r, nil

@@ -205,13 +205,7 @@ func teamNear(b *testing.B, s *memory.Store, members []graphstore.Member, tree g
 //	go test ./graphstore/neo4j/ -run '^$' -bench BenchmarkLoad -benchtime=1x -timeout 30m
 func BenchmarkLoad(b *testing.B) {
 	n := benchMembers()
-	gen := member.GenerateNetwork(n, 1, time.Now().AddDate(-2, 0, 0))
-	members := make([]graphstore.Member, n)
-	ref := func(i int32) graphstore.MemberID { return graphstore.MemberID(i + 1) } // the root's -1 becomes 0
-	for i, g := range gen {
-		members[i] = graphstore.Member{ID: graphstore.MemberID(i + 1), Code: g.Code, Name: g.Name, Status: g.Status,
-			Joined: g.Joined, Sponsor: ref(g.Sponsor), Parent: ref(g.Parent), Side: g.Side}
-	}
+	members := generatedMembers(n)
 	s := freshStore(b)
 	ctx := context.Background()
 	var cpu serverCPU
@@ -224,6 +218,19 @@ func BenchmarkLoad(b *testing.B) {
 		b.ReportMetric(float64(n)/time.Since(t0).Seconds(), "members/s")
 	}
 	cpu.report(b)
+}
+
+// generatedMembers is member.GenerateNetwork's network of n as a snapshot
+// would hand it to Load, with ids 1..n.
+func generatedMembers(n int) []graphstore.Member {
+	gen := member.GenerateNetwork(n, 1, time.Now().AddDate(-2, 0, 0))
+	members := make([]graphstore.Member, n)
+	ref := func(i int32) graphstore.MemberID { return graphstore.MemberID(i + 1) } // the root's -1 becomes 0
+	for i, g := range gen {
+		members[i] = graphstore.Member{ID: graphstore.MemberID(i + 1), Code: g.Code, Name: g.Name, Status: g.Status,
+			Joined: g.Joined, Sponsor: ref(g.Sponsor), Parent: ref(g.Parent), Side: g.Side}
+	}
+	return members
 }
 
 // emptyThenStart resets s outside the timed part of b, then starts the clock

@@ -182,23 +182,13 @@ func validStatus(st graphstore.Status) bool {
 	return false
 }
 
-// One row per frontline leg. Asking for each member's shortest distance from
-// the head (min of the path length, per distinct member) lets the planner
-// use its breadth-first pruning expansion, which visits each member once and
-// knows the level it found it on: O(team), linear even on a deep chain, with
-// no path kept per member. In a tree the shortest distance is the depth.
-// Members are reached only through member links, so no label check is
-// needed on them (it would cost a read of each node for nothing).
+// One row per frontline leg, from the heads' team aggregates (team.go):
+// O(legs), nothing below the frontline is read. A member without a
+// frontline gives one row with no head, an unknown member none.
 var qTeam = byTree(`
-MATCH (:Member {id: $id})<-[r:LINK]-(c:Member)
-CALL (c) {
-  MATCH (c)<-[down:LINK*0..]-(d)
-  WITH d, min(size(down)) AS depth
-  RETURN count(d) AS total,
-         count(CASE WHEN d.status = 'active' THEN 1 END) AS active,
-         max(depth) AS depth
-}
-RETURN c.id, r.side, total, active, depth
+MATCH (m:Member {id: $id})
+OPTIONAL MATCH (m)<-[r:LINK]-(c:Member)
+RETURN c.id, r.side, c.T_BELOW, c.T_ACTIVE, c.T_HEIGHT, c.status
 ORDER BY CHILD_ORDER`)
 
 // Team counts the members below id, in total and per frontline leg. Errors: ErrNotFound.
@@ -207,25 +197,28 @@ func (s *Store) Team(ctx context.Context, tree graphstore.Tree, id graphstore.Me
 		return graphstore.TeamCounts{}, fmt.Errorf("neo4j.Team: %w", err)
 	}
 	tc, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.TeamCounts, error) {
-		if err := exists(ctx, tx, id); err != nil {
-			return graphstore.TeamCounts{}, err
-		}
 		var tc graphstore.TeamCounts
+		found := false
 		err := each(ctx, tx, qTeam.of(tree), map[string]any{"id": int64(id)}, func(r *neo4j.Record) error {
+			found = true
+			if r.Values[0] == nil {
+				return nil // no frontline
+			}
 			leg := graphstore.LegCount{
 				Head:   graphstore.MemberID(asInt(r.Values[0])),
 				Side:   graphstore.Side(asInt(r.Values[1])),
-				Total:  asInt(r.Values[2]),
-				Active: asInt(r.Values[3]),
+				Total:  1 + asInt(r.Values[2]),
+				Active: asInt(r.Values[3]) + activeCount(graphstore.Status(asString(r.Values[5]))),
 			}
 			tc.Legs = append(tc.Legs, leg)
 			tc.Total += leg.Total
 			tc.Active += leg.Active
-			if d := int(asInt(r.Values[4])) + 1; d > tc.Depth {
-				tc.Depth = d
-			}
+			tc.Depth = max(tc.Depth, int(asInt(r.Values[4]))+1)
 			return nil
 		})
+		if err == nil && !found {
+			err = notFound(id)
+		}
 		return tc, err
 	})
 	if err != nil {

@@ -34,7 +34,8 @@ const ImportArgs = "import.args"
 // or name is no property (every read takes either as ""), and the nodes'
 // internal ids are the members' positions in members (the importer's
 // "actual" ids, which spare it an id map; nothing reads internal ids).
-// progress is called with the number of members written.
+// progress is called with the number of members written. The members
+// carry their team aggregates, as Load computes them.
 //
 // The files are written concurrently, one writer per tree beside the
 // members'.
@@ -59,10 +60,12 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	w.args = append(w.args, "--id-type=actual")
 	node := nodeIDs(members)
 
-	nodes := w.file("members.csv", "--nodes=Member=", ":ID,id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long")
+	teams := h.teams(members)
+	nodes := w.file("members.csv", "--nodes=Member=", ":ID,id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long"+
+		",spBelow:long,spActive:long,spHeight:long,plBelow:long,plActive:long,plHeight:long")
 	var meta *csvFile
 	if lastSeq > 0 {
-		meta = w.file("meta.csv", "--nodes=Meta=", ":ID,id,lastSeq:long")
+		meta = w.file("meta.csv", "--nodes=Meta=", ":ID,id,lastSeq:long,"+teamsMark+":long")
 	}
 	var cur, was [2]*csvFile
 	for t, names := range relTypes {
@@ -88,14 +91,17 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 			sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
 			id := strconv.FormatInt(int64(m.ID), 10)
 			multiline = multiline || hasNewline(m.Code) || hasNewline(m.Name)
+			ts, tp := teams[graphstore.Sponsor][i], teams[graphstore.Placement][i]
 			nodes.row(strconv.Itoa(i), id, quote(m.Code), quote(m.Name), quote(string(st)), datetime(m.Joined),
-				strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)))
+				strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)),
+				strconv.FormatInt(ts.below, 10), strconv.FormatInt(ts.active, 10), strconv.FormatInt(ts.height, 10),
+				strconv.FormatInt(tp.below, 10), strconv.FormatInt(tp.active, 10), strconv.FormatInt(tp.height, 10))
 			if progress != nil && (i+1)%loadBatch == 0 {
 				progress(i + 1)
 			}
 		}
 		if meta != nil {
-			meta.row(strconv.Itoa(len(members)), quote(metaID), strconv.FormatInt(lastSeq, 10))
+			meta.row(strconv.Itoa(len(members)), quote(metaID), strconv.FormatInt(lastSeq, 10), "1")
 		}
 	}()
 	for t := range relTypes {

@@ -49,6 +49,7 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 	if err != nil {
 		return fmt.Errorf("neo4j.Load: %w", err)
 	}
+	teams := h.teams(members)
 
 	// Nodes first, then links (both trees at once), each phase in batches
 	// written by loadWorkers sessions: Neo4j runs a transaction on one
@@ -60,7 +61,17 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 		p := map[string]any{}
 		id, sponsor, parent, side := make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo)
 		code, name, status, joined := make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]time.Time, 0, hi-lo)
+		var agg [2][3][]int64 // per tree: below, active, height
+		for t := range agg {
+			for k := range agg[t] {
+				agg[t][k] = make([]int64, 0, hi-lo)
+			}
+		}
 		for i := lo; i < hi; i++ {
+			for t := range agg {
+				a := teams[t][i]
+				agg[t][0], agg[t][1], agg[t][2] = append(agg[t][0], a.below), append(agg[t][1], a.active), append(agg[t][2], a.height)
+			}
 			m := &members[i]
 			st := m.Status
 			if st == "" {
@@ -72,6 +83,11 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 		}
 		p["id"], p["code"], p["name"], p["status"], p["joined"] = id, code, name, status, joined
 		p["sponsor"], p["parent"], p["side"] = sponsor, parent, side
+		for t, props := range teamProps {
+			for k, name := range props {
+				p[name] = agg[t][k]
+			}
+		}
 		if err := s.writeParams(ctx, qLoadMembers, p); err != nil {
 			return fmt.Errorf("members: %w", err)
 		}
@@ -134,6 +150,9 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 			return fmt.Errorf("neo4j.Load: outbox position: %w", err)
 		}
 	}
+	if err := s.markTeams(ctx); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
 	return nil
 }
 
@@ -194,7 +213,9 @@ feed:
 const qLoadMembers = `
 UNWIND range(0, size($id) - 1) AS i
 CREATE (:Member {id: $id[i], code: $code[i], name: $name[i], status: $status[i], joined: $joined[i],
-  sponsor: $sponsor[i], parent: $parent[i], side: $side[i]})`
+  sponsor: $sponsor[i], parent: $parent[i], side: $side[i],
+  spBelow: $spBelow[i], spActive: $spActive[i], spHeight: $spHeight[i],
+  plBelow: $plBelow[i], plActive: $plActive[i], plHeight: $plHeight[i]})`
 
 // Both current links of each member; a root's parent id 0 matches nothing,
 // and a unit subquery keeps the row either way.
@@ -238,6 +259,28 @@ func (l span) row(id graphstore.MemberID) map[string]any {
 type history struct {
 	current [2][]span
 	closed  [2][]closedSpan
+	index   map[graphstore.MemberID]int32 // members[i].ID -> i
+}
+
+// teams computes each member's team aggregates in both trees after the
+// moves: teams[tree][i] is members[i]'s.
+func (h *history) teams(members []graphstore.Member) [2][]teamAgg {
+	active := make([]bool, len(members))
+	for i := range members {
+		active[i] = members[i].Status == "" || members[i].Status == graphstore.Active
+	}
+	var out [2][]teamAgg
+	parent := make([]int32, len(members))
+	for t := range out {
+		for i, l := range h.current[t] {
+			parent[i] = -1
+			if l.to != 0 {
+				parent[i] = h.index[l.to]
+			}
+		}
+		out[t], _ = teamsOf(parent, active) // replay refused cycles
+	}
+	return out
 }
 
 type closedSpan struct {
@@ -263,6 +306,7 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 		h.current[t] = make([]span, n)
 	}
 	index := make(map[graphstore.MemberID]int32, n)
+	h.index = index
 	codes := make(map[string]bool, n)
 	for i := range members {
 		m := &members[i]

@@ -209,19 +209,13 @@ func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor
 }
 
 // The head of the leg is the node just below the ancestor on the member's
-// (unique) upward path. Counting DISTINCT members lets Neo4j expand the leg
-// breadth first without tracking paths (a pruning expand, linear); members
-// are reached only through member links, so they need no label check.
+// (unique) upward path; the leg's size is the head's team aggregates
+// (team.go) and the head itself: O(depth), nothing of the leg is read.
 var qLegOf = byTree(`
 MATCH (a:Member {id: $ancestor}), (m:Member {id: $member})
 MATCH p = shortestPath((m)-[:LINK*1..]->(a))
 WITH nodes(p)[-2] AS head, relationships(p)[-1] AS r
-CALL (head) {
-  MATCH (head)<-[:LINK*0..]-(d)
-  WITH DISTINCT d
-  RETURN count(d) AS total, count(CASE WHEN d.status = 'active' THEN 1 END) AS active
-}
-RETURN head.id, r.side, total, active`)
+RETURN head.id, r.side, 1 + head.T_BELOW, head.T_ACTIVE + CASE WHEN head.status = 'active' THEN 1 ELSE 0 END`)
 
 // LegOf tells which frontline leg of ancestor holds member, with the leg's
 // size. Errors: ErrNotFound, ErrNotInTeam.

@@ -5,16 +5,18 @@
 // Graph model (every query is parameterised Cypher; relationship types come
 // from a fixed table, never from input):
 //
-//	(:Member {id, code, name, status, joined, sponsor, parent, side})
+//	(:Member {id, code, name, status, joined, sponsor, parent, side,
+//	          spBelow, spActive, spHeight, plBelow, plActive, plHeight})
 //	(child)-[:SPONSOR {since, seq, side}]->(sponsor)     current sponsor link
 //	(child)-[:PLACED  {since, seq, side}]->(parent)      current placement link
 //	(child)-[:SPONSOR_WAS|PLACED_WAS {since, until, seq, side}]->(old)   closed links
-//	(:Meta {id: "graphstore", lastSeq})                  outbox position
+//	(:Meta {id: "graphstore", lastSeq, teams})           outbox position; aggregates kept
 //
 // seq is the outbox event that made the link. Closed links keep
 // Export(asOf) exact after moves, while the traversals only walk the
 // current types. Siblings sort as Frontline does: placement by side,
-// sponsor by the child's joined time, then id.
+// sponsor by the child's joined time, then id. The sp*/pl* properties are
+// each member's team aggregates per tree (team.go), which make Team O(legs).
 package neo4j
 
 import (
@@ -67,6 +69,10 @@ func New(ctx context.Context, uri, user, password string, opts ...Option) (*Stor
 		driver.Close(ctx)
 		return nil, fmt.Errorf("neo4j.New(%q): %w", uri, err)
 	}
+	if err := s.ensureTeams(ctx); err != nil {
+		driver.Close(ctx)
+		return nil, fmt.Errorf("neo4j.New(%q): team aggregates: %w", uri, err)
+	}
 	return s, nil
 }
 
@@ -113,6 +119,9 @@ func (s *Store) Reset(ctx context.Context) error {
 	res, err := sess.Run(ctx, `MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`, nil)
 	if err == nil {
 		_, err = res.Consume(ctx)
+	}
+	if err == nil {
+		err = s.markTeams(ctx) // an empty store's aggregates are trivially kept
 	}
 	if err != nil {
 		return fmt.Errorf("neo4j.Reset: %w", err)
@@ -166,8 +175,9 @@ func single(ctx context.Context, tx neo4j.ManagedTransaction, q string, params m
 }
 
 // relTypes names the relationship types of each tree. Queries are written
-// with the placeholders LINK, LINK_WAS, PARENT_PROPS and CHILD_ORDER and instantiated per tree once, at
-// start: relationship types cannot be Cypher parameters.
+// with the placeholders LINK, LINK_WAS, PARENT_PROPS, CHILD_ORDER and the team
+// aggregates' T_BELOW, T_ACTIVE, T_HEIGHT (team.go), instantiated per tree
+// once, at start: relationship types cannot be Cypher parameters.
 var relTypes = [2][2]string{
 	graphstore.Sponsor:   {"SPONSOR", "SPONSOR_WAS"},
 	graphstore.Placement: {"PLACED", "PLACED_WAS"},
@@ -191,7 +201,8 @@ type perTree [2]string
 func byTree(q string) perTree {
 	var p perTree
 	for t, names := range relTypes {
-		r := strings.NewReplacer("LINK_WAS", names[1], "LINK", names[0], "PARENT_PROPS", parentProps[t], "CHILD_ORDER", childOrder[t])
+		r := strings.NewReplacer("LINK_WAS", names[1], "LINK", names[0], "PARENT_PROPS", parentProps[t], "CHILD_ORDER", childOrder[t],
+			"T_BELOW", teamProps[t][0], "T_ACTIVE", teamProps[t][1], "T_HEIGHT", teamProps[t][2])
 		p[t] = r.Replace(q)
 	}
 	return p
