@@ -69,10 +69,12 @@ func readMembers(name string, data []byte, b *engine.Builder, count func(int64),
 		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) },
 		func(r *runs) error {
 			return b.AddMemberChunks(len(r.bounds)-1, func(i int, rows *engine.MemberRows) error {
-				s, lines := r.splitter(i)
-				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
-				return s.rows(name, r.at, r.width, r.count, func(line int, v [][]byte) error {
-					return rows.Add(line, v[0], v[1], v[2], v[3])
+				return guarded(name, data, func() error {
+					s, lines := r.splitter(i)
+					rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+					return s.rows(name, r.at, r.width, r.count, func(line int, v [][]byte) error {
+						return rows.Add(line, v[0], v[1], v[2], v[3])
+					})
 				})
 			})
 		})
@@ -89,9 +91,11 @@ func readOrders(name string, data []byte, b *engine.Builder, count func(int64), 
 		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) },
 		func(r *runs) error {
 			err := b.AddOrderChunks(len(r.bounds)-1, func(i int, rows *engine.OrderRows) error {
-				s, lines := r.splitter(i)
-				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
-				return s.orderRows(name, r.at, r.width, r.count, rows)
+				return guarded(name, data, func() error {
+					s, lines := r.splitter(i)
+					rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+					return s.orderRows(name, r.at, r.width, r.count, rows)
+				})
 			}, carry)
 			carry = nil // added, or not to be reached
 			return err
