@@ -12,6 +12,11 @@ import (
 // core.
 const chunkedMin = 1 << 20
 
+// orderRunsPerCore is the number of runs an orders file is cut into per core:
+// the cores take the next run as they finish one, so that they end together
+// while the trees are checked and the ids sorted beside them.
+const orderRunsPerCore = 4
+
 var (
 	memberColumns = []string{"member_id", "sponsor_id", "placement_id", "side"}
 	orderColumns  = []string{"order_id", "member_id", "kind", "pv", "bv"}
@@ -82,10 +87,10 @@ func readMembers(name string, data []byte, b *engine.Builder, count func(int64),
 
 // readOrders reads an orders file into b, then the carry-in rows with carry
 // when it is not nil. A file without a quote holds one record per line, so it
-// is cut at newlines into one run per core and the runs are read at once, the
-// carry-in meanwhile (Builder.AddOrderChunks merges them with the records,
-// results and first error of a read in one go); a file with a quote is read
-// in one go.
+// is cut at newlines into runs (cores of them) and the runs are read on every
+// core, the carry-in meanwhile (Builder.AddOrderChunks merges them with the
+// records, results and first error of a read in one go); a file with a quote
+// is read in one go.
 func readOrders(name string, data []byte, b *engine.Builder, count func(int64), cores, least int, carry func(add engine.CarryRow) error) error {
 	err := readInRuns(name, data, orderColumns, count, cores, least,
 		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) },

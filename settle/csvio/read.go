@@ -71,7 +71,7 @@ func Load(f Files, count func(int64)) (engine.Input, error) {
 		return engine.Input{}, err
 	}
 	err = guarded(f.Orders, data, func() error {
-		return readOrders(f.Orders, data, b, count, runtime.GOMAXPROCS(0), chunkedMin, carry)
+		return readOrders(f.Orders, data, b, count, orderRunsPerCore*runtime.GOMAXPROCS(0), chunkedMin, carry)
 	})
 	if err != nil {
 		return engine.Input{}, err
