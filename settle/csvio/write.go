@@ -2,6 +2,8 @@ package csvio
 
 import (
 	"bufio"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,7 +72,15 @@ func WriteDir(dir string, res *engine.Result) (err error) {
 		}
 	}
 	for i, name := range names {
-		if err := os.Rename(tmps[i], filepath.Join(dir, name)); err != nil {
+		// Renaming a file over an existing one makes ext4 (auto_da_alloc, the
+		// default) write the renamed file's data out before the rename
+		// returns: 0.3-0.7 s for bonuses.csv at a million members. The old
+		// file is removed first instead (its name is missing until the rename).
+		dst := filepath.Join(dir, name)
+		if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := os.Rename(tmps[i], dst); err != nil {
 			return err
 		}
 	}
