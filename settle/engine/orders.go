@@ -10,6 +10,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"downline/settle/internal/hugemem"
 )
 
 // OrderRows collects one run of consecutive order rows, so that an orders file
@@ -280,7 +282,9 @@ func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *row
 	for size < 2*rows/np+2 {
 		size *= 2
 	}
-	slots := make([]uint64, size) // hash tag, then row+1 (0 = empty)
+	// Hash tag, then row+1 (0 = empty). Read at random: on huge pages, few
+	// of these reads also miss the TLB.
+	slots := hugemem.Slice[uint64](size)
 	mask := uint64(size - 1)
 	at := func(row int) (*OrderRows, int) {
 		i := sort.Search(len(parts), func(i int) bool { return base[i+1] > row })
