@@ -12,6 +12,11 @@ import (
 // core.
 const chunkedMin = 1 << 20
 
+// orderRunsPerCore is the number of runs an orders file is cut into per core:
+// the cores take the next run as they finish one, so that they end together
+// while the trees are checked and the ids sorted beside them.
+const orderRunsPerCore = 4
+
 var (
 	memberColumns = []string{"member_id", "sponsor_id", "placement_id", "side"}
 	orderColumns  = []string{"order_id", "member_id", "kind", "pv", "bv"}
@@ -69,10 +74,12 @@ func readMembers(name string, data []byte, b *engine.Builder, count func(int64),
 		func(line int, v [][]byte) error { return b.AddMemberBytes(line, v[0], v[1], v[2], v[3]) },
 		func(r *runs) error {
 			return b.AddMemberChunks(len(r.bounds)-1, func(i int, rows *engine.MemberRows) error {
-				s, lines := r.splitter(i)
-				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
-				return s.rows(name, r.at, r.width, r.count, func(line int, v [][]byte) error {
-					return rows.Add(line, v[0], v[1], v[2], v[3])
+				return guarded(name, data, func() error {
+					s, lines := r.splitter(i)
+					rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+					return s.rows(name, r.at, r.width, r.count, func(line int, v [][]byte) error {
+						return rows.Add(line, v[0], v[1], v[2], v[3])
+					})
 				})
 			})
 		})
@@ -80,18 +87,20 @@ func readMembers(name string, data []byte, b *engine.Builder, count func(int64),
 
 // readOrders reads an orders file into b, then the carry-in rows with carry
 // when it is not nil. A file without a quote holds one record per line, so it
-// is cut at newlines into one run per core and the runs are read at once, the
-// carry-in meanwhile (Builder.AddOrderChunks merges them with the records,
-// results and first error of a read in one go); a file with a quote is read
-// in one go.
+// is cut at newlines into runs (cores of them) and the runs are read on every
+// core, the carry-in meanwhile (Builder.AddOrderChunks merges them with the
+// records, results and first error of a read in one go); a file with a quote
+// is read in one go.
 func readOrders(name string, data []byte, b *engine.Builder, count func(int64), cores, least int, carry func(add engine.CarryRow) error) error {
 	err := readInRuns(name, data, orderColumns, count, cores, least,
 		func(line int, v [][]byte) error { return b.AddOrderBytes(line, v[0], v[1], v[2], v[3], v[4]) },
 		func(r *runs) error {
 			err := b.AddOrderChunks(len(r.bounds)-1, func(i int, rows *engine.OrderRows) error {
-				s, lines := r.splitter(i)
-				rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
-				return s.orderRows(name, r.at, r.width, r.count, rows)
+				return guarded(name, data, func() error {
+					s, lines := r.splitter(i)
+					rows.Reserve(lines, r.bounds[i+1]-r.bounds[i])
+					return s.orderRows(name, r.at, r.width, r.count, rows)
+				})
 			}, carry)
 			carry = nil // added, or not to be reached
 			return err

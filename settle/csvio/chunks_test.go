@@ -3,6 +3,7 @@ package csvio
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -184,9 +185,11 @@ func randomPeriod(r *rand.Rand) (members, orders, carry []byte) {
 
 func TestReadOrdersInRuns(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for i := 0; i < 3000; i++ {
 		m, o, c := randomPeriod(r)
-		checkChunks(t, m, o, c, 1, 2+r.IntN(5))
+		runtime.GOMAXPROCS(1 + i%4) // runs taken by up to that many workers
+		checkChunks(t, m, o, c, 1, 2+r.IntN(12))
 	}
 }
 

@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"downline/settle/engine"
 )
@@ -49,13 +51,17 @@ func Load(f Files, count func(int64)) (engine.Input, error) {
 			if err != nil {
 				return err
 			}
-			return ReadBytes(f.Carry, data, carryColumns, count, func(line int, v [][]byte) error { return add(line, v[0], v[1], v[2]) })
+			return guarded(f.Carry, data, func() error {
+				return ReadBytes(f.Carry, data, carryColumns, count, func(line int, v [][]byte) error { return add(line, v[0], v[1], v[2]) })
+			})
 		}
 	}
 	members := mapAhead(f.Members)
 	data, err := members.wait()
 	if err == nil {
-		err = readMembers(f.Members, data, b, count, runtime.GOMAXPROCS(0), chunkedMin)
+		err = guarded(f.Members, data, func() error {
+			return readMembers(f.Members, data, b, count, runtime.GOMAXPROCS(0), chunkedMin)
+		})
 	}
 	members.release() // the builder keeps copies of what it needs
 	if err != nil {
@@ -64,13 +70,44 @@ func Load(f Files, count func(int64)) (engine.Input, error) {
 	if data, err = orders.wait(); err != nil {
 		return engine.Input{}, err
 	}
-	if err := readOrders(f.Orders, data, b, count, runtime.GOMAXPROCS(0), chunkedMin, carry); err != nil {
+	err = guarded(f.Orders, data, func() error {
+		return readOrders(f.Orders, data, b, count, orderRunsPerCore*runtime.GOMAXPROCS(0), chunkedMin, carry)
+	})
+	if err != nil {
 		return engine.Input{}, err
 	}
 	return b.Build()
 }
 
+// guarded calls read, which reads data, the bytes of the file name, on this
+// goroutine. When data is mapped and the file shrinks meanwhile, reading the
+// pages past its new end is a fault (SIGBUS), which would end the process:
+// guarded returns it as an error naming the file instead. Reads on other
+// goroutines are guarded by their own call.
+func guarded(name string, data []byte, read func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if f, ok := r.(interface{ Addr() uintptr }); ok && len(data) > 0 {
+			lo := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+			if a := f.Addr(); a >= lo && a < lo+uintptr(len(data)) {
+				err = fmt.Errorf("%s: the file was cut short while it was read (it must not change until the period is read)", name)
+				return
+			}
+		}
+		panic(r)
+	}()
+	return read()
+}
+
 var carryColumns = []string{"member_id", "left", "right"}
+
+// afterMap, when set (by tests), is called with the path of each file once
+// it is mapped.
+var afterMap func(path string)
 
 // mapping is a file being mapped on its own goroutine.
 type mapping struct {
@@ -86,6 +123,9 @@ func mapAhead(path string) *mapping {
 	go func() {
 		defer close(m.done)
 		m.data, m.free, m.err = mapFile(path)
+		if afterMap != nil {
+			afterMap(path)
+		}
 	}()
 	m.release = sync.OnceFunc(func() {
 		<-m.done

@@ -2,11 +2,14 @@ package csvio
 
 import (
 	"bufio"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
@@ -20,14 +23,15 @@ import (
 
 // WriteDir writes bonuses.csv, summary.csv and carry.csv into dir (created when
 // missing). The files appear together or not at all: each is written to a
-// temporary file first and renamed at the end.
+// temporary file first and renamed at the end. The three are written at once,
+// each formatted on every core, so that while one file's last chunks are
+// formatted or written the cores go on with the others'.
 func WriteDir(dir string, res *engine.Result) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	names := []string{"bonuses.csv", "summary.csv", "carry.csv"}
 	writers := []func(*bufio.Writer, *engine.Result, idColumn){writeBonuses, writeSummary, writeCarry}
-	ids := newIDColumn(res.IDs)
 	var tmps []string
 	defer func() {
 		if err != nil {
@@ -36,24 +40,47 @@ func WriteDir(dir string, res *engine.Result) (err error) {
 			}
 		}
 	}()
+	files := make([]*os.File, len(names))
 	for i, name := range names {
 		f, err := os.CreateTemp(dir, "."+name+".*")
 		if err != nil {
+			for _, f := range files[:i] {
+				f.Close()
+			}
 			return err
 		}
+		files[i] = f
 		tmps = append(tmps, f.Name())
-		w := bufio.NewWriterSize(f, 1<<20)
-		writers[i](w, res, ids)
-		if err := w.Flush(); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
+	}
+	ids := newIDColumn(res.IDs, runtime.GOMAXPROCS(0))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() {
+			w := bufio.NewWriterSize(f, 1<<20)
+			writers[i](w, res, ids)
+			errs[i] = w.Flush()
+			if err := f.Close(); errs[i] == nil {
+				errs[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
 	for i, name := range names {
-		if err := os.Rename(tmps[i], filepath.Join(dir, name)); err != nil {
+		// Renaming a file over an existing one makes ext4 (auto_da_alloc, the
+		// default) write the renamed file's data out before the rename
+		// returns: 0.3-0.7 s for bonuses.csv at a million members. The old
+		// file is removed first instead (its name is missing until the rename).
+		dst := filepath.Join(dir, name)
+		if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := os.Rename(tmps[i], dst); err != nil {
 			return err
 		}
 	}
@@ -114,24 +141,47 @@ type idColumn struct {
 
 const shortID = 15
 
-func newIDColumn(ids *array.String) idColumn {
+// newIDColumn makes the id column of ids, looking at them on cores
+// goroutines, each a range of ids.
+func newIDColumn(ids *array.String, cores int) idColumn {
 	c := idColumn{ids: ids}
-	fits := true
-	for i := 0; i < ids.Len(); i++ {
-		v := ids.Value(i)
-		if needsQuotes(v) {
-			c.quote = true
+	n := ids.Len()
+	cores = max(1, min(cores, n))
+	part := func(w int) (int, int) { return n * w / cores, n * (w + 1) / cores }
+	var quote, long atomic.Bool
+	eachPart(cores, func(w int) {
+		lo, hi := part(w)
+		for i := lo; i < hi; i++ {
+			v := ids.Value(i)
+			if needsQuotes(v) {
+				quote.Store(true)
+			}
+			if len(v) > shortID {
+				long.Store(true)
+			}
 		}
-		fits = fits && len(v) <= shortID
-	}
-	if fits && !c.quote {
-		c.short = hugemem.Slice[byte](16 * ids.Len())
-		for i := 0; i < ids.Len(); i++ {
-			r := c.short[16*i : 16*i+16]
-			r[0] = byte(copy(r[1:], ids.Value(i)))
-		}
+	})
+	c.quote = quote.Load()
+	if !c.quote && !long.Load() {
+		c.short = hugemem.Slice[byte](16 * n)
+		eachPart(cores, func(w int) {
+			lo, hi := part(w)
+			for i := lo; i < hi; i++ {
+				r := c.short[16*i : 16*i+16]
+				r[0] = byte(copy(r[1:], ids.Value(i)))
+			}
+		})
 	}
 	return c
+}
+
+// eachPart runs f(0) to f(k-1) at once and waits for them.
+func eachPart(k int, f func(w int)) {
+	var wg sync.WaitGroup
+	for w := range k {
+		wg.Go(func() { f(w) })
+	}
+	wg.Wait()
 }
 
 // touchAhead is the number of lines whose source ids are read ahead at once.

@@ -149,12 +149,16 @@ func (s *period[N, A]) earnerLines(pt *pctTable, ct *ctree[N], pool []N) [][]lin
 	es, refs := s.earnerRecords(ct)
 	chunks := make([][]line[N], (n+earnerChunk-1)/earnerChunk)
 	var next atomic.Int32
+	var made, lines atomic.Int64 // earners and lines made so far
 	parallel(max(1, min(runtime.GOMAXPROCS(0), len(chunks))), func(int) {
 		g := s.newLineGen(pt, ct, pool)
 		g.es, g.refs = es, refs
 		for c := int(next.Add(1)) - 1; c < len(chunks); c = int(next.Add(1)) - 1 {
 			lo := c * earnerChunk
-			chunks[c] = g.earners(lo, min(lo+earnerChunk, n))
+			hi := min(lo+earnerChunk, n)
+			chunks[c] = g.earners(lo, hi, chunkCap(hi-lo, made.Load(), lines.Load()))
+			made.Add(int64(hi - lo))
+			lines.Add(int64(len(chunks[c])))
 		}
 	})
 	return chunks
@@ -196,10 +200,24 @@ func (s *period[N, A]) newLineGen(pt *pctTable, ct *ctree[N], pool []N) *lineGen
 	return g
 }
 
-// earners returns the lines of the earners at id positions [lo, hi).
-func (g *lineGen[N, A]) earners(lo, hi int) []line[N] {
+// chunkCap is the room reserved for the lines of k earners when made earners
+// so far had lines lines: half as much again as their average, at least 8
+// lines an earner. A chunk that outgrows its room is copied into a room twice
+// as large, the first room then being fresh memory filled for nothing; room
+// reserved and never written costs no memory (its pages are never touched).
+func chunkCap(k int, made, lines int64) int {
+	per := int64(8)
+	if made > 0 {
+		per = max(per, (3*lines+2*made-1)/(2*made))
+	}
+	return int(per) * k
+}
+
+// earners returns the lines of the earners at id positions [lo, hi), in a
+// slice of capacity room to begin with.
+func (g *lineGen[N, A]) earners(lo, hi, room int) []line[N] {
 	s, a := g.s, g.s.a
-	g.out = make([]line[N], 0, 8*(hi-lo))
+	g.out = make([]line[N], 0, room)
 	for k := lo; k < hi; k++ {
 		if (k-lo)%touchAhead == 0 {
 			g.touch(s.xByPos[k:min(k+touchAhead, hi)])

@@ -5,6 +5,8 @@ import (
 	"hash/maphash"
 	"slices"
 	"sync/atomic"
+
+	"downline/settle/internal/hugemem"
 )
 
 // idTable interns byte-string ids: one arena for all the bytes and an
@@ -61,7 +63,9 @@ func (t *idTable) size(expect int) {
 	for size < 2*expect {
 		size, log = size*2, log+1
 	}
-	t.slots = make([]idSlot, size)
+	// Every member lookup of an order or a parent reads a random slot: on
+	// huge pages few of them also miss the TLB.
+	t.slots = hugemem.Slice[idSlot](size)
 	t.rbits = min(maxRegionBits, max(0, log-minRegionLog))
 	t.rlog = log - t.rbits
 	t.load = make([]int, 1<<t.rbits)

@@ -6,6 +6,8 @@ import (
 	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"downline/settle/internal/hugemem"
 )
 
 // volume is a decimal read from a CSV cell: mant*10^-scale, or big*10^-scale when
@@ -88,7 +90,9 @@ type sums struct {
 }
 
 func newSums(cols, n int) *sums {
-	return &sums{k: cols, vals: make([]int64, cols*n)}
+	// The orders add to members in no order: on huge pages, few of these
+	// random reads also miss the TLB.
+	return &sums{k: cols, vals: hugemem.Slice[int64](cols * n)}
 }
 
 func (s *sums) toWide() {

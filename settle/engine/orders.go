@@ -9,13 +9,16 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
+
+	"downline/settle/internal/hugemem"
 )
 
-// OrderRows collects one run of consecutive order rows on its own goroutine, so
-// that an orders file can be read on every core: see Builder.AddOrderChunks.
-// Each run keeps its own volume sums and order ids; the runs are merged in file
-// order once all are read, with the same result and the same first error as
-// adding every row with AddOrderBytes.
+// OrderRows collects one run of consecutive order rows, so that an orders file
+// can be read on every core: see Builder.AddOrderChunks. Each run keeps its
+// own order ids, and adds its volumes to its worker's sums; the runs are
+// merged in file order once all are read, with the same result and the same
+// first error as adding every row with AddOrderBytes.
 type OrderRows struct {
 	b    *Builder
 	seed maphash.Seed
@@ -164,9 +167,10 @@ func (o *OrderRows) id(r int) []byte {
 // CarryRow adds one carry-in row, as AddCarryBytes.
 type CarryRow func(line int, member, left, right []byte) error
 
-// AddOrderChunks adds the orders of k runs of consecutive rows, filled at once
-// on k goroutines: fill(i, rows) adds the rows of run i in file order and
-// returns the first error, from rows.Add or its own (a row it could not split).
+// AddOrderChunks adds the orders of k runs of consecutive rows, filled by up to
+// GOMAXPROCS goroutines at once, each taking the next run when done with one:
+// fill(i, rows) adds the rows of run i in file order and returns the first
+// error, from rows.Add or its own (a row it could not split).
 // The error returned is the one AddOrderBytes would have returned first for the
 // same rows in file order: the trees are checked meanwhile, and their errors
 // come first; when there is no order row, the trees' error (which the next Add
@@ -201,17 +205,26 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error,
 	if carry != nil {
 		wg.Go(func() { carryErr = carry(b.addCarry) })
 	}
+	// Each worker takes the next run and adds its volumes to the worker's own
+	// sums (the first worker's are the builder's): the runs end together
+	// however the cores are shared with the goroutines above.
+	workers := max(1, min(k, runtime.GOMAXPROCS(0)))
+	vols := make([]*sums, workers)
 	for i := range parts {
-		vol := b.volumes // the first run adds to the builder's sums, the others to their own
-		if i > 0 {
-			vol = newSums(3, n)
+		parts[i] = &OrderRows{b: b, seed: seed}
+	}
+	var next atomic.Int32
+	for w := range vols {
+		vols[w] = b.volumes
+		if w > 0 {
+			vols[w] = newSums(3, n)
 		}
-		parts[i] = &OrderRows{b: b, seed: seed, vol: vol}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fill(i, parts[i])
-		}()
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < k; i = int(next.Add(1)) - 1 {
+				parts[i].vol = vols[w]
+				errs[i] = fill(i, parts[i])
+			}
+		})
 	}
 	wg.Wait()
 
@@ -249,9 +262,11 @@ func (b *Builder) AddOrderChunks(k int, fill func(i int, rows *OrderRows) error,
 	if b.treeErr != nil {
 		return b.treeErr // no order row was added
 	}
-	for _, o := range parts[1:] {
-		b.volumes.merge(o.vol)
+	for _, o := range parts {
 		o.vol = nil
+	}
+	for _, v := range vols[1:] {
+		b.volumes.merge(v)
 	}
 	return carryErr
 }
@@ -267,7 +282,9 @@ func (b *Builder) firstDuplicate(parts []*OrderRows, base []int, p, np int) *row
 	for size < 2*rows/np+2 {
 		size *= 2
 	}
-	slots := make([]uint64, size) // hash tag, then row+1 (0 = empty)
+	// Hash tag, then row+1 (0 = empty). Read at random: on huge pages, few
+	// of these reads also miss the TLB.
+	slots := hugemem.Slice[uint64](size)
 	mask := uint64(size - 1)
 	at := func(row int) (*OrderRows, int) {
 		i := sort.Search(len(parts), func(i int) bool { return base[i+1] > row })

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -172,9 +174,10 @@ func runWith[N any, A arith[N]](a A, p *plan.Plan, r *renumbered, byPos []int32,
 
 func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	a, n, p := s.a, s.c.n, s.p
-	// The summary columns but earnings are converted meanwhile.
-	summary := make(chan summaryColumns, 1)
-	go func() { summary <- s.summaryColumns() }()
+	// The summary columns but earnings are converted meanwhile, and on this
+	// goroutine too once the lines are converted.
+	sum := s.summaryColumns()
+	go sum.work()
 	tot := Totals{Members: n, RankCounts: make([]int, len(p.Ranks)), TotalBV: a.toDec(s.totalBV)}
 	z := a.zero()
 	earnByPos := hugemem.Slice[N](n)
@@ -199,11 +202,12 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	}
 	earnByPos = nil
 
-	sum := <-summary
-	if sum.err != nil {
-		return nil, sum.err
-	}
 	arr, err := s.decimalColumn(earn, m, nil)
+	sum.work()
+	sum.wg.Wait()
+	if err == nil {
+		err = sum.err()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -224,32 +228,60 @@ func (s *period[N, A]) result(ratio *big.Rat) (*Result, error) {
 	return &Result{Plan: p, IDs: s.c.ids, VolumeScale: sum.scale, Members: members, Lines: lines, ByID: s.byPos, Totals: tot}, nil
 }
 
-// summaryColumns are the columns of Result.Members up to carry_right.
+// summaryColumns are the columns of Result.Members up to carry_right, made
+// by tasks that whichever goroutine calls work takes in turn: the conversion
+// starts beside the lines' and ends on every core.
 type summaryColumns struct {
 	scale int32
 	cols  []arrow.Array
-	err   error
+	errs  []error
+	tasks []func(sum *summaryColumns) error
+	next  atomic.Int32
+	wg    sync.WaitGroup // done when every task is
 }
 
-func (s *period[N, A]) summaryColumns() summaryColumns {
+func (s *period[N, A]) summaryColumns() *summaryColumns {
 	n := s.c.n
-	sum := summaryColumns{scale: volumeScale(s.p, s.c.scale)}
-	active, rank := hugemem.Slice[bool](n), hugemem.Slice[int16](n)
-	for x, i := range s.input {
-		active[i], rank[i] = s.active[x], s.rank[x]
-	}
-	for _, v := range [][]N{s.pv, s.bv, s.gv, nil, s.lv, s.rv, s.cl, s.cr} {
-		if v == nil {
-			sum.cols = append(sum.cols, boolArray(active), int16Array(rank))
-			continue
+	sum := &summaryColumns{scale: volumeScale(s.p, s.c.scale)}
+	for c, v := range [][]N{s.pv, s.bv, s.gv, nil, nil, s.lv, s.rv, s.cl, s.cr} {
+		switch {
+		case v != nil:
+			sum.tasks = append(sum.tasks, func(sum *summaryColumns) (err error) {
+				sum.cols[c], err = s.decimalColumn(v, sum.scale, s.input)
+				return err
+			})
+		case c == ColActive: // and rank
+			sum.tasks = append(sum.tasks, func(sum *summaryColumns) error {
+				active, rank := hugemem.Slice[bool](n), hugemem.Slice[int16](n)
+				for x, i := range s.input {
+					active[i], rank[i] = s.active[x], s.rank[x]
+				}
+				sum.cols[ColActive], sum.cols[ColRank] = boolArray(active), int16Array(rank)
+				return nil
+			})
 		}
-		arr, err := s.decimalColumn(v, sum.scale, s.input)
-		if err != nil {
-			return summaryColumns{err: err}
-		}
-		sum.cols = append(sum.cols, arr)
 	}
+	sum.cols, sum.errs = make([]arrow.Array, ColEarnings), make([]error, len(sum.tasks))
+	sum.wg.Add(len(sum.tasks))
 	return sum
+}
+
+// work does tasks until none is left.
+func (sum *summaryColumns) work() {
+	for t := int(sum.next.Add(1)) - 1; t < len(sum.tasks); t = int(sum.next.Add(1)) - 1 {
+		sum.errs[t] = sum.tasks[t](sum)
+		sum.wg.Done()
+	}
+}
+
+// err returns the first task's error, once all are done.
+func (sum *summaryColumns) err() error {
+	for _, err := range sum.errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decimalColumn converts a column to input order, unless it is in input order

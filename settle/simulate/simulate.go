@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ const memoryBudget = 1600 << 20
 
 // Load reads the plan and the period's files and computes the period.
 func Load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Result, error) {
-	p, in, res, prog, err := load(cfg, stderr)
+	p, in, res, prog, err := load(cfg, stderr, false)
 	if err != nil {
 		return nil, engine.Input{}, nil, err
 	}
@@ -48,17 +49,21 @@ func Load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Resul
 
 // load is Load leaving the last stage open, so that Run can report the
 // writing after it.
-func load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Result, *progress, error) {
+// With reuse set, the garbage is collected at a few points where much memory
+// has just died, for the next stages to reuse.
+func load(cfg Config, stderr io.Writer, reuse bool) (*plan.Plan, engine.Input, *engine.Result, *progress, error) {
 	p, err := plan.ReadFile(cfg.Plan)
 	if err != nil {
 		return nil, engine.Input{}, nil, nil, err
 	}
 	prog := newProgress(stderr, cfg.Files)
+	prog.reuse = reuse
 	in, err := csvio.Load(cfg.Files, prog.bytes)
 	prog.done()
 	if err != nil {
 		return nil, engine.Input{}, nil, nil, err
 	}
+	prog.collect("reading") // the builder's rows and tables are garbage now
 	res, err := engine.Run(p, in, engine.Options{Exact: cfg.Exact, Progress: prog.stage})
 	if err != nil {
 		return nil, engine.Input{}, nil, nil, err
@@ -70,13 +75,17 @@ func load(cfg Config, stderr io.Writer) (*plan.Plan, engine.Input, *engine.Resul
 func Run(cfg Config, stdout, stderr io.Writer) error {
 	// The period's columns and lines are live until the files are written, so a
 	// collection every time the heap doubles mostly rescans them: collect only
-	// near the memory budget instead.
+	// near the memory budget instead, and where much has just died (see
+	// collectBefore), so that later stages reuse that memory rather than
+	// fault in fresh pages (and return them all at exit).
+	reuse := false
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		old := debug.SetGCPercent(-1)
 		debug.SetMemoryLimit(memoryBudget)
 		defer func() { debug.SetGCPercent(old); debug.SetMemoryLimit(math.MaxInt64) }()
+		reuse = true
 	}
-	_, _, res, prog, err := load(cfg, stderr)
+	_, _, res, prog, err := load(cfg, stderr, reuse)
 	if err != nil {
 		return err
 	}
@@ -136,8 +145,21 @@ func sectionOn(p *plan.Plan, k engine.Bonus) bool {
 	return p.Unilevel != nil
 }
 
+// collectBefore are the stages before which a simulation that collects only
+// near its memory budget collects anyway ("reading": after it): much has died
+// there and much is allocated next. After reading, the builder's rows and
+// tables (the engine's trees are allocated next); before sorting, the engine's trees
+// and earner records (the lines' columns are allocated next); before
+// writing, the bonus lines, converted into columns (the writers' buffers and
+// id records are allocated next). Each collection takes a few milliseconds:
+// the large columns hold no pointers. On the 1M-member benchmark, the three
+// collections took the page faults from 337,000 to 245,000 and the peak RSS
+// from 1.38 GB to 0.94 GB.
+var collectBefore = map[string]bool{"reading": true, "sorting": true, "writing": true}
+
 // progress shows a byte bar while reading when stderr is a terminal, and stage
-// lines with timings for large inputs when it is not.
+// lines with timings (wall and process CPU) for large inputs when it is not.
+// With reuse set it also collects the garbage before some stages.
 type progress struct {
 	w     io.Writer
 	bar   *progressbar.ProgressBar
@@ -145,10 +167,20 @@ type progress struct {
 	start time.Time
 	last  string
 	t0    time.Time
+	cpu0  time.Duration // the process's CPU time at t0
+	reuse bool
+}
+
+// collect collects the garbage when reuse is set and stage is in
+// collectBefore.
+func (p *progress) collect(stage string) {
+	if p.reuse && collectBefore[stage] {
+		runtime.GC()
+	}
 }
 
 func newProgress(w io.Writer, f csvio.Files) *progress {
-	p := &progress{w: w, start: time.Now(), t0: time.Now()}
+	p := &progress{w: w, start: time.Now(), t0: time.Now(), cpu0: cpuTime()}
 	var total int64
 	for _, name := range []string{f.Members, f.Orders, f.Carry} {
 		if st, err := os.Stat(name); err == nil && name != "" {
@@ -190,17 +222,18 @@ func (p *progress) done() {
 // total reports the whole run's time after its stages.
 func (p *progress) total() {
 	if p.lines {
-		fmt.Fprintf(p.w, "settle: %-15s %6.2fs\n", "total", time.Since(p.start).Seconds())
+		fmt.Fprintf(p.w, "settle: %-15s %6.2fs  cpu %6.2fs\n", "total", time.Since(p.start).Seconds(), cpuTime().Seconds())
 	}
 }
 
 func (p *progress) stage(name string) {
+	p.collect(name)
 	if !p.lines {
 		return
 	}
-	now := time.Now()
+	now, cpu := time.Now(), cpuTime()
 	if p.last != "" {
-		fmt.Fprintf(p.w, "settle: %-15s %6.2fs\n", p.last, now.Sub(p.t0).Seconds())
+		fmt.Fprintf(p.w, "settle: %-15s %6.2fs  cpu %6.2fs\n", p.last, now.Sub(p.t0).Seconds(), (cpu - p.cpu0).Seconds())
 	}
-	p.last, p.t0 = name, now
+	p.last, p.t0, p.cpu0 = name, now, cpu
 }

@@ -13,7 +13,7 @@ package hugemem
 import "unsafe"
 
 // Min is the size from which a slice is advised onto huge pages.
-const Min = 8 << 20
+const Min = 2 << 20
 
 // Slice returns a zeroed slice of n values. When it is large, its memory is
 // advised onto huge pages before anything touches it; the kernel honours the
