@@ -63,10 +63,10 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	teams := h.teams(members)
 	nodes := w.file("members.csv", "--nodes=Member=", ":ID,id:long,code,name,status,joined:datetime,sponsor:long,parent:long,side:long"+
 		",spBelow:long,spActive:long,spHeight:long,plBelow:long,plActive:long,plHeight:long")
-	var meta *csvFile
-	if lastSeq > 0 {
-		meta = w.file("meta.csv", "--nodes=Meta=", ":ID,id,lastSeq:long,"+teamsMark+":long")
-	}
+	// The Meta node always says the aggregates are kept (without it New
+	// would recompute them all, as for a store from before they existed);
+	// it holds an outbox position only when there is one, as after Load.
+	meta := w.file("meta.csv", "--nodes=Meta=", ":ID,id,lastSeq:long,"+teamsMark+":long")
 	var cur, was [2]*csvFile
 	for t, names := range relTypes {
 		cur[t] = w.file(strings.ToLower(names[0])+".csv", "--relationships="+names[0]+"=", ":START_ID,:END_ID,since:datetime,seq:long,side:long")
@@ -100,9 +100,11 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 				progress(i + 1)
 			}
 		}
-		if meta != nil {
-			meta.row(strconv.Itoa(len(members)), quote(metaID), strconv.FormatInt(lastSeq, 10), "1")
+		seq := ""
+		if lastSeq > 0 {
+			seq = strconv.FormatInt(lastSeq, 10)
 		}
+		meta.row(strconv.Itoa(len(members)), quote(metaID), seq, "1")
 	}()
 	for t := range relTypes {
 		wg.Add(1)

@@ -110,3 +110,29 @@ func TestWriteImportRejectsBadSnapshot(t *testing.T) {
 		t.Fatalf("a refused WriteImport left %s (%v)", dir, err)
 	}
 }
+
+// A ledger with no outbox event yet (a fresh seed) still imports with the
+// aggregates marked as kept, so New does not recompute them for every
+// member; the outbox position is then absent, as after Load.
+func TestWriteImportMarksTeamsWithoutOutbox(t *testing.T) {
+	members := []graphstore.Member{
+		{ID: 1, Code: "A", Status: graphstore.Active, Joined: t0},
+		{ID: 2, Code: "B", Status: graphstore.Active, Joined: t0.Add(time.Hour), Sponsor: 1, Parent: 1, Side: graphstore.Left},
+	}
+	for _, c := range []struct {
+		seq  int64
+		want string
+	}{{0, `2,"graphstore",,1`}, {7, `2,"graphstore",7,1`}} {
+		dir := filepath.Join(t.TempDir(), "import")
+		if err := WriteImport(dir, members, nil, c.seq, nil); err != nil {
+			t.Fatal(err)
+		}
+		meta, err := os.ReadFile(filepath.Join(dir, "meta.csv"))
+		if err != nil {
+			t.Fatalf("lastSeq %d: %v", c.seq, err)
+		}
+		if rows := strings.Split(strings.TrimSpace(string(meta)), "\n"); len(rows) != 2 || rows[1] != c.want {
+			t.Errorf("lastSeq %d: meta.csv is\n%s\nwant the row %s", c.seq, meta, c.want)
+		}
+	}
+}
