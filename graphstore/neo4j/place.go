@@ -78,18 +78,11 @@ WHERE NOT EXISTS { (n)<-[:PLACED {side: $side}]-() }
 RETURN n.id
 LIMIT 1`
 
-// Sizes of the two legs under id, counting the head (0 = no leg). DISTINCT
-// members make the expansion a breadth-first pruning one, linear in the leg,
-// where a plain variable-length pattern keeps a path per member.
-const qLegSizes = `
-MATCH (m:Member {id: $id})
-OPTIONAL MATCH (m)<-[r:PLACED]-(h:Member)
-CALL (h) {
-  OPTIONAL MATCH (h)<-[:PLACED*0..]-(d)
-  WITH DISTINCT d
-  RETURN count(d) AS size
-}
-RETURN r.side, h.id, size`
+// Sizes of the two legs under id, counting the head (0 = no leg), from the
+// heads' stored team aggregates (team.go): nothing below the heads is read.
+var qLegSizes = byTree(`
+MATCH (:Member {id: $id})<-[r:LINK]-(h:Member)
+RETURN r.side, h.id, 1 + h.T_BELOW`).of(graphstore.Placement)
 
 // Place picks a free slot under id with the given strategy. Errors: ErrNotFound, ErrNoFreeSlot, ErrInvalid.
 func (s *Store) Place(ctx context.Context, id graphstore.MemberID, how graphstore.AutoPlace) (graphstore.Slot, error) {
