@@ -10,6 +10,7 @@ package graphstore
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 )
 
@@ -248,4 +249,26 @@ type Store interface {
 // with the number of members loaded so far.
 type Loader interface {
 	Load(ctx context.Context, members []Member, moves []Event, lastSeq int64, progress func(done int)) error
+}
+
+// ZeroNanos stands for the zero time.Time in UnixNanos, whose UnixNano is
+// not meaningful.
+const ZeroNanos = math.MinInt64
+
+// UnixNanos is t as nanoseconds since the Unix epoch, the integer both stores
+// keep times as (exact, 8 bytes, compared as numbers); the zero time is
+// ZeroNanos. Times outside 1678-2262 do not fit.
+func UnixNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return ZeroNanos
+	}
+	return t.UnixNano()
+}
+
+// FromUnixNanos is UnixNanos's inverse, in UTC.
+func FromUnixNanos(n int64) time.Time {
+	if n == ZeroNanos {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }

@@ -148,7 +148,7 @@ func (s *Store) add(m *graphstore.Member, st status) int32 {
 	s.codes = append(s.codes, m.Code)
 	s.names = append(s.names, m.Name)
 	s.status = append(s.status, st)
-	s.joined = append(s.joined, nanos(m.Joined))
+	s.joined = append(s.joined, graphstore.UnixNanos(m.Joined))
 	s.byID.put(m.ID, i)
 	if m.Code != "" {
 		s.byCode[m.Code] = i
@@ -191,7 +191,7 @@ func (s *Store) move(e *graphstore.Event) error {
 	if l.moves == nil {
 		l.moves = make(map[int32][]linkChange)
 	}
-	l.moves[i] = append(l.moves[i], linkChange{at: nanos(e.At), parent: oldParent, side: oldSide})
+	l.moves[i] = append(l.moves[i], linkChange{at: graphstore.UnixNanos(e.At), parent: oldParent, side: oldSide})
 	l.detach(i)
 	if p >= 0 {
 		l.attach(s, i, p, side)

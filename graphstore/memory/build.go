@@ -85,7 +85,7 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 	}
 	keys := make([]key, n)
 	for k := range members {
-		keys[k] = key{nanos(members[k].Joined), members[k].ID, int32(k)}
+		keys[k] = key{graphstore.UnixNanos(members[k].Joined), members[k].ID, int32(k)}
 	}
 	less := func(a, b key) int {
 		if c := cmp.Compare(a.joined, b.joined); c != 0 {
@@ -147,7 +147,7 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 		}
 		s.byID.put(m.ID, int32(i))
 		s.ids[i], s.codes[i], s.names[i] = m.ID, m.Code, m.Name
-		s.status[i], s.joined[i] = st, nanos(m.Joined)
+		s.status[i], s.joined[i] = st, graphstore.UnixNanos(m.Joined)
 	}
 	s.trees[0].grow(n)
 	s.trees[1].grow(n)

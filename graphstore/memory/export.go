@@ -24,7 +24,7 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 	l := &s.trees[tree]
 	n := len(s.ids)
 	now := asOf.IsZero()
-	at := nanos(asOf)
+	at := graphstore.UnixNanos(asOf)
 
 	// parent as of asOf; -2 marks a member not yet joined.
 	const absent = -2

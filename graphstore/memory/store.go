@@ -12,9 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
-	"time"
 
 	"downline/graphstore"
 )
@@ -29,7 +27,7 @@ type Store struct {
 	codes  []string
 	names  []string
 	status []status
-	joined []int64 // unix nanoseconds; zeroTime for a zero Joined
+	joined []int64 // unix nanoseconds; graphstore.ZeroNanos for a zero Joined
 
 	byID   idTable
 	byCode map[string]int32
@@ -93,23 +91,6 @@ func (s status) String() graphstore.Status {
 	return ""
 }
 
-// zeroTime stands for time.Time{}, whose UnixNano is not meaningful.
-const zeroTime = math.MinInt64
-
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return zeroTime
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == zeroTime {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // joinLess orders members as sponsor children are ordered: by Joined, then id.
 func (s *Store) joinLess(a, b int32) bool {
 	if s.joined[a] != s.joined[b] {
@@ -124,7 +105,7 @@ func (s *Store) member(i int32) graphstore.Member {
 		Code:   s.codes[i],
 		Name:   s.names[i],
 		Status: s.status[i].String(),
-		Joined: fromNanos(s.joined[i]),
+		Joined: graphstore.FromUnixNanos(s.joined[i]),
 	}
 	if p := s.trees[graphstore.Sponsor].parent[i]; p >= 0 {
 		m.Sponsor = s.ids[p]

@@ -259,7 +259,7 @@ type link struct {
 
 func (l link) row() map[string]any {
 	return map[string]any{"step": int64(l.step), "id": int64(l.id), "to": int64(l.to), "side": int64(l.side),
-		"since": l.since.UTC(), "at": l.at.UTC(), "seq": l.seq}
+		"since": graphstore.UnixNanos(l.since), "at": graphstore.UnixNanos(l.at), "seq": l.seq}
 }
 
 // applyChunk validates the chunk against the store as it is now (this
@@ -288,7 +288,7 @@ func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []step) 
 				codes[m.Code] = st.index
 			}
 			members = append(members, map[string]any{
-				"step": int64(st.index), "id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": m.Joined.UTC(),
+				"step": int64(st.index), "id": int64(m.ID), "code": m.Code, "name": m.Name, "status": string(status), "joined": graphstore.UnixNanos(m.Joined),
 				"sponsor": int64(m.Sponsor), "parent": int64(m.Parent),
 			})
 			// A new member's links start when it joined, so Export(asOf)

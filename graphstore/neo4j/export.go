@@ -36,18 +36,17 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 	type row struct {
 		id, parent int64
 		side       graphstore.Side
-		joined     time.Time
+		joined     int64 // unix nanoseconds
 	}
 	q, params := qExportNow.of(tree), map[string]any{}
 	if !asOf.IsZero() {
-		q, params = qExportAsOf.of(tree), map[string]any{"asOf": asOf.UTC()} // the driver cannot send time.Local
+		q, params = qExportAsOf.of(tree), map[string]any{"asOf": graphstore.UnixNanos(asOf)}
 	}
 	rows, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]row, error) {
 		var rows []row
 		// Streamed: only the compact rows are held, never the records.
 		err := each(ctx, tx, q, params, func(r *neo4j.Record) error {
-			joined, _ := r.Values[3].(time.Time)
-			rows = append(rows, row{joined: joined,
+			rows = append(rows, row{joined: asInt(r.Values[3]),
 				id: asInt(r.Values[0]), parent: asInt(r.Values[1]),
 				side: graphstore.Side(asInt(r.Values[2])),
 			})
@@ -81,7 +80,7 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 			return cmp.Compare(a.side, b.side)
 		}
 		if tree == graphstore.Sponsor {
-			if c := a.joined.Compare(b.joined); c != 0 {
+			if c := cmp.Compare(a.joined, b.joined); c != 0 {
 				return c
 			}
 		}

@@ -122,7 +122,7 @@ func TestWriteImportMarksTeamsWithoutOutbox(t *testing.T) {
 	for _, c := range []struct {
 		seq  int64
 		want string
-	}{{0, `2,"graphstore",,1`}, {7, `2,"graphstore",7,1`}} {
+	}{{0, `2,"graphstore",,1,1`}, {7, `2,"graphstore",7,1,1`}} {
 		dir := filepath.Join(t.TempDir(), "import")
 		if err := WriteImport(dir, members, nil, c.seq, nil); err != nil {
 			t.Fatal(err)

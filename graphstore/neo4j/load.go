@@ -60,7 +60,7 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 	err = inParallel(ctx, len(members), func(lo, hi int) error {
 		p := map[string]any{}
 		id, sponsor, parent, side := make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo)
-		code, name, status, joined := make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]time.Time, 0, hi-lo)
+		code, name, status, joined := make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]int64, 0, hi-lo)
 		var agg [2][3][]int64 // per tree: below, active, height
 		for t := range agg {
 			for k := range agg[t] {
@@ -78,7 +78,7 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 				st = graphstore.Active
 			}
 			sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
-			id, code, name, status, joined = append(id, int64(m.ID)), append(code, m.Code), append(name, m.Name), append(status, string(st)), append(joined, m.Joined.UTC())
+			id, code, name, status, joined = append(id, int64(m.ID)), append(code, m.Code), append(name, m.Name), append(status, string(st)), append(joined, graphstore.UnixNanos(m.Joined))
 			sponsor, parent, side = append(sponsor, int64(sp.to)), append(parent, int64(pl.to)), append(side, int64(pl.side))
 		}
 		p["id"], p["code"], p["name"], p["status"], p["joined"] = id, code, name, status, joined
@@ -105,15 +105,14 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 	err = inParallel(ctx, len(members), func(lo, hi int) error {
 		p := map[string]any{}
 		var cols [2]struct {
-			to, side, seq []int64
-			since         []time.Time
+			to, side, seq, since []int64
 		}
 		id := make([]int64, 0, hi-lo)
 		for i := lo; i < hi; i++ {
 			id = append(id, int64(members[i].ID))
 			for t := range cols {
 				l, c := h.current[t][i], &cols[t]
-				c.to, c.side, c.seq, c.since = append(c.to, int64(l.to)), append(c.side, int64(l.side)), append(c.seq, l.seq), append(c.since, l.since.UTC())
+				c.to, c.side, c.seq, c.since = append(c.to, int64(l.to)), append(c.side, int64(l.side)), append(c.seq, l.seq), append(c.since, graphstore.UnixNanos(l.since))
 			}
 		}
 		p["id"] = id
@@ -150,7 +149,7 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 			return fmt.Errorf("neo4j.Load: outbox position: %w", err)
 		}
 	}
-	if err := s.markTeams(ctx); err != nil {
+	if err := s.mark(ctx, teamsMark, timesMark); err != nil {
 		return fmt.Errorf("neo4j.Load: %w", err)
 	}
 	return nil
@@ -246,10 +245,9 @@ type span struct {
 }
 
 func (l span) row(id graphstore.MemberID) map[string]any {
-	// UTC: the driver cannot send a time.Local zone (a ledger time's).
-	r := map[string]any{"id": int64(id), "to": int64(l.to), "side": int64(l.side), "since": l.since.UTC(), "seq": l.seq}
+	r := map[string]any{"id": int64(id), "to": int64(l.to), "side": int64(l.side), "since": graphstore.UnixNanos(l.since), "seq": l.seq}
 	if !l.until.IsZero() {
-		r["until"] = l.until.UTC()
+		r["until"] = graphstore.UnixNanos(l.until)
 	}
 	return r
 }

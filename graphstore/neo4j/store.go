@@ -10,7 +10,9 @@
 //	(child)-[:SPONSOR {since, seq, side}]->(sponsor)     current sponsor link
 //	(child)-[:PLACED  {since, seq, side}]->(parent)      current placement link
 //	(child)-[:SPONSOR_WAS|PLACED_WAS {since, until, seq, side}]->(old)   closed links
-//	(:Meta {id: "graphstore", lastSeq, teams})           outbox position; aggregates kept
+//	(:Meta {id: "graphstore", lastSeq, teams, unixNanos}) outbox position; marks
+//
+// Times (joined, since, until) are Unix nanoseconds (times.go).
 //
 // seq is the outbox event that made the link. Closed links keep
 // Export(asOf) exact after moves, while the traversals only walk the
@@ -23,7 +25,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
@@ -66,6 +67,10 @@ func New(ctx context.Context, uri, user, password string, opts ...Option) (*Stor
 		return nil, fmt.Errorf("neo4j.New(%q): %w", uri, err)
 	}
 	if err := s.createSchema(ctx); err != nil {
+		driver.Close(ctx)
+		return nil, fmt.Errorf("neo4j.New(%q): %w", uri, err)
+	}
+	if err := s.ensureTimes(ctx); err != nil {
 		driver.Close(ctx)
 		return nil, fmt.Errorf("neo4j.New(%q): %w", uri, err)
 	}
@@ -121,7 +126,7 @@ func (s *Store) Reset(ctx context.Context) error {
 		_, err = res.Consume(ctx)
 	}
 	if err == nil {
-		err = s.markTeams(ctx) // an empty store's aggregates are trivially kept
+		err = s.mark(ctx, teamsMark, timesMark) // an empty store's aggregates are trivially kept
 	}
 	if err != nil {
 		return fmt.Errorf("neo4j.Reset: %w", err)
@@ -233,8 +238,8 @@ func memberOf(v any) (graphstore.Member, error) {
 		Parent:  graphstore.MemberID(asInt(p["parent"])),
 		Side:    graphstore.Side(asInt(p["side"])),
 	}
-	if t, ok := p["joined"].(time.Time); ok {
-		m.Joined = t.UTC()
+	if n, ok := p["joined"].(int64); ok {
+		m.Joined = graphstore.FromUnixNanos(n)
 	}
 	return m, nil
 }

@@ -185,14 +185,7 @@ func (s *Store) rebuildTeams(ctx context.Context) error {
 const teamsMark = "teams"
 
 func (s *Store) ensureTeams(ctx context.Context) error {
-	marked, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (bool, error) {
-		rec, err := single(ctx, tx, `OPTIONAL MATCH (m:Meta {id: $id}) RETURN m.`+teamsMark+` IS NOT NULL`, map[string]any{"id": metaID})
-		if err != nil || rec == nil {
-			return false, err
-		}
-		b, _ := rec.Values[0].(bool)
-		return b, nil
-	})
+	marked, err := s.marked(ctx, teamsMark)
 	if err != nil || marked {
 		return err
 	}
@@ -205,9 +198,5 @@ func (s *Store) ensureTeams(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.markTeams(ctx)
-}
-
-func (s *Store) markTeams(ctx context.Context) error {
-	return s.writeParams(ctx, `MERGE (m:Meta {id: $id}) SET m.`+teamsMark+` = 1`, map[string]any{"id": metaID})
+	return s.mark(ctx, teamsMark)
 }

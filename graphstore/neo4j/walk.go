@@ -23,7 +23,7 @@ import (
 
 // siblingKey is a member's rank among its siblings, per tree.
 var siblingKey = [2]string{
-	graphstore.Sponsor:   "[startNode(x).joined.epochSeconds, startNode(x).joined.nanosecond, startNode(x).id]",
+	graphstore.Sponsor:   "[startNode(x).joined, startNode(x).id]",
 	graphstore.Placement: "x.side",
 }
 
