@@ -60,7 +60,13 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	w.args = append(w.args, "--id-type=actual")
 	node := nodeIDs(members)
 
-	teams := h.teams(members)
+	// The aggregates are computed while the links' files are written.
+	var teams [2][]teamAgg
+	teamsDone := make(chan struct{})
+	go func() {
+		teams = h.teams(members)
+		close(teamsDone)
+	}()
 	nodes := w.file("members.csv", "--nodes=Member=", ":ID,id:long,code,name,status,joined:long,sponsor:long,parent:long,side:long"+
 		",spBelow:long,spActive:long,spHeight:long,plBelow:long,plActive:long,plHeight:long")
 	// The Meta node always says the aggregates are kept (without it New
@@ -73,6 +79,7 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 		was[t] = w.file(strings.ToLower(names[1])+".csv", "--relationships="+names[1]+"=", ":START_ID,:END_ID,since:long,until:long,seq:long,side:long")
 	}
 	if w.err != nil {
+		<-teamsDone
 		w.close()
 		return fmt.Errorf("neo4j.WriteImport: %w", w.err)
 	}
@@ -82,6 +89,7 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		<-teamsDone
 		for i := range members {
 			m := &members[i]
 			st := m.Status

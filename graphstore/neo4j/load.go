@@ -252,12 +252,66 @@ func (l span) row(id graphstore.MemberID) map[string]any {
 	return r
 }
 
+// listError is a snapshot error found at members[at].
+type listError struct {
+	at  int
+	err error
+}
+
+func (e *listError) Error() string { return e.err.Error() }
+
 // history is every member's links after the moves: current[tree][i] is
 // members[i]'s link now, closed[tree] the links moves replaced.
 type history struct {
 	current [2][]span
 	closed  [2][]closedSpan
-	index   map[graphstore.MemberID]int32 // members[i].ID -> i
+	index   *idIndex // members[i].ID -> i
+}
+
+// idIndex finds a member's position in a snapshot by id: a slice indexed by
+// id when the ids are about as many as the members (a ledger's sequence),
+// which is several times faster than a map for a million lookups, else a map.
+type idIndex struct {
+	dense  []int32 // id -> position+1; 0 = none
+	sparse map[graphstore.MemberID]int32
+}
+
+func newIDIndex(members []graphstore.Member) *idIndex {
+	var top graphstore.MemberID
+	for i := range members {
+		top = max(top, members[i].ID)
+	}
+	if int64(top) <= 2*int64(len(members))+1024 {
+		return &idIndex{dense: make([]int32, top+1)}
+	}
+	return &idIndex{sparse: make(map[graphstore.MemberID]int32, len(members))}
+}
+
+// add records id at position i; false if id is there already.
+func (x *idIndex) add(id graphstore.MemberID, i int32) bool {
+	if x.dense != nil {
+		if x.dense[id] != 0 {
+			return false
+		}
+		x.dense[id] = i + 1
+		return true
+	}
+	if _, dup := x.sparse[id]; dup {
+		return false
+	}
+	x.sparse[id] = i
+	return true
+}
+
+func (x *idIndex) get(id graphstore.MemberID) (int32, bool) {
+	if x.dense != nil {
+		if id < 0 || int(id) >= len(x.dense) || x.dense[id] == 0 {
+			return 0, false
+		}
+		return x.dense[id] - 1, true
+	}
+	i, ok := x.sparse[id]
+	return i, ok
 }
 
 // teams computes each member's team aggregates in both trees after the
@@ -268,16 +322,20 @@ func (h *history) teams(members []graphstore.Member) [2][]teamAgg {
 		active[i] = members[i].Status == "" || members[i].Status == graphstore.Active
 	}
 	var out [2][]teamAgg
-	parent := make([]int32, len(members))
-	for t := range out {
-		for i, l := range h.current[t] {
-			parent[i] = -1
-			if l.to != 0 {
-				parent[i] = h.index[l.to]
+	var wg sync.WaitGroup
+	for t := range out { // the trees on two cores
+		wg.Go(func() {
+			parent := make([]int32, len(members))
+			for i, l := range h.current[t] {
+				parent[i] = -1
+				if l.to != 0 {
+					parent[i], _ = h.index.get(l.to)
+				}
 			}
-		}
-		out[t], _ = teamsOf(parent, active) // replay refused cycles
+			out[t], _ = teamsOf(parent, active) // replay refused cycles
+		})
 	}
+	wg.Wait()
 	return out
 }
 
@@ -286,10 +344,6 @@ type closedSpan struct {
 	span span
 }
 
-type slotKey struct {
-	parent graphstore.MemberID
-	side   graphstore.Side
-}
 
 // replay checks the snapshot and plays it the way Apply would have: members
 // join in (Joined, ID) order and each move happens after everyone who joined
@@ -303,27 +357,46 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 	for t := range h.current {
 		h.current[t] = make([]span, n)
 	}
-	index := make(map[graphstore.MemberID]int32, n)
+	for i := range members {
+		if members[i].ID <= 0 {
+			return nil, fmt.Errorf("member id %d: %w", members[i].ID, graphstore.ErrInvalid)
+		}
+	}
+	index := newIDIndex(members)
 	h.index = index
-	codes := make(map[string]bool, n)
+	// Codes are checked beside the rest (a million strings hashed); the
+	// first bad member in the list is reported, whichever check found it.
+	codeErr := make(chan error, 1)
+	go func() {
+		codes := make(map[string]struct{}, n)
+		for i := range members {
+			if c := members[i].Code; c != "" {
+				if _, dup := codes[c]; dup {
+					codeErr <- &listError{i, fmt.Errorf("code %q listed twice: %w", c, graphstore.ErrInvalid)}
+					return
+				}
+				codes[c] = struct{}{}
+			}
+		}
+		codeErr <- nil
+	}()
+	var bad error
 	for i := range members {
 		m := &members[i]
-		if m.ID <= 0 {
-			return nil, fmt.Errorf("member id %d: %w", m.ID, graphstore.ErrInvalid)
-		}
-		if _, dup := index[m.ID]; dup {
-			return nil, fmt.Errorf("member %d listed twice: %w", m.ID, graphstore.ErrInvalid)
-		}
-		index[m.ID] = int32(i)
-		if m.Code != "" {
-			if codes[m.Code] {
-				return nil, fmt.Errorf("code %q listed twice: %w", m.Code, graphstore.ErrInvalid)
-			}
-			codes[m.Code] = true
+		if !index.add(m.ID, int32(i)) {
+			bad = &listError{i, fmt.Errorf("member %d listed twice: %w", m.ID, graphstore.ErrInvalid)}
+			break
 		}
 		if m.Status != "" && !validStatus(m.Status) {
-			return nil, fmt.Errorf("member %d: status %q: %w", m.ID, m.Status, graphstore.ErrInvalid)
+			bad = &listError{i, fmt.Errorf("member %d: status %q: %w", m.ID, m.Status, graphstore.ErrInvalid)}
+			break
 		}
+	}
+	if err := <-codeErr; err != nil && (bad == nil || err.(*listError).at < bad.(*listError).at) {
+		bad = err
+	}
+	if bad != nil {
+		return nil, bad.(*listError).err
 	}
 	order := make([]int32, n)
 	for i := range order {
@@ -336,10 +409,11 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 		return cmp.Compare(members[a].ID, members[b].ID)
 	})
 	joined := make([]bool, n)
-	slots := make(map[slotKey]graphstore.MemberID, n)
+	// slots[i] holds who is in member i's left and right placement slot.
+	slots := make([][2]graphstore.MemberID, n)
 	// known is a member who has joined by now, as i.
 	known := func(id graphstore.MemberID) (int32, bool) {
-		i, ok := index[id]
+		i, ok := index.get(id)
 		return i, ok && joined[i]
 	}
 	// cyclic reports whether "to" is id itself or in id's downline in tree t.
@@ -348,15 +422,18 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 			if to == id {
 				return true
 			}
-			to = h.current[t][index[to]].to
+			i, _ := index.get(to)
+			to = h.current[t][i].to
 		}
 		return false
 	}
 	// link makes next the link of member i in tree t at time at.
 	link := func(t graphstore.Tree, i int32, next span, at time.Time) error {
 		id := members[i].ID
+		var pi int32 // next.to's position
 		if next.to != 0 {
-			if _, ok := known(next.to); !ok {
+			var ok bool
+			if pi, ok = known(next.to); !ok {
 				return fmt.Errorf("member %d: %s parent %d is not a member yet: %w", id, t, next.to, graphstore.ErrInvalid)
 			}
 			if err := checkLink(id, t, next.to, next.side); err != nil {
@@ -373,15 +450,16 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 			return nil // no change
 		}
 		if t == graphstore.Placement && next.to != 0 {
-			k := slotKey{next.to, next.side}
-			if holder, taken := slots[k]; taken && holder != id {
+			slot := &slots[pi][next.side-graphstore.Left] // checkLink allowed Left or Right only
+			if holder := *slot; holder != 0 && holder != id {
 				return fmt.Errorf("member %d: placement slot %d/%s is held by %d: %w", id, next.to, next.side, holder, graphstore.ErrInvalid)
 			}
-			slots[k] = id
+			*slot = id
 		}
 		if cur.to != 0 {
 			if t == graphstore.Placement {
-				delete(slots, slotKey{cur.to, cur.side})
+				ci, _ := index.get(cur.to)
+				slots[ci][cur.side-graphstore.Left] = 0
 			}
 			old := *cur
 			old.until = at
