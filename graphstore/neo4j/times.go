@@ -19,6 +19,9 @@ import (
 //
 //	datetime({epochMillis: m.joined / 1000000})
 //
+// Circulation's MOVED.at stays a datetime: movements come one by one from
+// the outbox, never through the importer.
+//
 // timesMark is the Meta property saying so. A store without it that holds
 // members was filled by an earlier version, which kept them as datetimes:
 // New converts them once and sets it.
