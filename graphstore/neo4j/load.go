@@ -344,7 +344,6 @@ type closedSpan struct {
 	span span
 }
 
-
 // replay checks the snapshot and plays it the way Apply would have: members
 // join in (Joined, ID) order and each move happens after everyone who joined
 // by its time, since a slot a move vacated may have been taken by a later
