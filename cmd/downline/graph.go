@@ -125,7 +125,9 @@ func newGraphCheckCmd() *cobra.Command {
 
 // runCheck prints the comparison and fails when anything differs.
 func runCheck(ctx context.Context, cmd *cobra.Command, db *ledger.DB, store graphstore.Store, limit int) error {
-	rep, err := feed.Check(ctx, db, store, limit)
+	log := cmd.ErrOrStderr()
+	fmt.Fprintln(log, "comparing both trees of the ledger and the graph store (a minute or two for a million members)")
+	rep, err := feed.Check(ctx, db, store, limit, func(step string) { fmt.Fprintln(log, step) })
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package feed_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func TestSyncFeedCheck(t *testing.T) {
 	if f.Lag() != 0 {
 		t.Fatalf("lag %d after catching up", f.Lag())
 	}
-	rep, err := feed.Check(ctx, db, store, 10)
+	rep, err := feed.Check(ctx, db, store, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +121,59 @@ func TestSyncFeedCheck(t *testing.T) {
 	}
 }
 
+// Check tells each kind of difference apart: a link the store lacks, one
+// only the store has, a different parent or side; it lists up to the limit,
+// counts them all and reports each tree's end.
+func TestCheckKindsOfDifference(t *testing.T) {
+	db := ledgertest.DB(t)
+	reg(t, db, "ROOT", "", "")
+	reg(t, db, "A001", "ROOT", graphstore.Balanced)
+	reg(t, db, "B001", "ROOT", graphstore.Balanced)
+	store := memory.New()
+	if err := feed.Sync(ctx, db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := store.MemberByCode(ctx, "A001")
+	b, _ := store.MemberByCode(ctx, "B001")
+	// Only in the store: B001 moved under A001's left, and a member 999.
+	err := store.Apply(ctx, []graphstore.Event{
+		{Seq: 1000, At: time.Now(), Kind: graphstore.EventMoved, Tree: graphstore.Placement, Member: graphstore.Member{ID: b.ID, Parent: a.ID, Side: graphstore.Left}},
+		{Seq: 1001, At: time.Now(), Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 999, Code: "X999", Status: graphstore.Active, Joined: time.Now(), Sponsor: a.ID, Parent: a.ID, Side: graphstore.Right}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg(t, db, "C001", "B001", graphstore.Balanced) // only in the ledger
+	var steps []string
+	rep, err := feed.Check(ctx, db, store, 3, func(s string) { steps = append(steps, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range rep.Differences {
+		got = append(got, d.String())
+	}
+	var cID int64
+	if err := db.Pool.QueryRow(ctx, `SELECT id FROM members WHERE code = 'C001'`).Scan(&cID); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := store.MemberByCode(ctx, "ROOT")
+	// Sponsor: C001 missing, 999 extra. Placement: B001 moved, then C001
+	// and 999 again (not listed: the limit is 3).
+	want := []string{
+		fmt.Sprintf("sponsor tree, member %d: ledger has parent %d, graph store has missing", cID, b.ID),
+		fmt.Sprintf("sponsor tree, member 999: ledger has missing, graph store has parent %d", a.ID),
+		fmt.Sprintf("placement tree, member %d: ledger has parent %d side R, graph store has parent %d side L", b.ID, root.ID, a.ID),
+	}
+	if rep.Total != 5 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("total %d, differences:\n%s\nwant 5, listing:\n%s", rep.Total, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(steps) != 2 || !strings.HasPrefix(steps[0], "sponsor tree: 4 links in the ledger, 4 in the graph store, 2 differences") ||
+		!strings.HasPrefix(steps[1], "placement tree: 4 links in the ledger, 4 in the graph store, 3 differences") {
+		t.Errorf("progress: %q", steps)
+	}
+}
+
 // Check lists a store that has fallen behind.
 func TestCheckFindsDifferences(t *testing.T) {
 	db := ledgertest.DB(t)
@@ -130,7 +184,7 @@ func TestCheckFindsDifferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg(t, db, "B001", "A001", graphstore.Balanced)
-	rep, err := feed.Check(ctx, db, store, 10)
+	rep, err := feed.Check(ctx, db, store, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +243,7 @@ func TestSyncAfterASlotIsReused(t *testing.T) {
 	if err := feed.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := feed.Check(ctx, db, store, 10)
+	rep, err := feed.Check(ctx, db, store, 10, nil)
 	if err != nil || rep.Total != 0 || rep.StoreMembers != 4 {
 		t.Fatalf("check after a reused slot: %+v %v", rep, err)
 	}

@@ -1,10 +1,13 @@
 package feed
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"downline/graphstore"
 	"downline/ledger"
@@ -94,8 +97,11 @@ type Report struct {
 
 // Check compares a store with the ledger as of now: member counts and every
 // link of both trees, and, for a TeamChecker, its team aggregates with its
-// links. It lists up to limit differences.
-func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int) (Report, error) {
+// links. It lists up to limit differences, each tree's in member order, the
+// team counts' after its links'. For each tree the ledger, the store's links
+// and its team counts are read at once (three queries on two servers), and
+// progress, when not nil, is told when a tree is done.
+func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int, progress func(step string)) (Report, error) {
 	var r Report
 	now := time.Now()
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&r.LedgerMembers); err != nil {
@@ -105,69 +111,94 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 	if r.StoreMembers, err = store.Count(ctx); err != nil {
 		return r, err
 	}
+	add := func(d Difference) {
+		r.Total++
+		if len(r.Differences) < limit {
+			r.Differences = append(r.Differences, d)
+		}
+	}
 	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
-		links, err := member.LinksAsOf(ctx, db.Pool, tree, now)
-		if err != nil {
-			return r, err
-		}
-		exp, err := store.Export(ctx, tree, now)
-		if err != nil {
-			return r, err
-		}
-		want := make(map[graphstore.MemberID]string, len(links))
-		for _, l := range links {
-			want[graphstore.MemberID(l.ID)] = describe(graphstore.MemberID(l.Parent), l.Side)
-		}
-		got := make(map[graphstore.MemberID]string, len(exp.IDs))
-		for i, id := range exp.IDs {
-			parent := graphstore.MemberID(0)
-			if p := exp.Parent[i]; p >= 0 {
-				parent = exp.IDs[p]
+		started := time.Now()
+		var want, got []linkRow
+		var teams []Difference
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error {
+			links, err := member.LinksAsOf(gctx, db.Pool, tree, now)
+			want = make([]linkRow, len(links))
+			for i, l := range links {
+				want[i] = linkRow{graphstore.MemberID(l.ID), graphstore.MemberID(l.Parent), l.Side}
 			}
-			side := graphstore.NoSide
-			if tree == graphstore.Placement {
-				side = exp.Side[i]
+			return err
+		})
+		g.Go(func() error {
+			exp, err := store.Export(gctx, tree, now)
+			got = make([]linkRow, len(exp.IDs))
+			for i, id := range exp.IDs {
+				got[i].id = id
+				if p := exp.Parent[i]; p >= 0 {
+					got[i].parent, got[i].side = exp.IDs[p], exp.Side[i]
+				}
 			}
-			got[id] = describe(parent, side)
-		}
-		add := func(d Difference) {
-			r.Total++
-			if len(r.Differences) < limit {
-				r.Differences = append(r.Differences, d)
-			}
-		}
-		ids := make([]graphstore.MemberID, 0, len(want))
-		for id := range want {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			if g, ok := got[id]; !ok {
-				add(Difference{Tree: tree, Member: id, Ledger: want[id], Store: "missing"})
-			} else if g != want[id] {
-				add(Difference{Tree: tree, Member: id, Ledger: want[id], Store: g})
-			}
-		}
-		extra := make([]graphstore.MemberID, 0)
-		for id := range got {
-			if _, ok := want[id]; !ok {
-				extra = append(extra, id)
-			}
-		}
-		slices.Sort(extra)
-		for _, id := range extra {
-			add(Difference{Tree: tree, Member: id, Ledger: "missing", Store: got[id]})
-		}
+			return err
+		})
 		if tc, ok := store.(TeamChecker); ok {
-			err := tc.CheckTeams(ctx, tree, func(id graphstore.MemberID, computed, stored string) {
-				add(Difference{Tree: tree, Member: id, Ledger: computed, Store: stored, Team: true})
+			g.Go(func() error {
+				return tc.CheckTeams(gctx, tree, func(id graphstore.MemberID, computed, stored string) {
+					teams = append(teams, Difference{Tree: tree, Member: id, Ledger: computed, Store: stored, Team: true})
+				})
 			})
-			if err != nil {
-				return r, err
+		}
+		if err := g.Wait(); err != nil {
+			return r, fmt.Errorf("%s tree: %w", tree, err)
+		}
+		byID := func(a, b linkRow) int { return cmp.Compare(a.id, b.id) }
+		slices.SortFunc(want, byID) // the ledger's come sorted; sorting again is cheap
+		slices.SortFunc(got, byID)
+		before := r.Total
+		// A merge of the two sorted lists; text only for what differs.
+		for i, j := 0, 0; i < len(want) || j < len(got); {
+			switch {
+			case j == len(got) || (i < len(want) && want[i].id < got[j].id):
+				add(Difference{Tree: tree, Member: want[i].id, Ledger: want[i].describe(tree), Store: "missing"})
+				i++
+			case i == len(want) || got[j].id < want[i].id:
+				add(Difference{Tree: tree, Member: got[j].id, Ledger: "missing", Store: got[j].describe(tree)})
+				j++
+			default:
+				if !want[i].same(got[j], tree) {
+					add(Difference{Tree: tree, Member: want[i].id, Ledger: want[i].describe(tree), Store: got[j].describe(tree)})
+				}
+				i, j = i+1, j+1
 			}
+		}
+		for _, d := range teams {
+			add(d)
+		}
+		if progress != nil {
+			progress(fmt.Sprintf("%s tree: %d links in the ledger, %d in the graph store, %d differences, in %s",
+				tree, len(want), len(got), r.Total-before, time.Since(started).Round(time.Millisecond)))
 		}
 	}
 	return r, nil
+}
+
+// linkRow is a member's link in one tree: parent 0 is a root.
+type linkRow struct {
+	id, parent graphstore.MemberID
+	side       graphstore.Side
+}
+
+// same compares the links as the tree has them: sponsor links have no side.
+func (a linkRow) same(b linkRow, tree graphstore.Tree) bool {
+	return a.parent == b.parent && (tree == graphstore.Sponsor || a.parent == 0 || a.side == b.side)
+}
+
+func (a linkRow) describe(tree graphstore.Tree) string {
+	side := a.side
+	if tree == graphstore.Sponsor {
+		side = graphstore.NoSide
+	}
+	return describe(a.parent, side)
 }
 
 func describe(parent graphstore.MemberID, side graphstore.Side) string {

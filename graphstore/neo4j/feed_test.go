@@ -52,7 +52,7 @@ func registerTeam(t testing.TB, db *ledger.DB, prefix string, n int, sponsors []
 
 func checkClean(t *testing.T, db *ledger.DB, s *Store) {
 	t.Helper()
-	rep, err := feed.Check(context.Background(), db, s, 10)
+	rep, err := feed.Check(context.Background(), db, s, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestSameRunWithNeo4j(t *testing.T) {
 	if err := feed.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := feed.Check(ctx, db, store, 5); err != nil || rep.Total != 0 {
+	if rep, err := feed.Check(ctx, db, store, 5, nil); err != nil || rep.Total != 0 {
 		t.Fatalf("Neo4j differs from the ledger: %+v %v", rep, err)
 	}
 	viaNeo4j := must((&period.Runner{DB: db, Graph: store}).Run(ctx, "P1", "alice"))
