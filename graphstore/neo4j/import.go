@@ -58,7 +58,11 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	// Actual ids: node i is members[i], the Meta node comes after them (the
 	// importer wants actual ids ascending over all node files).
 	w.args = append(w.args, "--id-type=actual")
-	node := nodeIDs(members)
+	// A linked member's node id is its position (replay checked it is there).
+	node := func(id graphstore.MemberID) string {
+		i, _ := h.index.get(id)
+		return strconv.Itoa(int(i))
+	}
 
 	// The aggregates are computed while the links' files are written.
 	var teams [2][]teamAgg
@@ -141,26 +145,6 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 		progress(len(members))
 	}
 	return nil
-}
-
-// nodeIDs maps a member id to its node's actual id, its position in
-// members (replay has checked every linked member is there).
-func nodeIDs(members []graphstore.Member) func(graphstore.MemberID) string {
-	dense := true // members[i].ID == i+1, as a ledger's ids usually are
-	for i := range members {
-		if members[i].ID != graphstore.MemberID(i+1) {
-			dense = false
-			break
-		}
-	}
-	if dense {
-		return func(id graphstore.MemberID) string { return strconv.FormatInt(int64(id)-1, 10) }
-	}
-	pos := make(map[graphstore.MemberID]int, len(members))
-	for i := range members {
-		pos[members[i].ID] = i
-	}
-	return func(id graphstore.MemberID) string { return strconv.Itoa(pos[id]) }
 }
 
 // importWriter writes the CSV files and collects the importer's arguments;
