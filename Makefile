@@ -16,12 +16,10 @@ demo: build
 	  echo "Downline is serving on http://127.0.0.1:8080 (Ctrl-C stops it)" && \
 	  $(BIN) serve --listen 127.0.0.1:8080
 
-# Starts what the tests need (Postgres; Neo4j when dev/neo4j exists) and runs every test.
+# Starts what the tests need (Postgres, Neo4j), runs go vet and every test,
+# and stops what it started (dev/test).
 test:
-	@eval "$$(dev/pg up)" && export DATABASE_URL && \
-	  if [ -x dev/neo4j ]; then eval "$$(dev/neo4j up)"; export NEO4J_URI; fi && \
-	  $(GO) vet ./... && \
-	  $(GO) test -count=1 -timeout 40m ./...
+	@GO=$(GO) dev/test
 
 bench:
 	@eval "$$(dev/pg up)" && export DATABASE_URL && $(GO) test -run '^$$' -bench . -benchmem ./...

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/agency"
 	"downline/ledger/catalog"
@@ -28,7 +29,9 @@ import (
 // (demoOrders), and the settlement of the two complete months among them
 // (demoSettle). Order stages carry their business dates; the journal
 // entries carry the time of seeding, since the journal is append-only.
-// Nothing is dated after now. Progress goes to out.
+// Nothing is dated after now, the time of the clock ctx carries (see
+// package clock): seeded with a clock pinned to 29 February, the demo's
+// history ends on 29 February. Progress goes to out.
 func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint64, out io.Writer) (demoSummary, error) {
 	var sum demoSummary
 	tx := func(fn func(pgx.Tx) error) error { return db.Transact(ctx, pgx.ReadCommitted, fn) }
@@ -40,7 +43,7 @@ func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint6
 		{SKU: "OIL-400", NameZH: "鱼油", NameEN: "Fish oil", RetailPrice: d("159.00"), MemberPrice: d("128.00"), AgencyPrice: d("102.40"), UnitCost: d("51.20"), PV: d("64"), BV: d("60")},
 		{SKU: "KIT-500", NameZH: "入会套装", NameEN: "Starter kit", RetailPrice: d("599.00"), MemberPrice: d("499.00"), AgencyPrice: d("399.20"), UnitCost: d("199.60"), PV: d("250"), BV: d("240")},
 	}
-	now := time.Now()
+	now := clock.Now(ctx)
 	today := now.UTC().Truncate(24 * time.Hour)
 	local := now.In(demoZone)
 	window := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, demoZone).AddDate(0, -2, 0)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/clock"
 	"downline/ledger/check"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
@@ -17,10 +18,41 @@ import (
 	"downline/settle/period"
 )
 
+// The demo's history runs from the first day of the month before last to
+// now, so what it holds depends on the date: it is seeded here at moments
+// that have broken systems like this one, on a pinned clock, and once on the
+// system's.
 func TestDemoCompany(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		at   string // in Asia/Shanghai; "" is the system's clock
+	}{
+		{"today", ""},
+		{"leap day", "2024-02-29 12:00"},
+		{"first day after a short February", "2026-03-01 09:00"},
+		{"last day of a long month", "2026-05-31 20:00"},
+		{"new year's eve, the minute before the cut-off", "2025-12-31 23:59:30"},
+		{"new year, the cut-off minute", "2026-01-01 00:00:30"},
+		{"first day of a month, before the cut-off in UTC", "2026-07-01 07:59"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			if c.at != "" {
+				at, err := clock.Parse(c.at, demoZone)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx = clock.With(ctx, clock.Fixed(at))
+			}
+			testDemoCompany(t, ctx)
+		})
+	}
+}
+
+func testDemoCompany(t *testing.T, ctx context.Context) {
 	db := ledgertest.DB(t)
-	ctx := context.Background()
-	gen := member.GenerateNetwork(60, 1, time.Now().AddDate(-2, 0, 0))
+	now := clock.Now(ctx)
+	gen := member.GenerateNetwork(60, 1, now.AddDate(-2, 0, 0))
 	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +60,7 @@ func TestDemoCompany(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := time.Now()
+	done, clockDone := time.Now(), clock.Now(ctx)
 	for _, login := range []string{"admin", "finance", "finance2", "warehouse", "agency1", gen[0].Code, gen[59].Code} {
 		if _, err := user.Authenticate(ctx, db.Pool, login, "demo-password-1"); err != nil {
 			t.Errorf("%s cannot sign in: %v", login, err)
@@ -37,10 +69,10 @@ func TestDemoCompany(t *testing.T) {
 
 	// Orders in both settled months and, unless it began less than a day
 	// ago, the month in progress.
-	local := done.In(demoZone)
+	local := now.In(demoZone)
 	thisMonth := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, demoZone)
 	wantMonths := 3
-	if done.Sub(thisMonth) < 24*time.Hour {
+	if now.Sub(thisMonth) < 24*time.Hour {
 		wantMonths = 2
 	}
 	var orders, shipped, regs, months int
@@ -49,7 +81,10 @@ func TestDemoCompany(t *testing.T) {
 		thisMonth.AddDate(0, -2, 0)).Scan(&orders, &shipped, &regs, &months); err != nil {
 		t.Fatal(err)
 	}
-	if orders < 300 || shipped < orders/2 || regs == 0 || months < wantMonths || orders != sum.Orders {
+	// Four repeat orders a day, from the first of the month before last to
+	// an hour ago, and a starter kit for each member who joined since.
+	days := int(now.Add(-time.Hour).Sub(thisMonth.AddDate(0, -2, 0)) / (24 * time.Hour))
+	if orders < 4*days || shipped < orders/2 || regs == 0 || months < wantMonths || orders != sum.Orders {
 		t.Errorf("demo orders: %d (summary %d), %d shipped, %d registrations, over %d months", orders, sum.Orders, shipped, regs, months)
 	}
 
@@ -91,7 +126,20 @@ func TestDemoCompany(t *testing.T) {
 
 	// Nothing is dated after now: every time stamp in every table (dates
 	// such as a lot's expiry are deadlines, not events, and are not
-	// time stamps).
+	// time stamps) is before the end of seeding, and the business dates
+	// the demo gives its history are before the clock's now. (Records such
+	// as journal entries carry the time they were written: with a pinned
+	// clock that is after it.)
+	for _, c := range [][2]string{{"members", "joined_at"}, {"orders", "placed_at"}, {"orders", "paid_at"}, {"orders", "confirmed_at"},
+		{"orders", "shipped_at"}, {"orders", "delivered_at"}, {"settle_periods", "cutoff_at"}, {"settle_runs", "approved_at"}} {
+		var n int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM `+c[0]+` WHERE `+c[1]+` > $1`, clockDone).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			t.Errorf("%s.%s: %d rows after the clock's now, %s", c[0], c[1], n, clockDone)
+		}
+	}
 	rows, err := db.Pool.Query(ctx, `SELECT table_name, column_name FROM information_schema.columns
 		WHERE table_schema = 'public' AND data_type = 'timestamp with time zone'
 		AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE')

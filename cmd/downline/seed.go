@@ -8,6 +8,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"downline/clock"
 	"downline/ledger/member"
 )
 
@@ -26,8 +27,16 @@ always give the same network. --demo seeds the demo company.`,
 	demo := cmd.Flags().Bool("demo", false, "seed the demo company")
 	reset := cmd.Flags().Bool("reset", false, "drop everything in the database first (development only)")
 	demoPass := cmd.Flags().String("demo-password", "", "password of every demo account (default: a random one, printed at the end)")
+	at := cmd.Flags().String("now", "", "seed as if it were this moment (RFC 3339, or a date and time in Asia/Shanghai): members joined in the two years before it, the demo's history ends at it (default: the present)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
+		if *at != "" {
+			t, err := clock.Parse(*at, demoZone)
+			if err != nil {
+				return fmt.Errorf("--now: %w", err)
+			}
+			ctx = clock.With(ctx, clock.Fixed(t))
+		}
 		db, err := openDB(ctx, *url)
 		if err != nil {
 			return err
@@ -51,7 +60,7 @@ always give the same network. --demo seeds the demo company.`,
 		out := cmd.ErrOrStderr()
 		started := time.Now()
 		fmt.Fprintf(out, "generating %d members (seed %d)\n", members, *seed)
-		gen := member.GenerateNetwork(members, *seed, time.Now().AddDate(-2, 0, 0))
+		gen := member.GenerateNetwork(members, *seed, clock.Now(ctx).AddDate(-2, 0, 0))
 		bar := progressbar.NewOptions(len(gen),
 			progressbar.OptionSetWriter(out),
 			progressbar.OptionSetDescription("copying members"),

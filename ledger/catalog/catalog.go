@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 )
 
@@ -99,7 +100,7 @@ func CreateProduct(ctx context.Context, tx pgx.Tx, p Product) (Product, error) {
 		return Product{}, fmt.Errorf("%w: product status %q must be draft, active or discontinued", ledger.ErrInvalid, p.Status)
 	}
 	if p.LaunchDate.IsZero() {
-		p.LaunchDate = time.Now()
+		p.LaunchDate = clock.Now(ctx)
 	}
 	if p.Images == nil {
 		p.Images = []string{}

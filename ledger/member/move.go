@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/clock"
 	"downline/graphstore"
 	"downline/ledger"
 )
@@ -50,7 +51,7 @@ func Move(ctx context.Context, tx pgx.Tx, m MoveRequest) (Member, error) {
 	}
 	at := m.At
 	if at.IsZero() {
-		at = time.Now()
+		at = clock.Now(ctx)
 	}
 	parentCol := "sponsor_id"
 	if m.Tree == graphstore.Placement {
@@ -153,7 +154,7 @@ func SetStatus(ctx context.Context, tx pgx.Tx, code string, status graphstore.St
 	}
 	cur.Status = status
 	if _, err := ledger.AppendOutbox(ctx, tx, EventStatus, cur.Code,
-		EventPayload{ID: cur.ID, Code: cur.Code, Status: string(status), At: time.Now(), By: by}); err != nil {
+		EventPayload{ID: cur.ID, Code: cur.Code, Status: string(status), At: clock.Now(ctx), By: by}); err != nil {
 		return Member{}, err
 	}
 	return cur, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/clock"
 	"downline/graphstore"
 	"downline/ledger"
 )
@@ -74,7 +75,7 @@ func Register(ctx context.Context, tx pgx.Tx, r Registration) (Member, error) {
 	}
 	joined := r.JoinedAt
 	if joined.IsZero() {
-		joined = time.Now()
+		joined = clock.Now(ctx)
 	}
 
 	var sponsorID, parentID *int64

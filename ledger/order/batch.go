@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/idempotency"
@@ -177,7 +178,7 @@ func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
 	// Lots picked in Go, order after order, against what the ones before left.
 	var w batchWrites
 	results := map[string]any{}
-	today := time.Now()
+	today := clock.Now(ctx)
 	for i, e := range es {
 		p := work[i]
 		if p == nil {

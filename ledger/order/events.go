@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 )
 
@@ -42,7 +43,7 @@ func emitOrderEvent(ctx context.Context, tx pgx.Tx, kind string, o Order, e Orde
 		e.Customer = o.Customer.Phone
 	}
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = clock.Now(ctx)
 	}
 	_, err := ledger.AppendOutbox(ctx, tx, kind, o.No, e)
 	return err

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/idempotency"
@@ -138,7 +138,7 @@ func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, how pla
 		return Order{}, fmt.Errorf("insert order: %w", err)
 	}
 	b = &pgx.Batch{}
-	allocs, low, err := rv.Queue(b, time.Now())
+	allocs, low, err := rv.Queue(b, clock.Now(ctx))
 	if err != nil {
 		return Order{}, err
 	}

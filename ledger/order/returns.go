@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/idempotency"
 	"downline/ledger/journal"
@@ -121,7 +122,7 @@ func createReturn(ctx context.Context, tx pgx.Tx, r ReturnRequest) (Return, erro
 	if o.DeliveredAt != nil {
 		from = *o.DeliveredAt
 	}
-	if end := from.AddDate(0, 0, days); time.Now().After(end) {
+	if end := from.AddDate(0, 0, days); clock.Now(ctx).After(end) {
 		return Return{}, fmt.Errorf("%w: the %d-day return window of order %s ended on %s", ledger.ErrInvalid, days, o.No, end.Format(time.DateOnly))
 	}
 

@@ -3,11 +3,11 @@ package stock
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/idempotency"
@@ -75,6 +75,6 @@ func Receive(ctx context.Context, tx pgx.Tx, r Receipt) (Received, error) {
 			return Received{}, err
 		}
 		return out, EmitLotMoved(ctx, tx, []LotMoved{{Lot: lot.ID, SKU: p.SKU, Batch: lot.Batch,
-			From: Holder{Kind: "supplier"}, To: w.Holder(), Qty: r.Qty, At: time.Now()}})
+			From: Holder{Kind: "supplier"}, To: w.Holder(), Qty: r.Qty, At: clock.Now(ctx)}})
 	})
 }

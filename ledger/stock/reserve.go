@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/clock"
 	"downline/ledger"
 )
 
@@ -133,7 +134,7 @@ func ReserveFor(ctx context.Context, tx pgx.Tx, w Warehouse, wants []Want, ref, 
 		return nil, nil, fmt.Errorf("reserve stock for %s: %w", ref, err)
 	}
 	b = &pgx.Batch{}
-	allocs, low, err := rv.Queue(b, time.Now())
+	allocs, low, err := rv.Queue(b, clock.Now(ctx))
 	if err != nil {
 		return nil, nil, err
 	}

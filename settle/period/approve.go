@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/journal"
 )
@@ -90,7 +91,7 @@ func Approve(ctx context.Context, db *ledger.DB, code, by, reason string) (Run, 
 				return err
 			}
 			if _, err := tx.Exec(ctx, `UPDATE settle_runs SET status = 'approved', approved_by = $2, approved_at = $3, approve_reason = $4
-				WHERE id = $1`, r.ID, by, time.Now(), reason); err != nil {
+				WHERE id = $1`, r.ID, by, clock.Now(ctx), reason); err != nil {
 				return err
 			}
 			if err := announce(ctx, tx, EventApproved, code, r.ID, ms); err != nil {
