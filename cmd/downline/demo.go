@@ -27,8 +27,9 @@ import (
 // of every role, the catalogue with lots in stock, two agencies (one
 // stocked), orders from the first day of the month before last until now
 // (demoOrders), and the settlement of the two complete months among them
-// (demoSettle). Order stages carry their business dates; the journal
-// entries carry the time of seeding, since the journal is append-only.
+// (demoSettle). Order stages carry their business dates (each is entered
+// on a clock set to it); the journal entries carry the time of seeding,
+// since the journal is append-only.
 // Nothing is dated after now, the time of the clock ctx carries (see
 // package clock): seeded with a clock pinned to 29 February, the demo's
 // history ends on 29 February. Progress goes to out.
@@ -205,21 +206,22 @@ func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, 
 	return nil
 }
 
-// demoPlace takes o as far as its hold in one transaction and dates its
-// stages from o.at: paid 2 hours later, confirmed after a day, shipped after
-// two, delivered (agency stock only) after four; squeezed into the time up
-// to now when o is more recent than that.
+// demoPlace takes o as far as its hold in one transaction, each stage on a
+// clock set to its business time: placed at o.at, paid 2 hours later,
+// confirmed after a day, shipped after two, delivered (agency stock only)
+// after four; squeezed into the time up to now when o is more recent than
+// that.
 func demoPlace(ctx context.Context, db *ledger.DB, o demoOrder, now time.Time) error {
-	stage := func(d time.Duration) time.Time {
+	at := func(d time.Duration) context.Context {
 		if room := now.Add(-time.Minute).Sub(o.at); room < 96*time.Hour {
 			d = time.Duration(float64(d) * float64(room) / float64(96*time.Hour))
 		}
-		return o.at.Add(d)
+		return clock.With(ctx, clock.Fixed(o.at.Add(d)))
 	}
 	r := o.req
 	key := r.Key
 	return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		placed, err := order.Place(ctx, tx, r)
+		placed, err := order.Place(at(0), tx, r)
 		if err != nil {
 			return err
 		}
@@ -231,12 +233,12 @@ func demoPlace(ctx context.Context, db *ledger.DB, o demoOrder, now time.Time) e
 			case placed.Seller != "":
 				method = order.CashAtAgency
 			}
-			pay, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-pay", Order: placed.No, Method: method, Amount: placed.Total, By: by})
+			pay, err := order.RecordPayment(at(2*time.Hour), tx, order.PaymentRequest{Key: key + "-pay", Order: placed.No, Method: method, Amount: placed.Total, By: by})
 			if err != nil {
 				return err
 			}
 			if o.hold >= 2 {
-				if _, err := order.ConfirmPayment(ctx, tx, order.Decision{Key: key + "-conf", Payment: pay.No, By: "user:finance"}); err != nil {
+				if _, err := order.ConfirmPayment(at(24*time.Hour), tx, order.Decision{Key: key + "-conf", Payment: pay.No, By: "user:finance"}); err != nil {
 					return err
 				}
 			}
@@ -246,22 +248,16 @@ func demoPlace(ctx context.Context, db *ledger.DB, o demoOrder, now time.Time) e
 			if placed.Seller != "" {
 				by = "user:agency1"
 			}
-			if _, err := order.Ship(ctx, tx, order.ShipRequest{Key: key + "-ship", Order: placed.No, Tracking: "SF-" + strings.TrimPrefix(key, "demo-"), By: by}); err != nil {
+			if _, err := order.Ship(at(48*time.Hour), tx, order.ShipRequest{Key: key + "-ship", Order: placed.No, Tracking: "SF-" + strings.TrimPrefix(key, "demo-"), By: by}); err != nil {
 				return err
 			}
 			if r.Kind == order.Agency {
-				if _, err := order.Deliver(ctx, tx, order.StatusChange{Key: key + "-deliver", Order: placed.No, By: "user:agency1"}); err != nil {
+				if _, err := order.Deliver(at(96*time.Hour), tx, order.StatusChange{Key: key + "-deliver", Order: placed.No, By: "user:agency1"}); err != nil {
 					return err
 				}
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE orders SET placed_at = $2,
-			paid_at = CASE WHEN paid_at IS NOT NULL THEN $3::timestamptz END,
-			confirmed_at = CASE WHEN confirmed_at IS NOT NULL THEN $4::timestamptz END,
-			shipped_at = CASE WHEN shipped_at IS NOT NULL THEN $5::timestamptz END,
-			delivered_at = CASE WHEN delivered_at IS NOT NULL THEN $6::timestamptz END
-			WHERE order_no = $1`, placed.No, o.at, stage(2*time.Hour), stage(24*time.Hour), stage(48*time.Hour), stage(96*time.Hour))
-		return err
+		return nil
 	})
 }
 

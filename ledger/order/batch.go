@@ -176,9 +176,12 @@ func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
 	}
 
 	// Lots picked in Go, order after order, against what the ones before left.
-	var w batchWrites
-	results := map[string]any{}
 	today := clock.Now(ctx)
+	if ids != nil {
+		ids.now = today
+	}
+	w := batchWrites{now: today}
+	results := map[string]any{}
 	for i, e := range es {
 		p := work[i]
 		if p == nil {
@@ -417,7 +420,7 @@ func (rd *batchReads) resolve(r Request) resolved {
 }
 
 // newIDs are ids and numbers taken from the sequences for the rows a batch
-// inserts, with the transaction's time (what now() writes), so that every
+// inserts, with the time of the clock (see package clock), so that every
 // row, and the results stored under the keys, can be written in one round
 // trip. Numbers taken and not used (orders refused for stock) are gaps, as
 // after any rollback.
@@ -433,8 +436,7 @@ func queueNewIDs(b *pgx.Batch, orders, payments, entries int) *newIDs {
 	b.Queue(`SELECT nextval('orders_id_seq'), 'SO' || lpad(nextval('order_no_seq')::text, 9, '0'),
 			CASE WHEN i <= $2 THEN nextval('payments_id_seq') END,
 			CASE WHEN i <= $2 THEN 'PAY' || lpad(nextval('payment_no_seq')::text, 9, '0') END,
-			CASE WHEN i <= $3 THEN `+journal.IDSequence+` END,
-			now()
+			CASE WHEN i <= $3 THEN `+journal.IDSequence+` END
 		FROM generate_series(1, $1) AS i ORDER BY i`, orders, payments, entries).Query(func(rows pgx.Rows) error {
 		var (
 			oid      int64
@@ -442,7 +444,7 @@ func queueNewIDs(b *pgx.Batch, orders, payments, entries int) *newIDs {
 			pid, eid *int64
 			pno      *string
 		)
-		_, ids.err = pgx.ForEachRow(rows, []any{&oid, &ono, &pid, &pno, &eid, &ids.now}, func() error {
+		_, ids.err = pgx.ForEachRow(rows, []any{&oid, &ono, &pid, &pno, &eid}, func() error {
 			ids.orders, ids.orderNos = append(ids.orders, oid), append(ids.orderNos, ono)
 			if pid != nil {
 				ids.payments, ids.paymentNos = append(ids.payments, *pid), append(ids.paymentNos, *pno)
@@ -484,6 +486,7 @@ func (ids *newIDs) entry() int64 {
 // batchWrites collects the rows of a batch, column by column, for one
 // insert per table.
 type batchWrites struct {
+	now time.Time // when the orders are placed (and paid, when paid at once)
 	// orders
 	oID                                  []int64
 	oNo, oKind, oCName, oCPhone, oStatus []string
@@ -545,13 +548,13 @@ func (w *batchWrites) queue(b *pgx.Batch) {
 		return
 	}
 	b.Queue(`INSERT INTO orders (id, order_no, kind, member_id, customer_name, customer_phone, buyer_agency_id, seller_agency_id,
-			warehouse_id, status, total, pv, bv, ship_to, entered_by, paid_at, confirmed_at) OVERRIDING SYSTEM VALUE
-		SELECT id, no, kind, m, cn, cp, ba, sa, wh, st, t, pv, bv, sh, eb, CASE WHEN c THEN now() END, CASE WHEN c THEN now() END
+			warehouse_id, status, total, pv, bv, ship_to, entered_by, placed_at, paid_at, confirmed_at) OVERRIDING SYSTEM VALUE
+		SELECT id, no, kind, m, cn, cp, ba, sa, wh, st, t, pv, bv, sh, eb, $17, CASE WHEN c THEN $17::timestamptz END, CASE WHEN c THEN $17::timestamptz END
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
 			$9::bigint[], $10::text[], $11::numeric[], $12::numeric[], $13::numeric[], $14::text[], $15::text[], $16::bool[])
 			AS u(id, no, kind, m, cn, cp, ba, sa, wh, st, t, pv, bv, sh, eb, c)`,
 		w.oID, w.oNo, w.oKind, w.oMember, w.oCName, w.oCPhone, w.oBuyer, w.oSeller,
-		w.oWh, w.oStatus, w.oTotal, w.oPV, w.oBV, w.oShipTo, w.oBy, w.oConfirmed)
+		w.oWh, w.oStatus, w.oTotal, w.oPV, w.oBV, w.oShipTo, w.oBy, w.oConfirmed, w.now)
 	b.Queue(`INSERT INTO order_lines (order_id, line_no, product_id, qty, unit_price, unit_pv, unit_bv, unit_cost)
 		SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[])`,
 		w.lOrder, w.lNo, w.lProduct, w.lQty, w.lPrice, w.lPV, w.lBV, w.lCost)
@@ -559,11 +562,11 @@ func (w *batchWrites) queue(b *pgx.Batch) {
 		SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[])`,
 		w.aOrder, w.aLine, w.aWh, w.aLot, w.aQty)
 	if len(w.pID) > 0 {
-		b.Queue(`INSERT INTO payments (id, payment_no, order_id, method, agency_id, amount, reference, recorded_by, status, decided_by, decided_at)
+		b.Queue(`INSERT INTO payments (id, payment_no, order_id, method, agency_id, amount, reference, recorded_by, status, decided_by, decided_at, recorded_at)
 			OVERRIDING SYSTEM VALUE
-			SELECT id, no, o, m, a, amt, ref, by, 'confirmed', by, now()
+			SELECT id, no, o, m, a, amt, ref, by, 'confirmed', by, $9, $9
 			FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::numeric[], $7::text[], $8::text[])
 				AS u(id, no, o, m, a, amt, ref, by)`,
-			w.pID, w.pNo, w.pOrder, w.pMethod, w.pAgency, w.pAmount, w.pRef, w.pBy)
+			w.pID, w.pNo, w.pOrder, w.pMethod, w.pAgency, w.pAmount, w.pRef, w.pBy, w.now)
 	}
 }

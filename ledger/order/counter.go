@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/idempotency"
 	"downline/ledger/journal"
@@ -61,9 +62,9 @@ func PlaceAndPay(ctx context.Context, tx pgx.Tx, s CounterSale) (PaidOrder, erro
 				return
 			}
 			p = s.payment(*o, agencyCode)
-			b.Queue(`INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by, status, decided_by, decided_at)
-				VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $6, now()) RETURNING id, payment_no, recorded_at`,
-				o.ID, string(s.Method), agencyID, o.Total, s.Reference, o.EnteredBy).QueryRow(func(r pgx.Row) error {
+			b.Queue(`INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by, status, decided_by, decided_at, recorded_at)
+				VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $6, $7, $7) RETURNING id, payment_no, recorded_at`,
+				o.ID, string(s.Method), agencyID, o.Total, s.Reference, o.EnteredBy, clock.Now(ctx)).QueryRow(func(r pgx.Row) error {
 				p.DecidedAt = &p.RecordedAt
 				return r.Scan(&p.ID, &p.No, &p.RecordedAt)
 			})

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/idempotency"
 	"downline/ledger/journal"
@@ -144,11 +145,11 @@ func recordPayment(ctx context.Context, tx pgx.Tx, r PaymentRequest, head *ledge
 	}
 	p := Payment{Order: o.No, Method: r.Method, Agency: agencyCode, Amount: r.Amount, Reference: r.Reference, Status: Recorded, RecordedBy: r.By}
 	err = tx.QueryRow(ctx, `WITH p AS (
-			INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, payment_no, recorded_at),
-		o AS (UPDATE orders SET status = 'paid', paid_at = now() WHERE id = $1 AND $7::bool)
+			INSERT INTO payments (order_id, method, agency_id, amount, reference, recorded_by, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $8) RETURNING id, payment_no, recorded_at),
+		o AS (UPDATE orders SET status = 'paid', paid_at = $8 WHERE id = $1 AND $7::bool)
 		SELECT id, payment_no, recorded_at FROM p`,
-		o.ID, string(r.Method), agencyID, r.Amount, r.Reference, r.By, r.Amount.Equal(owed)).Scan(&p.ID, &p.No, &p.RecordedAt)
+		o.ID, string(r.Method), agencyID, r.Amount, r.Reference, r.By, r.Amount.Equal(owed), clock.Now(ctx)).Scan(&p.ID, &p.No, &p.RecordedAt)
 	if err != nil {
 		return Payment{}, fmt.Errorf("record payment for %s: %w", o.No, err)
 	}
@@ -174,7 +175,8 @@ func ConfirmPayment(ctx context.Context, tx pgx.Tx, d Decision) (Payment, error)
 	locked := queueLockPayment(b, d.Payment)
 	confirmed := queueSum(b, `o.id = (SELECT order_id FROM payments WHERE payment_no = $1) AND p.status = 'confirmed'`, d.Payment)
 	return idempotency.DoBatch(ctx, tx, d.Key, "payment.confirm", d, b, func(run *idempotency.Run) (Payment, error) {
-		o, p, now, err := locked.check(d)
+		o, p, _, err := locked.check(d)
+		now := clock.Now(ctx)
 		if err != nil {
 			return Payment{}, err
 		}
@@ -190,9 +192,9 @@ func ConfirmPayment(ctx context.Context, tx pgx.Tx, d Decision) (Payment, error)
 		// first: the payments confirmed before this one stay what they were.
 		covered := before.Add(p.Amount).Equal(o.Total)
 		b := &pgx.Batch{}
-		b.Queue(`WITH p AS (UPDATE payments SET status = $2, decided_by = $3, decided_at = now(), reason = $4 WHERE id = $1)
-			UPDATE orders SET status = 'confirmed', confirmed_at = now() WHERE id = $5 AND $6::bool`,
-			p.ID, string(p.Status), d.By, d.Reason, o.ID, covered)
+		b.Queue(`WITH p AS (UPDATE payments SET status = $2, decided_by = $3, decided_at = $7, reason = $4 WHERE id = $1)
+			UPDATE orders SET status = 'confirmed', confirmed_at = $7 WHERE id = $5 AND $6::bool`,
+			p.ID, string(p.Status), d.By, d.Reason, o.ID, covered, now)
 		if o.SoldByHQ() {
 			if _, err := journal.Queue(b, confirmedEntry(p, o, d.Key, d.By)); err != nil {
 				return Payment{}, err
@@ -314,8 +316,8 @@ func decide(ctx context.Context, tx pgx.Tx, p *Payment, to PaymentStatus, d Deci
 	if err := p.decidable(); err != nil {
 		return err
 	}
-	err := tx.QueryRow(ctx, `UPDATE payments SET status = $2, decided_by = $3, decided_at = now(), reason = $4
-		WHERE id = $1 RETURNING decided_at`, p.ID, string(to), d.By, d.Reason).Scan(&p.DecidedAt)
+	err := tx.QueryRow(ctx, `UPDATE payments SET status = $2, decided_by = $3, decided_at = $5, reason = $4
+		WHERE id = $1 RETURNING decided_at`, p.ID, string(to), d.By, d.Reason, clock.Now(ctx)).Scan(&p.DecidedAt)
 	p.Status, p.DecidedBy, p.Reason = to, d.By, d.Reason
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -132,7 +133,7 @@ func place(ctx context.Context, tx pgx.Tx, r Request, reads *placeReads, how pla
 	// is held for one round trip (the reservation with the allocations and
 	// the result) before the commit.
 	b := &pgx.Batch{}
-	queueInsert(b, &o)
+	queueInsert(b, &o, clock.Now(ctx))
 	rv := stock.QueueReservation(b, w, wants, "order", r.Key)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return Order{}, fmt.Errorf("insert order: %w", err)
@@ -291,7 +292,7 @@ func sellerWarehouse(r Request, read func() (stock.Warehouse, error)) (stock.War
 
 // queueInsert queues in b the insert of order o with its lines; the
 // callback fills in its id, number and time.
-func queueInsert(b *pgx.Batch, o *Order) {
+func queueInsert(b *pgx.Batch, o *Order, at time.Time) {
 	n := len(o.Lines)
 	lineNo := make([]int32, n)
 	pids := make([]int64, n)
@@ -314,8 +315,8 @@ func queueInsert(b *pgx.Batch, o *Order) {
 	confirmed := o.Status == Confirmed
 	b.Queue(`WITH o AS (
 			INSERT INTO orders (kind, member_id, customer_name, customer_phone, buyer_agency_id, seller_agency_id,
-				warehouse_id, status, total, pv, bv, ship_to, entered_by, paid_at, confirmed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $14::bool THEN now() END, CASE WHEN $14::bool THEN now() END)
+				warehouse_id, status, total, pv, bv, ship_to, entered_by, placed_at, paid_at, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $22, CASE WHEN $14::bool THEN $22::timestamptz END, CASE WHEN $14::bool THEN $22::timestamptz END)
 			RETURNING id, order_no, placed_at),
 		l AS (
 			INSERT INTO order_lines (order_id, line_no, product_id, qty, unit_price, unit_pv, unit_bv, unit_cost)
@@ -323,7 +324,7 @@ func queueInsert(b *pgx.Batch, o *Order) {
 		SELECT id, order_no, placed_at FROM o`,
 		string(o.Kind), nz(o.memberID), cname, cphone, nz(o.buyerAgencyID), nz(o.sellerAgencyID),
 		o.warehouseID, string(o.Status), o.Total, o.PV, o.BV, o.ShipTo, o.EnteredBy, confirmed,
-		lineNo, pids, qtys, prices, pvs, bvs, costs).QueryRow(func(r pgx.Row) error {
+		lineNo, pids, qtys, prices, pvs, bvs, costs, at).QueryRow(func(r pgx.Row) error {
 		if err := r.Scan(&o.ID, &o.No, &o.PlacedAt); err != nil {
 			return err
 		}

@@ -264,13 +264,13 @@ func insertReturn(ctx context.Context, tx pgx.Tx, o Order, ret *Return) error {
 		}
 	}
 	err := tx.QueryRow(ctx, `WITH r AS (
-			INSERT INTO returns (order_id, refund, pv, bv, reason, confirmed_by) VALUES ($1, $2, $3, $4, $5, $6)
+			INSERT INTO returns (order_id, refund, pv, bv, reason, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $12)
 			RETURNING id, return_no, confirmed_at),
 		l AS (
 			INSERT INTO return_lines (return_id, order_id, line_no, lot_id, qty, disposition, warehouse_id)
 			SELECT r.id, $1, u.* FROM r, unnest($7::int[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[]) AS u)
 		SELECT id, return_no, confirmed_at FROM r`,
-		o.ID, ret.Refund, ret.PV, ret.BV, ret.Reason, ret.By, ls, lots, qtys, disp, whs).Scan(&ret.ID, &ret.No, &ret.ConfirmedAt)
+		o.ID, ret.Refund, ret.PV, ret.BV, ret.Reason, ret.By, ls, lots, qtys, disp, whs, clock.Now(ctx)).Scan(&ret.ID, &ret.No, &ret.ConfirmedAt)
 	if c, ok := ledger.IsUniqueViolation(err); ok && c == "return_lines_pkey" {
 		return fmt.Errorf("%w: a return names the same line and lot twice; add the quantities up", ledger.ErrInvalid)
 	}

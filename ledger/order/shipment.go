@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/idempotency"
@@ -142,14 +143,14 @@ func ship(ctx context.Context, tx pgx.Tx, r ShipRequest) (Shipment, error) {
 		ls[i], lots[i], qtys[i] = int32(x.Line), x.LotID, x.Qty
 	}
 	err = tx.QueryRow(ctx, `WITH s AS (
-			INSERT INTO shipments (order_id, warehouse_id, tracking_no, shipped_by) VALUES ($1, $2, $3, $4)
+			INSERT INTO shipments (order_id, warehouse_id, tracking_no, shipped_by, shipped_at) VALUES ($1, $2, $3, $4, $8)
 			RETURNING id, shipment_no, shipped_at),
 		l AS (
 			INSERT INTO shipment_lots (shipment_id, order_id, line_no, lot_id, qty)
 			SELECT s.id, $1, u.* FROM s, unnest($5::int[], $6::bigint[], $7::bigint[]) AS u),
-		o AS (UPDATE orders SET status = 'shipped', shipped_at = now() WHERE id = $1)
+		o AS (UPDATE orders SET status = 'shipped', shipped_at = $8 WHERE id = $1)
 		SELECT id, shipment_no, shipped_at FROM s`,
-		o.ID, o.warehouseID, r.Tracking, r.By, ls, lots, qtys).Scan(&s.ID, &s.No, &s.ShippedAt)
+		o.ID, o.warehouseID, r.Tracking, r.By, ls, lots, qtys, clock.Now(ctx)).Scan(&s.ID, &s.No, &s.ShippedAt)
 	if err != nil {
 		return Shipment{}, fmt.Errorf("record shipment of %s: %w", o.No, err)
 	}
@@ -239,7 +240,7 @@ func Deliver(ctx context.Context, tx pgx.Tx, c StatusChange) (Order, error) {
 				return Order{}, err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'delivered', delivered_at = now() WHERE id = $1`, o.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'delivered', delivered_at = $2 WHERE id = $1`, o.ID, clock.Now(ctx)); err != nil {
 			return Order{}, err
 		}
 		return Get(ctx, tx, o.No)
@@ -274,8 +275,8 @@ func Cancel(ctx context.Context, tx pgx.Tx, c StatusChange) (Order, error) {
 		if c.Reason != "" {
 			reason += ": " + c.Reason
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'rejected', decided_by = $2, decided_at = now(), reason = $3
-			WHERE order_id = $1 AND status = 'recorded'`, o.ID, c.By, reason); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'rejected', decided_by = $2, decided_at = $4, reason = $3
+			WHERE order_id = $1 AND status = 'recorded'`, o.ID, c.By, reason, clock.Now(ctx)); err != nil {
 			return Order{}, err
 		}
 		// Part of the money may already be confirmed: it goes back the way it came.
@@ -296,7 +297,7 @@ func Cancel(ctx context.Context, tx pgx.Tx, c StatusChange) (Order, error) {
 				}
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, o.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'cancelled', cancelled_at = $2 WHERE id = $1`, o.ID, clock.Now(ctx)); err != nil {
 			return Order{}, err
 		}
 		return Get(ctx, tx, o.No)
