@@ -6,7 +6,7 @@ import (
 )
 
 func TestTinyPlan(t *testing.T) {
-	p, err := ReadFile("../../../shared/examples/tiny/plan.yaml")
+	p, err := ReadFile("../testdata/tiny/plan.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
