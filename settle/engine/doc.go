@@ -1,4 +1,4 @@
-// Package engine computes one settlement period exactly as shared/SETTLEMENT.md
+// Package engine computes one settlement period exactly as docs/compensation-plan.md
 // defines it: volumes, ranks, every bonus line and the payout cap.
 //
 // The input is two Arrow record batches (see Input): the members, with the index

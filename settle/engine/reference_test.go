@@ -1,6 +1,6 @@
 package engine_test
 
-// The reference evaluator: written straight from shared/SETTLEMENT.md, naively
+// The reference evaluator: written straight from docs/compensation-plan.md, naively
 // (maps keyed by id, decimals everywhere, quadratic walks), sharing no code with
 // the engine. The differential tests compare its CSV text with the engine's.
 

@@ -29,9 +29,10 @@ func tx(t testing.TB, db *ledger.DB, fn func(tx pgx.Tx) error) {
 	}
 }
 
-// company builds the tiny example's network (shared/examples/tiny) in the
-// ledger: A sponsors B and C, B sponsors D and E, C sponsors F, D sponsors
-// G; placement A: B (L), C (R); B: D, E; C: F; D: G. Product P10 costs 10.00
+// company builds the tiny example's sponsor network (settle/testdata/tiny) in
+// the ledger: A sponsors B and C, B sponsors D and E, C sponsors F, D sponsors
+// G; placement A: B (L), C (R); B: D, E; C: F; D: G (unlike the example,
+// where G is C's right). Product P10 costs 10.00
 // with PV and BV 10.
 func company(t testing.TB) *ledger.DB {
 	t.Helper()

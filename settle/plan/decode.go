@@ -11,7 +11,7 @@ import (
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 func decodePlan(n ast.Node) (*Plan, error) {
-	top, err := asMapping(n, "")
+	top, err := fields(n, "", "name", "currency", "scale", "active_pv", "ranks", "bonuses", "payout_cap_pct")
 	if err != nil {
 		return nil, err
 	}
@@ -23,44 +23,44 @@ func decodePlan(n ast.Node) (*Plan, error) {
 		return nil, err
 	}
 	if !currencyCode.MatchString(p.Currency) {
-		return nil, &Error{Line: line(top.take("currency")), Path: "currency", Msg: fmt.Sprintf("%q is not an ISO 4217 code", short(p.Currency))}
+		return nil, &Error{Line: line(top.get("currency")), Path: "currency", Msg: fmt.Sprintf("%q is not an ISO 4217 code", short(p.Currency))}
 	}
-	if v := top.take("scale"); v != nil {
+	if v := top.get("scale"); v != nil {
 		s, err := integer(v, "scale", 0, 6, "an integer in 0..6")
 		if err != nil {
 			return nil, err
 		}
 		p.Scale = int32(s)
 	}
-	if v := top.take("active_pv"); v != nil {
+	if v := top.get("active_pv"); v != nil {
 		if p.ActivePV, err = nonNegative(v, "active_pv"); err != nil {
 			return nil, err
 		}
 	}
-	v := top.take("ranks")
+	v := top.get("ranks")
 	if v == nil {
 		return nil, &Error{Path: "ranks", Msg: "required"}
 	}
 	if err := decodeRanks(p, v); err != nil {
 		return nil, err
 	}
-	if v := top.take("bonuses"); v != nil {
+	if v := top.get("bonuses"); v != nil {
 		if err := decodeBonuses(p, v); err != nil {
 			return nil, err
 		}
 	}
-	if v := top.take("payout_cap_pct"); v != nil {
+	if v := top.get("payout_cap_pct"); v != nil {
 		d, err := percent(v, "payout_cap_pct")
 		if err != nil {
 			return nil, err
 		}
 		p.PayoutCapPct = &d
 	}
-	return p, top.done()
+	return p, nil
 }
 
 func requiredText(m *mapping, key string) (string, error) {
-	v := m.take(key)
+	v := m.get(key)
 	if v == nil {
 		return "", &Error{Path: join(m.path, key), Msg: "required"}
 	}
@@ -72,6 +72,14 @@ func requiredText(m *mapping, key string) (string, error) {
 		return "", &Error{Line: line(v), Path: join(m.path, key), Msg: "must not be empty"}
 	}
 	return s, nil
+}
+
+func rankNames(p *Plan) []string {
+	names := make([]string, len(p.Ranks))
+	for i, r := range p.Ranks {
+		names[i] = r.Name
+	}
+	return names
 }
 
 // rankRef resolves a rank name written at path.
@@ -99,7 +107,7 @@ func decodeRanks(p *Plan, n ast.Node) error {
 	maps := make([]*mapping, len(items))
 	for i, it := range items {
 		path := fmt.Sprintf("ranks[%d]", i)
-		m, err := asMapping(it, path)
+		m, err := fields(it, path, "name", "pv", "gv", "max_leg_pct", "legs")
 		if err != nil {
 			return err
 		}
@@ -109,35 +117,35 @@ func decodeRanks(p *Plan, n ast.Node) error {
 			return err
 		}
 		if p.RankIndex(name) >= 0 {
-			return &Error{Line: line(m.take("name")), Path: path + ".name", Msg: fmt.Sprintf("duplicate rank name %q", short(name))}
+			return &Error{Line: line(m.get("name")), Path: path + ".name", Msg: fmt.Sprintf("duplicate rank name %q", short(name))}
 		}
 		p.Ranks = append(p.Ranks, Rank{Name: name})
 	}
 	for i, m := range maps {
 		r := &p.Ranks[i]
-		if v := m.take("pv"); v != nil {
+		if v := m.get("pv"); v != nil {
 			if r.PV, err = nonNegative(v, m.path+".pv"); err != nil {
 				return err
 			}
 		}
-		if v := m.take("gv"); v != nil {
+		if v := m.get("gv"); v != nil {
 			if r.GV, err = nonNegative(v, m.path+".gv"); err != nil {
 				return err
 			}
 		}
-		if v := m.take("max_leg_pct"); v != nil {
+		if v := m.get("max_leg_pct"); v != nil {
 			d, err := percent(v, m.path+".max_leg_pct")
 			if err != nil {
 				return err
 			}
 			r.MaxLegPct = &d
 		}
-		if v := m.take("legs"); v != nil {
-			lm, err := asMapping(v, m.path+".legs")
+		if v := m.get("legs"); v != nil {
+			lm, err := fields(v, m.path+".legs", "count", "rank")
 			if err != nil {
 				return err
 			}
-			c := lm.take("count")
+			c := lm.get("count")
 			if c == nil {
 				return &Error{Line: line(v), Path: lm.path + ".count", Msg: "required"}
 			}
@@ -145,7 +153,7 @@ func decodeRanks(p *Plan, n ast.Node) error {
 			if err != nil {
 				return err
 			}
-			rn := lm.take("rank")
+			rn := lm.get("rank")
 			if rn == nil {
 				return &Error{Line: line(v), Path: lm.path + ".rank", Msg: "required"}
 			}
@@ -153,13 +161,7 @@ func decodeRanks(p *Plan, n ast.Node) error {
 			if err != nil {
 				return err
 			}
-			if err := lm.done(); err != nil {
-				return err
-			}
 			r.Legs = &LegRule{Count: int(count), Rank: ri}
-		}
-		if err := m.done(); err != nil {
-			return err
 		}
 		if i == 0 && (r.PV.Sign() != 0 || r.GV.Sign() != 0 || r.MaxLegPct != nil || r.Legs != nil) {
 			return &Error{Line: line(items[0]), Path: "ranks[0]", Msg: fmt.Sprintf("the first rank %q must have no requirements", short(r.Name))}
@@ -179,9 +181,9 @@ func byRank[T any](p *Plan, n ast.Node, path string, from int, read func(ast.Nod
 	for i, k := range m.keys {
 		ri := p.RankIndex(k)
 		if ri < 0 {
-			return nil, &Error{Line: m.lines[i], Path: join(path, k), Msg: fmt.Sprintf("no rank named %q", short(k))}
+			return nil, &Error{Line: m.lines[i], Path: join(path, k), Msg: fmt.Sprintf("no rank named %q", short(k)) + didYouMean(k, rankNames(p), false)}
 		}
-		v, err := read(m.take(k), join(path, k))
+		v, err := read(m.get(k), join(path, k))
 		if err != nil {
 			return nil, err
 		}
@@ -212,16 +214,17 @@ func levelList(n ast.Node, path string) ([]decimal.Decimal, error) {
 	return out, nil
 }
 
-func section(b *mapping, key string) (*mapping, error) {
-	v := b.take(key)
+// section reads the bonus section key of b, nil when absent.
+func section(b *mapping, key string, known ...string) (*mapping, error) {
+	v := b.get(key)
 	if v == nil {
 		return nil, nil
 	}
-	return asMapping(v, join(b.path, key))
+	return fields(v, join(b.path, key), known...)
 }
 
 func requiredPct(m *mapping, key string) (decimal.Decimal, error) {
-	v := m.take(key)
+	v := m.get(key)
 	if v == nil {
 		return decimal.Decimal{}, &Error{Line: line(m.node), Path: join(m.path, key), Msg: "required"}
 	}
@@ -237,112 +240,97 @@ func decodeBonuses(p *Plan, n ast.Node) error {
 	if _, empty := unwrap(n).(*ast.NullNode); empty {
 		return nil // "bonuses:" with nothing under it pays nothing
 	}
-	b, err := asMapping(n, "bonuses")
+	b, err := fields(n, "bonuses", "referral", "unilevel", "binary", "matching", "pool")
 	if err != nil {
 		return err
 	}
-	if m, err := section(b, "referral"); err != nil {
+	if m, err := section(b, "referral", "pct"); err != nil {
 		return err
 	} else if m != nil {
 		r := &Referral{}
 		if r.Pct, err = requiredPct(m, "pct"); err != nil {
 			return err
 		}
-		if err := m.done(); err != nil {
-			return err
-		}
 		p.Referral = r
 	}
-	if m, err := section(b, "unilevel"); err != nil {
+	if m, err := section(b, "unilevel", "levels", "depth_by_rank"); err != nil {
 		return err
 	} else if m != nil {
 		u := &Unilevel{}
-		v := m.take("levels")
+		v := m.get("levels")
 		if v == nil {
 			return &Error{Line: line(m.node), Path: m.path + ".levels", Msg: "required"}
 		}
 		if u.Levels, err = levelList(v, m.path+".levels"); err != nil {
 			return err
 		}
-		if v := m.take("depth_by_rank"); v != nil {
+		if v := m.get("depth_by_rank"); v != nil {
 			if u.DepthByRank, err = byRank(p, v, m.path+".depth_by_rank", 0, depth); err != nil {
 				return err
 			}
 		}
-		if err := m.done(); err != nil {
-			return err
-		}
 		p.Unilevel = u
 	}
-	if m, err := section(b, "binary"); err != nil {
+	if m, err := section(b, "binary", "pct", "cap_by_rank", "carry_cap"); err != nil {
 		return err
 	} else if m != nil {
 		bi := &Binary{}
 		if bi.Pct, err = requiredPct(m, "pct"); err != nil {
 			return err
 		}
-		if v := m.take("cap_by_rank"); v != nil {
+		if v := m.get("cap_by_rank"); v != nil {
 			if bi.CapByRank, err = byRank(p, v, m.path+".cap_by_rank", 0, nonNegative); err != nil {
 				return err
 			}
 		}
-		if v := m.take("carry_cap"); v != nil {
+		if v := m.get("carry_cap"); v != nil {
 			d, err := nonNegative(v, m.path+".carry_cap")
 			if err != nil {
 				return err
 			}
 			bi.CarryCap = &d
 		}
-		if err := m.done(); err != nil {
-			return err
-		}
 		p.Binary = bi
 	}
-	if m, err := section(b, "matching"); err != nil {
+	if m, err := section(b, "matching", "levels", "min_rank"); err != nil {
 		return err
 	} else if m != nil {
 		mt := &Matching{}
-		v := m.take("levels")
+		v := m.get("levels")
 		if v == nil {
 			return &Error{Line: line(m.node), Path: m.path + ".levels", Msg: "required"}
 		}
 		if mt.Levels, err = levelList(v, m.path+".levels"); err != nil {
 			return err
 		}
-		if v := m.take("min_rank"); v != nil {
+		if v := m.get("min_rank"); v != nil {
 			if mt.MinRank, err = rankRef(p, v, m.path+".min_rank"); err != nil {
 				return err
 			}
-		}
-		if err := m.done(); err != nil {
-			return err
 		}
 		if p.Binary == nil {
 			return &Error{Line: line(m.node), Path: m.path, Msg: "matching needs a binary section"}
 		}
 		p.Matching = mt
 	}
-	if m, err := section(b, "pool"); err != nil {
+	if m, err := section(b, "pool", "pct", "min_rank", "shares_by_rank"); err != nil {
 		return err
 	} else if m != nil {
 		pl := &Pool{}
 		if pl.Pct, err = requiredPct(m, "pct"); err != nil {
 			return err
 		}
-		if v := m.take("min_rank"); v != nil {
+		if v := m.get("min_rank"); v != nil {
 			if pl.MinRank, err = rankRef(p, v, m.path+".min_rank"); err != nil {
 				return err
 			}
 		}
-		if v := m.take("shares_by_rank"); v != nil {
+		if v := m.get("shares_by_rank"); v != nil {
 			if pl.SharesByRank, err = byRank(p, v, m.path+".shares_by_rank", pl.MinRank, nonNegative); err != nil {
 				return err
 			}
 		}
-		if err := m.done(); err != nil {
-			return err
-		}
 		p.Pool = pl
 	}
-	return b.done()
+	return nil
 }

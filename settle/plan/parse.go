@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -106,15 +107,13 @@ func line(n ast.Node) int {
 	return 0
 }
 
-// mapping is a YAML mapping whose keys are consumed one by one, so that the keys
-// left over at the end are the unknown ones.
+// mapping is a YAML mapping, its keys in document order.
 type mapping struct {
 	path   string
 	node   ast.Node
 	keys   []string
 	values []ast.Node
 	lines  []int
-	taken  []bool
 }
 
 func join(path, key string) string {
@@ -152,30 +151,35 @@ func asMapping(n ast.Node, path string) (*mapping, error) {
 		m.keys = append(m.keys, k)
 		m.values = append(m.values, kv.Value)
 		m.lines = append(m.lines, line(kv.Key))
-		m.taken = append(m.taken, false)
 	}
 	return m, nil
 }
 
-// take returns the value of key, or nil when absent.
-func (m *mapping) take(key string) ast.Node {
+// fields reads the mapping at path whose keys must be among known. An unknown
+// key is reported before anything else of the mapping is read, with the known
+// key it most likely stands for: a misspelt "levels" is an unknown key, not a
+// missing "levels".
+func fields(n ast.Node, path string, known ...string) (*mapping, error) {
+	m, err := asMapping(n, path)
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range m.keys {
+		if !slices.Contains(known, k) {
+			return nil, &Error{Line: m.lines[i], Path: join(path, k), Msg: "unknown key" + didYouMean(k, known, true)}
+		}
+	}
+	return m, nil
+}
+
+// get returns the value of key, or nil when absent.
+func (m *mapping) get(key string) ast.Node {
 	for i, k := range m.keys {
 		if k == key {
-			m.taken[i] = true
 			if m.values[i] == nil {
 				return &ast.NullNode{BaseNode: &ast.BaseNode{}}
 			}
 			return m.values[i]
-		}
-	}
-	return nil
-}
-
-// done refuses the keys that were never taken.
-func (m *mapping) done() error {
-	for i, k := range m.keys {
-		if !m.taken[i] {
-			return &Error{Line: m.lines[i], Path: join(m.path, k), Msg: fmt.Sprintf("unknown key %q", k)}
 		}
 	}
 	return nil

@@ -1,5 +1,5 @@
 // Package plan reads and validates compensation plan documents (YAML or JSON) as
-// defined by shared/SETTLEMENT.md. Every number is an exact decimal.
+// defined by docs/compensation-plan.md. Every number is an exact decimal.
 package plan
 
 import "github.com/shopspring/decimal"

@@ -52,7 +52,7 @@ func TestBadInput(t *testing.T) {
 		{"carry duplicate", "", "", "", "member_id,left,right\nA,1,1\nA,2,2\n", []string{"carry.csv line 3", `duplicate member_id "A"`}},
 		{"carry bad number", "", "", "", "member_id,left,right\nA,1,abc\n", []string{"carry.csv line 2", `right "abc"`}},
 		{"plan bad number", strings.Replace(string(planText), "levels: [5, 3, 2]", "levels: [5, 3, abc]", 1), "", "", "", []string{"plan.yaml line", `bonuses.unilevel.levels[2]: "abc" is not a number`}},
-		{"plan unknown key", string(planText) + "bogus: 1\n", "", "", "", []string{"plan.yaml line", `unknown key "bogus"`}},
+		{"plan unknown key", string(planText) + "bogus: 1\n", "", "", "", []string{"plan.yaml line", `bogus: unknown key (known keys: `}},
 		{"plan unknown rank", strings.Replace(string(planText), "min_rank: Silver", "min_rank: Platinum", 1), "", "", "", []string{"plan.yaml line", `no rank named "Platinum"`}},
 	}
 	for _, c := range cases {

@@ -14,7 +14,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-const tiny = "../../../shared/examples/tiny"
+const tiny = "../testdata/tiny"
 
 func tinyConfig(out string) Config {
 	return Config{
