@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/ledger"
 	"downline/ledger/agency"
 	"downline/ledger/user"
 )
@@ -120,8 +122,11 @@ func (s *Server) statementOf(c *call) (agency.Statement, error) {
 		return agency.Statement{}, err404("unknown statement %q", c.Param("id"))
 	}
 	st, err := agency.GetStatement(c.ctx(), s.DB.Pool, id)
-	if err != nil {
+	if errors.Is(err, ledger.ErrNotFound) {
 		return st, err404("unknown statement %q", c.Param("id"))
+	}
+	if err != nil {
+		return st, err
 	}
 	if st.Agency != c.Param("code") {
 		return st, err404("unknown statement %q", c.Param("id"))

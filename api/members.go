@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -198,14 +199,14 @@ func intQuery(c *call, name string, def, lo, hi int) (int, error) {
 func (s *Server) graphMember(c *call) (graphstore.Member, error) {
 	code := c.Param("code")
 	m, err := s.Graph.MemberByCode(c.ctx(), code)
-	if err != nil {
+	if errors.Is(err, graphstore.ErrNotFound) {
 		s.catchUp(c.ctx())
 		m, err = s.Graph.MemberByCode(c.ctx(), code)
 	}
-	if err != nil {
+	if errors.Is(err, graphstore.ErrNotFound) {
 		return m, memberNotFound(code)
 	}
-	return m, nil
+	return m, err
 }
 
 func (s *Server) nodeViews(ctx context.Context, ns []graphstore.Node) []NodeView {

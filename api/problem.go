@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -64,20 +65,54 @@ func statusOf(err error) (int, string) {
 			return s.status, strings.TrimPrefix(err.Error(), s.err.Error()+": ")
 		}
 	}
+	if dbUnavailable(err) {
+		return http.StatusServiceUnavailable, "the database is unavailable; try again shortly"
+	}
 	// Constraint and data errors the domain did not catch are still the
-	// request's fault, never the server's.
+	// request's fault, never the server's. Their text stays in the log:
+	// Postgres puts row values in it ("Key (phone)=(+86...) already exists").
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "23505":
-			return http.StatusConflict, "this clashes with an existing record: " + pe.Detail
+			return http.StatusConflict, "this clashes with an existing record" + offending(pe)
 		case strings.HasPrefix(pe.Code, "23"):
-			return http.StatusUnprocessableEntity, "the request breaks a rule of the ledger: " + pe.Message
+			return http.StatusUnprocessableEntity, "the request breaks a rule of the ledger" + offending(pe)
 		case strings.HasPrefix(pe.Code, "22"):
-			return http.StatusUnprocessableEntity, "a value is out of range or malformed: " + pe.Message
+			return http.StatusUnprocessableEntity, "a value is out of range or malformed" + offending(pe)
 		}
 	}
 	return http.StatusInternalServerError, "the server failed to answer; try again, and report the request id if it persists"
+}
+
+// offending names the column or constraint a Postgres error is about, which
+// is all of it a client sees: its message and detail may hold row values.
+func offending(pe *pgconn.PgError) string {
+	switch {
+	case pe.ColumnName != "":
+		return " (column " + pe.ColumnName + ")"
+	case pe.ConstraintName != "":
+		return " (constraint " + pe.ConstraintName + ")"
+	}
+	return ""
+}
+
+// dbUnavailable: the database cannot be reached, refuses connections or went
+// away. That is no fault of the request, and no sign that what it asks for
+// does not exist.
+func dbUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// connection_exception, admin_shutdown, crash_shutdown,
+		// cannot_connect_now, too_many_connections
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "53300"
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 var titles = map[int]string{
@@ -97,8 +132,12 @@ func problemType(status int) string {
 // writeProblem answers err as application/problem+json.
 func writeProblem(c *gin.Context, err error) {
 	status, msg := statusOf(err)
-	if status >= 500 {
+	var pe *pgconn.PgError
+	switch {
+	case status >= 500:
 		slog.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "request_id", requestID(c), "err", err)
+	case errors.As(err, &pe):
+		slog.Warn("request refused by the database", "method", c.Request.Method, "path", c.Request.URL.Path, "request_id", requestID(c), "err", err, "detail", pe.Detail)
 	}
 	writeProblemStatus(c, status, msg)
 }

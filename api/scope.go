@@ -89,6 +89,9 @@ func (s *Server) permit(c *call, kind Resource, key string) error {
 	case WarehouseRes:
 		if u.Role == user.Agency {
 			w, err := stock.GetWarehouse(ctx, s.DB.Pool, key)
+			if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+				return err
+			}
 			if err == nil && w.AgencyCode == u.Agency {
 				return nil
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -21,21 +20,26 @@ func newGraphCmd() *cobra.Command {
 	return cmd
 }
 
-type neo4jFlags struct{ uri, user, password string }
+type neo4jFlags struct{ uri, user, password *envString }
 
 func addNeo4jFlags(cmd *cobra.Command) *neo4jFlags {
-	f := &neo4jFlags{}
-	cmd.Flags().StringVar(&f.uri, "neo4j-uri", os.Getenv("NEO4J_URI"), "Neo4j Bolt URI (default $NEO4J_URI; dev/neo4j up prints one)")
-	cmd.Flags().StringVar(&f.user, "neo4j-user", os.Getenv("NEO4J_USER"), "Neo4j user (default $NEO4J_USER)")
-	cmd.Flags().StringVar(&f.password, "neo4j-password", os.Getenv("NEO4J_PASSWORD"), "Neo4j password (default $NEO4J_PASSWORD)")
-	return f
+	return &neo4jFlags{
+		uri:      envFlag(cmd, "neo4j-uri", "NEO4J_URI", "Neo4j Bolt URI (default $NEO4J_URI; dev/neo4j up prints one)"),
+		user:     envFlag(cmd, "neo4j-user", "NEO4J_USER", "Neo4j user (default $NEO4J_USER)"),
+		password: envFlag(cmd, "neo4j-password", "NEO4J_PASSWORD", "Neo4j password (default $NEO4J_PASSWORD)"),
+	}
 }
 
 func (f *neo4jFlags) open(ctx context.Context) (*neo4j.Store, error) {
-	if f.uri == "" {
+	return f.openAt(ctx, f.uri.get())
+}
+
+// openAt opens the Neo4j at uri with the user and password of the flags.
+func (f *neo4jFlags) openAt(ctx context.Context, uri string) (*neo4j.Store, error) {
+	if uri == "" {
 		return nil, fmt.Errorf("no Neo4j: set NEO4J_URI or --neo4j-uri (dev/neo4j up prints one)")
 	}
-	return neo4j.New(ctx, f.uri, f.user, f.password)
+	return neo4j.New(ctx, uri, f.user.get(), f.password.get())
 }
 
 func newGraphSyncCmd() *cobra.Command {
@@ -51,7 +55,7 @@ func newGraphSyncCmd() *cobra.Command {
 	importer := cmd.Flags().String("importer", "", "with --import: the command that stops Neo4j, imports the directory (its last argument) and starts Neo4j again, e.g. \"dev/neo4j import\" or a script around neo4j-admin database import full @DIR/import.args")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -108,7 +112,7 @@ func newGraphCheckCmd() *cobra.Command {
 	limit := cmd.Flags().Int("limit", 50, "list at most this many differences")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -157,7 +161,7 @@ func newGraphFeedCmd() *cobra.Command {
 	once := cmd.Flags().Bool("once", false, "catch up once and exit")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}

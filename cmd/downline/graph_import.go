@@ -36,7 +36,7 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	}
 	// The import replaces the database: one that answers and holds members
 	// is only replaced when asked to.
-	if nf.uri != "" && !reset {
+	if nf.uri.get() != "" && !reset {
 		probe, cancel := context.WithTimeout(ctx, 10*time.Second)
 		store, err := nf.open(probe)
 		if err == nil {
@@ -44,7 +44,7 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 			store.Close(context.Background())
 			if cerr == nil && n > 0 {
 				cancel()
-				return fmt.Errorf("Neo4j at %s holds %d members: the import would replace them (--reset to do so)", nf.uri, n)
+				return fmt.Errorf("Neo4j at %s holds %d members: the import would replace them (--reset to do so)", nf.uri.get(), n)
 			}
 		}
 		cancel()
@@ -80,7 +80,7 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	if err := run.Start(); err != nil {
 		return fmt.Errorf("importer %q: %w", importer, err)
 	}
-	uri := nf.uri
+	uri := nf.uri.get()
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		fmt.Fprintln(log, sc.Text())
@@ -96,13 +96,11 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	if uri == "" {
 		return fmt.Errorf("imported, but no Neo4j to check: set NEO4J_URI or --neo4j-uri")
 	}
-	if uri != nf.uri {
+	if uri != nf.uri.get() {
 		fmt.Fprintf(log, "the importer started Neo4j at %s\n", uri)
 	}
-	imported := *nf
-	imported.uri = uri
 	// New creates the constraints and indexes and waits for them.
-	store, err := imported.open(ctx)
+	store, err := nf.openAt(ctx, uri)
 	if err != nil {
 		return err
 	}
@@ -124,7 +122,7 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	}
 	step("backfilled circulation")
 	fmt.Fprintf(out, "imported %d members into Neo4j in %s (outbox position %d)\n", n, time.Since(started).Round(time.Millisecond), seq)
-	if os.Getenv("NEO4J_URI") != uri && uri != nf.uri {
+	if os.Getenv("NEO4J_URI") != uri && uri != nf.uri.get() {
 		fmt.Fprintf(out, "NEO4J_URI=%s\n", uri)
 	}
 	return nil

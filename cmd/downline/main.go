@@ -16,6 +16,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	root := newRootCmd()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "downline:", err)
+		os.Exit(1)
+	}
+}
+
+// newRootCmd builds the command tree.
+func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "downline",
 		Short:         "Downline: direct-selling operations, ledger and bonus settlement",
@@ -33,8 +42,5 @@ func main() {
 		newLedgerCmd(),
 		newSMSCmd(),
 	)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "downline:", err)
-		os.Exit(1)
-	}
+	return root
 }

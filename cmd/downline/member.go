@@ -41,7 +41,7 @@ func newMemberAddCmd() *cobra.Command {
 	cmd.Flags().StringVar(&r.By, "by", "cli", "who enters the registration (recorded)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func newMemberMoveCmd() *cobra.Command {
 	_ = cmd.MarkFlagRequired("by")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func newMemberStatusCmd() *cobra.Command {
 	_ = cmd.MarkFlagRequired("by")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func newMemberShowCmd() *cobra.Command {
 	url := dbURLFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ func newMigrateCmd() *cobra.Command {
 	}
 	url := dbURLFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), *url)
+		db, err := openDB(cmd.Context(), url)
 		if err != nil {
 			return err
 		}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"downline/clock"
+	"downline/ledger"
 	"downline/ledger/member"
 )
 
@@ -25,7 +29,9 @@ always give the same network. --demo seeds the demo company.`,
 	n := cmd.Flags().Int("members", 10_000, "number of members")
 	seed := cmd.Flags().Uint64("seed", 1, "random seed")
 	demo := cmd.Flags().Bool("demo", false, "seed the demo company")
-	reset := cmd.Flags().Bool("reset", false, "drop everything in the database first (development only)")
+	var reset resetFlag
+	cmd.Flags().BoolFunc("reset", "drop everything in the database first: a development database (dev/pg, make demo and the tests mark theirs), "+
+		"or any database given its name, --reset=NAME", reset.set)
 	demoPass := cmd.Flags().String("demo-password", "", "password of every demo account (default: a random one, printed at the end)")
 	at := cmd.Flags().String("now", "", "seed as if it were this moment (RFC 3339, or a date and time in Asia/Shanghai): members joined in the two years before it, the demo's history ends at it (default: the present)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -37,12 +43,15 @@ always give the same network. --demo seeds the demo company.`,
 			}
 			ctx = clock.With(ctx, clock.Fixed(t))
 		}
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if *reset {
+		if reset.on {
+			if err := reset.check(ctx, db); err != nil {
+				return err
+			}
 			if _, err := db.Pool.Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
 				return fmt.Errorf("reset: %w", err)
 			}
@@ -101,6 +110,42 @@ always give the same network. --demo seeds the demo company.`,
 		return nil
 	}
 	return cmd
+}
+
+// resetFlag is --reset: on, and the name of the database to empty when given
+// as --reset=NAME ("" for a development database, whatever its name).
+type resetFlag struct {
+	on   bool
+	name string
+}
+
+func (r *resetFlag) set(v string) error {
+	if b, err := strconv.ParseBool(v); err == nil { // --reset, --reset=false
+		r.on, r.name = b, ""
+		return nil
+	}
+	if v == "" {
+		return errors.New("--reset= needs the name of the database to empty")
+	}
+	r.on, r.name = true, v
+	return nil
+}
+
+// check refuses to empty a database that is neither marked as a development
+// one nor the one named: DATABASE_URL may well name a production database.
+func (r *resetFlag) check(ctx context.Context, db *ledger.DB) error {
+	name, marked, err := db.Development(ctx)
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	switch {
+	case r.name != "" && r.name != name:
+		return fmt.Errorf("--reset=%s, but the database is %q: nothing was dropped; check --database-url or DATABASE_URL", r.name, name)
+	case r.name == "" && !marked:
+		return fmt.Errorf("refusing to reset database %q: it is not a development database (dev/pg up marks its own); "+
+			"nothing was dropped. To drop everything in it anyway, name it: --reset=%s", name, name)
+	}
+	return nil
 }
 
 func isTerminal(w any) bool {

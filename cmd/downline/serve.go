@@ -32,7 +32,7 @@ func newServeCmd() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func newServeCmd() *cobra.Command {
 		// With Neo4j configured the networks are read from it (fed from the
 		// outbox, loaded with `graph sync`); otherwise from the embedded store.
 		var store graphstore.Store
-		if nf.uri != "" {
+		if nf.uri.get() != "" {
 			n4, err := nf.open(ctx)
 			if err != nil {
 				return err
@@ -58,7 +58,7 @@ func newServeCmd() *cobra.Command {
 				}
 			}
 			store = n4
-			fmt.Fprintf(cmd.ErrOrStderr(), "reading the member networks from Neo4j at %s\n", nf.uri)
+			fmt.Fprintf(cmd.ErrOrStderr(), "reading the member networks from Neo4j at %s\n", nf.uri.get())
 		} else {
 			store, err = loadEmbedded(ctx, cmd, db)
 			if err != nil {

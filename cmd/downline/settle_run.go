@@ -36,7 +36,7 @@ func ledgerCmd(cmd *cobra.Command, run func(cmd *cobra.Command, db *ledger.DB) e
 	url := dbURLFlag(cmd)
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), *url)
+		db, err := openDB(cmd.Context(), url)
 		if err != nil {
 			return err
 		}

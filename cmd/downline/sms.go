@@ -74,7 +74,7 @@ func newSMSBulkCmd(use string) *cobra.Command {
 	send := cmd.Flags().Bool("send", false, "send-bulk: send the queue now (needs TWILIO_*) and report progress")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func newSMSTemplatesCmd() *cobra.Command {
 	url := dbURLFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func newSMSStaffPhoneCmd() *cobra.Command {
 	lang := cmd.Flags().String("lang", "zh-CN", "zh-CN or en")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ func newTreeCmd() *cobra.Command {
 			return fmt.Errorf("--depth must be at least 1, got %d", *depth)
 		}
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *url)
+		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
 		}

@@ -67,6 +67,10 @@ func NewDatabase(t testing.TB) string {
 	if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tmplName)); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
+	// A test database is a development one: seed --reset may empty it.
+	if err := ledger.MarkDevelopment(ctx, conn, name); err != nil {
+		t.Fatalf("mark test database: %v", err)
+	}
 	t.Cleanup(func() {
 		c, err := pgx.Connect(context.Background(), admin)
 		if err != nil {
