@@ -51,6 +51,8 @@ func (s *Server) smsRoutes() []Route {
 			Roles: adminOnly, Status: 201, Request: sms.Bulk{}, Response: bulkQueued{}, Handle: s.smsQueueBulk},
 		{Method: GET, Path: "/sms/bulk/{id}", Tag: "sms", Summary: "Progress of a bulk message", Roles: adminOnly,
 			Response: sms.Progress{}, Handle: s.smsBulkProgress},
+		{Method: GET, Path: "/sms/notifier", Tag: "sms", Summary: "Where the notifier started (no event before is texted), where it is, and the events it skipped as older than the horizon",
+			Roles: adminOnly, Response: sms.NotifierStatus{}, Handle: s.smsNotifier},
 	}
 }
 
@@ -208,4 +210,8 @@ func (s *Server) smsBulkProgress(c *call) (any, error) {
 		return nil, errStatus(http.StatusNotFound, "no such bulk message")
 	}
 	return sms.BulkProgress(c.ctx(), s.DB.Pool, id)
+}
+
+func (s *Server) smsNotifier(c *call) (any, error) {
+	return sms.Status(c.ctx(), s.DB)
 }

@@ -63,6 +63,9 @@ func TestSMSWebhooksAndViews(t *testing.T) {
 	if r = w.call("GET", "/api/v1/sms/templates", admin, nil); r.status != 200 || !strings.Contains(string(r.body), `"example_segments"`) {
 		t.Fatalf("templates: %d", r.status)
 	}
+	if r = w.call("GET", "/api/v1/sms/notifier", admin, nil); r.status != 200 || !strings.Contains(string(r.body), `"skipped":0,"skips":[]`) {
+		t.Fatalf("notifier: %d %s", r.status, r.body)
+	}
 	if r = w.call("GET", "/api/v1/sms/messages", w.token("finance"), nil); r.status != http.StatusForbidden {
 		t.Fatalf("finance reads the SMS log: %d", r.status)
 	}

@@ -186,7 +186,7 @@ func QueueBulk(ctx context.Context, db *ledger.DB, b Bulk, pricePerSegment decim
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, seg, b.BodyZH, b.BodyEN, p.Recipients, p.Segments, p.Cost, b.By).Scan(&id); err != nil {
 			return err
 		}
-		_, err = queueSegment(ctx, tx, b.Segment, "bulk", "bulk:"+strconv.FormatInt(id, 10), b.BodyZH, b.BodyEN, false, id)
+		_, err = queueSegment(ctx, tx, b.Segment, KindBulk, "bulk:"+strconv.FormatInt(id, 10), b.BodyZH, b.BodyEN, false, id)
 		return err
 	})
 	return id, p, err
@@ -200,12 +200,12 @@ func queueSegment(ctx context.Context, tx pgx.Tx, s Segment, kind, keyPrefix, bo
 		return 0, err
 	}
 	n := len(args)
-	args = append(args, kind, keyPrefix+":", bodyZH, bodyEN, Count(bodyZH).Count, Count(bodyEN).Count, essential, nullID(bulk))
+	args = append(args, kind, keyPrefix+":", bodyZH, bodyEN, Count(bodyZH).Count, Count(bodyEN).Count, essential, nullID(bulk), int16(PriorityOf(kind)))
 	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
-	tag, err := tx.Exec(ctx, `INSERT INTO sms_messages (dedupe_key, kind, to_phone, lang, body, segments, essential, bulk_id, state)
+	tag, err := tx.Exec(ctx, `INSERT INTO sms_messages (dedupe_key, kind, to_phone, lang, body, segments, essential, bulk_id, priority, state)
 		SELECT DISTINCT ON (m.phone) `+p(2)+`::text || m.phone, `+p(1)+`::text, m.phone, m.lang,
 			CASE m.lang WHEN 'en' THEN `+p(4)+`::text ELSE `+p(3)+`::text END, CASE m.lang WHEN 'en' THEN `+p(6)+`::int ELSE `+p(5)+`::int END,
-			`+p(7)+`::bool, `+p(8)+`::bigint,
+			`+p(7)+`::bool, `+p(8)+`::bigint, `+p(9)+`::smallint,
 			CASE WHEN NOT `+p(7)+`::bool AND EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = m.phone) THEN 'suppressed' ELSE 'queued' END
 		FROM members m WHERE `+where+` ORDER BY m.phone, m.id
 		ON CONFLICT (dedupe_key) DO NOTHING`, args...)
@@ -293,11 +293,7 @@ func BulkProgress(ctx context.Context, q ledger.Querier, id int64) (Progress, er
 // announceLaunches queues, once per product, a message to every active
 // member about the products launched today.
 func (n *Notifier) announceLaunches(ctx context.Context) (int, error) {
-	now := time.Now
-	if n.Now != nil {
-		now = n.Now
-	}
-	today := now().Format(time.DateOnly)
+	today := n.now().Format(time.DateOnly)
 	rows, err := n.DB.Pool.Query(ctx, `SELECT p.id, p.sku, p.name_zh, p.name_en, p.member_price FROM products p
 		WHERE p.status = 'active' AND p.launch_date = $1::date
 		AND NOT EXISTS (SELECT 1 FROM sms_launches l WHERE l.product_id = p.id) ORDER BY p.id`, today)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,21 +70,110 @@ const ConsumerName = "sms"
 // order and queues each event's messages and its own position in one
 // transaction, so an event is turned into messages exactly once (the
 // dedupe keys make even a replay harmless).
+//
+// It never texts about the past. Its first start on a ledger records the
+// outbox head of that moment (Start): what happened before SMS was turned on
+// (a demo's or an imported company's history) is never texted, and later
+// starts resume from the stored position. An event older than Horizon when
+// the notifier reaches it (after an outage, say) is skipped, and the skip
+// is recorded (sms_skipped_events, Status) and logged.
 type Notifier struct {
 	DB *ledger.DB
 	// Sender, when set, is woken after messages are queued.
 	Sender *Sender
 	Batch  int           // events per transaction (default 500)
 	Idle   time.Duration // wait when nothing is new (default 1s)
-	Log    *slog.Logger
-	// Now is the clock for product launches (default time.Now).
+	// Horizon is the age beyond which an event is not texted (default
+	// DefaultHorizon); the age is the clock's time less the event's own
+	// time in the outbox.
+	Horizon time.Duration
+	Log     *slog.Logger
+	// Now is the clock for the horizon, the start and product launches
+	// (default time.Now).
 	Now func() time.Time
+
+	started atomic.Bool
+}
+
+// DefaultHorizon is how old an event may be and still be texted.
+const DefaultHorizon = 24 * time.Hour
+
+func (n *Notifier) now() time.Time {
+	if n.Now != nil {
+		return n.Now()
+	}
+	return time.Now()
+}
+
+func (n *Notifier) log() *slog.Logger {
+	if n.Log != nil {
+		return n.Log
+	}
+	return slog.Default()
+}
+
+func (n *Notifier) horizon() time.Duration {
+	if n.Horizon > 0 {
+		return n.Horizon
+	}
+	return DefaultHorizon
+}
+
+// NotifierStart is where the notifier started on a ledger: the outbox head
+// when SMS was first turned on. Events up to Seq are never texted.
+type NotifierStart struct {
+	Seq int64     `json:"seq"`
+	At  time.Time `json:"at"`
+}
+
+// Start records where the notifier starts, on its first start on this
+// ledger: the outbox head at this moment. Later calls (and later starts of
+// the server) change nothing: the notifier resumes from its stored position.
+// It reports whether this call was the first start.
+func (n *Notifier) Start(ctx context.Context) (NotifierStart, bool, error) {
+	var st NotifierStart
+	first := false
+	err := n.DB.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		// Under the outbox lock's ordering every event up to the highest
+		// committed seq is committed, and any later one gets a higher seq.
+		err := tx.QueryRow(ctx, `INSERT INTO outbox_consumers (name, seq) SELECT $1, coalesce(max(seq), 0) FROM outbox
+			ON CONFLICT (name) DO NOTHING RETURNING seq`, ConsumerName).Scan(&st.Seq)
+		if err == pgx.ErrNoRows {
+			// Started before: its position stands. (A ledger whose notifier
+			// started before starts were recorded has no start row.)
+			err = tx.QueryRow(ctx, `SELECT seq, started_at FROM sms_notifier_start`).Scan(&st.Seq, &st.At)
+			if err == pgx.ErrNoRows {
+				return nil
+			}
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		first, st.At = true, n.now()
+		_, err = tx.Exec(ctx, `INSERT INTO sms_notifier_start (seq, started_at) VALUES ($1, $2)
+			ON CONFLICT (one) DO UPDATE SET seq = EXCLUDED.seq, started_at = EXCLUDED.started_at`, st.Seq, st.At)
+		return err
+	})
+	if err != nil {
+		return st, false, fmt.Errorf("start the SMS notifier: %w", err)
+	}
+	n.started.Store(true)
+	if first {
+		n.log().Info("SMS notifier: first start on this ledger: it texts the events written from now on, none of the outbox up to its head", "outbox_head", st.Seq)
+	}
+	return st, first, nil
 }
 
 // CatchUp queues the messages of every event not yet handled, and of the
 // products launched today not yet announced. It returns how many messages
-// it queued.
+// it queued. The first call starts the notifier (Start) if nothing has.
 func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
+	if !n.started.Load() {
+		if _, _, err := n.Start(ctx); err != nil {
+			return 0, err
+		}
+	}
 	batch := n.Batch
 	if batch <= 0 {
 		batch = 500
@@ -105,8 +195,14 @@ func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
 		if err != nil {
 			return queued, err
 		}
+		now := n.now()
+		skip := skipped{kinds: map[string]int{}}
 		var msgs []Outgoing
 		for _, e := range evs {
+			if now.Sub(e.At) > n.horizon() {
+				skip.add(e)
+				continue
+			}
 			ms, err := n.messagesFor(ctx, tpl, e)
 			if err != nil {
 				return queued, fmt.Errorf("outbox event %d (%s): %w", e.Seq, e.Kind, err)
@@ -114,11 +210,11 @@ func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
 			msgs = append(msgs, ms...)
 		}
 		last := evs[len(evs)-1].Seq
+		moved := false
 		err = n.DB.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 			var at int64
 			// The position row is locked: two notifiers never queue the same batch.
-			err := tx.QueryRow(ctx, `INSERT INTO outbox_consumers (name, seq) VALUES ($1, 0)
-				ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING seq`, ConsumerName).Scan(&at)
+			err := tx.QueryRow(ctx, `SELECT seq FROM outbox_consumers WHERE name = $1 FOR UPDATE`, ConsumerName).Scan(&at)
 			if err != nil {
 				return err
 			}
@@ -129,12 +225,19 @@ func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			queued += k
+			if err := skip.record(ctx, tx, n.horizon(), now); err != nil {
+				return err
+			}
+			queued, moved = queued+k, true
 			_, err = tx.Exec(ctx, `UPDATE outbox_consumers SET seq = $2, updated_at = now() WHERE name = $1`, ConsumerName, last)
 			return err
 		})
 		if err != nil {
 			return queued, err
+		}
+		if moved && skip.events > 0 {
+			n.log().Warn("SMS notifier: events older than the horizon were not texted", "events", skip.events,
+				"first_seq", skip.first, "last_seq", skip.last, "oldest", skip.oldest, "newest", skip.newest, "horizon", n.horizon())
 		}
 	}
 	k, err := n.announceLaunches(ctx)
@@ -145,19 +248,55 @@ func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
 	return queued, err
 }
 
+// skipped is what one batch of events skipped as older than the horizon.
+type skipped struct {
+	events         int
+	first, last    int64
+	kinds          map[string]int
+	oldest, newest time.Time
+}
+
+func (s *skipped) add(e ledger.OutboxEvent) {
+	if s.events == 0 {
+		s.first, s.oldest, s.newest = e.Seq, e.At, e.At
+	}
+	s.events++
+	s.last = e.Seq
+	s.kinds[e.Kind]++
+	if e.At.Before(s.oldest) {
+		s.oldest = e.At
+	}
+	if e.At.After(s.newest) {
+		s.newest = e.At
+	}
+}
+
+// record stores the skip for the operators (see Status).
+func (s *skipped) record(ctx context.Context, tx pgx.Tx, horizon time.Duration, at time.Time) error {
+	if s.events == 0 {
+		return nil
+	}
+	kinds, err := json.Marshal(s.kinds)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO sms_skipped_events (first_seq, last_seq, events, kinds, oldest_at, newest_at, horizon, skipped_at)
+		VALUES ($1, $2, $3, $4, $5, $6, make_interval(secs => $7), $8)`, s.first, s.last, s.events, kinds, s.oldest, s.newest, horizon.Seconds(), at)
+	if err != nil {
+		return fmt.Errorf("record %d events skipped: %w", s.events, err)
+	}
+	return nil
+}
+
 // Run catches up again and again until ctx ends.
 func (n *Notifier) Run(ctx context.Context) error {
 	idle := n.Idle
 	if idle <= 0 {
 		idle = time.Second
 	}
-	log := n.Log
-	if log == nil {
-		log = slog.Default()
-	}
 	for {
 		if _, err := n.CatchUp(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("sms notifications: will retry", "err", err)
+			n.log().Warn("sms notifications: will retry", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -165,6 +304,66 @@ func (n *Notifier) Run(ctx context.Context) error {
 		case <-time.After(idle):
 		}
 	}
+}
+
+// Skip is one batch of events the notifier did not text because they were
+// older than the horizon when it reached them.
+type Skip struct {
+	FirstSeq int64          `json:"first_seq"`
+	LastSeq  int64          `json:"last_seq"`
+	Events   int            `json:"events"`
+	Kinds    map[string]int `json:"kinds"`
+	Oldest   time.Time      `json:"oldest_at"`
+	Newest   time.Time      `json:"newest_at"`
+	Horizon  string         `json:"horizon"`
+	At       time.Time      `json:"skipped_at"`
+}
+
+// NotifierStatus is where the notifier is, for the operators.
+type NotifierStatus struct {
+	// Start is where it started on this ledger; nil when it has not (SMS
+	// was never on) or started before starts were recorded.
+	Start    *NotifierStart `json:"start,omitempty"`
+	Position int64          `json:"position"` // the last outbox event handled
+	Head     int64          `json:"head"`     // the last outbox event written
+	Skipped  int64          `json:"skipped"`  // events skipped as older than the horizon, in all
+	Skips    []Skip         `json:"skips"`    // the latest skips, newest first (at most 20)
+}
+
+// Status reads where the notifier started, where it is and what it skipped.
+func Status(ctx context.Context, db *ledger.DB) (NotifierStatus, error) {
+	var s NotifierStatus
+	var st NotifierStart
+	err := db.Pool.QueryRow(ctx, `SELECT seq, started_at FROM sms_notifier_start`).Scan(&st.Seq, &st.At)
+	switch {
+	case err == nil:
+		s.Start = &st
+	case err != pgx.ErrNoRows:
+		return s, err
+	}
+	if s.Position, err = db.ConsumerPosition(ctx, ConsumerName); err != nil {
+		return s, err
+	}
+	if s.Head, err = db.OutboxHead(ctx); err != nil {
+		return s, err
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(sum(events), 0) FROM sms_skipped_events`).Scan(&s.Skipped); err != nil {
+		return s, err
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT first_seq, last_seq, events, kinds, oldest_at, newest_at, horizon::text, skipped_at
+		FROM sms_skipped_events ORDER BY id DESC LIMIT 20`)
+	if err != nil {
+		return s, err
+	}
+	s.Skips, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Skip, error) {
+		var k Skip
+		err := r.Scan(&k.FirstSeq, &k.LastSeq, &k.Events, &k.Kinds, &k.Oldest, &k.Newest, &k.Horizon, &k.At)
+		return k, err
+	})
+	if s.Skips == nil {
+		s.Skips = []Skip{}
+	}
+	return s, err
 }
 
 // recipient is who gets a message, and in which language.

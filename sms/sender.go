@@ -247,14 +247,16 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 }
 
 // claim marks up to n due messages "sending" (or "suppressed", for an
-// opted-out number) in one committed statement.
+// opted-out number) in one committed statement, the highest priority first
+// (see Priority): a welcome queued behind a bulk send of thousands is in
+// the next batch claimed.
 func (s *Sender) claim(ctx context.Context, n int) ([]claimed, int, error) {
 	rows, err := s.DB.Pool.Query(ctx, `
 		WITH c AS (
 			SELECT m.id, (NOT m.essential AND EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = m.to_phone)) AS blocked
 			FROM sms_messages m
 			WHERE m.state IN ('queued', 'retry') AND m.next_attempt_at <= now()
-			ORDER BY m.next_attempt_at, m.id LIMIT $1
+			ORDER BY m.priority DESC, m.next_attempt_at, m.id LIMIT $1
 			FOR UPDATE OF m SKIP LOCKED)
 		UPDATE sms_messages m SET
 			state = CASE WHEN c.blocked THEN 'suppressed' ELSE 'sending' END,

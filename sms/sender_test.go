@@ -31,7 +31,18 @@ type env struct {
 	sender *sms.Sender
 }
 
+// newEnv is an environment with SMS on from the ledger's first event.
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	e := newEnvOff(t)
+	if _, _, err := (&sms.Notifier{DB: e.db}).Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// newEnvOff is an environment whose ledger has never had SMS on.
+func newEnvOff(t testing.TB) *env {
 	t.Helper()
 	e := &env{db: ledgertest.DB(t), twilio: smstest.New(t, testSID, testToken)}
 	e.cfg = sms.Config{AccountSID: testSID, AuthToken: testToken, From: testFrom, APIURL: e.twilio.URL,
@@ -287,4 +298,53 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 	_ = http.StatusOK
+
+	// Credentials in a form Twilio never issues are refused, in words, and
+	// the auth token is never quoted.
+	ok := sms.Config{AccountSID: testSID, AuthToken: testToken, From: testFrom}.Defaults()
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid config: %v", err)
+	}
+	for _, c := range []struct {
+		change func(*sms.Config)
+		want   string
+	}{
+		{func(c *sms.Config) { c.AuthToken = "0123456789abcdef0123456789abcde!" },
+			"TWILIO_AUTH_TOKEN must be 32 letters and digits (Twilio refuses other tokens with error 21224); it has 32 characters, 1 of them neither a letter nor a digit"},
+		{func(c *sms.Config) { c.AuthToken = testToken + "\n" }, "it has 33 characters, 1 of them neither"},
+		{func(c *sms.Config) { c.AuthToken = "short" }, "it has 5 characters, 0 of them"},
+		{func(c *sms.Config) { c.AccountSID = "SK0123456789abcdef0123456789abcdef" }, `TWILIO_ACCOUNT_SID "SK0123456789abcdef0123456789abcdef" must be AC followed by 32 hexadecimal digits`},
+		{func(c *sms.Config) { c.AccountSID = testSID + " " }, "must be AC followed by 32 hexadecimal digits"},
+		{func(c *sms.Config) { c.From = "" }, "set TWILIO_FROM (a number) or TWILIO_MESSAGING_SERVICE_SID: messages need a sender"},
+		{func(c *sms.Config) { c.From, c.MessagingService = "", "MGxyz" }, `TWILIO_MESSAGING_SERVICE_SID "MGxyz" must be MG followed by 32 hexadecimal digits`},
+	} {
+		cfg := ok
+		c.change(&cfg)
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("validate: %v, want %q", err, c.want)
+		}
+		if err != nil && cfg.AuthToken != testToken && strings.Contains(err.Error(), cfg.AuthToken) {
+			t.Errorf("the auth token is quoted: %v", err)
+		}
+	}
+	cfg := ok
+	cfg.From, cfg.MessagingService = "", "MG0123456789abcdef0123456789abcdef"
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("messaging service: %v", err)
+	}
+
+	// SMS_HORIZON: a duration, 24 hours when not set.
+	t.Setenv("SMS_HORIZON", "")
+	if h := sms.Env().Horizon; h != 24*time.Hour {
+		t.Errorf("default horizon %s", h)
+	}
+	t.Setenv("SMS_HORIZON", "90m")
+	if h := sms.Env().Horizon; h != 90*time.Minute {
+		t.Errorf("horizon %s", h)
+	}
+	t.Setenv("SMS_HORIZON", "1 day")
+	if err := sms.Env().Validate(); err == nil || !strings.Contains(err.Error(), `SMS_HORIZON "1 day" must be a positive duration such as 24h or 90m`) {
+		t.Errorf("validate: %v", err)
+	}
 }

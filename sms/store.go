@@ -25,12 +25,40 @@ const (
 	Suppressed State = "suppressed"
 )
 
+// Priority is the order in which the sender claims due messages: the
+// highest first, so a time-critical text never waits behind a bulk send.
+type Priority int16
+
+const (
+	// PriorityBulk: bulk messages to segments and product launches.
+	PriorityBulk Priority = 0
+	// PriorityNormal: other notifications (shipments, bonuses, ranks, stock).
+	PriorityNormal Priority = 1
+	// PriorityUrgent: texts a person is waiting for now: a new member's
+	// welcome (with the member number), a payment confirmation.
+	PriorityUrgent Priority = 2
+)
+
+// PriorityOf is the priority of a message of kind (a template, or "bulk").
+func PriorityOf(kind string) Priority {
+	switch kind {
+	case TplWelcome, TplPaymentConfirmed:
+		return PriorityUrgent
+	case KindBulk, TplProductLaunched:
+		return PriorityBulk
+	}
+	return PriorityNormal
+}
+
+// KindBulk is the kind of the messages of a bulk send.
+const KindBulk = "bulk"
+
 // Outgoing is a message to store and send.
 type Outgoing struct {
 	// Key makes queuing idempotent: a second message with the same key is
 	// not stored (e.g. "ev:1234:+8613800000000").
 	Key       string
-	Kind      string // the template or "bulk"
+	Kind      string // the template or "bulk"; it sets the priority (PriorityOf)
 	To        string // E.164
 	Lang      string
 	Body      string
@@ -47,6 +75,7 @@ type Message struct {
 	Body      string     `json:"body"`
 	Segments  int        `json:"segments"`
 	Essential bool       `json:"essential"`
+	Priority  Priority   `json:"priority"`
 	Bulk      int64      `json:"bulk,omitempty"`
 	State     State      `json:"state"`
 	Attempts  int        `json:"attempts"`
@@ -66,7 +95,7 @@ func Enqueue(ctx context.Context, q ledger.Querier, msgs []Outgoing) (int, error
 	}
 	n := len(msgs)
 	keys, kinds, tos, langs, bodies := make([]*string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	segs, ess, bulks := make([]int32, n), make([]bool, n), make([]*int64, n)
+	segs, ess, bulks, prios := make([]int32, n), make([]bool, n), make([]*int64, n), make([]int16, n)
 	for i, m := range msgs {
 		if m.Key != "" {
 			keys[i] = &m.Key
@@ -76,29 +105,29 @@ func Enqueue(ctx context.Context, q ledger.Querier, msgs []Outgoing) (int, error
 			lang = "zh-CN"
 		}
 		kinds[i], tos[i], langs[i], bodies[i] = m.Kind, m.To, lang, m.Body
-		segs[i], ess[i] = int32(Count(m.Body).Count), m.Essential
+		segs[i], ess[i], prios[i] = int32(Count(m.Body).Count), m.Essential, int16(PriorityOf(m.Kind))
 		if m.Bulk != 0 {
 			bulks[i] = &msgs[i].Bulk
 		}
 	}
-	tag, err := q.Exec(ctx, `INSERT INTO sms_messages (dedupe_key, kind, to_phone, lang, body, segments, essential, bulk_id, state)
-		SELECT k, kind, t, l, b, s, e, bk,
+	tag, err := q.Exec(ctx, `INSERT INTO sms_messages (dedupe_key, kind, to_phone, lang, body, segments, essential, bulk_id, priority, state)
+		SELECT k, kind, t, l, b, s, e, bk, p,
 			CASE WHEN NOT e AND EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = t) THEN 'suppressed' ELSE 'queued' END
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bool[], $8::bigint[])
-			AS x(k, kind, t, l, b, s, e, bk)
-		ON CONFLICT (dedupe_key) DO NOTHING`, keys, kinds, tos, langs, bodies, segs, ess, bulks)
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bool[], $8::bigint[], $9::smallint[])
+			AS x(k, kind, t, l, b, s, e, bk, p)
+		ON CONFLICT (dedupe_key) DO NOTHING`, keys, kinds, tos, langs, bodies, segs, ess, bulks, prios)
 	if err != nil {
 		return 0, fmt.Errorf("queue %d messages: %w", n, err)
 	}
 	return int(tag.RowsAffected()), nil
 }
 
-const messageSelect = `SELECT id, kind, to_phone, lang, body, segments, essential, coalesce(bulk_id, 0), state, attempts,
+const messageSelect = `SELECT id, kind, to_phone, lang, body, segments, essential, priority, coalesce(bulk_id, 0), state, attempts,
 	coalesce(twilio_sid, ''), delivery, coalesce(error_code, 0), error, created_at, sent_at FROM sms_messages`
 
 func scanMessage(r pgx.CollectableRow) (Message, error) {
 	var m Message
-	err := r.Scan(&m.ID, &m.Kind, &m.To, &m.Lang, &m.Body, &m.Segments, &m.Essential, &m.Bulk, &m.State, &m.Attempts,
+	err := r.Scan(&m.ID, &m.Kind, &m.To, &m.Lang, &m.Body, &m.Segments, &m.Essential, &m.Priority, &m.Bulk, &m.State, &m.Attempts,
 		&m.TwilioSID, &m.Delivery, &m.ErrorCode, &m.Error, &m.CreatedAt, &m.SentAt)
 	return m, err
 }

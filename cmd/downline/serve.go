@@ -18,6 +18,7 @@ import (
 	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
+	"downline/sms"
 )
 
 func newServeCmd() *cobra.Command {
@@ -31,7 +32,7 @@ func newServeCmd() *cobra.Command {
 	listen := cmd.Flags().String("listen", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "address to listen on (default $LISTEN_ADDR or 127.0.0.1:8080)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 		db, err := openDB(ctx, url)
 		if err != nil {
 			return err
@@ -78,10 +79,7 @@ func newServeCmd() *cobra.Command {
 			}
 		}()
 
-		smsAPI, err := startSMS(ctx, db, log)
-		if err != nil {
-			return err
-		}
+		smsAPI := startSMS(ctx, db, sms.Env(), log)
 		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}
 		defer apiServer.Close() // settlement runs still going roll back
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,17 +17,22 @@ import (
 	"downline/sms"
 )
 
-// startSMS starts the notifier and the sender when TWILIO_ACCOUNT_SID is
-// set, and returns what the API mounts (nil: SMS is off).
-func startSMS(ctx context.Context, db *ledger.DB, log *slog.Logger) (*api.SMS, error) {
-	cfg := sms.Env()
+// startSMS starts the notifier and the sender when SMS is configured (any
+// TWILIO_* credential or sender set), and returns what the API mounts (nil:
+// SMS is off). A configuration Twilio would refuse (say an auth token that
+// is not 32 letters and digits) is said once, here, in words, and SMS stays
+// off while the server serves everything else: nothing is queued that could
+// not be sent, and nothing fails message by message.
+func startSMS(ctx context.Context, db *ledger.DB, cfg sms.Config, log *slog.Logger) *api.SMS {
 	if !cfg.Enabled() {
-		return nil, nil
+		return nil
 	}
 	client, err := sms.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("SMS: %w", err)
+		log.Error("SMS disabled: " + strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil
 	}
+	cfg = cfg.Defaults()
 	if cfg.PublicURL == "" {
 		log.Warn("SMS: PUBLIC_URL is not set: inbound texts and status callbacks will be refused")
 	}
@@ -34,7 +40,13 @@ func startSMS(ctx context.Context, db *ledger.DB, log *slog.Logger) (*api.SMS, e
 	if cfg.PublicURL != "" {
 		sender.StatusCallback = cfg.PublicURL + "/sms/status"
 	}
-	notifier := &sms.Notifier{DB: db, Sender: sender, Log: log}
+	notifier := &sms.Notifier{DB: db, Sender: sender, Horizon: cfg.Horizon, Log: log}
+	// The start is recorded before serving: an event written once the
+	// server answers is after it, and texted. (Should this fail, the
+	// notifier's first catch-up records it.)
+	if _, _, err := notifier.Start(ctx); err != nil {
+		log.Warn("SMS notifier: will retry", "err", err)
+	}
 	for name, run := range map[string]func(context.Context) error{"sender": sender.Run, "notifier": notifier.Run} {
 		go func() {
 			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -42,8 +54,8 @@ func startSMS(ctx context.Context, db *ledger.DB, log *slog.Logger) (*api.SMS, e
 			}
 		}()
 	}
-	log.Info("SMS on", "api", cfg.APIURL, "rate_per_second", cfg.Rate)
-	return &api.SMS{Webhooks: sms.NewWebhooks(db, cfg), PricePerSegment: cfg.PricePerSegment}, nil
+	log.Info("SMS on", "api", cfg.APIURL, "rate_per_second", cfg.Rate, "horizon", cfg.Horizon)
+	return &api.SMS{Webhooks: sms.NewWebhooks(db, cfg), PricePerSegment: cfg.PricePerSegment}
 }
 
 func newSMSCmd() *cobra.Command {
