@@ -105,6 +105,7 @@ var expected = map[string]string{
 	"POST /sms/bulk/preview":         "admin",
 	"POST /sms/bulk":                 "admin",
 	"GET /sms/bulk/{id}":             "admin",
+	"GET /sms/notifier":              "admin",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.
