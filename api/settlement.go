@@ -15,7 +15,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"downline/ledger"
-	"downline/ledger/idempotency"
 	"downline/ledger/user"
 	"downline/settle/period"
 )
@@ -274,31 +273,13 @@ func (s *Server) approveRun(c *call) (any, error) {
 	}
 	code := c.Param("period")
 	c.Set("audit.detail", "approve "+code+": "+req.Reason)
-	return once(c, "settle.approve", req, func() (RunView, error) {
-		r, err := period.Approve(c.ctx(), s.DB, code, c.who.By(), req.Reason)
-		return runView(r), err
-	})
-}
-
-// once runs fn, an operation that commits its own transaction and can
-// happen once per period (an approval, a payout), under the caller's
-// Idempotency-Key: the key is claimed in a transaction held open while fn
-// runs, and fn's result is stored with it, so a retry with the same key
-// and body answers the first result and runs nothing, and a concurrent
-// retry waits for the first. Should the server stop between fn's commit and
-// the key's, the retry runs fn again, which refuses (already approved or
-// paid): never twice. Operations that may legitimately happen twice claim
-// the key in their own transaction instead (period.AdjustOnce).
-//
-// The claim's transaction is begun directly, not through DB.Transact, which
-// would run fn again after a serialization failure.
-func once[T any](c *call, op string, req any, fn func() (T, error)) (T, error) {
-	var out T
-	err := pgx.BeginTxFunc(c.ctx(), c.s.DB.Pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) (err error) {
-		out, err = idempotency.Do(c.ctx(), tx, c.key, op+":"+c.Param("period"), req, fn)
-		return err
-	})
-	return out, err
+	// The key is claimed in the approval's own transaction: a retry after a
+	// lost answer gets the approval, and a failed one leaves the key free.
+	r, err := period.ApproveOnce(c.ctx(), s.DB, c.key, code, c.who.By(), req.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return runView(r), nil
 }
 
 // AdjustmentView is a manual adjustment.
@@ -380,10 +361,12 @@ func (s *Server) pay(c *call) (any, error) {
 	}
 	code := c.Param("period")
 	c.Set("audit.detail", fmt.Sprintf("pay %s, minimum %s", code, req.MinPayout.StringFixed(2)))
-	return once(c, "settle.pay", req, func() (PayoutView, error) {
-		p, err := period.Pay(c.ctx(), s.DB, code, req.MinPayout, c.who.By())
-		return payoutView(p), err
-	})
+	// As with approval, the key is claimed in the payout's transaction.
+	p, err := period.PayOnce(c.ctx(), s.DB, c.key, code, req.MinPayout, c.who.By())
+	if err != nil {
+		return nil, err
+	}
+	return payoutView(p), nil
 }
 
 func (s *Server) getPayout(c *call) (any, error) {
