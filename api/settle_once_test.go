@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"downline/ledger/ledgertest"
 )
 
 // TestApproveAndPayLostAnswer: an approval or a payout whose work committed
@@ -51,11 +53,11 @@ func TestApproveAndPayLostAnswer(t *testing.T) {
 			}
 		}},
 	} {
-		cut := newCutter(step.watch, step.afterCommit)
+		cut := ledgertest.NewCutter(step.watch, step.afterCommit)
 		h := w.tracedHandler(t, cut)
 		path := "/api/v1/periods/" + code + step.path
-		first := w.callOn(cut.context(), h, "POST", path, fin2, step.body, "Idempotency-Key", step.key)
-		if cut.cuts != 1 {
+		first := w.callOn(cut.Context(), h, "POST", path, fin2, step.body, "Idempotency-Key", step.key)
+		if cut.Cuts() != 1 {
 			t.Fatalf("%s (cut after commit: %v): the request was not cut (%d %s)", path, step.afterCommit, first.status, first.body)
 		}
 		if !step.afterCommit {
