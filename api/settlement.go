@@ -79,9 +79,6 @@ func (s *Server) settlementRoutes() []Route {
 const (
 	csvType  = "text/csv; charset=utf-8"
 	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	// companyZone is where dates without a zone (effective dates, period
-	// boundaries) are read, unless a request names another.
-	companyZone = "Asia/Shanghai"
 )
 
 // PlanView is a stored plan version.
@@ -166,13 +163,15 @@ func (s *Server) getPlan(c *call) (any, error) {
 	return planView(p, true), nil
 }
 
-// zone is the time zone a request names, by default the company's.
+// zone is the time zone a request names, by default the company's
+// (ledger.CompanyZone): where dates without a zone (effective dates, period
+// boundaries) are read.
 func zone(name string) (*time.Location, error) {
 	if name == "" {
-		name = companyZone
+		return ledger.CompanyZone()
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "Local" {
+	loc, err := ledger.LoadZone(name)
+	if err != nil {
 		return nil, errStatus(http.StatusUnprocessableEntity, fmt.Sprintf("tz %q: not a time zone; use an IANA name such as Asia/Shanghai or UTC", name))
 	}
 	return loc, nil
@@ -194,7 +193,8 @@ type RunView struct {
 	Period      string          `json:"period"`
 	StartsAt    time.Time       `json:"starts_at"`
 	CutoffAt    time.Time       `json:"cutoff_at"`
-	Status      string          `json:"status"` // draft, approved or paid
+	TimeZone    string          `json:"time_zone,omitempty"` // of the boundaries
+	Status      string          `json:"status"`              // draft, approved or paid
 	Attempt     int             `json:"attempt"`
 	PlanID      int64           `json:"plan_id"`
 	RunBy       string          `json:"run_by"`
@@ -226,7 +226,7 @@ type ManualSummary struct {
 }
 
 func runView(r period.Run) RunView {
-	return RunView{Period: r.Period.Code, StartsAt: r.Period.StartsAt, CutoffAt: r.Period.CutoffAt, Status: r.Status, Attempt: r.Attempt,
+	return RunView{Period: r.Period.Code, StartsAt: r.Period.StartsAt, CutoffAt: r.Period.CutoffAt, TimeZone: r.Period.TimeZone, Status: r.Status, Attempt: r.Attempt,
 		PlanID: r.PlanID, RunBy: r.RunBy, RunAt: r.RunAt, Members: r.Members, Active: r.Active, Lines: r.Lines, TotalBV: r.TotalBV,
 		BeforeCap: money(r.BeforeCap), BonusTotal: money(r.BonusTotal), Clawbacks: money(r.AdjustTotal), LinesSHA256: r.LinesSHA256,
 		ReadMS: r.ReadMS, ComputeMS: r.ComputeMS, WriteMS: r.WriteMS, ApprovedBy: r.ApprovedBy, ApprovedAt: r.ApprovedAt,

@@ -21,7 +21,7 @@ var demoPlan []byte
 
 // demoZone is the demo company's time zone: its months start at midnight there.
 var demoZone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai") // time/tzdata is linked in
+	loc, err := ledger.CompanyZone()
 	if err != nil {
 		panic(err)
 	}

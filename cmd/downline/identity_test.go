@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/user"
@@ -24,51 +25,9 @@ import (
 // another finance user can, a wrong password gets nowhere, and the same
 // operating-system user running and approving is one person.
 func TestFourEyesByIdentity(t *testing.T) {
-	db := ledgertest.DB(t)
-	ctx := context.Background()
-	url := db.Pool.Config().ConnString()
-	if err := member.CopyNetwork(ctx, db, member.GenerateNetwork(20, 1, time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC)), nil); err != nil {
-		t.Fatal(err)
-	}
-	const pw = "finance password 1"
-	var fin2 user.User
-	if err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		if _, err = user.Create(ctx, tx, user.New{Login: "finance", Role: user.Finance, Password: pw}); err != nil {
-			return err
-		}
-		if _, err = user.Create(ctx, tx, user.New{Login: "shopper", Role: user.Customer, Password: pw}); err != nil {
-			return err
-		}
-		fin2, err = user.Create(ctx, tx, user.New{Login: "finance2", Role: user.Finance, Password: pw})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	planFile := filepath.Join(t.TempDir(), "plan.yaml")
-	if err := os.WriteFile(planFile, []byte("name: Cli\ncurrency: CNY\nscale: 2\nactive_pv: 10\nranks:\n  - name: Member\nbonuses:\n  referral: {pct: 20}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("NEO4J_URI", "")
-	os.Unsetenv(passwordEnv)
-	os.Unsetenv(tokenEnv)
-
-	// settle runs `downline settle ARGS` with stdin; env sets variables for it.
-	settle := func(stdin string, env map[string]string, args ...string) (string, error) {
-		t.Helper()
-		for k, v := range env {
-			t.Setenv(k, v)
-			defer os.Unsetenv(k)
-		}
-		cmd := newSettleCmd()
-		var out, errOut bytes.Buffer
-		cmd.SetIn(strings.NewReader(stdin))
-		cmd.SetOut(&out)
-		cmd.SetErr(&errOut)
-		cmd.SetArgs(append(args, "--database-url", url))
-		err := cmd.ExecuteContext(ctx)
-		return out.String() + errOut.String(), err
-	}
-	password := map[string]string{passwordEnv: pw}
+	f := newSettleFixture(t)
+	db, ctx, settle, planFile, fin2 := f.db, context.Background(), f.settle, f.planFile, f.fin2
+	password := map[string]string{passwordEnv: fixturePassword}
 	mustFail := func(what, want string, err error, out string) {
 		t.Helper()
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -104,7 +63,7 @@ func TestFourEyesByIdentity(t *testing.T) {
 		t.Fatalf("refused approvals left the run %s", r.Status)
 	}
 	// The password asked for (here on standard input, not a terminal).
-	if out, err := settle(pw+"\n", nil, append(approve, "--as", "finance2")...); err != nil {
+	if out, err := settle(fixturePassword+"\n", nil, append(approve, "--as", "finance2")...); err != nil {
 		t.Fatalf("approval by finance2: %v\n%s", err, out)
 	}
 	if r := run("2020-01"); r.Status != period.Approved || r.ApprovedBy != "user:finance2" {
@@ -138,4 +97,64 @@ func TestFourEyesByIdentity(t *testing.T) {
 	if r := run("2020-02"); r.Status != period.Approved || r.ApprovedBy != "user:finance2" {
 		t.Errorf("approved run: %s by %q", r.Status, r.ApprovedBy)
 	}
+}
+
+// settleFixture is a ledger with a small network, finance users finance and
+// finance2, a customer user shopper (all with fixturePassword) and a plan
+// file to upload.
+type settleFixture struct {
+	db       *ledger.DB
+	fin2     user.User
+	planFile string
+	// settle runs `downline settle ARGS` with stdin; env sets variables for it.
+	settle func(stdin string, env map[string]string, args ...string) (string, error)
+}
+
+const fixturePassword = "finance password 1"
+
+func newSettleFixture(t *testing.T) settleFixture {
+	t.Helper()
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	url := db.Pool.Config().ConnString()
+	if err := member.CopyNetwork(ctx, db, member.GenerateNetwork(20, 1, time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC)), nil); err != nil {
+		t.Fatal(err)
+	}
+	f := settleFixture{db: db, planFile: filepath.Join(t.TempDir(), "plan.yaml")}
+	if err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		if _, err = user.Create(ctx, tx, user.New{Login: "finance", Role: user.Finance, Password: fixturePassword}); err != nil {
+			return err
+		}
+		if _, err = user.Create(ctx, tx, user.New{Login: "shopper", Role: user.Customer, Password: fixturePassword}); err != nil {
+			return err
+		}
+		f.fin2, err = user.Create(ctx, tx, user.New{Login: "finance2", Role: user.Finance, Password: fixturePassword})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.planFile, []byte("name: Cli\ncurrency: CNY\nscale: 2\nactive_pv: 10\nranks:\n  - name: Member\nbonuses:\n  referral: {pct: 20}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NEO4J_URI", "")
+	for _, k := range []string{passwordEnv, tokenEnv, ledger.CompanyZoneEnv} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	f.settle = func(stdin string, env map[string]string, args ...string) (string, error) {
+		t.Helper()
+		for k, v := range env {
+			t.Setenv(k, v)
+			defer os.Unsetenv(k)
+		}
+		cmd := newSettleCmd()
+		var out, errOut bytes.Buffer
+		cmd.SetIn(strings.NewReader(stdin))
+		cmd.SetOut(&out)
+		cmd.SetErr(&errOut)
+		cmd.SetArgs(append(args, "--database-url", url))
+		err := cmd.ExecuteContext(ctx)
+		return out.String() + errOut.String(), err
+	}
+	return f
 }

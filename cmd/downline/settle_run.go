@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	_ "time/tzdata" // period boundaries in the company's zone on any host
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -52,6 +51,23 @@ func required(cmd *cobra.Command, names ...string) {
 	}
 }
 
+// tzFlag gives cmd --tz, by default the company's zone.
+func tzFlag(cmd *cobra.Command, tz *string, usage string) {
+	cmd.Flags().StringVar(tz, "tz", "", usage+" (default: the company's, $"+ledger.CompanyZoneEnv+" or "+ledger.DefaultCompanyZone+")")
+}
+
+// cliZone is the zone --tz names, or the company's.
+func cliZone(tz string) (*time.Location, error) {
+	if tz == "" {
+		return ledger.CompanyZone()
+	}
+	loc, err := ledger.LoadZone(tz)
+	if err != nil {
+		return nil, fmt.Errorf("--tz: %w", err)
+	}
+	return loc, nil
+}
+
 // parseWhen reads a date (midnight) or an RFC 3339 time in loc.
 func parseWhen(s string, loc *time.Location) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
@@ -72,7 +88,7 @@ func newSettlePlanCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			loc, err := time.LoadLocation(tz)
+			loc, err := cliZone(tz)
 			if err != nil {
 				return err
 			}
@@ -98,7 +114,7 @@ func newSettlePlanCmd() *cobra.Command {
 	up.Flags().StringVar(&file, "file", "", "plan document (YAML or JSON)")
 	up.Flags().StringVar(&effective, "effective", "", "in force for periods starting at or after this date")
 	as = actorFlag(up)
-	up.Flags().StringVar(&tz, "tz", "Asia/Shanghai", "time zone of --effective")
+	tzFlag(up, &tz, "time zone of --effective")
 	required(up, "file", "effective")
 	list := ledgerCmd(&cobra.Command{Use: "list", Short: "List the stored plan versions"}, func(cmd *cobra.Command, db *ledger.DB) error {
 		ps, err := period.ListPlans(cmd.Context(), db.Pool)
@@ -192,7 +208,8 @@ func newSettleRunCmd() *cobra.Command {
 		if out.Replaced {
 			verb = "re-run (draft replaced)"
 		}
-		fmt.Fprintf(w, "period     %s [%s, %s) %s, attempt %d, by %s\n", p.Code, p.StartsAt.Format(time.RFC3339), p.CutoffAt.Format(time.RFC3339), verb, out.Run.Attempt, out.Run.RunBy)
+		fmt.Fprintf(w, "period     %s [%s, %s) %s %s, attempt %d, by %s\n", p.Code, p.StartsAt.Format(time.RFC3339), p.CutoffAt.Format(time.RFC3339), p.TimeZone,
+			verb, out.Run.Attempt, out.Run.RunBy)
 		fmt.Fprintf(w, "read       %d members, %d orders and returns, %d carry-in rows\n", out.Read.Members, out.Read.Orders, out.Read.Carry)
 		if err := simulate.WriteSummary(w, &engine.Result{Plan: out.Plan, Totals: out.Totals}); err != nil {
 			return err
@@ -208,14 +225,14 @@ func newSettleRunCmd() *cobra.Command {
 	})
 	cmd.Flags().StringVar(&f.code, "period", "", "period code: YYYY-MM or YYYY-Www, or one defined with --cutoff")
 	as = actorFlag(cmd)
-	cmd.Flags().StringVar(&f.tz, "tz", "Asia/Shanghai", "time zone of period boundaries")
+	tzFlag(cmd, &f.tz, "time zone of the period's boundaries when it is defined")
 	cmd.Flags().StringVar(&f.cutoff, "cutoff", "", "cut-off time when defining the period (default: the next period's start)")
 	required(cmd, "period")
 	return cmd
 }
 
 func ensurePeriod(cmd *cobra.Command, db *ledger.DB, f periodFlagsRun, by string) (period.Period, error) {
-	loc, err := time.LoadLocation(f.tz)
+	loc, err := cliZone(f.tz)
 	if err != nil {
 		return period.Period{}, err
 	}
@@ -366,7 +383,7 @@ func newSettleShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "period       %s [%s, %s)\n", r.Period.Code, r.Period.StartsAt.Format(time.RFC3339), r.Period.CutoffAt.Format(time.RFC3339))
+			fmt.Fprintf(w, "period       %s [%s, %s) %s\n", r.Period.Code, r.Period.StartsAt.Format(time.RFC3339), r.Period.CutoffAt.Format(time.RFC3339), r.Period.TimeZone)
 			fmt.Fprintf(w, "status       %s (attempt %d, run by %s at %s)\n", r.Status, r.Attempt, r.RunBy, r.RunAt.Format(time.RFC3339))
 			if r.ApprovedAt != nil {
 				fmt.Fprintf(w, "approved     by %s at %s: %s\n", r.ApprovedBy, r.ApprovedAt.Format(time.RFC3339), r.Reason)
