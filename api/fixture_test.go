@@ -170,6 +170,11 @@ func (r resp) json(t *testing.T) map[string]any {
 
 // call sends a request; token "" is anonymous; body may be a string or a value.
 func (w *world) call(method, path, token string, body any, hdr ...string) resp {
+	return w.callOn(context.Background(), w.h, method, path, token, body, hdr...)
+}
+
+// callOn sends a request to handler h under ctx, as call does.
+func (w *world) callOn(ctx context.Context, h http.Handler, method, path, token string, body any, hdr ...string) resp {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -181,7 +186,7 @@ func (w *world) call(method, path, token string, body any, hdr ...string) resp {
 		j, _ := json.Marshal(b)
 		rd = bytes.NewReader(j)
 	}
-	req := httptest.NewRequest(method, path, rd)
+	req := httptest.NewRequestWithContext(ctx, method, path, rd)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -192,6 +197,6 @@ func (w *world) call(method, path, token string, body any, hdr ...string) resp {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	rec := httptest.NewRecorder()
-	w.h.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	return resp{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }

@@ -31,7 +31,9 @@ func (s *Server) OpenAPI() map[string]any {
 			"description": "Downline's HTTP API. Sign in with POST /api/v1/auth/login and send Authorization: Bearer TOKEN " +
 				"(or use the session cookie, with the X-CSRF-Token header on writes). Errors are application/problem+json. " +
 				"Members see only themselves and their downline, agencies only their own stock, orders and statements; anything " +
-				"else answers 404. POSTs that move money or stock take an Idempotency-Key header.",
+				"else answers 404. POSTs that move money or stock take an Idempotency-Key header: when an answer is lost or cut " +
+				"short (a timeout, a dropped connection, a 503), send the same request again with the same key, which returns " +
+				"the first result if it was done (never doing it twice) and does it if it was not.",
 		},
 		"servers": []any{map[string]any{"url": "/"}},
 		"paths":   paths,
@@ -76,8 +78,9 @@ func (g *schemaGen) operation(rt Route) map[string]any {
 	}
 	if rt.Idem != NoKey {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": rt.Idem == KeyRequired,
-			"description": "a unique string per request; a retry with the same key and body returns the first result",
-			"schema":      map[string]any{"type": "string", "maxLength": maxKey}})
+			"description": "a unique string per request; a retry with the same key and body returns the first result, " +
+				"also when the first answer was lost after the work was done, and does the work when it was not",
+			"schema": map[string]any{"type": "string", "maxLength": maxKey}})
 	}
 	if params != nil {
 		op["parameters"] = params

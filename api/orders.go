@@ -63,6 +63,11 @@ func orderScope(c *call, req any) error {
 	return nil
 }
 
+// placeOrder enters an order through the desk. A caller who gives up
+// (closes the connection, times out) before the answer finds the order by
+// sending the request again under the same Idempotency-Key: it was either
+// withdrawn before its batch started, and the retry enters it, or entered
+// once, and the retry returns it (order.Desk.Place).
 func (s *Server) placeOrder(c *call) (any, error) {
 	var req orderRequest
 	if err := c.bind(&req); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"downline/graphstore"
 	"downline/ledger"
+	"downline/ledger/order"
 )
 
 // Problem is an RFC 9457 problem detail, the body of every error answer.
@@ -45,6 +46,10 @@ var sentinels = []struct {
 	{graphstore.ErrNotFound, http.StatusNotFound},
 	{graphstore.ErrNotInTeam, http.StatusNotFound},
 	{ledger.ErrIdempotencyConflict, http.StatusConflict},
+	// The caller gave up on an order: not entered, or entered if its batch
+	// commits; either way a retry under the same key answers it.
+	{order.ErrNotEntered, http.StatusServiceUnavailable},
+	{order.ErrMaybeEntered, http.StatusServiceUnavailable},
 	{ledger.ErrInsufficientStock, http.StatusConflict},
 	{ledger.ErrConflict, http.StatusConflict},
 	{graphstore.ErrNoFreeSlot, http.StatusConflict},

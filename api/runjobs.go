@@ -121,7 +121,8 @@ func (s *Server) getRunJob(c *call) (any, error) {
 }
 
 type runRequest struct {
-	// TZ is the zone of the period's boundaries and of Cutoff (default Asia/Shanghai).
+	// TZ is the zone of the period's boundaries and of Cutoff (default: the
+	// company's, ledger.CompanyZone).
 	TZ string `json:"tz,omitempty"`
 	// Cutoff overrides the period's computed cut-off when the period is
 	// defined by this run (its first); later runs keep it.

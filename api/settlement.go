@@ -15,7 +15,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"downline/ledger"
-	"downline/ledger/idempotency"
 	"downline/ledger/user"
 	"downline/settle/period"
 )
@@ -80,9 +79,6 @@ func (s *Server) settlementRoutes() []Route {
 const (
 	csvType  = "text/csv; charset=utf-8"
 	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	// companyZone is where dates without a zone (effective dates, period
-	// boundaries) are read, unless a request names another.
-	companyZone = "Asia/Shanghai"
 )
 
 // PlanView is a stored plan version.
@@ -167,13 +163,15 @@ func (s *Server) getPlan(c *call) (any, error) {
 	return planView(p, true), nil
 }
 
-// zone is the time zone a request names, by default the company's.
+// zone is the time zone a request names, by default the company's
+// (ledger.CompanyZone): where dates without a zone (effective dates, period
+// boundaries) are read.
 func zone(name string) (*time.Location, error) {
 	if name == "" {
-		name = companyZone
+		return ledger.CompanyZone()
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "Local" {
+	loc, err := ledger.LoadZone(name)
+	if err != nil {
 		return nil, errStatus(http.StatusUnprocessableEntity, fmt.Sprintf("tz %q: not a time zone; use an IANA name such as Asia/Shanghai or UTC", name))
 	}
 	return loc, nil
@@ -195,7 +193,8 @@ type RunView struct {
 	Period      string          `json:"period"`
 	StartsAt    time.Time       `json:"starts_at"`
 	CutoffAt    time.Time       `json:"cutoff_at"`
-	Status      string          `json:"status"` // draft, approved or paid
+	TimeZone    string          `json:"time_zone,omitempty"` // of the boundaries
+	Status      string          `json:"status"`              // draft, approved or paid
 	Attempt     int             `json:"attempt"`
 	PlanID      int64           `json:"plan_id"`
 	RunBy       string          `json:"run_by"`
@@ -227,7 +226,7 @@ type ManualSummary struct {
 }
 
 func runView(r period.Run) RunView {
-	return RunView{Period: r.Period.Code, StartsAt: r.Period.StartsAt, CutoffAt: r.Period.CutoffAt, Status: r.Status, Attempt: r.Attempt,
+	return RunView{Period: r.Period.Code, StartsAt: r.Period.StartsAt, CutoffAt: r.Period.CutoffAt, TimeZone: r.Period.TimeZone, Status: r.Status, Attempt: r.Attempt,
 		PlanID: r.PlanID, RunBy: r.RunBy, RunAt: r.RunAt, Members: r.Members, Active: r.Active, Lines: r.Lines, TotalBV: r.TotalBV,
 		BeforeCap: money(r.BeforeCap), BonusTotal: money(r.BonusTotal), Clawbacks: money(r.AdjustTotal), LinesSHA256: r.LinesSHA256,
 		ReadMS: r.ReadMS, ComputeMS: r.ComputeMS, WriteMS: r.WriteMS, ApprovedBy: r.ApprovedBy, ApprovedAt: r.ApprovedAt,
@@ -274,31 +273,13 @@ func (s *Server) approveRun(c *call) (any, error) {
 	}
 	code := c.Param("period")
 	c.Set("audit.detail", "approve "+code+": "+req.Reason)
-	return once(c, "settle.approve", req, func() (RunView, error) {
-		r, err := period.Approve(c.ctx(), s.DB, code, c.who.By(), req.Reason)
-		return runView(r), err
-	})
-}
-
-// once runs fn, an operation that commits its own transaction and can
-// happen once per period (an approval, a payout), under the caller's
-// Idempotency-Key: the key is claimed in a transaction held open while fn
-// runs, and fn's result is stored with it, so a retry with the same key
-// and body answers the first result and runs nothing, and a concurrent
-// retry waits for the first. Should the server stop between fn's commit and
-// the key's, the retry runs fn again, which refuses (already approved or
-// paid): never twice. Operations that may legitimately happen twice claim
-// the key in their own transaction instead (period.AdjustOnce).
-//
-// The claim's transaction is begun directly, not through DB.Transact, which
-// would run fn again after a serialization failure.
-func once[T any](c *call, op string, req any, fn func() (T, error)) (T, error) {
-	var out T
-	err := pgx.BeginTxFunc(c.ctx(), c.s.DB.Pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) (err error) {
-		out, err = idempotency.Do(c.ctx(), tx, c.key, op+":"+c.Param("period"), req, fn)
-		return err
-	})
-	return out, err
+	// The key is claimed in the approval's own transaction: a retry after a
+	// lost answer gets the approval, and a failed one leaves the key free.
+	r, err := period.ApproveOnce(c.ctx(), s.DB, c.key, code, c.who.By(), req.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return runView(r), nil
 }
 
 // AdjustmentView is a manual adjustment.
@@ -380,10 +361,12 @@ func (s *Server) pay(c *call) (any, error) {
 	}
 	code := c.Param("period")
 	c.Set("audit.detail", fmt.Sprintf("pay %s, minimum %s", code, req.MinPayout.StringFixed(2)))
-	return once(c, "settle.pay", req, func() (PayoutView, error) {
-		p, err := period.Pay(c.ctx(), s.DB, code, req.MinPayout, c.who.By())
-		return payoutView(p), err
-	})
+	// As with approval, the key is claimed in the payout's transaction.
+	p, err := period.PayOnce(c.ctx(), s.DB, c.key, code, req.MinPayout, c.who.By())
+	if err != nil {
+		return nil, err
+	}
+	return payoutView(p), nil
 }
 
 func (s *Server) getPayout(c *call) (any, error) {

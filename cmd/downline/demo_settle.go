@@ -21,7 +21,7 @@ var demoPlan []byte
 
 // demoZone is the demo company's time zone: its months start at midnight there.
 var demoZone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai") // time/tzdata is linked in
+	loc, err := ledger.CompanyZone()
 	if err != nil {
 		panic(err)
 	}
@@ -109,6 +109,6 @@ func (s demoSummary) print(w io.Writer) {
 		}
 	}
 	if s.Current != "" {
-		fmt.Fprintf(w, "  period %s: in progress, not settled (settle it after its cut-off: downline settle run --period %s --by NAME)\n", s.Current, s.Current)
+		fmt.Fprintf(w, "  period %s: in progress, not settled (settle it after its cut-off: downline settle run --period %s --as LOGIN)\n", s.Current, s.Current)
 	}
 }

@@ -33,6 +33,12 @@ func newServeCmd() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+		// A misconfigured zone would fail every settlement request: refuse to start.
+		zone, err := ledger.CompanyZone()
+		if err != nil {
+			return err
+		}
+		log.Info("company time zone", "zone", zone.String())
 		db, err := openDB(ctx, url)
 		if err != nil {
 			return err

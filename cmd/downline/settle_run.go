@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	_ "time/tzdata" // period boundaries in the company's zone on any host
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -52,6 +51,23 @@ func required(cmd *cobra.Command, names ...string) {
 	}
 }
 
+// tzFlag gives cmd --tz, by default the company's zone.
+func tzFlag(cmd *cobra.Command, tz *string, usage string) {
+	cmd.Flags().StringVar(tz, "tz", "", usage+" (default: the company's, $"+ledger.CompanyZoneEnv+" or "+ledger.DefaultCompanyZone+")")
+}
+
+// cliZone is the zone --tz names, or the company's.
+func cliZone(tz string) (*time.Location, error) {
+	if tz == "" {
+		return ledger.CompanyZone()
+	}
+	loc, err := ledger.LoadZone(tz)
+	if err != nil {
+		return nil, fmt.Errorf("--tz: %w", err)
+	}
+	return loc, nil
+}
+
 // parseWhen reads a date (midnight) or an RFC 3339 time in loc.
 func parseWhen(s string, loc *time.Location) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
@@ -64,10 +80,15 @@ func parseWhen(s string, loc *time.Location) (time.Time, error) {
 
 func newSettlePlanCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "plan", Short: "Compensation plans in the ledger: upload, list"}
-	var file, effective, by, tz string
-	up := ledgerCmd(&cobra.Command{Use: "upload --file PLAN --effective DATE --by NAME", Short: "Validate a plan and store it as the next version"},
+	var file, effective, tz string
+	var as *actor
+	up := ledgerCmd(&cobra.Command{Use: "upload --file PLAN --effective DATE [--as LOGIN]", Short: "Validate a plan and store it as the next version"},
 		func(cmd *cobra.Command, db *ledger.DB) error {
-			loc, err := time.LoadLocation(tz)
+			by, err := as.who(cmd, db)
+			if err != nil {
+				return err
+			}
+			loc, err := cliZone(tz)
 			if err != nil {
 				return err
 			}
@@ -81,7 +102,7 @@ func newSettlePlanCmd() *cobra.Command {
 			}
 			var s period.StoredPlan
 			err = db.Transact(cmd.Context(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-				s, err = period.UploadPlan(cmd.Context(), tx, doc, eff, staff(by))
+				s, err = period.UploadPlan(cmd.Context(), tx, doc, eff, by)
 				return err
 			})
 			if err != nil {
@@ -92,9 +113,9 @@ func newSettlePlanCmd() *cobra.Command {
 		})
 	up.Flags().StringVar(&file, "file", "", "plan document (YAML or JSON)")
 	up.Flags().StringVar(&effective, "effective", "", "in force for periods starting at or after this date")
-	up.Flags().StringVar(&by, "by", "", "who uploads it")
-	up.Flags().StringVar(&tz, "tz", "Asia/Shanghai", "time zone of --effective")
-	required(up, "file", "effective", "by")
+	as = actorFlag(up)
+	tzFlag(up, &tz, "time zone of --effective")
+	required(up, "file", "effective")
 	list := ledgerCmd(&cobra.Command{Use: "list", Short: "List the stored plan versions"}, func(cmd *cobra.Command, db *ledger.DB) error {
 		ps, err := period.ListPlans(cmd.Context(), db.Pool)
 		if err != nil {
@@ -147,13 +168,14 @@ func graphStore(cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
 }
 
 type periodFlagsRun struct {
-	code, by, tz, cutoff string
+	code, tz, cutoff string
 }
 
 func newSettleRunCmd() *cobra.Command {
 	var f periodFlagsRun
+	var as *actor
 	cmd := ledgerCmd(&cobra.Command{
-		Use:   "run --period P --by NAME",
+		Use:   "run --period P [--as LOGIN]",
 		Short: "Settle a period on the ledger as a draft (a draft is replaced by a re-run until approved)",
 		Long: "Reads the period's confirmed orders and returns, both trees as of the cut-off and the previous\n" +
 			"period's carry-out, claws back what returns took from approved periods, computes and writes the run\n" +
@@ -161,7 +183,11 @@ func newSettleRunCmd() *cobra.Command {
 	}, func(cmd *cobra.Command, db *ledger.DB) error {
 		ctx := cmd.Context()
 		stderr := cmd.ErrOrStderr()
-		p, err := ensurePeriod(cmd, db, f)
+		by, err := as.who(cmd, db)
+		if err != nil {
+			return err
+		}
+		p, err := ensurePeriod(cmd, db, f, by)
 		if err != nil {
 			return err
 		}
@@ -173,7 +199,7 @@ func newSettleRunCmd() *cobra.Command {
 		r := &period.Runner{DB: db, Graph: store, Progress: func(stage string) {
 			fmt.Fprintf(stderr, "settle: %-28s (%.2fs)\n", stage, time.Since(start).Seconds())
 		}}
-		out, err := r.Run(ctx, p.Code, staff(f.by))
+		out, err := r.Run(ctx, p.Code, by)
 		if err != nil {
 			return err
 		}
@@ -182,7 +208,8 @@ func newSettleRunCmd() *cobra.Command {
 		if out.Replaced {
 			verb = "re-run (draft replaced)"
 		}
-		fmt.Fprintf(w, "period     %s [%s, %s) %s, attempt %d, by %s\n", p.Code, p.StartsAt.Format(time.RFC3339), p.CutoffAt.Format(time.RFC3339), verb, out.Run.Attempt, out.Run.RunBy)
+		fmt.Fprintf(w, "period     %s [%s, %s) %s %s, attempt %d, by %s\n", p.Code, p.StartsAt.Format(time.RFC3339), p.CutoffAt.Format(time.RFC3339), p.TimeZone,
+			verb, out.Run.Attempt, out.Run.RunBy)
 		fmt.Fprintf(w, "read       %d members, %d orders and returns, %d carry-in rows\n", out.Read.Members, out.Read.Orders, out.Read.Carry)
 		if err := simulate.WriteSummary(w, &engine.Result{Plan: out.Plan, Totals: out.Totals}); err != nil {
 			return err
@@ -193,19 +220,19 @@ func newSettleRunCmd() *cobra.Command {
 		fmt.Fprintf(w, "lines      %d (sha256 %s)\n", out.Run.Lines, out.Run.LinesSHA256)
 		fmt.Fprintf(w, "time       read %.2fs, compute %.2fs, write %.2fs, commit %.2fs, total %.2fs\n",
 			float64(out.Run.ReadMS)/1000, float64(out.Run.ComputeMS)/1000, float64(out.Run.WriteMS)/1000, out.Commit.Seconds(), time.Since(start).Seconds())
-		fmt.Fprintf(w, "status     draft: approve with downline settle approve --period %s --by OTHER --reason ...\n", p.Code)
+		fmt.Fprintf(w, "status     draft: someone else approves it with downline settle approve --period %s --as LOGIN --reason ...\n", p.Code)
 		return nil
 	})
 	cmd.Flags().StringVar(&f.code, "period", "", "period code: YYYY-MM or YYYY-Www, or one defined with --cutoff")
-	cmd.Flags().StringVar(&f.by, "by", "", "who runs it (the approver must be someone else)")
-	cmd.Flags().StringVar(&f.tz, "tz", "Asia/Shanghai", "time zone of period boundaries")
+	as = actorFlag(cmd)
+	tzFlag(cmd, &f.tz, "time zone of the period's boundaries when it is defined")
 	cmd.Flags().StringVar(&f.cutoff, "cutoff", "", "cut-off time when defining the period (default: the next period's start)")
-	required(cmd, "period", "by")
+	required(cmd, "period")
 	return cmd
 }
 
-func ensurePeriod(cmd *cobra.Command, db *ledger.DB, f periodFlagsRun) (period.Period, error) {
-	loc, err := time.LoadLocation(f.tz)
+func ensurePeriod(cmd *cobra.Command, db *ledger.DB, f periodFlagsRun, by string) (period.Period, error) {
+	loc, err := cliZone(f.tz)
 	if err != nil {
 		return period.Period{}, err
 	}
@@ -215,15 +242,20 @@ func ensurePeriod(cmd *cobra.Command, db *ledger.DB, f periodFlagsRun) (period.P
 			return period.Period{}, err
 		}
 	}
-	return period.Ensure(cmd.Context(), db, f.code, loc, cutoff, staff(f.by))
+	return period.Ensure(cmd.Context(), db, f.code, loc, cutoff, by)
 }
 
 func newSettleApproveCmd() *cobra.Command {
-	var code, by, reason string
-	cmd := ledgerCmd(&cobra.Command{Use: "approve --period P --by NAME --reason TEXT",
+	var code, reason string
+	var as *actor
+	cmd := ledgerCmd(&cobra.Command{Use: "approve --period P --reason TEXT [--as LOGIN]",
 		Short: "Approve a draft run (four eyes: not by whoever ran it) and post it to the journal"},
 		func(cmd *cobra.Command, db *ledger.DB) error {
-			r, err := period.Approve(cmd.Context(), db, code, staff(by), reason)
+			by, err := as.who(cmd, db)
+			if err != nil {
+				return err
+			}
+			r, err := period.Approve(cmd.Context(), db, code, by, reason)
 			if err != nil {
 				return err
 			}
@@ -232,22 +264,27 @@ func newSettleApproveCmd() *cobra.Command {
 			return nil
 		})
 	cmd.Flags().StringVar(&code, "period", "", "period code")
-	cmd.Flags().StringVar(&by, "by", "", "who approves")
 	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded with the approval)")
-	required(cmd, "period", "by", "reason")
+	as = actorFlag(cmd)
+	required(cmd, "period", "reason")
 	return cmd
 }
 
 func newSettleAdjustCmd() *cobra.Command {
-	var code, member, amount, by, reason string
-	cmd := ledgerCmd(&cobra.Command{Use: "adjust --period P --member CODE --amount X --reason TEXT --by NAME",
+	var code, member, amount, reason string
+	var as *actor
+	cmd := ledgerCmd(&cobra.Command{Use: "adjust --period P --member CODE --amount X --reason TEXT [--as LOGIN]",
 		Short: "Enter a manual adjustment of a member's bonus, taken in when someone else approves the period"},
 		func(cmd *cobra.Command, db *ledger.DB) error {
+			by, err := as.who(cmd, db)
+			if err != nil {
+				return err
+			}
 			a, err := decimal.NewFromString(amount)
 			if err != nil {
 				return fmt.Errorf("--amount %q: %w", amount, err)
 			}
-			adj, err := period.Adjust(cmd.Context(), db, code, member, a, reason, staff(by))
+			adj, err := period.Adjust(cmd.Context(), db, code, member, a, reason, by)
 			if err != nil {
 				return err
 			}
@@ -258,21 +295,26 @@ func newSettleAdjustCmd() *cobra.Command {
 	cmd.Flags().StringVar(&member, "member", "", "member code")
 	cmd.Flags().StringVar(&amount, "amount", "", "amount, negative to take back")
 	cmd.Flags().StringVar(&reason, "reason", "", "why")
-	cmd.Flags().StringVar(&by, "by", "", "who enters it")
-	required(cmd, "period", "member", "amount", "reason", "by")
+	as = actorFlag(cmd)
+	required(cmd, "period", "member", "amount", "reason")
 	return cmd
 }
 
 func newSettlePayCmd() *cobra.Command {
-	var code, by, min, csvOut, xlsxOut string
-	cmd := ledgerCmd(&cobra.Command{Use: "pay --period P --by NAME --min AMOUNT [--csv FILE] [--xlsx FILE]",
+	var code, min, csvOut, xlsxOut string
+	var as *actor
+	cmd := ledgerCmd(&cobra.Command{Use: "pay --period P --min AMOUNT [--csv FILE] [--xlsx FILE] [--as LOGIN]",
 		Short: "Pay an approved period: a payout batch (bonus payable against bank), bank files in CSV and XLSX"},
 		func(cmd *cobra.Command, db *ledger.DB) error {
+			by, err := as.who(cmd, db)
+			if err != nil {
+				return err
+			}
 			m, err := decimal.NewFromString(min)
 			if err != nil {
 				return fmt.Errorf("--min %q: %w", min, err)
 			}
-			p, err := period.Pay(cmd.Context(), db, code, m, staff(by))
+			p, err := period.Pay(cmd.Context(), db, code, m, by)
 			if err != nil {
 				return err
 			}
@@ -296,11 +338,11 @@ func newSettlePayCmd() *cobra.Command {
 			return nil
 		})
 	cmd.Flags().StringVar(&code, "period", "", "period code")
-	cmd.Flags().StringVar(&by, "by", "", "who pays")
+	as = actorFlag(cmd)
 	cmd.Flags().StringVar(&min, "min", "0", "minimum payout; smaller balances carry to the next period")
 	cmd.Flags().StringVar(&csvOut, "csv", "", "write the bank file as CSV")
 	cmd.Flags().StringVar(&xlsxOut, "xlsx", "", "write the bank file as XLSX")
-	required(cmd, "period", "by")
+	required(cmd, "period")
 	return cmd
 }
 
@@ -341,7 +383,7 @@ func newSettleShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "period       %s [%s, %s)\n", r.Period.Code, r.Period.StartsAt.Format(time.RFC3339), r.Period.CutoffAt.Format(time.RFC3339))
+			fmt.Fprintf(w, "period       %s [%s, %s) %s\n", r.Period.Code, r.Period.StartsAt.Format(time.RFC3339), r.Period.CutoffAt.Format(time.RFC3339), r.Period.TimeZone)
 			fmt.Fprintf(w, "status       %s (attempt %d, run by %s at %s)\n", r.Status, r.Attempt, r.RunBy, r.RunAt.Format(time.RFC3339))
 			if r.ApprovedAt != nil {
 				fmt.Fprintf(w, "approved     by %s at %s: %s\n", r.ApprovedBy, r.ApprovedAt.Format(time.RFC3339), r.Reason)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,9 +77,15 @@ type deskItem struct {
 // Place places r as Place does, in a transaction shared with the orders
 // entered at the same time.
 //
+// A caller that gives up (ctx ends) before the answer never loses an order
+// it cannot find: a request still waiting for its batch is withdrawn and
+// entered not at all (ErrNotEntered); one whose batch has started is
+// entered or not as the batch commits, and the caller gets ErrMaybeEntered;
+// a retry under the same key then returns the order, entered once, or
+// enters it.
+//
 // Errors: those of Place; a database error (which fails the whole batch);
-// ctx's error when ctx ends first (the order may still be entered: a retry
-// under the same key returns it).
+// ErrNotEntered or ErrMaybeEntered, wrapping ctx's error.
 func (d *Desk) Place(ctx context.Context, r Request) (Order, error) {
 	out, err := d.enter(ctx, entry{r: r})
 	o, _ := out.(Order)
@@ -111,8 +118,30 @@ func (d *Desk) enter(ctx context.Context, e entry) (any, error) {
 	case <-it.done:
 		return it.out.out, it.out.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, d.giveUp(ctx, it)
 	}
+}
+
+var (
+	// ErrNotEntered: the caller gave up before its request was entered,
+	// and it was withdrawn: nothing was written.
+	ErrNotEntered = errors.New("not entered")
+	// ErrMaybeEntered: the caller gave up while its request was being
+	// entered: it is entered if its batch commits; a retry under the same
+	// idempotency key returns it (or enters it, if the batch failed).
+	ErrMaybeEntered = errors.New("may have been entered: retry under the same idempotency key to learn the outcome")
+)
+
+// giveUp withdraws it, whose caller gave up, unless a batch has taken it,
+// and says which happened. The caller's answer then goes unread.
+func (d *Desk) giveUp(ctx context.Context, it *deskItem) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if i := slices.Index(d.queue, it); i >= 0 {
+		d.queue = slices.Delete(d.queue, i, i+1)
+		return fmt.Errorf("order %s: %w: %w", it.e.r.Key, ErrNotEntered, ctx.Err())
+	}
+	return fmt.Errorf("order %s: %w: %w", it.e.r.Key, ErrMaybeEntered, ctx.Err())
 }
 
 // startLocked starts gathering the next batch when requests are waiting, no
@@ -148,7 +177,9 @@ func (d *Desk) gather(wait bool) {
 	d.startLocked(false)
 	d.mu.Unlock()
 
-	d.run(batch)
+	if len(batch) > 0 { // none when every caller gave up while it gathered
+		d.run(batch)
+	}
 
 	d.mu.Lock()
 	d.running--

@@ -74,3 +74,12 @@ func enterAdjustment(ctx context.Context, tx pgx.Tx, p Period, member string, am
 		VALUES ($1, $2, $3, $4, $5) RETURNING id, entered_at`, p.ID, member, amount, reason, by).Scan(&a.ID, &a.EnteredAt)
 	return a, err
 }
+
+// underKey runs fn in tx under idempotency key (idempotency.Do), or simply
+// runs it when there is no key.
+func underKey[T any](ctx context.Context, tx pgx.Tx, key, op string, req any, fn func() (T, error)) (T, error) {
+	if key == "" {
+		return fn()
+	}
+	return idempotency.Do(ctx, tx, key, op, req, fn)
+}

@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"downline/ledger"
 	"downline/ledger/ledgertest"
+	"downline/ledger/user"
 	"downline/settle/period"
 )
 
@@ -56,7 +59,7 @@ func TestCrash(t *testing.T) {
 		return url, db
 	}
 	run := func(url string) *exec.Cmd {
-		c := exec.Command(bin, "settle", "run", "--period", "C1", "--by", "alice", "--database-url", url)
+		c := exec.Command(bin, "settle", "run", "--period", "C1", "--database-url", url) // as the operating-system user
 		c.Env = append(os.Environ(), "NEO4J_URI=")
 		return c
 	}
@@ -169,22 +172,30 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("after the crashes: %d unpublished line sets, %d tables of other sets (%v)", orphans, tables, err)
 	}
 
-	// The rest of the cycle through the command line.
+	// The rest of the cycle through the command line, approved and paid by
+	// a finance user signed in with a password.
+	if err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := user.Create(ctx, tx, user.New{Login: "bob", Role: user.Finance, Password: "bob's password 1"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	cli := func(args ...string) string {
 		t.Helper()
 		c := exec.Command(bin, append(args, "--database-url", url)...)
+		c.Env = append(os.Environ(), "DOWNLINE_PASSWORD=bob's password 1", "DOWNLINE_TOKEN=")
 		out, err := c.CombinedOutput()
 		if err != nil {
 			t.Fatalf("downline %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		return string(out)
 	}
-	if c := exec.Command(bin, "settle", "approve", "--period", "C1", "--by", "alice", "--reason", "x", "--database-url", url); c.Run() == nil {
-		t.Fatal("the runner approved the period")
+	if c := exec.Command(bin, "settle", "approve", "--period", "C1", "--reason", "x", "--database-url", url); c.Run() == nil {
+		t.Fatal("the operating-system user who ran the period approved it")
 	}
-	cli("settle", "approve", "--period", "C1", "--by", "bob", "--reason", "checked")
-	cli("settle", "pay", "--period", "C1", "--by", "bob", "--min", "100", "--csv", filepath.Join(dir, "pay.csv"), "--xlsx", filepath.Join(dir, "pay.xlsx"))
+	cli("settle", "approve", "--period", "C1", "--as", "bob", "--reason", "checked")
+	cli("settle", "pay", "--period", "C1", "--as", "bob", "--min", "100", "--csv", filepath.Join(dir, "pay.csv"), "--xlsx", filepath.Join(dir, "pay.xlsx"))
 	show := cli("settle", "show", "--period", "C1")
 	if !strings.Contains(show, "status       paid") || !strings.Contains(show, want) {
 		t.Fatalf("settle show:\n%s", show)

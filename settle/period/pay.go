@@ -50,6 +50,15 @@ type PayoutItem struct {
 // Errors: ledger.ErrNotFound for a period not run; ledger.ErrConflict for a
 // draft or a run already paid; ledger.ErrInvalid for a negative minimum.
 func Pay(ctx context.Context, db *ledger.DB, code string, minPayout decimal.Decimal, by string) (Payout, error) {
+	return PayOnce(ctx, db, "", code, minPayout, by)
+}
+
+// PayOnce is Pay under an idempotency key (none: ""), claimed in the
+// transaction that pays: a retry with the same key and request returns the
+// first payout, also when its answer was lost after the commit, and a
+// failed payout leaves the key free for the retry. A different request
+// under the same key is refused with ledger.ErrIdempotencyConflict.
+func PayOnce(ctx context.Context, db *ledger.DB, key, code string, minPayout decimal.Decimal, by string) (Payout, error) {
 	if minPayout.IsNegative() || !minPayout.Equal(minPayout.Round(2)) {
 		return Payout{}, fmt.Errorf("%w: minimum payout %s: not negative, at most two decimals", ledger.ErrInvalid, minPayout)
 	}
@@ -60,88 +69,91 @@ func Pay(ctx context.Context, db *ledger.DB, code string, minPayout decimal.Deci
 	if err != nil {
 		return Payout{}, err
 	}
+	req := struct{ Period, MinPayout, By string }{code, minPayout.StringFixed(2), by}
 	var out Payout
 	err = withPeriodLock(ctx, db, p.ID, func() error {
-		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-			r, err := scanRun(tx.QueryRow(ctx, runSelect+` WHERE p.id = $1 FOR UPDATE OF r`, p.ID))
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("%w: period %s has not been run", ledger.ErrNotFound, code)
-			}
-			if err != nil {
-				return err
-			}
-			if r.Status != Approved {
-				return fmt.Errorf("%w: period %s is %s: only an approved, unpaid run is paid", ledger.ErrConflict, code, r.Status)
-			}
-			sp, err := planByID(ctx, tx, r.PlanID)
-			if err != nil {
-				return err
-			}
-			pl, err := sp.Parse()
-			if err != nil {
-				return err
-			}
-			// Balances are credits on the liability: negate the sum.
-			rows, err := tx.Query(ctx, `SELECT holder, -sum(amount) FROM journal_lines WHERE account = $1
-				GROUP BY holder HAVING sum(amount) < 0 ORDER BY holder COLLATE "C"`, string(journal.BonusPayable))
-			if err != nil {
-				return err
-			}
-			all, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (memberAmount, error) {
-				var m memberAmount
-				err := row.Scan(&m.Member, &m.Amount)
-				return m, err
-			})
-			if err != nil {
-				return err
-			}
-			out = Payout{Period: code, MinPayout: minPayout, Currency: pl.Currency, PaidBy: by,
-				PaidTotal: decimal.Zero, CarriedTotal: decimal.Zero}
-			var paid []memberAmount
-			var members, amounts []string
-			var carried []bool
-			for _, m := range all {
-				c := m.Amount.LessThan(minPayout)
-				if c {
-					out.CarriedCount++
-					out.CarriedTotal = out.CarriedTotal.Add(m.Amount)
-				} else {
-					out.PaidCount++
-					out.PaidTotal = out.PaidTotal.Add(m.Amount)
-					paid = append(paid, m)
-				}
-				members, amounts, carried = append(members, m.Member), append(amounts, m.Amount.String()), append(carried, c)
-			}
-			ids, err := postEach(ctx, tx, paid, "settlement.payout", "settle:"+code, "bonus payout of period "+code+" to ",
-				fmt.Sprintf("settle:%d:pay:", r.ID), by, journal.BonusPayable, journal.Bank, true)
-			if err != nil {
-				return err
-			}
-			entries := make([]*int64, len(all))
-			k := 0
-			for i := range all {
-				if !carried[i] {
-					entries[i] = &ids[k]
-					k++
-				}
-			}
-			if err := tx.QueryRow(ctx, `INSERT INTO settle_payouts (run_id, min_payout, currency, paid_total, paid_count, carried_total, carried_count, paid_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, paid_at`, r.ID, minPayout, out.Currency, out.PaidTotal, out.PaidCount,
-				out.CarriedTotal, out.CarriedCount, by).Scan(&out.ID, &out.PaidAt); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO settle_payout_items (payout_id, member, amount, carried, entry_id)
-				SELECT $1, m, a, c, e FROM unnest($2::text[], $3::numeric[], $4::boolean[], $5::bigint[]) u(m, a, c, e)`,
-				out.ID, members, amounts, carried, entries); err != nil {
-				return err
-			}
-			if _, err = tx.Exec(ctx, `UPDATE settle_runs SET status = 'paid', paid_by = $2, paid_at = $3 WHERE id = $1`, r.ID, by, out.PaidAt); err != nil {
-				return err
-			}
-			return announce(ctx, tx, EventPaid, code, r.ID, paid)
+		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+			out, err = underKey(ctx, tx, key, "settle.pay:"+code, req, func() (Payout, error) { return pay(ctx, tx, p, minPayout, by) })
+			return err
 		})
 	})
 	return out, err
+}
+
+// pay is the work of Pay, in tx, under the period lock.
+func pay(ctx context.Context, tx pgx.Tx, p Period, minPayout decimal.Decimal, by string) (Payout, error) {
+	code := p.Code
+	r, err := scanRun(tx.QueryRow(ctx, runSelect+` WHERE p.id = $1 FOR UPDATE OF r`, p.ID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Payout{}, fmt.Errorf("%w: period %s has not been run", ledger.ErrNotFound, code)
+	}
+	if err != nil {
+		return Payout{}, err
+	}
+	if r.Status != Approved {
+		return Payout{}, fmt.Errorf("%w: period %s is %s: only an approved, unpaid run is paid", ledger.ErrConflict, code, r.Status)
+	}
+	sp, err := planByID(ctx, tx, r.PlanID)
+	if err != nil {
+		return Payout{}, err
+	}
+	pl, err := sp.Parse()
+	if err != nil {
+		return Payout{}, err
+	}
+	// Balances are credits on the liability: negate the sum.
+	all, err := memberAmounts(ctx, tx, `SELECT holder, -sum(amount) FROM journal_lines WHERE account = $1
+		GROUP BY holder HAVING sum(amount) < 0 ORDER BY holder COLLATE "C"`, string(journal.BonusPayable))
+	if err != nil {
+		return Payout{}, err
+	}
+	out := Payout{Period: code, MinPayout: minPayout, Currency: pl.Currency, PaidBy: by,
+		PaidTotal: decimal.Zero, CarriedTotal: decimal.Zero}
+	var paid []memberAmount
+	var members, amounts []string
+	var carried []bool
+	for _, m := range all {
+		c := m.Amount.LessThan(minPayout)
+		if c {
+			out.CarriedCount++
+			out.CarriedTotal = out.CarriedTotal.Add(m.Amount)
+		} else {
+			out.PaidCount++
+			out.PaidTotal = out.PaidTotal.Add(m.Amount)
+			paid = append(paid, m)
+		}
+		members, amounts, carried = append(members, m.Member), append(amounts, m.Amount.String()), append(carried, c)
+	}
+	ids, err := postEach(ctx, tx, paid, "settlement.payout", "settle:"+code, "bonus payout of period "+code+" to ",
+		fmt.Sprintf("settle:%d:pay:", r.ID), by, journal.BonusPayable, journal.Bank, true)
+	if err != nil {
+		return Payout{}, err
+	}
+	entries := make([]*int64, len(all))
+	k := 0
+	for i := range all {
+		if !carried[i] {
+			entries[i] = &ids[k]
+			k++
+		}
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO settle_payouts (run_id, min_payout, currency, paid_total, paid_count, carried_total, carried_count, paid_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, paid_at`, r.ID, minPayout, out.Currency, out.PaidTotal, out.PaidCount,
+		out.CarriedTotal, out.CarriedCount, by).Scan(&out.ID, &out.PaidAt); err != nil {
+		return Payout{}, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO settle_payout_items (payout_id, member, amount, carried, entry_id)
+		SELECT $1, m, a, c, e FROM unnest($2::text[], $3::numeric[], $4::boolean[], $5::bigint[]) u(m, a, c, e)`,
+		out.ID, members, amounts, carried, entries); err != nil {
+		return Payout{}, err
+	}
+	if _, err = tx.Exec(ctx, `UPDATE settle_runs SET status = 'paid', paid_by = $2, paid_at = $3 WHERE id = $1`, r.ID, by, out.PaidAt); err != nil {
+		return Payout{}, err
+	}
+	if err := announce(ctx, tx, EventPaid, code, r.ID, paid); err != nil {
+		return Payout{}, err
+	}
+	return out, nil
 }
 
 // GetPayout reads the payout of period code with its items, paid first,

@@ -28,6 +28,9 @@ type Period struct {
 	Kind     string // weekly, monthly or custom
 	StartsAt time.Time
 	CutoffAt time.Time
+	// TimeZone is the zone the boundaries were computed in ("" for a
+	// period defined before zones were recorded).
+	TimeZone string
 }
 
 var (
@@ -62,11 +65,11 @@ func ParseCode(code string, loc *time.Location) (kind string, start, cutoff time
 	return "", time.Time{}, time.Time{}, fmt.Errorf("%w: period %q: want YYYY-MM (monthly) or YYYY-Www (weekly), or define it with explicit times", ledger.ErrInvalid, code)
 }
 
-const periodSelect = `SELECT id, code, kind, starts_at, cutoff_at FROM settle_periods`
+const periodSelect = `SELECT id, code, kind, starts_at, cutoff_at, coalesce(time_zone, '') FROM settle_periods`
 
 func scanPeriod(r pgx.Row) (Period, error) {
 	var p Period
-	err := r.Scan(&p.ID, &p.Code, &p.Kind, &p.StartsAt, &p.CutoffAt)
+	err := r.Scan(&p.ID, &p.Code, &p.Kind, &p.StartsAt, &p.CutoffAt, &p.TimeZone)
 	return p, err
 }
 
@@ -90,6 +93,7 @@ func previous(ctx context.Context, q ledger.Querier, p Period) (Period, bool, er
 
 // Define adds a period. Periods follow each other without gaps or overlap:
 // the first may start anywhere, every later one starts at the last cut-off.
+// The zone of start is recorded as the zone of the period's boundaries.
 //
 // Errors: ledger.ErrInvalid for a bad code or times, or a gap or overlap;
 // ledger.ErrConflict for a code already defined.
@@ -119,8 +123,8 @@ func Define(ctx context.Context, tx pgx.Tx, code, kind string, start, cutoff tim
 		return Period{}, fmt.Errorf("%w: period %q starts at %s but the last period ends at %s: periods follow each other without gaps",
 			ledger.ErrInvalid, code, start.Format(time.RFC3339), last.Format(time.RFC3339))
 	}
-	p, err := scanPeriod(tx.QueryRow(ctx, `INSERT INTO settle_periods (code, kind, starts_at, cutoff_at, created_by)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id, code, kind, starts_at, cutoff_at`, code, kind, start, cutoff, by))
+	p, err := scanPeriod(tx.QueryRow(ctx, `INSERT INTO settle_periods (code, kind, starts_at, cutoff_at, created_by, time_zone)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, code, kind, starts_at, cutoff_at, time_zone`, code, kind, start, cutoff, by, start.Location().String()))
 	if err != nil {
 		var pe interface{ SQLState() string }
 		if errors.As(err, &pe) && pe.SQLState() == "23514" {
@@ -131,8 +135,10 @@ func Define(ctx context.Context, tx pgx.Tx, code, kind string, start, cutoff tim
 	return p, nil
 }
 
-// Ensure returns period code, defining it from its code (ParseCode) when it
-// does not exist yet. A non-zero cutoff overrides the computed one.
+// Ensure returns period code, defining it from its code (ParseCode) in loc
+// when it does not exist yet: loc is the company's zone (ledger.CompanyZone)
+// unless its caller names another, and is recorded with the period. A
+// non-zero cutoff overrides the computed one.
 func Ensure(ctx context.Context, db *ledger.DB, code string, loc *time.Location, cutoff time.Time, by string) (Period, error) {
 	if p, err := Get(ctx, db.Pool, code); err == nil || !errors.Is(err, ledger.ErrNotFound) {
 		return p, err

@@ -16,6 +16,19 @@ type memberAmount struct {
 	Amount decimal.Decimal
 }
 
+// memberAmounts reads the (member, amount) rows of query.
+func memberAmounts(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]memberAmount, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (memberAmount, error) {
+		var m memberAmount
+		err := row.Scan(&m.Member, &m.Amount)
+		return m, err
+	})
+}
+
 // postEach appends one balanced journal entry per member in tx: debit
 // `debit` and credit `credit` with the member's amount (a negative amount
 // turns both around), the member being the holder of whichever account is

@@ -51,7 +51,7 @@ type Run struct {
 	PaidAt      *time.Time
 }
 
-const runSelect = `SELECT r.id, p.id, p.code, p.kind, p.starts_at, p.cutoff_at, r.plan_id, r.status, r.attempt, r.run_by, r.run_at,
+const runSelect = `SELECT r.id, p.id, p.code, p.kind, p.starts_at, p.cutoff_at, coalesce(p.time_zone, ''), r.plan_id, r.status, r.attempt, r.run_by, r.run_at,
 		r.members, r.active, r.lines, r.total_bv, r.before_cap, r.bonus_total, r.adjust_total, r.lines_sha256, r.lines_set,
 		r.read_ms, r.compute_ms, r.write_ms, coalesce(r.approved_by, ''), r.approved_at, coalesce(r.approve_reason, ''),
 		coalesce(r.paid_by, ''), r.paid_at
@@ -60,7 +60,7 @@ const runSelect = `SELECT r.id, p.id, p.code, p.kind, p.starts_at, p.cutoff_at, 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	p := &r.Period
-	err := row.Scan(&r.ID, &p.ID, &p.Code, &p.Kind, &p.StartsAt, &p.CutoffAt, &r.PlanID, &r.Status, &r.Attempt, &r.RunBy, &r.RunAt,
+	err := row.Scan(&r.ID, &p.ID, &p.Code, &p.Kind, &p.StartsAt, &p.CutoffAt, &p.TimeZone, &r.PlanID, &r.Status, &r.Attempt, &r.RunBy, &r.RunAt,
 		&r.Members, &r.Active, &r.Lines, &r.TotalBV, &r.BeforeCap, &r.BonusTotal, &r.AdjustTotal, &r.LinesSHA256, &r.LinesSet,
 		&r.ReadMS, &r.ComputeMS, &r.WriteMS, &r.ApprovedBy, &r.ApprovedAt, &r.Reason, &r.PaidBy, &r.PaidAt)
 	return r, err

@@ -1,0 +1,6 @@
+-- The time zone a settlement period's boundaries were computed in (midnight
+-- there), the company's zone (ledger.CompanyZone) unless the one who defined
+-- the period named another. Periods defined before this column have none
+-- recorded.
+
+ALTER TABLE settle_periods ADD COLUMN time_zone text CHECK (time_zone <> '');
