@@ -16,6 +16,7 @@ import (
 	twclient "github.com/twilio/twilio-go/client"
 	"github.com/twilio/twilio-go/twiml"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/journal"
 	"downline/ledger/member"
@@ -29,7 +30,7 @@ type Webhooks struct {
 	DB        *ledger.DB
 	AuthToken string
 	PublicURL string
-	Now       func() time.Time // default time.Now
+	Now       func() time.Time // default: the clock of the request's context (package clock)
 	Log       *slog.Logger
 }
 
@@ -86,11 +87,11 @@ func (w *Webhooks) Inbound(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	from, body := r.PostForm.Get("From"), r.PostForm.Get("Body")
-	now := time.Now
+	now := clock.Now(r.Context())
 	if w.Now != nil {
-		now = w.Now
+		now = w.Now()
 	}
-	reply, memberID, err := Answer(r.Context(), w.DB, from, body, now())
+	reply, memberID, err := Answer(r.Context(), w.DB, from, body, now)
 	if err != nil {
 		w.log().Error("sms inbound", "from", from, "err", err)
 		rw.WriteHeader(http.StatusInternalServerError)
@@ -261,14 +262,20 @@ func balance(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member
 		"bonus": b.Neg().StringFixed(2), "last": last}), nil
 }
 
-// volume answers with the member's own PV this calendar month: orders
-// confirmed in it less returns confirmed in it (as settlement counts them).
-// GV and rank come from settlement, which has not run for this period.
+// volume answers with the member's own PV this calendar month in the
+// company's time zone (where periods begin and end): orders confirmed in it
+// less returns confirmed in it (as settlement counts them). GV and rank come
+// from settlement, which has not run for this period.
 func volume(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member, now time.Time) (string, error) {
-	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+	zone, err := ledger.CompanyZone()
+	if err != nil {
+		return "", err
+	}
+	now = now.In(zone)
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, zone)
 	to := from.AddDate(0, 1, 0)
 	var pv decimal.Decimal
-	err := db.Pool.QueryRow(ctx, `SELECT coalesce((SELECT sum(pv) FROM orders WHERE member_id = $1 AND kind IN ('registration', 'repeat')
+	err = db.Pool.QueryRow(ctx, `SELECT coalesce((SELECT sum(pv) FROM orders WHERE member_id = $1 AND kind IN ('registration', 'repeat')
 			AND status <> 'cancelled' AND confirmed_at >= $2 AND confirmed_at < $3), 0)
 		+ coalesce((SELECT sum(r.pv) FROM returns r JOIN orders o ON o.id = r.order_id WHERE o.member_id = $1
 			AND r.confirmed_at >= $2 AND r.confirmed_at < $3), 0)`, m.ID, from, to).Scan(&pv)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/clock"
 	"downline/ledger/goodstest"
 	"downline/ledger/journal"
 	"downline/ledger/order"
@@ -28,9 +29,11 @@ type inbound struct {
 	srv *httptest.Server
 }
 
-func newInbound(t *testing.T, e *env) *inbound {
-	w := &sms.Webhooks{DB: e.db, AuthToken: testToken, PublicURL: publicURL,
-		Now: func() time.Time { return time.Now() }}
+func newInbound(t *testing.T, e *env) *inbound { return newInboundAt(t, e, nil) }
+
+// newInboundAt answers texts as at the time now gives (nil: the system's).
+func newInboundAt(t *testing.T, e *env, now func() time.Time) *inbound {
+	w := &sms.Webhooks{DB: e.db, AuthToken: testToken, PublicURL: publicURL, Now: now}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/sms/inbound", w.Inbound)
 	mux.HandleFunc("/sms/status", w.Status)
@@ -80,8 +83,32 @@ func TestInboundKeywords(t *testing.T) {
 	e := newEnv(t)
 	network(t, e.db)
 	goodstest.World(t, e.db)
+	// ALICE's order is confirmed half an hour into April in the company's
+	// zone (Asia/Shanghai), still 31 March in UTC; her order of the evening
+	// before counts in March. She asks for her PV half an hour later.
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	march := time.Date(2026, 3, 31, 23, 30, 0, 0, sh)
+	april := time.Date(2026, 4, 1, 0, 30, 0, 0, sh)
+	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+		ctx = clock.With(ctx, clock.Fixed(march))
+		o, err := order.Place(ctx, tx, order.Request{Key: "o0", Kind: order.Repeat, Member: "ALICE", By: "ALICE",
+			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 1}}})
+		if err != nil {
+			return err
+		}
+		p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: "p0", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "fin"})
+		if err != nil {
+			return err
+		}
+		_, err = order.ConfirmPayment(ctx, tx, order.Decision{Key: "c0", Payment: p.No, By: "finance"})
+		return err
+	})
 	var o order.Order
 	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+		ctx = clock.With(ctx, clock.Fixed(april))
 		o, err = order.Place(ctx, tx, order.Request{Key: "o1", Kind: order.Repeat, Member: "ALICE", By: "ALICE",
 			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 3}}})
 		if err != nil {
@@ -112,8 +139,8 @@ func TestInboundKeywords(t *testing.T) {
 			Lines: []order.LineRequest{{SKU: "TEA-200", Qty: 1}}})
 		return err
 	})
-	in := newInbound(t, e)
-	period := time.Now().Format("2006-01")
+	in := newInboundAt(t, e, func() time.Time { return april.Add(30 * time.Minute).UTC() })
+	period := "2026-04"
 	for _, c := range []struct {
 		name, from, body string
 		want             []string
