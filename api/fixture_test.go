@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/api"
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/agency"
@@ -22,6 +21,7 @@ import (
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/user"
+	"downline/projection"
 )
 
 // world is a small company: the network R -> (A -> A1, B -> B1), agencies
@@ -126,10 +126,10 @@ func newWorld(t testing.TB) *world {
 	})
 
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	w.srv = &api.Server{DB: db, Graph: store, Feed: &feed.Feed{DB: db, Store: store}}
+	w.srv = &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}}
 	w.h = w.srv.Handler()
 	return w
 }

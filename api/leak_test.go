@@ -20,6 +20,7 @@ import (
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/user"
+	"downline/network"
 )
 
 // A Postgres error carries row values in its detail and, from a trigger, in
@@ -146,8 +147,8 @@ func TestDatabaseOutageIsUnavailableNotNotFound(t *testing.T) {
 // failingGraph is a graph store that cannot be reached.
 type failingGraph struct{ graphstore.Store }
 
-func (failingGraph) MemberByCode(context.Context, string) (graphstore.Member, error) {
-	return graphstore.Member{}, errors.New("graph store unreachable")
+func (failingGraph) MemberByCode(context.Context, string) (network.Member, error) {
+	return network.Member{}, errors.New("graph store unreachable")
 }
 
 // A graph store that fails is not a member that does not exist.

@@ -16,6 +16,7 @@ import (
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/user"
+	"downline/network"
 )
 
 // MemberView is a member as the API shows it.
@@ -125,7 +126,7 @@ func (s *Server) registerMember(c *call) (any, error) {
 		return nil, err
 	}
 	reg := member.Registration{Code: req.Code, Name: req.Name, Phone: req.Phone, Lang: req.Lang, Sponsor: req.Sponsor,
-		Placement: req.Placement, Side: req.Side, Auto: graphstore.AutoPlace(req.Auto), Under: req.Under, By: c.who.By()}
+		Placement: req.Placement, Side: req.Side, Auto: network.AutoPlace(req.Auto), Under: req.Under, By: c.who.By()}
 	var out registered
 	err := s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) error {
 		if req.Order != nil {
@@ -174,8 +175,8 @@ func (s *Server) getMember(c *call) (any, error) {
 	return memberView(m), nil
 }
 
-func treeOf(c *call) (graphstore.Tree, error) {
-	t, err := graphstore.ParseTree(c.Query("tree"))
+func treeOf(c *call) (network.Tree, error) {
+	t, err := network.ParseTree(c.Query("tree"))
 	if err != nil {
 		return 0, errStatus(http.StatusBadRequest, "tree must be sponsor or placement")
 	}
@@ -196,7 +197,7 @@ func intQuery(c *call, name string, def, lo, hi int) (int, error) {
 
 // graphMember finds the member of the path in the graph store, which trails
 // the ledger by a moment: a member just registered is applied first.
-func (s *Server) graphMember(c *call) (graphstore.Member, error) {
+func (s *Server) graphMember(c *call) (network.Member, error) {
 	code := c.Param("code")
 	m, err := s.Graph.MemberByCode(c.ctx(), code)
 	if errors.Is(err, graphstore.ErrNotFound) {
@@ -210,8 +211,8 @@ func (s *Server) graphMember(c *call) (graphstore.Member, error) {
 }
 
 func (s *Server) nodeViews(ctx context.Context, ns []graphstore.Node) []NodeView {
-	codes := map[graphstore.MemberID]string{}
-	code := func(id graphstore.MemberID) string {
+	codes := map[network.MemberID]string{}
+	code := func(id network.MemberID) string {
 		if id == 0 {
 			return ""
 		}
@@ -300,7 +301,7 @@ func (s *Server) upline(c *call) (any, error) {
 		return nil, err
 	}
 	if c.role() == user.Member {
-		ns = uptoSelf(ns, m.ID, graphstore.MemberID(c.who.User.MemberID))
+		ns = uptoSelf(ns, m.ID, network.MemberID(c.who.User.MemberID))
 	}
 	return DownlinePage{Tree: tree.String(), Items: s.nodeViews(c.ctx(), ns)}, nil
 }
@@ -395,7 +396,7 @@ func (s *Server) moveMember(c *call) (any, error) {
 	if err := c.bind(&req); err != nil {
 		return nil, err
 	}
-	tree, err := graphstore.ParseTree(req.Tree)
+	tree, err := network.ParseTree(req.Tree)
 	if err != nil || req.Tree == "" {
 		return nil, errStatus(http.StatusUnprocessableEntity, "tree must be sponsor or placement")
 	}
@@ -426,7 +427,7 @@ func (s *Server) setMemberStatus(c *call) (any, error) {
 	}
 	var m member.Member
 	err := s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		m, err = member.SetStatus(c.ctx(), tx, c.Param("code"), graphstore.Status(req.Status), c.who.By(), req.Reason)
+		m, err = member.SetStatus(c.ctx(), tx, c.Param("code"), network.Status(req.Status), c.who.By(), req.Reason)
 		return err
 	})
 	if err != nil {
@@ -438,7 +439,7 @@ func (s *Server) setMemberStatus(c *call) (any, error) {
 
 // uptoSelf keeps the ancestors of member up to and including me; nothing
 // when me is not among them (or is the member itself).
-func uptoSelf(ns []graphstore.Node, member, me graphstore.MemberID) []graphstore.Node {
+func uptoSelf(ns []graphstore.Node, member, me network.MemberID) []graphstore.Node {
 	if member == me {
 		return ns[:0]
 	}

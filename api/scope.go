@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 
-	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/stock"
 	"downline/ledger/user"
+	"downline/network"
 )
 
 // Scoping answers 404 with the very message a missing resource gets, so a
@@ -124,8 +124,8 @@ func (s *Server) inTeam(c *call, me int64, code string) (bool, error) {
 			if int64(m.ID) == me {
 				return true, nil
 			}
-			for _, t := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
-				if ok, err := s.Graph.IsInDownline(ctx, t, graphstore.MemberID(me), m.ID); err == nil && ok {
+			for _, t := range []network.Tree{network.Sponsor, network.Placement} {
+				if ok, err := s.Graph.IsInDownline(ctx, t, network.MemberID(me), m.ID); err == nil && ok {
 					return true, nil
 				}
 			}
@@ -138,7 +138,7 @@ func (s *Server) inTeam(c *call, me int64, code string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	for _, t := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, t := range []network.Tree{network.Sponsor, network.Placement} {
 		if ok, err := member.InDownline(ctx, s.DB.Pool, t, me, m.ID); err != nil || ok {
 			return ok, err
 		}

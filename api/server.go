@@ -17,9 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/ledger"
 	"downline/ledger/order"
+	"downline/projection"
 )
 
 // Server holds what the handlers need.
@@ -29,7 +29,7 @@ type Server struct {
 	Registry *prometheus.Registry
 	// Feed, when set, is caught up after a registration or a move, so the
 	// caller reads its own change from the graph store at once.
-	Feed *feed.Feed
+	Feed *projection.Feed
 	// SMS, when set, mounts the Twilio webhooks (see mountSMS).
 	SMS *SMS
 

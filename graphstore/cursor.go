@@ -1,6 +1,7 @@
 package graphstore
 
 import (
+	"downline/network"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -10,10 +11,10 @@ import (
 // depth below Root. Stores may use it for DownlineQuery.Cursor so that a
 // cursor is keyset-based (stable while the tree grows) rather than an offset.
 type Cursor struct {
-	Tree  Tree
-	Root  MemberID // the member the query started at
-	Depth int      // depth of After below Root
-	After MemberID // last member of the previous page
+	Tree  network.Tree
+	Root  network.MemberID // the member the query started at
+	Depth int              // depth of After below Root
+	After network.MemberID // last member of the previous page
 }
 
 const cursorVersion = 1
@@ -40,8 +41,8 @@ func DecodeCursor(s string) (Cursor, error) {
 	if len(b) < 2 || b[0] != cursorVersion {
 		return bad("unknown version")
 	}
-	c := Cursor{Tree: Tree(b[1])}
-	if c.Tree != Sponsor && c.Tree != Placement {
+	c := Cursor{Tree: network.Tree(b[1])}
+	if c.Tree != network.Sponsor && c.Tree != network.Placement {
 		return bad("unknown tree")
 	}
 	b = b[2:]
@@ -59,6 +60,6 @@ func DecodeCursor(s string) (Cursor, error) {
 	if n <= 0 || after <= 0 || n != len(b) {
 		return bad("position")
 	}
-	c.Depth, c.Root, c.After = int(depth), MemberID(root), MemberID(after)
+	c.Depth, c.Root, c.After = int(depth), network.MemberID(root), network.MemberID(after)
 	return c, nil
 }

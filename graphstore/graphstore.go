@@ -1,7 +1,9 @@
 // Package graphstore defines the member networks as a graph: the sponsor tree
 // and the binary placement tree, read by team-structure queries and by
 // settlement. Postgres (package ledger) is the system of record; a Store is a
-// read model fed from the ledger's outbox, so it can be rebuilt at any time.
+// read model fed from the ledger's outbox (package projection), so it can be
+// rebuilt at any time. The words both use (members, trees, sides, events) are
+// in package network; graphstore does not import the ledger.
 //
 // Two implementations pass the same conformance suite (graphstoretest): the
 // embedded store in graphstore/memory (the default) and graphstore/neo4j.
@@ -9,89 +11,17 @@ package graphstore
 
 import (
 	"context"
+	"downline/network"
 	"errors"
 	"math"
 	"time"
 )
 
-// Tree selects one of the two networks.
-type Tree uint8
-
-const (
-	// Sponsor is the recruitment tree: who brought whom in. Unbounded fan-out.
-	Sponsor Tree = iota
-	// Placement is the binary tree: every member has at most a left and a right child.
-	Placement
-)
-
-func (t Tree) String() string {
-	if t == Placement {
-		return "placement"
-	}
-	return "sponsor"
-}
-
-// ParseTree reads "sponsor" or "placement".
-func ParseTree(s string) (Tree, error) {
-	switch s {
-	case "sponsor", "":
-		return Sponsor, nil
-	case "placement":
-		return Placement, nil
-	}
-	return 0, errors.New(`tree must be "sponsor" or "placement"`)
-}
-
-// Side is a member's side under its placement parent.
-type Side uint8
-
-const (
-	NoSide Side = iota // roots of the placement tree, and every sponsor link
-	Left
-	Right
-)
-
-func (s Side) String() string {
-	switch s {
-	case Left:
-		return "L"
-	case Right:
-		return "R"
-	}
-	return ""
-}
-
-// Status is a member's standing. Only the ledger decides it; stores copy it.
-type Status string
-
-const (
-	Active     Status = "active"
-	Suspended  Status = "suspended"
-	Terminated Status = "terminated"
-)
-
-// MemberID is the ledger's primary key of a member (members.id).
-type MemberID int64
-
-// Member is one node as a store knows it.
-type Member struct {
-	ID     MemberID
-	Code   string // external code, e.g. CN0001234
-	Name   string
-	Status Status
-	Joined time.Time
-	// Sponsor is 0 for a root of the sponsor tree.
-	Sponsor MemberID
-	// Parent is the placement parent, 0 for a root of the placement tree; Side is its side.
-	Parent MemberID
-	Side   Side
-}
-
 // Node is a member seen from a query: Depth is the distance from the member the
 // query started at (1 = frontline; negative never occurs), Side the member's
 // own side under its placement parent.
 type Node struct {
-	Member
+	network.Member
 	Depth int
 }
 
@@ -102,11 +32,11 @@ type Node struct {
 // non-empty Next always has Limit nodes, and Next is "" exactly when no
 // further member matches. A Limit above 10000 or a negative value is ErrInvalid.
 type DownlineQuery struct {
-	MinDepth int      // default 1
-	MaxDepth int      // 0 = unlimited
-	Status   []Status // empty = every status
-	Limit    int      // default 100, at most 10000
-	Cursor   string   // opaque; "" = first page
+	MinDepth int              // default 1
+	MaxDepth int              // 0 = unlimited
+	Status   []network.Status // empty = every status
+	Limit    int              // default 100, at most 10000
+	Cursor   string           // opaque; "" = first page
 }
 
 // Page is one page of a downline.
@@ -126,26 +56,10 @@ type TeamCounts struct {
 
 // LegCount is the size of one leg: the subtree under one frontline member.
 type LegCount struct {
-	Head   MemberID
-	Side   Side  // placement tree only
-	Total  int64 // members in the leg, head included
+	Head   network.MemberID
+	Side   network.Side // placement tree only
+	Total  int64        // members in the leg, head included
 	Active int64
-}
-
-// AutoPlace is how a free placement slot is chosen under a member.
-type AutoPlace string
-
-const (
-	Leftmost  AutoPlace = "leftmost"  // follow left children to the bottom, take the free left slot
-	Rightmost AutoPlace = "rightmost" // follow right children to the bottom, take the free right slot
-	WeakLeg   AutoPlace = "weak-leg"  // go into the leg with fewer members (left on ties), first free slot breadth-first there
-	Balanced  AutoPlace = "balanced"  // first free slot breadth-first, left before right
-)
-
-// Slot is a free placement position.
-type Slot struct {
-	Parent MemberID
-	Side   Side
 }
 
 // Export is one tree as parent-index arrays in topological order (every
@@ -153,34 +67,11 @@ type Slot struct {
 // at index i; Parent[i] is the index of its parent, -1 for a root; Side[i]
 // is its placement side (NoSide in the sponsor tree).
 type Export struct {
-	Tree   Tree
-	IDs    []MemberID
+	Tree   network.Tree
+	IDs    []network.MemberID
 	Parent []int32
-	Side   []Side
+	Side   []network.Side
 }
-
-// Event is a change to apply, taken from the ledger's outbox. Seq is the
-// outbox sequence number: a store applies every event at least once and in
-// order, and must make re-applying an event (same Seq) a no-op.
-type Event struct {
-	Seq  int64
-	At   time.Time
-	Kind EventKind
-	// Member carries the full state after the event for EventRegistered; for
-	// EventMoved the new Sponsor or Parent/Side (per Tree); for EventStatus the Status.
-	Member Member
-	Tree   Tree // EventMoved only
-}
-
-// EventKind says what happened to a member.
-type EventKind string
-
-const (
-	EventRegistered EventKind = "member.registered"
-	EventMoved      EventKind = "member.moved"
-	EventStatus     EventKind = "member.status"
-	EventProfile    EventKind = "member.profile" // name changed
-)
 
 // Errors a Store returns (wrapped with context); test with errors.Is.
 var (
@@ -194,32 +85,32 @@ var (
 // Store answers team-structure questions about both trees.
 type Store interface {
 	// Member returns one member. Errors: ErrNotFound.
-	Member(ctx context.Context, id MemberID) (Member, error)
+	Member(ctx context.Context, id network.MemberID) (network.Member, error)
 	// MemberByCode returns one member by external code. Errors: ErrNotFound.
-	MemberByCode(ctx context.Context, code string) (Member, error)
+	MemberByCode(ctx context.Context, code string) (network.Member, error)
 
 	// Upline returns the ancestors of id, nearest first (Depth 1 = parent),
 	// at most maxLevels of them (0 = all the way to the root). Errors: ErrNotFound.
-	Upline(ctx context.Context, tree Tree, id MemberID, maxLevels int) ([]Node, error)
+	Upline(ctx context.Context, tree network.Tree, id network.MemberID, maxLevels int) ([]Node, error)
 	// Frontline returns the direct children of id (placement: left then right;
 	// sponsor: in the order they joined, i.e. by Member.Joined then by id, also
 	// after a move). Errors: ErrNotFound.
-	Frontline(ctx context.Context, tree Tree, id MemberID) ([]Node, error)
+	Frontline(ctx context.Context, tree network.Tree, id network.MemberID) ([]Node, error)
 	// Downline returns one page of the members below id. Errors: ErrNotFound, ErrBadCursor, ErrInvalid.
-	Downline(ctx context.Context, tree Tree, id MemberID, q DownlineQuery) (Page, error)
+	Downline(ctx context.Context, tree network.Tree, id network.MemberID, q DownlineQuery) (Page, error)
 	// Team counts the members below id, in total and per frontline leg. Errors: ErrNotFound.
-	Team(ctx context.Context, tree Tree, id MemberID) (TeamCounts, error)
+	Team(ctx context.Context, tree network.Tree, id network.MemberID) (TeamCounts, error)
 	// LegOf tells which frontline leg of ancestor holds member: the head of
 	// that leg (and its side in the placement tree). Errors: ErrNotFound, ErrNotInTeam.
-	LegOf(ctx context.Context, tree Tree, ancestor, member MemberID) (LegCount, error)
+	LegOf(ctx context.Context, tree network.Tree, ancestor, member network.MemberID) (LegCount, error)
 	// IsInDownline reports whether member is below ancestor (strictly). Errors: ErrNotFound.
-	IsInDownline(ctx context.Context, tree Tree, ancestor, member MemberID) (bool, error)
+	IsInDownline(ctx context.Context, tree network.Tree, ancestor, member network.MemberID) (bool, error)
 
 	// FreeSlots lists up to limit free placement slots under id, breadth first,
 	// left before right. Errors: ErrNotFound.
-	FreeSlots(ctx context.Context, id MemberID, limit int) ([]Slot, error)
+	FreeSlots(ctx context.Context, id network.MemberID, limit int) ([]network.Slot, error)
 	// Place picks a free slot under id with the given strategy. Errors: ErrNotFound, ErrNoFreeSlot, ErrInvalid.
-	Place(ctx context.Context, id MemberID, how AutoPlace) (Slot, error)
+	Place(ctx context.Context, id network.MemberID, how network.AutoPlace) (network.Slot, error)
 
 	// Export returns the whole tree as parent-index arrays in topological
 	// order, as it stood at asOf (members who joined after asOf are left out,
@@ -227,14 +118,14 @@ type Store interface {
 	// The order is breadth first from the roots taken by id, children in
 	// Frontline order, so two stores export identical arrays. A move whose
 	// Event.At equals asOf counts as done, like a member who joined at asOf.
-	Export(ctx context.Context, tree Tree, asOf time.Time) (Export, error)
+	Export(ctx context.Context, tree network.Tree, asOf time.Time) (Export, error)
 
 	// Apply applies outbox events in order. Re-applying an already applied
 	// event is a no-op. Errors: ErrInvalid for an event that cannot apply
 	// (unknown member, sponsor or parent, duplicate id or code, a taken slot,
 	// a move that would make a cycle, a bad side or status, an unknown kind);
 	// the events before it stay applied and LastSeq points at the last of them.
-	Apply(ctx context.Context, events []Event) error
+	Apply(ctx context.Context, events []network.Event) error
 	// LastSeq is the highest event Seq applied (0 = none): where a consumer resumes.
 	LastSeq(ctx context.Context) (int64, error)
 	// Count returns the number of members held.
@@ -248,7 +139,7 @@ type Store interface {
 // is lastSeq. The store must be empty. progress, when not nil, is called
 // with the number of members loaded so far.
 type Loader interface {
-	Load(ctx context.Context, members []Member, moves []Event, lastSeq int64, progress func(done int)) error
+	Load(ctx context.Context, members []network.Member, moves []network.Event, lastSeq int64, progress func(done int)) error
 }
 
 // ZeroNanos stands for the zero time.Time in UnixNanos, whose UnixNano is

@@ -10,7 +10,7 @@ import (
 
 func TestBulk(t *testing.T) {
 	e := newEnv(t)
-	network(t, e.db) // ROOT (+44, en) > ALICE (+86, zh) > BOB (+44, en)
+	registerNetwork(t, e.db) // ROOT (+44, en) > ALICE (+86, zh) > BOB (+44, en)
 	register(t, e.db, "CAROL", "Carol", "+447700900004", "en", "ROOT")
 	e.notify(t)
 	e.twilio.Reset()

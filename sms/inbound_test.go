@@ -81,7 +81,7 @@ func (in *inbound) text(from, body string) string {
 
 func TestInboundKeywords(t *testing.T) {
 	e := newEnv(t)
-	network(t, e.db)
+	registerNetwork(t, e.db)
 	goodstest.World(t, e.db)
 	// ALICE's order is confirmed half an hour into April in the company's
 	// zone (Asia/Shanghai), still 31 March in UTC; her order of the evening
@@ -180,7 +180,7 @@ func TestInboundKeywords(t *testing.T) {
 
 func TestInboundSignature(t *testing.T) {
 	e := newEnv(t)
-	network(t, e.db)
+	registerNetwork(t, e.db)
 	in := newInbound(t, e)
 	form := url.Values{"From": {alicePhone}, "Body": {"BAL"}}
 	for _, c := range []struct{ name, path, sig string }{
@@ -206,7 +206,7 @@ func TestInboundSignature(t *testing.T) {
 // STOP stops non-essential messages to the number; START resumes them.
 func TestStopStart(t *testing.T) {
 	e := newEnv(t)
-	network(t, e.db)
+	registerNetwork(t, e.db)
 	e.notify(t)
 	e.twilio.Reset()
 	in := newInbound(t, e)

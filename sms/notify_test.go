@@ -7,12 +7,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/goodstest"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/stock"
+	"downline/network"
 	"downline/sms"
 )
 
@@ -32,7 +32,7 @@ func register(t testing.TB, db *ledger.DB, code, name, phone, lang, sponsor stri
 	t.Helper()
 	tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Register(ctx, tx, member.Registration{Code: code, Name: name, Phone: phone, Lang: lang,
-			Sponsor: sponsor, Auto: graphstore.Balanced, By: "test"})
+			Sponsor: sponsor, Auto: network.Balanced, By: "test"})
 		return err
 	})
 }
@@ -45,8 +45,8 @@ func appendEvent(t testing.TB, db *ledger.DB, kind string, payload any) {
 	})
 }
 
-// network registers ROOT (en), ALICE (zh-CN, under ROOT) and BOB (en, under ALICE).
-func network(t testing.TB, db *ledger.DB) {
+// registerNetwork registers ROOT (en), ALICE (zh-CN, under ROOT) and BOB (en, under ALICE).
+func registerNetwork(t testing.TB, db *ledger.DB) {
 	register(t, db, "ROOT", "Rose", rootPhone, "en", "")
 	register(t, db, "ALICE", "王丽", alicePhone, "zh-CN", "ROOT")
 	register(t, db, "BOB", "Bob", bobPhone, "en", "ALICE")
@@ -89,7 +89,7 @@ func wantTo(t testing.TB, e *env, phone string, want ...string) {
 // the right numbers; catching up again sends nothing more.
 func TestNotifications(t *testing.T) {
 	e := newEnv(t)
-	network(t, e.db)
+	registerNetwork(t, e.db)
 	e.notify(t)
 	wantTo(t, e, rootPhone, "Welcome, Rose! Your member number is ROOT", "Rose, your new member 王丽 (ALICE) is registered")
 	wantTo(t, e, alicePhone, "欢迎加入，王丽！您的会员编号是 ALICE", "王丽，您推荐的新会员 Bob（BOB）已注册成功")

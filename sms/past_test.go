@@ -56,7 +56,7 @@ func status(t testing.TB, e *env) sms.NotifierStatus {
 // texts what happened while it was down (within the horizon).
 func TestNotifierStartsAtHead(t *testing.T) {
 	e := newEnvOff(t)
-	network(t, e.db) // three registrations before SMS is on
+	registerNetwork(t, e.db) // three registrations before SMS is on
 	appendEvent(t, e.db, sms.EventSettlementPaid, sms.SettlementEvent{Period: "2026-05", Members: []sms.SettlementMember{
 		{Code: "ALICE", Amount: goodstest.D("1280.5")}}})
 	head := lastEvent(t, e.db)

@@ -10,11 +10,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/goodstest"
 	"downline/ledger/order"
+	"downline/projection"
 	"downline/settle/period"
 	"downline/sms"
 )
@@ -79,7 +79,7 @@ func (s *settlement) settle(t *testing.T, code string) {
 	})
 	s.start = end
 	store := memory.New()
-	if err := feed.Sync(ctx, s.e.db, store, nil); err != nil {
+	if err := projection.Sync(ctx, s.e.db, store, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := (&period.Runner{DB: s.e.db, Graph: store}).Run(ctx, code, "finance"); err != nil {
@@ -101,7 +101,7 @@ func TestRankAdvancedMessages(t *testing.T) {
 		t.Fatalf("sms reads %q, settle/period writes %q", sms.EventRankAdvanced, period.EventRankAdvanced)
 	}
 	e := newEnv(t)
-	network(t, e.db) // ROOT (en) > ALICE (zh-CN) > BOB (en)
+	registerNetwork(t, e.db) // ROOT (en) > ALICE (zh-CN) > BOB (en)
 	register(t, e.db, "CAROL", "Carol", "+447700900004", "en", "ROOT")
 	register(t, e.db, "DAN", "丹", "+8613800000005", "zh-CN", "ALICE")
 	goodstest.World(t, e.db)
@@ -144,7 +144,7 @@ func TestRankAdvancedMessages(t *testing.T) {
 // A rank segment selects the holders of the rank in the latest approved run.
 func TestRankSegment(t *testing.T) {
 	e := newEnv(t)
-	network(t, e.db) // ROOT (en) > ALICE (zh-CN) > BOB (en)
+	registerNetwork(t, e.db) // ROOT (en) > ALICE (zh-CN) > BOB (en)
 	register(t, e.db, "CAROL", "Carol", "+447700900004", "en", "ROOT")
 	goodstest.World(t, e.db)
 	price := decimal.RequireFromString("0.05")

@@ -10,9 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
+	"downline/projection"
 	"downline/settle/period"
 )
 
@@ -59,7 +59,7 @@ func demoSettle(ctx context.Context, db *ledger.DB, window, now time.Time, out i
 		return nil, fmt.Errorf("demo plan: %w", err)
 	}
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		return nil, fmt.Errorf("demo graph store: %w", err)
 	}
 	runner := &period.Runner{DB: db, Graph: store}

@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/graphstore/neo4j"
 	"downline/ledger"
+	"downline/projection"
 )
 
 func newGraphCmd() *cobra.Command {
@@ -76,7 +76,7 @@ func newGraphSyncCmd() *cobra.Command {
 		out := cmd.ErrOrStderr()
 		started := time.Now()
 		var bar *progressbar.ProgressBar
-		err = feed.Sync(ctx, db, store, func(phase string, done, total int) {
+		err = projection.Sync(ctx, db, store, func(phase string, done, total int) {
 			if total == 0 {
 				return
 			}
@@ -131,7 +131,7 @@ func newGraphCheckCmd() *cobra.Command {
 func runCheck(ctx context.Context, cmd *cobra.Command, db *ledger.DB, store graphstore.Store, limit int) error {
 	log := cmd.ErrOrStderr()
 	fmt.Fprintln(log, "comparing both trees of the ledger and the graph store (a minute or two for a million members)")
-	rep, err := feed.Check(ctx, db, store, limit, func(step string) { fmt.Fprintln(log, step) })
+	rep, err := projection.Check(ctx, db, store, limit, func(step string) { fmt.Fprintln(log, step) })
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func newGraphFeedCmd() *cobra.Command {
 			return err
 		}
 		defer store.Close(context.Background())
-		f := &feed.Feed{DB: db, Store: store}
+		f := &projection.Feed{DB: db, Store: store}
 		if *once {
 			n, err := f.CatchUp(ctx)
 			if err != nil {

@@ -12,10 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"downline/graphstore/feed"
 	"downline/graphstore/neo4j"
 	"downline/ledger"
 	"downline/ledger/member"
+	"downline/projection"
 )
 
 // syncImport is graph sync --import: the ledger snapshot as the offline
@@ -117,7 +117,7 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	if n != int64(len(snap.Members)) || seq != snap.LastSeq {
 		return fmt.Errorf("after the import Neo4j holds %d members at outbox position %d, the snapshot %d at %d", n, seq, len(snap.Members), snap.LastSeq)
 	}
-	if err := feed.Backfill(ctx, db, store, snap.LastSeq); err != nil {
+	if err := projection.Backfill(ctx, db, store, snap.LastSeq); err != nil {
 		return err
 	}
 	step("backfilled circulation")

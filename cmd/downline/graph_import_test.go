@@ -14,10 +14,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
+	"downline/network"
 )
 
 // graph sync --import on a company with moves and stock: the ledger as CSV,
@@ -43,8 +43,8 @@ func TestGraphSyncImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, mv := range []member.MoveRequest{
-		{Member: gen[119].Code, Tree: graphstore.Sponsor, To: gen[0].Code, By: "hq", Reason: "test"},
-		{Member: gen[118].Code, Tree: graphstore.Sponsor, To: gen[1].Code, By: "hq", Reason: "test"},
+		{Member: gen[119].Code, Tree: network.Sponsor, To: gen[0].Code, By: "hq", Reason: "test"},
+		{Member: gen[118].Code, Tree: network.Sponsor, To: gen[1].Code, By: "hq", Reason: "test"},
 	} {
 		err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 			_, err := member.Move(ctx, tx, mv)

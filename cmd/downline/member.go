@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
-	"downline/graphstore"
 	"downline/ledger/member"
+	"downline/network"
 )
 
 func newMemberCmd() *cobra.Command {
@@ -46,7 +46,7 @@ func newMemberAddCmd() *cobra.Command {
 			return err
 		}
 		defer db.Close()
-		r.Auto = graphstore.AutoPlace(auto)
+		r.Auto = network.AutoPlace(auto)
 		var m member.Member
 		err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 			m, err = member.Register(ctx, tx, r)
@@ -86,7 +86,7 @@ func newMemberMoveCmd() *cobra.Command {
 		defer db.Close()
 		req.Member = args[0]
 		if *placement {
-			req.Tree = graphstore.Placement
+			req.Tree = network.Placement
 		}
 		var m member.Member
 		err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
@@ -122,7 +122,7 @@ func newMemberStatusCmd() *cobra.Command {
 		defer db.Close()
 		var m member.Member
 		err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-			m, err = member.SetStatus(ctx, tx, args[0], graphstore.Status(args[1]), *by, *reason)
+			m, err = member.SetStatus(ctx, tx, args[0], network.Status(args[1]), *by, *reason)
 			return err
 		})
 		if err != nil {

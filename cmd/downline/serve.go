@@ -15,9 +15,9 @@ import (
 
 	"downline/api"
 	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
+	"downline/projection"
 	"downline/sms"
 )
 
@@ -60,7 +60,7 @@ func newServeCmd() *cobra.Command {
 			}
 			defer n4.Close(context.Background())
 			if n, err := n4.Count(ctx); err == nil && n == 0 {
-				if err := feed.Sync(ctx, db, n4, nil); err != nil {
+				if err := projection.Sync(ctx, db, n4, nil); err != nil {
 					return fmt.Errorf("load Neo4j from the ledger: %w", err)
 				}
 			}
@@ -72,7 +72,7 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 		}
-		f := &feed.Feed{DB: db, Store: store, Log: log}
+		f := &projection.Feed{DB: db, Store: store, Log: log}
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -108,7 +108,7 @@ func newServeCmd() *cobra.Command {
 func loadEmbedded(ctx context.Context, cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
 	started := time.Now()
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		return nil, fmt.Errorf("load the member networks: %w", err)
 	}
 	n, _ := store.Count(ctx)

@@ -14,10 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/graphstore/neo4j"
 	"downline/ledger"
+	"downline/projection"
 	"downline/settle/engine"
 	"downline/settle/period"
 	"downline/settle/simulate"
@@ -147,9 +147,9 @@ func graphStore(cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
 		if n, err := store.Count(ctx); err != nil {
 			return nil, err
 		} else if n == 0 {
-			err = feed.Sync(ctx, db, store, nil)
+			err = projection.Sync(ctx, db, store, nil)
 		} else {
-			_, err = (&feed.Feed{DB: db, Store: store}).CatchUp(ctx)
+			_, err = (&projection.Feed{DB: db, Store: store}).CatchUp(ctx)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("bring Neo4j up to date: %w", err)
@@ -159,7 +159,7 @@ func graphStore(cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
 	}
 	store := memory.New()
 	start := time.Now()
-	if err := feed.Sync(cmd.Context(), db, store, nil); err != nil {
+	if err := projection.Sync(cmd.Context(), db, store, nil); err != nil {
 		return nil, fmt.Errorf("load the embedded graph store: %w", err)
 	}
 	n, _ := store.Count(cmd.Context())

@@ -14,9 +14,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
+	"downline/network"
 	"downline/sms"
 	"downline/sms/smstest"
 )
@@ -84,7 +84,7 @@ func TestSMSOnForTheDemoTextsNoHistory(t *testing.T) {
 	const phone = "+447700900777"
 	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		_, err := member.Register(ctx, tx, member.Registration{Code: "NEW0001", Name: "Nora", Phone: phone, Lang: "en",
-			Sponsor: gen[0].Code, Auto: graphstore.Balanced, By: "test"})
+			Sponsor: gen[0].Code, Auto: network.Balanced, By: "test"})
 		return err
 	})
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"downline/graphstore"
 	"downline/ledger/member"
+	"downline/network"
 )
 
 func newTreeCmd() *cobra.Command {
@@ -31,9 +31,9 @@ func newTreeCmd() *cobra.Command {
 			return err
 		}
 		defer db.Close()
-		tree := graphstore.Sponsor
+		tree := network.Sponsor
 		if *placement {
-			tree = graphstore.Placement
+			tree = network.Placement
 		}
 		nodes, truncated, err := member.View(ctx, db.Pool, tree, args[0], *depth, *limit)
 		if err != nil {
@@ -74,11 +74,11 @@ func printTree(out io.Writer, nodes []member.TreeNode) {
 				childPrefix = f.prefix + "│   "
 			}
 		}
-		if n.Side != graphstore.NoSide {
+		if n.Side != network.NoSide {
 			fmt.Fprintf(&line, "[%s] ", n.Side)
 		}
 		fmt.Fprintf(&line, "%s %s", n.Code, n.Name)
-		if n.Status != graphstore.Active {
+		if n.Status != network.Active {
 			fmt.Fprintf(&line, " (%s)", n.Status)
 		}
 		if n.More > 0 {

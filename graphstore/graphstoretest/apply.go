@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // testApply checks idempotency by Seq and how a batch with a bad event ends.
@@ -22,8 +23,8 @@ func testApply(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 	}
 	// An old Seq is skipped even when the event says something else.
 	stale := l.events[0]
-	stale.Kind, stale.Member = graphstore.EventProfile, graphstore.Member{ID: 1, Name: "Changed"}
-	if err := s.Apply(ctx, []graphstore.Event{stale}); err != nil {
+	stale.Kind, stale.Member = network.EventProfile, network.Member{ID: 1, Name: "Changed"}
+	if err := s.Apply(ctx, []network.Event{stale}); err != nil {
 		t.Errorf("Apply(old seq): %v", err)
 	}
 	if m, _ := s.Member(ctx, 1); m.Name != "Root One" {
@@ -34,10 +35,10 @@ func testApply(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 	}
 
 	// A batch stops at its first bad event: those before it stay applied.
-	good := l.register(graphstore.Member{ID: 20, Code: "M020", Name: "Twenty", Joined: at(20), Sponsor: 8, Parent: 4, Side: L}, at(20))
+	good := l.register(network.Member{ID: 20, Code: "M020", Name: "Twenty", Joined: at(20), Sponsor: 8, Parent: 4, Side: L}, at(20))
 	bad := l.movePlacement(1, 20, L, at(21)) // under its own downline
-	after := l.register(graphstore.Member{ID: 21, Code: "M021", Name: "Twenty-one", Joined: at(21), Sponsor: 8, Parent: 4, Side: R}, at(21))
-	err := s.Apply(ctx, []graphstore.Event{good, bad, after})
+	after := l.register(network.Member{ID: 21, Code: "M021", Name: "Twenty-one", Joined: at(21), Sponsor: 8, Parent: 4, Side: R}, at(21))
+	err := s.Apply(ctx, []network.Event{good, bad, after})
 	if !errors.Is(err, graphstore.ErrInvalid) {
 		t.Fatalf("Apply(good, cycle, good) = %v, want ErrInvalid", err)
 	}
@@ -51,7 +52,7 @@ func testApply(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 		t.Errorf("member 21 from after the bad event: %v, want ErrNotFound", err)
 	}
 	// The consumer skips the bad event (as an operator would) and goes on.
-	if err := s.Apply(ctx, []graphstore.Event{after}); err != nil {
+	if err := s.Apply(ctx, []network.Event{after}); err != nil {
 		t.Fatalf("Apply(after): %v", err)
 	}
 	if seq, _ := s.LastSeq(ctx); seq != after.Seq {

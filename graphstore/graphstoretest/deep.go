@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // testDeepChain builds a chain with one member per level in both trees
@@ -16,12 +17,12 @@ func testDeepChain(t *testing.T, newStore func(*testing.T) graphstore.Store, opt
 	ctx := context.Background()
 	s := newStore(t)
 	n := opts.DeepChain
-	top, bottom := graphstore.MemberID(1), graphstore.MemberID(n)
+	top, bottom := network.MemberID(1), network.MemberID(n)
 	var l log
 	for from := 1; from <= n; from += opts.Batch {
 		l.events = l.events[:0]
-		for id := graphstore.MemberID(from); id < graphstore.MemberID(min(from+opts.Batch, n+1)); id++ {
-			m := graphstore.Member{ID: id, Code: "D" + itoa(int64(id)), Name: "chain", Joined: T0.Add(time.Duration(id) * time.Second)}
+		for id := network.MemberID(from); id < network.MemberID(min(from+opts.Batch, n+1)); id++ {
+			m := network.Member{ID: id, Code: "D" + itoa(int64(id)), Name: "chain", Joined: T0.Add(time.Duration(id) * time.Second)}
 			if id > 1 {
 				m.Sponsor, m.Parent, m.Side = id-1, id-1, L
 			}
@@ -32,7 +33,7 @@ func testDeepChain(t *testing.T, newStore func(*testing.T) graphstore.Store, opt
 	if c, err := s.Count(ctx); err != nil || c != int64(n) {
 		t.Fatalf("Count = %d, %v; want %d", c, err, n)
 	}
-	for _, tree := range []graphstore.Tree{S, P} {
+	for _, tree := range []network.Tree{S, P} {
 		up, err := s.Upline(ctx, tree, bottom, 0)
 		if err != nil || len(up) != n-1 || n > 1 && (up[0].ID != bottom-1 || up[n-2].ID != top || up[n-2].Depth != n-1) {
 			t.Fatalf("Upline(%s, bottom) = %d nodes, %v", tree, len(up), err)
@@ -75,15 +76,15 @@ func testDeepChain(t *testing.T, newStore func(*testing.T) graphstore.Store, opt
 		}
 	}
 	for _, c := range []struct {
-		how  graphstore.AutoPlace
-		want graphstore.Slot
+		how  network.AutoPlace
+		want network.Slot
 	}{
-		{graphstore.Leftmost, graphstore.Slot{Parent: bottom, Side: L}},
-		{graphstore.Rightmost, graphstore.Slot{Parent: top, Side: R}},
-		{graphstore.Balanced, graphstore.Slot{Parent: top, Side: R}},
-		{graphstore.WeakLeg, graphstore.Slot{Parent: top, Side: R}},
+		{network.Leftmost, network.Slot{Parent: bottom, Side: L}},
+		{network.Rightmost, network.Slot{Parent: top, Side: R}},
+		{network.Balanced, network.Slot{Parent: top, Side: R}},
+		{network.WeakLeg, network.Slot{Parent: top, Side: R}},
 	} {
-		if n == 1 && (c.how == graphstore.Balanced || c.how == graphstore.WeakLeg) {
+		if n == 1 && (c.how == network.Balanced || c.how == network.WeakLeg) {
 			c.want.Side = L
 		}
 		if got, err := s.Place(ctx, top, c.how); err != nil || got != c.want {
@@ -94,9 +95,9 @@ func testDeepChain(t *testing.T, newStore func(*testing.T) graphstore.Store, opt
 		return
 	}
 	// Cut the chain in the middle of the sponsor tree: the lower half moves under the top.
-	mid := graphstore.MemberID(n/2 + 1)
+	mid := network.MemberID(n/2 + 1)
 	moved := T0.Add(time.Duration(n+10) * time.Second)
-	apply(t, s, []graphstore.Event{l.moveSponsor(mid, top, moved)}, 1)
+	apply(t, s, []network.Event{l.moveSponsor(mid, top, moved)}, 1)
 	up, err := s.Upline(ctx, S, bottom, 0)
 	if wantLen := n - int(mid) + 1; err != nil || len(up) != wantLen || up[len(up)-1].ID != top || up[len(up)-2].ID != mid {
 		t.Fatalf("Upline(S, bottom) after the cut = %d nodes, %v; want %d ending mid, top", len(up), err, wantLen)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 func testErrors(t *testing.T, newStore func(*testing.T) graphstore.Store) {
@@ -22,7 +23,7 @@ func testErrors(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 		mustErr(t, "MemberByCode", err, nf)
 		_, err = s.MemberByCode(ctx, "")
 		mustErr(t, "MemberByCode(\"\")", err, nf)
-		for _, tree := range []graphstore.Tree{S, P} {
+		for _, tree := range []network.Tree{S, P} {
 			_, err = s.Upline(ctx, tree, ghost, 0)
 			mustErr(t, "Upline", err, nf)
 			_, err = s.Frontline(ctx, tree, ghost)
@@ -42,7 +43,7 @@ func testErrors(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 		}
 		_, err = s.FreeSlots(ctx, ghost, 1)
 		mustErr(t, "FreeSlots", err, nf)
-		_, err = s.Place(ctx, ghost, graphstore.Balanced)
+		_, err = s.Place(ctx, ghost, network.Balanced)
 		mustErr(t, "Place", err, nf)
 	})
 
@@ -58,7 +59,7 @@ func testErrors(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 			{"limit too big", graphstore.DownlineQuery{Limit: 10001}, graphstore.ErrInvalid},
 			{"negative min depth", graphstore.DownlineQuery{MinDepth: -1}, graphstore.ErrInvalid},
 			{"max below min", graphstore.DownlineQuery{MinDepth: 3, MaxDepth: 2}, graphstore.ErrInvalid},
-			{"unknown status", graphstore.DownlineQuery{Status: []graphstore.Status{"retired"}}, graphstore.ErrInvalid},
+			{"unknown status", graphstore.DownlineQuery{Status: []network.Status{"retired"}}, graphstore.ErrInvalid},
 		} {
 			_, err := s.Downline(ctx, P, 1, c.q)
 			mustErr(t, c.name, err, c.want)
@@ -78,21 +79,21 @@ func testErrors(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 	})
 
 	t.Run("Apply", func(t *testing.T) {
-		m := func(id, sponsor, parent graphstore.MemberID, side graphstore.Side, code string) graphstore.Member {
-			return graphstore.Member{ID: id, Code: code, Name: "x", Status: graphstore.Active, Joined: at(20),
+		m := func(id, sponsor, parent network.MemberID, side network.Side, code string) network.Member {
+			return network.Member{ID: id, Code: code, Name: "x", Status: network.Active, Joined: at(20),
 				Sponsor: sponsor, Parent: parent, Side: side}
 		}
-		reg := func(mm graphstore.Member) graphstore.Event {
-			return graphstore.Event{Kind: graphstore.EventRegistered, At: at(20), Member: mm}
+		reg := func(mm network.Member) network.Event {
+			return network.Event{Kind: network.EventRegistered, At: at(20), Member: mm}
 		}
-		move := func(tree graphstore.Tree, mm graphstore.Member) graphstore.Event {
-			return graphstore.Event{Kind: graphstore.EventMoved, Tree: tree, At: at(20), Member: mm}
+		move := func(tree network.Tree, mm network.Member) network.Event {
+			return network.Event{Kind: network.EventMoved, Tree: tree, At: at(20), Member: mm}
 		}
 		for _, c := range []struct {
 			name string
-			e    graphstore.Event
+			e    network.Event
 		}{
-			{"unknown kind", graphstore.Event{Kind: "member.teleported", Member: graphstore.Member{ID: 1}}},
+			{"unknown kind", network.Event{Kind: "member.teleported", Member: network.Member{ID: 1}}},
 			{"duplicate id", reg(m(3, 1, 4, L, "NEW1"))},
 			{"duplicate code", reg(m(20, 1, 4, L, "M003"))},
 			{"zero id", reg(m(0, 1, 4, L, "NEW2"))},
@@ -100,25 +101,25 @@ func testErrors(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 			{"unknown parent", reg(m(20, 1, ghost, L, "NEW4"))},
 			{"taken slot", reg(m(20, 1, 2, R, "NEW5"))},
 			{"root with a side", reg(m(20, 1, 0, L, "NEW6"))},
-			{"parent without a side", reg(m(20, 1, 4, graphstore.NoSide, "NEW7"))},
+			{"parent without a side", reg(m(20, 1, 4, network.NoSide, "NEW7"))},
 			{"own sponsor", reg(m(20, 20, 4, L, "NEW8"))},
-			{"bad status", reg(graphstore.Member{ID: 20, Code: "NEW9", Status: "retired", Sponsor: 1, Parent: 4, Side: L})},
-			{"status of unknown member", graphstore.Event{Kind: graphstore.EventStatus, Member: graphstore.Member{ID: ghost, Status: graphstore.Active}}},
-			{"unknown status", graphstore.Event{Kind: graphstore.EventStatus, Member: graphstore.Member{ID: 1, Status: "retired"}}},
-			{"profile of unknown member", graphstore.Event{Kind: graphstore.EventProfile, Member: graphstore.Member{ID: ghost, Name: "x"}}},
-			{"move unknown member", move(S, graphstore.Member{ID: ghost, Sponsor: 1})},
-			{"move to unknown sponsor", move(S, graphstore.Member{ID: 4, Sponsor: ghost})},
-			{"sponsor cycle", move(S, graphstore.Member{ID: 2, Sponsor: 8})},
-			{"sponsor self", move(S, graphstore.Member{ID: 2, Sponsor: 2})},
-			{"placement cycle", move(P, graphstore.Member{ID: 1, Parent: 4, Side: L})},
-			{"placement into own subtree", move(P, graphstore.Member{ID: 2, Parent: 7, Side: R})},
-			{"placement taken slot", move(P, graphstore.Member{ID: 6, Parent: 2, Side: L})},
-			{"placement without side", move(P, graphstore.Member{ID: 6, Parent: 4})},
-			{"unknown tree", move(graphstore.Tree(7), graphstore.Member{ID: 6, Sponsor: 1})},
+			{"bad status", reg(network.Member{ID: 20, Code: "NEW9", Status: "retired", Sponsor: 1, Parent: 4, Side: L})},
+			{"status of unknown member", network.Event{Kind: network.EventStatus, Member: network.Member{ID: ghost, Status: network.Active}}},
+			{"unknown status", network.Event{Kind: network.EventStatus, Member: network.Member{ID: 1, Status: "retired"}}},
+			{"profile of unknown member", network.Event{Kind: network.EventProfile, Member: network.Member{ID: ghost, Name: "x"}}},
+			{"move unknown member", move(S, network.Member{ID: ghost, Sponsor: 1})},
+			{"move to unknown sponsor", move(S, network.Member{ID: 4, Sponsor: ghost})},
+			{"sponsor cycle", move(S, network.Member{ID: 2, Sponsor: 8})},
+			{"sponsor self", move(S, network.Member{ID: 2, Sponsor: 2})},
+			{"placement cycle", move(P, network.Member{ID: 1, Parent: 4, Side: L})},
+			{"placement into own subtree", move(P, network.Member{ID: 2, Parent: 7, Side: R})},
+			{"placement taken slot", move(P, network.Member{ID: 6, Parent: 2, Side: L})},
+			{"placement without side", move(P, network.Member{ID: 6, Parent: 4})},
+			{"unknown tree", move(network.Tree(7), network.Member{ID: 6, Sponsor: 1})},
 		} {
 			before := snapshot(t, s)
 			c.e.Seq = l.seq + 1
-			err := s.Apply(ctx, []graphstore.Event{c.e})
+			err := s.Apply(ctx, []network.Event{c.e})
 			mustErr(t, c.name, err, graphstore.ErrInvalid)
 			if after := snapshot(t, s); after != before {
 				t.Errorf("%s: a rejected event changed the store:\n%s\nbecame\n%s", c.name, before, after)
@@ -135,7 +136,7 @@ func snapshot(t *testing.T, s graphstore.Store) string {
 	seq, _ := s.LastSeq(ctx)
 	n, _ := s.Count(ctx)
 	out += "seq " + itoa(seq) + " count " + itoa(n) + "\n"
-	for _, tree := range []graphstore.Tree{S, P} {
+	for _, tree := range []network.Tree{S, P} {
 		e, err := s.Export(ctx, tree, time.Time{})
 		if err != nil {
 			t.Fatalf("Export: %v", err)

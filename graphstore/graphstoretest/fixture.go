@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 const (
-	L = graphstore.Left
-	R = graphstore.Right
-	S = graphstore.Sponsor
-	P = graphstore.Placement
+	L = network.Left
+	R = network.Right
+	S = network.Sponsor
+	P = network.Placement
 )
 
 // at returns the fixture time h hours after T0.
@@ -32,11 +33,11 @@ func at(h int) time.Time { return T0.Add(time.Duration(h) * time.Hour) }
 //	└─ 7 (term.)          └─L 6
 func fixture() *log {
 	var l log
-	reg := func(id, sponsor, parent graphstore.MemberID, side graphstore.Side, code, name string) {
-		l.register(graphstore.Member{ID: id, Code: code, Name: name, Joined: at(int(id)),
+	reg := func(id, sponsor, parent network.MemberID, side network.Side, code, name string) {
+		l.register(network.Member{ID: id, Code: code, Name: name, Joined: at(int(id)),
 			Sponsor: sponsor, Parent: parent, Side: side}, at(int(id)))
 	}
-	reg(1, 0, 0, graphstore.NoSide, "M001", "Root One")
+	reg(1, 0, 0, network.NoSide, "M001", "Root One")
 	reg(2, 1, 1, L, "CN-张-002", "张伟")
 	reg(3, 1, 1, R, "M003", "Zoë 🌟 O'Brien")
 	reg(4, 2, 2, L, "M004", "Four")
@@ -44,8 +45,8 @@ func fixture() *log {
 	reg(6, 3, 3, L, "M006", "Ελένη")
 	reg(7, 1, 5, L, "M007", "Seven")
 	reg(8, 5, 5, R, "M008", "Eight")
-	l.status(5, graphstore.Suspended, at(9))
-	l.status(7, graphstore.Terminated, at(9))
+	l.status(5, network.Suspended, at(9))
+	l.status(7, network.Terminated, at(9))
 	l.profile(4, "Renamed Four", at(9))
 	return &l
 }
@@ -63,15 +64,15 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 	s, l := newFixture(t, newStore)
 
 	t.Run("Member", func(t *testing.T) {
-		want := []graphstore.Member{
-			{ID: 1, Code: "M001", Name: "Root One", Status: graphstore.Active, Joined: at(1)},
-			{ID: 2, Code: "CN-张-002", Name: "张伟", Status: graphstore.Active, Joined: at(2), Sponsor: 1, Parent: 1, Side: L},
-			{ID: 3, Code: "M003", Name: "Zoë 🌟 O'Brien", Status: graphstore.Active, Joined: at(3), Sponsor: 1, Parent: 1, Side: R},
-			{ID: 4, Code: "M004", Name: "Renamed Four", Status: graphstore.Active, Joined: at(4), Sponsor: 2, Parent: 2, Side: L},
-			{ID: 5, Code: "M005", Name: "Five", Status: graphstore.Suspended, Joined: at(5), Sponsor: 2, Parent: 2, Side: R},
-			{ID: 6, Code: "M006", Name: "Ελένη", Status: graphstore.Active, Joined: at(6), Sponsor: 3, Parent: 3, Side: L},
-			{ID: 7, Code: "M007", Name: "Seven", Status: graphstore.Terminated, Joined: at(7), Sponsor: 1, Parent: 5, Side: L},
-			{ID: 8, Code: "M008", Name: "Eight", Status: graphstore.Active, Joined: at(8), Sponsor: 5, Parent: 5, Side: R},
+		want := []network.Member{
+			{ID: 1, Code: "M001", Name: "Root One", Status: network.Active, Joined: at(1)},
+			{ID: 2, Code: "CN-张-002", Name: "张伟", Status: network.Active, Joined: at(2), Sponsor: 1, Parent: 1, Side: L},
+			{ID: 3, Code: "M003", Name: "Zoë 🌟 O'Brien", Status: network.Active, Joined: at(3), Sponsor: 1, Parent: 1, Side: R},
+			{ID: 4, Code: "M004", Name: "Renamed Four", Status: network.Active, Joined: at(4), Sponsor: 2, Parent: 2, Side: L},
+			{ID: 5, Code: "M005", Name: "Five", Status: network.Suspended, Joined: at(5), Sponsor: 2, Parent: 2, Side: R},
+			{ID: 6, Code: "M006", Name: "Ελένη", Status: network.Active, Joined: at(6), Sponsor: 3, Parent: 3, Side: L},
+			{ID: 7, Code: "M007", Name: "Seven", Status: network.Terminated, Joined: at(7), Sponsor: 1, Parent: 5, Side: L},
+			{ID: 8, Code: "M008", Name: "Eight", Status: network.Active, Joined: at(8), Sponsor: 5, Parent: 5, Side: R},
 		}
 		for _, w := range want {
 			got, err := s.Member(ctx, w.ID)
@@ -93,8 +94,8 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 
 	t.Run("Upline", func(t *testing.T) {
 		for _, c := range []struct {
-			tree graphstore.Tree
-			id   graphstore.MemberID
+			tree network.Tree
+			id   network.MemberID
 			max  int
 			want []idDepth
 		}{
@@ -122,16 +123,16 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 
 	t.Run("Frontline", func(t *testing.T) {
 		for _, c := range []struct {
-			tree graphstore.Tree
-			id   graphstore.MemberID
-			want []graphstore.MemberID
+			tree network.Tree
+			id   network.MemberID
+			want []network.MemberID
 		}{
-			{S, 1, []graphstore.MemberID{2, 3, 7}},
-			{P, 1, []graphstore.MemberID{2, 3}},
-			{S, 2, []graphstore.MemberID{4, 5}},
-			{P, 5, []graphstore.MemberID{7, 8}},
-			{P, 3, []graphstore.MemberID{6}},
-			{S, 5, []graphstore.MemberID{8}},
+			{S, 1, []network.MemberID{2, 3, 7}},
+			{P, 1, []network.MemberID{2, 3}},
+			{S, 2, []network.MemberID{4, 5}},
+			{P, 5, []network.MemberID{7, 8}},
+			{P, 3, []network.MemberID{6}},
+			{S, 5, []network.MemberID{8}},
 			{P, 4, nil},
 			{S, 8, nil},
 		} {
@@ -150,8 +151,8 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 	t.Run("Downline", func(t *testing.T) {
 		for _, c := range []struct {
 			name string
-			tree graphstore.Tree
-			id   graphstore.MemberID
+			tree network.Tree
+			id   network.MemberID
 			q    graphstore.DownlineQuery
 			want []idDepth
 		}{
@@ -161,12 +162,12 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 			{"from depth 3", S, 1, graphstore.DownlineQuery{MinDepth: 3}, []idDepth{{8, 3}}},
 			{"to depth 1", P, 2, graphstore.DownlineQuery{MaxDepth: 1}, []idDepth{{4, 1}, {5, 1}}},
 			{"below depth of tree", P, 1, graphstore.DownlineQuery{MinDepth: 4}, nil},
-			{"active", P, 1, graphstore.DownlineQuery{Status: []graphstore.Status{graphstore.Active}}, []idDepth{{2, 1}, {3, 1}, {4, 2}, {6, 2}, {8, 3}}},
-			{"not active", S, 1, graphstore.DownlineQuery{Status: []graphstore.Status{graphstore.Suspended, graphstore.Terminated}}, []idDepth{{7, 1}, {5, 2}}},
+			{"active", P, 1, graphstore.DownlineQuery{Status: []network.Status{network.Active}}, []idDepth{{2, 1}, {3, 1}, {4, 2}, {6, 2}, {8, 3}}},
+			{"not active", S, 1, graphstore.DownlineQuery{Status: []network.Status{network.Suspended, network.Terminated}}, []idDepth{{7, 1}, {5, 2}}},
 			{"subtree", P, 2, graphstore.DownlineQuery{}, []idDepth{{4, 1}, {5, 1}, {7, 2}, {8, 2}}},
 			{"leaf", S, 8, graphstore.DownlineQuery{}, nil},
 			{"pages of 3", P, 1, graphstore.DownlineQuery{Limit: 3}, []idDepth{{2, 1}, {3, 1}, {4, 2}, {5, 2}, {6, 2}, {7, 3}, {8, 3}}},
-			{"pages of 1, filtered", S, 1, graphstore.DownlineQuery{Limit: 1, Status: []graphstore.Status{graphstore.Active}, MinDepth: 2}, []idDepth{{4, 2}, {6, 2}, {8, 3}}},
+			{"pages of 1, filtered", S, 1, graphstore.DownlineQuery{Limit: 1, Status: []network.Status{network.Active}, MinDepth: 2}, []idDepth{{4, 2}, {6, 2}, {8, 3}}},
 		} {
 			got := allPages(t, s, c.tree, c.id, c.q)
 			if !slices.Equal(idDepths(got), c.want) && len(got)+len(c.want) > 0 {
@@ -188,8 +189,8 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 
 	t.Run("Team", func(t *testing.T) {
 		for _, c := range []struct {
-			tree graphstore.Tree
-			id   graphstore.MemberID
+			tree network.Tree
+			id   network.MemberID
 			want graphstore.TeamCounts
 		}{
 			{S, 1, graphstore.TeamCounts{Total: 7, Active: 5, Depth: 3, Legs: []graphstore.LegCount{
@@ -212,9 +213,9 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 
 	t.Run("LegOf", func(t *testing.T) {
 		for _, c := range []struct {
-			tree     graphstore.Tree
-			ancestor graphstore.MemberID
-			member   graphstore.MemberID
+			tree     network.Tree
+			ancestor network.MemberID
+			member   network.MemberID
 			want     graphstore.LegCount
 		}{
 			{P, 1, 8, graphstore.LegCount{Head: 2, Side: L, Total: 5, Active: 3}},
@@ -231,8 +232,8 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 			}
 		}
 		for _, c := range []struct {
-			tree             graphstore.Tree
-			ancestor, member graphstore.MemberID
+			tree             network.Tree
+			ancestor, member network.MemberID
 		}{{P, 1, 1}, {P, 3, 8}, {S, 2, 7}, {P, 8, 1}, {S, 4, 4}} {
 			_, err := s.LegOf(ctx, c.tree, c.ancestor, c.member)
 			mustErr(t, "LegOf", err, graphstore.ErrNotInTeam)
@@ -241,8 +242,8 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 
 	t.Run("IsInDownline", func(t *testing.T) {
 		for _, c := range []struct {
-			tree             graphstore.Tree
-			ancestor, member graphstore.MemberID
+			tree             network.Tree
+			ancestor, member network.MemberID
 			want             bool
 		}{
 			{P, 1, 8, true}, {P, 2, 7, true}, {S, 2, 7, false}, {S, 1, 7, true}, {P, 3, 7, false},
@@ -256,17 +257,17 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 	})
 
 	t.Run("FreeSlots", func(t *testing.T) {
-		all := []graphstore.Slot{{Parent: 3, Side: R}, {Parent: 4, Side: L}, {Parent: 4, Side: R}, {Parent: 6, Side: L}, {Parent: 6, Side: R}, {Parent: 7, Side: L}, {Parent: 7, Side: R}, {Parent: 8, Side: L}, {Parent: 8, Side: R}}
+		all := []network.Slot{{Parent: 3, Side: R}, {Parent: 4, Side: L}, {Parent: 4, Side: R}, {Parent: 6, Side: L}, {Parent: 6, Side: R}, {Parent: 7, Side: L}, {Parent: 7, Side: R}, {Parent: 8, Side: L}, {Parent: 8, Side: R}}
 		for _, c := range []struct {
-			id    graphstore.MemberID
+			id    network.MemberID
 			limit int
-			want  []graphstore.Slot
+			want  []network.Slot
 		}{
 			{1, 100, all},
 			{1, 2, all[:2]},
-			{4, 5, []graphstore.Slot{{Parent: 4, Side: L}, {Parent: 4, Side: R}}},
-			{5, 3, []graphstore.Slot{{Parent: 7, Side: L}, {Parent: 7, Side: R}, {Parent: 8, Side: L}}},
-			{2, 1, []graphstore.Slot{{Parent: 4, Side: L}}},
+			{4, 5, []network.Slot{{Parent: 4, Side: L}, {Parent: 4, Side: R}}},
+			{5, 3, []network.Slot{{Parent: 7, Side: L}, {Parent: 7, Side: R}, {Parent: 8, Side: L}}},
+			{2, 1, []network.Slot{{Parent: 4, Side: L}}},
 			{1, 0, nil},
 		} {
 			got, err := s.FreeSlots(ctx, c.id, c.limit)
@@ -278,22 +279,22 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 
 	t.Run("Place", func(t *testing.T) {
 		for _, c := range []struct {
-			id   graphstore.MemberID
-			how  graphstore.AutoPlace
-			want graphstore.Slot
+			id   network.MemberID
+			how  network.AutoPlace
+			want network.Slot
 		}{
-			{1, graphstore.Leftmost, graphstore.Slot{Parent: 4, Side: L}},
-			{1, graphstore.Rightmost, graphstore.Slot{Parent: 3, Side: R}},
-			{1, graphstore.Balanced, graphstore.Slot{Parent: 3, Side: R}},
-			{1, graphstore.WeakLeg, graphstore.Slot{Parent: 3, Side: R}},
-			{2, graphstore.WeakLeg, graphstore.Slot{Parent: 4, Side: L}},
-			{3, graphstore.WeakLeg, graphstore.Slot{Parent: 3, Side: R}},
-			{4, graphstore.WeakLeg, graphstore.Slot{Parent: 4, Side: L}},
-			{5, graphstore.Leftmost, graphstore.Slot{Parent: 7, Side: L}},
-			{5, graphstore.Rightmost, graphstore.Slot{Parent: 8, Side: R}},
-			{5, graphstore.Balanced, graphstore.Slot{Parent: 7, Side: L}},
-			{2, graphstore.Balanced, graphstore.Slot{Parent: 4, Side: L}},
-			{6, graphstore.Rightmost, graphstore.Slot{Parent: 6, Side: R}},
+			{1, network.Leftmost, network.Slot{Parent: 4, Side: L}},
+			{1, network.Rightmost, network.Slot{Parent: 3, Side: R}},
+			{1, network.Balanced, network.Slot{Parent: 3, Side: R}},
+			{1, network.WeakLeg, network.Slot{Parent: 3, Side: R}},
+			{2, network.WeakLeg, network.Slot{Parent: 4, Side: L}},
+			{3, network.WeakLeg, network.Slot{Parent: 3, Side: R}},
+			{4, network.WeakLeg, network.Slot{Parent: 4, Side: L}},
+			{5, network.Leftmost, network.Slot{Parent: 7, Side: L}},
+			{5, network.Rightmost, network.Slot{Parent: 8, Side: R}},
+			{5, network.Balanced, network.Slot{Parent: 7, Side: L}},
+			{2, network.Balanced, network.Slot{Parent: 4, Side: L}},
+			{6, network.Rightmost, network.Slot{Parent: 6, Side: R}},
 		} {
 			got, err := s.Place(ctx, c.id, c.how)
 			if err != nil || got != c.want {
@@ -305,22 +306,22 @@ func testFixture(t *testing.T, newStore func(*testing.T) graphstore.Store) {
 	})
 
 	t.Run("Export", func(t *testing.T) {
-		n := graphstore.NoSide
+		n := network.NoSide
 		for _, c := range []struct {
-			tree graphstore.Tree
+			tree network.Tree
 			asOf time.Time
 			want graphstore.Export
 		}{
-			{S, time.Time{}, graphstore.Export{Tree: S, IDs: []graphstore.MemberID{1, 2, 3, 7, 4, 5, 6, 8},
-				Parent: []int32{-1, 0, 0, 0, 1, 1, 2, 5}, Side: []graphstore.Side{n, n, n, n, n, n, n, n}}},
-			{P, time.Time{}, graphstore.Export{Tree: P, IDs: []graphstore.MemberID{1, 2, 3, 4, 5, 6, 7, 8},
-				Parent: []int32{-1, 0, 0, 1, 1, 2, 4, 4}, Side: []graphstore.Side{n, L, R, L, R, L, L, R}}},
-			{S, at(4), graphstore.Export{Tree: S, IDs: []graphstore.MemberID{1, 2, 3, 4},
-				Parent: []int32{-1, 0, 0, 1}, Side: []graphstore.Side{n, n, n, n}}},
-			{P, at(5).Add(-time.Second), graphstore.Export{Tree: P, IDs: []graphstore.MemberID{1, 2, 3, 4},
-				Parent: []int32{-1, 0, 0, 1}, Side: []graphstore.Side{n, L, R, L}}},
-			{P, at(100), graphstore.Export{Tree: P, IDs: []graphstore.MemberID{1, 2, 3, 4, 5, 6, 7, 8},
-				Parent: []int32{-1, 0, 0, 1, 1, 2, 4, 4}, Side: []graphstore.Side{n, L, R, L, R, L, L, R}}},
+			{S, time.Time{}, graphstore.Export{Tree: S, IDs: []network.MemberID{1, 2, 3, 7, 4, 5, 6, 8},
+				Parent: []int32{-1, 0, 0, 0, 1, 1, 2, 5}, Side: []network.Side{n, n, n, n, n, n, n, n}}},
+			{P, time.Time{}, graphstore.Export{Tree: P, IDs: []network.MemberID{1, 2, 3, 4, 5, 6, 7, 8},
+				Parent: []int32{-1, 0, 0, 1, 1, 2, 4, 4}, Side: []network.Side{n, L, R, L, R, L, L, R}}},
+			{S, at(4), graphstore.Export{Tree: S, IDs: []network.MemberID{1, 2, 3, 4},
+				Parent: []int32{-1, 0, 0, 1}, Side: []network.Side{n, n, n, n}}},
+			{P, at(5).Add(-time.Second), graphstore.Export{Tree: P, IDs: []network.MemberID{1, 2, 3, 4},
+				Parent: []int32{-1, 0, 0, 1}, Side: []network.Side{n, L, R, L}}},
+			{P, at(100), graphstore.Export{Tree: P, IDs: []network.MemberID{1, 2, 3, 4, 5, 6, 7, 8},
+				Parent: []int32{-1, 0, 0, 1, 1, 2, 4, 4}, Side: []network.Side{n, L, R, L, R, L, L, R}}},
 			{S, at(0), graphstore.Export{Tree: S}},
 		} {
 			got, err := s.Export(ctx, c.tree, c.asOf)

@@ -6,43 +6,44 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // model is the naive reference the random test compares stores against:
 // maps and loops, no cleverness, so that it is obviously right.
 type model struct {
-	members map[graphstore.MemberID]*graphstore.Member
+	members map[network.MemberID]*network.Member
 	// links holds every link a member had per tree, oldest first, from its
 	// registration (at Joined) through each move (at the event's At).
 	links map[linkKey][]modelLink
 }
 
 type linkKey struct {
-	id   graphstore.MemberID
-	tree graphstore.Tree
+	id   network.MemberID
+	tree network.Tree
 }
 
 type modelLink struct {
 	at     time.Time
-	parent graphstore.MemberID
-	side   graphstore.Side
+	parent network.MemberID
+	side   network.Side
 }
 
 func newModel() *model {
-	return &model{members: map[graphstore.MemberID]*graphstore.Member{}, links: map[linkKey][]modelLink{}}
+	return &model{members: map[network.MemberID]*network.Member{}, links: map[linkKey][]modelLink{}}
 }
 
-func (m *model) apply(e graphstore.Event) {
+func (m *model) apply(e network.Event) {
 	switch e.Kind {
-	case graphstore.EventRegistered:
+	case network.EventRegistered:
 		mm := e.Member
 		m.members[mm.ID] = &mm
-		m.links[linkKey{mm.ID, graphstore.Sponsor}] = []modelLink{{mm.Joined, mm.Sponsor, graphstore.NoSide}}
-		m.links[linkKey{mm.ID, graphstore.Placement}] = []modelLink{{mm.Joined, mm.Parent, mm.Side}}
-	case graphstore.EventMoved:
+		m.links[linkKey{mm.ID, network.Sponsor}] = []modelLink{{mm.Joined, mm.Sponsor, network.NoSide}}
+		m.links[linkKey{mm.ID, network.Placement}] = []modelLink{{mm.Joined, mm.Parent, mm.Side}}
+	case network.EventMoved:
 		mm := m.members[e.Member.ID]
 		l := modelLink{at: e.At}
-		if e.Tree == graphstore.Sponsor {
+		if e.Tree == network.Sponsor {
 			mm.Sponsor = e.Member.Sponsor
 			l.parent = e.Member.Sponsor
 		} else {
@@ -51,9 +52,9 @@ func (m *model) apply(e graphstore.Event) {
 		}
 		k := linkKey{mm.ID, e.Tree}
 		m.links[k] = append(m.links[k], l)
-	case graphstore.EventStatus:
+	case network.EventStatus:
 		m.members[e.Member.ID].Status = e.Member.Status
-	case graphstore.EventProfile:
+	case network.EventProfile:
 		m.members[e.Member.ID].Name = e.Member.Name
 	}
 }
@@ -61,17 +62,17 @@ func (m *model) apply(e graphstore.Event) {
 // view is one tree at one time: parent links and ordered child lists.
 type view struct {
 	m        *model
-	tree     graphstore.Tree
-	parent   map[graphstore.MemberID]graphstore.MemberID
-	side     map[graphstore.MemberID]graphstore.Side
-	children map[graphstore.MemberID][]graphstore.MemberID
-	roots    []graphstore.MemberID
+	tree     network.Tree
+	parent   map[network.MemberID]network.MemberID
+	side     map[network.MemberID]network.Side
+	children map[network.MemberID][]network.MemberID
+	roots    []network.MemberID
 }
 
 // view returns the tree as it stood at asOf (zero: now).
-func (m *model) view(tree graphstore.Tree, asOf time.Time) *view {
-	v := &view{m: m, tree: tree, parent: map[graphstore.MemberID]graphstore.MemberID{},
-		side: map[graphstore.MemberID]graphstore.Side{}, children: map[graphstore.MemberID][]graphstore.MemberID{}}
+func (m *model) view(tree network.Tree, asOf time.Time) *view {
+	v := &view{m: m, tree: tree, parent: map[network.MemberID]network.MemberID{},
+		side: map[network.MemberID]network.Side{}, children: map[network.MemberID][]network.MemberID{}}
 	for id, mm := range m.members {
 		if !asOf.IsZero() && mm.Joined.After(asOf) {
 			continue
@@ -93,8 +94,8 @@ func (m *model) view(tree graphstore.Tree, asOf time.Time) *view {
 	}
 	slices.Sort(v.roots)
 	for p, cs := range v.children {
-		slices.SortFunc(cs, func(a, b graphstore.MemberID) int {
-			if tree == graphstore.Placement {
+		slices.SortFunc(cs, func(a, b network.MemberID) int {
+			if tree == network.Placement {
 				return cmp.Compare(v.side[a], v.side[b])
 			}
 			ma, mb := m.members[a], m.members[b]
@@ -108,7 +109,7 @@ func (m *model) view(tree graphstore.Tree, asOf time.Time) *view {
 	return v
 }
 
-func (v *view) upline(id graphstore.MemberID, max int) []idDepth {
+func (v *view) upline(id network.MemberID, max int) []idDepth {
 	var out []idDepth
 	for p, d := v.parent[id], 1; p != 0 && (max == 0 || d <= max); p, d = v.parent[p], d+1 {
 		out = append(out, idDepth{p, d})
@@ -117,7 +118,7 @@ func (v *view) upline(id graphstore.MemberID, max int) []idDepth {
 }
 
 // bfs lists id's downline breadth first with depths.
-func (v *view) bfs(id graphstore.MemberID) []idDepth {
+func (v *view) bfs(id network.MemberID) []idDepth {
 	var out []idDepth
 	queue := []idDepth{{id, 0}}
 	for len(queue) > 0 {
@@ -133,13 +134,13 @@ func (v *view) bfs(id graphstore.MemberID) []idDepth {
 	return out
 }
 
-func (v *view) active(id graphstore.MemberID) bool {
-	return v.m.members[id].Status == graphstore.Active
+func (v *view) active(id network.MemberID) bool {
+	return v.m.members[id].Status == network.Active
 }
 
-func (v *view) leg(head graphstore.MemberID) graphstore.LegCount {
+func (v *view) leg(head network.MemberID) graphstore.LegCount {
 	l := graphstore.LegCount{Head: head, Total: 1}
-	if v.tree == graphstore.Placement {
+	if v.tree == network.Placement {
 		l.Side = v.side[head]
 	}
 	if v.active(head) {
@@ -154,7 +155,7 @@ func (v *view) leg(head graphstore.MemberID) graphstore.LegCount {
 	return l
 }
 
-func (v *view) team(id graphstore.MemberID) graphstore.TeamCounts {
+func (v *view) team(id network.MemberID) graphstore.TeamCounts {
 	var tc graphstore.TeamCounts
 	for _, n := range v.bfs(id) {
 		tc.Total++
@@ -169,7 +170,7 @@ func (v *view) team(id graphstore.MemberID) graphstore.TeamCounts {
 	return tc
 }
 
-func (v *view) isIn(ancestor, member graphstore.MemberID) bool {
+func (v *view) isIn(ancestor, member network.MemberID) bool {
 	for p := v.parent[member]; p != 0; p = v.parent[p] {
 		if p == ancestor {
 			return true
@@ -179,7 +180,7 @@ func (v *view) isIn(ancestor, member graphstore.MemberID) bool {
 }
 
 // legOf returns the head of the leg of ancestor that holds member, 0 if none.
-func (v *view) legOf(ancestor, member graphstore.MemberID) graphstore.MemberID {
+func (v *view) legOf(ancestor, member network.MemberID) network.MemberID {
 	for c := member; v.parent[c] != 0; c = v.parent[c] {
 		if v.parent[c] == ancestor {
 			return c
@@ -188,27 +189,27 @@ func (v *view) legOf(ancestor, member graphstore.MemberID) graphstore.MemberID {
 	return 0
 }
 
-func (v *view) freeSlots(id graphstore.MemberID, limit int) []graphstore.Slot {
-	var out []graphstore.Slot
-	queue := []graphstore.MemberID{id}
+func (v *view) freeSlots(id network.MemberID, limit int) []network.Slot {
+	var out []network.Slot
+	queue := []network.MemberID{id}
 	for len(queue) > 0 && len(out) < limit {
 		n := queue[0]
 		queue = queue[1:]
-		taken := map[graphstore.Side]bool{}
+		taken := map[network.Side]bool{}
 		for _, c := range v.children[n] {
 			taken[v.side[c]] = true
 			queue = append(queue, c)
 		}
-		for _, s := range []graphstore.Side{graphstore.Left, graphstore.Right} {
+		for _, s := range []network.Side{network.Left, network.Right} {
 			if !taken[s] && len(out) < limit {
-				out = append(out, graphstore.Slot{Parent: n, Side: s})
+				out = append(out, network.Slot{Parent: n, Side: s})
 			}
 		}
 	}
 	return out
 }
 
-func (v *view) child(id graphstore.MemberID, side graphstore.Side) graphstore.MemberID {
+func (v *view) child(id network.MemberID, side network.Side) network.MemberID {
 	for _, c := range v.children[id] {
 		if v.side[c] == side {
 			return c
@@ -217,24 +218,24 @@ func (v *view) child(id graphstore.MemberID, side graphstore.Side) graphstore.Me
 	return 0
 }
 
-func (v *view) place(id graphstore.MemberID, how graphstore.AutoPlace) graphstore.Slot {
+func (v *view) place(id network.MemberID, how network.AutoPlace) network.Slot {
 	switch how {
-	case graphstore.Leftmost, graphstore.Rightmost:
-		side := graphstore.Left
-		if how == graphstore.Rightmost {
-			side = graphstore.Right
+	case network.Leftmost, network.Rightmost:
+		side := network.Left
+		if how == network.Rightmost {
+			side = network.Right
 		}
 		for v.child(id, side) != 0 {
 			id = v.child(id, side)
 		}
-		return graphstore.Slot{Parent: id, Side: side}
-	case graphstore.WeakLeg:
-		l, r := v.child(id, graphstore.Left), v.child(id, graphstore.Right)
+		return network.Slot{Parent: id, Side: side}
+	case network.WeakLeg:
+		l, r := v.child(id, network.Left), v.child(id, network.Right)
 		switch {
 		case l == 0:
-			return graphstore.Slot{Parent: id, Side: graphstore.Left}
+			return network.Slot{Parent: id, Side: network.Left}
 		case r == 0:
-			return graphstore.Slot{Parent: id, Side: graphstore.Right}
+			return network.Slot{Parent: id, Side: network.Right}
 		case len(v.bfs(r)) < len(v.bfs(l)):
 			id = r
 		default:
@@ -245,8 +246,8 @@ func (v *view) place(id graphstore.MemberID, how graphstore.AutoPlace) graphstor
 }
 
 func (v *view) export() graphstore.Export {
-	e := graphstore.Export{Tree: v.tree, IDs: []graphstore.MemberID{}, Parent: []int32{}, Side: []graphstore.Side{}}
-	index := map[graphstore.MemberID]int32{}
+	e := graphstore.Export{Tree: v.tree, IDs: []network.MemberID{}, Parent: []int32{}, Side: []network.Side{}}
+	index := map[network.MemberID]int32{}
 	queue := slices.Clone(v.roots)
 	for len(queue) > 0 {
 		id := queue[0]

@@ -10,43 +10,44 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 var names = []string{"Ana", "张伟", "Zoë", "Ελένη", "Олег", "محمد", "山田太郎", "José 🌱", "Nguyễn Văn A", "O'Neil"}
 
-// network grows a random network event by event, keeping the model in step.
-type network struct {
+// randomNet grows a random network event by event, keeping the model in step.
+type randomNet struct {
 	rng      *rand.Rand
 	m        *model
 	log      log
 	now      time.Time
-	ids      []graphstore.MemberID // registered, in order
-	used     map[graphstore.MemberID]bool
+	ids      []network.MemberID // registered, in order
+	used     map[network.MemberID]bool
 	checks   []time.Time // moments worth an Export asOf
 	lastMove time.Time
 }
 
-func (n *network) tick() time.Time {
+func (n *randomNet) tick() time.Time {
 	// Some events share a second, so ties in Joined are ordered by id.
 	n.now = n.now.Add(time.Duration(n.rng.IntN(3)) * time.Second)
 	return n.now
 }
 
-func (n *network) pick() graphstore.MemberID { return n.ids[n.rng.IntN(len(n.ids))] }
+func (n *randomNet) pick() network.MemberID { return n.ids[n.rng.IntN(len(n.ids))] }
 
-func (n *network) emit(e graphstore.Event) {
+func (n *randomNet) emit(e network.Event) {
 	n.m.apply(e)
 }
 
 // freeSlot finds a free placement slot by a random walk down from a random member.
-func (n *network) freeSlot(v *view, avoid graphstore.MemberID) (graphstore.MemberID, graphstore.Side, bool) {
+func (n *randomNet) freeSlot(v *view, avoid network.MemberID) (network.MemberID, network.Side, bool) {
 	for range 20 {
 		p := n.pick()
 		if avoid != 0 && (p == avoid || v.isIn(avoid, p)) {
 			continue
 		}
 		for p != avoid {
-			side := graphstore.Side(1 + n.rng.IntN(2))
+			side := network.Side(1 + n.rng.IntN(2))
 			c := v.child(p, side)
 			if c == 0 {
 				return p, side, true
@@ -57,15 +58,15 @@ func (n *network) freeSlot(v *view, avoid graphstore.MemberID) (graphstore.Membe
 	return 0, 0, false
 }
 
-func (n *network) register() {
-	id := graphstore.MemberID(1 + n.rng.IntN(50*len(n.used)+1000))
+func (n *randomNet) register() {
+	id := network.MemberID(1 + n.rng.IntN(50*len(n.used)+1000))
 	for n.used[id] {
-		id = graphstore.MemberID(1 + n.rng.IntN(50*len(n.used)+1000))
+		id = network.MemberID(1 + n.rng.IntN(50*len(n.used)+1000))
 	}
 	n.used[id] = true
 	at := n.tick()
-	mm := graphstore.Member{ID: id, Code: fmt.Sprintf("CN-%d-%s", id, names[int(id)%len(names)]),
-		Name: names[n.rng.IntN(len(names))], Status: graphstore.Active, Joined: at}
+	mm := network.Member{ID: id, Code: fmt.Sprintf("CN-%d-%s", id, names[int(id)%len(names)]),
+		Name: names[n.rng.IntN(len(names))], Status: network.Active, Joined: at}
 	if len(n.ids) > 0 && n.rng.IntN(20) > 0 {
 		mm.Sponsor = n.pick()
 	}
@@ -76,7 +77,7 @@ func (n *network) register() {
 	// parents joined or before the last move (which may have freed its slot).
 	if n.rng.IntN(10) == 0 {
 		floor := n.lastMove
-		for _, p := range []graphstore.MemberID{mm.Sponsor, mm.Parent} {
+		for _, p := range []network.MemberID{mm.Sponsor, mm.Parent} {
 			if p != 0 && n.m.members[p].Joined.After(floor) {
 				floor = n.m.members[p].Joined
 			}
@@ -91,7 +92,7 @@ func (n *network) register() {
 
 // step adds one random event; it returns a rejected event (a move making a
 // cycle) when it tried one instead, which the caller expects to fail.
-func (n *network) step() *graphstore.Event {
+func (n *randomNet) step() *network.Event {
 	if len(n.ids) < 3 {
 		n.register()
 		return nil
@@ -105,11 +106,11 @@ func (n *network) step() *graphstore.Event {
 		down := v.bfs(id)
 		if len(down) > 0 && n.rng.IntN(4) == 0 {
 			target := down[n.rng.IntN(len(down))].ID
-			e := graphstore.Event{Seq: n.log.seq + 1, At: n.tick(), Kind: graphstore.EventMoved, Tree: S,
-				Member: graphstore.Member{ID: id, Sponsor: target}}
+			e := network.Event{Seq: n.log.seq + 1, At: n.tick(), Kind: network.EventMoved, Tree: S,
+				Member: network.Member{ID: id, Sponsor: target}}
 			return &e
 		}
-		var to graphstore.MemberID
+		var to network.MemberID
 		for range 10 {
 			c := n.pick()
 			if c != id && !v.isIn(id, c) && c != v.parent[id] {
@@ -128,7 +129,7 @@ func (n *network) step() *graphstore.Event {
 		v := n.m.view(P, time.Time{})
 		if p, side, ok := n.freeSlot(v, id); ok {
 			if n.rng.IntN(15) == 0 {
-				p, side = 0, graphstore.NoSide
+				p, side = 0, network.NoSide
 			}
 			if p == 0 && v.parent[id] == 0 {
 				return nil
@@ -139,7 +140,7 @@ func (n *network) step() *graphstore.Event {
 			n.lastMove = n.now
 		}
 	case r < 95:
-		st := []graphstore.Status{graphstore.Active, graphstore.Suspended, graphstore.Terminated}[n.rng.IntN(3)]
+		st := []network.Status{network.Active, network.Suspended, network.Terminated}[n.rng.IntN(3)]
 		n.emit(n.log.status(n.pick(), st, n.tick()))
 	default:
 		n.emit(n.log.profile(n.pick(), names[n.rng.IntN(len(names))]+" ✓", n.tick()))
@@ -152,15 +153,15 @@ func testRandom(t *testing.T, newStore func(*testing.T) graphstore.Store, opts O
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			ctx := context.Background()
 			s := newStore(t)
-			n := &network{rng: rand.New(rand.NewPCG(uint64(seed), 7)), m: newModel(), now: T0, lastMove: T0,
-				used: map[graphstore.MemberID]bool{}}
+			n := &randomNet{rng: rand.New(rand.NewPCG(uint64(seed), 7)), m: newModel(), now: T0, lastMove: T0,
+				used: map[network.MemberID]bool{}}
 			applied := 0
 			checkpoint := max(opts.RandomMembers/3, 1)
 			for len(n.ids) < opts.RandomMembers {
 				if bad := n.step(); bad != nil {
 					apply(t, s, n.log.events[applied:], 1+n.rng.IntN(40))
 					applied = len(n.log.events)
-					if err := s.Apply(ctx, []graphstore.Event{*bad}); !errors.Is(err, graphstore.ErrInvalid) {
+					if err := s.Apply(ctx, []network.Event{*bad}); !errors.Is(err, graphstore.ErrInvalid) {
 						t.Fatalf("Apply(move %d under its downline %d) = %v, want ErrInvalid", bad.Member.ID, bad.Member.Sponsor, err)
 					}
 				}
@@ -186,7 +187,7 @@ func testRandom(t *testing.T, newStore func(*testing.T) graphstore.Store, opts O
 
 // compare checks every query for every member (or for sample random members)
 // against the model.
-func compare(t *testing.T, s graphstore.Store, n *network, sample int) {
+func compare(t *testing.T, s graphstore.Store, n *randomNet, sample int) {
 	t.Helper()
 	ctx := context.Background()
 	if t.Failed() {
@@ -200,7 +201,7 @@ func compare(t *testing.T, s graphstore.Store, n *network, sample int) {
 	}
 	members := n.ids
 	if sample > 0 {
-		members = make([]graphstore.MemberID, sample)
+		members = make([]network.MemberID, sample)
 		for k := range members {
 			members[k] = n.pick()
 		}
@@ -220,7 +221,7 @@ func compare(t *testing.T, s graphstore.Store, n *network, sample int) {
 	}
 }
 
-func compareMember(t *testing.T, s graphstore.Store, n *network, v *view, id graphstore.MemberID) {
+func compareMember(t *testing.T, s graphstore.Store, n *randomNet, v *view, id network.MemberID) {
 	t.Helper()
 	ctx := context.Background()
 	tree := v.tree
@@ -251,7 +252,7 @@ func compareMember(t *testing.T, s graphstore.Store, n *network, v *view, id gra
 		q.MaxDepth = q.MinDepth + n.rng.IntN(3)
 	}
 	if n.rng.IntN(3) == 0 {
-		q.Status = []graphstore.Status{graphstore.Active, graphstore.Suspended, graphstore.Terminated}[:1+n.rng.IntN(2)]
+		q.Status = []network.Status{network.Active, network.Suspended, network.Terminated}[:1+n.rng.IntN(2)]
 	}
 	var want []idDepth
 	for _, nd := range all {
@@ -273,7 +274,7 @@ func compareMember(t *testing.T, s graphstore.Store, n *network, v *view, id gra
 	}
 
 	// LegOf and IsInDownline against one member below (if any) and one at random.
-	others := []graphstore.MemberID{n.pick()}
+	others := []network.MemberID{n.pick()}
 	if len(all) > 0 {
 		others = append(others, all[n.rng.IntN(len(all))].ID)
 	}
@@ -292,13 +293,13 @@ func compareMember(t *testing.T, s graphstore.Store, n *network, v *view, id gra
 		}
 	}
 
-	if tree == graphstore.Placement {
+	if tree == network.Placement {
 		limit := 1 + n.rng.IntN(6)
 		slots, err := s.FreeSlots(ctx, id, limit)
 		if want := v.freeSlots(id, limit); err != nil || !slices.Equal(slots, want) {
 			t.Fatalf("FreeSlots(%d, %d) = %v, %v; want %v", id, limit, slots, err, want)
 		}
-		for _, how := range []graphstore.AutoPlace{graphstore.Leftmost, graphstore.Rightmost, graphstore.WeakLeg, graphstore.Balanced} {
+		for _, how := range []network.AutoPlace{network.Leftmost, network.Rightmost, network.WeakLeg, network.Balanced} {
 			slot, err := s.Place(ctx, id, how)
 			if want := v.place(id, how); err != nil || slot != want {
 				t.Fatalf("Place(%d, %s) = %v, %v; want %v", id, how, slot, err, want)
@@ -308,7 +309,7 @@ func compareMember(t *testing.T, s graphstore.Store, n *network, v *view, id gra
 }
 
 // compareExports checks Export now and at moments around moves and joins.
-func compareExports(t *testing.T, s graphstore.Store, n *network) {
+func compareExports(t *testing.T, s graphstore.Store, n *randomNet) {
 	t.Helper()
 	ctx := context.Background()
 	times := []time.Time{{}, T0.Add(-time.Hour), n.now, n.now.Add(time.Hour)}
@@ -321,7 +322,7 @@ func compareExports(t *testing.T, s graphstore.Store, n *network) {
 		}
 	}
 	for _, asOf := range times {
-		for _, tree := range []graphstore.Tree{S, P} {
+		for _, tree := range []network.Tree{S, P} {
 			got, err := s.Export(ctx, tree, asOf)
 			want := n.m.view(tree, asOf).export()
 			if err != nil || !equalExport(got, want) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Options sizes the suite so a store behind a network can run it in time.
@@ -67,42 +68,42 @@ var T0 = time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC)
 // log records the events a test applies, numbering them.
 type log struct {
 	seq    int64
-	events []graphstore.Event
+	events []network.Event
 }
 
-func (l *log) add(e graphstore.Event) graphstore.Event {
+func (l *log) add(e network.Event) network.Event {
 	l.seq++
 	e.Seq = l.seq
 	l.events = append(l.events, e)
 	return e
 }
 
-func (l *log) register(m graphstore.Member, at time.Time) graphstore.Event {
+func (l *log) register(m network.Member, at time.Time) network.Event {
 	if m.Status == "" {
-		m.Status = graphstore.Active
+		m.Status = network.Active
 	}
-	return l.add(graphstore.Event{At: at, Kind: graphstore.EventRegistered, Member: m})
+	return l.add(network.Event{At: at, Kind: network.EventRegistered, Member: m})
 }
 
-func (l *log) moveSponsor(id, sponsor graphstore.MemberID, at time.Time) graphstore.Event {
-	return l.add(graphstore.Event{At: at, Kind: graphstore.EventMoved, Tree: graphstore.Sponsor,
-		Member: graphstore.Member{ID: id, Sponsor: sponsor}})
+func (l *log) moveSponsor(id, sponsor network.MemberID, at time.Time) network.Event {
+	return l.add(network.Event{At: at, Kind: network.EventMoved, Tree: network.Sponsor,
+		Member: network.Member{ID: id, Sponsor: sponsor}})
 }
 
-func (l *log) movePlacement(id, parent graphstore.MemberID, side graphstore.Side, at time.Time) graphstore.Event {
-	return l.add(graphstore.Event{At: at, Kind: graphstore.EventMoved, Tree: graphstore.Placement,
-		Member: graphstore.Member{ID: id, Parent: parent, Side: side}})
+func (l *log) movePlacement(id, parent network.MemberID, side network.Side, at time.Time) network.Event {
+	return l.add(network.Event{At: at, Kind: network.EventMoved, Tree: network.Placement,
+		Member: network.Member{ID: id, Parent: parent, Side: side}})
 }
 
-func (l *log) status(id graphstore.MemberID, st graphstore.Status, at time.Time) graphstore.Event {
-	return l.add(graphstore.Event{At: at, Kind: graphstore.EventStatus, Member: graphstore.Member{ID: id, Status: st}})
+func (l *log) status(id network.MemberID, st network.Status, at time.Time) network.Event {
+	return l.add(network.Event{At: at, Kind: network.EventStatus, Member: network.Member{ID: id, Status: st}})
 }
 
-func (l *log) profile(id graphstore.MemberID, name string, at time.Time) graphstore.Event {
-	return l.add(graphstore.Event{At: at, Kind: graphstore.EventProfile, Member: graphstore.Member{ID: id, Name: name}})
+func (l *log) profile(id network.MemberID, name string, at time.Time) network.Event {
+	return l.add(network.Event{At: at, Kind: network.EventProfile, Member: network.Member{ID: id, Name: name}})
 }
 
-func apply(t *testing.T, s graphstore.Store, events []graphstore.Event, batch int) {
+func apply(t *testing.T, s graphstore.Store, events []network.Event, batch int) {
 	t.Helper()
 	ctx := context.Background()
 	for len(events) > 0 {
@@ -114,19 +115,19 @@ func apply(t *testing.T, s graphstore.Store, events []graphstore.Event, batch in
 	}
 }
 
-func sameMember(a, b graphstore.Member) bool {
+func sameMember(a, b network.Member) bool {
 	return a.ID == b.ID && a.Code == b.Code && a.Name == b.Name && a.Status == b.Status &&
 		a.Joined.Equal(b.Joined) && a.Sponsor == b.Sponsor && a.Parent == b.Parent && a.Side == b.Side
 }
 
-func fmtMember(m graphstore.Member) string {
+func fmtMember(m network.Member) string {
 	return fmt.Sprintf("{%d %q %q %s %s sp=%d pl=%d%s}", m.ID, m.Code, m.Name, m.Status,
 		m.Joined.UTC().Format(time.RFC3339Nano), m.Sponsor, m.Parent, m.Side)
 }
 
 // idDepth is the part of a Node the table cases spell out.
 type idDepth struct {
-	ID    graphstore.MemberID
+	ID    network.MemberID
 	Depth int
 }
 
@@ -138,8 +139,8 @@ func idDepths(nodes []graphstore.Node) []idDepth {
 	return out
 }
 
-func ids(nodes []graphstore.Node) []graphstore.MemberID {
-	out := make([]graphstore.MemberID, len(nodes))
+func ids(nodes []graphstore.Node) []network.MemberID {
+	out := make([]network.MemberID, len(nodes))
 	for k, n := range nodes {
 		out[k] = n.ID
 	}
@@ -148,7 +149,7 @@ func ids(nodes []graphstore.Node) []graphstore.MemberID {
 
 // allPages walks a downline to the end, checking the paging contract: full
 // pages while Next is set, Next empty on the last one.
-func allPages(t *testing.T, s graphstore.Store, tree graphstore.Tree, id graphstore.MemberID, q graphstore.DownlineQuery) []graphstore.Node {
+func allPages(t *testing.T, s graphstore.Store, tree network.Tree, id network.MemberID, q graphstore.DownlineQuery) []graphstore.Node {
 	t.Helper()
 	ctx := context.Background()
 	limit := q.Limit
@@ -156,7 +157,7 @@ func allPages(t *testing.T, s graphstore.Store, tree graphstore.Tree, id graphst
 		limit = 100
 	}
 	var all []graphstore.Node
-	seen := map[graphstore.MemberID]bool{}
+	seen := map[network.MemberID]bool{}
 	for pages := 0; ; pages++ {
 		p, err := s.Downline(ctx, tree, id, q)
 		if err != nil {

@@ -5,11 +5,12 @@ import (
 	"fmt"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Apply implements graphstore.Store. Each event is validated completely
 // before it changes anything, so a rejected event leaves the store as it was.
-func (s *Store) Apply(ctx context.Context, events []graphstore.Event) error {
+func (s *Store) Apply(ctx context.Context, events []network.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -38,13 +39,13 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), graphstore.ErrInvalid)
 }
 
-func (s *Store) apply(e *graphstore.Event) error {
+func (s *Store) apply(e *network.Event) error {
 	switch e.Kind {
-	case graphstore.EventRegistered:
+	case network.EventRegistered:
 		return s.register(&e.Member)
-	case graphstore.EventMoved:
+	case network.EventMoved:
 		return s.move(e)
-	case graphstore.EventStatus:
+	case network.EventStatus:
 		i, ok := s.byID.get(e.Member.ID)
 		if !ok {
 			return invalid("unknown member")
@@ -58,7 +59,7 @@ func (s *Store) apply(e *graphstore.Event) error {
 			s.countsStale = true
 		}
 		return nil
-	case graphstore.EventProfile:
+	case network.EventProfile:
 		i, ok := s.byID.get(e.Member.ID)
 		if !ok {
 			return invalid("unknown member")
@@ -71,9 +72,9 @@ func (s *Store) apply(e *graphstore.Event) error {
 
 // resolve checks a sponsor or placement link of member id and returns the
 // parent's index (-1 for a root).
-func (s *Store) resolve(t graphstore.Tree, id, parent graphstore.MemberID, side graphstore.Side) (int32, error) {
+func (s *Store) resolve(t network.Tree, id, parent network.MemberID, side network.Side) (int32, error) {
 	if parent == 0 {
-		if side != graphstore.NoSide {
+		if side != network.NoSide {
 			return -1, invalid("a %s root has no side", t)
 		}
 		return -1, nil
@@ -85,22 +86,22 @@ func (s *Store) resolve(t graphstore.Tree, id, parent graphstore.MemberID, side 
 	if !ok {
 		return -1, invalid("unknown %s parent %d", t, parent)
 	}
-	if t == graphstore.Sponsor {
-		if side != graphstore.NoSide {
+	if t == network.Sponsor {
+		if side != network.NoSide {
 			return -1, invalid("sponsor links have no side")
 		}
 		return p, nil
 	}
-	if side != graphstore.Left && side != graphstore.Right {
+	if side != network.Left && side != network.Right {
 		return -1, invalid("placement side %d", side)
 	}
-	if s.trees[graphstore.Placement].slot(p, side) >= 0 {
+	if s.trees[network.Placement].slot(p, side) >= 0 {
 		return -1, invalid("slot %s under %d is taken", side, parent)
 	}
 	return p, nil
 }
 
-func (s *Store) register(m *graphstore.Member) error {
+func (s *Store) register(m *network.Member) error {
 	if m.ID <= 0 {
 		return invalid("member id %d", m.ID)
 	}
@@ -114,20 +115,20 @@ func (s *Store) register(m *graphstore.Member) error {
 	if !ok {
 		return invalid("status %q", m.Status)
 	}
-	sp, err := s.resolve(graphstore.Sponsor, m.ID, m.Sponsor, graphstore.NoSide)
+	sp, err := s.resolve(network.Sponsor, m.ID, m.Sponsor, network.NoSide)
 	if err != nil {
 		return err
 	}
-	pl, err := s.resolve(graphstore.Placement, m.ID, m.Parent, m.Side)
+	pl, err := s.resolve(network.Placement, m.ID, m.Parent, m.Side)
 	if err != nil {
 		return err
 	}
 	i := s.add(m, st)
 	if sp >= 0 {
-		s.trees[graphstore.Sponsor].attach(s, i, sp, graphstore.NoSide)
+		s.trees[network.Sponsor].attach(s, i, sp, network.NoSide)
 	}
 	if pl >= 0 {
-		s.trees[graphstore.Placement].attach(s, i, pl, m.Side)
+		s.trees[network.Placement].attach(s, i, pl, m.Side)
 	}
 	if i > 0 && s.joinSorted && s.joinLess(i, i-1) {
 		s.joinSorted = false
@@ -136,13 +137,13 @@ func (s *Store) register(m *graphstore.Member) error {
 		s.idx = [2]*index{} // a patch needs current active counts
 		s.countsStale = false
 	}
-	s.patchOrDrop(graphstore.Sponsor, i)
-	s.patchOrDrop(graphstore.Placement, i)
+	s.patchOrDrop(network.Sponsor, i)
+	s.patchOrDrop(network.Placement, i)
 	return nil
 }
 
 // add appends a member without links.
-func (s *Store) add(m *graphstore.Member, st status) int32 {
+func (s *Store) add(m *network.Member, st status) int32 {
 	i := int32(len(s.ids))
 	s.ids = append(s.ids, m.ID)
 	s.codes = append(s.codes, m.Code)
@@ -158,7 +159,7 @@ func (s *Store) add(m *graphstore.Member, st status) int32 {
 	return i
 }
 
-func (s *Store) move(e *graphstore.Event) error {
+func (s *Store) move(e *network.Event) error {
 	if err := checkTree(e.Tree); err != nil {
 		return err
 	}
@@ -167,18 +168,18 @@ func (s *Store) move(e *graphstore.Event) error {
 		return invalid("unknown member")
 	}
 	l := &s.trees[e.Tree]
-	parent, side := e.Member.Sponsor, graphstore.NoSide
-	if e.Tree == graphstore.Placement {
+	parent, side := e.Member.Sponsor, network.NoSide
+	if e.Tree == network.Placement {
 		parent, side = e.Member.Parent, e.Member.Side
 	}
-	oldParent, oldSide := l.parent[i], graphstore.NoSide
-	if e.Tree == graphstore.Placement {
+	oldParent, oldSide := l.parent[i], network.NoSide
+	if e.Tree == network.Placement {
 		oldSide = l.side[i]
 	}
 	if oldParent >= 0 && s.ids[oldParent] == parent && oldSide == side {
 		return nil // already there: nothing moved, nothing to remember
 	}
-	if oldParent < 0 && parent == 0 && side == graphstore.NoSide {
+	if oldParent < 0 && parent == 0 && side == network.NoSide {
 		return nil
 	}
 	p, err := s.resolve(e.Tree, e.Member.ID, parent, side)
@@ -202,7 +203,7 @@ func (s *Store) move(e *graphstore.Event) error {
 
 // descends reports whether m is a or below a, by the index when it is
 // current (O(1)) and else by walking up from m.
-func (s *Store) descends(t graphstore.Tree, m, a int32) bool {
+func (s *Store) descends(t network.Tree, m, a int32) bool {
 	if x := s.idx[t]; x != nil {
 		return m == a || x.below(a, m)
 	}

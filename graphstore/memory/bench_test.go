@@ -11,32 +11,33 @@ import (
 
 	"downline/graphstore"
 	"downline/graphstore/memory"
+	"downline/network"
 )
 
-// network returns n members of a random network in (Joined, ID) order:
+// randomMembers returns n members of a random network in (Joined, ID) order:
 // each sponsored by a random earlier member and placed in a random free slot,
 // which gives the shallow, uneven trees real networks have.
-func network(n int, seed uint64) []graphstore.Member {
+func randomMembers(n int, seed uint64) []network.Member {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	members := make([]graphstore.Member, n)
-	free := make([]graphstore.Slot, 0, n+1)
+	members := make([]network.Member, n)
+	free := make([]network.Slot, 0, n+1)
 	for i := range members {
-		id := graphstore.MemberID(i + 1)
-		m := graphstore.Member{ID: id, Code: "CN" + strconv.Itoa(i+1), Name: "Member " + strconv.Itoa(i+1),
-			Status: graphstore.Active, Joined: t0.Add(time.Duration(i) * time.Minute)}
+		id := network.MemberID(i + 1)
+		m := network.Member{ID: id, Code: "CN" + strconv.Itoa(i+1), Name: "Member " + strconv.Itoa(i+1),
+			Status: network.Active, Joined: t0.Add(time.Duration(i) * time.Minute)}
 		if i%10 == 3 {
-			m.Status = graphstore.Suspended
+			m.Status = network.Suspended
 		}
 		if i > 0 {
-			m.Sponsor = graphstore.MemberID(1 + rng.IntN(i))
+			m.Sponsor = network.MemberID(1 + rng.IntN(i))
 			k := rng.IntN(len(free))
 			slot := free[k]
 			free[k] = free[len(free)-1]
 			free = free[:len(free)-1]
 			m.Parent, m.Side = slot.Parent, slot.Side
 		}
-		free = append(free, graphstore.Slot{Parent: id, Side: graphstore.Left}, graphstore.Slot{Parent: id, Side: graphstore.Right})
+		free = append(free, network.Slot{Parent: id, Side: network.Left}, network.Slot{Parent: id, Side: network.Right})
 		members[i] = m
 	}
 	return members
@@ -44,13 +45,13 @@ func network(n int, seed uint64) []graphstore.Member {
 
 var (
 	bigOnce    sync.Once
-	bigMembers []graphstore.Member
+	bigMembers []network.Member
 	bigStore   *memory.Store
 )
 
-func big(b *testing.B) ([]graphstore.Member, *memory.Store) {
+func big(b *testing.B) ([]network.Member, *memory.Store) {
 	bigOnce.Do(func() {
-		bigMembers = network(1_000_000, 42)
+		bigMembers = randomMembers(1_000_000, 42)
 		var err error
 		if bigStore, err = memory.Build(bigMembers, nil, 0); err != nil {
 			b.Fatal(err)
@@ -85,7 +86,7 @@ func BenchmarkBuild1M(b *testing.B) {
 // Members in random order: Build sorts them first.
 func BenchmarkBuild1MShuffled(b *testing.B) {
 	members, _ := big(b)
-	shuffled := append([]graphstore.Member(nil), members...)
+	shuffled := append([]network.Member(nil), members...)
 	rand.New(rand.NewPCG(7, 7)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	b.ReportAllocs()
 	defer reportCPU(b, cpuTime())
@@ -97,10 +98,10 @@ func BenchmarkBuild1MShuffled(b *testing.B) {
 }
 
 // subtreeNear finds a member whose team in tree is closest to size.
-func subtreeNear(b *testing.B, s *memory.Store, tree graphstore.Tree, size int64) graphstore.MemberID {
+func subtreeNear(b *testing.B, s *memory.Store, tree network.Tree, size int64) network.MemberID {
 	ctx := context.Background()
-	best, bestDiff := graphstore.MemberID(1), int64(1<<62)
-	for id := graphstore.MemberID(1); id <= 2000; id++ {
+	best, bestDiff := network.MemberID(1), int64(1<<62)
+	for id := network.MemberID(1); id <= 2000; id++ {
 		tc, err := s.Team(ctx, tree, id)
 		if err != nil {
 			b.Fatal(err)
@@ -117,7 +118,7 @@ func subtreeNear(b *testing.B, s *memory.Store, tree graphstore.Tree, size int64
 func BenchmarkDownlinePageAndTeam100k(b *testing.B) {
 	_, s := big(b)
 	ctx := context.Background()
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		id := subtreeNear(b, s, tree, 100_000)
 		tc, _ := s.Team(ctx, tree, id)
 		// A cursor deep into the downline: the page a user reaches after paging on.
@@ -138,7 +139,7 @@ func BenchmarkDownlinePageAndTeam100k(b *testing.B) {
 		})
 		b.Run(tree.String()+"/deep-cursor-active", func(b *testing.B) {
 			q := graphstore.DownlineQuery{Limit: 100, MinDepth: tc.Depth / 2, Cursor: mid.Next,
-				Status: []graphstore.Status{graphstore.Active}}
+				Status: []network.Status{network.Active}}
 			for b.Loop() {
 				if _, err := s.Downline(ctx, tree, id, q); err != nil {
 					b.Fatal(err)
@@ -160,20 +161,20 @@ func BenchmarkApplyThenTeam1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	id := graphstore.MemberID(len(members))
+	id := network.MemberID(len(members))
 	seq := int64(0)
 	defer reportCPU(b, cpuTime())
 	for b.Loop() {
 		id++
 		seq++
-		slot, _ := s.Place(ctx, 1, graphstore.Leftmost)
-		e := graphstore.Event{Seq: seq, Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: id,
-			Code: "N" + strconv.Itoa(int(id)), Status: graphstore.Active, Joined: time.Now(), Sponsor: 1,
+		slot, _ := s.Place(ctx, 1, network.Leftmost)
+		e := network.Event{Seq: seq, Kind: network.EventRegistered, Member: network.Member{ID: id,
+			Code: "N" + strconv.Itoa(int(id)), Status: network.Active, Joined: time.Now(), Sponsor: 1,
 			Parent: slot.Parent, Side: slot.Side}}
-		if err := s.Apply(ctx, []graphstore.Event{e}); err != nil {
+		if err := s.Apply(ctx, []network.Event{e}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Team(ctx, graphstore.Sponsor, 1); err != nil {
+		if _, err := s.Team(ctx, network.Sponsor, 1); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -182,7 +183,7 @@ func BenchmarkApplyThenTeam1M(b *testing.B) {
 func BenchmarkExport1M(b *testing.B) {
 	_, s := big(b)
 	ctx := context.Background()
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		b.Run(tree.String(), func(b *testing.B) {
 			defer reportCPU(b, cpuTime())
 			for b.Loop() {

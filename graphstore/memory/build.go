@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Build makes a store from a snapshot of the ledger, much faster than
@@ -19,7 +20,7 @@ import (
 // lastSeq is the outbox position the snapshot includes, where Apply resumes.
 // Errors: ErrInvalid for inconsistent input (duplicate ids or codes, unknown
 // or self links, a slot taken twice, a cycle, a move that cannot apply).
-func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64) (*Store, error) {
+func Build(members []network.Member, moves []network.Event, lastSeq int64) (*Store, error) {
 	s, err := buildAtOnce(members, moves, lastSeq)
 	if err != nil && len(moves) > 0 {
 		// Attaching every member at its first link before replaying the
@@ -33,24 +34,24 @@ func Build(members []graphstore.Member, moves []graphstore.Event, lastSeq int64)
 
 // buildByReplay applies registrations and moves as events in time order: a
 // move at time t comes after every member who joined by t.
-func buildByReplay(members []graphstore.Member, moves []graphstore.Event, lastSeq int64) (*Store, error) {
+func buildByReplay(members []network.Member, moves []network.Event, lastSeq int64) (*Store, error) {
 	ms := slices.Clone(members)
-	slices.SortStableFunc(ms, func(a, b graphstore.Member) int {
+	slices.SortStableFunc(ms, func(a, b network.Member) int {
 		if c := a.Joined.Compare(b.Joined); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
 	mv := slices.Clone(moves)
-	slices.SortStableFunc(mv, func(a, b graphstore.Event) int { return a.At.Compare(b.At) })
-	events := make([]graphstore.Event, 0, len(ms)+len(mv))
+	slices.SortStableFunc(mv, func(a, b network.Event) int { return a.At.Compare(b.At) })
+	events := make([]network.Event, 0, len(ms)+len(mv))
 	j := 0
 	for i := range ms {
 		for j < len(mv) && mv[j].At.Before(ms[i].Joined) {
 			events = append(events, mv[j])
 			j++
 		}
-		events = append(events, graphstore.Event{At: ms[i].Joined, Kind: graphstore.EventRegistered, Member: ms[i]})
+		events = append(events, network.Event{At: ms[i].Joined, Kind: network.EventRegistered, Member: ms[i]})
 	}
 	events = append(events, mv[j:]...)
 	for k := range events {
@@ -69,7 +70,7 @@ func buildByReplay(members []graphstore.Member, moves []graphstore.Event, lastSe
 	return s, nil
 }
 
-func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq int64) (*Store, error) {
+func buildAtOnce(members []network.Member, moves []network.Event, lastSeq int64) (*Store, error) {
 	n := len(members)
 	s := New()
 	s.lastSeq = lastSeq
@@ -80,7 +81,7 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 	// would miss cache on every step.
 	type key struct {
 		joined int64
-		id     graphstore.MemberID
+		id     network.MemberID
 		k      int32
 	}
 	keys := make([]key, n)
@@ -102,12 +103,12 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 	}
 	keys = nil
 
-	s.ids = make([]graphstore.MemberID, n)
+	s.ids = make([]network.MemberID, n)
 	s.codes = make([]string, n)
 	s.names = make([]string, n)
 	s.status = make([]status, n)
 	s.joined = make([]int64, n)
-	var maxID graphstore.MemberID
+	var maxID network.MemberID
 	for k := range members {
 		maxID = max(maxID, members[k].ID)
 	}
@@ -152,7 +153,7 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 	s.trees[0].grow(n)
 	s.trees[1].grow(n)
 
-	sp, pl := &s.trees[graphstore.Sponsor], &s.trees[graphstore.Placement]
+	sp, pl := &s.trees[network.Sponsor], &s.trees[network.Placement]
 	for i, k := range order {
 		m := &members[k]
 		if m.Sponsor != 0 {
@@ -170,7 +171,7 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 			sp.last[p] = int32(i)
 		}
 		if m.Parent == 0 {
-			if m.Side != graphstore.NoSide {
+			if m.Side != network.NoSide {
 				return nil, invalid("member %d: a placement root has no side", m.ID)
 			}
 			continue
@@ -179,7 +180,7 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 		if err != nil {
 			return nil, err
 		}
-		if m.Side != graphstore.Left && m.Side != graphstore.Right {
+		if m.Side != network.Left && m.Side != network.Right {
 			return nil, invalid("member %d: placement side %d", m.ID, m.Side)
 		}
 		if pl.slot(p, m.Side) >= 0 {
@@ -197,8 +198,8 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 	}
 	for k := range moves {
 		e := &moves[k]
-		if e.Kind != graphstore.EventMoved {
-			return nil, invalid("event %d: Build replays only %s events, not %s", e.Seq, graphstore.EventMoved, e.Kind)
+		if e.Kind != network.EventMoved {
+			return nil, invalid("event %d: Build replays only %s events, not %s", e.Seq, network.EventMoved, e.Kind)
 		}
 		if err := s.move(e); err != nil {
 			return nil, fmt.Errorf("event %d (move of member %d): %w", e.Seq, e.Member.ID, err)
@@ -208,7 +209,7 @@ func buildAtOnce(members []graphstore.Member, moves []graphstore.Event, lastSeq 
 	return s, nil
 }
 
-func (s *Store) parentIndex(id, parent graphstore.MemberID) (int32, error) {
+func (s *Store) parentIndex(id, parent network.MemberID) (int32, error) {
 	if parent == id {
 		return -1, invalid("member %d is its own parent", id)
 	}

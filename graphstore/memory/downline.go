@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 const (
@@ -16,7 +17,7 @@ const (
 // within each depth, so a page walks the level lists from the cursor's
 // position; the cursor names the last member returned, which keeps it valid
 // while members join elsewhere.
-func (s *Store) Downline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, q graphstore.DownlineQuery) (graphstore.Page, error) {
+func (s *Store) Downline(ctx context.Context, tree network.Tree, id network.MemberID, q graphstore.DownlineQuery) (graphstore.Page, error) {
 	if err := ctx.Err(); err != nil {
 		return graphstore.Page{}, err
 	}

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Export implements graphstore.Store. It rebuilds the tree as of asOf into
 // compact child arrays (counting sort, so O(n) plus a sort only when members
 // registered out of join order) and walks it breadth first into the result.
-func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time) (graphstore.Export, error) {
+func (s *Store) Export(ctx context.Context, tree network.Tree, asOf time.Time) (graphstore.Export, error) {
 	if err := ctx.Err(); err != nil {
 		return graphstore.Export{}, err
 	}
@@ -29,14 +30,14 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 	// parent as of asOf; -2 marks a member not yet joined.
 	const absent = -2
 	parent := make([]int32, n)
-	side := make([]graphstore.Side, n)
+	side := make([]network.Side, n)
 	for i := range parent {
 		switch {
 		case !now && s.joined[i] > at:
 			parent[i] = absent
 		case now || len(l.moves) == 0:
 			parent[i] = l.parent[i]
-			if tree == graphstore.Placement {
+			if tree == network.Placement {
 				side[i] = l.side[i]
 			}
 		default:
@@ -71,8 +72,8 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 		}
 	}
 	switch {
-	case tree == graphstore.Placement:
-		for _, want := range []graphstore.Side{graphstore.Left, graphstore.Right} {
+	case tree == network.Placement:
+		for _, want := range []network.Side{network.Left, network.Right} {
 			for i := range parent {
 				if side[i] == want {
 					put(int32(i))
@@ -108,9 +109,9 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 	if len(order) != want {
 		return graphstore.Export{}, fmt.Errorf("%s tree as of %s: link history holds a cycle: %w", tree, asOf, graphstore.ErrInvalid)
 	}
-	out.IDs = make([]graphstore.MemberID, len(order))
+	out.IDs = make([]network.MemberID, len(order))
 	out.Parent = make([]int32, len(order))
-	out.Side = make([]graphstore.Side, len(order))
+	out.Side = make([]network.Side, len(order))
 	for k, i := range order {
 		out.IDs[k] = s.ids[i]
 		out.Side[k] = side[i]

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // index numbers one tree in preorder (roots by id, children in Frontline
@@ -36,7 +37,7 @@ func (s *Store) roots(l *links) []int32 {
 	return roots
 }
 
-func compareID(a, b graphstore.MemberID) int {
+func compareID(a, b network.MemberID) int {
 	switch {
 	case a < b:
 		return -1
@@ -49,7 +50,7 @@ func compareID(a, b graphstore.MemberID) int {
 // buildIndex walks the tree without recursion or a stack: down to the first
 // child, across to the next sibling, or back up until a sibling exists.
 // Members left unvisited sit on a cycle, which only bad Build input can make.
-func (s *Store) buildIndex(t graphstore.Tree) (*index, error) {
+func (s *Store) buildIndex(t network.Tree) (*index, error) {
 	l := &s.trees[t]
 	n := len(s.ids)
 	x := &index{
@@ -142,7 +143,7 @@ func (x *index) below(a, m int32) bool {
 	return x.pre[a] < x.pre[m] && x.pre[m] < x.end[a]
 }
 
-func (x *index) leg(s *Store, head int32, side graphstore.Side) graphstore.LegCount {
+func (x *index) leg(s *Store, head int32, side network.Side) graphstore.LegCount {
 	return graphstore.LegCount{
 		Head:   s.ids[head],
 		Side:   side,

@@ -1,9 +1,8 @@
 package memory
 
 import (
+	"downline/network"
 	"slices"
-
-	"downline/graphstore"
 )
 
 // incrementalLimit is the largest batch whose registrations patch the index
@@ -82,7 +81,7 @@ func (x *index) insertLeaf(s *Store, l *links, i, p int32) bool {
 }
 
 // patchOrDrop keeps tree t's index current after registering i, or drops it.
-func (s *Store) patchOrDrop(t graphstore.Tree, i int32) {
+func (s *Store) patchOrDrop(t network.Tree, i int32) {
 	x := s.idx[t]
 	if x == nil {
 		return

@@ -1,18 +1,18 @@
 package memory
 
-import "downline/graphstore"
+import "downline/network"
 
 // links is one tree's structure. Sponsor children form a doubly linked list
 // kept in (Joined, ID) order, so a move is O(1) to unlink; placement children
 // are the left and right slots. -1 means none.
 type links struct {
-	tree   graphstore.Tree
+	tree   network.Tree
 	parent []int32
 
 	first, last, next, prev []int32 // sponsor only
 
-	left, right []int32           // placement only
-	side        []graphstore.Side // placement only
+	left, right []int32        // placement only
+	side        []network.Side // placement only
 
 	// moves holds, per moved member, the links it had before each move, in
 	// the order the moves were applied; Export asOf reads them backwards.
@@ -22,12 +22,12 @@ type links struct {
 type linkChange struct {
 	at     int64 // when the move happened (unix nanoseconds)
 	parent int32 // the link before the move
-	side   graphstore.Side
+	side   network.Side
 }
 
 func (l *links) grow(n int) {
 	l.parent = appendNone(l.parent, n)
-	if l.tree == graphstore.Sponsor {
+	if l.tree == network.Sponsor {
 		l.first = appendNone(l.first, n)
 		l.last = appendNone(l.last, n)
 		l.next = appendNone(l.next, n)
@@ -36,7 +36,7 @@ func (l *links) grow(n int) {
 	}
 	l.left = appendNone(l.left, n)
 	l.right = appendNone(l.right, n)
-	l.side = append(l.side, make([]graphstore.Side, n)...)
+	l.side = append(l.side, make([]network.Side, n)...)
 }
 
 func appendNone(s []int32, n int) []int32 {
@@ -47,7 +47,7 @@ func appendNone(s []int32, n int) []int32 {
 }
 
 func (l *links) firstChild(i int32) int32 {
-	if l.tree == graphstore.Sponsor {
+	if l.tree == network.Sponsor {
 		return l.first[i]
 	}
 	if c := l.left[i]; c >= 0 {
@@ -57,18 +57,18 @@ func (l *links) firstChild(i int32) int32 {
 }
 
 func (l *links) nextSibling(i int32) int32 {
-	if l.tree == graphstore.Sponsor {
+	if l.tree == network.Sponsor {
 		return l.next[i]
 	}
-	if l.side[i] == graphstore.Left {
+	if l.side[i] == network.Left {
 		return l.right[l.parent[i]]
 	}
 	return -1
 }
 
 // slot returns the child in a placement slot, -1 when free.
-func (l *links) slot(p int32, side graphstore.Side) int32 {
-	if side == graphstore.Left {
+func (l *links) slot(p int32, side network.Side) int32 {
+	if side == network.Left {
 		return l.left[p]
 	}
 	return l.right[p]
@@ -76,11 +76,11 @@ func (l *links) slot(p int32, side graphstore.Side) int32 {
 
 // attach links i under p (p >= 0). For the sponsor tree the child list stays
 // in (Joined, ID) order; the common case, a newcomer, is appended in O(1).
-func (l *links) attach(s *Store, i, p int32, side graphstore.Side) {
+func (l *links) attach(s *Store, i, p int32, side network.Side) {
 	l.parent[i] = p
-	if l.tree == graphstore.Placement {
+	if l.tree == network.Placement {
 		l.side[i] = side
-		if side == graphstore.Left {
+		if side == network.Left {
 			l.left[p] = i
 		} else {
 			l.right[p] = i
@@ -113,13 +113,13 @@ func (l *links) detach(i int32) {
 		return
 	}
 	l.parent[i] = -1
-	if l.tree == graphstore.Placement {
-		if l.side[i] == graphstore.Left {
+	if l.tree == network.Placement {
+		if l.side[i] == network.Left {
 			l.left[p] = -1
 		} else {
 			l.right[p] = -1
 		}
-		l.side[i] = graphstore.NoSide
+		l.side[i] = network.NoSide
 		return
 	}
 	if pr := l.prev[i]; pr >= 0 {
@@ -148,14 +148,14 @@ func (l *links) isAncestor(a, i int32) bool {
 
 // linkAt returns i's link as it was at time at: the link before the first
 // move made after at, or the current one.
-func (l *links) linkAt(i int32, at int64) (int32, graphstore.Side) {
+func (l *links) linkAt(i int32, at int64) (int32, network.Side) {
 	for _, c := range l.moves[i] {
 		if c.at > at {
 			return c.parent, c.side
 		}
 	}
-	if l.tree == graphstore.Sponsor {
-		return l.parent[i], graphstore.NoSide
+	if l.tree == network.Sponsor {
+		return l.parent[i], network.NoSide
 	}
 	return l.parent[i], l.side[i]
 }

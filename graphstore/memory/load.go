@@ -5,13 +5,14 @@ import (
 	"fmt"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 var _ graphstore.Loader = (*Store)(nil)
 
 // Load implements graphstore.Loader by building the store in one go (see
 // Build) and taking over the result. The store must be empty.
-func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []graphstore.Event, lastSeq int64, progress func(done int)) error {
+func (s *Store) Load(ctx context.Context, members []network.Member, moves []network.Event, lastSeq int64, progress func(done int)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

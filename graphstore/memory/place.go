@@ -5,11 +5,12 @@ import (
 	"fmt"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // FreeSlots implements graphstore.Store. Level lists are breadth-first order,
 // so the scan visits members exactly as a queue would, without one.
-func (s *Store) FreeSlots(ctx context.Context, id graphstore.MemberID, limit int) ([]graphstore.Slot, error) {
+func (s *Store) FreeSlots(ctx context.Context, id network.MemberID, limit int) ([]network.Slot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -22,19 +23,19 @@ func (s *Store) FreeSlots(ctx context.Context, id graphstore.MemberID, limit int
 	return s.freeSlots(i, limit), nil
 }
 
-func (s *Store) freeSlots(r int32, limit int) []graphstore.Slot {
+func (s *Store) freeSlots(r int32, limit int) []network.Slot {
 	if limit <= 0 {
 		return nil
 	}
-	x, l := s.idx[graphstore.Placement], &s.trees[graphstore.Placement]
-	var slots []graphstore.Slot
+	x, l := s.idx[network.Placement], &s.trees[network.Placement]
+	var slots []network.Slot
 	for d := x.depth[r]; d <= x.maxd[r]; d++ {
 		lvl := x.level(d)
 		for k := lowerBound(lvl, x.pre[r]); k < len(lvl) && lvl[k] < x.end[r]; k++ {
 			i := x.ord[lvl[k]]
-			for _, side := range [2]graphstore.Side{graphstore.Left, graphstore.Right} {
+			for _, side := range [2]network.Side{network.Left, network.Right} {
 				if l.slot(i, side) < 0 {
-					slots = append(slots, graphstore.Slot{Parent: s.ids[i], Side: side})
+					slots = append(slots, network.Slot{Parent: s.ids[i], Side: side})
 					if len(slots) == limit {
 						return slots
 					}
@@ -47,42 +48,42 @@ func (s *Store) freeSlots(r int32, limit int) []graphstore.Slot {
 
 // Place implements graphstore.Store. It only picks the slot: the ledger
 // takes it, and the store learns of it from the registration event.
-func (s *Store) Place(ctx context.Context, id graphstore.MemberID, how graphstore.AutoPlace) (graphstore.Slot, error) {
+func (s *Store) Place(ctx context.Context, id network.MemberID, how network.AutoPlace) (network.Slot, error) {
 	if err := ctx.Err(); err != nil {
-		return graphstore.Slot{}, err
+		return network.Slot{}, err
 	}
 	switch how {
-	case graphstore.Leftmost, graphstore.Rightmost, graphstore.WeakLeg, graphstore.Balanced:
+	case network.Leftmost, network.Rightmost, network.WeakLeg, network.Balanced:
 	default:
-		return graphstore.Slot{}, fmt.Errorf("placement strategy %q: %w", how, graphstore.ErrInvalid)
+		return network.Slot{}, fmt.Errorf("placement strategy %q: %w", how, graphstore.ErrInvalid)
 	}
 	s.rlock()
 	defer s.mu.RUnlock()
 	r, err := s.lookup(id)
 	if err != nil {
-		return graphstore.Slot{}, err
+		return network.Slot{}, err
 	}
-	l := &s.trees[graphstore.Placement]
+	l := &s.trees[network.Placement]
 	switch how {
-	case graphstore.Leftmost, graphstore.Rightmost:
-		side := graphstore.Left
-		if how == graphstore.Rightmost {
-			side = graphstore.Right
+	case network.Leftmost, network.Rightmost:
+		side := network.Left
+		if how == network.Rightmost {
+			side = network.Right
 		}
 		i := r
 		for c := l.slot(i, side); c >= 0; c = l.slot(i, side) {
 			i = c
 		}
-		return graphstore.Slot{Parent: s.ids[i], Side: side}, nil
-	case graphstore.WeakLeg:
+		return network.Slot{Parent: s.ids[i], Side: side}, nil
+	case network.WeakLeg:
 		left, right := l.left[r], l.right[r]
 		switch {
 		case left < 0:
-			return graphstore.Slot{Parent: id, Side: graphstore.Left}, nil
+			return network.Slot{Parent: id, Side: network.Left}, nil
 		case right < 0:
-			return graphstore.Slot{Parent: id, Side: graphstore.Right}, nil
+			return network.Slot{Parent: id, Side: network.Right}, nil
 		}
-		x := s.idx[graphstore.Placement]
+		x := s.idx[network.Placement]
 		if x.end[right]-x.pre[right] < x.end[left]-x.pre[left] {
 			r = right
 		} else {
@@ -91,7 +92,7 @@ func (s *Store) Place(ctx context.Context, id graphstore.MemberID, how graphstor
 	}
 	slots := s.freeSlots(r, 1)
 	if len(slots) == 0 {
-		return graphstore.Slot{}, fmt.Errorf("under member %d: %w", id, graphstore.ErrNoFreeSlot)
+		return network.Slot{}, fmt.Errorf("under member %d: %w", id, graphstore.ErrNoFreeSlot)
 	}
 	return slots[0], nil
 }

@@ -6,38 +6,39 @@ import (
 	"slices"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Member implements graphstore.Store.
-func (s *Store) Member(ctx context.Context, id graphstore.MemberID) (graphstore.Member, error) {
+func (s *Store) Member(ctx context.Context, id network.MemberID) (network.Member, error) {
 	if err := ctx.Err(); err != nil {
-		return graphstore.Member{}, err
+		return network.Member{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	i, err := s.lookup(id)
 	if err != nil {
-		return graphstore.Member{}, err
+		return network.Member{}, err
 	}
 	return s.member(i), nil
 }
 
 // MemberByCode implements graphstore.Store.
-func (s *Store) MemberByCode(ctx context.Context, code string) (graphstore.Member, error) {
+func (s *Store) MemberByCode(ctx context.Context, code string) (network.Member, error) {
 	if err := ctx.Err(); err != nil {
-		return graphstore.Member{}, err
+		return network.Member{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	i, ok := s.byCode[code]
 	if !ok || code == "" {
-		return graphstore.Member{}, fmt.Errorf("member code %q: %w", code, graphstore.ErrNotFound)
+		return network.Member{}, fmt.Errorf("member code %q: %w", code, graphstore.ErrNotFound)
 	}
 	return s.member(i), nil
 }
 
 // Upline implements graphstore.Store.
-func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, maxLevels int) ([]graphstore.Node, error) {
+func (s *Store) Upline(ctx context.Context, tree network.Tree, id network.MemberID, maxLevels int) ([]graphstore.Node, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.
 }
 
 // Frontline implements graphstore.Store.
-func (s *Store) Frontline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID) ([]graphstore.Node, error) {
+func (s *Store) Frontline(ctx context.Context, tree network.Tree, id network.MemberID) ([]graphstore.Node, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (s *Store) Frontline(ctx context.Context, tree graphstore.Tree, id graphsto
 }
 
 // Team implements graphstore.Store.
-func (s *Store) Team(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID) (graphstore.TeamCounts, error) {
+func (s *Store) Team(ctx context.Context, tree network.Tree, id network.MemberID) (graphstore.TeamCounts, error) {
 	if err := ctx.Err(); err != nil {
 		return graphstore.TeamCounts{}, err
 	}
@@ -109,15 +110,15 @@ func (s *Store) Team(ctx context.Context, tree graphstore.Tree, id graphstore.Me
 	return tc, nil
 }
 
-func (s *Store) sideOf(tree graphstore.Tree, i int32) graphstore.Side {
-	if tree == graphstore.Placement {
+func (s *Store) sideOf(tree network.Tree, i int32) network.Side {
+	if tree == network.Placement {
 		return s.trees[tree].side[i]
 	}
-	return graphstore.NoSide
+	return network.NoSide
 }
 
 // LegOf implements graphstore.Store.
-func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (graphstore.LegCount, error) {
+func (s *Store) LegOf(ctx context.Context, tree network.Tree, ancestor, member network.MemberID) (graphstore.LegCount, error) {
 	if err := ctx.Err(); err != nil {
 		return graphstore.LegCount{}, err
 	}
@@ -150,7 +151,7 @@ func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, membe
 }
 
 // IsInDownline implements graphstore.Store.
-func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (bool, error) {
+func (s *Store) IsInDownline(ctx context.Context, tree network.Tree, ancestor, member network.MemberID) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}

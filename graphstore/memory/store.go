@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Store implements graphstore.Store. The zero value is not usable; call New or Build.
@@ -23,7 +24,7 @@ type Store struct {
 	lastSeq int64
 
 	// Per member, at its dense index.
-	ids    []graphstore.MemberID
+	ids    []network.MemberID
 	codes  []string
 	names  []string
 	status []status
@@ -32,7 +33,7 @@ type Store struct {
 	byID   idTable
 	byCode map[string]int32
 
-	trees [2]links // indexed by graphstore.Tree
+	trees [2]links // indexed by network.Tree
 
 	// joinSorted holds while dense indices are in (Joined, ID) order, which
 	// Build arranges and in-order registrations keep; Export then needs no sort.
@@ -53,8 +54,8 @@ func New() *Store {
 		byCode:     make(map[string]int32),
 		joinSorted: true,
 	}
-	s.trees[graphstore.Sponsor].tree = graphstore.Sponsor
-	s.trees[graphstore.Placement].tree = graphstore.Placement
+	s.trees[network.Sponsor].tree = network.Sponsor
+	s.trees[network.Placement].tree = network.Placement
 	return s
 }
 
@@ -67,26 +68,26 @@ const (
 	statusTerminated
 )
 
-func parseStatus(s graphstore.Status) (status, bool) {
+func parseStatus(s network.Status) (status, bool) {
 	switch s {
-	case graphstore.Active:
+	case network.Active:
 		return statusActive, true
-	case graphstore.Suspended:
+	case network.Suspended:
 		return statusSuspended, true
-	case graphstore.Terminated:
+	case network.Terminated:
 		return statusTerminated, true
 	}
 	return statusNone, false
 }
 
-func (s status) String() graphstore.Status {
+func (s status) String() network.Status {
 	switch s {
 	case statusActive:
-		return graphstore.Active
+		return network.Active
 	case statusSuspended:
-		return graphstore.Suspended
+		return network.Suspended
 	case statusTerminated:
-		return graphstore.Terminated
+		return network.Terminated
 	}
 	return ""
 }
@@ -99,18 +100,18 @@ func (s *Store) joinLess(a, b int32) bool {
 	return s.ids[a] < s.ids[b]
 }
 
-func (s *Store) member(i int32) graphstore.Member {
-	m := graphstore.Member{
+func (s *Store) member(i int32) network.Member {
+	m := network.Member{
 		ID:     s.ids[i],
 		Code:   s.codes[i],
 		Name:   s.names[i],
 		Status: s.status[i].String(),
 		Joined: graphstore.FromUnixNanos(s.joined[i]),
 	}
-	if p := s.trees[graphstore.Sponsor].parent[i]; p >= 0 {
+	if p := s.trees[network.Sponsor].parent[i]; p >= 0 {
 		m.Sponsor = s.ids[p]
 	}
-	pl := &s.trees[graphstore.Placement]
+	pl := &s.trees[network.Placement]
 	if p := pl.parent[i]; p >= 0 {
 		m.Parent = s.ids[p]
 		m.Side = pl.side[i]
@@ -165,14 +166,14 @@ func (s *Store) buildIndexes(which [2]bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.idx[t], errs[t] = s.buildIndex(graphstore.Tree(t))
+			s.idx[t], errs[t] = s.buildIndex(network.Tree(t))
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs[0], errs[1])
 }
 
-func (s *Store) lookup(id graphstore.MemberID) (int32, error) {
+func (s *Store) lookup(id network.MemberID) (int32, error) {
 	i, ok := s.byID.get(id)
 	if !ok {
 		return -1, fmt.Errorf("member %d: %w", id, graphstore.ErrNotFound)
@@ -180,8 +181,8 @@ func (s *Store) lookup(id graphstore.MemberID) (int32, error) {
 	return i, nil
 }
 
-func checkTree(t graphstore.Tree) error {
-	if t != graphstore.Sponsor && t != graphstore.Placement {
+func checkTree(t network.Tree) error {
+	if t != network.Sponsor && t != network.Placement {
 		return fmt.Errorf("tree %d: %w", t, graphstore.ErrInvalid)
 	}
 	return nil

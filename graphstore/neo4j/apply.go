@@ -9,6 +9,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 const metaID = "graphstore"
@@ -35,7 +36,7 @@ func lastSeq(ctx context.Context, tx neo4j.ManagedTransaction) (int64, error) {
 // applies an event twice; events at or below LastSeq are skipped. A bad
 // event stops the batch: the events before it stay applied (LastSeq is the
 // last of them) and Apply returns ErrInvalid naming the bad one.
-func (s *Store) Apply(ctx context.Context, events []graphstore.Event) error {
+func (s *Store) Apply(ctx context.Context, events []network.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -69,55 +70,55 @@ type rejected struct {
 func (r *rejected) Error() string { return fmt.Sprintf("event seq %d: %v", r.seq, r.err) }
 func (r *rejected) Unwrap() error { return r.err }
 
-func reject(index int, ev graphstore.Event, format string, args ...any) *rejected {
+func reject(index int, ev network.Event, format string, args ...any) *rejected {
 	return &rejected{index: index, seq: ev.Seq, err: fmt.Errorf(format+": %w", append(args, graphstore.ErrInvalid)...)}
 }
 
 // checkShape rejects what no store state could make valid.
-func checkShape(ev graphstore.Event) error {
+func checkShape(ev network.Event) error {
 	m := ev.Member
 	if m.ID <= 0 {
 		return fmt.Errorf("member id %d: %w", m.ID, graphstore.ErrInvalid)
 	}
 	switch ev.Kind {
-	case graphstore.EventRegistered:
+	case network.EventRegistered:
 		if m.Status != "" && !validStatus(m.Status) {
 			return fmt.Errorf("status %q: %w", m.Status, graphstore.ErrInvalid)
 		}
-		if err := checkLink(m.ID, graphstore.Sponsor, m.Sponsor, graphstore.NoSide); err != nil {
+		if err := checkLink(m.ID, network.Sponsor, m.Sponsor, network.NoSide); err != nil {
 			return err
 		}
-		return checkLink(m.ID, graphstore.Placement, m.Parent, m.Side)
-	case graphstore.EventMoved:
+		return checkLink(m.ID, network.Placement, m.Parent, m.Side)
+	case network.EventMoved:
 		switch ev.Tree {
-		case graphstore.Sponsor:
-			return checkLink(m.ID, graphstore.Sponsor, m.Sponsor, graphstore.NoSide)
-		case graphstore.Placement:
-			return checkLink(m.ID, graphstore.Placement, m.Parent, m.Side)
+		case network.Sponsor:
+			return checkLink(m.ID, network.Sponsor, m.Sponsor, network.NoSide)
+		case network.Placement:
+			return checkLink(m.ID, network.Placement, m.Parent, m.Side)
 		}
 		return fmt.Errorf("tree %d: %w", ev.Tree, graphstore.ErrInvalid)
-	case graphstore.EventStatus:
+	case network.EventStatus:
 		if !validStatus(m.Status) {
 			return fmt.Errorf("status %q: %w", m.Status, graphstore.ErrInvalid)
 		}
 		return nil
-	case graphstore.EventProfile:
+	case network.EventProfile:
 		return nil
 	}
 	return fmt.Errorf("event kind %q: %w", ev.Kind, graphstore.ErrInvalid)
 }
 
-func checkLink(id graphstore.MemberID, tree graphstore.Tree, to graphstore.MemberID, side graphstore.Side) error {
+func checkLink(id network.MemberID, tree network.Tree, to network.MemberID, side network.Side) error {
 	switch {
 	case to < 0:
 		return fmt.Errorf("member %d: %s parent %d: %w", id, tree, to, graphstore.ErrInvalid)
 	case to == id:
 		return fmt.Errorf("member %d cannot be its own %s parent: %w", id, tree, graphstore.ErrInvalid)
-	case tree == graphstore.Sponsor && side != graphstore.NoSide:
+	case tree == network.Sponsor && side != network.NoSide:
 		return fmt.Errorf("member %d: a sponsor link has no side: %w", id, graphstore.ErrInvalid)
-	case tree == graphstore.Placement && to != 0 && side != graphstore.Left && side != graphstore.Right:
+	case tree == network.Placement && to != 0 && side != network.Left && side != network.Right:
 		return fmt.Errorf("member %d: placement under %d needs side L or R: %w", id, to, graphstore.ErrInvalid)
-	case tree == graphstore.Placement && to == 0 && side != graphstore.NoSide:
+	case tree == network.Placement && to == 0 && side != network.NoSide:
 		return fmt.Errorf("member %d: a placement root has no side: %w", id, graphstore.ErrInvalid)
 	}
 	return nil
@@ -126,14 +127,14 @@ func checkLink(id graphstore.MemberID, tree graphstore.Tree, to graphstore.Membe
 // step is one event and its index in the batch.
 type step struct {
 	index int
-	ev    graphstore.Event
+	ev    network.Event
 }
 
 // applyTx splits the pending events into chunks that one UNWIND per kind of
 // write can apply: within a chunk no member appears twice, so the rows of a
 // query are independent and their order inside the query does not matter.
 // A move goes alone: its cycle check must see the tree as it is just before.
-func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphstore.Event) error {
+func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []network.Event) error {
 	last, err := lastSeq(ctx, tx)
 	if err != nil {
 		return err
@@ -143,13 +144,13 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 		return err
 	}
 	var chunk []step
-	touched := map[graphstore.MemberID]bool{}
+	touched := map[network.MemberID]bool{}
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
 		err := applyChunk(ctx, tx, chunk)
-		chunk, touched = chunk[:0], map[graphstore.MemberID]bool{}
+		chunk, touched = chunk[:0], map[network.MemberID]bool{}
 		return err
 	}
 	prev, applied := last, last
@@ -165,14 +166,14 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 			return &rejected{index: k, seq: ev.Seq, err: err}
 		}
 		m := ev.Member
-		need := func(id graphstore.MemberID, what string) error {
+		need := func(id network.MemberID, what string) error {
 			if id != 0 && !known[id] {
 				return reject(k, ev, "%s %d is not a member", what, id)
 			}
 			return nil
 		}
 		switch ev.Kind {
-		case graphstore.EventRegistered:
+		case network.EventRegistered:
 			if known[m.ID] {
 				return reject(k, ev, "member %d is already registered", m.ID)
 			}
@@ -182,7 +183,7 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 			if err := need(m.Parent, "placement parent"); err != nil {
 				return err
 			}
-		case graphstore.EventMoved:
+		case network.EventMoved:
 			if err := need(m.ID, "moved member"); err != nil {
 				return err
 			}
@@ -194,7 +195,7 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 				return err
 			}
 		}
-		solo := ev.Kind == graphstore.EventMoved
+		solo := ev.Kind == network.EventMoved
 		if solo || touched[m.ID] {
 			if err := flush(); err != nil {
 				return err
@@ -207,7 +208,7 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 				return err
 			}
 		}
-		if ev.Kind == graphstore.EventRegistered {
+		if ev.Kind == network.EventRegistered {
 			known[m.ID] = true
 		}
 		applied = ev.Seq
@@ -221,28 +222,28 @@ func applyTx(ctx context.Context, tx neo4j.ManagedTransaction, events []graphsto
 	return run(ctx, tx, `MERGE (m:Meta {id: $id}) SET m.lastSeq = $seq`, map[string]any{"id": metaID, "seq": applied})
 }
 
-func target(ev graphstore.Event) graphstore.MemberID {
-	if ev.Tree == graphstore.Placement {
+func target(ev network.Event) network.MemberID {
+	if ev.Tree == network.Placement {
 		return ev.Member.Parent
 	}
 	return ev.Member.Sponsor
 }
 
 // existing returns which of the members the events name are already stored.
-func existing(ctx context.Context, tx neo4j.ManagedTransaction, events []graphstore.Event) (map[graphstore.MemberID]bool, error) {
-	seen := map[graphstore.MemberID]bool{}
+func existing(ctx context.Context, tx neo4j.ManagedTransaction, events []network.Event) (map[network.MemberID]bool, error) {
+	seen := map[network.MemberID]bool{}
 	var ids []int64
 	for _, ev := range events {
-		for _, id := range []graphstore.MemberID{ev.Member.ID, ev.Member.Sponsor, ev.Member.Parent} {
+		for _, id := range []network.MemberID{ev.Member.ID, ev.Member.Sponsor, ev.Member.Parent} {
 			if id != 0 && !seen[id] {
 				seen[id] = true
 				ids = append(ids, int64(id))
 			}
 		}
 	}
-	known := make(map[graphstore.MemberID]bool, len(ids))
+	known := make(map[network.MemberID]bool, len(ids))
 	err := each(ctx, tx, `UNWIND $ids AS id MATCH (m:Member {id: id}) RETURN m.id`, map[string]any{"ids": ids},
-		func(r *neo4j.Record) error { known[graphstore.MemberID(asInt(r.Values[0]))] = true; return nil })
+		func(r *neo4j.Record) error { known[network.MemberID(asInt(r.Values[0]))] = true; return nil })
 	return known, err
 }
 
@@ -250,8 +251,8 @@ func existing(ctx context.Context, tx neo4j.ManagedTransaction, events []graphst
 // root), closing the current link at "at" if it differs.
 type link struct {
 	step   int // index of the event in the batch
-	id, to graphstore.MemberID
-	side   graphstore.Side
+	id, to network.MemberID
+	side   network.Side
 	since  time.Time // start of the new link
 	at     time.Time // end of the link it replaces
 	seq    int64
@@ -269,17 +270,17 @@ func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []step) 
 	var members, statuses, names []map[string]any
 	var links [2][]link
 	var ups [2][]map[string]any // team aggregate changes to add up the tree (qTeamUp)
-	var moved *graphstore.Event // a move is alone in its chunk
-	byIndex := map[int]graphstore.Event{}
+	var moved *network.Event    // a move is alone in its chunk
+	byIndex := map[int]network.Event{}
 	codes := map[string]int{}
 	for _, st := range chunk {
 		ev, m := st.ev, st.ev.Member
 		byIndex[st.index] = ev
 		switch ev.Kind {
-		case graphstore.EventRegistered:
+		case network.EventRegistered:
 			status := m.Status
 			if status == "" {
-				status = graphstore.Active
+				status = network.Active
 			}
 			if m.Code != "" {
 				if _, dup := codes[m.Code]; dup {
@@ -293,18 +294,18 @@ func applyChunk(ctx context.Context, tx neo4j.ManagedTransaction, chunk []step) 
 			})
 			// A new member's links start when it joined, so Export(asOf)
 			// shows it under its parents from its first moment.
-			links[graphstore.Sponsor] = append(links[graphstore.Sponsor], link{st.index, m.ID, m.Sponsor, graphstore.NoSide, m.Joined, ev.At, ev.Seq})
-			links[graphstore.Placement] = append(links[graphstore.Placement], link{st.index, m.ID, m.Parent, m.Side, m.Joined, ev.At, ev.Seq})
-		case graphstore.EventMoved:
-			l := link{st.index, m.ID, m.Sponsor, graphstore.NoSide, ev.At, ev.At, ev.Seq}
-			if ev.Tree == graphstore.Placement {
+			links[network.Sponsor] = append(links[network.Sponsor], link{st.index, m.ID, m.Sponsor, network.NoSide, m.Joined, ev.At, ev.Seq})
+			links[network.Placement] = append(links[network.Placement], link{st.index, m.ID, m.Parent, m.Side, m.Joined, ev.At, ev.Seq})
+		case network.EventMoved:
+			l := link{st.index, m.ID, m.Sponsor, network.NoSide, ev.At, ev.At, ev.Seq}
+			if ev.Tree == network.Placement {
 				l.to, l.side = m.Parent, m.Side
 			}
 			links[ev.Tree] = append(links[ev.Tree], l)
 			moved = &chunk[0].ev
-		case graphstore.EventStatus:
+		case network.EventStatus:
 			statuses = append(statuses, map[string]any{"id": int64(m.ID), "status": string(m.Status)})
-		case graphstore.EventProfile:
+		case network.EventProfile:
 			names = append(names, map[string]any{"id": int64(m.ID), "name": m.Name})
 		}
 	}
@@ -330,7 +331,7 @@ RETURN row.step, row.code ORDER BY row.step LIMIT 1`, map[string]any{"rows": mem
 		}
 	}
 	for t := range links {
-		r, err := checkLinks(ctx, tx, graphstore.Tree(t), links[t], byIndex)
+		r, err := checkLinks(ctx, tx, network.Tree(t), links[t], byIndex)
 		if err != nil {
 			return err
 		}
@@ -349,7 +350,7 @@ RETURN row.step, row.code ORDER BY row.step LIMIT 1`, map[string]any{"rows": mem
 		// active counts; a re-stated status changes nothing.
 		err := each(ctx, tx, qSetStatus, map[string]any{"rows": statuses}, func(r *neo4j.Record) error {
 			for t := range ups {
-				ups[t] = append(ups[t], teamUp(graphstore.MemberID(asInt(r.Values[0])), 0, asInt(r.Values[1]), -1))
+				ups[t] = append(ups[t], teamUp(network.MemberID(asInt(r.Values[0])), 0, asInt(r.Values[1]), -1))
 			}
 			return nil
 		})
@@ -377,7 +378,7 @@ RETURN row.step, row.code ORDER BY row.step LIMIT 1`, map[string]any{"rows": mem
 		for i, l := range ls {
 			rows[i] = l.row()
 		}
-		if err := run(ctx, tx, qLink.of(graphstore.Tree(t)), map[string]any{"rows": rows}); err != nil {
+		if err := run(ctx, tx, qLink.of(network.Tree(t)), map[string]any{"rows": rows}); err != nil {
 			return err
 		}
 	}
@@ -393,7 +394,7 @@ RETURN row.step, row.code ORDER BY row.step LIMIT 1`, map[string]any{"rows": mem
 		if len(rows) == 0 {
 			continue
 		}
-		if err := run(ctx, tx, qTeamUp.of(graphstore.Tree(t)), map[string]any{"rows": rows}); err != nil {
+		if err := run(ctx, tx, qTeamUp.of(network.Tree(t)), map[string]any{"rows": rows}); err != nil {
 			return err
 		}
 	}
@@ -415,10 +416,10 @@ func joinTeams(rows []map[string]any, ups [][]map[string]any) {
 	active := make([]bool, len(rows))
 	for i, r := range rows {
 		pos[r["id"].(int64)] = int32(i)
-		active[i] = r["status"] == string(graphstore.Active)
+		active[i] = r["status"] == string(network.Active)
 	}
 	parent := make([]int32, len(rows))
-	for t, key := range [2]string{graphstore.Sponsor: "sponsor", graphstore.Placement: "parent"} {
+	for t, key := range [2]string{network.Sponsor: "sponsor", network.Placement: "parent"} {
 		for i, r := range rows {
 			parent[i] = -1
 			if k, ok := pos[r[key].(int64)]; ok {
@@ -434,14 +435,14 @@ func joinTeams(rows []map[string]any, ups [][]map[string]any) {
 				if active[i] {
 					self = 1
 				}
-				ups[t] = append(ups[t], teamUp(graphstore.MemberID(r["id"].(int64)), 1+a.below, self+a.active, a.height))
+				ups[t] = append(ups[t], teamUp(network.MemberID(r["id"].(int64)), 1+a.below, self+a.active, a.height))
 			}
 		}
 	}
 }
 
-func activeCount(st graphstore.Status) int64 {
-	if st == graphstore.Active {
+func activeCount(st network.Status) int64 {
+	if st == network.Active {
 		return 1
 	}
 	return 0
@@ -450,7 +451,7 @@ func activeCount(st graphstore.Status) int64 {
 // teamUp is a row of qTeamUp: below and active are added to every ancestor
 // of id; height (-1 for none) is id's own height, which raises each
 // ancestor's to at least its distance from id plus that.
-func teamUp(id graphstore.MemberID, below, active, height int64) map[string]any {
+func teamUp(id network.MemberID, below, active, height int64) map[string]any {
 	row := map[string]any{"id": int64(id), "below": below, "active": active, "height": nil}
 	if height >= 0 {
 		row["height"] = height
@@ -490,8 +491,8 @@ RETURN m.id, change`
 
 // moveOut is a moved member's subtree leaving its old ancestors.
 type moveOut struct {
-	tree graphstore.Tree
-	id   graphstore.MemberID
+	tree network.Tree
+	id   network.MemberID
 	agg  teamAgg // the subtree's: itself included in below and active
 	path []int64 // the old ancestors, parent first
 }
@@ -508,10 +509,10 @@ ORDER BY dist`)
 // takeOut takes the subtree a move carries off its old ancestors' counts,
 // before the link changes. A move that keeps the parent (a no-op, or a
 // placement side change) changes no team and returns nil.
-func takeOut(ctx context.Context, tx neo4j.ManagedTransaction, ev graphstore.Event) (*moveOut, error) {
+func takeOut(ctx context.Context, tx neo4j.ManagedTransaction, ev network.Event) (*moveOut, error) {
 	out := &moveOut{tree: ev.Tree, id: ev.Member.ID}
 	err := each(ctx, tx, qUpPath.of(ev.Tree), map[string]any{"id": int64(ev.Member.ID)}, func(r *neo4j.Record) error {
-		out.agg = teamAgg{below: 1 + asInt(r.Values[0]), active: asInt(r.Values[1]) + activeCount(graphstore.Status(asString(r.Values[3]))), height: asInt(r.Values[2])}
+		out.agg = teamAgg{below: 1 + asInt(r.Values[0]), active: asInt(r.Values[1]) + activeCount(network.Status(asString(r.Values[3]))), height: asInt(r.Values[2])}
 		if r.Values[4] != nil {
 			out.path = append(out.path, asInt(r.Values[4]))
 		}
@@ -624,7 +625,7 @@ CREATE (c)-[:LINK {since: row.since, seq: row.seq, side: row.side}]->(p)`)
 
 // checkLinks finds the first link that would break a tree: a member under
 // its own downline (a cycle) or a placement slot that someone else holds.
-func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstore.Tree, ls []link, byIndex map[int]graphstore.Event) (*rejected, error) {
+func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree network.Tree, ls []link, byIndex map[int]network.Event) (*rejected, error) {
 	rows := make([]map[string]any, 0, len(ls))
 	for _, l := range ls {
 		if l.to != 0 {
@@ -647,14 +648,14 @@ func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstor
 		keep(reject(k, byIndex[k], "member %d cannot go under %d in its own %s downline", asInt(r.Values[1]), asInt(r.Values[2]), tree))
 		return nil
 	})
-	if err != nil || tree != graphstore.Placement {
+	if err != nil || tree != network.Placement {
 		return bad, err
 	}
 	type slot struct {
-		parent graphstore.MemberID
-		side   graphstore.Side
+		parent network.MemberID
+		side   network.Side
 	}
-	taken := map[slot]graphstore.MemberID{}
+	taken := map[slot]network.MemberID{}
 	for _, l := range ls {
 		if l.to == 0 {
 			continue
@@ -668,7 +669,7 @@ func checkLinks(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstor
 	}
 	err = each(ctx, tx, qSlotHolder, map[string]any{"rows": rows}, func(r *neo4j.Record) error {
 		k := int(asInt(r.Values[0]))
-		keep(reject(k, byIndex[k], "placement slot %d/%s is held by %d", asInt(r.Values[1]), graphstore.Side(asInt(r.Values[2])), asInt(r.Values[3])))
+		keep(reject(k, byIndex[k], "placement slot %d/%s is held by %d", asInt(r.Values[1]), network.Side(asInt(r.Values[2])), asInt(r.Values[3])))
 		return nil
 	})
 	return bad, err

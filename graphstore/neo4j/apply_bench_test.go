@@ -9,6 +9,7 @@ import (
 
 	"downline/graphstore"
 	"downline/graphstore/memory"
+	"downline/network"
 )
 
 // BenchmarkApply is what the feed's writes cost on a loaded network of
@@ -32,10 +33,10 @@ func BenchmarkApply(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	seq, next := int64(1), graphstore.MemberID(n+1)
+	seq, next := int64(1), network.MemberID(n+1)
 	now := time.Now().UTC().Truncate(time.Second)
 	rng := rand.New(rand.NewPCG(1, 2))
-	deepest := func(tree graphstore.Tree) graphstore.MemberID {
+	deepest := func(tree network.Tree) network.MemberID {
 		ex, err := mem.Export(ctx, tree, time.Time{})
 		if err != nil {
 			b.Fatal(err)
@@ -43,30 +44,30 @@ func BenchmarkApply(b *testing.B) {
 		return ex.IDs[len(ex.IDs)-1]
 	}
 	// event numbers an event and applies it to the embedded store.
-	event := func(e graphstore.Event) graphstore.Event {
+	event := func(e network.Event) network.Event {
 		seq++
 		now = now.Add(time.Second)
 		e.Seq, e.At = seq, now
-		if e.Kind == graphstore.EventRegistered {
+		if e.Kind == network.EventRegistered {
 			e.Member.Joined = now
 		}
-		if err := mem.Apply(ctx, []graphstore.Event{e}); err != nil {
+		if err := mem.Apply(ctx, []network.Event{e}); err != nil {
 			b.Fatal(err)
 		}
 		return e
 	}
-	join := func(sponsor, under graphstore.MemberID) graphstore.Event {
-		m := graphstore.Member{ID: next, Code: "B" + strconv.FormatInt(int64(next), 10), Name: "bench", Status: graphstore.Active, Sponsor: sponsor}
+	join := func(sponsor, under network.MemberID) network.Event {
+		m := network.Member{ID: next, Code: "B" + strconv.FormatInt(int64(next), 10), Name: "bench", Status: network.Active, Sponsor: sponsor}
 		next++
 		slots, err := mem.FreeSlots(ctx, under, 1)
 		if err != nil || len(slots) == 0 {
 			b.Fatalf("no free slot under %d: %v", under, err)
 		}
 		m.Parent, m.Side = slots[0].Parent, slots[0].Side
-		return event(graphstore.Event{Kind: graphstore.EventRegistered, Member: m})
+		return event(network.Event{Kind: network.EventRegistered, Member: m})
 	}
 	// timed applies each batch, reporting the time and server CPU per event.
-	timed := func(b *testing.B, batches func() [][]graphstore.Event) {
+	timed := func(b *testing.B, batches func() [][]network.Event) {
 		var cpu serverCPU
 		events := 0
 		var spent time.Duration
@@ -93,7 +94,7 @@ func BenchmarkApply(b *testing.B) {
 	// The reads first, on the loaded network: the downline page and team
 	// totals of the top member (the whole network) in each tree, 20 times
 	// after one warm-up run.
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		b.Run(tree.String()+"/page+team", func(b *testing.B) {
 			pageAndTeam := func() {
 				if _, err := s.Downline(ctx, tree, 1, graphstore.DownlineQuery{Limit: 100}); err != nil {
@@ -123,48 +124,48 @@ func BenchmarkApply(b *testing.B) {
 		})
 	}
 	b.Run("join-deep", func(b *testing.B) {
-		sp, pl := deepest(graphstore.Sponsor), deepest(graphstore.Placement)
-		up, _ := mem.Upline(ctx, graphstore.Sponsor, sp, 0)
+		sp, pl := deepest(network.Sponsor), deepest(network.Placement)
+		up, _ := mem.Upline(ctx, network.Sponsor, sp, 0)
 		b.ReportMetric(float64(len(up)), "sponsor-depth")
-		timed(b, func() [][]graphstore.Event {
-			var out [][]graphstore.Event
+		timed(b, func() [][]network.Event {
+			var out [][]network.Event
 			for range 20 {
 				e := join(sp, pl)
 				sp, pl = e.Member.ID, e.Member.ID
-				out = append(out, []graphstore.Event{e})
+				out = append(out, []network.Event{e})
 			}
 			return out
 		})
 	})
-	pick := func() graphstore.MemberID { return graphstore.MemberID(1 + rng.IntN(int(next)-1)) }
+	pick := func() network.MemberID { return network.MemberID(1 + rng.IntN(int(next)-1)) }
 	b.Run("join-batch", func(b *testing.B) {
-		timed(b, func() [][]graphstore.Event {
-			batch := make([]graphstore.Event, 0, 1000)
+		timed(b, func() [][]network.Event {
+			batch := make([]network.Event, 0, 1000)
 			for range 1000 {
 				batch = append(batch, join(pick(), pick()))
 			}
-			return [][]graphstore.Event{batch}
+			return [][]network.Event{batch}
 		})
 	})
 	b.Run("status-batch", func(b *testing.B) {
-		statuses := []graphstore.Status{graphstore.Active, graphstore.Suspended}
-		timed(b, func() [][]graphstore.Event {
-			batch := make([]graphstore.Event, 0, 1000)
+		statuses := []network.Status{network.Active, network.Suspended}
+		timed(b, func() [][]network.Event {
+			batch := make([]network.Event, 0, 1000)
 			for range 1000 {
-				batch = append(batch, event(graphstore.Event{Kind: graphstore.EventStatus, Member: graphstore.Member{ID: pick(), Status: statuses[rng.IntN(2)]}}))
+				batch = append(batch, event(network.Event{Kind: network.EventStatus, Member: network.Member{ID: pick(), Status: statuses[rng.IntN(2)]}}))
 			}
-			return [][]graphstore.Event{batch}
+			return [][]network.Event{batch}
 		})
 	})
 	b.Run("move", func(b *testing.B) {
-		timed(b, func() [][]graphstore.Event {
-			var out [][]graphstore.Event
+		timed(b, func() [][]network.Event {
+			var out [][]network.Event
 			for len(out) < 20 {
 				id, to := pick(), pick()
-				if in, _ := mem.IsInDownline(ctx, graphstore.Sponsor, id, to); in || id == to {
+				if in, _ := mem.IsInDownline(ctx, network.Sponsor, id, to); in || id == to {
 					continue
 				}
-				out = append(out, []graphstore.Event{event(graphstore.Event{Kind: graphstore.EventMoved, Tree: graphstore.Sponsor, Member: graphstore.Member{ID: id, Sponsor: to}})})
+				out = append(out, []network.Event{event(network.Event{Kind: network.EventMoved, Tree: network.Sponsor, Member: network.Member{ID: id, Sponsor: to}})})
 			}
 			return out
 		})

@@ -11,10 +11,11 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
+	"downline/network"
+	"downline/projection"
 )
 
 // BenchmarkNeo4j is the Neo4j section of docs/performance.md: a generated
@@ -39,7 +40,7 @@ func BenchmarkNeo4j(b *testing.B) {
 		for b.Loop() {
 			t0 := emptyThenStart(b, s, &cpu)
 			var snapshotDone time.Duration
-			err := feed.Sync(ctx, db, s, func(phase string, done, total int) {
+			err := projection.Sync(ctx, db, s, func(phase string, done, total int) {
 				if phase == "loading graph" && snapshotDone == 0 {
 					snapshotDone = time.Since(t0)
 				}
@@ -67,7 +68,7 @@ func BenchmarkNeo4j(b *testing.B) {
 		s    graphstore.Store
 	}{{"embedded", mem}, {"neo4j", s}}
 
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		id := teamNear(b, mem, snap.Members, tree, 100_000)
 		tc, _ := mem.Team(ctx, tree, id)
 		ex, err := mem.Export(ctx, tree, time.Time{})
@@ -118,7 +119,7 @@ func BenchmarkNeo4j(b *testing.B) {
 	}
 
 	// Group volume: the PV of each member's whole sponsor downline, itself included.
-	pv := func(id graphstore.MemberID) int64 { return int64(id*37) % 200 }
+	pv := func(id network.MemberID) int64 { return int64(id*37) % 200 }
 	rows := make([]map[string]any, 0, loadBatch)
 	for i, m := range snap.Members {
 		rows = append(rows, map[string]any{"id": int64(m.ID), "pv": pv(m.ID)})
@@ -154,7 +155,7 @@ func BenchmarkNeo4j(b *testing.B) {
 			defer cpu.report(b)
 			defer cpu.stop(b)
 			for b.Loop() {
-				ex, err := st.Export(ctx, graphstore.Sponsor, time.Time{})
+				ex, err := st.Export(ctx, network.Sponsor, time.Time{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -183,7 +184,7 @@ func BenchmarkNeo4j(b *testing.B) {
 
 // teamNear finds, among the first members, one whose team in tree is
 // closest to size.
-func teamNear(b *testing.B, s *memory.Store, members []graphstore.Member, tree graphstore.Tree, size int64) graphstore.MemberID {
+func teamNear(b *testing.B, s *memory.Store, members []network.Member, tree network.Tree, size int64) network.MemberID {
 	ctx := context.Background()
 	best, bestDiff := members[0].ID, int64(1<<62)
 	for _, m := range members[:min(2000, len(members))] {
@@ -222,12 +223,12 @@ func BenchmarkLoad(b *testing.B) {
 
 // generatedMembers is member.GenerateNetwork's network of n as a snapshot
 // would hand it to Load, with ids 1..n.
-func generatedMembers(n int) []graphstore.Member {
+func generatedMembers(n int) []network.Member {
 	gen := member.GenerateNetwork(n, 1, time.Now().AddDate(-2, 0, 0))
-	members := make([]graphstore.Member, n)
-	ref := func(i int32) graphstore.MemberID { return graphstore.MemberID(i + 1) } // the root's -1 becomes 0
+	members := make([]network.Member, n)
+	ref := func(i int32) network.MemberID { return network.MemberID(i + 1) } // the root's -1 becomes 0
 	for i, g := range gen {
-		members[i] = graphstore.Member{ID: graphstore.MemberID(i + 1), Code: g.Code, Name: g.Name, Status: g.Status,
+		members[i] = network.Member{ID: network.MemberID(i + 1), Code: g.Code, Name: g.Name, Status: g.Status,
 			Joined: g.Joined, Sponsor: ref(g.Sponsor), Parent: ref(g.Parent), Side: g.Side}
 	}
 	return members

@@ -11,6 +11,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 const (
@@ -23,8 +24,8 @@ const (
 // be resumed from a sort key without the path above it), and a member that
 // is no longer at that depth makes the cursor stale.
 type cursor struct {
-	tree  graphstore.Tree
-	root  graphstore.MemberID
+	tree  network.Tree
+	root  network.MemberID
 	depth int64
 	after int64
 }
@@ -36,7 +37,7 @@ func (c cursor) String() string {
 
 // parseCursor checks the cursor was made for this tree and this root: a
 // cursor from another query would silently skip or repeat members.
-func parseCursor(s string, tree graphstore.Tree, root graphstore.MemberID) (cursor, error) {
+func parseCursor(s string, tree network.Tree, root network.MemberID) (cursor, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return cursor{}, fmt.Errorf("%w: not base64url", graphstore.ErrBadCursor)
@@ -51,7 +52,7 @@ func parseCursor(s string, tree graphstore.Tree, root graphstore.MemberID) (curs
 			return cursor{}, fmt.Errorf("%w: unknown format", graphstore.ErrBadCursor)
 		}
 	}
-	c := cursor{tree: graphstore.Tree(n[0]), root: graphstore.MemberID(n[1]), depth: n[2], after: n[3]}
+	c := cursor{tree: network.Tree(n[0]), root: network.MemberID(n[1]), depth: n[2], after: n[3]}
 	if c.tree != tree || c.root != root || c.depth < 1 {
 		return cursor{}, fmt.Errorf("%w: made for another query", graphstore.ErrBadCursor)
 	}
@@ -60,7 +61,7 @@ func parseCursor(s string, tree graphstore.Tree, root graphstore.MemberID) (curs
 
 // Downline returns one page of the members below id, in tree order.
 // Errors: ErrNotFound, ErrBadCursor, ErrInvalid.
-func (s *Store) Downline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, q graphstore.DownlineQuery) (graphstore.Page, error) {
+func (s *Store) Downline(ctx context.Context, tree network.Tree, id network.MemberID, q graphstore.DownlineQuery) (graphstore.Page, error) {
 	page, err := s.downline(ctx, tree, id, q)
 	if err != nil {
 		return graphstore.Page{}, fmt.Errorf("neo4j.Downline(%s, %d): %w", tree, id, err)
@@ -68,7 +69,7 @@ func (s *Store) Downline(ctx context.Context, tree graphstore.Tree, id graphstor
 	return page, nil
 }
 
-func (s *Store) downline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, q graphstore.DownlineQuery) (graphstore.Page, error) {
+func (s *Store) downline(ctx context.Context, tree network.Tree, id network.MemberID, q graphstore.DownlineQuery) (graphstore.Page, error) {
 	if err := checkTree(tree); err != nil {
 		return graphstore.Page{}, err
 	}
@@ -161,8 +162,8 @@ func (s *Store) downline(ctx context.Context, tree graphstore.Tree, id graphstor
 	})
 }
 
-func membersByID(ctx context.Context, tx neo4j.ManagedTransaction, ids []int64) (map[int64]graphstore.Member, error) {
-	out := make(map[int64]graphstore.Member, len(ids))
+func membersByID(ctx context.Context, tx neo4j.ManagedTransaction, ids []int64) (map[int64]network.Member, error) {
+	out := make(map[int64]network.Member, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -174,9 +175,9 @@ func membersByID(ctx context.Context, tx neo4j.ManagedTransaction, ids []int64) 
 	return out, err
 }
 
-func validStatus(st graphstore.Status) bool {
+func validStatus(st network.Status) bool {
 	switch st {
-	case graphstore.Active, graphstore.Suspended, graphstore.Terminated:
+	case network.Active, network.Suspended, network.Terminated:
 		return true
 	}
 	return false
@@ -192,7 +193,7 @@ RETURN c.id, r.side, c.T_BELOW, c.T_ACTIVE, c.T_HEIGHT, c.status
 ORDER BY CHILD_ORDER`)
 
 // Team counts the members below id, in total and per frontline leg. Errors: ErrNotFound.
-func (s *Store) Team(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID) (graphstore.TeamCounts, error) {
+func (s *Store) Team(ctx context.Context, tree network.Tree, id network.MemberID) (graphstore.TeamCounts, error) {
 	if err := checkTree(tree); err != nil {
 		return graphstore.TeamCounts{}, fmt.Errorf("neo4j.Team: %w", err)
 	}
@@ -205,10 +206,10 @@ func (s *Store) Team(ctx context.Context, tree graphstore.Tree, id graphstore.Me
 				return nil // no frontline
 			}
 			leg := graphstore.LegCount{
-				Head:   graphstore.MemberID(asInt(r.Values[0])),
-				Side:   graphstore.Side(asInt(r.Values[1])),
+				Head:   network.MemberID(asInt(r.Values[0])),
+				Side:   network.Side(asInt(r.Values[1])),
 				Total:  1 + asInt(r.Values[2]),
-				Active: asInt(r.Values[3]) + activeCount(graphstore.Status(asString(r.Values[5]))),
+				Active: asInt(r.Values[3]) + activeCount(network.Status(asString(r.Values[5]))),
 			}
 			tc.Legs = append(tc.Legs, leg)
 			tc.Total += leg.Total

@@ -10,6 +10,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Every member with its link as it stands now.
@@ -29,13 +30,13 @@ RETURN c.id, p.id, r.side, c.joined`)
 // Export returns the whole tree as parent-index arrays in topological order
 // (breadth first from the roots, roots by id, children in Frontline order),
 // as it stood at asOf; a zero asOf means now.
-func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time) (graphstore.Export, error) {
+func (s *Store) Export(ctx context.Context, tree network.Tree, asOf time.Time) (graphstore.Export, error) {
 	if err := checkTree(tree); err != nil {
 		return graphstore.Export{}, fmt.Errorf("neo4j.Export: %w", err)
 	}
 	type row struct {
 		id, parent int64
-		side       graphstore.Side
+		side       network.Side
 		joined     int64 // unix nanoseconds
 	}
 	q, params := qExportNow.of(tree), map[string]any{}
@@ -48,7 +49,7 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 		err := each(ctx, tx, q, params, func(r *neo4j.Record) error {
 			rows = append(rows, row{joined: asInt(r.Values[3]),
 				id: asInt(r.Values[0]), parent: asInt(r.Values[1]),
-				side: graphstore.Side(asInt(r.Values[2])),
+				side: network.Side(asInt(r.Values[2])),
 			})
 			return nil
 		})
@@ -76,10 +77,10 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 		if a.parent == 0 {
 			return cmp.Compare(a.id, b.id) // roots by id
 		}
-		if tree == graphstore.Placement && a.side != b.side {
+		if tree == network.Placement && a.side != b.side {
 			return cmp.Compare(a.side, b.side)
 		}
-		if tree == graphstore.Sponsor {
+		if tree == network.Sponsor {
 			if c := cmp.Compare(a.joined, b.joined); c != 0 {
 				return c
 			}
@@ -92,18 +93,18 @@ func (s *Store) Export(ctx context.Context, tree graphstore.Tree, asOf time.Time
 	}
 
 	n := len(rows)
-	ex := graphstore.Export{Tree: tree, IDs: make([]graphstore.MemberID, 0, n), Parent: make([]int32, 0, n), Side: make([]graphstore.Side, 0, n)}
+	ex := graphstore.Export{Tree: tree, IDs: make([]network.MemberID, 0, n), Parent: make([]int32, 0, n), Side: make([]network.Side, 0, n)}
 	appendChildren := func(parent int64, parentIndex int32) {
 		i, ok := first[parent]
 		if !ok {
 			return
 		}
 		for ; i < n && rows[i].parent == parent; i++ {
-			ex.IDs = append(ex.IDs, graphstore.MemberID(rows[i].id))
+			ex.IDs = append(ex.IDs, network.MemberID(rows[i].id))
 			ex.Parent = append(ex.Parent, parentIndex)
 			side := rows[i].side
-			if tree == graphstore.Sponsor || parentIndex < 0 {
-				side = graphstore.NoSide
+			if tree == network.Sponsor || parentIndex < 0 {
+				side = network.NoSide
 			}
 			ex.Side = append(ex.Side, side)
 		}

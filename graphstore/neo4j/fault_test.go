@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"downline/graphstore/feed"
 	"downline/ledger/ledgertest"
+	"downline/projection"
 )
 
 // privateServer is a Neo4j of the test's own (dev/neo4j with its own data
@@ -106,7 +106,7 @@ func (p *privateServer) uriOf(out string) string {
 // Neo4j goes down while members keep registering; the ledger takes every
 // registration, the feed fails and retries, and once Neo4j is back (empty:
 // the dev server keeps no data across restarts) the feed notices the store
-// lost its events, syncs it from the ledger and catches up. feed.Check then
+// lost its events, syncs it from the ledger and catches up. projection.Check then
 // finds no difference, and Cypher finds no duplicate node or link.
 func TestFeedSurvivesNeo4jRestart(t *testing.T) {
 	if testing.Short() {
@@ -126,7 +126,7 @@ func TestFeedSurvivesNeo4jRestart(t *testing.T) {
 	db := ledgertest.DB(t)
 	register(t, db, "ROOT", "")
 	first := registerTeam(t, db, "A", 20, []string{"ROOT"})
-	f := &feed.Feed{DB: db, Store: s}
+	f := &projection.Feed{DB: db, Store: s}
 	if _, err := f.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestFeedSurvivesNeo4jRestart(t *testing.T) {
 	if _, err := f.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&feed.Feed{DB: db, Store: s}).CatchUp(ctx); err != nil {
+	if _, err := (&projection.Feed{DB: db, Store: s}).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	checkClean(t, db, s)

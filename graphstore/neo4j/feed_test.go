@@ -11,12 +11,13 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/stock"
+	"downline/network"
+	"downline/projection"
 )
 
 // Tests of the store fed from a real ledger (Postgres): sync, catch-up,
@@ -33,7 +34,7 @@ func register(t testing.TB, db *ledger.DB, code, sponsor string) {
 	t.Helper()
 	ledgerTx(t, db, func(tx pgx.Tx) error {
 		_, err := member.Register(context.Background(), tx, member.Registration{Code: code, Name: "名 " + code,
-			Phone: "+8613800000000", Sponsor: sponsor, Auto: graphstore.Balanced, By: "test"})
+			Phone: "+8613800000000", Sponsor: sponsor, Auto: network.Balanced, By: "test"})
 		return err
 	})
 }
@@ -52,12 +53,12 @@ func registerTeam(t testing.TB, db *ledger.DB, prefix string, n int, sponsors []
 
 func checkClean(t *testing.T, db *ledger.DB, s *Store) {
 	t.Helper()
-	rep, err := feed.Check(context.Background(), db, s, 10, nil)
+	rep, err := projection.Check(context.Background(), db, s, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Total != 0 || rep.LedgerMembers != rep.StoreMembers {
-		t.Fatalf("feed.Check: %+v", rep)
+		t.Fatalf("projection.Check: %+v", rep)
 	}
 }
 
@@ -91,8 +92,8 @@ func noDuplicates(t *testing.T, s *Store, members int64) {
 	}
 }
 
-// feed.Sync bulk-loads the ledger (moves included) into Neo4j, and the feed
-// carries on from there; feed.Check finds no difference either time.
+// projection.Sync bulk-loads the ledger (moves included) into Neo4j, and the feed
+// carries on from there; projection.Check finds no difference either time.
 func TestSyncThenFeed(t *testing.T) {
 	ctx := context.Background()
 	s := freshStore(t)
@@ -101,7 +102,7 @@ func TestSyncThenFeed(t *testing.T) {
 	first := registerTeam(t, db, "A", 30, []string{"ROOT"})
 	registerTeam(t, db, "B", 30, first[:5])
 	ledgerTx(t, db, func(tx pgx.Tx) error {
-		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "B003", Tree: graphstore.Sponsor, To: "A020", By: "hq"})
+		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "B003", Tree: network.Sponsor, To: "A020", By: "hq"})
 		return err
 	})
 	registerTeam(t, db, "C", 10, []string{"A020", "B003"})
@@ -109,21 +110,21 @@ func TestSyncThenFeed(t *testing.T) {
 	// snapshot then holds two members who joined into the same slot, which
 	// the load must replay in time order.
 	ref := memory.New()
-	if err := feed.Sync(ctx, db, ref, nil); err != nil {
+	if err := projection.Sync(ctx, db, ref, nil); err != nil {
 		t.Fatal(err)
 	}
 	a0, _ := ref.MemberByCode(ctx, "A000")
-	slot, err := ref.Place(ctx, a0.ID, graphstore.Leftmost)
+	slot, err := ref.Place(ctx, a0.ID, network.Leftmost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	under, _ := ref.Member(ctx, slot.Parent)
 	root, _ := ref.MemberByCode(ctx, "ROOT")
-	if a1, _ := ref.MemberByCode(ctx, "A001"); a1.Parent != root.ID || a1.Side != graphstore.Right {
+	if a1, _ := ref.MemberByCode(ctx, "A001"); a1.Parent != root.ID || a1.Side != network.Right {
 		t.Fatalf("A001 is not at ROOT/R: %+v", a1)
 	}
 	ledgerTx(t, db, func(tx pgx.Tx) error {
-		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "A001", Tree: graphstore.Placement, To: under.Code, Side: slot.Side.String(), By: "hq"})
+		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "A001", Tree: network.Placement, To: under.Code, Side: slot.Side.String(), By: "hq"})
 		return err
 	})
 	ledgerTx(t, db, func(tx pgx.Tx) error {
@@ -131,7 +132,7 @@ func TestSyncThenFeed(t *testing.T) {
 			Sponsor: "ROOT", Placement: "ROOT", Side: "R", By: "test"})
 		return err
 	})
-	if err := feed.Sync(ctx, db, s, nil); err != nil {
+	if err := projection.Sync(ctx, db, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	checkClean(t, db, s)
@@ -139,10 +140,10 @@ func TestSyncThenFeed(t *testing.T) {
 
 	registerTeam(t, db, "D", 10, []string{"C001"})
 	ledgerTx(t, db, func(tx pgx.Tx) error {
-		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "C001", Tree: graphstore.Sponsor, To: "ROOT", By: "hq"})
+		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "C001", Tree: network.Sponsor, To: "ROOT", By: "hq"})
 		return err
 	})
-	f := &feed.Feed{DB: db, Store: s}
+	f := &projection.Feed{DB: db, Store: s}
 	if n, err := f.CatchUp(ctx); err != nil || n != 11 {
 		t.Fatalf("CatchUp = %d, %v; want 11 events", n, err)
 	}
@@ -172,12 +173,12 @@ func TestCirculationFeed(t *testing.T) {
 	emit(stock.LotMoved{Lot: 41, SKU: "TEA-250", Batch: "2025-02", From: agency.Holder(), To: buyer, Qty: 2,
 		Order: "SO-9", Shipment: "SH-2", At: at.Add(2 * time.Hour)})
 
-	f := &feed.Feed{DB: db, Store: s, Batch: 2} // batches that split the shipment
+	f := &projection.Feed{DB: db, Store: s, Batch: 2} // batches that split the shipment
 	if _, err := f.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// A restarted feed re-reads everything after the store's LastSeq.
-	if _, err := (&feed.Feed{DB: db, Store: s}).CatchUp(ctx); err != nil {
+	if _, err := (&projection.Feed{DB: db, Store: s}).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	path, err := s.LotPath(ctx, "41")
@@ -220,7 +221,7 @@ func TestCirculationFeed(t *testing.T) {
 	if err := s.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := feed.Sync(ctx, db, s, nil); err != nil {
+	if err := projection.Sync(ctx, db, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	if again, err := s.LotPath(ctx, "41"); err != nil || !reflect.DeepEqual(route(again), want) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // ImportArgs is the file WriteImport leaves next to the CSV files: the
@@ -42,7 +43,7 @@ const ImportArgs = "import.args"
 //
 // The snapshot is checked as Load checks it (ErrInvalid), before any file is
 // written.
-func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Event, lastSeq int64, progress func(done int)) error {
+func WriteImport(dir string, members []network.Member, moves []network.Event, lastSeq int64, progress func(done int)) error {
 	h, err := replay(members, moves)
 	if err != nil {
 		return fmt.Errorf("neo4j.WriteImport: %w", err)
@@ -59,7 +60,7 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 	// importer wants actual ids ascending over all node files).
 	w.args = append(w.args, "--id-type=actual")
 	// A linked member's node id is its position (replay checked it is there).
-	node := func(id graphstore.MemberID) string {
+	node := func(id network.MemberID) string {
 		i, _ := h.index.get(id)
 		return strconv.Itoa(int(i))
 	}
@@ -98,12 +99,12 @@ func WriteImport(dir string, members []graphstore.Member, moves []graphstore.Eve
 			m := &members[i]
 			st := m.Status
 			if st == "" {
-				st = graphstore.Active
+				st = network.Active
 			}
-			sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
+			sp, pl := h.current[network.Sponsor][i], h.current[network.Placement][i]
 			id := strconv.FormatInt(int64(m.ID), 10)
 			multiline = multiline || hasNewline(m.Code) || hasNewline(m.Name)
-			ts, tp := teams[graphstore.Sponsor][i], teams[graphstore.Placement][i]
+			ts, tp := teams[network.Sponsor][i], teams[network.Placement][i]
 			nodes.row(strconv.Itoa(i), id, quote(m.Code), quote(m.Name), quote(string(st)), nanos(m.Joined),
 				strconv.FormatInt(int64(sp.to), 10), strconv.FormatInt(int64(pl.to), 10), strconv.Itoa(int(pl.side)),
 				strconv.FormatInt(ts.below, 10), strconv.FormatInt(ts.active, 10), strconv.FormatInt(ts.height, 10),

@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"downline/network"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,8 +12,6 @@ import (
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-
-	"downline/graphstore"
 )
 
 // An import (WriteImport, then Neo4j's offline importer through
@@ -26,9 +25,9 @@ func TestImportMatchesApply(t *testing.T) {
 	s := freshStore(t)
 	h := randomHistory(t, 2, 300)
 	// Names the CSV must quote: a comma, quotes, a line break, non-ASCII.
-	var ids []graphstore.MemberID
+	var ids []network.MemberID
 	for _, e := range h.events {
-		if e.Kind == graphstore.EventRegistered {
+		if e.Kind == network.EventRegistered {
 			ids = append(ids, e.Member.ID)
 		}
 	}
@@ -37,7 +36,7 @@ func TestImportMatchesApply(t *testing.T) {
 		id := ids[i*7]
 		last.Seq++
 		last.At = last.At.Add(time.Minute)
-		last.Kind, last.Tree, last.Member = graphstore.EventProfile, 0, graphstore.Member{ID: id, Name: name}
+		last.Kind, last.Tree, last.Member = network.EventProfile, 0, network.Member{ID: id, Name: name}
 		h.events = append(h.events, last)
 	}
 	if err := s.Apply(ctx, h.events); err != nil {
@@ -97,11 +96,11 @@ func TestImportMatchesApply(t *testing.T) {
 
 // A snapshot the ledger could not hold is refused before any file is written.
 func TestWriteImportRejectsBadSnapshot(t *testing.T) {
-	members := []graphstore.Member{
-		{ID: 1, Code: "A", Status: graphstore.Active, Joined: t0},
-		{ID: 2, Code: "B", Status: graphstore.Active, Joined: t0.Add(time.Hour), Sponsor: 1, Parent: 1, Side: graphstore.Left},
+	members := []network.Member{
+		{ID: 1, Code: "A", Status: network.Active, Joined: t0},
+		{ID: 2, Code: "B", Status: network.Active, Joined: t0.Add(time.Hour), Sponsor: 1, Parent: 1, Side: network.Left},
 	}
-	moves := []graphstore.Event{{At: t0.Add(2 * time.Hour), Kind: graphstore.EventMoved, Tree: graphstore.Sponsor, Member: graphstore.Member{ID: 1, Sponsor: 2}}}
+	moves := []network.Event{{At: t0.Add(2 * time.Hour), Kind: network.EventMoved, Tree: network.Sponsor, Member: network.Member{ID: 1, Sponsor: 2}}}
 	dir := filepath.Join(t.TempDir(), "import")
 	if err := WriteImport(dir, members, moves, 9, nil); err == nil {
 		t.Fatal("WriteImport of a cycle succeeded")
@@ -115,9 +114,9 @@ func TestWriteImportRejectsBadSnapshot(t *testing.T) {
 // aggregates marked as kept, so New does not recompute them for every
 // member; the outbox position is then absent, as after Load.
 func TestWriteImportMarksTeamsWithoutOutbox(t *testing.T) {
-	members := []graphstore.Member{
-		{ID: 1, Code: "A", Status: graphstore.Active, Joined: t0},
-		{ID: 2, Code: "B", Status: graphstore.Active, Joined: t0.Add(time.Hour), Sponsor: 1, Parent: 1, Side: graphstore.Left},
+	members := []network.Member{
+		{ID: 1, Code: "A", Status: network.Active, Joined: t0},
+		{ID: 2, Code: "B", Status: network.Active, Joined: t0.Add(time.Hour), Sponsor: 1, Parent: 1, Side: network.Left},
 	}
 	for _, c := range []struct {
 		seq  int64

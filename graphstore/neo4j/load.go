@@ -11,6 +11,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 var _ graphstore.Loader = (*Store)(nil)
@@ -30,7 +31,7 @@ const loadBatch = 20_000
 // unknown parents, taken slots, cycles: ErrInvalid), so a bad snapshot
 // leaves Neo4j empty. A failure halfway (the server going away)
 // leaves a partial graph: Reset and load again.
-func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []graphstore.Event, lastSeq int64, progress func(done int)) error {
+func (s *Store) Load(ctx context.Context, members []network.Member, moves []network.Event, lastSeq int64, progress func(done int)) error {
 	// A server that restarted without its data lost the schema too.
 	if err := s.createSchema(ctx); err != nil {
 		return fmt.Errorf("neo4j.Load: %w", err)
@@ -75,9 +76,9 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 			m := &members[i]
 			st := m.Status
 			if st == "" {
-				st = graphstore.Active
+				st = network.Active
 			}
-			sp, pl := h.current[graphstore.Sponsor][i], h.current[graphstore.Placement][i]
+			sp, pl := h.current[network.Sponsor][i], h.current[network.Placement][i]
 			id, code, name, status, joined = append(id, int64(m.ID)), append(code, m.Code), append(name, m.Name), append(status, string(st)), append(joined, graphstore.UnixNanos(m.Joined))
 			sponsor, parent, side = append(sponsor, int64(sp.to)), append(parent, int64(pl.to)), append(side, int64(pl.side))
 		}
@@ -129,7 +130,7 @@ func (s *Store) Load(ctx context.Context, members []graphstore.Member, moves []g
 		return fmt.Errorf("neo4j.Load: %w", err)
 	}
 	for t := range h.closed {
-		tree := graphstore.Tree(t)
+		tree := network.Tree(t)
 		rows := make([]map[string]any, 0, loadBatch)
 		for k, c := range h.closed[t] {
 			rows = append(rows, c.span.row(c.id))
@@ -237,14 +238,14 @@ CREATE (c)-[:LINK_WAS {since: row.since, until: row.until, seq: row.seq, side: r
 
 // span is one link of a member in one tree over time: to = 0 is no link (a root).
 type span struct {
-	to    graphstore.MemberID
-	side  graphstore.Side
+	to    network.MemberID
+	side  network.Side
 	since time.Time
 	until time.Time // zero while current
 	seq   int64
 }
 
-func (l span) row(id graphstore.MemberID) map[string]any {
+func (l span) row(id network.MemberID) map[string]any {
 	r := map[string]any{"id": int64(id), "to": int64(l.to), "side": int64(l.side), "since": graphstore.UnixNanos(l.since), "seq": l.seq}
 	if !l.until.IsZero() {
 		r["until"] = graphstore.UnixNanos(l.until)
@@ -273,22 +274,22 @@ type history struct {
 // which is several times faster than a map for a million lookups, else a map.
 type idIndex struct {
 	dense  []int32 // id -> position+1; 0 = none
-	sparse map[graphstore.MemberID]int32
+	sparse map[network.MemberID]int32
 }
 
-func newIDIndex(members []graphstore.Member) *idIndex {
-	var top graphstore.MemberID
+func newIDIndex(members []network.Member) *idIndex {
+	var top network.MemberID
 	for i := range members {
 		top = max(top, members[i].ID)
 	}
 	if int64(top) <= 2*int64(len(members))+1024 {
 		return &idIndex{dense: make([]int32, top+1)}
 	}
-	return &idIndex{sparse: make(map[graphstore.MemberID]int32, len(members))}
+	return &idIndex{sparse: make(map[network.MemberID]int32, len(members))}
 }
 
 // add records id at position i; false if id is there already.
-func (x *idIndex) add(id graphstore.MemberID, i int32) bool {
+func (x *idIndex) add(id network.MemberID, i int32) bool {
 	if x.dense != nil {
 		if x.dense[id] != 0 {
 			return false
@@ -303,7 +304,7 @@ func (x *idIndex) add(id graphstore.MemberID, i int32) bool {
 	return true
 }
 
-func (x *idIndex) get(id graphstore.MemberID) (int32, bool) {
+func (x *idIndex) get(id network.MemberID) (int32, bool) {
 	if x.dense != nil {
 		if id < 0 || int(id) >= len(x.dense) || x.dense[id] == 0 {
 			return 0, false
@@ -316,10 +317,10 @@ func (x *idIndex) get(id graphstore.MemberID) (int32, bool) {
 
 // teams computes each member's team aggregates in both trees after the
 // moves: teams[tree][i] is members[i]'s.
-func (h *history) teams(members []graphstore.Member) [2][]teamAgg {
+func (h *history) teams(members []network.Member) [2][]teamAgg {
 	active := make([]bool, len(members))
 	for i := range members {
-		active[i] = members[i].Status == "" || members[i].Status == graphstore.Active
+		active[i] = members[i].Status == "" || members[i].Status == network.Active
 	}
 	var out [2][]teamAgg
 	var wg sync.WaitGroup
@@ -340,7 +341,7 @@ func (h *history) teams(members []graphstore.Member) [2][]teamAgg {
 }
 
 type closedSpan struct {
-	id   graphstore.MemberID
+	id   network.MemberID
 	span span
 }
 
@@ -350,7 +351,7 @@ type closedSpan struct {
 // member. A move to the link a member already has changes nothing; any other
 // closes the current link at the move's time and opens the new one (none for
 // a move to the root). Errors: ErrInvalid, as Apply would reject the event.
-func replay(members []graphstore.Member, moves []graphstore.Event) (*history, error) {
+func replay(members []network.Member, moves []network.Event) (*history, error) {
 	n := len(members)
 	h := &history{}
 	for t := range h.current {
@@ -409,14 +410,14 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 	})
 	joined := make([]bool, n)
 	// slots[i] holds who is in member i's left and right placement slot.
-	slots := make([][2]graphstore.MemberID, n)
+	slots := make([][2]network.MemberID, n)
 	// known is a member who has joined by now, as i.
-	known := func(id graphstore.MemberID) (int32, bool) {
+	known := func(id network.MemberID) (int32, bool) {
 		i, ok := index.get(id)
 		return i, ok && joined[i]
 	}
 	// cyclic reports whether "to" is id itself or in id's downline in tree t.
-	cyclic := func(t graphstore.Tree, id, to graphstore.MemberID) bool {
+	cyclic := func(t network.Tree, id, to network.MemberID) bool {
 		for steps := 0; to != 0 && steps <= n; steps++ {
 			if to == id {
 				return true
@@ -427,7 +428,7 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 		return false
 	}
 	// link makes next the link of member i in tree t at time at.
-	link := func(t graphstore.Tree, i int32, next span, at time.Time) error {
+	link := func(t network.Tree, i int32, next span, at time.Time) error {
 		id := members[i].ID
 		var pi int32 // next.to's position
 		if next.to != 0 {
@@ -448,17 +449,17 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 		if cur.to == next.to && cur.side == next.side {
 			return nil // no change
 		}
-		if t == graphstore.Placement && next.to != 0 {
-			slot := &slots[pi][next.side-graphstore.Left] // checkLink allowed Left or Right only
+		if t == network.Placement && next.to != 0 {
+			slot := &slots[pi][next.side-network.Left] // checkLink allowed Left or Right only
 			if holder := *slot; holder != 0 && holder != id {
 				return fmt.Errorf("member %d: placement slot %d/%s is held by %d: %w", id, next.to, next.side, holder, graphstore.ErrInvalid)
 			}
 			*slot = id
 		}
 		if cur.to != 0 {
-			if t == graphstore.Placement {
+			if t == network.Placement {
 				ci, _ := index.get(cur.to)
-				slots[ci][cur.side-graphstore.Left] = 0
+				slots[ci][cur.side-network.Left] = 0
 			}
 			old := *cur
 			old.until = at
@@ -469,13 +470,13 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 	}
 	join := func(i int32) error {
 		m := &members[i]
-		if err := link(graphstore.Sponsor, i, span{to: m.Sponsor, since: m.Joined}, m.Joined); err != nil {
+		if err := link(network.Sponsor, i, span{to: m.Sponsor, since: m.Joined}, m.Joined); err != nil {
 			return err
 		}
-		if m.Parent == 0 && m.Side != graphstore.NoSide {
+		if m.Parent == 0 && m.Side != network.NoSide {
 			return fmt.Errorf("member %d: a placement root has no side: %w", m.ID, graphstore.ErrInvalid)
 		}
-		if err := link(graphstore.Placement, i, span{to: m.Parent, side: m.Side, since: m.Joined}, m.Joined); err != nil {
+		if err := link(network.Placement, i, span{to: m.Parent, side: m.Side, since: m.Joined}, m.Joined); err != nil {
 			return err
 		}
 		joined[i] = true
@@ -488,7 +489,7 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 				return nil, err
 			}
 		}
-		if ev.Kind != graphstore.EventMoved || (ev.Tree != graphstore.Sponsor && ev.Tree != graphstore.Placement) {
+		if ev.Kind != network.EventMoved || (ev.Tree != network.Sponsor && ev.Tree != network.Placement) {
 			return nil, fmt.Errorf("move of member %d at %v: kind %q tree %d: %w", ev.Member.ID, ev.At, ev.Kind, ev.Tree, graphstore.ErrInvalid)
 		}
 		i, ok := known(ev.Member.ID)
@@ -496,7 +497,7 @@ func replay(members []graphstore.Member, moves []graphstore.Event) (*history, er
 			return nil, fmt.Errorf("move at %v: member %d has not joined: %w", ev.At, ev.Member.ID, graphstore.ErrInvalid)
 		}
 		to := span{to: ev.Member.Sponsor, since: ev.At, seq: ev.Seq}
-		if ev.Tree == graphstore.Placement {
+		if ev.Tree == network.Placement {
 			to.to, to.side = ev.Member.Parent, ev.Member.Side
 		}
 		if err := link(ev.Tree, i, to, ev.At); err != nil {

@@ -13,13 +13,14 @@ import (
 
 	"downline/graphstore"
 	"downline/graphstore/memory"
+	"downline/network"
 )
 
 // eventLog is a random company's outbox: registrations, moves in both trees
 // (to the root and to the link a member already has, too), status and name
 // changes. The embedded store, fed alongside, keeps the moves valid.
 type eventLog struct {
-	events []graphstore.Event
+	events []network.Event
 	// checks are times worth an Export(asOf): around every move.
 	checks []time.Time
 }
@@ -30,24 +31,24 @@ func randomHistory(t *testing.T, seed uint64, members int) *eventLog {
 	rng := rand.New(rand.NewPCG(seed, 11))
 	ref := memory.New()
 	h := &eventLog{}
-	var ids []graphstore.MemberID
+	var ids []network.MemberID
 	now := t0
-	emit := func(e graphstore.Event) {
+	emit := func(e network.Event) {
 		now = now.Add(time.Minute)
 		e.Seq, e.At = int64(len(h.events)+1), now
-		if e.Kind == graphstore.EventRegistered {
+		if e.Kind == network.EventRegistered {
 			e.Member.Joined = now
 		}
-		if err := ref.Apply(ctx, []graphstore.Event{e}); err != nil {
+		if err := ref.Apply(ctx, []network.Event{e}); err != nil {
 			t.Fatalf("reference store: %v", err)
 		}
 		h.events = append(h.events, e)
 	}
-	pick := func() graphstore.MemberID { return ids[rng.IntN(len(ids))] }
-	slot := func(under graphstore.MemberID) (graphstore.Slot, bool) {
+	pick := func() network.MemberID { return ids[rng.IntN(len(ids))] }
+	slot := func(under network.MemberID) (network.Slot, bool) {
 		slots, err := ref.FreeSlots(ctx, under, 8)
 		if err != nil || len(slots) == 0 {
-			return graphstore.Slot{}, false
+			return network.Slot{}, false
 		}
 		return slots[rng.IntN(len(slots))], true
 	}
@@ -55,46 +56,46 @@ func randomHistory(t *testing.T, seed uint64, members int) *eventLog {
 		r := rng.IntN(100)
 		switch {
 		case len(ids) < 2 || r < 70:
-			id := graphstore.MemberID(1000 + 3*len(ids))
-			m := graphstore.Member{ID: id, Code: code(id), Name: "m", Status: graphstore.Active}
+			id := network.MemberID(1000 + 3*len(ids))
+			m := network.Member{ID: id, Code: code(id), Name: "m", Status: network.Active}
 			if len(ids) > 0 {
 				m.Sponsor = pick()
 				if s, ok := slot(m.Sponsor); ok {
 					m.Parent, m.Side = s.Parent, s.Side
 				}
 			}
-			emit(graphstore.Event{Kind: graphstore.EventRegistered, Member: m})
+			emit(network.Event{Kind: network.EventRegistered, Member: m})
 			ids = append(ids, id)
 		case r < 80:
 			id, to := pick(), pick()
 			if rng.IntN(10) == 0 {
 				to = 0
-			} else if in, _ := ref.IsInDownline(ctx, graphstore.Sponsor, id, to); in || to == id {
+			} else if in, _ := ref.IsInDownline(ctx, network.Sponsor, id, to); in || to == id {
 				m, _ := ref.Member(ctx, id)
 				to = m.Sponsor // a move to the sponsor it has: no change
 			}
-			emit(graphstore.Event{Kind: graphstore.EventMoved, Tree: graphstore.Sponsor, Member: graphstore.Member{ID: id, Sponsor: to}})
+			emit(network.Event{Kind: network.EventMoved, Tree: network.Sponsor, Member: network.Member{ID: id, Sponsor: to}})
 			h.checks = append(h.checks, now.Add(-time.Second), now)
 		case r < 90:
 			id := pick()
-			mv := graphstore.Member{ID: id}
+			mv := network.Member{ID: id}
 			if rng.IntN(10) > 0 {
 				s, ok := slot(pick())
 				if !ok || s.Parent == id {
 					continue
 				}
-				if in, _ := ref.IsInDownline(ctx, graphstore.Placement, id, s.Parent); in {
+				if in, _ := ref.IsInDownline(ctx, network.Placement, id, s.Parent); in {
 					continue
 				}
 				mv.Parent, mv.Side = s.Parent, s.Side
 			}
-			emit(graphstore.Event{Kind: graphstore.EventMoved, Tree: graphstore.Placement, Member: mv})
+			emit(network.Event{Kind: network.EventMoved, Tree: network.Placement, Member: mv})
 			h.checks = append(h.checks, now.Add(-time.Second), now)
 		case r < 96:
-			st := []graphstore.Status{graphstore.Active, graphstore.Suspended, graphstore.Terminated}[rng.IntN(3)]
-			emit(graphstore.Event{Kind: graphstore.EventStatus, Member: graphstore.Member{ID: pick(), Status: st}})
+			st := []network.Status{network.Active, network.Suspended, network.Terminated}[rng.IntN(3)]
+			emit(network.Event{Kind: network.EventStatus, Member: network.Member{ID: pick(), Status: st}})
 		default:
-			emit(graphstore.Event{Kind: graphstore.EventProfile, Member: graphstore.Member{ID: pick(), Name: fmt.Sprintf("n%d", rng.IntN(99))}})
+			emit(network.Event{Kind: network.EventProfile, Member: network.Member{ID: pick(), Name: fmt.Sprintf("n%d", rng.IntN(99))}})
 		}
 	}
 	// A sample of the times around moves keeps the comparison quick.
@@ -113,20 +114,20 @@ func randomHistory(t *testing.T, seed uint64, members int) *eventLog {
 // snapshot is what member.TakeSnapshot reads from the ledger after these
 // events: members as they are now but with the links they joined with, and
 // the moves in order (without outbox seqs, as the ledger's member_moves).
-func (h *eventLog) snapshot() (members []graphstore.Member, moves []graphstore.Event, lastSeq int64) {
-	index := map[graphstore.MemberID]int{}
+func (h *eventLog) snapshot() (members []network.Member, moves []network.Event, lastSeq int64) {
+	index := map[network.MemberID]int{}
 	for _, e := range h.events {
 		switch e.Kind {
-		case graphstore.EventRegistered:
+		case network.EventRegistered:
 			index[e.Member.ID] = len(members)
 			members = append(members, e.Member)
-		case graphstore.EventMoved:
+		case network.EventMoved:
 			mv := e
 			mv.Seq = 0
 			moves = append(moves, mv)
-		case graphstore.EventStatus:
+		case network.EventStatus:
 			members[index[e.Member.ID]].Status = e.Member.Status
-		case graphstore.EventProfile:
+		case network.EventProfile:
 			members[index[e.Member.ID]].Name = e.Member.Name
 		}
 	}
@@ -166,7 +167,7 @@ func storeView(t *testing.T, s graphstore.Store, h *eventLog) map[string]any {
 	t.Helper()
 	ctx := context.Background()
 	v := map[string]any{}
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		for _, at := range append([]time.Time{{}}, h.checks...) {
 			ex, err := s.Export(ctx, tree, at)
 			if err != nil {
@@ -175,7 +176,7 @@ func storeView(t *testing.T, s graphstore.Store, h *eventLog) map[string]any {
 			v[fmt.Sprintf("export %s %v", tree, at)] = ex
 		}
 		for _, e := range h.events[:len(h.events):len(h.events)] {
-			if e.Kind != graphstore.EventRegistered || e.Member.ID%31 != 0 {
+			if e.Kind != network.EventRegistered || e.Member.ID%31 != 0 {
 				continue
 			}
 			id := e.Member.ID
@@ -269,11 +270,11 @@ func TestLoadMatchesApply(t *testing.T) {
 func TestLoadRejectsBadSnapshot(t *testing.T) {
 	ctx := context.Background()
 	s := freshStore(t)
-	members := []graphstore.Member{
-		{ID: 1, Code: "A", Status: graphstore.Active, Joined: t0},
-		{ID: 2, Code: "B", Status: graphstore.Active, Joined: t0.Add(time.Hour), Sponsor: 1, Parent: 1, Side: graphstore.Left},
+	members := []network.Member{
+		{ID: 1, Code: "A", Status: network.Active, Joined: t0},
+		{ID: 2, Code: "B", Status: network.Active, Joined: t0.Add(time.Hour), Sponsor: 1, Parent: 1, Side: network.Left},
 	}
-	moves := []graphstore.Event{{At: t0.Add(2 * time.Hour), Kind: graphstore.EventMoved, Tree: graphstore.Sponsor, Member: graphstore.Member{ID: 1, Sponsor: 2}}}
+	moves := []network.Event{{At: t0.Add(2 * time.Hour), Kind: network.EventMoved, Tree: network.Sponsor, Member: network.Member{ID: 1, Sponsor: 2}}}
 	if err := s.Load(ctx, members, moves, 9, nil); err == nil {
 		t.Fatal("Load of a cycle succeeded")
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // The children of one level of the placement tree, parents in the order
@@ -21,14 +22,14 @@ ORDER BY i, r.side`
 // order in a binary tree is positional (a left subtree before its right
 // sibling's), which one sort over the whole subtree cannot give cheaply,
 // and the walk stops at the first level that fills the limit.
-func freeSlots(ctx context.Context, tx neo4j.ManagedTransaction, id graphstore.MemberID, limit int) ([]graphstore.Slot, error) {
-	var slots []graphstore.Slot
+func freeSlots(ctx context.Context, tx neo4j.ManagedTransaction, id network.MemberID, limit int) ([]network.Slot, error) {
+	var slots []network.Slot
 	level := []int64{int64(id)}
 	for len(level) > 0 && len(slots) < limit {
 		children := make([][3]int64, len(level)) // per parent: [left, right, unused]
 		err := each(ctx, tx, qLevel, map[string]any{"ids": level}, func(r *neo4j.Record) error {
 			i, side := asInt(r.Values[0]), asInt(r.Values[1])
-			if side == int64(graphstore.Left) || side == int64(graphstore.Right) {
+			if side == int64(network.Left) || side == int64(network.Right) {
 				children[i][side-1] = asInt(r.Values[2])
 			}
 			return nil
@@ -42,7 +43,7 @@ func freeSlots(ctx context.Context, tx neo4j.ManagedTransaction, id graphstore.M
 				if c := children[i][side]; c != 0 {
 					next = append(next, c)
 				} else if len(slots) < limit {
-					slots = append(slots, graphstore.Slot{Parent: graphstore.MemberID(parent), Side: graphstore.Side(side + 1)})
+					slots = append(slots, network.Slot{Parent: network.MemberID(parent), Side: network.Side(side + 1)})
 				}
 			}
 		}
@@ -53,11 +54,11 @@ func freeSlots(ctx context.Context, tx neo4j.ManagedTransaction, id graphstore.M
 
 // FreeSlots lists up to limit free placement slots under id, breadth first,
 // left before right. Errors: ErrNotFound, ErrInvalid (a negative limit).
-func (s *Store) FreeSlots(ctx context.Context, id graphstore.MemberID, limit int) ([]graphstore.Slot, error) {
+func (s *Store) FreeSlots(ctx context.Context, id network.MemberID, limit int) ([]network.Slot, error) {
 	if limit < 0 {
 		return nil, fmt.Errorf("neo4j.FreeSlots(%d): limit %d: %w", id, limit, graphstore.ErrInvalid)
 	}
-	slots, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Slot, error) {
+	slots, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]network.Slot, error) {
 		if err := exists(ctx, tx, id); err != nil {
 			return nil, err
 		}
@@ -82,46 +83,46 @@ LIMIT 1`
 // heads' stored team aggregates (team.go): nothing below the heads is read.
 var qLegSizes = byTree(`
 MATCH (:Member {id: $id})<-[r:LINK]-(h:Member)
-RETURN r.side, h.id, 1 + h.T_BELOW`).of(graphstore.Placement)
+RETURN r.side, h.id, 1 + h.T_BELOW`).of(network.Placement)
 
 // Place picks a free slot under id with the given strategy. Errors: ErrNotFound, ErrNoFreeSlot, ErrInvalid.
-func (s *Store) Place(ctx context.Context, id graphstore.MemberID, how graphstore.AutoPlace) (graphstore.Slot, error) {
-	slot, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Slot, error) {
+func (s *Store) Place(ctx context.Context, id network.MemberID, how network.AutoPlace) (network.Slot, error) {
+	slot, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (network.Slot, error) {
 		switch how {
-		case graphstore.Leftmost, graphstore.Rightmost, graphstore.WeakLeg, graphstore.Balanced:
+		case network.Leftmost, network.Rightmost, network.WeakLeg, network.Balanced:
 		default:
-			return graphstore.Slot{}, fmt.Errorf("strategy %q: %w", how, graphstore.ErrInvalid)
+			return network.Slot{}, fmt.Errorf("strategy %q: %w", how, graphstore.ErrInvalid)
 		}
 		if err := exists(ctx, tx, id); err != nil {
-			return graphstore.Slot{}, err
+			return network.Slot{}, err
 		}
-		var start graphstore.MemberID = id
+		var start network.MemberID = id
 		switch how {
-		case graphstore.Leftmost, graphstore.Rightmost:
-			side := graphstore.Left
-			if how == graphstore.Rightmost {
-				side = graphstore.Right
+		case network.Leftmost, network.Rightmost:
+			side := network.Left
+			if how == network.Rightmost {
+				side = network.Right
 			}
 			rec, err := single(ctx, tx, qOuter, map[string]any{"id": int64(id), "side": int64(side)})
 			if err != nil {
-				return graphstore.Slot{}, err
+				return network.Slot{}, err
 			}
 			if rec == nil {
-				return graphstore.Slot{}, graphstore.ErrNoFreeSlot
+				return network.Slot{}, graphstore.ErrNoFreeSlot
 			}
-			return graphstore.Slot{Parent: graphstore.MemberID(asInt(rec.Values[0])), Side: side}, nil
-		case graphstore.WeakLeg:
+			return network.Slot{Parent: network.MemberID(asInt(rec.Values[0])), Side: side}, nil
+		case network.WeakLeg:
 			var size [2]int64
-			var head [2]graphstore.MemberID
+			var head [2]network.MemberID
 			err := each(ctx, tx, qLegSizes, map[string]any{"id": int64(id)}, func(r *neo4j.Record) error {
-				if side := asInt(r.Values[0]); side == int64(graphstore.Left) || side == int64(graphstore.Right) {
-					head[side-1] = graphstore.MemberID(asInt(r.Values[1]))
+				if side := asInt(r.Values[0]); side == int64(network.Left) || side == int64(network.Right) {
+					head[side-1] = network.MemberID(asInt(r.Values[1]))
 					size[side-1] = asInt(r.Values[2])
 				}
 				return nil
 			})
 			if err != nil {
-				return graphstore.Slot{}, err
+				return network.Slot{}, err
 			}
 			weak := 0 // left on ties
 			if size[1] < size[0] {
@@ -129,21 +130,21 @@ func (s *Store) Place(ctx context.Context, id graphstore.MemberID, how graphstor
 			}
 			if head[weak] == 0 {
 				// An empty leg: its own slot is the first free one in it.
-				return graphstore.Slot{Parent: id, Side: graphstore.Side(weak + 1)}, nil
+				return network.Slot{Parent: id, Side: network.Side(weak + 1)}, nil
 			}
 			start = head[weak]
 		}
 		slots, err := freeSlots(ctx, tx, start, 1)
 		if err != nil {
-			return graphstore.Slot{}, err
+			return network.Slot{}, err
 		}
 		if len(slots) == 0 {
-			return graphstore.Slot{}, graphstore.ErrNoFreeSlot
+			return network.Slot{}, graphstore.ErrNoFreeSlot
 		}
 		return slots[0], nil
 	})
 	if err != nil {
-		return graphstore.Slot{}, fmt.Errorf("neo4j.Place(%d, %s): %w", id, how, err)
+		return network.Slot{}, fmt.Errorf("neo4j.Place(%d, %s): %w", id, how, err)
 	}
 	return slot, nil
 }

@@ -8,14 +8,15 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Member returns one member. Errors: ErrNotFound.
-func (s *Store) Member(ctx context.Context, id graphstore.MemberID) (graphstore.Member, error) {
-	m, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Member, error) {
+func (s *Store) Member(ctx context.Context, id network.MemberID) (network.Member, error) {
+	m, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (network.Member, error) {
 		rec, err := single(ctx, tx, `MATCH (m:Member {id: $id}) RETURN m`, map[string]any{"id": int64(id)})
 		if err != nil || rec == nil {
-			return graphstore.Member{}, err
+			return network.Member{}, err
 		}
 		return memberOf(rec.Values[0])
 	})
@@ -23,19 +24,19 @@ func (s *Store) Member(ctx context.Context, id graphstore.MemberID) (graphstore.
 		err = notFound(id)
 	}
 	if err != nil {
-		return graphstore.Member{}, fmt.Errorf("neo4j.Member(%d): %w", id, err)
+		return network.Member{}, fmt.Errorf("neo4j.Member(%d): %w", id, err)
 	}
 	return m, nil
 }
 
 // MemberByCode returns one member by external code. Errors: ErrNotFound.
-func (s *Store) MemberByCode(ctx context.Context, code string) (graphstore.Member, error) {
-	m, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Member, error) {
+func (s *Store) MemberByCode(ctx context.Context, code string) (network.Member, error) {
+	m, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (network.Member, error) {
 		// ORDER BY makes the answer deterministic should the ledger ever
 		// hand two members the same code.
 		rec, err := single(ctx, tx, `MATCH (m:Member {code: $code}) RETURN m ORDER BY m.id LIMIT 1`, map[string]any{"code": code})
 		if err != nil || rec == nil {
-			return graphstore.Member{}, err
+			return network.Member{}, err
 		}
 		return memberOf(rec.Values[0])
 	})
@@ -43,7 +44,7 @@ func (s *Store) MemberByCode(ctx context.Context, code string) (graphstore.Membe
 		err = fmt.Errorf("member code %q: %w", code, graphstore.ErrNotFound)
 	}
 	if err != nil {
-		return graphstore.Member{}, fmt.Errorf("neo4j.MemberByCode(%q): %w", code, err)
+		return network.Member{}, fmt.Errorf("neo4j.MemberByCode(%q): %w", code, err)
 	}
 	return m, nil
 }
@@ -65,7 +66,7 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 
 // exists reports whether every id is a member; the first missing one is
 // returned as ErrNotFound.
-func exists(ctx context.Context, tx neo4j.ManagedTransaction, ids ...graphstore.MemberID) error {
+func exists(ctx context.Context, tx neo4j.ManagedTransaction, ids ...network.MemberID) error {
 	list := make([]int64, len(ids))
 	for i, id := range ids {
 		list[i] = int64(id)
@@ -99,7 +100,7 @@ WITH p ORDER BY length(p) DESC LIMIT 1
 RETURN nodes(p)[1..] AS up`)
 
 // Upline returns the ancestors of id, nearest first. Errors: ErrNotFound.
-func (s *Store) Upline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID, maxLevels int) ([]graphstore.Node, error) {
+func (s *Store) Upline(ctx context.Context, tree network.Tree, id network.MemberID, maxLevels int) ([]graphstore.Node, error) {
 	if err := checkTree(tree); err != nil {
 		return nil, fmt.Errorf("neo4j.Upline: %w", err)
 	}
@@ -148,7 +149,7 @@ OPTIONAL MATCH (m)<-[r:LINK]-(c:Member)
 RETURN c ORDER BY CHILD_ORDER`)
 
 // Frontline returns the direct children of id. Errors: ErrNotFound.
-func (s *Store) Frontline(ctx context.Context, tree graphstore.Tree, id graphstore.MemberID) ([]graphstore.Node, error) {
+func (s *Store) Frontline(ctx context.Context, tree network.Tree, id network.MemberID) ([]graphstore.Node, error) {
 	if err := checkTree(tree); err != nil {
 		return nil, fmt.Errorf("neo4j.Frontline: %w", err)
 	}
@@ -184,7 +185,7 @@ OPTIONAL MATCH p = shortestPath((m)-[:LINK*1..]->(a))
 RETURN p IS NOT NULL`)
 
 // IsInDownline reports whether member is strictly below ancestor. Errors: ErrNotFound.
-func (s *Store) IsInDownline(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (bool, error) {
+func (s *Store) IsInDownline(ctx context.Context, tree network.Tree, ancestor, member network.MemberID) (bool, error) {
 	if err := checkTree(tree); err != nil {
 		return false, fmt.Errorf("neo4j.IsInDownline: %w", err)
 	}
@@ -219,7 +220,7 @@ RETURN head.id, r.side, 1 + head.T_BELOW, head.T_ACTIVE + CASE WHEN head.status 
 
 // LegOf tells which frontline leg of ancestor holds member, with the leg's
 // size. Errors: ErrNotFound, ErrNotInTeam.
-func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, member graphstore.MemberID) (graphstore.LegCount, error) {
+func (s *Store) LegOf(ctx context.Context, tree network.Tree, ancestor, member network.MemberID) (graphstore.LegCount, error) {
 	if err := checkTree(tree); err != nil {
 		return graphstore.LegCount{}, fmt.Errorf("neo4j.LegOf: %w", err)
 	}
@@ -238,8 +239,8 @@ func (s *Store) LegOf(ctx context.Context, tree graphstore.Tree, ancestor, membe
 			return graphstore.LegCount{}, fmt.Errorf("member %d under %d: %w", member, ancestor, graphstore.ErrNotInTeam)
 		}
 		return graphstore.LegCount{
-			Head:   graphstore.MemberID(asInt(rec.Values[0])),
-			Side:   graphstore.Side(asInt(rec.Values[1])),
+			Head:   network.MemberID(asInt(rec.Values[0])),
+			Side:   network.Side(asInt(rec.Values[1])),
 			Total:  asInt(rec.Values[2]),
 			Active: asInt(rec.Values[3]),
 		}, nil

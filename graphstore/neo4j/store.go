@@ -30,6 +30,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // Store is a graphstore.Store on a Neo4j database. Safe for concurrent use.
@@ -184,20 +185,20 @@ func single(ctx context.Context, tx neo4j.ManagedTransaction, q string, params m
 // aggregates' T_BELOW, T_ACTIVE, T_HEIGHT (team.go), instantiated per tree
 // once, at start: relationship types cannot be Cypher parameters.
 var relTypes = [2][2]string{
-	graphstore.Sponsor:   {"SPONSOR", "SPONSOR_WAS"},
-	graphstore.Placement: {"PLACED", "PLACED_WAS"},
+	network.Sponsor:   {"SPONSOR", "SPONSOR_WAS"},
+	network.Placement: {"PLACED", "PLACED_WAS"},
 }
 
 // childOrder is Frontline order, for a child c linked by r.
 var childOrder = [2]string{
-	graphstore.Sponsor:   "c.joined, c.id",
-	graphstore.Placement: "r.side, c.id",
+	network.Sponsor:   "c.joined, c.id",
+	network.Placement: "r.side, c.id",
 }
 
 // parentProps keeps a member's own copy of its parent in step with its link.
 var parentProps = [2]string{
-	graphstore.Sponsor:   "c.sponsor = row.to",
-	graphstore.Placement: "c.parent = row.to, c.side = row.side",
+	network.Sponsor:   "c.sponsor = row.to",
+	network.Placement: "c.parent = row.to, c.side = row.side",
 }
 
 // perTree is one query text per tree.
@@ -213,30 +214,30 @@ func byTree(q string) perTree {
 	return p
 }
 
-func (p perTree) of(t graphstore.Tree) string { return p[t] }
+func (p perTree) of(t network.Tree) string { return p[t] }
 
-func checkTree(t graphstore.Tree) error {
-	if t != graphstore.Sponsor && t != graphstore.Placement {
+func checkTree(t network.Tree) error {
+	if t != network.Sponsor && t != network.Placement {
 		return fmt.Errorf("tree %d: %w", t, graphstore.ErrInvalid)
 	}
 	return nil
 }
 
 // memberOf reads a Member node's properties.
-func memberOf(v any) (graphstore.Member, error) {
+func memberOf(v any) (network.Member, error) {
 	n, ok := v.(dbtype.Node)
 	if !ok {
-		return graphstore.Member{}, fmt.Errorf("expected a node, got %T", v)
+		return network.Member{}, fmt.Errorf("expected a node, got %T", v)
 	}
 	p := n.Props
-	m := graphstore.Member{
-		ID:      graphstore.MemberID(asInt(p["id"])),
+	m := network.Member{
+		ID:      network.MemberID(asInt(p["id"])),
 		Code:    asString(p["code"]),
 		Name:    asString(p["name"]),
-		Status:  graphstore.Status(asString(p["status"])),
-		Sponsor: graphstore.MemberID(asInt(p["sponsor"])),
-		Parent:  graphstore.MemberID(asInt(p["parent"])),
-		Side:    graphstore.Side(asInt(p["side"])),
+		Status:  network.Status(asString(p["status"])),
+		Sponsor: network.MemberID(asInt(p["sponsor"])),
+		Parent:  network.MemberID(asInt(p["parent"])),
+		Side:    network.Side(asInt(p["side"])),
 	}
 	if n, ok := p["joined"].(int64); ok {
 		m.Joined = graphstore.FromUnixNanos(n)
@@ -254,6 +255,6 @@ func asString(v any) string {
 	return s
 }
 
-func notFound(id graphstore.MemberID) error {
+func notFound(id network.MemberID) error {
 	return fmt.Errorf("member %d: %w", id, graphstore.ErrNotFound)
 }

@@ -2,11 +2,10 @@ package neo4j
 
 import (
 	"context"
+	"downline/network"
 	"fmt"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-
-	"downline/graphstore"
 )
 
 // Team aggregates. Every member keeps, per tree, the size of its team so
@@ -23,8 +22,8 @@ import (
 // Queries name them through the placeholders T_BELOW, T_ACTIVE and T_HEIGHT
 // (byTree), one set per tree.
 var teamProps = [2][3]string{
-	graphstore.Sponsor:   {"spBelow", "spActive", "spHeight"},
-	graphstore.Placement: {"plBelow", "plActive", "plHeight"},
+	network.Sponsor:   {"spBelow", "spActive", "spHeight"},
+	network.Placement: {"plBelow", "plActive", "plHeight"},
 }
 
 // teamAgg is one member's team aggregates in one tree.
@@ -87,7 +86,7 @@ RETURN c.id, p.id, c.status, c.T_BELOW, c.T_ACTIVE, c.T_HEIGHT`)
 
 // teamRows reads one tree's links and stored aggregates and computes the
 // aggregates the links give. stored[i] is nil where a member has none.
-func (s *Store) teamRows(ctx context.Context, tree graphstore.Tree) (ids []int64, computed []teamAgg, stored []*teamAgg, err error) {
+func (s *Store) teamRows(ctx context.Context, tree network.Tree) (ids []int64, computed []teamAgg, stored []*teamAgg, err error) {
 	var parents []int64
 	var active []bool
 	_, err = read(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
@@ -95,7 +94,7 @@ func (s *Store) teamRows(ctx context.Context, tree graphstore.Tree) (ids []int64
 		return struct{}{}, each(ctx, tx, qTeamsStored.of(tree), nil, func(r *neo4j.Record) error {
 			ids = append(ids, asInt(r.Values[0]))
 			parents = append(parents, asInt(r.Values[1]))
-			active = append(active, asString(r.Values[2]) == string(graphstore.Active))
+			active = append(active, asString(r.Values[2]) == string(network.Active))
 			var st *teamAgg
 			if r.Values[3] != nil && r.Values[4] != nil && r.Values[5] != nil {
 				st = &teamAgg{asInt(r.Values[3]), asInt(r.Values[4]), asInt(r.Values[5])}
@@ -128,8 +127,8 @@ func (s *Store) teamRows(ctx context.Context, tree graphstore.Tree) (ids []int64
 // CheckTeams compares every member's stored team aggregates in tree with
 // those its current links and statuses give, calling differ for each member
 // whose differ (stored is "none" when a member has no aggregates at all).
-// feed.Check calls it, so drift shows in graph check.
-func (s *Store) CheckTeams(ctx context.Context, tree graphstore.Tree, differ func(id graphstore.MemberID, computed, stored string)) error {
+// projection.Check calls it, so drift shows in graph check.
+func (s *Store) CheckTeams(ctx context.Context, tree network.Tree, differ func(id network.MemberID, computed, stored string)) error {
 	if err := checkTree(tree); err != nil {
 		return fmt.Errorf("neo4j.CheckTeams: %w", err)
 	}
@@ -140,9 +139,9 @@ func (s *Store) CheckTeams(ctx context.Context, tree graphstore.Tree, differ fun
 	for i, id := range ids {
 		switch {
 		case stored[i] == nil:
-			differ(graphstore.MemberID(id), computed[i].String(), "none")
+			differ(network.MemberID(id), computed[i].String(), "none")
 		case *stored[i] != computed[i]:
-			differ(graphstore.MemberID(id), computed[i].String(), stored[i].String())
+			differ(network.MemberID(id), computed[i].String(), stored[i].String())
 		}
 	}
 	return nil
@@ -157,7 +156,7 @@ SET m.T_BELOW = $below[i], m.T_ACTIVE = $active[i], m.T_HEIGHT = $height[i]`)
 // rebuildTeams recomputes and writes both trees' aggregates from the links:
 // for a store filled before they existed (New does it once; see teamsMark).
 func (s *Store) rebuildTeams(ctx context.Context) error {
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		ids, computed, _, err := s.teamRows(ctx, tree)
 		if err != nil {
 			return fmt.Errorf("%s team aggregates: %w", tree, err)

@@ -13,6 +13,7 @@ import (
 	"downline/graphstore"
 	"downline/graphstore/memory"
 	"downline/graphstore/neo4j/neo4jtest"
+	"downline/network"
 )
 
 // The team aggregates Apply keeps give, for every member of both trees, the
@@ -55,7 +56,7 @@ func TestTeamsMatchEmbedded(t *testing.T) {
 func sameTeams(t *testing.T, s *Store, ref graphstore.Store) {
 	t.Helper()
 	ctx := context.Background()
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		ex, err := ref.Export(ctx, tree, time.Time{})
 		if err != nil {
 			t.Fatal(err)
@@ -78,8 +79,8 @@ func sameTeams(t *testing.T, s *Store, ref graphstore.Store) {
 
 func noTeamDrift(t *testing.T, s *Store) {
 	t.Helper()
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
-		err := s.CheckTeams(context.Background(), tree, func(id graphstore.MemberID, computed, stored string) {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
+		err := s.CheckTeams(context.Background(), tree, func(id network.MemberID, computed, stored string) {
 			t.Errorf("%s member %d: links give %s, stored %s", tree, id, computed, stored)
 		})
 		if err != nil {
@@ -110,7 +111,7 @@ func TestTeamsDriftAndRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	var found []string
-	err := s.CheckTeams(ctx, graphstore.Sponsor, func(id graphstore.MemberID, computed, stored string) {
+	err := s.CheckTeams(ctx, network.Sponsor, func(id network.MemberID, computed, stored string) {
 		found = append(found, fmt.Sprintf("%d: %s / %s", id, computed, stored))
 	})
 	if err != nil {
@@ -127,7 +128,7 @@ WITH count(*) AS n MATCH (x:Meta {id: $id}) REMOVE x.teams`, map[string]any{"id"
 		t.Fatal(err)
 	}
 	found = nil
-	if err := s.CheckTeams(ctx, graphstore.Placement, func(id graphstore.MemberID, computed, stored string) { found = append(found, stored) }); err != nil {
+	if err := s.CheckTeams(ctx, network.Placement, func(id network.MemberID, computed, stored string) { found = append(found, stored) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(found) != 120 || found[0] != "none" {

@@ -12,6 +12,7 @@ import (
 
 	"downline/graphstore"
 	"downline/graphstore/neo4j/neo4jtest"
+	"downline/network"
 )
 
 // Times are stored as Unix nanoseconds, exact to the nanosecond, with the
@@ -20,17 +21,17 @@ func TestTimesExact(t *testing.T) {
 	ctx := context.Background()
 	s := freshStore(t)
 	joined := []time.Time{{}, t0.Add(123456789 * time.Nanosecond), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond)}
-	var evs []graphstore.Event
+	var evs []network.Event
 	for i, j := range joined {
-		id := graphstore.MemberID(i + 1)
-		evs = append(evs, graphstore.Event{Seq: int64(i + 1), At: t0, Kind: graphstore.EventRegistered,
-			Member: graphstore.Member{ID: id, Code: code(id), Status: graphstore.Active, Joined: j.In(time.FixedZone("CST", 8*3600))}})
+		id := network.MemberID(i + 1)
+		evs = append(evs, network.Event{Seq: int64(i + 1), At: t0, Kind: network.EventRegistered,
+			Member: network.Member{ID: id, Code: code(id), Status: network.Active, Joined: j.In(time.FixedZone("CST", 8*3600))}})
 	}
 	if err := s.Apply(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range joined {
-		m, err := s.Member(ctx, graphstore.MemberID(i+1))
+		m, err := s.Member(ctx, network.MemberID(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,8 +49,8 @@ func TestOldDatetimesConverted(t *testing.T) {
 	s := freshStore(t)
 	h := randomHistory(t, 8, 150)
 	// A member who joined at the zero time, as an earlier version could hold.
-	h.events = append(h.events, graphstore.Event{Seq: int64(len(h.events) + 1), At: t0.Add(1000 * time.Hour), Kind: graphstore.EventRegistered,
-		Member: graphstore.Member{ID: 9, Code: code(9), Status: graphstore.Active, Sponsor: 1000}})
+	h.events = append(h.events, network.Event{Seq: int64(len(h.events) + 1), At: t0.Add(1000 * time.Hour), Kind: network.EventRegistered,
+		Member: network.Member{ID: 9, Code: code(9), Status: network.Active, Sponsor: 1000}})
 	if err := s.Apply(ctx, h.events); err != nil {
 		t.Fatal(err)
 	}

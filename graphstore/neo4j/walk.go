@@ -2,11 +2,10 @@ package neo4j
 
 import (
 	"context"
+	"downline/network"
 	"strconv"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-
-	"downline/graphstore"
 )
 
 // The contract's breadth-first order is tree order: within a level, members
@@ -23,14 +22,14 @@ import (
 
 // siblingKey is a member's rank among its siblings, per tree.
 var siblingKey = [2]string{
-	graphstore.Sponsor:   "[startNode(x).joined, startNode(x).id]",
-	graphstore.Placement: "x.side",
+	network.Sponsor:   "[startNode(x).joined, startNode(x).id]",
+	network.Placement: "x.side",
 }
 
 // walkQuery returns the members 1..window levels below the frontier $ids,
 // in tree order. The window is an int chosen by walk, written into the text
 // because Cypher takes no parameters in variable-length bounds.
-func walkQuery(tree graphstore.Tree, window int) string {
+func walkQuery(tree network.Tree, window int) string {
 	return `
 UNWIND range(0, size($ids) - 1) AS i
 MATCH (f:Member {id: $ids[i]})
@@ -73,7 +72,7 @@ func nextWindow(window, prevLevel, lastLevel int) int {
 // walk visits the levels below root in tree order, one complete level per
 // call of visit (depth 1 = frontline), until visit returns false, maxDepth
 // (0 = none) is passed or the tree ends.
-func walk(ctx context.Context, tx neo4j.ManagedTransaction, tree graphstore.Tree, root graphstore.MemberID, maxDepth int,
+func walk(ctx context.Context, tx neo4j.ManagedTransaction, tree network.Tree, root network.MemberID, maxDepth int,
 	visit func(depth int, level []walked) (more bool, err error)) error {
 	frontier := []int64{int64(root)}
 	depth, window := 0, 1

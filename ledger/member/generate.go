@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
 	"downline/ledger"
+	"downline/network"
 )
 
 // Generated is one member of a synthetic network. Sponsor and Parent are
@@ -20,11 +20,11 @@ type Generated struct {
 	Name    string
 	Phone   string
 	Lang    string
-	Status  graphstore.Status
+	Status  network.Status
 	Joined  time.Time
 	Sponsor int32
 	Parent  int32
-	Side    graphstore.Side
+	Side    network.Side
 }
 
 var (
@@ -89,11 +89,11 @@ func GenerateNetwork(n int, seed uint64, start time.Time) []Generated {
 		g.Phone = fmt.Sprintf("+861%d%09d", 3+rng.IntN(7), rng.IntN(1_000_000_000))
 		switch r := rng.IntN(100); {
 		case r < 2:
-			g.Status = graphstore.Suspended
+			g.Status = network.Suspended
 		case r < 3:
-			g.Status = graphstore.Terminated
+			g.Status = network.Terminated
 		default:
-			g.Status = graphstore.Active
+			g.Status = network.Active
 		}
 		if n > 1 {
 			g.Joined = start.Add(time.Duration(int64(span) / int64(n) * int64(i)))
@@ -120,19 +120,19 @@ func GenerateNetwork(n int, seed uint64, start time.Time) []Generated {
 		}
 		g.Sponsor = sp
 		var parent int32
-		var side graphstore.Side
+		var side network.Side
 		switch {
 		case left[sp] == -1:
-			parent, side = sp, graphstore.Left
+			parent, side = sp, network.Left
 		case right[sp] == -1:
-			parent, side = sp, graphstore.Right
+			parent, side = sp, network.Right
 		case rng.IntN(2) == 0:
-			parent, side = find(botL, left, sp), graphstore.Left
+			parent, side = find(botL, left, sp), network.Left
 		default:
-			parent, side = find(botR, right, sp), graphstore.Right
+			parent, side = find(botR, right, sp), network.Right
 		}
 		g.Parent, g.Side = parent, side
-		if side == graphstore.Left {
+		if side == network.Left {
 			left[parent] = int32(i)
 		} else {
 			right[parent] = int32(i)

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
+	"downline/network"
 )
 
 func TestGenerateNetworkShape(t *testing.T) {
@@ -40,7 +40,7 @@ func TestGenerateNetworkShape(t *testing.T) {
 			t.Fatalf("member %d: sponsor %d / parent %d not an earlier member", i, g.Sponsor, g.Parent)
 		}
 		key := [2]int32{g.Parent, int32(g.Side)}
-		if slots[key] || g.Side == graphstore.NoSide {
+		if slots[key] || g.Side == network.NoSide {
 			t.Fatalf("member %d: slot %v taken twice or no side", i, key)
 		}
 		slots[key] = true

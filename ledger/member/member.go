@@ -15,8 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
 	"downline/ledger"
+	"downline/network"
 )
 
 // Member is a member as the ledger holds it.
@@ -26,7 +26,7 @@ type Member struct {
 	Name     string
 	Phone    string
 	Lang     string
-	Status   graphstore.Status
+	Status   network.Status
 	JoinedAt time.Time
 	// SponsorID and SponsorCode are zero for a root of the sponsor tree.
 	SponsorID   int64
@@ -34,23 +34,23 @@ type Member struct {
 	// ParentID, ParentCode and Side are zero for a root of the placement tree.
 	ParentID   int64
 	ParentCode string
-	Side       graphstore.Side
+	Side       network.Side
 }
 
 // Graph returns the member as the graph stores see it.
-func (m Member) Graph() graphstore.Member {
-	return graphstore.Member{
-		ID: graphstore.MemberID(m.ID), Code: m.Code, Name: m.Name, Status: m.Status,
-		Joined: m.JoinedAt, Sponsor: graphstore.MemberID(m.SponsorID),
-		Parent: graphstore.MemberID(m.ParentID), Side: m.Side,
+func (m Member) Graph() network.Member {
+	return network.Member{
+		ID: network.MemberID(m.ID), Code: m.Code, Name: m.Name, Status: m.Status,
+		Joined: m.JoinedAt, Sponsor: network.MemberID(m.SponsorID),
+		Parent: network.MemberID(m.ParentID), Side: m.Side,
 	}
 }
 
 // Outbox event kinds written by this package.
 const (
-	EventRegistered = string(graphstore.EventRegistered)
-	EventMoved      = string(graphstore.EventMoved)
-	EventStatus     = string(graphstore.EventStatus)
+	EventRegistered = string(network.EventRegistered)
+	EventMoved      = string(network.EventMoved)
+	EventStatus     = string(network.EventStatus)
 )
 
 var (
@@ -59,33 +59,33 @@ var (
 )
 
 // ParseSide reads "L" or "R" (either case); "" is NoSide.
-func ParseSide(s string) (graphstore.Side, error) {
+func ParseSide(s string) (network.Side, error) {
 	switch strings.ToUpper(strings.TrimSpace(s)) {
 	case "":
-		return graphstore.NoSide, nil
+		return network.NoSide, nil
 	case "L":
-		return graphstore.Left, nil
+		return network.Left, nil
 	case "R":
-		return graphstore.Right, nil
+		return network.Right, nil
 	}
 	return 0, fmt.Errorf("%w: side %q must be L or R", ledger.ErrInvalid, s)
 }
 
-func sideSQL(s graphstore.Side) any {
-	if s == graphstore.NoSide {
+func sideSQL(s network.Side) any {
+	if s == network.NoSide {
 		return nil
 	}
 	return s.String()
 }
 
-func sideOf(s *string) graphstore.Side {
+func sideOf(s *string) network.Side {
 	if s == nil {
-		return graphstore.NoSide
+		return network.NoSide
 	}
 	if *s == "L" {
-		return graphstore.Left
+		return network.Left
 	}
-	return graphstore.Right
+	return network.Right
 }
 
 func validateCode(code string) error {
@@ -126,7 +126,7 @@ func scanMember(row pgx.Row) (Member, error) {
 	var side *string
 	err := row.Scan(&m.ID, &m.Code, &m.Name, &m.Phone, &m.Lang, &status, &m.JoinedAt,
 		&m.SponsorID, &m.SponsorCode, &m.ParentID, &m.ParentCode, &side)
-	m.Status = graphstore.Status(status)
+	m.Status = network.Status(status)
 	m.Side = sideOf(side)
 	return m, err
 }

@@ -11,10 +11,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
+	"downline/network"
 )
 
 var ctx = context.Background()
@@ -49,11 +49,11 @@ func count(t *testing.T, db *ledger.DB, sql string, args ...any) int {
 	return n
 }
 
-// network builds:
+// smallNetwork builds:
 //
 //	sponsor:   A -> B, C; B -> D
 //	placement: A(L B, R C); B(L D)
-func network(t *testing.T) *ledger.DB {
+func smallNetwork(t *testing.T) *ledger.DB {
 	db := ledgertest.DB(t)
 	mustRegister(t, db, "A001", "", "", "")
 	mustRegister(t, db, "B001", "A001", "A001", "L")
@@ -63,13 +63,13 @@ func network(t *testing.T) *ledger.DB {
 }
 
 func TestRegisterStoresMemberAndEvent(t *testing.T) {
-	db := network(t)
+	db := smallNetwork(t)
 	m, err := register(t, db, member.Registration{Name: "  张伟 ", Phone: "+8613912345678", Lang: "zh-CN",
 		Sponsor: "B001", Placement: "B001", Side: "r", By: "agency1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(m.Code, "CN") || m.Name != "张伟" || m.SponsorCode != "B001" || m.ParentCode != "B001" || m.Side != graphstore.Right || m.Status != graphstore.Active {
+	if !strings.HasPrefix(m.Code, "CN") || m.Name != "张伟" || m.SponsorCode != "B001" || m.ParentCode != "B001" || m.Side != network.Right || m.Status != network.Active {
 		t.Fatalf("registered %+v", m)
 	}
 	got, err := member.Get(ctx, db.Pool, m.Code)
@@ -87,7 +87,7 @@ func TestRegisterStoresMemberAndEvent(t *testing.T) {
 }
 
 func TestRegisterRefusals(t *testing.T) {
-	db := network(t)
+	db := smallNetwork(t)
 	mustRegister(t, db, "E001", "C001", "C001", "L") // in C's leg, outside B's placement downline
 	base := member.Registration{Code: "N001", Name: "李娜", Phone: "+8613800000001", By: "test"}
 	cases := []struct {
@@ -132,22 +132,22 @@ func TestRegisterRefusals(t *testing.T) {
 
 func TestAutoPlacement(t *testing.T) {
 	// placement: A(L B, R C); B(L D); D(L F); C(R G)
-	db := network(t)
+	db := smallNetwork(t)
 	mustRegister(t, db, "F001", "D001", "D001", "L")
 	mustRegister(t, db, "G001", "C001", "C001", "R")
 	cases := []struct {
-		how        graphstore.AutoPlace
+		how        network.AutoPlace
 		under      string
 		wantParent string
-		wantSide   graphstore.Side
+		wantSide   network.Side
 	}{
-		{graphstore.Leftmost, "A001", "F001", graphstore.Left},
-		{graphstore.Rightmost, "A001", "G001", graphstore.Right},
-		{graphstore.Balanced, "A001", "B001", graphstore.Right},
-		{graphstore.Balanced, "C001", "C001", graphstore.Left},
-		{graphstore.WeakLeg, "A001", "C001", graphstore.Left}, // left leg B,D,F = 3 > right leg C,G = 2
-		{graphstore.WeakLeg, "B001", "B001", graphstore.Right},
-		{graphstore.Leftmost, "C001", "C001", graphstore.Left},
+		{network.Leftmost, "A001", "F001", network.Left},
+		{network.Rightmost, "A001", "G001", network.Right},
+		{network.Balanced, "A001", "B001", network.Right},
+		{network.Balanced, "C001", "C001", network.Left},
+		{network.WeakLeg, "A001", "C001", network.Left},
+		{network.WeakLeg, "B001", "B001", network.Right},
+		{network.Leftmost, "C001", "C001", network.Left},
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%s under %s", c.how, c.under), func(t *testing.T) {
@@ -177,7 +177,7 @@ var errRollback = errors.New("rollback")
 // 50 registrations race for one slot: exactly one wins, the others are told
 // the slot is taken, and nothing of theirs is left behind.
 func TestConcurrentRegistrationsForOneSlot(t *testing.T) {
-	db := network(t)
+	db := smallNetwork(t)
 	before := count(t, db, `SELECT count(*) FROM members`)
 	events := count(t, db, `SELECT count(*) FROM outbox`)
 	const n = 50
@@ -218,7 +218,7 @@ func TestConcurrentRegistrationsForOneSlot(t *testing.T) {
 
 // Auto-placed registrations racing under one member all succeed, each in its own slot.
 func TestConcurrentAutoPlacement(t *testing.T) {
-	db := network(t)
+	db := smallNetwork(t)
 	const n = 20
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -227,7 +227,7 @@ func TestConcurrentAutoPlacement(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			_, errs[i] = register(t, db, member.Registration{Code: fmt.Sprintf("AUTO%03d", i), Name: "auto", Phone: "+8613800000004",
-				Sponsor: "A001", Auto: graphstore.Leftmost, By: "test"})
+				Sponsor: "A001", Auto: network.Leftmost, By: "test"})
 		}(i)
 	}
 	wg.Wait()
@@ -259,11 +259,11 @@ func move(t *testing.T, db *ledger.DB, r member.MoveRequest) error {
 }
 
 func TestMoveRefusesCycles(t *testing.T) {
-	db := network(t)
+	db := smallNetwork(t)
 	cases := []member.MoveRequest{
-		{Member: "B001", Tree: graphstore.Sponsor, To: "D001", By: "hq"},
-		{Member: "B001", Tree: graphstore.Sponsor, To: "B001", By: "hq"},
-		{Member: "A001", Tree: graphstore.Placement, To: "D001", Side: "R", By: "hq"},
+		{Member: "B001", Tree: network.Sponsor, To: "D001", By: "hq"},
+		{Member: "B001", Tree: network.Sponsor, To: "B001", By: "hq"},
+		{Member: "A001", Tree: network.Placement, To: "D001", Side: "R", By: "hq"},
 	}
 	for _, c := range cases {
 		err := move(t, db, c)
@@ -271,10 +271,10 @@ func TestMoveRefusesCycles(t *testing.T) {
 			t.Errorf("move %s under %s: err = %v, want a refused cycle", c.Member, c.To, err)
 		}
 	}
-	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: graphstore.Placement, To: "A001", Side: "L", By: "hq"}); !errors.Is(err, ledger.ErrConflict) {
+	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: network.Placement, To: "A001", Side: "L", By: "hq"}); !errors.Is(err, ledger.ErrConflict) {
 		t.Errorf("move into a taken slot: err = %v", err)
 	}
-	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: graphstore.Placement, To: "C001", By: "hq"}); !errors.Is(err, ledger.ErrInvalid) {
+	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: network.Placement, To: "C001", By: "hq"}); !errors.Is(err, ledger.ErrInvalid) {
 		t.Errorf("placement move without side: err = %v", err)
 	}
 	if n := count(t, db, `SELECT count(*) FROM member_moves`); n != 0 {
@@ -283,25 +283,25 @@ func TestMoveRefusesCycles(t *testing.T) {
 }
 
 func TestMoveHistoryAndTreeAsOf(t *testing.T) {
-	db := network(t)
+	db := smallNetwork(t)
 	t0 := time.Now()
 	time.Sleep(10 * time.Millisecond)
-	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: graphstore.Sponsor, To: "C001", By: "hq-admin", Reason: "transfer request"}); err != nil {
+	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: network.Sponsor, To: "C001", By: "hq-admin", Reason: "transfer request"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := move(t, db, member.MoveRequest{Member: "B001", Tree: graphstore.Placement, To: "C001", Side: "L", By: "hq-admin"}); err != nil {
+	if err := move(t, db, member.MoveRequest{Member: "B001", Tree: network.Placement, To: "C001", Side: "L", By: "hq-admin"}); err != nil {
 		t.Fatal(err)
 	}
 	t1 := time.Now()
 	time.Sleep(10 * time.Millisecond)
-	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: graphstore.Sponsor, To: "A001", By: "hq-admin"}); err != nil {
+	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: network.Sponsor, To: "A001", By: "hq-admin"}); err != nil {
 		t.Fatal(err)
 	}
 	mustRegister(t, db, "L001", "A001", "A001", "L") // B's old slot is free again
 
 	d, _ := member.Get(ctx, db.Pool, "D001")
 	b, _ := member.Get(ctx, db.Pool, "B001")
-	if d.SponsorCode != "A001" || b.ParentCode != "C001" || b.Side != graphstore.Left {
+	if d.SponsorCode != "A001" || b.ParentCode != "C001" || b.Side != network.Left {
 		t.Fatalf("current: D sponsored by %s, B placed under %s %s", d.SponsorCode, b.ParentCode, b.Side)
 	}
 	hist, err := member.Moves(ctx, db.Pool, "D001")
@@ -309,7 +309,7 @@ func TestMoveHistoryAndTreeAsOf(t *testing.T) {
 		t.Fatalf("history %+v, %v", hist, err)
 	}
 
-	parents := func(tree graphstore.Tree, at time.Time) map[int64]string {
+	parents := func(tree network.Tree, at time.Time) map[int64]string {
 		links, err := member.LinksAsOf(ctx, db.Pool, tree, at)
 		if err != nil {
 			t.Fatal(err)
@@ -322,11 +322,11 @@ func TestMoveHistoryAndTreeAsOf(t *testing.T) {
 	}
 	a, _ := member.Get(ctx, db.Pool, "A001")
 	c, _ := member.Get(ctx, db.Pool, "C001")
-	at0s, at1s, nowS := parents(graphstore.Sponsor, t0), parents(graphstore.Sponsor, t1), parents(graphstore.Sponsor, time.Now())
+	at0s, at1s, nowS := parents(network.Sponsor, t0), parents(network.Sponsor, t1), parents(network.Sponsor, time.Now())
 	if at0s[d.ID] != fmt.Sprint(b.ID) || at1s[d.ID] != fmt.Sprint(c.ID) || nowS[d.ID] != fmt.Sprint(a.ID) {
 		t.Fatalf("D's sponsor at t0 %s, t1 %s, now %s", at0s[d.ID], at1s[d.ID], nowS[d.ID])
 	}
-	at0p, at1p := parents(graphstore.Placement, t0), parents(graphstore.Placement, t1)
+	at0p, at1p := parents(network.Placement, t0), parents(network.Placement, t1)
 	if at0p[b.ID] != fmt.Sprintf("%dL", a.ID) || at1p[b.ID] != fmt.Sprintf("%dL", c.ID) {
 		t.Fatalf("B's placement at t0 %s, t1 %s", at0p[b.ID], at1p[b.ID])
 	}
@@ -342,16 +342,16 @@ func TestMoveHistoryAndTreeAsOf(t *testing.T) {
 		t.Fatalf("snapshot: %d members, %d moves, seq %d", len(snap.Members), len(snap.Moves), snap.LastSeq)
 	}
 	for _, m := range snap.Members {
-		if m.ID == graphstore.MemberID(d.ID) && m.Sponsor != graphstore.MemberID(b.ID) {
+		if m.ID == network.MemberID(d.ID) && m.Sponsor != network.MemberID(b.ID) {
 			t.Fatalf("snapshot gives D its original sponsor %d, want %d", m.Sponsor, b.ID)
 		}
 	}
 }
 
 func TestSetStatus(t *testing.T) {
-	db := network(t)
+	db := smallNetwork(t)
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		_, err := member.SetStatus(ctx, tx, "C001", graphstore.Terminated, "hq", "left the company")
+		_, err := member.SetStatus(ctx, tx, "C001", network.Terminated, "hq", "left the company")
 		return err
 	})
 	if err != nil {

@@ -9,15 +9,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/clock"
-	"downline/graphstore"
 	"downline/ledger"
+	"downline/network"
 )
 
 // MoveRequest moves a member, with the whole subtree below it, to a new
 // sponsor (Tree = Sponsor) or a new placement slot (Tree = Placement).
 type MoveRequest struct {
 	Member string // code of the member to move
-	Tree   graphstore.Tree
+	Tree   network.Tree
 	To     string // code of the new sponsor or placement parent
 	Side   string // L or R, placement only
 	By     string // who moves it (recorded)
@@ -54,7 +54,7 @@ func Move(ctx context.Context, tx pgx.Tx, m MoveRequest) (Member, error) {
 		at = clock.Now(ctx)
 	}
 	parentCol := "sponsor_id"
-	if m.Tree == graphstore.Placement {
+	if m.Tree == network.Placement {
 		parentCol = "placement_parent_id"
 	}
 	cycle, err := inDownline(ctx, tx, parentCol, cur.ID, to.id)
@@ -67,9 +67,9 @@ func Move(ctx context.Context, tx pgx.Tx, m MoveRequest) (Member, error) {
 	}
 
 	var fromParent int64
-	var fromSide, toSide graphstore.Side
+	var fromSide, toSide network.Side
 	switch m.Tree {
-	case graphstore.Sponsor:
+	case network.Sponsor:
 		if m.Side != "" {
 			return Member{}, fmt.Errorf("%w: a sponsor move takes no side", ledger.ErrInvalid)
 		}
@@ -80,12 +80,12 @@ func Move(ctx context.Context, tx pgx.Tx, m MoveRequest) (Member, error) {
 		if _, err := tx.Exec(ctx, `UPDATE members SET sponsor_id = $2 WHERE id = $1`, cur.ID, to.id); err != nil {
 			return Member{}, err
 		}
-	case graphstore.Placement:
+	case network.Placement:
 		toSide, err = ParseSide(m.Side)
 		if err != nil {
 			return Member{}, err
 		}
-		if toSide == graphstore.NoSide {
+		if toSide == network.NoSide {
 			return Member{}, fmt.Errorf("%w: a placement move needs a side (L or R)", ledger.ErrInvalid)
 		}
 		if taken, err := slotTaken(ctx, tx, to.id, toSide); err != nil {
@@ -119,7 +119,7 @@ func Move(ctx context.Context, tx pgx.Tx, m MoveRequest) (Member, error) {
 		return Member{}, err
 	}
 	p := EventPayload{ID: moved.ID, Code: moved.Code, Tree: m.Tree.String(), At: at, By: m.By}
-	if m.Tree == graphstore.Sponsor {
+	if m.Tree == network.Sponsor {
 		p.Sponsor = to.id
 	} else {
 		p.Parent, p.Side = to.id, toSide.String()
@@ -132,9 +132,9 @@ func Move(ctx context.Context, tx pgx.Tx, m MoveRequest) (Member, error) {
 
 // SetStatus changes a member's status, records the change and writes an event.
 // Errors: ledger.ErrNotFound, ledger.ErrInvalid.
-func SetStatus(ctx context.Context, tx pgx.Tx, code string, status graphstore.Status, by, reason string) (Member, error) {
+func SetStatus(ctx context.Context, tx pgx.Tx, code string, status network.Status, by, reason string) (Member, error) {
 	switch status {
-	case graphstore.Active, graphstore.Suspended, graphstore.Terminated:
+	case network.Active, network.Suspended, network.Terminated:
 	default:
 		return Member{}, fmt.Errorf("%w: status %q must be active, suspended or terminated", ledger.ErrInvalid, status)
 	}
@@ -162,11 +162,11 @@ func SetStatus(ctx context.Context, tx pgx.Tx, code string, status graphstore.St
 
 // MoveRecord is one row of a member's move history.
 type MoveRecord struct {
-	Tree       graphstore.Tree
+	Tree       network.Tree
 	FromParent string
-	FromSide   graphstore.Side
+	FromSide   network.Side
 	ToParent   string
-	ToSide     graphstore.Side
+	ToSide     network.Side
 	At         time.Time
 	By         string
 	Reason     string
@@ -186,7 +186,7 @@ func Moves(ctx context.Context, q ledger.Querier, code string) ([]MoveRecord, er
 		var tree string
 		var fs, ts *string
 		err := r.Scan(&tree, &rec.FromParent, &fs, &rec.ToParent, &ts, &rec.At, &rec.By, &rec.Reason)
-		rec.Tree, _ = graphstore.ParseTree(tree)
+		rec.Tree, _ = network.ParseTree(tree)
 		rec.FromSide, rec.ToSide = sideOf(fs), sideOf(ts)
 		return rec, err
 	})

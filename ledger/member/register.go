@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/clock"
-	"downline/graphstore"
 	"downline/ledger"
+	"downline/network"
 )
 
 // Registration is a request to add a member to the network.
@@ -27,7 +27,7 @@ type Registration struct {
 	Side      string
 	// Without an explicit slot the member is auto-placed with Auto (default
 	// balanced) under Under (default the sponsor).
-	Auto  graphstore.AutoPlace
+	Auto  network.AutoPlace
 	Under string
 	// JoinedAt defaults to now.
 	JoinedAt time.Time
@@ -79,7 +79,7 @@ func Register(ctx context.Context, tx pgx.Tx, r Registration) (Member, error) {
 	}
 
 	var sponsorID, parentID *int64
-	explicit := r.Placement != "" || side != graphstore.NoSide
+	explicit := r.Placement != "" || side != network.NoSide
 	if r.Sponsor == "" {
 		if explicit || r.Under != "" {
 			return Member{}, fmt.Errorf("%w: a member without a sponsor is a root and cannot be placed under anyone", ledger.ErrInvalid)
@@ -89,7 +89,7 @@ func Register(ctx context.Context, tx pgx.Tx, r Registration) (Member, error) {
 		if err != nil {
 			return Member{}, err
 		}
-		if sp.status == string(graphstore.Terminated) {
+		if sp.status == string(network.Terminated) {
 			return Member{}, fmt.Errorf("%w: sponsor %q is terminated and cannot sponsor new members", ledger.ErrInvalid, r.Sponsor)
 		}
 		sponsorID = &sp.id
@@ -103,7 +103,7 @@ func Register(ctx context.Context, tx pgx.Tx, r Registration) (Member, error) {
 		return Member{}, fmt.Errorf("%w: member code %q is already taken", ledger.ErrConflict, code)
 	}
 
-	insert := func(parent *int64, side graphstore.Side) (int64, error) {
+	insert := func(parent *int64, side network.Side) (int64, error) {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO members (code, name, phone, lang, joined_at, sponsor_id, placement_parent_id, placement_side)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -114,9 +114,9 @@ func Register(ctx context.Context, tx pgx.Tx, r Registration) (Member, error) {
 	var id int64
 	switch {
 	case sponsorID == nil:
-		id, err = insert(nil, graphstore.NoSide)
+		id, err = insert(nil, network.NoSide)
 	case explicit:
-		if r.Placement == "" || side == graphstore.NoSide {
+		if r.Placement == "" || side == network.NoSide {
 			return Member{}, fmt.Errorf("%w: an explicit placement needs both the parent's code and a side (L or R)", ledger.ErrInvalid)
 		}
 		p, err2 := lookup(ctx, tx, "placement parent", r.Placement)
@@ -144,7 +144,7 @@ func Register(ctx context.Context, tx pgx.Tx, r Registration) (Member, error) {
 			under = r.Sponsor
 		}
 		if how == "" {
-			how = graphstore.Balanced
+			how = network.Balanced
 		}
 		u, err2 := lookup(ctx, tx, "placement parent", under)
 		if err2 != nil {
@@ -197,11 +197,11 @@ func Register(ctx context.Context, tx pgx.Tx, r Registration) (Member, error) {
 	return m, nil
 }
 
-func slotTakenError(parent string, side graphstore.Side) error {
+func slotTakenError(parent string, side network.Side) error {
 	return fmt.Errorf("%w: placement slot %s under %q is already taken", ledger.ErrConflict, side, parent)
 }
 
-func slotTaken(ctx context.Context, q ledger.Querier, parent int64, side graphstore.Side) (bool, error) {
+func slotTaken(ctx context.Context, q ledger.Querier, parent int64, side network.Side) (bool, error) {
 	var taken bool
 	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM members WHERE placement_parent_id = $1 AND placement_side = $2)`,
 		parent, side.String()).Scan(&taken)

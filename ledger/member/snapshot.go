@@ -7,8 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
 	"downline/ledger"
+	"downline/network"
 )
 
 // Snapshot is everything a graph store needs to rebuild itself from the
@@ -16,8 +16,8 @@ import (
 // the order it happened, and the outbox position they reflect, so that a
 // consumer resumes right after it.
 type Snapshot struct {
-	Members []graphstore.Member
-	Moves   []graphstore.Event
+	Members []network.Member
+	Moves   []network.Event
 	LastSeq int64
 }
 
@@ -34,7 +34,7 @@ func TakeSnapshot(ctx context.Context, db *ledger.DB, progress func(n int)) (Sna
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&n); err != nil {
 			return err
 		}
-		s.Members = make([]graphstore.Member, 0, n)
+		s.Members = make([]network.Member, 0, n)
 		// The original link of a moved member is the "from" of its first move.
 		rows, err := tx.Query(ctx, `SELECT m.id, m.code, m.name, m.status, m.joined_at,
 				CASE WHEN fs.member_id IS NULL THEN coalesce(m.sponsor_id, 0) ELSE coalesce(fs.from_parent_id, 0) END,
@@ -56,9 +56,9 @@ func TakeSnapshot(ctx context.Context, db *ledger.DB, progress func(n int)) (Sna
 			joined              time.Time
 		)
 		_, err = pgx.ForEachRow(rows, []any{&id, &code, &name, &status, &joined, &sponsor, &parent, &side}, func() error {
-			s.Members = append(s.Members, graphstore.Member{
-				ID: graphstore.MemberID(id), Code: code, Name: name, Status: graphstore.Status(status),
-				Joined: joined, Sponsor: graphstore.MemberID(sponsor), Parent: graphstore.MemberID(parent),
+			s.Members = append(s.Members, network.Member{
+				ID: network.MemberID(id), Code: code, Name: name, Status: network.Status(status),
+				Joined: joined, Sponsor: network.MemberID(sponsor), Parent: network.MemberID(parent),
 				Side: sideOf(nilIfEmpty(side)),
 			})
 			if progress != nil && len(s.Members)%100_000 == 0 {
@@ -76,12 +76,12 @@ func TakeSnapshot(ctx context.Context, db *ledger.DB, progress func(n int)) (Sna
 		var tree string
 		var toSide *string
 		_, err = pgx.ForEachRow(rows, []any{&id, &tree, &parent, &toSide, &joined}, func() error {
-			t, _ := graphstore.ParseTree(tree)
-			ev := graphstore.Event{At: joined, Kind: graphstore.EventMoved, Tree: t, Member: graphstore.Member{ID: graphstore.MemberID(id)}}
-			if t == graphstore.Sponsor {
-				ev.Member.Sponsor = graphstore.MemberID(parent)
+			t, _ := network.ParseTree(tree)
+			ev := network.Event{At: joined, Kind: network.EventMoved, Tree: t, Member: network.Member{ID: network.MemberID(id)}}
+			if t == network.Sponsor {
+				ev.Member.Sponsor = network.MemberID(parent)
 			} else {
-				ev.Member.Parent, ev.Member.Side = graphstore.MemberID(parent), sideOf(toSide)
+				ev.Member.Parent, ev.Member.Side = network.MemberID(parent), sideOf(toSide)
 			}
 			s.Moves = append(s.Moves, ev)
 			return nil
@@ -102,15 +102,15 @@ func nilIfEmpty(s string) *string {
 type Link struct {
 	ID     int64
 	Parent int64 // 0 = root
-	Side   graphstore.Side
+	Side   network.Side
 }
 
 // LinksAsOf returns, for every member who had joined by asOf, its parent in
 // the tree as it stood at asOf: moves made after asOf are undone by taking
 // the "from" of the first of them.
-func LinksAsOf(ctx context.Context, q ledger.Querier, tree graphstore.Tree, asOf time.Time) ([]Link, error) {
+func LinksAsOf(ctx context.Context, q ledger.Querier, tree network.Tree, asOf time.Time) ([]Link, error) {
 	cur := "m.sponsor_id, NULL::char(1)"
-	if tree == graphstore.Placement {
+	if tree == network.Placement {
 		cur = "m.placement_parent_id, m.placement_side"
 	}
 	// cur is one of two constants, never input.

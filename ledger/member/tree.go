@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"downline/graphstore"
 	"downline/ledger"
+	"downline/network"
 )
 
 // TreeNode is one member in a depth-limited view of a tree.
@@ -13,8 +13,8 @@ type TreeNode struct {
 	ID       int64
 	Code     string
 	Name     string
-	Status   graphstore.Status
-	Side     graphstore.Side
+	Status   network.Status
+	Side     network.Side
 	Depth    int
 	Children []int // indexes into the view; placement: left before right
 	// More counts children beyond the view's depth (known for the last level).
@@ -23,13 +23,13 @@ type TreeNode struct {
 
 // View reads the tree below code down to depth levels, at most limit members,
 // one query per level. Element 0 is the member itself.
-func View(ctx context.Context, q ledger.Querier, tree graphstore.Tree, code string, depth, limit int) ([]TreeNode, bool, error) {
+func View(ctx context.Context, q ledger.Querier, tree network.Tree, code string, depth, limit int) ([]TreeNode, bool, error) {
 	top, err := Get(ctx, q, code)
 	if err != nil {
 		return nil, false, err
 	}
 	col, order := "sponsor_id", "sponsor_id, joined_at, id"
-	if tree == graphstore.Placement {
+	if tree == network.Placement {
 		col, order = "placement_parent_id", "placement_parent_id, placement_side"
 	}
 	nodes := []TreeNode{{ID: top.ID, Code: top.Code, Name: top.Name, Status: top.Status}}
@@ -65,11 +65,11 @@ func View(ctx context.Context, q ledger.Querier, tree graphstore.Tree, code stri
 				}
 				continue
 			}
-			s := graphstore.NoSide
-			if tree == graphstore.Placement {
+			s := network.NoSide
+			if tree == network.Placement {
 				s = sideOf(side)
 			}
-			nodes = append(nodes, TreeNode{ID: id, Code: c, Name: name, Status: graphstore.Status(status), Side: s, Depth: d})
+			nodes = append(nodes, TreeNode{ID: id, Code: c, Name: name, Status: network.Status(status), Side: s, Depth: d})
 			nodes[p].Children = append(nodes[p].Children, len(nodes)-1)
 			next = append(next, len(nodes)-1)
 		}

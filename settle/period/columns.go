@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/graphstore"
+	"downline/network"
 	"downline/settle/engine"
 )
 
@@ -41,9 +42,9 @@ func loadColumns(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec in
 	go func() {
 		var t trees
 		cut := spec.period.CutoffAt
-		if t.sp, t.err = store.Export(ctx, graphstore.Sponsor, cut); t.err != nil {
+		if t.sp, t.err = store.Export(ctx, network.Sponsor, cut); t.err != nil {
 			t.err = fmt.Errorf("sponsor tree as of %s: %w", cut.Format(time.RFC3339), t.err)
-		} else if t.pl, t.err = store.Export(ctx, graphstore.Placement, cut); t.err != nil {
+		} else if t.pl, t.err = store.Export(ctx, network.Placement, cut); t.err != nil {
 			t.err = fmt.Errorf("placement tree as of %s: %w", cut.Format(time.RFC3339), t.err)
 		}
 		treesDone <- t
@@ -92,7 +93,7 @@ func loadColumns(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec in
 			return engine.Input{}, st, fmt.Errorf("%s of member id %d, who is not in the trees as of %s", vols.what[k], ledgerIDs[k], spec.period.CutoffAt)
 		}
 	}
-	engineRow := func(id graphstore.MemberID) (int32, bool) {
+	engineRow := func(id network.MemberID) (int32, bool) {
 		k, ok := slots.get(int64(id))
 		if !ok || row[k] < 0 {
 			return 0, false
@@ -107,7 +108,7 @@ func loadColumns(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec in
 		if p := pl.Parent[j]; p >= 0 {
 			placement[i], _ = engineRow(pl.IDs[p])
 			side[i] = engine.Left
-			if pl.Side[j] == graphstore.Right {
+			if pl.Side[j] == network.Right {
 				side[i] = engine.Right
 			}
 		}

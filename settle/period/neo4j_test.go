@@ -7,12 +7,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/graphstore/neo4j"
 	"downline/graphstore/neo4j/neo4jtest"
 	"downline/ledger/member"
 	"downline/ledger/order"
+	"downline/network"
+	"downline/projection"
 	"downline/settle/period"
 )
 
@@ -33,10 +33,10 @@ func TestSameRunWithNeo4j(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	// After the cut-off: G changes sponsor and placement; a newcomer joins.
 	tx(t, db, func(tx pgx.Tx) error {
-		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "G01", Tree: graphstore.Sponsor, To: "C01", By: "hq"}); err != nil {
+		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "G01", Tree: network.Sponsor, To: "C01", By: "hq"}); err != nil {
 			return err
 		}
-		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "G01", Tree: graphstore.Placement, To: "F01", Side: "L", By: "hq"}); err != nil {
+		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "G01", Tree: network.Placement, To: "F01", Side: "L", By: "hq"}); err != nil {
 			return err
 		}
 		_, err := member.Register(ctx, tx, member.Registration{Code: "H01", Name: "Late", Phone: "+8613800000009", Sponsor: "A01", By: "test"})
@@ -54,10 +54,10 @@ func TestSameRunWithNeo4j(t *testing.T) {
 	if err := store.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := feed.Check(ctx, db, store, 5, nil); err != nil || rep.Total != 0 {
+	if rep, err := projection.Check(ctx, db, store, 5, nil); err != nil || rep.Total != 0 {
 		t.Fatalf("Neo4j differs from the ledger: %+v %v", rep, err)
 	}
 	viaNeo4j := must((&period.Runner{DB: db, Graph: store}).Run(ctx, "P1", "alice"))

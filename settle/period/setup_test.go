@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/check"
@@ -17,6 +16,7 @@ import (
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/order"
+	"downline/projection"
 	"downline/settle/period"
 )
 
@@ -114,7 +114,7 @@ func uploadPlan(t testing.TB, db *ledger.DB, file string, effective time.Time) p
 func runner(t testing.TB, db *ledger.DB) *period.Runner {
 	t.Helper()
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
 	return &period.Runner{DB: db, Graph: store}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/graphstore"
+	"downline/network"
 )
 
 // sink receives a period's input rows in the shapes of simulate's CSV files:
@@ -54,22 +55,22 @@ func readInput(ctx context.Context, tx pgx.Tx, store graphstore.Store, spec inpu
 		return st, err
 	}
 	slots := newIndex(ledgerIDs)
-	sp, err := store.Export(ctx, graphstore.Sponsor, spec.period.CutoffAt)
+	sp, err := store.Export(ctx, network.Sponsor, spec.period.CutoffAt)
 	if err != nil {
 		return st, fmt.Errorf("sponsor tree as of %s: %w", spec.period.CutoffAt.Format(time.RFC3339), err)
 	}
-	pl, err := store.Export(ctx, graphstore.Placement, spec.period.CutoffAt)
+	pl, err := store.Export(ctx, network.Placement, spec.period.CutoffAt)
 	if err != nil {
 		return st, fmt.Errorf("placement tree as of %s: %w", spec.period.CutoffAt.Format(time.RFC3339), err)
 	}
 	if len(sp.IDs) != len(pl.IDs) {
 		return st, fmt.Errorf("graph store: %d members in the sponsor tree but %d in the placement tree as of %s", len(sp.IDs), len(pl.IDs), spec.period.CutoffAt)
 	}
-	plAt := make(map[graphstore.MemberID]int32, len(pl.IDs))
+	plAt := make(map[network.MemberID]int32, len(pl.IDs))
 	for i, id := range pl.IDs {
 		plAt[id] = int32(i)
 	}
-	code := func(id graphstore.MemberID) (string, error) {
+	code := func(id network.MemberID) (string, error) {
 		k, ok := slots.get(int64(id))
 		if !ok {
 			return "", fmt.Errorf("graph store holds member %d, which the ledger does not know: rebuild the graph store (downline graph sync)", id)

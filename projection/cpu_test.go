@@ -1,4 +1,4 @@
-package feed_test
+package projection_test
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package feed_test
+package projection_test
 
 import (
 	"context"
@@ -9,12 +9,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"downline/graphstore"
-	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
+	"downline/network"
+	"downline/projection"
 )
 
 var ctx = context.Background()
@@ -26,7 +26,7 @@ func tx(t testing.TB, db *ledger.DB, fn func(pgx.Tx) error) {
 	}
 }
 
-func reg(t testing.TB, db *ledger.DB, code, sponsor string, how graphstore.AutoPlace) {
+func reg(t testing.TB, db *ledger.DB, code, sponsor string, how network.AutoPlace) {
 	t.Helper()
 	tx(t, db, func(tx pgx.Tx) error {
 		_, err := member.Register(ctx, tx, member.Registration{Code: code, Name: "名 " + code, Phone: "+8613800000000",
@@ -46,26 +46,26 @@ func TestSyncFeedCheck(t *testing.T) {
 		if i >= 6 {
 			sponsor = []string{"ROOT", "M000", "M001", "M005"}[i%4]
 		}
-		reg(t, db, fmt.Sprintf("M%03d", i), sponsor, graphstore.Balanced)
+		reg(t, db, fmt.Sprintf("M%03d", i), sponsor, network.Balanced)
 	}
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := feed.Sync(ctx, db, store, nil); err == nil {
+	if err := projection.Sync(ctx, db, store, nil); err == nil {
 		t.Fatal("a second sync into a non-empty store succeeded")
 	}
-	f := &feed.Feed{DB: db, Store: store}
+	f := &projection.Feed{DB: db, Store: store}
 	before := time.Now()
 	time.Sleep(5 * time.Millisecond)
 	for i := 30; i < 40; i++ {
-		reg(t, db, fmt.Sprintf("M%03d", i), "M002", graphstore.WeakLeg)
+		reg(t, db, fmt.Sprintf("M%03d", i), "M002", network.WeakLeg)
 	}
 	tx(t, db, func(tx pgx.Tx) error {
-		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "M005", Tree: graphstore.Sponsor, To: "M030", By: "hq"}); err != nil {
+		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "M005", Tree: network.Sponsor, To: "M030", By: "hq"}); err != nil {
 			return err
 		}
-		_, err := member.SetStatus(ctx, tx, "M007", graphstore.Suspended, "hq", "")
+		_, err := member.SetStatus(ctx, tx, "M007", network.Suspended, "hq", "")
 		return err
 	})
 	if f.Lag() != 0 {
@@ -78,7 +78,7 @@ func TestSyncFeedCheck(t *testing.T) {
 	if f.Lag() != 0 {
 		t.Fatalf("lag %d after catching up", f.Lag())
 	}
-	rep, err := feed.Check(ctx, db, store, 10, nil)
+	rep, err := projection.Check(ctx, db, store, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,24 +86,24 @@ func TestSyncFeedCheck(t *testing.T) {
 		t.Fatalf("check: %+v", rep)
 	}
 	m, _ := store.MemberByCode(ctx, "M007")
-	if m.Status != graphstore.Suspended {
+	if m.Status != network.Suspended {
 		t.Fatalf("status not fed: %+v", m)
 	}
 	// A past export from the store equals the ledger's links at that time.
-	exp, err := store.Export(ctx, graphstore.Sponsor, before)
+	exp, err := store.Export(ctx, network.Sponsor, before)
 	if err != nil {
 		t.Fatal(err)
 	}
-	links, err := member.LinksAsOf(ctx, db.Pool, graphstore.Sponsor, before)
+	links, err := member.LinksAsOf(ctx, db.Pool, network.Sponsor, before)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(exp.IDs) != len(links) || len(links) != 31 {
 		t.Fatalf("export as of before: %d members, ledger %d", len(exp.IDs), len(links))
 	}
-	want := map[graphstore.MemberID]int64{}
+	want := map[network.MemberID]int64{}
 	for _, l := range links {
-		want[graphstore.MemberID(l.ID)] = l.Parent
+		want[network.MemberID(l.ID)] = l.Parent
 	}
 	for i, id := range exp.IDs {
 		var p int64
@@ -115,7 +115,7 @@ func TestSyncFeedCheck(t *testing.T) {
 		}
 	}
 	// Re-reading the same events changes nothing.
-	again := &feed.Feed{DB: db, Store: store}
+	again := &projection.Feed{DB: db, Store: store}
 	if n, err := again.CatchUp(ctx); err != nil || n != 0 {
 		t.Fatalf("replay applied %d events, %v", n, err)
 	}
@@ -127,25 +127,25 @@ func TestSyncFeedCheck(t *testing.T) {
 func TestCheckKindsOfDifference(t *testing.T) {
 	db := ledgertest.DB(t)
 	reg(t, db, "ROOT", "", "")
-	reg(t, db, "A001", "ROOT", graphstore.Balanced)
-	reg(t, db, "B001", "ROOT", graphstore.Balanced)
+	reg(t, db, "A001", "ROOT", network.Balanced)
+	reg(t, db, "B001", "ROOT", network.Balanced)
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := store.MemberByCode(ctx, "A001")
 	b, _ := store.MemberByCode(ctx, "B001")
 	// Only in the store: B001 moved under A001's left, and a member 999.
-	err := store.Apply(ctx, []graphstore.Event{
-		{Seq: 1000, At: time.Now(), Kind: graphstore.EventMoved, Tree: graphstore.Placement, Member: graphstore.Member{ID: b.ID, Parent: a.ID, Side: graphstore.Left}},
-		{Seq: 1001, At: time.Now(), Kind: graphstore.EventRegistered, Member: graphstore.Member{ID: 999, Code: "X999", Status: graphstore.Active, Joined: time.Now(), Sponsor: a.ID, Parent: a.ID, Side: graphstore.Right}},
+	err := store.Apply(ctx, []network.Event{
+		{Seq: 1000, At: time.Now(), Kind: network.EventMoved, Tree: network.Placement, Member: network.Member{ID: b.ID, Parent: a.ID, Side: network.Left}},
+		{Seq: 1001, At: time.Now(), Kind: network.EventRegistered, Member: network.Member{ID: 999, Code: "X999", Status: network.Active, Joined: time.Now(), Sponsor: a.ID, Parent: a.ID, Side: network.Right}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg(t, db, "C001", "B001", graphstore.Balanced) // only in the ledger
+	reg(t, db, "C001", "B001", network.Balanced) // only in the ledger
 	var steps []string
-	rep, err := feed.Check(ctx, db, store, 3, func(s string) { steps = append(steps, s) })
+	rep, err := projection.Check(ctx, db, store, 3, func(s string) { steps = append(steps, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,13 +178,13 @@ func TestCheckKindsOfDifference(t *testing.T) {
 func TestCheckFindsDifferences(t *testing.T) {
 	db := ledgertest.DB(t)
 	reg(t, db, "ROOT", "", "")
-	reg(t, db, "A001", "ROOT", graphstore.Balanced)
+	reg(t, db, "A001", "ROOT", network.Balanced)
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	reg(t, db, "B001", "A001", graphstore.Balanced)
-	rep, err := feed.Check(ctx, db, store, 10, nil)
+	reg(t, db, "B001", "A001", network.Balanced)
+	rep, err := projection.Check(ctx, db, store, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func BenchmarkRebuild1M(b *testing.B) {
 	goStart, pgStart := processCPU(), clusterCPU()
 	for i := 0; i < b.N; i++ {
 		store := memory.New()
-		if err := feed.Sync(ctx, db, store, nil); err != nil {
+		if err := projection.Sync(ctx, db, store, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -230,7 +230,7 @@ func TestSyncAfterASlotIsReused(t *testing.T) {
 	})
 	time.Sleep(5 * time.Millisecond)
 	tx(t, db, func(tx pgx.Tx) error {
-		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "X001", Tree: graphstore.Placement, To: "Y001", Side: "L", By: "hq"})
+		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "X001", Tree: network.Placement, To: "Y001", Side: "L", By: "hq"})
 		return err
 	})
 	time.Sleep(5 * time.Millisecond)
@@ -240,10 +240,10 @@ func TestSyncAfterASlotIsReused(t *testing.T) {
 		return err
 	})
 	store := memory.New()
-	if err := feed.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := feed.Check(ctx, db, store, 10, nil)
+	rep, err := projection.Check(ctx, db, store, 10, nil)
 	if err != nil || rep.Total != 0 || rep.StoreMembers != 4 {
 		t.Fatalf("check after a reused slot: %+v %v", rep, err)
 	}

@@ -1,9 +1,12 @@
-// Package feed keeps a graph store current from the ledger's outbox: it reads
-// member events in seq order, turns them into graphstore events and applies
-// them, at least once and in order. A store remembers the last seq it applied
-// (Store.LastSeq), so a restarted feed resumes where the store left off and
-// a replayed event is a no-op.
-package feed
+// Package projection keeps the graph stores (read models) current from the
+// ledger (the system of record), and is the one package that knows both. A
+// Feed reads member events from the outbox in seq order, turns them into
+// network events and applies them, at least once and in order. A store
+// remembers the last seq it applied (Store.LastSeq), so a restarted feed
+// resumes where the store left off and a replayed event is a no-op. Sync
+// fills an empty store from a ledger snapshot; Check compares a store with
+// the ledger.
+package projection
 
 import (
 	"context"
@@ -16,33 +19,34 @@ import (
 	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/member"
+	"downline/network"
 )
 
 // Convert turns outbox rows into graph store events. Rows of other kinds
 // (orders, SMS, ...) are skipped: ok is false for them.
-func Convert(e ledger.OutboxEvent) (ev graphstore.Event, ok bool, err error) {
-	kind := graphstore.EventKind(e.Kind)
+func Convert(e ledger.OutboxEvent) (ev network.Event, ok bool, err error) {
+	kind := network.EventKind(e.Kind)
 	switch kind {
-	case graphstore.EventRegistered, graphstore.EventMoved, graphstore.EventStatus, graphstore.EventProfile:
+	case network.EventRegistered, network.EventMoved, network.EventStatus, network.EventProfile:
 	default:
-		return graphstore.Event{}, false, nil
+		return network.Event{}, false, nil
 	}
 	var p member.EventPayload
 	if err := json.Unmarshal(e.Payload, &p); err != nil {
-		return graphstore.Event{}, false, fmt.Errorf("outbox event %d (%s): %w", e.Seq, e.Kind, err)
+		return network.Event{}, false, fmt.Errorf("outbox event %d (%s): %w", e.Seq, e.Kind, err)
 	}
-	ev = graphstore.Event{Seq: e.Seq, At: p.At, Kind: kind}
+	ev = network.Event{Seq: e.Seq, At: p.At, Kind: kind}
 	if ev.At.IsZero() {
 		ev.At = e.At
 	}
 	side, _ := member.ParseSide(p.Side)
-	ev.Member = graphstore.Member{ID: graphstore.MemberID(p.ID), Code: p.Code, Name: p.Name,
-		Status: graphstore.Status(p.Status), Joined: p.Joined,
-		Sponsor: graphstore.MemberID(p.Sponsor), Parent: graphstore.MemberID(p.Parent), Side: side}
-	if kind == graphstore.EventMoved {
-		ev.Tree, err = graphstore.ParseTree(p.Tree)
+	ev.Member = network.Member{ID: network.MemberID(p.ID), Code: p.Code, Name: p.Name,
+		Status: network.Status(p.Status), Joined: p.Joined,
+		Sponsor: network.MemberID(p.Sponsor), Parent: network.MemberID(p.Parent), Side: side}
+	if kind == network.EventMoved {
+		ev.Tree, err = network.ParseTree(p.Tree)
 		if err != nil {
-			return graphstore.Event{}, false, fmt.Errorf("outbox event %d: %w", e.Seq, err)
+			return network.Event{}, false, fmt.Errorf("outbox event %d: %w", e.Seq, err)
 		}
 	}
 	return ev, true, nil
@@ -139,7 +143,7 @@ func (f *Feed) CatchUp(ctx context.Context) (int, error) {
 			}
 			return applied, nil
 		}
-		evs := make([]graphstore.Event, 0, len(rows))
+		evs := make([]network.Event, 0, len(rows))
 		var lots circulation
 		cs, traces := f.Store.(graphstore.Circulation)
 		for _, r := range rows {

@@ -1,4 +1,4 @@
-package feed
+package projection
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/member"
+	"downline/network"
 )
 
 // Sync loads the whole ledger into an empty store: a consistent snapshot of
@@ -63,8 +64,8 @@ func Backfill(ctx context.Context, db *ledger.DB, store graphstore.Store, lastSe
 
 // Difference is one way a store disagrees with the ledger.
 type Difference struct {
-	Tree   graphstore.Tree
-	Member graphstore.MemberID
+	Tree   network.Tree
+	Member network.MemberID
 	// Ledger and Store describe the link each side holds ("missing" when absent).
 	Ledger string
 	Store  string
@@ -84,7 +85,7 @@ func (d Difference) String() string {
 // store): CheckTeams calls differ for every member whose stored aggregates
 // differ from those its links give.
 type TeamChecker interface {
-	CheckTeams(ctx context.Context, tree graphstore.Tree, differ func(id graphstore.MemberID, computed, stored string)) error
+	CheckTeams(ctx context.Context, tree network.Tree, differ func(id network.MemberID, computed, stored string)) error
 }
 
 // Report is the outcome of Check.
@@ -117,7 +118,7 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 			r.Differences = append(r.Differences, d)
 		}
 	}
-	for _, tree := range []graphstore.Tree{graphstore.Sponsor, graphstore.Placement} {
+	for _, tree := range []network.Tree{network.Sponsor, network.Placement} {
 		started := time.Now()
 		var want, got []linkRow
 		var teams []Difference
@@ -126,7 +127,7 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 			links, err := member.LinksAsOf(gctx, db.Pool, tree, now)
 			want = make([]linkRow, len(links))
 			for i, l := range links {
-				want[i] = linkRow{graphstore.MemberID(l.ID), graphstore.MemberID(l.Parent), l.Side}
+				want[i] = linkRow{network.MemberID(l.ID), network.MemberID(l.Parent), l.Side}
 			}
 			return err
 		})
@@ -143,7 +144,7 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 		})
 		if tc, ok := store.(TeamChecker); ok {
 			g.Go(func() error {
-				return tc.CheckTeams(gctx, tree, func(id graphstore.MemberID, computed, stored string) {
+				return tc.CheckTeams(gctx, tree, func(id network.MemberID, computed, stored string) {
 					teams = append(teams, Difference{Tree: tree, Member: id, Ledger: computed, Store: stored, Team: true})
 				})
 			})
@@ -184,28 +185,28 @@ func Check(ctx context.Context, db *ledger.DB, store graphstore.Store, limit int
 
 // linkRow is a member's link in one tree: parent 0 is a root.
 type linkRow struct {
-	id, parent graphstore.MemberID
-	side       graphstore.Side
+	id, parent network.MemberID
+	side       network.Side
 }
 
 // same compares the links as the tree has them: sponsor links have no side.
-func (a linkRow) same(b linkRow, tree graphstore.Tree) bool {
-	return a.parent == b.parent && (tree == graphstore.Sponsor || a.parent == 0 || a.side == b.side)
+func (a linkRow) same(b linkRow, tree network.Tree) bool {
+	return a.parent == b.parent && (tree == network.Sponsor || a.parent == 0 || a.side == b.side)
 }
 
-func (a linkRow) describe(tree graphstore.Tree) string {
+func (a linkRow) describe(tree network.Tree) string {
 	side := a.side
-	if tree == graphstore.Sponsor {
-		side = graphstore.NoSide
+	if tree == network.Sponsor {
+		side = network.NoSide
 	}
 	return describe(a.parent, side)
 }
 
-func describe(parent graphstore.MemberID, side graphstore.Side) string {
+func describe(parent network.MemberID, side network.Side) string {
 	if parent == 0 {
 		return "no parent (root)"
 	}
-	if side == graphstore.NoSide {
+	if side == network.NoSide {
 		return fmt.Sprintf("parent %d", parent)
 	}
 	return fmt.Sprintf("parent %d side %s", parent, side)
