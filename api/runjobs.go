@@ -148,8 +148,8 @@ func (s *Server) startRun(c *call) (any, error) {
 	}
 	var cutoff time.Time
 	if req.Cutoff != "" {
-		if cutoff, err = parseWhen("cutoff", req.Cutoff, loc); err != nil {
-			return nil, err
+		if cutoff, err = ledger.ParseWhen("cutoff", req.Cutoff, loc); err != nil {
+			return nil, errStatus(http.StatusUnprocessableEntity, err.Error())
 		}
 	}
 	if s.Graph == nil {

@@ -123,9 +123,9 @@ func (s *Server) uploadPlan(c *call) (any, error) {
 	if req.Effective == "" {
 		return nil, errStatus(http.StatusUnprocessableEntity, "effective: the date from which the plan is in force is required (YYYY-MM-DD)")
 	}
-	eff, err := parseWhen("effective", req.Effective, loc)
+	eff, err := ledger.ParseWhen("effective", req.Effective, loc)
 	if err != nil {
-		return nil, err
+		return nil, errStatus(http.StatusUnprocessableEntity, err.Error())
 	}
 	var sp period.StoredPlan
 	err = s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
@@ -175,16 +175,6 @@ func zone(name string) (*time.Location, error) {
 		return nil, errStatus(http.StatusUnprocessableEntity, fmt.Sprintf("tz %q: not a time zone; use an IANA name such as Asia/Shanghai or UTC", name))
 	}
 	return loc, nil
-}
-
-// parseWhen reads a date (midnight) or a time in loc; field names it in errors.
-func parseWhen(field, s string, loc *time.Location) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, errStatus(http.StatusUnprocessableEntity, fmt.Sprintf("%s %q: want YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", field, s))
 }
 
 // RunView is a period's run with its totals. Money is in two-decimal

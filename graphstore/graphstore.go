@@ -13,6 +13,7 @@ import (
 	"context"
 	"downline/network"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 )
@@ -37,6 +38,38 @@ type DownlineQuery struct {
 	Status   []network.Status // empty = every status
 	Limit    int              // default 100, at most 10000
 	Cursor   string           // opaque; "" = first page
+}
+
+// Page sizes of a DownlineQuery.
+const (
+	DefaultLimit = 100   // a Limit of 0
+	MaxLimit     = 10000 // the largest Limit
+)
+
+// Resolve returns the query's depth range and page size with the defaults
+// filled in (MinDepth 1, Limit DefaultLimit). Errors: ErrInvalid for a
+// negative or empty depth range, a Limit above MaxLimit or negative, an
+// unknown status.
+func (q DownlineQuery) Resolve() (minDepth, maxDepth, limit int, err error) {
+	minDepth, maxDepth, limit = q.MinDepth, q.MaxDepth, q.Limit
+	if minDepth == 0 {
+		minDepth = 1
+	}
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	switch {
+	case minDepth < 0, maxDepth < 0, maxDepth != 0 && maxDepth < minDepth:
+		return 0, 0, 0, fmt.Errorf("depth range %d..%d: %w", q.MinDepth, q.MaxDepth, ErrInvalid)
+	case limit < 0 || limit > MaxLimit:
+		return 0, 0, 0, fmt.Errorf("limit %d (1..%d): %w", q.Limit, MaxLimit, ErrInvalid)
+	}
+	for _, st := range q.Status {
+		if !st.Valid() {
+			return 0, 0, 0, fmt.Errorf("status %q: %w", st, ErrInvalid)
+		}
+	}
+	return minDepth, maxDepth, limit, nil
 }
 
 // Page is one page of a downline.

@@ -47,3 +47,15 @@ func LoadZone(name string) (*time.Location, error) {
 	}
 	return loc, nil
 }
+
+// ParseWhen reads a moment given without a zone, such as a plan's effective
+// date or a period's cut-off, in loc: YYYY-MM-DD (midnight), YYYY-MM-DD HH:MM,
+// YYYY-MM-DDTHH:MM:SS or an RFC 3339 time. what names the value in the error.
+func ParseWhen(what, s string, loc *time.Location) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s %q: want YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", what, s)
+}

@@ -66,6 +66,15 @@ const (
 	Terminated Status = "terminated"
 )
 
+// Valid reports whether s is one of the statuses above.
+func (s Status) Valid() bool {
+	switch s {
+	case Active, Suspended, Terminated:
+		return true
+	}
+	return false
+}
+
 // MemberID is the ledger's primary key of a member (members.id).
 type MemberID int64
 

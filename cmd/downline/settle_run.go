@@ -68,16 +68,6 @@ func cliZone(tz string) (*time.Location, error) {
 	return loc, nil
 }
 
-// parseWhen reads a date (midnight) or an RFC 3339 time in loc.
-func parseWhen(s string, loc *time.Location) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("time %q: want YYYY-MM-DD, YYYY-MM-DD HH:MM or RFC 3339", s)
-}
-
 func newSettlePlanCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "plan", Short: "Compensation plans in the ledger: upload, list"}
 	var file, effective, tz string
@@ -92,7 +82,7 @@ func newSettlePlanCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eff, err := parseWhen(effective, loc)
+			eff, err := ledger.ParseWhen("time", effective, loc)
 			if err != nil {
 				return err
 			}
@@ -238,7 +228,7 @@ func ensurePeriod(cmd *cobra.Command, db *ledger.DB, f periodFlagsRun, by string
 	}
 	var cutoff time.Time
 	if f.cutoff != "" {
-		if cutoff, err = parseWhen(f.cutoff, loc); err != nil {
+		if cutoff, err = ledger.ParseWhen("time", f.cutoff, loc); err != nil {
 			return period.Period{}, err
 		}
 	}

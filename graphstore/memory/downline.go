@@ -8,11 +8,6 @@ import (
 	"downline/network"
 )
 
-const (
-	defaultLimit = 100
-	maxLimit     = 10000
-)
-
 // Downline implements graphstore.Store. Breadth-first order is preorder
 // within each depth, so a page walks the level lists from the cursor's
 // position; the cursor names the last member returned, which keeps it valid
@@ -24,25 +19,13 @@ func (s *Store) Downline(ctx context.Context, tree network.Tree, id network.Memb
 	if err := checkTree(tree); err != nil {
 		return graphstore.Page{}, err
 	}
-	minDepth, maxDepth, limit := q.MinDepth, q.MaxDepth, q.Limit
-	if minDepth == 0 {
-		minDepth = 1
-	}
-	if limit == 0 {
-		limit = defaultLimit
-	}
-	switch {
-	case minDepth < 0, maxDepth < 0, maxDepth != 0 && maxDepth < minDepth:
-		return graphstore.Page{}, fmt.Errorf("depth range %d..%d: %w", q.MinDepth, q.MaxDepth, graphstore.ErrInvalid)
-	case limit < 0 || limit > maxLimit:
-		return graphstore.Page{}, fmt.Errorf("limit %d (1..%d): %w", q.Limit, maxLimit, graphstore.ErrInvalid)
+	minDepth, maxDepth, limit, err := q.Resolve()
+	if err != nil {
+		return graphstore.Page{}, err
 	}
 	var want [4]bool
 	for _, st := range q.Status {
-		v, ok := parseStatus(st)
-		if !ok {
-			return graphstore.Page{}, fmt.Errorf("status %q: %w", st, graphstore.ErrInvalid)
-		}
+		v, _ := parseStatus(st) // Resolve checked them
 		want[v] = true
 	}
 	anyStatus := len(q.Status) == 0

@@ -82,7 +82,7 @@ func checkShape(ev network.Event) error {
 	}
 	switch ev.Kind {
 	case network.EventRegistered:
-		if m.Status != "" && !validStatus(m.Status) {
+		if m.Status != "" && !m.Status.Valid() {
 			return fmt.Errorf("status %q: %w", m.Status, graphstore.ErrInvalid)
 		}
 		if err := checkLink(m.ID, network.Sponsor, m.Sponsor, network.NoSide); err != nil {
@@ -98,7 +98,7 @@ func checkShape(ev network.Event) error {
 		}
 		return fmt.Errorf("tree %d: %w", ev.Tree, graphstore.ErrInvalid)
 	case network.EventStatus:
-		if !validStatus(m.Status) {
+		if !m.Status.Valid() {
 			return fmt.Errorf("status %q: %w", m.Status, graphstore.ErrInvalid)
 		}
 		return nil

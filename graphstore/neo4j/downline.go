@@ -14,11 +14,6 @@ import (
 	"downline/network"
 )
 
-const (
-	defaultLimit = 100
-	maxLimit     = 10000
-)
-
 // cursor is where a page ended: the last member returned and its depth.
 // The walk is redone down to that depth on the next page (tree order cannot
 // be resumed from a sort key without the path above it), and a member that
@@ -73,26 +68,12 @@ func (s *Store) downline(ctx context.Context, tree network.Tree, id network.Memb
 	if err := checkTree(tree); err != nil {
 		return graphstore.Page{}, err
 	}
-	minDepth, maxDepth, limit := q.MinDepth, q.MaxDepth, q.Limit
-	if minDepth == 0 {
-		minDepth = 1
-	}
-	if limit == 0 {
-		limit = defaultLimit
-	}
-	switch {
-	case minDepth < 1:
-		return graphstore.Page{}, fmt.Errorf("MinDepth %d: %w", q.MinDepth, graphstore.ErrInvalid)
-	case maxDepth < 0 || (maxDepth > 0 && maxDepth < minDepth):
-		return graphstore.Page{}, fmt.Errorf("MaxDepth %d with MinDepth %d: %w", q.MaxDepth, minDepth, graphstore.ErrInvalid)
-	case limit < 0 || limit > maxLimit:
-		return graphstore.Page{}, fmt.Errorf("Limit %d (1..%d): %w", q.Limit, maxLimit, graphstore.ErrInvalid)
+	minDepth, maxDepth, limit, err := q.Resolve()
+	if err != nil {
+		return graphstore.Page{}, err
 	}
 	wanted := map[string]bool{}
 	for _, st := range q.Status {
-		if !validStatus(st) {
-			return graphstore.Page{}, fmt.Errorf("status %q: %w", st, graphstore.ErrInvalid)
-		}
 		wanted[string(st)] = true
 	}
 	var resume *cursor
@@ -173,14 +154,6 @@ func membersByID(ctx context.Context, tx neo4j.ManagedTransaction, ids []int64) 
 		return err
 	})
 	return out, err
-}
-
-func validStatus(st network.Status) bool {
-	switch st {
-	case network.Active, network.Suspended, network.Terminated:
-		return true
-	}
-	return false
 }
 
 // One row per frontline leg, from the heads' team aggregates (team.go):

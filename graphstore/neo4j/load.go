@@ -387,7 +387,7 @@ func replay(members []network.Member, moves []network.Event) (*history, error) {
 			bad = &listError{i, fmt.Errorf("member %d listed twice: %w", m.ID, graphstore.ErrInvalid)}
 			break
 		}
-		if m.Status != "" && !validStatus(m.Status) {
+		if m.Status != "" && !m.Status.Valid() {
 			bad = &listError{i, fmt.Errorf("member %d: status %q: %w", m.ID, m.Status, graphstore.ErrInvalid)}
 			break
 		}
