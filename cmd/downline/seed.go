@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/member"
+	"downline/ledger/order"
+	"downline/settle/period"
 )
 
 func newSeedCmd() *cobra.Command {
@@ -22,13 +25,23 @@ func newSeedCmd() *cobra.Command {
 		Short: "Fill an empty database with a realistic, deterministic member network",
 		Long: `Seed writes a synthetic network with COPY: heavy-tailed team sizes, a few deep
 recruiting chains, most members with few recruits. The same --members and --seed
-always give the same network. --demo seeds the demo company.`,
+always give the same network. --demo seeds the demo company.
+
+--orders M then writes M confirmed member orders dated in --period (a month
+YYYY-MM or an ISO week YYYY-Www in the company's zone; by default the month
+before now), so that "settle plan upload" and "settle run --period" have a
+period to settle: the registrations of the members who joined in it first,
+then repeat orders at random times. The orders carry volumes and totals only
+(no lines, stock or payments). The same --members, --orders, --period and
+--seed always give the same orders.`,
 		Args: cobra.NoArgs,
 	}
 	url := dbURLFlag(cmd)
 	n := cmd.Flags().Int("members", 10_000, "number of members")
 	seed := cmd.Flags().Uint64("seed", 1, "random seed")
 	demo := cmd.Flags().Bool("demo", false, "seed the demo company")
+	orders := cmd.Flags().Int("orders", 0, "also write this many confirmed member orders dated in --period")
+	periodCode := cmd.Flags().String("period", "", "period of the --orders: YYYY-MM or YYYY-Www in the company's zone (default: the month before now)")
 	var reset resetFlag
 	cmd.Flags().BoolFunc("reset", "drop everything in the database first: a development database (dev/pg, make demo and the tests mark theirs), "+
 		"or any database given its name, --reset=NAME", reset.set)
@@ -42,6 +55,10 @@ always give the same network. --demo seeds the demo company.`,
 				return fmt.Errorf("--now: %w", err)
 			}
 			ctx = clock.With(ctx, clock.Fixed(t))
+		}
+		bulk, err := bulkPeriod(ctx, cmd, *orders, *periodCode, *seed, *demo)
+		if err != nil {
+			return err
 		}
 		db, err := openDB(ctx, url)
 		if err != nil {
@@ -70,24 +87,17 @@ always give the same network. --demo seeds the demo company.`,
 		started := time.Now()
 		fmt.Fprintf(out, "generating %d members (seed %d)\n", members, *seed)
 		gen := member.GenerateNetwork(members, *seed, clock.Now(ctx).AddDate(-2, 0, 0))
-		bar := progressbar.NewOptions(len(gen),
-			progressbar.OptionSetWriter(out),
-			progressbar.OptionSetDescription("copying members"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionSetVisibility(isTerminal(out)),
-		)
-		last := 0
-		err = member.CopyNetwork(ctx, db, gen, func(done int) {
-			_ = bar.Add(done - last)
-			last = done
-		})
-		_ = bar.Finish()
+		progress, finish := copyProgress(out, len(gen), "copying members")
+		err = member.CopyNetwork(ctx, db, gen, progress)
+		finish()
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "seeded %d members in %s (top member %s)\n",
 			len(gen), time.Since(started).Round(time.Millisecond), gen[0].Code)
+		if bulk.Orders > 0 {
+			return seedOrders(ctx, cmd, db, bulk, *periodCode)
+		}
 		if !*demo {
 			return nil
 		}
@@ -110,6 +120,75 @@ always give the same network. --demo seeds the demo company.`,
 		return nil
 	}
 	return cmd
+}
+
+// bulkPeriod reads --orders and --period: what seedOrders writes (no orders
+// when --orders is 0). periodCode is set to the period's code.
+func bulkPeriod(ctx context.Context, cmd *cobra.Command, orders int, periodCode string, seed uint64, demo bool) (order.BulkPeriod, error) {
+	switch {
+	case orders < 0:
+		return order.BulkPeriod{}, fmt.Errorf("--orders must be 0 or more, got %d", orders)
+	case orders == 0 && cmd.Flags().Changed("period"):
+		return order.BulkPeriod{}, errors.New("--period is the period of the --orders: give --orders too")
+	case orders == 0:
+		return order.BulkPeriod{}, nil
+	case demo:
+		return order.BulkPeriod{}, errors.New("--orders seeds a period for a settlement at scale; the demo company (--demo) places its own orders: use one or the other")
+	}
+	loc, err := ledger.CompanyZone()
+	if err != nil {
+		return order.BulkPeriod{}, err
+	}
+	code := periodCode
+	if code == "" {
+		code = previousMonth(clock.Now(ctx), loc)
+	}
+	_, start, end, err := period.ParseCode(code, loc)
+	if err != nil {
+		return order.BulkPeriod{}, fmt.Errorf("--period: %w", err)
+	}
+	return order.BulkPeriod{Orders: orders, Start: start, End: end, Seed: seed}, nil
+}
+
+// previousMonth is the code of the month before the one now falls in, in loc.
+func previousMonth(now time.Time, loc *time.Location) string {
+	local := now.In(loc)
+	return time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -1, 0).Format("2006-01")
+}
+
+// seedOrders writes the --orders and says how to settle them.
+func seedOrders(ctx context.Context, cmd *cobra.Command, db *ledger.DB, bulk order.BulkPeriod, periodCode string) error {
+	out := cmd.ErrOrStderr()
+	started := time.Now()
+	progress, finish := copyProgress(out, bulk.Orders, "copying orders")
+	n, err := order.CopyPeriod(ctx, db, bulk, progress)
+	finish()
+	if err != nil {
+		return err
+	}
+	if periodCode == "" {
+		periodCode = bulk.Start.Format("2006-01")
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "seeded %d confirmed orders in period %s [%s, %s) in %s\n", n, periodCode,
+		bulk.Start.Format(time.RFC3339), bulk.End.Format(time.RFC3339), time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// copyProgress shows a bulk copy's progress on out when it is a terminal:
+// progress takes the rows written so far, finish ends the bar.
+func copyProgress(out io.Writer, total int, what string) (progress func(done int), finish func()) {
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(out),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionSetVisibility(isTerminal(out)),
+	)
+	last := 0
+	return func(done int) {
+		_ = bar.Add(done - last)
+		last = done
+	}, func() { _ = bar.Finish() }
 }
 
 // resetFlag is --reset: on, and the name of the database to empty when given
