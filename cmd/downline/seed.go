@@ -25,7 +25,7 @@ recruiting chains, most members with few recruits. The same --members and --seed
 always give the same network. --demo seeds the demo company.`,
 		Args: cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	n := cmd.Flags().Int("members", 10_000, "number of members")
 	seed := cmd.Flags().Uint64("seed", 1, "random seed")
 	demo := cmd.Flags().Bool("demo", false, "seed the demo company")
@@ -43,7 +43,7 @@ always give the same network. --demo seeds the demo company.`,
 			}
 			ctx = clock.With(ctx, clock.Fixed(t))
 		}
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
