@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/clock"
+	"downline/demo"
 	"downline/ledger"
 	"downline/ledger/member"
 )
@@ -28,7 +29,7 @@ always give the same network. --demo seeds the demo company.`,
 	cfg := withDatabase(cmd)
 	n := cmd.Flags().Int("members", 10_000, "number of members")
 	seed := cmd.Flags().Uint64("seed", 1, "random seed")
-	demo := cmd.Flags().Bool("demo", false, "seed the demo company")
+	withDemo := cmd.Flags().Bool("demo", false, "seed the demo company")
 	var reset resetFlag
 	cmd.Flags().BoolFunc("reset", "drop everything in the database first: a development database (dev/pg, make demo and the tests mark theirs), "+
 		"or any database given its name, --reset=NAME", reset.set)
@@ -37,7 +38,11 @@ always give the same network. --demo seeds the demo company.`,
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if *at != "" {
-			t, err := clock.Parse(*at, demoZone)
+			zone, err := ledger.CompanyZone()
+			if err != nil {
+				return err
+			}
+			t, err := clock.Parse(*at, zone)
 			if err != nil {
 				return fmt.Errorf("--now: %w", err)
 			}
@@ -60,7 +65,7 @@ always give the same network. --demo seeds the demo company.`,
 			return err
 		}
 		members := *n
-		if *demo && !cmd.Flags().Changed("members") {
+		if *withDemo && !cmd.Flags().Changed("members") {
 			members = 2_000
 		}
 		if members < 1 {
@@ -88,19 +93,19 @@ always give the same network. --demo seeds the demo company.`,
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "seeded %d members in %s (top member %s)\n",
 			len(gen), time.Since(started).Round(time.Millisecond), gen[0].Code)
-		if !*demo {
+		if !*withDemo {
 			return nil
 		}
 		pass := *demoPass
 		if pass == "" {
-			pass = demoPassword()
+			pass = demo.Password()
 		}
-		sum, err := demoCompany(ctx, db, pass, *seed, out)
+		sum, err := demo.Company(ctx, db, pass, *seed, out)
 		if err != nil {
 			return err
 		}
 		w := cmd.OutOrStdout()
-		sum.print(w)
+		sum.Print(w)
 		fmt.Fprintf(w, "\nDemo accounts (all with password %s):\n", pass)
 		fmt.Fprintf(w, "  admin, finance, finance2, warehouse, agency1 (agency AG1), agency2 (agency AG2), customer\n")
 		fmt.Fprintf(w, "  members log in with their member code, e.g. %s (the top of the network)\n", gen[0].Code)
