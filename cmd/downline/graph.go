@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/graphstore"
-	"downline/graphstore/neo4j"
 	"downline/ledger"
 	"downline/projection"
 )
@@ -20,50 +19,27 @@ func newGraphCmd() *cobra.Command {
 	return cmd
 }
 
-type neo4jFlags struct{ uri, user, password *envString }
-
-func addNeo4jFlags(cmd *cobra.Command) *neo4jFlags {
-	return &neo4jFlags{
-		uri:      envFlag(cmd, "neo4j-uri", "NEO4J_URI", "Neo4j Bolt URI (default $NEO4J_URI; dev/neo4j up prints one)"),
-		user:     envFlag(cmd, "neo4j-user", "NEO4J_USER", "Neo4j user (default $NEO4J_USER)"),
-		password: envFlag(cmd, "neo4j-password", "NEO4J_PASSWORD", "Neo4j password (default $NEO4J_PASSWORD)"),
-	}
-}
-
-func (f *neo4jFlags) open(ctx context.Context) (*neo4j.Store, error) {
-	return f.openAt(ctx, f.uri.get())
-}
-
-// openAt opens the Neo4j at uri with the user and password of the flags.
-func (f *neo4jFlags) openAt(ctx context.Context, uri string) (*neo4j.Store, error) {
-	if uri == "" {
-		return nil, fmt.Errorf("no Neo4j: set NEO4J_URI or --neo4j-uri (dev/neo4j up prints one)")
-	}
-	return neo4j.New(ctx, uri, f.user.get(), f.password.get())
-}
-
 func newGraphSyncCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Bulk-load every member and link from Postgres into an empty Neo4j (--import: through the offline importer)",
 		Args:  cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
-	nf := addNeo4jFlags(cmd)
+	cfg := withDatabase(cmd).withNeo4j(cmd)
 	reset := cmd.Flags().Bool("reset", false, "empty the Neo4j store first (with --import: replace a database that holds members)")
 	importDir := cmd.Flags().String("import", "", "load through Neo4j's offline importer: write the ledger as CSV files into this directory, then run --importer on it")
 	importer := cmd.Flags().String("importer", "", "with --import: the command that stops Neo4j, imports the directory (its last argument) and starts Neo4j again, e.g. \"dev/neo4j import\" or a script around neo4j-admin database import full @DIR/import.args")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		if *importDir != "" || *importer != "" {
-			return syncImport(ctx, cmd, db, nf, *importDir, *importer, *reset)
+			return syncImport(ctx, cmd, db, cfg.config(), *importDir, *importer, *reset)
 		}
-		store, err := nf.open(ctx)
+		store, err := cfg.config().openNeo4j(ctx)
 		if err != nil {
 			return err
 		}
@@ -107,17 +83,16 @@ func newGraphCheckCmd() *cobra.Command {
 		Short: "Compare Neo4j with Postgres (member counts, every link of both trees) and its team counts with its own links",
 		Args:  cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
-	nf := addNeo4jFlags(cmd)
+	cfg := withDatabase(cmd).withNeo4j(cmd)
 	limit := cmd.Flags().Int("limit", 50, "list at most this many differences")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		store, err := nf.open(ctx)
+		store, err := cfg.config().openNeo4j(ctx)
 		if err != nil {
 			return err
 		}
@@ -156,17 +131,16 @@ func newGraphFeedCmd() *cobra.Command {
 		Short: "Apply the outbox to Neo4j continuously (or once with --once)",
 		Args:  cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
-	nf := addNeo4jFlags(cmd)
+	cfg := withDatabase(cmd).withNeo4j(cmd)
 	once := cmd.Flags().Bool("once", false, "catch up once and exit")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		store, err := nf.open(ctx)
+		store, err := cfg.config().openNeo4j(ctx)
 		if err != nil {
 			return err
 		}

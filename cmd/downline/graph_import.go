@@ -22,7 +22,7 @@ import (
 // importer's CSV files, the importer (which replaces Neo4j's database and
 // starts the server on it), then the schema, a count check and the
 // circulation backfill on the imported graph.
-func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4jFlags, dir, importer string, reset bool) error {
+func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, cfg Config, dir, importer string, reset bool) error {
 	if dir == "" || importer == "" {
 		return fmt.Errorf("--import DIR and --importer CMD go together (dev/neo4j: --import DIR --importer \"dev/neo4j import\")")
 	}
@@ -36,15 +36,15 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	}
 	// The import replaces the database: one that answers and holds members
 	// is only replaced when asked to.
-	if nf.uri.get() != "" && !reset {
+	if cfg.Neo4j.URI != "" && !reset {
 		probe, cancel := context.WithTimeout(ctx, 10*time.Second)
-		store, err := nf.open(probe)
+		store, err := cfg.openNeo4j(probe)
 		if err == nil {
 			n, cerr := store.Count(probe)
 			store.Close(context.Background())
 			if cerr == nil && n > 0 {
 				cancel()
-				return fmt.Errorf("Neo4j at %s holds %d members: the import would replace them (--reset to do so)", nf.uri.get(), n)
+				return fmt.Errorf("Neo4j at %s holds %d members: the import would replace them (--reset to do so)", cfg.Neo4j.URI, n)
 			}
 		}
 		cancel()
@@ -80,7 +80,7 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	if err := run.Start(); err != nil {
 		return fmt.Errorf("importer %q: %w", importer, err)
 	}
-	uri := nf.uri.get()
+	uri := cfg.Neo4j.URI
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		fmt.Fprintln(log, sc.Text())
@@ -96,11 +96,11 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	if uri == "" {
 		return fmt.Errorf("imported, but no Neo4j to check: set NEO4J_URI or --neo4j-uri")
 	}
-	if uri != nf.uri.get() {
+	if uri != cfg.Neo4j.URI {
 		fmt.Fprintf(log, "the importer started Neo4j at %s\n", uri)
 	}
 	// New creates the constraints and indexes and waits for them.
-	store, err := nf.openAt(ctx, uri)
+	store, err := cfg.openNeo4jAt(ctx, uri)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func syncImport(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4
 	}
 	step("backfilled circulation")
 	fmt.Fprintf(out, "imported %d members into Neo4j in %s (outbox position %d)\n", n, time.Since(started).Round(time.Millisecond), seq)
-	if os.Getenv("NEO4J_URI") != uri && uri != nf.uri.get() {
+	if os.Getenv("NEO4J_URI") != uri && uri != cfg.Neo4j.URI {
 		fmt.Fprintf(out, "NEO4J_URI=%s\n", uri)
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/demo"
 	"downline/ledger"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
@@ -39,7 +40,7 @@ func TestGraphSyncImport(t *testing.T) {
 	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demoCompany(ctx, db, "demo-password-1", 2, &bytes.Buffer{}); err != nil {
+	if _, err := demo.Company(ctx, db, "demo-password-1", 2, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, mv := range []member.MoveRequest{

@@ -71,19 +71,47 @@ func TestDatabaseURLFallsBackToTheEnvironment(t *testing.T) {
 	}
 }
 
-// The Neo4j flags fall back to $NEO4J_URI, $NEO4J_USER and $NEO4J_PASSWORD.
+// The Neo4j flags fall back to $NEO4J_URI, $NEO4J_USER and $NEO4J_PASSWORD;
+// a command without them reads no Neo4j whatever the environment says.
 func TestNeo4jFlagsFallBackToTheEnvironment(t *testing.T) {
 	for k, v := range secretEnv {
 		t.Setenv(k, v)
 	}
 	cmd := &cobra.Command{Use: "x"}
-	nf := addNeo4jFlags(cmd)
+	cfg := withDatabase(cmd).withNeo4j(cmd)
 	if err := cmd.ParseFlags([]string{"--neo4j-user", "given"}); err != nil {
 		t.Fatal(err)
 	}
-	got := [3]string{nf.uri.get(), nf.user.get(), nf.password.get()}
-	want := [3]string{secretEnv["NEO4J_URI"], "given", secretEnv["NEO4J_PASSWORD"]}
+	got := cfg.config().Neo4j
+	want := Neo4jConfig{URI: secretEnv["NEO4J_URI"], User: "given", Password: secretEnv["NEO4J_PASSWORD"]}
 	if got != want {
-		t.Errorf("uri, user, password = %q, want %q", got, want)
+		t.Errorf("Neo4j config %+v, want %+v", got, want)
+	}
+	if c := withDatabase(&cobra.Command{Use: "y"}).config(); c.Neo4j != (Neo4jConfig{}) || c.DatabaseURL != secretEnv["DATABASE_URL"] {
+		t.Errorf("a command without Neo4j flags is configured with %+v", c)
+	}
+}
+
+// settle run and settle export read the trees from the Neo4j their flags
+// name, not only from $NEO4J_URI: with --neo4j-uri naming a closed port they
+// fail to reach it instead of settling on the embedded store.
+func TestSettleReadsTheGraphStoreOfItsFlags(t *testing.T) {
+	f := newSettleFixture(t)
+	env := map[string]string{passwordEnv: fixturePassword}
+	if out, err := f.settle("", env, "plan", "upload", "--file", f.planFile, "--effective", "2020-01-01", "--as", "finance"); err != nil {
+		t.Fatalf("plan upload: %v\n%s", err, out)
+	}
+	closed := "bolt://127.0.0.1:1"
+	for _, args := range [][]string{
+		{"run", "--period", "2020-01", "--as", "finance", "--neo4j-uri", closed},
+		{"export", "--period", "2020-01", "--out", t.TempDir(), "--neo4j-uri", closed},
+	} {
+		out, err := f.settle("", env, args...)
+		if err == nil || !strings.Contains(err.Error(), closed) || strings.Contains(out, "graph store loaded") {
+			t.Errorf("settle %s: %v\n%s\nwant a failure to reach %s", args[0], err, out, closed)
+		}
+	}
+	if out, err := f.settle("", env, "run", "--period", "2020-01", "--as", "finance"); err != nil || !strings.Contains(out, "settle: graph store loaded, 20 members") {
+		t.Errorf("settle run without Neo4j: %v\n%s", err, out)
 	}
 }

@@ -20,9 +20,9 @@ func newLedgerCheckCmd() *cobra.Command {
 		Short: "Check the ledger: balanced entries, stock equal to its moves and never negative, nothing shipped unconfirmed",
 		Args:  cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), url)
+		db, err := cfg.openDB(cmd.Context())
 		if err != nil {
 			return err
 		}

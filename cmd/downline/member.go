@@ -26,7 +26,7 @@ func newMemberAddCmd() *cobra.Command {
   downline member add --name "Amy Tan" --phone +6591234567 --lang en --sponsor CN0000001 --auto weak-leg`,
 		Args: cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	var r member.Registration
 	var auto string
 	cmd.Flags().StringVar(&r.Code, "code", "", "member code (default: next free CNnnnnnnnn)")
@@ -41,7 +41,7 @@ func newMemberAddCmd() *cobra.Command {
 	cmd.Flags().StringVar(&r.By, "by", "cli", "who enters the registration (recorded)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func newMemberMoveCmd() *cobra.Command {
 		Short: "Move a member and its whole subtree to another sponsor or placement slot",
 		Args:  cobra.ExactArgs(1),
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	var req member.MoveRequest
 	placement := cmd.Flags().Bool("placement", false, "move in the placement tree (default: the sponsor tree)")
 	cmd.Flags().StringVar(&req.To, "to", "", "new sponsor or placement parent (required)")
@@ -79,7 +79,7 @@ func newMemberMoveCmd() *cobra.Command {
 	_ = cmd.MarkFlagRequired("by")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
@@ -109,13 +109,13 @@ func newMemberStatusCmd() *cobra.Command {
 		Short: "Change a member's status",
 		Args:  cobra.ExactArgs(2),
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	by := cmd.Flags().String("by", "", "who changes it (required, recorded)")
 	reason := cmd.Flags().String("reason", "", "why (recorded)")
 	_ = cmd.MarkFlagRequired("by")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
@@ -140,10 +140,10 @@ func newMemberShowCmd() *cobra.Command {
 		Short: "Show a member, its links and its move history",
 		Args:  cobra.ExactArgs(1),
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}

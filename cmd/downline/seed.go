@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/clock"
+	"downline/demo"
 	"downline/ledger"
 	"downline/ledger/member"
 	"downline/ledger/order"
@@ -36,10 +37,10 @@ then repeat orders at random times. The orders carry volumes and totals only
 --seed always give the same orders.`,
 		Args: cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	n := cmd.Flags().Int("members", 10_000, "number of members")
 	seed := cmd.Flags().Uint64("seed", 1, "random seed")
-	demo := cmd.Flags().Bool("demo", false, "seed the demo company")
+	withDemo := cmd.Flags().Bool("demo", false, "seed the demo company")
 	orders := cmd.Flags().Int("orders", 0, "also write this many confirmed member orders dated in --period")
 	periodCode := cmd.Flags().String("period", "", "period of the --orders: YYYY-MM or YYYY-Www in the company's zone (default: the month before now)")
 	var reset resetFlag
@@ -50,17 +51,21 @@ then repeat orders at random times. The orders carry volumes and totals only
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if *at != "" {
-			t, err := clock.Parse(*at, demoZone)
+			zone, err := ledger.CompanyZone()
+			if err != nil {
+				return err
+			}
+			t, err := clock.Parse(*at, zone)
 			if err != nil {
 				return fmt.Errorf("--now: %w", err)
 			}
 			ctx = clock.With(ctx, clock.Fixed(t))
 		}
-		bulk, err := bulkPeriod(ctx, cmd, *orders, *periodCode, *seed, *demo)
+		bulk, err := bulkPeriod(ctx, cmd, *orders, *periodCode, *seed, *withDemo)
 		if err != nil {
 			return err
 		}
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
@@ -77,7 +82,7 @@ then repeat orders at random times. The orders carry volumes and totals only
 			return err
 		}
 		members := *n
-		if *demo && !cmd.Flags().Changed("members") {
+		if *withDemo && !cmd.Flags().Changed("members") {
 			members = 2_000
 		}
 		if members < 1 {
@@ -98,19 +103,19 @@ then repeat orders at random times. The orders carry volumes and totals only
 		if bulk.Orders > 0 {
 			return seedOrders(ctx, cmd, db, bulk, *periodCode)
 		}
-		if !*demo {
+		if !*withDemo {
 			return nil
 		}
 		pass := *demoPass
 		if pass == "" {
-			pass = demoPassword()
+			pass = demo.Password()
 		}
-		sum, err := demoCompany(ctx, db, pass, *seed, out)
+		sum, err := demo.Company(ctx, db, pass, *seed, out)
 		if err != nil {
 			return err
 		}
 		w := cmd.OutOrStdout()
-		sum.print(w)
+		sum.Print(w)
 		fmt.Fprintf(w, "\nDemo accounts (all with password %s):\n", pass)
 		fmt.Fprintf(w, "  admin, finance, finance2, warehouse, agency1 (agency AG1), agency2 (agency AG2), customer\n")
 		fmt.Fprintf(w, "  members log in with their member code, e.g. %s (the top of the network)\n", gen[0].Code)

@@ -14,11 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/api"
-	"downline/graphstore"
-	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/projection"
-	"downline/sms"
 )
 
 func newServeCmd() *cobra.Command {
@@ -27,8 +24,7 @@ func newServeCmd() *cobra.Command {
 		Short: "Migrate the database, load the member networks and serve HTTP",
 		Args:  cobra.NoArgs,
 	}
-	url := dbURLFlag(cmd)
-	nf := addNeo4jFlags(cmd)
+	cfg := withDatabase(cmd).withNeo4j(cmd)
 	listen := cmd.Flags().String("listen", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "address to listen on (default $LISTEN_ADDR or 127.0.0.1:8080)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
@@ -39,7 +35,8 @@ func newServeCmd() *cobra.Command {
 			return err
 		}
 		log.Info("company time zone", "zone", zone.String())
-		db, err := openDB(ctx, url)
+		conf := cfg.config()
+		db, err := conf.openDB(ctx)
 		if err != nil {
 			return err
 		}
@@ -52,25 +49,16 @@ func newServeCmd() *cobra.Command {
 
 		// With Neo4j configured the networks are read from it (fed from the
 		// outbox, loaded with `graph sync`); otherwise from the embedded store.
-		var store graphstore.Store
-		if nf.uri.get() != "" {
-			n4, err := nf.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer n4.Close(context.Background())
-			if n, err := n4.Count(ctx); err == nil && n == 0 {
-				if err := projection.Sync(ctx, db, n4, nil); err != nil {
-					return fmt.Errorf("load Neo4j from the ledger: %w", err)
-				}
-			}
-			store = n4
-			fmt.Fprintf(cmd.ErrOrStderr(), "reading the member networks from Neo4j at %s\n", nf.uri.get())
+		g, err := conf.openGraph(ctx, db, false)
+		if err != nil {
+			return err
+		}
+		defer g.close()
+		store := g.Store
+		if g.neo4j != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "reading the member networks from Neo4j at %s\n", conf.Neo4j.URI)
 		} else {
-			store, err = loadEmbedded(ctx, cmd, db)
-			if err != nil {
-				return err
-			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "loaded %d members into the embedded graph store in %s\n", g.members, g.took.Round(time.Millisecond))
 		}
 		f := &projection.Feed{DB: db, Store: store, Log: log}
 		reg := prometheus.NewRegistry()
@@ -85,7 +73,7 @@ func newServeCmd() *cobra.Command {
 			}
 		}()
 
-		smsAPI := startSMS(ctx, db, sms.Env(), log)
+		smsAPI := startSMS(ctx, db, conf.SMS, log)
 		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}
 		defer apiServer.Close() // settlement runs still going roll back
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -102,18 +90,6 @@ func newServeCmd() *cobra.Command {
 		}
 	}
 	return cmd
-}
-
-// loadEmbedded rebuilds the embedded graph store from the ledger.
-func loadEmbedded(ctx context.Context, cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
-	started := time.Now()
-	store := memory.New()
-	if err := projection.Sync(ctx, db, store, nil); err != nil {
-		return nil, fmt.Errorf("load the member networks: %w", err)
-	}
-	n, _ := store.Count(ctx)
-	fmt.Fprintf(cmd.ErrOrStderr(), "loaded %d members into the embedded graph store in %s\n", n, time.Since(started).Round(time.Millisecond))
-	return store, nil
 }
 
 func envOr(key, def string) string {

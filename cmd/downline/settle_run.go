@@ -14,10 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/graphstore"
-	"downline/graphstore/memory"
-	"downline/graphstore/neo4j"
 	"downline/ledger"
-	"downline/projection"
 	"downline/settle/engine"
 	"downline/settle/period"
 	"downline/settle/simulate"
@@ -32,15 +29,48 @@ func settleRunCmds() []*cobra.Command {
 
 // ledgerCmd gives a command --database-url and opens the ledger for run.
 func ledgerCmd(cmd *cobra.Command, run func(cmd *cobra.Command, db *ledger.DB) error) *cobra.Command {
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		db, err := openDB(cmd.Context(), url)
+		db, err := cfg.openDB(cmd.Context())
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		return run(cmd, db)
+	}
+	return cmd
+}
+
+// graphOpener opens the graph store a settlement reads the trees from.
+type graphOpener func() (graphstore.Store, error)
+
+// ledgerGraphCmd is ledgerCmd for a command that also reads the trees: it
+// gives it the Neo4j flags too, and run a graphOpener for the store they
+// name (the embedded store without them), closed when run returns.
+func ledgerGraphCmd(cmd *cobra.Command, run func(cmd *cobra.Command, db *ledger.DB, graph graphOpener) error) *cobra.Command {
+	cfg := withDatabase(cmd).withNeo4j(cmd)
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		conf := cfg.config()
+		db, err := conf.openDB(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		var opened []graph
+		defer func() {
+			for _, g := range opened {
+				g.close()
+			}
+		}()
+		return run(cmd, db, func() (graphstore.Store, error) {
+			g, err := settleGraph(cmd, db, conf)
+			if err == nil {
+				opened = append(opened, g)
+			}
+			return g.Store, err
+		})
 	}
 	return cmd
 }
@@ -122,39 +152,21 @@ func newSettlePlanCmd() *cobra.Command {
 	return cmd
 }
 
-// graphStore builds the graph store a run reads the trees from: the
-// embedded store loaded from the ledger. NEO4J_URI selects Neo4j once
-// graphstore/neo4j is merged (construct it here; nothing else changes).
-func graphStore(cmd *cobra.Command, db *ledger.DB) (graphstore.Store, error) {
-	if uri := os.Getenv("NEO4J_URI"); uri != "" {
-		// Neo4j is fed from the outbox; bring it up to date (or load it when
-		// empty) so the trees as of the cut-off are complete.
-		ctx := cmd.Context()
-		store, err := neo4j.New(ctx, uri, os.Getenv("NEO4J_USER"), os.Getenv("NEO4J_PASSWORD"))
-		if err != nil {
-			return nil, err
-		}
-		if n, err := store.Count(ctx); err != nil {
-			return nil, err
-		} else if n == 0 {
-			err = projection.Sync(ctx, db, store, nil)
-		} else {
-			_, err = (&projection.Feed{DB: db, Store: store}).CatchUp(ctx)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bring Neo4j up to date: %w", err)
-		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "settle: reading the trees from Neo4j at %s\n", uri)
-		return store, nil
+// settleGraph opens the graph store a run reads the trees from: Neo4j when
+// conf names one, brought up to date (or loaded when empty) so the trees as
+// of the cut-off are complete; else the embedded store loaded from the
+// ledger.
+func settleGraph(cmd *cobra.Command, db *ledger.DB, conf Config) (graph, error) {
+	g, err := conf.openGraph(cmd.Context(), db, true)
+	if err != nil {
+		return g, err
 	}
-	store := memory.New()
-	start := time.Now()
-	if err := projection.Sync(cmd.Context(), db, store, nil); err != nil {
-		return nil, fmt.Errorf("load the embedded graph store: %w", err)
+	if g.neo4j != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "settle: reading the trees from Neo4j at %s\n", conf.Neo4j.URI)
+	} else {
+		fmt.Fprintf(cmd.ErrOrStderr(), "settle: graph store loaded, %d members (%.2fs)\n", g.members, g.took.Seconds())
 	}
-	n, _ := store.Count(cmd.Context())
-	fmt.Fprintf(cmd.ErrOrStderr(), "settle: graph store loaded, %d members (%.2fs)\n", n, time.Since(start).Seconds())
-	return store, nil
+	return g, nil
 }
 
 type periodFlagsRun struct {
@@ -164,13 +176,13 @@ type periodFlagsRun struct {
 func newSettleRunCmd() *cobra.Command {
 	var f periodFlagsRun
 	var as *actor
-	cmd := ledgerCmd(&cobra.Command{
+	cmd := ledgerGraphCmd(&cobra.Command{
 		Use:   "run --period P [--as LOGIN]",
 		Short: "Settle a period on the ledger as a draft (a draft is replaced by a re-run until approved)",
 		Long: "Reads the period's confirmed orders and returns, both trees as of the cut-off and the previous\n" +
 			"period's carry-out, claws back what returns took from approved periods, computes and writes the run\n" +
 			"in one transaction. P is YYYY-MM (month) or YYYY-Www (ISO week), defined on first use.",
-	}, func(cmd *cobra.Command, db *ledger.DB) error {
+	}, func(cmd *cobra.Command, db *ledger.DB, graph graphOpener) error {
 		ctx := cmd.Context()
 		stderr := cmd.ErrOrStderr()
 		by, err := as.who(cmd, db)
@@ -181,7 +193,7 @@ func newSettleRunCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		store, err := graphStore(cmd, db)
+		store, err := graph()
 		if err != nil {
 			return err
 		}
@@ -425,10 +437,10 @@ func newSettleStatementCmd() *cobra.Command {
 
 func newSettleExportCmd() *cobra.Command {
 	var code, out string
-	cmd := ledgerCmd(&cobra.Command{Use: "export --period P --out DIR",
+	cmd := ledgerGraphCmd(&cobra.Command{Use: "export --period P --out DIR",
 		Short: "Write a period's input as plan.yaml, members.csv, orders.csv and carry.csv for settle simulate"},
-		func(cmd *cobra.Command, db *ledger.DB) error {
-			store, err := graphStore(cmd, db)
+		func(cmd *cobra.Command, db *ledger.DB, graph graphOpener) error {
+			store, err := graph()
 			if err != nil {
 				return err
 			}

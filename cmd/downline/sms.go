@@ -71,7 +71,7 @@ func newSMSBulkCmd(use string) *cobra.Command {
 	} else {
 		cmd.Short = "Queue a bulk message to a segment; --send also sends it at $SMS_RATE per second with progress"
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	var b sms.Bulk
 	cmd.Flags().StringVar(&b.BodyZH, "zh", "", "text for members reading Chinese")
 	cmd.Flags().StringVar(&b.BodyEN, "en", "", "text for members reading English")
@@ -86,23 +86,24 @@ func newSMSBulkCmd(use string) *cobra.Command {
 	send := cmd.Flags().Bool("send", false, "send-bulk: send the queue now (needs TWILIO_*) and report progress")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		conf := cfg.config()
+		db, err := conf.openDB(ctx)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		cfg := sms.Env()
+		smsConf := conf.SMS
 		out := json.NewEncoder(cmd.OutOrStdout())
 		out.SetIndent("", "  ")
 		if use == "preview" {
-			p, err := sms.PreviewBulk(ctx, db.Pool, b, cfg.PricePerSegment)
+			p, err := sms.PreviewBulk(ctx, db.Pool, b, smsConf.PricePerSegment)
 			if err != nil {
 				return err
 			}
 			return out.Encode(p)
 		}
 		b.By = *by
-		id, p, err := sms.QueueBulk(ctx, db, b, cfg.PricePerSegment)
+		id, p, err := sms.QueueBulk(ctx, db, b, smsConf.PricePerSegment)
 		if err != nil {
 			return err
 		}
@@ -110,11 +111,11 @@ func newSMSBulkCmd(use string) *cobra.Command {
 		if !*send {
 			return nil
 		}
-		client, err := sms.NewClient(cfg)
+		client, err := sms.NewClient(smsConf)
 		if err != nil {
 			return err
 		}
-		s := &sms.Sender{DB: db, Client: client, Rate: cfg.Rate}
+		s := &sms.Sender{DB: db, Client: client, Rate: smsConf.Rate}
 		done := make(chan error, 1)
 		started := time.Now()
 		go func() { _, err := s.Drain(ctx); done <- err }()
@@ -138,10 +139,10 @@ func newSMSBulkCmd(use string) *cobra.Command {
 
 func newSMSTemplatesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "templates [KIND LANG BODY]", Short: "List the templates with their segment counts, or set one", Args: cobra.RangeArgs(0, 3)}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}
@@ -175,11 +176,11 @@ func newSMSTemplatesCmd() *cobra.Command {
 
 func newSMSStaffPhoneCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "staff-phone LOGIN PHONE", Short: "Set the phone at which a staff user hears of low stock", Args: cobra.ExactArgs(2)}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	lang := cmd.Flags().String("lang", "zh-CN", "zh-CN or en")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}

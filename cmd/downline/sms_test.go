@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/demo"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/network"
@@ -66,7 +67,7 @@ func TestSMSOnForTheDemoTextsNoHistory(t *testing.T) {
 	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demoCompany(ctx, db, "demo-password-1", 1, io.Discard); err != nil {
+	if _, err := demo.Company(ctx, db, "demo-password-1", 1, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	history, err := db.OutboxHead(ctx)

@@ -17,7 +17,7 @@ func newTreeCmd() *cobra.Command {
 		Short: "Print a member's sponsor (or placement) tree in the terminal",
 		Args:  cobra.ExactArgs(1),
 	}
-	url := dbURLFlag(cmd)
+	cfg := withDatabase(cmd)
 	depth := cmd.Flags().Int("depth", 3, "levels to show below the member")
 	placement := cmd.Flags().Bool("placement", false, "show the binary placement tree instead of the sponsor tree")
 	limit := cmd.Flags().Int("limit", 500, "show at most this many members")
@@ -26,7 +26,7 @@ func newTreeCmd() *cobra.Command {
 			return fmt.Errorf("--depth must be at least 1, got %d", *depth)
 		}
 		ctx := cmd.Context()
-		db, err := openDB(ctx, url)
+		db, err := cfg.openDB(ctx)
 		if err != nil {
 			return err
 		}

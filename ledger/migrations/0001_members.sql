@@ -80,3 +80,8 @@ CREATE TABLE outbox_consumers (
     seq         bigint NOT NULL,
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- migrate:down
+DROP TABLE outbox_consumers, outbox, member_status_changes, member_moves, members;
+DROP FUNCTION refuse_change();
+DROP SEQUENCE member_code_seq;

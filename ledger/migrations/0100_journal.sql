@@ -100,3 +100,9 @@ BEGIN
 END $$;
 CREATE TRIGGER idempotency_keys_write_once BEFORE UPDATE OR DELETE ON idempotency_keys
     FOR EACH ROW EXECUTE FUNCTION idempotency_write_once();
+
+-- migrate:down
+DROP TABLE journal_lines, journal_entries, accounts;
+DROP FUNCTION journal_entry_balanced();
+DROP TABLE idempotency_keys;
+DROP FUNCTION idempotency_write_once();

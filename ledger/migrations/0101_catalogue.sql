@@ -32,3 +32,6 @@ CREATE TABLE lots (
     CONSTRAINT lots_id_product_key UNIQUE (id, product_id),
     CHECK (expires_on IS NULL OR expires_on > produced_on)
 );
+
+-- migrate:down
+DROP TABLE lots, products;

@@ -58,3 +58,6 @@ CREATE TABLE stock_thresholds (
     min_available bigint NOT NULL CHECK (min_available >= 0),
     PRIMARY KEY (warehouse_id, product_id)
 );
+
+-- migrate:down
+DROP TABLE stock_thresholds, stock_moves, stock_balances, warehouses, agencies;

@@ -171,3 +171,7 @@ CREATE TABLE agency_statements (
     CHECK (period_to > period_from),
     CHECK (closing = opening + charges - credits)
 );
+
+-- migrate:down
+DROP TABLE agency_statements, return_lines, returns, shipment_lots, shipments, payments, order_allocations, order_lines, orders, ledger_settings;
+DROP SEQUENCE return_no_seq, shipment_no_seq, payment_no_seq, order_no_seq;

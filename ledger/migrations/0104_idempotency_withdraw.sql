@@ -16,3 +16,15 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+
+-- migrate:down
+-- 0100's rule: no claim is ever deleted.
+CREATE OR REPLACE FUNCTION idempotency_write_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR OLD.result IS NOT NULL OR NEW.key <> OLD.key
+       OR NEW.request_hash <> OLD.request_hash OR NEW.op <> OLD.op THEN
+        RAISE EXCEPTION 'idempotency_keys is append-only: % refused', TG_OP
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END $$;

@@ -228,3 +228,10 @@ CREATE TRIGGER settle_payouts_append_only BEFORE UPDATE OR DELETE ON settle_payo
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER settle_payout_items_append_only BEFORE UPDATE OR DELETE ON settle_payout_items
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
+
+-- migrate:down
+DROP TABLE settle_payout_items, settle_payouts, settle_postings, settle_manual_adjustments;
+DROP VIEW settle_run_carry;
+DROP TABLE settle_run_adjustments, settle_run_lines, settle_run_members, settle_runs, settle_periods, settle_plans;
+DROP FUNCTION settle_rows_guard();
+DROP FUNCTION settle_runs_guard();

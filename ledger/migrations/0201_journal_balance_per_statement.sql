@@ -51,3 +51,29 @@ CREATE TRIGGER journal_lines_balanced AFTER INSERT ON journal_lines
     REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION journal_lines_balanced();
 CREATE TRIGGER journal_entries_have_lines AFTER INSERT ON journal_entries
     REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION journal_entries_have_lines();
+
+-- migrate:down
+-- 0100's deferred check, once per inserted entry and line.
+DROP TRIGGER journal_entries_have_lines ON journal_entries;
+DROP TRIGGER journal_lines_balanced ON journal_lines;
+DROP FUNCTION journal_entries_have_lines();
+DROP FUNCTION journal_lines_balanced();
+
+CREATE FUNCTION journal_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    eid bigint;
+    total numeric;
+    n int;
+BEGIN
+    IF TG_TABLE_NAME = 'journal_entries' THEN eid := NEW.id; ELSE eid := NEW.entry_id; END IF;
+    SELECT coalesce(sum(amount), 0), count(*) INTO total, n FROM journal_lines WHERE entry_id = eid;
+    IF n < 2 OR total <> 0 THEN
+        RAISE EXCEPTION 'journal entry % does not balance: % lines summing to %', eid, n, total
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT ON journal_entries
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_entry_balanced();
+CREATE CONSTRAINT TRIGGER journal_lines_balanced AFTER INSERT ON journal_lines
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_entry_balanced();

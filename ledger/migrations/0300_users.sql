@@ -44,3 +44,7 @@ CREATE INDEX audit_log_at_idx ON audit_log (at);
 -- Order lists by agency (seller or buyer).
 CREATE INDEX IF NOT EXISTS orders_seller_idx ON orders (seller_agency_id) WHERE seller_agency_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS orders_buyer_agency_idx ON orders (buyer_agency_id) WHERE buyer_agency_id IS NOT NULL;
+
+-- migrate:down
+DROP INDEX orders_buyer_agency_idx, orders_seller_idx;
+DROP TABLE audit_log, sessions, users;

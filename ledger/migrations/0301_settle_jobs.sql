@@ -23,3 +23,6 @@ CREATE TABLE settle_jobs (
 );
 CREATE UNIQUE INDEX settle_jobs_one_running ON settle_jobs (period_id) WHERE status = 'running';
 CREATE INDEX settle_jobs_period_idx ON settle_jobs (period_id, id);
+
+-- migrate:down
+DROP TABLE settle_jobs;

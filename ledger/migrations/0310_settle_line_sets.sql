@@ -98,3 +98,56 @@ BEGIN
     END LOOP;
 END $$;
 DROP TABLE settle_run_lines_0200;
+
+-- migrate:down
+-- The lines of each run's published set go back into 0200's one table, under
+-- the run's id; sets no run publishes (left by a run killed before it
+-- published them) are dropped with their partitions.
+ALTER TABLE settle_run_lines RENAME TO settle_run_lines_0310;
+DROP INDEX settle_run_lines_member_idx;
+
+CREATE TABLE settle_run_lines (
+    run_id      bigint NOT NULL,
+    -- bytewise order, as in bonuses.csv
+    member      text COLLATE "C" NOT NULL,
+    bonus       text COLLATE "C" NOT NULL CHECK (bonus IN ('binary', 'matching', 'pool', 'referral', 'unilevel')),
+    source      text COLLATE "C", -- NULL for binary and pool
+    level       int NOT NULL,
+    amount      numeric NOT NULL,
+    before_cap  numeric NOT NULL
+);
+INSERT INTO settle_run_lines
+    SELECT r.id, l.member, l.bonus, l.source, l.level, l.amount, l.before_cap
+    FROM settle_run_lines_0310 l JOIN settle_runs r ON r.lines_set = l.set_id
+    ORDER BY r.id, l.member, l.bonus, l.source NULLS FIRST, l.level;
+CREATE INDEX settle_run_lines_member_idx ON settle_run_lines USING brin (run_id, member) WITH (pages_per_range = 16);
+CREATE TRIGGER settle_run_lines_no_update BEFORE UPDATE ON settle_run_lines
+    FOR EACH STATEMENT EXECUTE FUNCTION settle_rows_guard();
+CREATE TRIGGER settle_run_lines_delete AFTER DELETE ON settle_run_lines
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION settle_rows_guard();
+
+DROP TABLE settle_run_lines_0310;
+DROP FUNCTION settle_run_lines_guard();
+
+CREATE OR REPLACE FUNCTION settle_runs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.status = 'draft' THEN
+        IF TG_OP = 'UPDATE' AND NEW.status = 'paid' THEN
+            RAISE EXCEPTION 'settlement run %: a draft cannot be paid', OLD.id USING ERRCODE = 'restrict_violation';
+        END IF;
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status = 'approved' AND NEW.status = 'paid'
+       AND (NEW.id, NEW.period_id, NEW.plan_id, NEW.attempt, NEW.run_by, NEW.run_at, NEW.lines, NEW.bonus_total,
+            NEW.adjust_total, NEW.lines_sha256, NEW.approved_by, NEW.approved_at, NEW.approve_reason)
+       IS NOT DISTINCT FROM
+           (OLD.id, OLD.period_id, OLD.plan_id, OLD.attempt, OLD.run_by, OLD.run_at, OLD.lines, OLD.bonus_total,
+            OLD.adjust_total, OLD.lines_sha256, OLD.approved_by, OLD.approved_at, OLD.approve_reason) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'settlement run % is %: it cannot change any more', OLD.id, OLD.status
+        USING ERRCODE = 'restrict_violation';
+END $$;
+ALTER TABLE settle_runs DROP COLUMN lines_set;
+DROP TABLE settle_line_sets;

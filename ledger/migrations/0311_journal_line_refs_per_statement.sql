@@ -53,3 +53,17 @@ CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON journal_entries
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER journal_lines_no_truncate BEFORE TRUNCATE ON journal_lines
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+
+-- migrate:down
+-- 0100's foreign keys, checked row by row (every line is checked again as
+-- they are added).
+DROP TRIGGER journal_lines_no_truncate ON journal_lines;
+DROP TRIGGER journal_entries_no_truncate ON journal_entries;
+DROP TRIGGER accounts_no_truncate ON accounts;
+DROP TRIGGER accounts_keep_codes ON accounts;
+DROP FUNCTION accounts_keep_codes();
+DROP TRIGGER journal_lines_refs ON journal_lines;
+DROP FUNCTION journal_lines_refs();
+ALTER TABLE journal_lines
+    ADD CONSTRAINT journal_lines_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES journal_entries (id),
+    ADD CONSTRAINT journal_lines_account_fkey FOREIGN KEY (account) REFERENCES accounts (code);

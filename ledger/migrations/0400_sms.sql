@@ -86,3 +86,6 @@ CREATE TABLE sms_templates (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (kind, lang)
 );
+
+-- migrate:down
+DROP TABLE sms_templates, sms_inbound, sms_launches, sms_staff_phones, sms_opt_outs, sms_messages, sms_bulks;

@@ -33,3 +33,9 @@ ALTER TABLE sms_messages ADD COLUMN priority smallint NOT NULL DEFAULT 1 CHECK (
 UPDATE sms_messages SET priority = CASE WHEN bulk_id IS NOT NULL OR kind = 'product_launched' THEN 0 ELSE 2 END
     WHERE state IN ('queued', 'retry') AND (bulk_id IS NOT NULL OR kind IN ('product_launched', 'welcome', 'payment_confirmed'));
 CREATE INDEX sms_messages_claim_idx ON sms_messages (priority DESC, next_attempt_at, id) WHERE state IN ('queued', 'retry');
+
+-- migrate:down
+-- Every queued message is claimed in the order it falls due again.
+DROP INDEX sms_messages_claim_idx;
+ALTER TABLE sms_messages DROP COLUMN priority;
+DROP TABLE sms_skipped_events, sms_notifier_start;

@@ -1,4 +1,9 @@
-package main
+// Package demo seeds the demo company into a ledger that holds a member
+// network: staff and member accounts, the catalogue with lots in stock, two
+// agencies, months of orders and the settlement of the complete months.
+// Everything goes through the ledger's domain functions; nothing here
+// writes SQL.
+package demo
 
 import (
 	"context"
@@ -18,23 +23,28 @@ import (
 	"downline/ledger"
 	"downline/ledger/agency"
 	"downline/ledger/catalog"
+	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/stock"
 	"downline/ledger/user"
 )
 
-// demoCompany adds to a seeded network what the demo company needs: users
+// Company adds to a seeded network what the demo company needs: users
 // of every role, the catalogue with lots in stock, two agencies (one
 // stocked), orders from the first day of the month before last until now
-// (demoOrders), and the settlement of the two complete months among them
-// (demoSettle). Order stages carry their business dates (each is entered
+// (placeOrders), and the settlement of the two complete months among them
+// (settle). Order stages carry their business dates (each is entered
 // on a clock set to it); the journal entries carry the time of seeding,
 // since the journal is append-only.
 // Nothing is dated after now, the time of the clock ctx carries (see
 // package clock): seeded with a clock pinned to 29 February, the demo's
 // history ends on 29 February. Progress goes to out.
-func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint64, out io.Writer) (demoSummary, error) {
-	var sum demoSummary
+func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, out io.Writer) (Summary, error) {
+	var sum Summary
+	zone, err := ledger.CompanyZone()
+	if err != nil {
+		return sum, err
+	}
 	tx := func(fn func(pgx.Tx) error) error { return db.Transact(ctx, pgx.ReadCommitted, fn) }
 	d := decimal.RequireFromString
 	products := []catalog.Product{
@@ -46,9 +56,9 @@ func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint6
 	}
 	now := clock.Now(ctx)
 	today := now.UTC().Truncate(24 * time.Hour)
-	local := now.In(demoZone)
-	window := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, demoZone).AddDate(0, -2, 0)
-	err := tx(func(tx pgx.Tx) error {
+	local := now.In(zone)
+	window := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, zone).AddDate(0, -2, 0)
+	err = tx(func(tx pgx.Tx) error {
 		if _, err := stock.CreateWarehouse(ctx, tx, "HQ-SH", "HQ Shanghai", 0); err != nil {
 			return err
 		}
@@ -95,9 +105,7 @@ func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint6
 				return err
 			}
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO users (login, password_hash, role, member_id)
-			SELECT code, $1, 'member', id FROM members ORDER BY id`, memberHash)
-		sum.Members = int(tag.RowsAffected())
+		sum.Members, err = user.CreateMemberAccounts(ctx, tx, memberHash)
 		return err
 	})
 	if err != nil {
@@ -107,54 +115,45 @@ func demoCompany(ctx context.Context, db *ledger.DB, password string, seed uint6
 	fmt.Fprintln(out, "demo: catalogue, stock, agencies and users created")
 
 	sum.Products, sum.Agencies = len(products), 2
-	if err := demoOrders(ctx, db, products, seed, window, now, &sum); err != nil {
+	if err := placeOrders(ctx, db, products, seed, window, now, &sum); err != nil {
 		return sum, err
 	}
 	fmt.Fprintf(out, "demo: %d orders placed since %s\n", sum.Orders, window.Format(time.DateOnly))
-	sum.Periods, err = demoSettle(ctx, db, window, now, out)
+	sum.Periods, err = settle(ctx, db, zone, window, now, out)
 	sum.Current = local.Format("2006-01")
 	return sum, err
 }
 
-// demoOrder is an order the demo places: at is when it was placed, hold how
+// plannedOrder is an order the demo places: at is when it was placed, hold how
 // far it got (shipped unless it is recent).
-type demoOrder struct {
+type plannedOrder struct {
 	at   time.Time
 	req  order.Request
 	hold int // 0 awaiting payment, 1 awaiting confirmation, 2 awaiting shipment, 3 shipped
 }
 
-// demoOrders places, from window to now, a starter kit (registration order)
+// placeOrders places, from window to now, a starter kit (registration order)
 // for every active member who joined in that time and four repeat orders a
 // day by members who had joined (one in five sold by agency AG1 from its own
 // stock, which it bought at the start). Orders of the last three days are
 // at every stage; older ones are shipped. Every time stamp is in the past:
 // the stages of an order placed a moment ago follow each other closely.
 // The orders are counted in sum.
-func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, seed uint64, window, now time.Time, sum *demoSummary) error {
-	type joined struct {
-		code string
-		at   time.Time
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT code, joined_at FROM members WHERE status = 'active' ORDER BY joined_at, id`)
+func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, seed uint64, window, now time.Time, sum *Summary) error {
+	ms, err := member.ActiveByJoining(ctx, db.Pool)
 	if err != nil {
-		return err
-	}
-	var ms []joined
-	var j joined
-	if _, err := pgx.ForEachRow(rows, []any{&j.code, &j.at}, func() error { ms = append(ms, j); return nil }); err != nil {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(seed, 42))
 	last := now.Add(-time.Hour) // nothing placed in the last hour
-	var plan []demoOrder
-	plan = append(plan, demoOrder{at: window, hold: 3, req: order.Request{Key: "demo-ag1-stock", Kind: order.Agency, BuyerAgency: "AG1",
+	var plan []plannedOrder
+	plan = append(plan, plannedOrder{at: window, hold: 3, req: order.Request{Key: "demo-ag1-stock", Kind: order.Agency, BuyerAgency: "AG1",
 		By: "user:agency1", Lines: []order.LineRequest{{SKU: "VC-100", Qty: 500}, {SKU: "TEA-200", Qty: 500}}}})
 	kit := products[len(products)-1].SKU
 	for _, m := range ms {
-		if at := m.at.Add(30 * time.Minute); !at.Before(window) && at.Before(last) {
-			plan = append(plan, demoOrder{at: at, req: order.Request{Key: "demo-reg-" + m.code, Kind: order.Registration, Member: m.code,
-				By: "user:" + m.code, Lines: []order.LineRequest{{SKU: kit, Qty: 1}}}})
+		if at := m.JoinedAt.Add(30 * time.Minute); !at.Before(window) && at.Before(last) {
+			plan = append(plan, plannedOrder{at: at, req: order.Request{Key: "demo-reg-" + m.Code, Kind: order.Registration, Member: m.Code,
+				By: "user:" + m.Code, Lines: []order.LineRequest{{SKU: kit, Qty: 1}}}})
 		}
 	}
 	n := 0
@@ -162,12 +161,12 @@ func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, 
 		for k := 0; k < 4; k++ {
 			at := day.Add(time.Duration(9+rng.IntN(10)) * time.Hour)
 			// buyers: the members who had joined by then
-			in := sort.Search(len(ms), func(i int) bool { return !ms[i].at.Before(at) })
+			in := sort.Search(len(ms), func(i int) bool { return !ms[i].JoinedAt.Before(at) })
 			if in == 0 || !at.Before(last) {
 				continue
 			}
 			n++
-			buyer := ms[rng.IntN(in)].code
+			buyer := ms[rng.IntN(in)].Code
 			p := products[rng.IntN(len(products)-1)]
 			r := order.Request{Key: fmt.Sprintf("demo-order-%d", n), Kind: order.Repeat, Member: buyer, By: "user:" + buyer,
 				Lines: []order.LineRequest{{SKU: p.SKU, Qty: int64(1 + rng.IntN(3))}}}
@@ -175,7 +174,7 @@ func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, 
 				r.Seller, r.By = "AG1", "user:agency1"
 				r.Lines[0].SKU = []string{"VC-100", "TEA-200"}[rng.IntN(2)]
 			}
-			plan = append(plan, demoOrder{at: at, req: r})
+			plan = append(plan, plannedOrder{at: at, req: r})
 		}
 	}
 	sort.SliceStable(plan, func(a, b int) bool { return plan[a].at.Before(plan[b].at) })
@@ -192,7 +191,7 @@ func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, 
 		}
 	}
 	for _, o := range plan {
-		if err := demoPlace(ctx, db, o, now); err != nil {
+		if err := place(ctx, db, o, now); err != nil {
 			return fmt.Errorf("demo order %s: %w", o.req.Key, err)
 		}
 		sum.Orders++
@@ -206,12 +205,12 @@ func demoOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, 
 	return nil
 }
 
-// demoPlace takes o as far as its hold in one transaction, each stage on a
+// place takes o as far as its hold in one transaction, each stage on a
 // clock set to its business time: placed at o.at, paid 2 hours later,
 // confirmed after a day, shipped after two, delivered (agency stock only)
 // after four; squeezed into the time up to now when o is more recent than
 // that.
-func demoPlace(ctx context.Context, db *ledger.DB, o demoOrder, now time.Time) error {
+func place(ctx context.Context, db *ledger.DB, o plannedOrder, now time.Time) error {
 	at := func(d time.Duration) context.Context {
 		if room := now.Add(-time.Minute).Sub(o.at); room < 96*time.Hour {
 			d = time.Duration(float64(d) * float64(room) / float64(96*time.Hour))
@@ -261,8 +260,8 @@ func demoPlace(ctx context.Context, db *ledger.DB, o demoOrder, now time.Time) e
 	})
 }
 
-// demoPassword makes a random password for the demo accounts.
-func demoPassword() string {
+// Password makes a random password for the demo accounts.
+func Password() string {
 	b := make([]byte, 9)
 	_, _ = crand.Read(b)
 	return "demo-" + base64.RawURLEncoding.EncodeToString(b)

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -16,43 +16,41 @@ import (
 	"downline/settle/period"
 )
 
-//go:embed demo_plan.yaml
-var demoPlan []byte
+//go:embed plan.yaml
+var planYAML []byte
 
-// demoZone is the demo company's time zone: its months start at midnight there.
-var demoZone = func() *time.Location {
-	loc, err := ledger.CompanyZone()
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+// The finance users who run, approve and pay the demo's periods, named as
+// the API records them.
+const (
+	finance  = "user:finance"
+	finance2 = "user:finance2"
+)
 
-// demoMinPayout is the smallest balance the demo pays out; less is carried.
-var demoMinPayout = decimal.NewFromInt(50)
+// minPayout is the smallest balance the demo pays out; less is carried.
+var minPayout = decimal.NewFromInt(50)
 
-// demoSummary is what the demo seed created.
-type demoSummary struct {
+// Summary is what the demo seed created.
+type Summary struct {
 	Members, Products, Agencies int
 	Orders, Registrations, Open int
-	Periods                     []demoPeriod
+	Periods                     []Period
 	Current                     string // the month in progress, not settled
 }
 
-// demoPeriod is one settled month of the demo.
-type demoPeriod struct {
+// Period is one settled month of the demo.
+type Period struct {
 	Code   string
 	Run    period.Run
 	Payout *period.Payout
 }
 
-// demoSettle uploads the demo plan (in force from window) and settles the
+// settle uploads the demo plan (in force from window) and settles the
 // two complete months from window: each run by finance and approved by
 // finance2 (four eyes); the older one is also paid. The month in progress
 // is left unsettled: its cut-off is still to come.
-func demoSettle(ctx context.Context, db *ledger.DB, window, now time.Time, out io.Writer) ([]demoPeriod, error) {
+func settle(ctx context.Context, db *ledger.DB, zone *time.Location, window, now time.Time, out io.Writer) ([]Period, error) {
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		_, err := period.UploadPlan(ctx, tx, demoPlan, window, staff("finance"))
+		_, err := period.UploadPlan(ctx, tx, planYAML, window, finance)
 		return err
 	})
 	if err != nil {
@@ -63,26 +61,26 @@ func demoSettle(ctx context.Context, db *ledger.DB, window, now time.Time, out i
 		return nil, fmt.Errorf("demo graph store: %w", err)
 	}
 	runner := &period.Runner{DB: db, Graph: store}
-	var done []demoPeriod
+	var done []Period
 	for i := 0; i < 2; i++ {
 		code := window.AddDate(0, i, 0).Format("2006-01")
-		p, err := period.Ensure(ctx, db, code, demoZone, time.Time{}, staff("finance"))
+		p, err := period.Ensure(ctx, db, code, zone, time.Time{}, finance)
 		if err != nil {
 			return done, err
 		}
 		if p.CutoffAt.After(now) {
 			return done, fmt.Errorf("demo period %s ends at %s, after now", code, p.CutoffAt)
 		}
-		if _, err := runner.Run(ctx, code, staff("finance")); err != nil {
+		if _, err := runner.Run(ctx, code, finance); err != nil {
 			return done, fmt.Errorf("demo settlement of %s: %w", code, err)
 		}
-		d := demoPeriod{Code: code}
-		d.Run, err = period.Approve(ctx, db, code, staff("finance2"), "demo: totals checked against the month's orders")
+		d := Period{Code: code}
+		d.Run, err = period.Approve(ctx, db, code, finance2, "demo: totals checked against the month's orders")
 		if err != nil {
 			return done, fmt.Errorf("demo approval of %s: %w", code, err)
 		}
 		if i == 0 {
-			po, err := period.Pay(ctx, db, code, demoMinPayout, staff("finance"))
+			po, err := period.Pay(ctx, db, code, minPayout, finance)
 			if err != nil {
 				return done, fmt.Errorf("demo payout of %s: %w", code, err)
 			}
@@ -95,8 +93,8 @@ func demoSettle(ctx context.Context, db *ledger.DB, window, now time.Time, out i
 	return done, nil
 }
 
-// print writes the summary of the demo seed.
-func (s demoSummary) print(w io.Writer) {
+// Print writes the summary of the demo seed.
+func (s Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "demo company: %d products, %d agencies, %d member accounts\n", s.Products, s.Agencies, s.Members)
 	fmt.Fprintf(w, "  %d orders (%d starter kits of new members), %d of the last three days still open\n", s.Orders, s.Registrations, s.Open)
 	for _, p := range s.Periods {

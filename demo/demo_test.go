@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/clock"
+	"downline/ledger"
 	"downline/ledger/check"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
@@ -38,7 +39,11 @@ func TestDemoCompany(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			if c.at != "" {
-				at, err := clock.Parse(c.at, demoZone)
+				zone, err := ledger.CompanyZone()
+				if err != nil {
+					t.Fatal(err)
+				}
+				at, err := clock.Parse(c.at, zone)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -56,7 +61,7 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := demoCompany(ctx, db, "demo-password-1", 1, io.Discard)
+	sum, err := Company(ctx, db, "demo-password-1", 1, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +74,12 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 
 	// Orders in both settled months and, unless it began less than a day
 	// ago, the month in progress.
-	local := now.In(demoZone)
-	thisMonth := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, demoZone)
+	zone, err := ledger.CompanyZone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := now.In(zone)
+	thisMonth := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, zone)
 	wantMonths := 3
 	if now.Sub(thisMonth) < 24*time.Hour {
 		wantMonths = 2
@@ -166,7 +175,7 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 	}
 
 	var out bytes.Buffer
-	sum.print(&out)
+	sum.Print(&out)
 	for _, s := range []string{older + ": paid", last + ": approved", local.Format("2006-01") + ": in progress, not settled"} {
 		if !strings.Contains(strings.ReplaceAll(out.String(), "period ", ""), s) {
 			t.Errorf("summary lacks %q:\n%s", s, out.String())
