@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"downline/graphstore/feed"
+	"downline/internal/repo"
 	"downline/ledger/ledgertest"
 )
 
@@ -28,7 +29,7 @@ type privateServer struct {
 }
 
 func newPrivateServer(t *testing.T) *privateServer {
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

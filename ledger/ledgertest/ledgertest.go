@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/internal/repo"
 	"downline/ledger"
 )
 
@@ -144,7 +145,7 @@ func ensureTemplate() error {
 }
 
 func startDevPG() (string, error) {
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return "", err
 	}
@@ -161,23 +162,6 @@ func startDevPG() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("dev/pg up printed no DATABASE_URL: %q", out)
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func withDatabase(raw, name string) string {
