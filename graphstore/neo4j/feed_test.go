@@ -14,6 +14,7 @@ import (
 	"downline/graphstore/feed"
 	"downline/graphstore/memory"
 	"downline/ledger"
+	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/stock"
@@ -22,20 +23,10 @@ import (
 // Tests of the store fed from a real ledger (Postgres): sync, catch-up,
 // circulation, and a Neo4j that goes away and comes back empty.
 
-func ledgerTx(t testing.TB, db *ledger.DB, fn func(pgx.Tx) error) {
-	t.Helper()
-	if err := db.Transact(context.Background(), pgx.ReadCommitted, fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func register(t testing.TB, db *ledger.DB, code, sponsor string) {
 	t.Helper()
-	ledgerTx(t, db, func(tx pgx.Tx) error {
-		_, err := member.Register(context.Background(), tx, member.Registration{Code: code, Name: "名 " + code,
-			Phone: "+8613800000000", Sponsor: sponsor, Auto: graphstore.Balanced, By: "test"})
-		return err
-	})
+	goodstest.Register(t, db, member.Registration{Code: code, Name: "名 " + code,
+		Phone: "+8613800000000", Sponsor: sponsor, Auto: graphstore.Balanced, By: "test"})
 }
 
 // registerTeam adds n members under the existing ones, round robin.
@@ -100,7 +91,7 @@ func TestSyncThenFeed(t *testing.T) {
 	register(t, db, "ROOT", "")
 	first := registerTeam(t, db, "A", 30, []string{"ROOT"})
 	registerTeam(t, db, "B", 30, first[:5])
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "B003", Tree: graphstore.Sponsor, To: "A020", By: "hq"})
 		return err
 	})
@@ -122,11 +113,11 @@ func TestSyncThenFeed(t *testing.T) {
 	if a1, _ := ref.MemberByCode(ctx, "A001"); a1.Parent != root.ID || a1.Side != graphstore.Right {
 		t.Fatalf("A001 is not at ROOT/R: %+v", a1)
 	}
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "A001", Tree: graphstore.Placement, To: under.Code, Side: slot.Side.String(), By: "hq"})
 		return err
 	})
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Register(ctx, tx, member.Registration{Code: "Z001", Name: "名 Z001", Phone: "+8613800000000",
 			Sponsor: "ROOT", Placement: "ROOT", Side: "R", By: "test"})
 		return err
@@ -138,7 +129,7 @@ func TestSyncThenFeed(t *testing.T) {
 	noDuplicates(t, s, 72)
 
 	registerTeam(t, db, "D", 10, []string{"C001"})
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "C001", Tree: graphstore.Sponsor, To: "ROOT", By: "hq"})
 		return err
 	})
@@ -164,7 +155,7 @@ func TestCirculationFeed(t *testing.T) {
 	agency := stock.Warehouse{ID: 2, Code: "AG-HZ", AgencyID: 7, AgencyCode: "HZ"}
 	buyer := stock.Holder{Kind: "member", ID: 2, Code: "CN0000002"}
 	emit := func(m ...stock.LotMoved) {
-		ledgerTx(t, db, func(tx pgx.Tx) error { return stock.EmitLotMoved(ctx, tx, m) })
+		goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error { return stock.EmitLotMoved(ctx, tx, m) })
 	}
 	emit(stock.LotMoved{Lot: 41, SKU: "TEA-250", Batch: "2025-02", From: stock.Holder{Kind: "supplier"}, To: hq.Holder(), Qty: 100, At: at})
 	emit(stock.LotMoved{Lot: 41, SKU: "TEA-250", Batch: "2025-02", From: hq.Holder(), To: agency.Holder(), Qty: 20,

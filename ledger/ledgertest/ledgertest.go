@@ -83,6 +83,16 @@ func NewDatabase(t testing.TB) string {
 	return withDatabase(admin, name)
 }
 
+// Count runs a query that returns one integer (a count) and returns it.
+func Count(t testing.TB, db *ledger.DB, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
 func setup() {
 	adminURL = os.Getenv("DATABASE_URL")
 	if adminURL == "" {
