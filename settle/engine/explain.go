@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/shopspring/decimal"
 
@@ -44,44 +43,32 @@ func Explain(in Input, res *Result, id string) (string, error) {
 // explanation is the text Explain writes about member me, with the columns
 // of the Input and the Result it reads.
 type explanation struct {
-	b      strings.Builder
-	c      *columns
-	res    *Result
-	p      *plan.Plan
-	me     int
-	vs     int32 // scale of the Result's volumes
-	pvs    []decimal128.Num
-	bvs    []decimal128.Num
-	gvs    []decimal128.Num
-	rank   []int16
-	active *array.Boolean
-	best   []int16 // highest rank anywhere in each sponsor subtree
-	kids   []int32 // me's frontline legs
-	pv     decimal.Decimal
+	b    strings.Builder
+	c    *columns
+	res  *Result
+	p    *plan.Plan
+	me   int
+	vs   int32 // scale of the Result's volumes
+	m    MemberColumns
+	best []int16 // highest rank anywhere in each sponsor subtree
+	kids []int32 // me's frontline legs
+	pv   decimal.Decimal
 }
 
 func newExplanation(c *columns, t *trees, res *Result, me int) *explanation {
-	x := &explanation{c: c, res: res, p: res.Plan, me: me, vs: res.VolumeScale,
-		pvs: memberDecimals(res, ColPV), bvs: memberDecimals(res, ColBV), gvs: memberDecimals(res, ColGV),
-		rank:   res.Members.Column(ColRank).(*array.Int16).Int16Values(),
-		active: res.Members.Column(ColActive).(*array.Boolean)}
+	x := &explanation{c: c, res: res, p: res.Plan, me: me, vs: res.VolumeScale, m: res.MemberColumns()}
 	// Highest rank anywhere in each sponsor subtree, bottom-up.
 	x.best = make([]int16, c.n)
 	for h := c.n - 1; h >= 0; h-- {
 		m := t.sponsorOrder[h]
-		x.best[m] = max(x.best[m], x.rank[m])
+		x.best[m] = max(x.best[m], x.m.Rank[m])
 		if s := c.sponsor[m]; s >= 0 {
 			x.best[s] = max(x.best[s], x.best[m])
 		}
 	}
 	x.kids = t.child[t.childStart[me]:t.childStart[me+1]]
-	x.pv = decimalAt(x.pvs[me], x.vs)
+	x.pv = decimalAt(x.m.PV[me], x.vs)
 	return x
-}
-
-// memberDecimals is the values of the Result's decimal member column k.
-func memberDecimals(res *Result, k int) []decimal128.Num {
-	return res.Members.Column(k).(*array.Decimal128).Values()
 }
 
 // decimalAt is v, a fixed-point number of the given scale, as a decimal.
@@ -95,17 +82,17 @@ func (x *explanation) rankName(r int16) string { return x.p.Ranks[r].Name }
 // standing writes the member's rank, activity, volumes and frontline legs.
 func (x *explanation) standing() {
 	me, p := x.me, x.p
-	pv, gv := x.pv, decimalAt(x.gvs[me], x.vs)
-	fmt.Fprintf(&x.b, "member %s: rank %s, ", x.name(me), x.rankName(x.rank[me]))
-	if x.active.Value(me) {
+	pv, gv := x.pv, decimalAt(x.m.GV[me], x.vs)
+	fmt.Fprintf(&x.b, "member %s: rank %s, ", x.name(me), x.rankName(x.m.Rank[me]))
+	if x.m.Active.Value(me) {
 		fmt.Fprintf(&x.b, "active (PV %s >= %s)\n", pv, p.ActivePV)
 	} else {
 		fmt.Fprintf(&x.b, "inactive (PV %s < %s): skipped by unilevel and matching compression, no binary\n", pv, p.ActivePV)
 	}
-	fmt.Fprintf(&x.b, "PV %s, BV %s, GV %s\n", pv, decimalAt(x.bvs[me], x.vs), gv)
+	fmt.Fprintf(&x.b, "PV %s, BV %s, GV %s\n", pv, decimalAt(x.m.BV[me], x.vs), gv)
 	fmt.Fprintf(&x.b, "frontline legs: %d\n", len(x.kids))
 	for _, k := range x.kids {
-		fmt.Fprintf(&x.b, "  %s GV %s, highest rank in leg %s\n", x.name(int(k)), decimalAt(x.gvs[k], x.vs), x.rankName(x.best[k]))
+		fmt.Fprintf(&x.b, "  %s GV %s, highest rank in leg %s\n", x.name(int(k)), decimalAt(x.m.GV[k], x.vs), x.rankName(x.best[k]))
 	}
 }
 
@@ -126,7 +113,7 @@ func (x *explanation) ranks() {
 			break
 		}
 	}
-	if x.rank[x.me] == 0 {
+	if x.m.Rank[x.me] == 0 {
 		fmt.Fprintf(&x.b, "  %s: the first rank, no requirements\n", p.Ranks[0].Name)
 	}
 }
@@ -145,7 +132,7 @@ func (x *explanation) rankCheck(rk plan.Rank) (why []string, ok bool) {
 		legCap = &v
 	}
 	for _, k := range x.kids {
-		g := decimalAt(x.gvs[k], x.vs)
+		g := decimalAt(x.m.GV[k], x.vs)
 		if legCap != nil && g.Cmp(*legCap) > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s capped to %s", x.name(int(k)), g, legCap))
 			g = *legCap
@@ -179,7 +166,7 @@ func (x *explanation) rankCheck(rk plan.Rank) (why []string, ok bool) {
 
 // pair is the member's left and right volume this period.
 func (x *explanation) pair() (l, r decimal.Decimal) {
-	return decimalAt(memberDecimals(x.res, ColLeftVolume)[x.me], x.vs), decimalAt(memberDecimals(x.res, ColRightVolume)[x.me], x.vs)
+	return decimalAt(x.m.LeftVolume[x.me], x.vs), decimalAt(x.m.RightVolume[x.me], x.vs)
 }
 
 // binary writes the member's binary legs, pair and carry, under a binary plan.
@@ -190,20 +177,15 @@ func (x *explanation) binary() {
 	me, c, vs := x.me, x.c, x.vs
 	l, r := x.pair()
 	fmt.Fprintf(&x.b, "binary: left %s, right %s (carry-in %s / %s), pair %s, carry-out %s / %s\n", l, r,
-		decimalAt(c.cl[me], c.scale), decimalAt(c.cr[me], c.scale), decimal.Min(l, r), decimalAt(memberDecimals(x.res, ColCarryLeft)[me], vs), decimalAt(memberDecimals(x.res, ColCarryRight)[me], vs))
+		decimalAt(c.cl[me], c.scale), decimalAt(c.cr[me], c.scale), decimal.Min(l, r), decimalAt(x.m.CarryLeft[me], vs), decimalAt(x.m.CarryRight[me], vs))
 }
 
 // bonusLines writes each bonus line of the member with its basis, and the
 // total earnings.
 func (x *explanation) bonusLines() {
 	p, ms := x.p, x.p.Scale
-	lines := x.res.Lines
-	member := lines.Column(0).(*array.Int32).Int32Values()
-	kind := lines.Column(1).(*array.Uint8).Uint8Values()
-	source := lines.Column(2).(*array.Int32).Int32Values()
-	level := lines.Column(3).(*array.Int32).Int32Values()
-	amount := lines.Column(4).(*array.Decimal128).Values()
-	before := lines.Column(5).(*array.Decimal128).Values()
+	l := x.res.LineColumns()
+	member, kind, source, level, amount, before := l.Member, l.Kind, l.Source, l.Level, l.Amount, l.BeforeCap
 	x.b.WriteString("bonus lines:\n")
 	total, totalBefore := decimal.Zero, decimal.Zero
 	n := 0
@@ -238,19 +220,19 @@ func (x *explanation) basis(kind uint8, s int, level int32) string {
 	case Referral:
 		return fmt.Sprintf("%s%% of %s's registration BV %s", p.Referral.Pct, x.name(s), decimalAt(c.rg[s], c.scale))
 	case Unilevel:
-		return fmt.Sprintf("level %d: %s%% of %s's BV %s", level, p.Unilevel.Levels[level-1], x.name(s), decimalAt(x.bvs[s], x.vs))
+		return fmt.Sprintf("level %d: %s%% of %s's BV %s", level, p.Unilevel.Levels[level-1], x.name(s), decimalAt(x.m.BV[s], x.vs))
 	case Binary:
 		l, r := x.pair()
 		basis := fmt.Sprintf("%s%% of pair %s", p.Binary.Pct, decimal.Min(l, r))
 		if p.Binary.CapByRank != nil {
-			basis += fmt.Sprintf(", capped at %s for %s", p.Binary.CapByRank[x.rank[me]], x.rankName(x.rank[me]))
+			basis += fmt.Sprintf(", capped at %s for %s", p.Binary.CapByRank[x.m.Rank[me]], x.rankName(x.m.Rank[me]))
 		}
 		return basis
 	case Matching:
 		return fmt.Sprintf("level %d: %s%% of %s's binary bonus", level, p.Matching.Levels[level-1], x.name(s))
 	case Pool:
 		return fmt.Sprintf("%s%% of total BV %s shared by rank >= %s, %s share(s) for %s", p.Pool.Pct, x.res.Totals.TotalBV,
-			p.Ranks[p.Pool.MinRank].Name, p.Pool.Shares(int(x.rank[me])), x.rankName(x.rank[me]))
+			p.Ranks[p.Pool.MinRank].Name, p.Pool.Shares(int(x.m.Rank[me])), x.rankName(x.m.Rank[me]))
 	}
 	return ""
 }
