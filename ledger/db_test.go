@@ -53,7 +53,7 @@ func TestTransactRollsBackOnError(t *testing.T) {
 			panic("panic inside transaction")
 		})
 	}()
-	if n := count(t, db, `SELECT count(*) FROM t`); n != 0 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM t`); n != 0 {
 		t.Fatalf("%d rows survived a failed transaction", n)
 	}
 }
@@ -89,7 +89,7 @@ func TestTransactRetriesSerializationFailures(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := count(t, db, `SELECT n FROM counter`); n != workers*each {
+	if n := ledgertest.Count(t, db, `SELECT n FROM counter`); n != workers*each {
 		t.Fatalf("counter = %d, want %d", n, workers*each)
 	}
 	if attempts.Load() <= workers*each {
@@ -139,13 +139,4 @@ func mustExec(t *testing.T, db *ledger.DB, sql string) {
 	if _, err := db.Pool.Exec(context.Background(), sql); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func count(t *testing.T, db *ledger.DB, sql string) int {
-	t.Helper()
-	var n int
-	if err := db.Pool.QueryRow(context.Background(), sql).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"downline/internal/repo"
 )
 
 // Wall time on a shared machine says little; CPU time says what a rebuild
@@ -23,18 +25,11 @@ func processCPU() time.Duration {
 // clusterCPU sums user+system time of the dev/pg postmaster and its children
 // (0 when the cluster is not found: a server elsewhere).
 func clusterCPU() time.Duration {
-	dir, _ := os.Getwd()
-	var pidFile string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			pidFile = filepath.Join(d, ".data", "pg", "cluster", "postmaster.pid")
-			break
-		}
-		if filepath.Dir(d) == d {
-			return 0
-		}
+	root, err := repo.Root()
+	if err != nil {
+		return 0
 	}
-	b, err := os.ReadFile(pidFile)
+	b, err := os.ReadFile(filepath.Join(root, ".data", "pg", "cluster", "postmaster.pid"))
 	if err != nil {
 		return 0
 	}

@@ -11,6 +11,7 @@ import (
 
 	"downline/graphstore/memory"
 	"downline/ledger"
+	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/network"
@@ -19,20 +20,10 @@ import (
 
 var ctx = context.Background()
 
-func tx(t testing.TB, db *ledger.DB, fn func(pgx.Tx) error) {
-	t.Helper()
-	if err := db.Transact(ctx, pgx.ReadCommitted, fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func reg(t testing.TB, db *ledger.DB, code, sponsor string, how network.AutoPlace) {
 	t.Helper()
-	tx(t, db, func(tx pgx.Tx) error {
-		_, err := member.Register(ctx, tx, member.Registration{Code: code, Name: "名 " + code, Phone: "+8613800000000",
-			Sponsor: sponsor, Auto: how, By: "test"})
-		return err
-	})
+	goodstest.Register(t, db, member.Registration{Code: code, Name: "名 " + code, Phone: "+8613800000000",
+		Sponsor: sponsor, Auto: how, By: "test"})
 }
 
 // A store loaded from the ledger and then fed from the outbox matches the
@@ -61,7 +52,7 @@ func TestSyncFeedCheck(t *testing.T) {
 	for i := 30; i < 40; i++ {
 		reg(t, db, fmt.Sprintf("M%03d", i), "M002", network.WeakLeg)
 	}
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "M005", Tree: network.Sponsor, To: "M030", By: "hq"}); err != nil {
 			return err
 		}
@@ -217,7 +208,7 @@ func BenchmarkRebuild1M(b *testing.B) {
 func TestSyncAfterASlotIsReused(t *testing.T) {
 	db := ledgertest.DB(t)
 	reg(t, db, "ROOT", "", "")
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		for _, r := range []member.Registration{
 			{Code: "X001", Name: "x", Phone: "+8613800000000", Sponsor: "ROOT", Placement: "ROOT", Side: "L", By: "t"},
 			{Code: "Y001", Name: "y", Phone: "+8613800000000", Sponsor: "ROOT", Placement: "ROOT", Side: "R", By: "t"},
@@ -229,12 +220,12 @@ func TestSyncAfterASlotIsReused(t *testing.T) {
 		return nil
 	})
 	time.Sleep(5 * time.Millisecond)
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "X001", Tree: network.Placement, To: "Y001", Side: "L", By: "hq"})
 		return err
 	})
 	time.Sleep(5 * time.Millisecond)
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Register(ctx, tx, member.Registration{Code: "Z001", Name: "z", Phone: "+8613800000000",
 			Sponsor: "ROOT", Placement: "ROOT", Side: "L", By: "t"})
 		return err

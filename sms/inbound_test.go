@@ -92,7 +92,7 @@ func TestInboundKeywords(t *testing.T) {
 	}
 	march := time.Date(2026, 3, 31, 23, 30, 0, 0, sh)
 	april := time.Date(2026, 4, 1, 0, 30, 0, 0, sh)
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		ctx = clock.With(ctx, clock.Fixed(march))
 		o, err := order.Place(ctx, tx, order.Request{Key: "o0", Kind: order.Repeat, Member: "ALICE", By: "ALICE",
 			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 1}}})
@@ -107,7 +107,7 @@ func TestInboundKeywords(t *testing.T) {
 		return err
 	})
 	var o order.Order
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		ctx = clock.With(ctx, clock.Fixed(april))
 		o, err = order.Place(ctx, tx, order.Request{Key: "o1", Kind: order.Repeat, Member: "ALICE", By: "ALICE",
 			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 3}}})
@@ -134,7 +134,7 @@ func TestInboundKeywords(t *testing.T) {
 		return err
 	})
 	var bobOrder order.Order
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		bobOrder, err = order.Place(ctx, tx, order.Request{Key: "o2", Kind: order.Repeat, Member: "BOB", By: "BOB",
 			Lines: []order.LineRequest{{SKU: "TEA-200", Qty: 1}}})
 		return err

@@ -23,23 +23,15 @@ const (
 	staffPhone = "+8613900000009"
 )
 
-func tx(t testing.TB, db *ledger.DB, fn func(ctx context.Context, tx pgx.Tx) error) {
-	t.Helper()
-	goodstest.Tx(t, db, fn)
-}
-
 func register(t testing.TB, db *ledger.DB, code, name, phone, lang, sponsor string) {
 	t.Helper()
-	tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := member.Register(ctx, tx, member.Registration{Code: code, Name: name, Phone: phone, Lang: lang,
-			Sponsor: sponsor, Auto: network.Balanced, By: "test"})
-		return err
-	})
+	goodstest.Register(t, db, member.Registration{Code: code, Name: name, Phone: phone, Lang: lang,
+		Sponsor: sponsor, Auto: network.Balanced, By: "test"})
 }
 
 func appendEvent(t testing.TB, db *ledger.DB, kind string, payload any) {
 	t.Helper()
-	tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := ledger.AppendOutbox(ctx, tx, kind, "test", payload)
 		return err
 	})
@@ -105,12 +97,12 @@ func TestNotifications(t *testing.T) {
 
 	// Payment confirmed, shipped, return received: to the buying member.
 	var o order.Order
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		o, err = order.Place(ctx, tx, order.Request{Key: "o1", Kind: order.Repeat, Member: "ALICE", By: "ALICE",
 			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 2}}})
 		return err
 	})
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
 		p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: "p1", Order: o.No, Method: order.BankTransfer, Amount: goodstest.D("200"), By: "fin"})
 		if err != nil {
 			return err
@@ -118,16 +110,16 @@ func TestNotifications(t *testing.T) {
 		_, err = order.ConfirmPayment(ctx, tx, order.Decision{Key: "c1", Payment: p.No, By: "finance"})
 		return err
 	})
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := order.Ship(ctx, tx, order.ShipRequest{Key: "s1", Order: o.No, Tracking: "SF100200300", By: "wh"})
 		return err
 	})
 	var shipped order.Order
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		shipped, err = order.Get(ctx, tx, o.No)
 		return err
 	})
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := order.CreateReturn(ctx, tx, order.ReturnRequest{Key: "r1", Order: o.No, By: "wh",
 			Lines: []order.ReturnLine{{Line: 1, Batch: shipped.Allocations[0].Batch, Qty: 1}}})
 		return err
@@ -150,7 +142,7 @@ func TestNotifications(t *testing.T) {
 	e.twilio.Reset()
 
 	// Low stock: to the staff of the warehouse's owner (HQ: admins and warehouse staff).
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO users (login, password_hash, role) VALUES ('wh.li', 'x', 'warehouse'), ('fin.wu', 'x', 'finance')`); err != nil {
 			return err
 		}

@@ -42,7 +42,7 @@ type settlement struct {
 func newSettlement(t *testing.T, e *env) *settlement {
 	t.Helper()
 	s := &settlement{e: e, start: time.Now().Add(-time.Hour)}
-	tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := period.UploadPlan(ctx, tx, []byte(rankPlan), s.start.Add(-time.Hour), "finance")
 		return err
 	})
@@ -54,7 +54,7 @@ func (s *settlement) buy(t *testing.T, code string, qty int64) {
 	t.Helper()
 	s.n++
 	key := "rank-order-" + strings.Repeat("i", s.n)
-	tx(t, s.e.db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, s.e.db, func(ctx context.Context, tx pgx.Tx) error {
 		o, err := order.Place(ctx, tx, order.Request{Key: key, Kind: order.Repeat, Member: code, By: code,
 			Lines: []order.LineRequest{{SKU: "VC-100", Qty: qty}}})
 		if err != nil {
@@ -73,7 +73,7 @@ func (s *settlement) buy(t *testing.T, code string, qty int64) {
 func (s *settlement) settle(t *testing.T, code string) {
 	t.Helper()
 	end := time.Now()
-	tx(t, s.e.db, func(ctx context.Context, tx pgx.Tx) error {
+	goodstest.Tx(t, s.e.db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := period.Define(ctx, tx, code, "custom", s.start, end, "finance")
 		return err
 	})

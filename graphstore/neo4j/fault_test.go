@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"downline/internal/repo"
 	"downline/ledger/ledgertest"
 	"downline/projection"
 )
@@ -28,7 +29,7 @@ type privateServer struct {
 }
 
 func newPrivateServer(t *testing.T) *privateServer {
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func (p *privateServer) uriOf(out string) string {
 // Neo4j goes down while members keep registering; the ledger takes every
 // registration, the feed fails and retries, and once Neo4j is back (empty:
 // the dev server keeps no data across restarts) the feed notices the store
-// lost its events, syncs it from the ledger and catches up. projection.Check then
+// lost its events, syncs it from the ledger and catches up. feed.Check then
 // finds no difference, and Cypher finds no duplicate node or link.
 func TestFeedSurvivesNeo4jRestart(t *testing.T) {
 	if testing.Short() {

@@ -13,6 +13,7 @@ import (
 	"downline/graphstore"
 	"downline/graphstore/memory"
 	"downline/ledger"
+	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/stock"
@@ -23,20 +24,10 @@ import (
 // Tests of the store fed from a real ledger (Postgres): sync, catch-up,
 // circulation, and a Neo4j that goes away and comes back empty.
 
-func ledgerTx(t testing.TB, db *ledger.DB, fn func(pgx.Tx) error) {
-	t.Helper()
-	if err := db.Transact(context.Background(), pgx.ReadCommitted, fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func register(t testing.TB, db *ledger.DB, code, sponsor string) {
 	t.Helper()
-	ledgerTx(t, db, func(tx pgx.Tx) error {
-		_, err := member.Register(context.Background(), tx, member.Registration{Code: code, Name: "名 " + code,
-			Phone: "+8613800000000", Sponsor: sponsor, Auto: network.Balanced, By: "test"})
-		return err
-	})
+	goodstest.Register(t, db, member.Registration{Code: code, Name: "名 " + code,
+		Phone: "+8613800000000", Sponsor: sponsor, Auto: network.Balanced, By: "test"})
 }
 
 // registerTeam adds n members under the existing ones, round robin.
@@ -58,7 +49,7 @@ func checkClean(t *testing.T, db *ledger.DB, s *Store) {
 		t.Fatal(err)
 	}
 	if rep.Total != 0 || rep.LedgerMembers != rep.StoreMembers {
-		t.Fatalf("projection.Check: %+v", rep)
+		t.Fatalf("feed.Check: %+v", rep)
 	}
 }
 
@@ -92,8 +83,8 @@ func noDuplicates(t *testing.T, s *Store, members int64) {
 	}
 }
 
-// projection.Sync bulk-loads the ledger (moves included) into Neo4j, and the feed
-// carries on from there; projection.Check finds no difference either time.
+// feed.Sync bulk-loads the ledger (moves included) into Neo4j, and the feed
+// carries on from there; feed.Check finds no difference either time.
 func TestSyncThenFeed(t *testing.T) {
 	ctx := context.Background()
 	s := freshStore(t)
@@ -101,7 +92,7 @@ func TestSyncThenFeed(t *testing.T) {
 	register(t, db, "ROOT", "")
 	first := registerTeam(t, db, "A", 30, []string{"ROOT"})
 	registerTeam(t, db, "B", 30, first[:5])
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "B003", Tree: network.Sponsor, To: "A020", By: "hq"})
 		return err
 	})
@@ -123,11 +114,11 @@ func TestSyncThenFeed(t *testing.T) {
 	if a1, _ := ref.MemberByCode(ctx, "A001"); a1.Parent != root.ID || a1.Side != network.Right {
 		t.Fatalf("A001 is not at ROOT/R: %+v", a1)
 	}
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "A001", Tree: network.Placement, To: under.Code, Side: slot.Side.String(), By: "hq"})
 		return err
 	})
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Register(ctx, tx, member.Registration{Code: "Z001", Name: "名 Z001", Phone: "+8613800000000",
 			Sponsor: "ROOT", Placement: "ROOT", Side: "R", By: "test"})
 		return err
@@ -139,7 +130,7 @@ func TestSyncThenFeed(t *testing.T) {
 	noDuplicates(t, s, 72)
 
 	registerTeam(t, db, "D", 10, []string{"C001"})
-	ledgerTx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := member.Move(ctx, tx, member.MoveRequest{Member: "C001", Tree: network.Sponsor, To: "ROOT", By: "hq"})
 		return err
 	})
@@ -165,7 +156,7 @@ func TestCirculationFeed(t *testing.T) {
 	agency := stock.Warehouse{ID: 2, Code: "AG-HZ", AgencyID: 7, AgencyCode: "HZ"}
 	buyer := stock.Holder{Kind: "member", ID: 2, Code: "CN0000002"}
 	emit := func(m ...stock.LotMoved) {
-		ledgerTx(t, db, func(tx pgx.Tx) error { return stock.EmitLotMoved(ctx, tx, m) })
+		goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error { return stock.EmitLotMoved(ctx, tx, m) })
 	}
 	emit(stock.LotMoved{Lot: 41, SKU: "TEA-250", Batch: "2025-02", From: stock.Holder{Kind: "supplier"}, To: hq.Holder(), Qty: 100, At: at})
 	emit(stock.LotMoved{Lot: 41, SKU: "TEA-250", Batch: "2025-02", From: hq.Holder(), To: agency.Holder(), Qty: 20,

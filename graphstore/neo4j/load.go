@@ -52,13 +52,38 @@ func (s *Store) Load(ctx context.Context, members []network.Member, moves []netw
 	}
 	teams := h.teams(members)
 
-	// Nodes first, then links (both trees at once), each phase in batches
-	// written by loadWorkers sessions: Neo4j runs a transaction on one
-	// thread, so two keep both cores busy. Columns rather than a map per row
-	// keep packing and unpacking the parameters cheap.
+	// Nodes first, then links (both trees at once), then the closed links.
+	if err := s.loadMembers(ctx, members, h, teams, progress); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
+	if err := s.loadLinks(ctx, members, h); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
+	if err := s.loadClosed(ctx, h); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
+	if lastSeq > 0 {
+		_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
+			return struct{}{}, run(ctx, tx, `MERGE (m:Meta {id: $id}) SET m.lastSeq = $seq`, map[string]any{"id": metaID, "seq": lastSeq})
+		})
+		if err != nil {
+			return fmt.Errorf("neo4j.Load: outbox position: %w", err)
+		}
+	}
+	if err := s.mark(ctx, teamsMark, timesMark); err != nil {
+		return fmt.Errorf("neo4j.Load: %w", err)
+	}
+	return nil
+}
+
+// loadMembers writes the member nodes with their team aggregates, in
+// batches written by loadWorkers sessions: Neo4j runs a transaction on one
+// thread, so two keep both cores busy. Columns rather than a map per row
+// keep packing and unpacking the parameters cheap.
+func (s *Store) loadMembers(ctx context.Context, members []network.Member, h *history, teams [2][]teamAgg, progress func(done int)) error {
 	var mu sync.Mutex
 	done := 0
-	err = inParallel(ctx, len(members), func(lo, hi int) error {
+	return inParallel(ctx, len(members), func(lo, hi int) error {
 		p := map[string]any{}
 		id, sponsor, parent, side := make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]int64, 0, hi-lo)
 		code, name, status, joined := make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]string, 0, hi-lo), make([]int64, 0, hi-lo)
@@ -100,10 +125,12 @@ func (s *Store) Load(ctx context.Context, members []network.Member, moves []netw
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("neo4j.Load: %w", err)
-	}
-	err = inParallel(ctx, len(members), func(lo, hi int) error {
+}
+
+// loadLinks writes every member's current links in both trees, in batches
+// as loadMembers does.
+func (s *Store) loadLinks(ctx context.Context, members []network.Member, h *history) error {
+	return inParallel(ctx, len(members), func(lo, hi int) error {
 		p := map[string]any{}
 		var cols [2]struct {
 			to, side, seq, since []int64
@@ -126,9 +153,10 @@ func (s *Store) Load(ctx context.Context, members []network.Member, moves []netw
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("neo4j.Load: %w", err)
-	}
+}
+
+// loadClosed writes the links the moves closed, in batches of loadBatch.
+func (s *Store) loadClosed(ctx context.Context, h *history) error {
 	for t := range h.closed {
 		tree := network.Tree(t)
 		rows := make([]map[string]any, 0, loadBatch)
@@ -136,22 +164,11 @@ func (s *Store) Load(ctx context.Context, members []network.Member, moves []netw
 			rows = append(rows, c.span.row(c.id))
 			if len(rows) == loadBatch || k == len(h.closed[t])-1 {
 				if err := s.writeBatch(ctx, qLoadClosed.of(tree), rows); err != nil {
-					return fmt.Errorf("neo4j.Load: closed %s links: %w", tree, err)
+					return fmt.Errorf("closed %s links: %w", tree, err)
 				}
 				rows = rows[:0]
 			}
 		}
-	}
-	if lastSeq > 0 {
-		_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
-			return struct{}{}, run(ctx, tx, `MERGE (m:Meta {id: $id}) SET m.lastSeq = $seq`, map[string]any{"id": metaID, "seq": lastSeq})
-		})
-		if err != nil {
-			return fmt.Errorf("neo4j.Load: outbox position: %w", err)
-		}
-	}
-	if err := s.mark(ctx, teamsMark, timesMark); err != nil {
-		return fmt.Errorf("neo4j.Load: %w", err)
 	}
 	return nil
 }
@@ -357,18 +374,48 @@ func replay(members []network.Member, moves []network.Event) (*history, error) {
 	for t := range h.current {
 		h.current[t] = make([]span, n)
 	}
+	index, err := checkSnapshot(members)
+	if err != nil {
+		return nil, err
+	}
+	h.index = index
+	r := replayer{members: members, h: h, index: index,
+		joined: make([]bool, n),
+		slots:  make([][2]network.MemberID, n)}
+	order := joinOrder(members)
+	next := 0
+	for _, ev := range moves {
+		for ; next < n && !members[order[next]].Joined.After(ev.At); next++ {
+			if err := r.join(order[next]); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.move(ev); err != nil {
+			return nil, err
+		}
+	}
+	for ; next < n; next++ {
+		if err := r.join(order[next]); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// checkSnapshot checks the members' ids, codes and statuses, and returns
+// the index of their ids. Of several bad members it reports the first in the
+// list, whichever check found it.
+func checkSnapshot(members []network.Member) (*idIndex, error) {
 	for i := range members {
 		if members[i].ID <= 0 {
 			return nil, fmt.Errorf("member id %d: %w", members[i].ID, graphstore.ErrInvalid)
 		}
 	}
 	index := newIDIndex(members)
-	h.index = index
-	// Codes are checked beside the rest (a million strings hashed); the
-	// first bad member in the list is reported, whichever check found it.
+	// Codes are checked beside the rest (a million strings hashed).
 	codeErr := make(chan error, 1)
 	go func() {
-		codes := make(map[string]struct{}, n)
+		codes := make(map[string]struct{}, len(members))
 		for i := range members {
 			if c := members[i].Code; c != "" {
 				if _, dup := codes[c]; dup {
@@ -398,7 +445,12 @@ func replay(members []network.Member, moves []network.Event) (*history, error) {
 	if bad != nil {
 		return nil, bad.(*listError).err
 	}
-	order := make([]int32, n)
+	return index, nil
+}
+
+// joinOrder is the positions of members in (Joined, ID) order.
+func joinOrder(members []network.Member) []int32 {
+	order := make([]int32, len(members))
 	for i := range order {
 		order[i] = int32(i)
 	}
@@ -408,106 +460,111 @@ func replay(members []network.Member, moves []network.Event) (*history, error) {
 		}
 		return cmp.Compare(members[a].ID, members[b].ID)
 	})
-	joined := make([]bool, n)
+	return order
+}
+
+// replayer is the state of a replay: who has joined so far and who holds
+// each placement slot, beside the history it writes.
+type replayer struct {
+	members []network.Member
+	h       *history
+	index   *idIndex
+	joined  []bool
 	// slots[i] holds who is in member i's left and right placement slot.
-	slots := make([][2]network.MemberID, n)
-	// known is a member who has joined by now, as i.
-	known := func(id network.MemberID) (int32, bool) {
-		i, ok := index.get(id)
-		return i, ok && joined[i]
+	slots [][2]network.MemberID
+}
+
+// known is a member who has joined by now, as i.
+func (r *replayer) known(id network.MemberID) (int32, bool) {
+	i, ok := r.index.get(id)
+	return i, ok && r.joined[i]
+}
+
+// cyclic reports whether "to" is id itself or in id's downline in tree t.
+func (r *replayer) cyclic(t network.Tree, id, to network.MemberID) bool {
+	for steps := 0; to != 0 && steps <= len(r.members); steps++ {
+		if to == id {
+			return true
+		}
+		i, _ := r.index.get(to)
+		to = r.h.current[t][i].to
 	}
-	// cyclic reports whether "to" is id itself or in id's downline in tree t.
-	cyclic := func(t network.Tree, id, to network.MemberID) bool {
-		for steps := 0; to != 0 && steps <= n; steps++ {
-			if to == id {
-				return true
-			}
-			i, _ := index.get(to)
-			to = h.current[t][i].to
-		}
-		return false
+	return false
+}
+
+// join links member i in both trees as it joined.
+func (r *replayer) join(i int32) error {
+	m := &r.members[i]
+	if err := r.link(network.Sponsor, i, span{to: m.Sponsor, since: m.Joined}, m.Joined); err != nil {
+		return err
 	}
-	// link makes next the link of member i in tree t at time at.
-	link := func(t network.Tree, i int32, next span, at time.Time) error {
-		id := members[i].ID
-		var pi int32 // next.to's position
-		if next.to != 0 {
-			var ok bool
-			if pi, ok = known(next.to); !ok {
-				return fmt.Errorf("member %d: %s parent %d is not a member yet: %w", id, t, next.to, graphstore.ErrInvalid)
-			}
-			if err := checkLink(id, t, next.to, next.side); err != nil {
-				return err
-			}
-			if joined[i] && cyclic(t, id, next.to) { // a new member has no downline
-				return fmt.Errorf("member %d cannot go under %d in its own %s downline: %w", id, next.to, t, graphstore.ErrInvalid)
-			}
-		} else {
-			next = span{}
-		}
-		cur := &h.current[t][i]
-		if cur.to == next.to && cur.side == next.side {
-			return nil // no change
-		}
-		if t == network.Placement && next.to != 0 {
-			slot := &slots[pi][next.side-network.Left] // checkLink allowed Left or Right only
-			if holder := *slot; holder != 0 && holder != id {
-				return fmt.Errorf("member %d: placement slot %d/%s is held by %d: %w", id, next.to, next.side, holder, graphstore.ErrInvalid)
-			}
-			*slot = id
-		}
-		if cur.to != 0 {
-			if t == network.Placement {
-				ci, _ := index.get(cur.to)
-				slots[ci][cur.side-network.Left] = 0
-			}
-			old := *cur
-			old.until = at
-			h.closed[t] = append(h.closed[t], closedSpan{id, old})
-		}
-		*cur = next
-		return nil
+	if m.Parent == 0 && m.Side != network.NoSide {
+		return fmt.Errorf("member %d: a placement root has no side: %w", m.ID, graphstore.ErrInvalid)
 	}
-	join := func(i int32) error {
-		m := &members[i]
-		if err := link(network.Sponsor, i, span{to: m.Sponsor, since: m.Joined}, m.Joined); err != nil {
+	if err := r.link(network.Placement, i, span{to: m.Parent, side: m.Side, since: m.Joined}, m.Joined); err != nil {
+		return err
+	}
+	r.joined[i] = true
+	return nil
+}
+
+// move plays a move event: the member's new link in the event's tree.
+func (r *replayer) move(ev network.Event) error {
+	if ev.Kind != network.EventMoved || (ev.Tree != network.Sponsor && ev.Tree != network.Placement) {
+		return fmt.Errorf("move of member %d at %v: kind %q tree %d: %w", ev.Member.ID, ev.At, ev.Kind, ev.Tree, graphstore.ErrInvalid)
+	}
+	i, ok := r.known(ev.Member.ID)
+	if !ok {
+		return fmt.Errorf("move at %v: member %d has not joined: %w", ev.At, ev.Member.ID, graphstore.ErrInvalid)
+	}
+	to := span{to: ev.Member.Sponsor, since: ev.At, seq: ev.Seq}
+	if ev.Tree == network.Placement {
+		to.to, to.side = ev.Member.Parent, ev.Member.Side
+	}
+	if err := r.link(ev.Tree, i, to, ev.At); err != nil {
+		return fmt.Errorf("move at %v: %w", ev.At, err)
+	}
+	return nil
+}
+
+// link makes next the link of member i in tree t at time at.
+func (r *replayer) link(t network.Tree, i int32, next span, at time.Time) error {
+	id := r.members[i].ID
+	var pi int32 // next.to's position
+	if next.to != 0 {
+		var ok bool
+		if pi, ok = r.known(next.to); !ok {
+			return fmt.Errorf("member %d: %s parent %d is not a member yet: %w", id, t, next.to, graphstore.ErrInvalid)
+		}
+		if err := checkLink(id, t, next.to, next.side); err != nil {
 			return err
 		}
-		if m.Parent == 0 && m.Side != network.NoSide {
-			return fmt.Errorf("member %d: a placement root has no side: %w", m.ID, graphstore.ErrInvalid)
+		if r.joined[i] && r.cyclic(t, id, next.to) { // a new member has no downline
+			return fmt.Errorf("member %d cannot go under %d in its own %s downline: %w", id, next.to, t, graphstore.ErrInvalid)
 		}
-		if err := link(network.Placement, i, span{to: m.Parent, side: m.Side, since: m.Joined}, m.Joined); err != nil {
-			return err
-		}
-		joined[i] = true
-		return nil
+	} else {
+		next = span{}
 	}
-	next := 0
-	for _, ev := range moves {
-		for ; next < n && !members[order[next]].Joined.After(ev.At); next++ {
-			if err := join(order[next]); err != nil {
-				return nil, err
-			}
-		}
-		if ev.Kind != network.EventMoved || (ev.Tree != network.Sponsor && ev.Tree != network.Placement) {
-			return nil, fmt.Errorf("move of member %d at %v: kind %q tree %d: %w", ev.Member.ID, ev.At, ev.Kind, ev.Tree, graphstore.ErrInvalid)
-		}
-		i, ok := known(ev.Member.ID)
-		if !ok {
-			return nil, fmt.Errorf("move at %v: member %d has not joined: %w", ev.At, ev.Member.ID, graphstore.ErrInvalid)
-		}
-		to := span{to: ev.Member.Sponsor, since: ev.At, seq: ev.Seq}
-		if ev.Tree == network.Placement {
-			to.to, to.side = ev.Member.Parent, ev.Member.Side
-		}
-		if err := link(ev.Tree, i, to, ev.At); err != nil {
-			return nil, fmt.Errorf("move at %v: %w", ev.At, err)
-		}
+	cur := &r.h.current[t][i]
+	if cur.to == next.to && cur.side == next.side {
+		return nil // no change
 	}
-	for ; next < n; next++ {
-		if err := join(order[next]); err != nil {
-			return nil, err
+	if t == network.Placement && next.to != 0 {
+		slot := &r.slots[pi][next.side-network.Left] // checkLink allowed Left or Right only
+		if holder := *slot; holder != 0 && holder != id {
+			return fmt.Errorf("member %d: placement slot %d/%s is held by %d: %w", id, next.to, next.side, holder, graphstore.ErrInvalid)
 		}
+		*slot = id
 	}
-	return h, nil
+	if cur.to != 0 {
+		if t == network.Placement {
+			ci, _ := r.index.get(cur.to)
+			r.slots[ci][cur.side-network.Left] = 0
+		}
+		old := *cur
+		old.until = at
+		r.h.closed[t] = append(r.h.closed[t], closedSpan{id, old})
+	}
+	*cur = next
+	return nil
 }

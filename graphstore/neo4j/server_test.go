@@ -3,7 +3,6 @@ package neo4j
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -18,23 +17,6 @@ var (
 	sharedErr  error
 	sharedOnce sync.Once
 )
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-}
 
 // freshStore returns the shared Store, emptied.
 func freshStore(t testing.TB) *Store {

@@ -14,6 +14,7 @@ import (
 	"downline/ledger"
 	"downline/ledger/agency"
 	"downline/ledger/catalog"
+	"downline/ledger/member"
 	"downline/ledger/stock"
 )
 
@@ -63,6 +64,21 @@ func Lot(t testing.TB, db *ledger.DB, sku, batch string, expiresInDays int, qty 
 		return err
 	})
 	return l
+}
+
+// Register registers r through ledger/member in a transaction of its own
+// and returns the member.
+func Register(t testing.TB, db *ledger.DB, r member.Registration) member.Member {
+	t.Helper()
+	var m member.Member
+	Tx(t, db, func(ctx context.Context, tx pgx.Tx) (err error) {
+		m, err = member.Register(ctx, tx, r)
+		if err != nil {
+			return fmt.Errorf("register %s: %w", r.Code, err)
+		}
+		return nil
+	})
+	return m
 }
 
 // Member inserts a member row directly (the registration path lives in

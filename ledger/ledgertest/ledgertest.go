@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/internal/repo"
 	"downline/ledger"
 )
 
@@ -80,6 +81,16 @@ func NewDatabase(t testing.TB) string {
 		_, _ = c.Exec(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
 	})
 	return withDatabase(admin, name)
+}
+
+// Count runs a query that returns one integer (a count) and returns it.
+func Count(t testing.TB, db *ledger.DB, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
 }
 
 func setup() {
@@ -144,7 +155,7 @@ func ensureTemplate() error {
 }
 
 func startDevPG() (string, error) {
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return "", err
 	}
@@ -161,23 +172,6 @@ func startDevPG() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("dev/pg up printed no DATABASE_URL: %q", out)
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func withDatabase(raw, name string) string {

@@ -70,7 +70,7 @@ func TestCopyNetwork(t *testing.T) {
 	if len(seen) == 0 || seen[len(seen)-1] != 5000 {
 		t.Fatalf("progress %v", seen)
 	}
-	if n := count(t, db, `SELECT count(*) FROM members`); n != 5000 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM members`); n != 5000 {
 		t.Fatalf("%d members", n)
 	}
 	// The keys are back after the bulk load: a taken code and a taken slot are refused.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/ledger"
+	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/network"
@@ -32,21 +33,8 @@ func register(t *testing.T, db *ledger.DB, r member.Registration) (member.Member
 
 func mustRegister(t *testing.T, db *ledger.DB, code, sponsor, parent, side string) member.Member {
 	t.Helper()
-	m, err := register(t, db, member.Registration{Code: code, Name: "会员 " + code, Phone: "+8613800000000",
+	return goodstest.Register(t, db, member.Registration{Code: code, Name: "会员 " + code, Phone: "+8613800000000",
 		Sponsor: sponsor, Placement: parent, Side: side, By: "test"})
-	if err != nil {
-		t.Fatalf("register %s: %v", code, err)
-	}
-	return m
-}
-
-func count(t *testing.T, db *ledger.DB, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // smallNetwork builds:
@@ -110,8 +98,8 @@ func TestRegisterRefusals(t *testing.T) {
 		{"bad language", func(r *member.Registration) { r.Sponsor, r.Lang = "A001", "fr" }, ledger.ErrInvalid, `language "fr"`},
 		{"bad strategy", func(r *member.Registration) { r.Sponsor, r.Auto = "A001", "sideways" }, ledger.ErrInvalid, `strategy "sideways"`},
 	}
-	before := count(t, db, `SELECT count(*) FROM members`)
-	events := count(t, db, `SELECT count(*) FROM outbox`)
+	before := ledgertest.Count(t, db, `SELECT count(*) FROM members`)
+	events := ledgertest.Count(t, db, `SELECT count(*) FROM outbox`)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := base
@@ -122,10 +110,10 @@ func TestRegisterRefusals(t *testing.T) {
 			}
 		})
 	}
-	if n := count(t, db, `SELECT count(*) FROM members`); n != before {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM members`); n != before {
 		t.Fatalf("refused registrations left %d members, want %d", n, before)
 	}
-	if n := count(t, db, `SELECT count(*) FROM outbox`); n != events {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM outbox`); n != events {
 		t.Fatalf("refused registrations left %d events, want %d", n, events)
 	}
 }
@@ -178,8 +166,8 @@ var errRollback = errors.New("rollback")
 // the slot is taken, and nothing of theirs is left behind.
 func TestConcurrentRegistrationsForOneSlot(t *testing.T) {
 	db := smallNetwork(t)
-	before := count(t, db, `SELECT count(*) FROM members`)
-	events := count(t, db, `SELECT count(*) FROM outbox`)
+	before := ledgertest.Count(t, db, `SELECT count(*) FROM members`)
+	events := ledgertest.Count(t, db, `SELECT count(*) FROM outbox`)
 	const n = 50
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -208,10 +196,10 @@ func TestConcurrentRegistrationsForOneSlot(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d registrations won the slot, want exactly 1", wins)
 	}
-	if got := count(t, db, `SELECT count(*) FROM members`); got != before+1 {
+	if got := ledgertest.Count(t, db, `SELECT count(*) FROM members`); got != before+1 {
 		t.Fatalf("%d members, want %d", got, before+1)
 	}
-	if got := count(t, db, `SELECT count(*) FROM outbox`); got != events+1 {
+	if got := ledgertest.Count(t, db, `SELECT count(*) FROM outbox`); got != events+1 {
 		t.Fatalf("%d outbox events, want %d", got, events+1)
 	}
 }
@@ -245,7 +233,7 @@ func TestConcurrentAutoPlacement(t *testing.T) {
 	if failed == n {
 		t.Fatal("every auto-placed registration failed")
 	}
-	if got := count(t, db, `SELECT count(*) FROM (SELECT placement_parent_id, placement_side FROM members WHERE placement_parent_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) x`); got != 0 {
+	if got := ledgertest.Count(t, db, `SELECT count(*) FROM (SELECT placement_parent_id, placement_side FROM members WHERE placement_parent_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) x`); got != 0 {
 		t.Fatalf("%d slots hold two members", got)
 	}
 }
@@ -277,7 +265,7 @@ func TestMoveRefusesCycles(t *testing.T) {
 	if err := move(t, db, member.MoveRequest{Member: "D001", Tree: network.Placement, To: "C001", By: "hq"}); !errors.Is(err, ledger.ErrInvalid) {
 		t.Errorf("placement move without side: err = %v", err)
 	}
-	if n := count(t, db, `SELECT count(*) FROM member_moves`); n != 0 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM member_moves`); n != 0 {
 		t.Fatalf("refused moves recorded %d rows", n)
 	}
 }

@@ -58,72 +58,115 @@ type outcome struct {
 // Two requests with one key in a batch: the second gets the first's outcome
 // when it is the same request, ledger.ErrIdempotencyConflict when not.
 func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
-	res := make([]outcome, len(es))
-	claims := make([]*idempotency.Claim, len(es))
-	leader := make([]int, len(es)) // the entry whose claim decides, for a repeated key
-	first := map[string]int{}
-	var distinct []*idempotency.Claim
-	for i, e := range es {
-		leader[i] = -1
-		c, err := idempotency.NewClaim(e.r.Key, e.op(), e.req())
-		if err != nil {
-			res[i].err = err
-			continue
-		}
-		claims[i] = c
-		if j, ok := first[c.Key]; ok {
-			leader[i] = j
-			continue
-		}
-		first[c.Key] = i
-		distinct = append(distinct, c)
-	}
+	bt := batch{es: es, res: make([]outcome, len(es))}
+	distinct := bt.claimKeys()
 	if len(distinct) == 0 {
-		return res, nil
+		return bt.res, nil
 	}
 
 	// Round trip 1: claims and reads.
 	b := &pgx.Batch{}
 	idempotency.QueueClaims(b, distinct)
-	rd := queueBatchReads(b, es, claims, leader)
+	rd := queueBatchReads(b, es, bt.claims, bt.leader)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("enter %d orders: claim keys and read: %w", len(es), err)
 	}
 
-	// Checks and prices, in Go.
-	type priced struct {
-		o      Order
-		w      stock.Warehouse
-		wants  []stock.Want
-		agency string // counter sale in cash: the agency that took it
+	pairs, payments, entries := bt.check(rd)
+	var shelf *stock.Shelf
+	var ids *newIDs
+	if len(bt.work) > 0 {
+		var err error
+		if shelf, ids, err = bt.lockStock(ctx, tx, pairs, payments, entries); err != nil {
+			return nil, err
+		}
 	}
-	work := map[int]*priced{}
-	var refused []string
-	refuse := func(i int, err error) {
-		res[i].err = err
-		refused = append(refused, claims[i].Key)
+	today := clock.Now(ctx)
+	if ids != nil {
+		ids.now = today
 	}
-	var pairs [][2]int64 // (warehouse, product) to lock
-	payments, entries := 0, 0
-	for i, e := range es {
-		c := claims[i]
-		if c == nil || leader[i] >= 0 {
+	w := batchWrites{now: today}
+	results := bt.pickLots(rd, shelf, ids, &w, today)
+	if err := bt.write(ctx, tx, &w, shelf, results); err != nil {
+		return nil, err
+	}
+	bt.answerRepeats()
+	return bt.res, nil
+}
+
+// batch is the state of one placeBatch as it goes through its phases.
+type batch struct {
+	es      []entry
+	res     []outcome
+	claims  []*idempotency.Claim
+	leader  []int // the entry whose claim decides, for a repeated key; -1 for none
+	refused []string
+	work    map[int]*priced // the entries that passed the checks, by index
+}
+
+// priced is an entry that passed the checks: its order, priced, and the
+// stock it wants.
+type priced struct {
+	o      Order
+	w      stock.Warehouse
+	wants  []stock.Want
+	agency string // counter sale in cash: the agency that took it
+}
+
+// claimKeys makes the claim of every entry and returns those of the distinct
+// keys; an entry that repeats a key gets the index of the first as its leader.
+func (bt *batch) claimKeys() []*idempotency.Claim {
+	bt.claims = make([]*idempotency.Claim, len(bt.es))
+	bt.leader = make([]int, len(bt.es))
+	first := map[string]int{}
+	var distinct []*idempotency.Claim
+	for i, e := range bt.es {
+		bt.leader[i] = -1
+		c, err := idempotency.NewClaim(e.r.Key, e.op(), e.req())
+		if err != nil {
+			bt.res[i].err = err
+			continue
+		}
+		bt.claims[i] = c
+		if j, ok := first[c.Key]; ok {
+			bt.leader[i] = j
+			continue
+		}
+		first[c.Key] = i
+		distinct = append(distinct, c)
+	}
+	return distinct
+}
+
+func (bt *batch) refuse(i int, err error) {
+	bt.res[i].err = err
+	bt.refused = append(bt.refused, bt.claims[i].Key)
+}
+
+// check replays the keys claimed before, checks and prices the others, in
+// Go, and returns the (warehouse, product) pairs to lock with the number of
+// payments and journal entries the batch will write.
+func (bt *batch) check(rd *batchReads) (pairs [][2]int64, payments, entries int) {
+	bt.work = map[int]*priced{}
+	for i, e := range bt.es {
+		c := bt.claims[i]
+		if c == nil || bt.leader[i] >= 0 {
 			continue
 		}
 		if !c.Claimed() {
-			res[i] = replay(e, c)
+			bt.res[i] = replay(e, c)
 			continue
 		}
 		var agency string
 		if e.sale != nil {
 			code, err := e.sale.payer()
 			if err != nil {
-				refuse(i, err)
+				bt.refuse(i, err)
 				continue
 			}
 			if code != "" {
 				if _, ok := rd.agencies[code]; !ok {
-					refuse(i, unknownAgency(code))
+					bt.refuse(i, unknownAgency(code))
 					continue
 				}
 			}
@@ -131,10 +174,10 @@ func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
 		}
 		o, w, wants, err := price(e.r, rd.resolve(e.r), e.sale != nil)
 		if err != nil {
-			refuse(i, err)
+			bt.refuse(i, err)
 			continue
 		}
-		work[i] = &priced{o: o, w: w, wants: wants, agency: agency}
+		bt.work[i] = &priced{o: o, w: w, wants: wants, agency: agency}
 		for _, x := range wants {
 			pairs = append(pairs, [2]int64{w.ID, x.ProductID})
 		}
@@ -145,51 +188,51 @@ func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
 			}
 		}
 	}
+	return pairs, payments, entries
+}
 
-	// Round trip 2: the lock of the stock, and ids for the new rows.
-	var shelf *stock.Shelf
-	var ids *newIDs
-	if len(work) > 0 {
-		slices.SortFunc(pairs, func(x, y [2]int64) int {
-			if x[0] != y[0] {
-				return int(x[0] - y[0])
-			}
-			return int(x[1] - y[1])
-		})
-		pairs = slices.Compact(pairs)
-		ws, ps := make([]int64, len(pairs)), make([]int64, len(pairs))
-		for k, p := range pairs {
-			ws[k], ps[k] = p[0], p[1]
+// lockStock is round trip 2: the lock of the stock balances of pairs, in a
+// fixed order, and ids for the new rows.
+func (bt *batch) lockStock(ctx context.Context, tx pgx.Tx, pairs [][2]int64, payments, entries int) (*stock.Shelf, *newIDs, error) {
+	slices.SortFunc(pairs, func(x, y [2]int64) int {
+		if x[0] != y[0] {
+			return int(x[0] - y[0])
 		}
-		b = &pgx.Batch{}
-		shelf = stock.QueueShelf(b, ws, ps)
-		ids = queueNewIDs(b, len(work), payments, entries)
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, fmt.Errorf("enter %d orders: lock stock: %w", len(es), err)
-		}
-		if err := shelf.Err(); err != nil {
-			return nil, fmt.Errorf("enter %d orders: lock stock: %w", len(es), err)
-		}
-		if ids.err != nil {
-			return nil, fmt.Errorf("enter %d orders: take ids: %w", len(es), ids.err)
-		}
+		return int(x[1] - y[1])
+	})
+	pairs = slices.Compact(pairs)
+	ws, ps := make([]int64, len(pairs)), make([]int64, len(pairs))
+	for k, p := range pairs {
+		ws[k], ps[k] = p[0], p[1]
 	}
+	b := &pgx.Batch{}
+	shelf := stock.QueueShelf(b, ws, ps)
+	ids := queueNewIDs(b, len(bt.work), payments, entries)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, fmt.Errorf("enter %d orders: lock stock: %w", len(bt.es), err)
+	}
+	if err := shelf.Err(); err != nil {
+		return nil, nil, fmt.Errorf("enter %d orders: lock stock: %w", len(bt.es), err)
+	}
+	if ids.err != nil {
+		return nil, nil, fmt.Errorf("enter %d orders: take ids: %w", len(bt.es), ids.err)
+	}
+	return shelf, ids, nil
+}
 
-	// Lots picked in Go, order after order, against what the ones before left.
-	today := clock.Now(ctx)
-	if ids != nil {
-		ids.now = today
-	}
-	w := batchWrites{now: today}
+// pickLots picks the lots of each checked order in Go, order after order,
+// against what the ones before left, and adds the order with its payment and
+// journal entry to w. It returns the outcomes to store under the keys.
+func (bt *batch) pickLots(rd *batchReads, shelf *stock.Shelf, ids *newIDs, w *batchWrites, today time.Time) map[string]any {
 	results := map[string]any{}
-	for i, e := range es {
-		p := work[i]
+	for i, e := range bt.es {
+		p := bt.work[i]
 		if p == nil {
 			continue
 		}
 		allocs, err := shelf.Reserve(p.w, p.wants, e.r.Key, today)
 		if err != nil {
-			refuse(i, err)
+			bt.refuse(i, err)
 			continue
 		}
 		o := p.o
@@ -197,8 +240,8 @@ func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
 		ids.order(&o)
 		w.order(o)
 		if e.sale == nil {
-			res[i].out = o
-			results[claims[i].Key] = o
+			bt.res[i].out = o
+			results[bt.claims[i].Key] = o
 			continue
 		}
 		sold := PaidOrder{Order: o}
@@ -213,53 +256,60 @@ func placeBatch(ctx context.Context, tx pgx.Tx, es []entry) ([]outcome, error) {
 				w.entries = append(w.entries, je)
 			}
 		}
-		res[i].out = sold
-		results[claims[i].Key] = sold
+		bt.res[i].out = sold
+		results[bt.claims[i].Key] = sold
 	}
+	return results
+}
 
-	// Round trip 3: every write.
-	b = &pgx.Batch{}
+// write is round trip 3: every write of the batch, the stock it takes, the
+// journal, the outcomes stored under their keys and the low-stock events.
+func (bt *batch) write(ctx context.Context, tx pgx.Tx, w *batchWrites, shelf *stock.Shelf, results map[string]any) error {
+	b := &pgx.Batch{}
 	w.queue(b)
 	var low []stock.LowStock
 	if shelf != nil {
 		low = shelf.Queue(b, "order")
 	}
 	if err := journal.QueueMany(b, w.entries); err != nil {
-		return nil, err
+		return err
 	}
-	if err := idempotency.Finish(b, results, refused); err != nil {
-		return nil, err
+	if err := idempotency.Finish(b, results, bt.refused); err != nil {
+		return err
 	}
 	events := make([]ledger.NewEvent, len(low))
 	for k, l := range low {
 		events[k] = ledger.NewEvent{Kind: stock.EventLowStock, Key: l.Warehouse + "/" + l.SKU, Payload: l}
 	}
 	if err := ledger.QueueOutbox(b, events); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("enter %d orders: write: %w", len(es), err)
+		return fmt.Errorf("enter %d orders: write: %w", len(bt.es), err)
 	}
+	return nil
+}
 
-	// Requests that repeat a key in the batch.
-	for i, j := range leader {
-		if j < 0 || claims[i] == nil {
+// answerRepeats gives the requests that repeat a key in the batch the
+// outcome of the first, or a conflict when they are not the same request.
+func (bt *batch) answerRepeats() {
+	for i, j := range bt.leader {
+		if j < 0 || bt.claims[i] == nil {
 			continue
 		}
 		switch {
-		case claims[j] == nil:
-			res[i] = res[j]
-		case !claims[j].Claimed():
-			claims[i].Follow(claims[j])
-			res[i] = replay(es[i], claims[i])
-		case claims[i].Same(claims[j]):
-			res[i] = res[j]
+		case bt.claims[j] == nil:
+			bt.res[i] = bt.res[j]
+		case !bt.claims[j].Claimed():
+			bt.claims[i].Follow(bt.claims[j])
+			bt.res[i] = replay(bt.es[i], bt.claims[i])
+		case bt.claims[i].Same(bt.claims[j]):
+			bt.res[i] = bt.res[j]
 		default:
-			res[i].err = fmt.Errorf("%w: key %q is used by another %s request entered at the same time; use a new key for a new request",
-				ledger.ErrIdempotencyConflict, claims[i].Key, es[j].op())
+			bt.res[i].err = fmt.Errorf("%w: key %q is used by another %s request entered at the same time; use a new key for a new request",
+				ledger.ErrIdempotencyConflict, bt.claims[i].Key, bt.es[j].op())
 		}
 	}
-	return res, nil
 }
 
 func replay(e entry, c *idempotency.Claim) outcome {

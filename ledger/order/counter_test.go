@@ -42,7 +42,7 @@ func TestCounterSale(t *testing.T) {
 	if again.Order.No != first.Order.No || again.Payment.No != first.Payment.No {
 		t.Fatalf("replay %+v, want %+v", again, first)
 	}
-	if n := count(t, db, `SELECT count(*) FROM payments WHERE status = 'confirmed'`); n != 1 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM payments WHERE status = 'confirmed'`); n != 1 {
 		t.Fatalf("%d confirmed payments, want 1", n)
 	}
 	if b, _ := journal.Balance(ctx, db.Pool, journal.DeferredRevenue, "", time.Time{}); !b.Equal(first.Order.Total.Neg()) {

@@ -164,7 +164,7 @@ func TestDeskMixedBatch(t *testing.T) {
 		t.Errorf("deferred revenue %s, want -171.00", b)
 	}
 	// 1 earlier + ok, named lot, same, one of dup, two counter sales.
-	if n := count(t, db, `SELECT count(*) FROM orders`); n != 7 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM orders`); n != 7 {
 		t.Errorf("%d orders, want 7", n)
 	}
 	// VC-100: 200 - 1 earlier - 2 ok - 3 lot - 5 same - 1 counter - (1 or 4 dup).
@@ -172,7 +172,7 @@ func TestDeskMixedBatch(t *testing.T) {
 	if avail != 187 && avail != 184 {
 		t.Errorf("VC-100 available %d, want 187 or 184", avail)
 	}
-	if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'stock.low' AND key = 'HQ-SH/TEA-200' AND (payload->>'Available')::int = 497`); n != 1 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'stock.low' AND key = 'HQ-SH/TEA-200' AND (payload->>'Available')::int = 497`); n != 1 {
 		t.Errorf("%d low-stock warnings for TEA-200 at 497, want 1", n)
 	}
 	ledgerClean(t, db)
@@ -181,7 +181,7 @@ func TestDeskMixedBatch(t *testing.T) {
 		t.Errorf("retry of a refused key: %v", err)
 	}
 	for _, k := range []string{"nosku", "zero", "csnoag"} {
-		if n := count(t, db, `SELECT count(*) FROM idempotency_keys WHERE key = $1`, k); n != 0 {
+		if n := ledgertest.Count(t, db, `SELECT count(*) FROM idempotency_keys WHERE key = $1`, k); n != 0 {
 			t.Errorf("refused request %s left its key", k)
 		}
 	}
@@ -203,7 +203,7 @@ func TestDeskHundredOrdersForTheLastTenUnits(t *testing.T) {
 		_, err := desk.PlaceAndPay(ctx, order.CounterSale{Order: r, Method: order.Online})
 		return err
 	})
-	if n := count(t, db, `SELECT count(*) FROM idempotency_keys WHERE key LIKE 'race-%'`); n != 10 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM idempotency_keys WHERE key LIKE 'race-%'`); n != 10 {
 		t.Fatalf("%d idempotency keys, want 10", n)
 	}
 	ledgerClean(t, db)
@@ -237,7 +237,7 @@ func TestDeskValueRefusedByDatabase(t *testing.T) {
 	if batches, n := desk.Stats(); batches != 1 || n != 2 {
 		t.Fatalf("%d batches of %d requests, want the two together", batches, n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM orders`); n != 1 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM orders`); n != 1 {
 		t.Fatalf("%d orders, want 1", n)
 	}
 	ledgerClean(t, db)

@@ -73,15 +73,6 @@ func paidOrder(t *testing.T, db *ledger.DB, key string, lines ...order.LineReque
 	return o
 }
 
-func count(t *testing.T, db *ledger.DB, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func TestOrderToDelivery(t *testing.T) {
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
@@ -112,7 +103,7 @@ func TestOrderToDelivery(t *testing.T) {
 	must(run(db, func(ctx context.Context, tx pgx.Tx) (order.Order, error) {
 		return order.Deliver(ctx, tx, order.StatusChange{Key: "dl1", Order: o.No, By: "courier"})
 	}))
-	if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'lot.moved' AND payload->>'Shipment' = $1`, s.No); n != 2 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'lot.moved' AND payload->>'Shipment' = $1`, s.No); n != 2 {
 		t.Fatalf("%d lot.moved events for the shipment, want 2", n)
 	}
 	if b, _ := journal.Balance(ctx, db.Pool, journal.Revenue, "", time.Time{}); !b.Equal(d("-306.50")) {
@@ -169,10 +160,10 @@ func lastTenUnits(t *testing.T, enter func(db *ledger.DB, i int, r order.Request
 	if n, _ := stock.Available(ctx, db.Pool, goodstest.HQ, "LAST-10"); n != 0 {
 		t.Fatalf("available %d, want 0", n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM orders`); n != 10 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM orders`); n != 10 {
 		t.Fatalf("%d orders, want 10", n)
 	}
-	if n := count(t, db, `SELECT coalesce(sum(reserved), 0) FROM stock_balances b JOIN products p ON p.id = b.product_id WHERE p.sku = 'LAST-10'`); n != 10 {
+	if n := ledgertest.Count(t, db, `SELECT coalesce(sum(reserved), 0) FROM stock_balances b JOIN products p ON p.id = b.product_id WHERE p.sku = 'LAST-10'`); n != 10 {
 		t.Fatalf("%d reserved, want 10", n)
 	}
 	return db
@@ -191,7 +182,7 @@ func TestShippingUnconfirmedOrderIsRefused(t *testing.T) {
 	if !errors.Is(err, ledger.ErrConflict) {
 		t.Fatalf("ship a paid, unconfirmed order: %v", err)
 	}
-	if n := count(t, db, `SELECT count(*) FROM shipments`); n != 0 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM shipments`); n != 0 {
 		t.Fatalf("%d shipments", n)
 	}
 	// The database refuses too.
@@ -218,10 +209,10 @@ func TestPaymentReplayCreatesNothingNew(t *testing.T) {
 	if c1.No != c2.No || !c1.DecidedAt.Equal(*c2.DecidedAt) {
 		t.Fatalf("confirmation replay differs: %+v vs %+v", c1, c2)
 	}
-	if n := count(t, db, `SELECT count(*) FROM payments`); n != 1 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM payments`); n != 1 {
 		t.Fatalf("%d payments after replays, want 1", n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM journal_entries WHERE kind = 'payment.confirmed'`); n != 1 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM journal_entries WHERE kind = 'payment.confirmed'`); n != 1 {
 		t.Fatalf("%d confirmation entries after replays, want 1", n)
 	}
 	r.Amount = d("41")
@@ -394,7 +385,7 @@ func TestPartialReturnReversesVolumes(t *testing.T) {
 	if b, _ := journal.Balance(ctx, db.Pool, journal.SalesReturns, "", time.Time{}); !b.Equal(d("200")) {
 		t.Fatalf("sales returns %s, want 200", b)
 	}
-	if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'lot.moved' AND payload->'To'->>'Kind' = 'writeoff'`); n != 1 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'lot.moved' AND payload->'To'->>'Kind' = 'writeoff'`); n != 1 {
 		t.Fatalf("%d write-off circulation events, want 1", n)
 	}
 }

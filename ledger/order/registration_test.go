@@ -49,7 +49,7 @@ func TestRegistrationOrder(t *testing.T) {
 	if _, err := register(db, bad); !errors.Is(err, ledger.ErrInvalid) {
 		t.Fatalf("bad phone: %v", err)
 	}
-	if n := count(t, db, `SELECT count(*) FROM orders`); n != 1 {
+	if n := ledgertest.Count(t, db, `SELECT count(*) FROM orders`); n != 1 {
 		t.Fatalf("%d orders, want 1", n)
 	}
 }

@@ -220,12 +220,8 @@ func (c idColumn) append(buf []byte, i int32) []byte {
 
 func writeBonuses(w *bufio.Writer, res *engine.Result, ids idColumn) {
 	w.WriteString("member_id,bonus,amount,source_member_id,level\r\n")
-	l := res.Lines
-	member := l.Column(0).(*array.Int32).Int32Values()
-	kind := l.Column(1).(*array.Uint8).Uint8Values()
-	source := l.Column(2).(*array.Int32).Int32Values()
-	level := l.Column(3).(*array.Int32).Int32Values()
-	amount := l.Column(4).(*array.Decimal128).Values()
+	l := res.LineColumns()
+	member, kind, source, level, amount := l.Member, l.Kind, l.Source, l.Level, l.Amount
 	scale := res.Plan.Scale
 	writeRows(w, len(member), func(buf []byte, lo, hi int) []byte {
 		for i := lo; i < hi; i++ {
@@ -251,14 +247,12 @@ func writeBonuses(w *bufio.Writer, res *engine.Result, ids idColumn) {
 
 func writeSummary(w *bufio.Writer, res *engine.Result, ids idColumn) {
 	w.WriteString("member_id,pv,bv,gv,active,rank,left_volume,right_volume,carry_left,carry_right,earnings\r\n")
-	m := res.Members
-	vol := func(c int) []decimal128.Num { return m.Column(c).(*array.Decimal128).Values() }
-	pv, bv, gv := vol(engine.ColPV), vol(engine.ColBV), vol(engine.ColGV)
-	lv, rv := vol(engine.ColLeftVolume), vol(engine.ColRightVolume)
-	cl, cr := vol(engine.ColCarryLeft), vol(engine.ColCarryRight)
-	earn := vol(engine.ColEarnings)
-	active := m.Column(engine.ColActive).(*array.Boolean)
-	rank := m.Column(engine.ColRank).(*array.Int16).Int16Values()
+	m := res.MemberColumns()
+	pv, bv, gv := m.PV, m.BV, m.GV
+	lv, rv := m.LeftVolume, m.RightVolume
+	cl, cr := m.CarryLeft, m.CarryRight
+	earn := m.Earnings
+	active, rank := m.Active, m.Rank
 	vs, ms := res.VolumeScale, res.Plan.Scale
 	rankNames := make([][]byte, len(res.Plan.Ranks))
 	for r, rk := range res.Plan.Ranks {
@@ -289,9 +283,8 @@ func writeSummary(w *bufio.Writer, res *engine.Result, ids idColumn) {
 
 func writeCarry(w *bufio.Writer, res *engine.Result, ids idColumn) {
 	w.WriteString("member_id,left,right\r\n")
-	m := res.Members
-	cl := m.Column(engine.ColCarryLeft).(*array.Decimal128).Values()
-	cr := m.Column(engine.ColCarryRight).(*array.Decimal128).Values()
+	m := res.MemberColumns()
+	cl, cr := m.CarryLeft, m.CarryRight
 	vs := res.VolumeScale
 	byID := res.ByID
 	writeRows(w, len(byID), func(buf []byte, lo, hi int) []byte {

@@ -29,13 +29,11 @@ func AdjustOnce(ctx context.Context, db *ledger.DB, key, code, member string, am
 	}
 	req := struct{ Period, Member, Amount, Reason, By string }{code, member, amount.String(), reason, by}
 	var a ManualAdjustment
-	err = withPeriodLock(ctx, db, p.ID, func() error {
-		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-			a, err = idempotency.Do(ctx, tx, key, "settle.adjust", req, func() (ManualAdjustment, error) {
-				return enterAdjustment(ctx, tx, p, member, amount, reason, by)
-			})
-			return err
+	err = inPeriodTx(ctx, db, p, func(tx pgx.Tx) (err error) {
+		a, err = idempotency.Do(ctx, tx, key, "settle.adjust", req, func() (ManualAdjustment, error) {
+			return enterAdjustment(ctx, tx, p, member, amount, reason, by)
 		})
+		return err
 	})
 	return a, err
 }

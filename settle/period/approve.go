@@ -2,7 +2,6 @@ package period
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -48,11 +47,9 @@ func ApproveOnce(ctx context.Context, db *ledger.DB, key, code, by, reason strin
 	}
 	req := struct{ Period, By, Reason string }{code, by, reason}
 	var out Run
-	err = withPeriodLock(ctx, db, p.ID, func() error {
-		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-			out, err = underKey(ctx, tx, key, "settle.approve:"+code, req, func() (Run, error) { return approve(ctx, tx, p, by, reason) })
-			return err
-		})
+	err = inPeriodTx(ctx, db, p, func(tx pgx.Tx) (err error) {
+		out, err = underKey(ctx, tx, key, "settle.approve:"+code, req, func() (Run, error) { return approve(ctx, tx, p, by, reason) })
+		return err
 	})
 	return out, err
 }
@@ -60,10 +57,7 @@ func ApproveOnce(ctx context.Context, db *ledger.DB, key, code, by, reason strin
 // approve is the work of Approve, in tx, under the period lock.
 func approve(ctx context.Context, tx pgx.Tx, p Period, by, reason string) (Run, error) {
 	code := p.Code
-	r, err := scanRun(tx.QueryRow(ctx, runSelect+` WHERE p.id = $1 FOR UPDATE OF r`, p.ID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Run{}, fmt.Errorf("%w: period %s has not been run", ledger.ErrNotFound, code)
-	}
+	r, err := lockRun(ctx, tx, p)
 	if err != nil {
 		return Run{}, err
 	}
@@ -139,11 +133,9 @@ func Adjust(ctx context.Context, db *ledger.DB, code, member string, amount deci
 		return ManualAdjustment{}, err
 	}
 	var a ManualAdjustment
-	err = withPeriodLock(ctx, db, p.ID, func() error {
-		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-			a, err = enterAdjustment(ctx, tx, p, member, amount, reason, by)
-			return err
-		})
+	err = inPeriodTx(ctx, db, p, func(tx pgx.Tx) (err error) {
+		a, err = enterAdjustment(ctx, tx, p, member, amount, reason, by)
+		return err
 	})
 	return a, err
 }

@@ -1,12 +1,14 @@
 package period_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"downline/ledger"
+	"downline/ledger/goodstest"
 	"downline/ledger/member"
 	"downline/ledger/stock"
 )
@@ -26,7 +28,7 @@ func seedBulk(t testing.TB, db *ledger.DB, n, orders int) {
 		t.Fatal(err)
 	}
 	secs := int64(bulkCutoff.Sub(bulkStart).Seconds()) - 120
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		w, err := stock.CreateWarehouse(ctx, tx, "BULK", "Bulk", 0)
 		if err != nil {
 			return err

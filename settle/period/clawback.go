@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -108,10 +107,8 @@ func (r *Runner) clawbacks(ctx context.Context, tx pgx.Tx, p Period) ([]Clawback
 }
 
 func copyRecomputed(ctx context.Context, tx pgx.Tx, res *engine.Result) (int64, error) {
-	l := res.Lines
-	member := l.Column(0).(*array.Int32).Int32Values()
-	kind := l.Column(1).(*array.Uint8).Uint8Values()
-	amount := l.Column(4).(*array.Decimal128).Values()
+	l := res.LineColumns()
+	member, kind, amount := l.Member, l.Kind, l.Amount
 	ms := res.Plan.Scale
 	return copyIn(ctx, tx, `COPY settle_recomputed (member, bonus, amount) FROM STDIN`, func(w *bufio.Writer) error {
 		buf := make([]byte, 0, 128)

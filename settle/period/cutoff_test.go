@@ -1,6 +1,7 @@
 package period_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/clock"
+	"downline/ledger/goodstest"
 	"downline/ledger/order"
 	"downline/settle/period"
 )
@@ -54,7 +56,7 @@ func TestPeriodBoundaries(t *testing.T) {
 		}
 		cctx := clock.With(ctx, clock.Fixed(at))
 		key := "cut-" + c.at
-		tx(t, db, func(tx pgx.Tx) error {
+		goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 			o, err := order.Place(cctx, tx, order.Request{Key: key, Kind: order.Repeat, Member: buyer(c.period), By: "test",
 				Lines: []order.LineRequest{{SKU: "P10", Qty: int64(i + 1)}}})
 			if err != nil {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
@@ -47,7 +46,7 @@ func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 // size at member boundaries: the bounds are the first member of each part
 // after the first.
 func splitLines(res *engine.Result) ([]int, []string) {
-	member := res.Lines.Column(0).(*array.Int32).Int32Values()
+	member := res.LineColumns().Member
 	n := len(member)
 	if n < partLines {
 		return []int{0}, nil
@@ -152,13 +151,8 @@ func writeParts(ctx context.Context, db *ledger.DB, s *lineSet, res *engine.Resu
 // lineRows writes lines [from, to) of res in COPY text format for set, and
 // hands each one as a bonuses.csv row to csv.
 func lineRows(set int64, res *engine.Result, from, to int, csv func([]byte)) func(w *bufio.Writer) error {
-	l := res.Lines
-	member := l.Column(0).(*array.Int32).Int32Values()
-	kind := l.Column(1).(*array.Uint8).Uint8Values()
-	source := l.Column(2).(*array.Int32).Int32Values()
-	level := l.Column(3).(*array.Int32).Int32Values()
-	amount := l.Column(4).(*array.Decimal128).Values()
-	before := l.Column(5).(*array.Decimal128).Values()
+	l := res.LineColumns()
+	member, kind, source, level, amount, before := l.Member, l.Kind, l.Source, l.Level, l.Amount, l.BeforeCap
 	ms := res.Plan.Scale
 	prefix := append(strconv.AppendInt(nil, set, 10), '\t')
 	return func(w *bufio.Writer) error {

@@ -1,6 +1,7 @@
 package period_test
 
 import (
+	"context"
 	"os"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"downline/graphstore/neo4j"
 	"downline/graphstore/neo4j/neo4jtest"
+	"downline/ledger/goodstest"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/network"
@@ -32,7 +34,7 @@ func TestSameRunWithNeo4j(t *testing.T) {
 	define(t, db, "P1", t0, t1)
 	time.Sleep(5 * time.Millisecond)
 	// After the cut-off: G changes sponsor and placement; a newcomer joins.
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := member.Move(ctx, tx, member.MoveRequest{Member: "G01", Tree: network.Sponsor, To: "C01", By: "hq"}); err != nil {
 			return err
 		}

@@ -71,11 +71,9 @@ func PayOnce(ctx context.Context, db *ledger.DB, key, code string, minPayout dec
 	}
 	req := struct{ Period, MinPayout, By string }{code, minPayout.StringFixed(2), by}
 	var out Payout
-	err = withPeriodLock(ctx, db, p.ID, func() error {
-		return db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-			out, err = underKey(ctx, tx, key, "settle.pay:"+code, req, func() (Payout, error) { return pay(ctx, tx, p, minPayout, by) })
-			return err
-		})
+	err = inPeriodTx(ctx, db, p, func(tx pgx.Tx) (err error) {
+		out, err = underKey(ctx, tx, key, "settle.pay:"+code, req, func() (Payout, error) { return pay(ctx, tx, p, minPayout, by) })
+		return err
 	})
 	return out, err
 }
@@ -83,10 +81,7 @@ func PayOnce(ctx context.Context, db *ledger.DB, key, code string, minPayout dec
 // pay is the work of Pay, in tx, under the period lock.
 func pay(ctx context.Context, tx pgx.Tx, p Period, minPayout decimal.Decimal, by string) (Payout, error) {
 	code := p.Code
-	r, err := scanRun(tx.QueryRow(ctx, runSelect+` WHERE p.id = $1 FOR UPDATE OF r`, p.ID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Payout{}, fmt.Errorf("%w: period %s has not been run", ledger.ErrNotFound, code)
-	}
+	r, err := lockRun(ctx, tx, p)
 	if err != nil {
 		return Payout{}, err
 	}

@@ -66,6 +66,16 @@ func scanRun(row pgx.Row) (Run, error) {
 	return r, err
 }
 
+// lockRun reads the run of period p and locks its row, in tx.
+// Errors: ledger.ErrNotFound for a period not run.
+func lockRun(ctx context.Context, tx pgx.Tx, p Period) (Run, error) {
+	r, err := scanRun(tx.QueryRow(ctx, runSelect+` WHERE p.id = $1 FOR UPDATE OF r`, p.ID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Run{}, fmt.Errorf("%w: period %s has not been run", ledger.ErrNotFound, p.Code)
+	}
+	return r, err
+}
+
 // GetRun reads the run of period code. Errors: ledger.ErrNotFound.
 func GetRun(ctx context.Context, q ledger.Querier, code string) (Run, error) {
 	r, err := scanRun(q.QueryRow(ctx, runSelect+` WHERE p.code = $1`, code))
@@ -121,6 +131,14 @@ func withPeriodLock(ctx context.Context, db *ledger.DB, id int64, fn func() erro
 	}
 	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, $2::int)`, periodLock, id)
 	return fn()
+}
+
+// inPeriodTx runs fn in one read-committed transaction under period p's
+// lock: how an approval, a payout or an adjustment changes a period.
+func inPeriodTx(ctx context.Context, db *ledger.DB, p Period, fn func(tx pgx.Tx) error) error {
+	return withPeriodLock(ctx, db, p.ID, func() error {
+		return db.Transact(ctx, pgx.ReadCommitted, fn)
+	})
 }
 
 // Runner settles periods from the ledger and a graph store.

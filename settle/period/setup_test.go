@@ -22,13 +22,6 @@ import (
 
 var ctx = context.Background()
 
-func tx(t testing.TB, db *ledger.DB, fn func(tx pgx.Tx) error) {
-	t.Helper()
-	if err := db.Transact(ctx, pgx.ReadCommitted, fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // company builds the tiny example's sponsor network (settle/testdata/tiny) in
 // the ledger: A sponsors B and C, B sponsors D and E, C sponsors F, D sponsors
 // G; placement A: B (L), C (R); B: D, E; C: F; D: G (unlike the example,
@@ -44,7 +37,7 @@ func company(t testing.TB) *ledger.DB {
 		{"A01", "", "", ""}, {"B01", "A01", "A01", "L"}, {"C01", "A01", "A01", "R"},
 		{"D01", "B01", "B01", "L"}, {"E01", "B01", "B01", "R"}, {"F01", "C01", "C01", "L"}, {"G01", "D01", "D01", "L"},
 	} {
-		tx(t, db, func(tx pgx.Tx) error {
+		goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 			_, err := member.Register(ctx, tx, member.Registration{Code: m.code, Name: "Member " + m.code, Phone: "+8613800000001",
 				Sponsor: m.sponsor, Placement: m.parent, Side: m.side, By: "test", JoinedAt: time.Now().Add(-2 * time.Hour)})
 			return err
@@ -57,12 +50,12 @@ func company(t testing.TB) *ledger.DB {
 func buy(t testing.TB, db *ledger.DB, key, code string, kind order.Kind, qty int64) order.Order {
 	t.Helper()
 	var o order.Order
-	tx(t, db, func(tx pgx.Tx) (err error) {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		o, err = order.Place(ctx, tx, order.Request{Key: key, Kind: kind, Member: code, By: code,
 			Lines: []order.LineRequest{{SKU: "P10", Qty: qty}}})
 		return err
 	})
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-pay", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "fin"})
 		if err != nil {
 			return err
@@ -76,7 +69,7 @@ func buy(t testing.TB, db *ledger.DB, key, code string, kind order.Kind, qty int
 // giveBack ships order no and returns qty units of it.
 func giveBack(t testing.TB, db *ledger.DB, key, no string, qty int64) {
 	t.Helper()
-	tx(t, db, func(tx pgx.Tx) error {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := order.Ship(ctx, tx, order.ShipRequest{Key: key + "-ship", Order: no, Tracking: "T" + key, By: "wh"}); err != nil {
 			return err
 		}
@@ -89,7 +82,7 @@ func giveBack(t testing.TB, db *ledger.DB, key, no string, qty int64) {
 func define(t testing.TB, db *ledger.DB, code string, start, cutoff time.Time) period.Period {
 	t.Helper()
 	var p period.Period
-	tx(t, db, func(tx pgx.Tx) (err error) {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		p, err = period.Define(ctx, tx, code, "custom", start, cutoff, "finance")
 		return err
 	})
@@ -103,7 +96,7 @@ func uploadPlan(t testing.TB, db *ledger.DB, file string, effective time.Time) p
 		t.Fatal(err)
 	}
 	var s period.StoredPlan
-	tx(t, db, func(tx pgx.Tx) (err error) {
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) (err error) {
 		s, err = period.UploadPlan(ctx, tx, doc, effective, "finance")
 		return err
 	})

@@ -98,14 +98,12 @@ func writeMembers(ctx context.Context, tx pgx.Tx, runID int64, in engine.Input, 
 
 // memberRows writes the member summaries of res in COPY text format.
 func memberRows(runID int64, in engine.Input, res *engine.Result) func(w *bufio.Writer) error {
-	m := res.Members
-	vol := func(c int) []decimal128.Num { return m.Column(c).(*array.Decimal128).Values() }
-	pv, bv, gv := vol(engine.ColPV), vol(engine.ColBV), vol(engine.ColGV)
-	lv, rv := vol(engine.ColLeftVolume), vol(engine.ColRightVolume)
-	cl, cr := vol(engine.ColCarryLeft), vol(engine.ColCarryRight)
-	earn := vol(engine.ColEarnings)
-	active := m.Column(engine.ColActive).(*array.Boolean)
-	rank := m.Column(engine.ColRank).(*array.Int16).Int16Values()
+	m := res.MemberColumns()
+	pv, bv, gv := m.PV, m.BV, m.GV
+	lv, rv := m.LeftVolume, m.RightVolume
+	cl, cr := m.CarryLeft, m.CarryRight
+	earn := m.Earnings
+	active, rank := m.Active, m.Rank
 	ivol := func(c int) []decimal128.Num { return in.Volumes.Column(c).(*array.Decimal128).Values() }
 	reg, cil, cir := ivol(2), ivol(3), ivol(4)
 	is := in.Volumes.Schema().Field(0).Type.(*arrow.Decimal128Type).Scale

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"downline/internal/repo"
 )
 
 // URI is NEO4J_URI, or the URI of the repository's dev/neo4j server, started
@@ -24,7 +26,7 @@ func URI(t testing.TB) string {
 	if uri := os.Getenv("NEO4J_URI"); uri != "" {
 		return uri
 	}
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ var (
 )
 
 func acquire() (*os.File, error) {
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return nil, err
 	}
@@ -96,21 +98,4 @@ func acquire() (*os.File, error) {
 		return nil, fmt.Errorf("lock Neo4j for tests: %w", err)
 	}
 	return f, nil
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above %s", dir)
-		}
-		dir = parent
-	}
 }

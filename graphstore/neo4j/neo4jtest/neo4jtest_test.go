@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"downline/internal/repo"
 )
 
 // The lock is re-entrant in one process and excludes other processes until
@@ -16,7 +18,7 @@ func TestLockReentrantAndExclusive(t *testing.T) {
 	t.Run("holder", func(t *testing.T) {
 		Lock(t)
 		Lock(t) // a second store in the same test must not deadlock
-		root, err := repoRoot()
+		root, err := repo.Root()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +37,7 @@ func TestLockReentrantAndExclusive(t *testing.T) {
 	// Released: this process holds no lock on the file any more. (Another
 	// test package may hold it by now, so trying to take it from outside
 	// would fail for the wrong reason: look at the kernel's lock table.)
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
