@@ -66,6 +66,22 @@ func (f *configFlags) openDB(ctx context.Context) (*ledger.DB, error) {
 }
 
 // openDB opens the ledger at c.DatabaseURL.
+// withLedgerAndNeo4j opens the ledger and Neo4j of f, runs fn and closes
+// both.
+func (f *configFlags) withLedgerAndNeo4j(ctx context.Context, fn func(*ledger.DB, *neo4j.Store) error) error {
+	db, err := f.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store, err := f.config().openNeo4j(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close(context.Background())
+	return fn(db, store)
+}
+
 func (c Config) openDB(ctx context.Context) (*ledger.DB, error) {
 	return ledger.Open(ctx, c.DatabaseURL)
 }

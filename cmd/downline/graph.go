@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/graphstore"
+	"downline/graphstore/neo4j"
 	"downline/ledger"
 	"downline/projection"
 )
@@ -86,18 +87,9 @@ func newGraphCheckCmd() *cobra.Command {
 	cfg := withDatabase(cmd).withNeo4j(cmd)
 	limit := cmd.Flags().Int("limit", 50, "list at most this many differences")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		ctx := cmd.Context()
-		db, err := cfg.openDB(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		store, err := cfg.config().openNeo4j(ctx)
-		if err != nil {
-			return err
-		}
-		defer store.Close(context.Background())
-		return runCheck(ctx, cmd, db, store, *limit)
+		return cfg.withLedgerAndNeo4j(cmd.Context(), func(db *ledger.DB, store *neo4j.Store) error {
+			return runCheck(cmd.Context(), cmd, db, store, *limit)
+		})
 	}
 	return cmd
 }
@@ -135,26 +127,18 @@ func newGraphFeedCmd() *cobra.Command {
 	once := cmd.Flags().Bool("once", false, "catch up once and exit")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		db, err := cfg.openDB(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		store, err := cfg.config().openNeo4j(ctx)
-		if err != nil {
-			return err
-		}
-		defer store.Close(context.Background())
-		f := &projection.Feed{DB: db, Store: store}
-		if *once {
+		return cfg.withLedgerAndNeo4j(ctx, func(db *ledger.DB, store *neo4j.Store) error {
+			f := &projection.Feed{DB: db, Store: store}
+			if !*once {
+				return f.Run(ctx)
+			}
 			n, err := f.CatchUp(ctx)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "applied %d member events; outbox position %d\n", n, f.Position())
 			return nil
-		}
-		return f.Run(ctx)
+		})
 	}
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -40,24 +41,10 @@ func newMemberAddCmd() *cobra.Command {
 	cmd.Flags().StringVar(&r.Under, "under", "", "auto-place under this member (default: the sponsor)")
 	cmd.Flags().StringVar(&r.By, "by", "cli", "who enters the registration (recorded)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		ctx := cmd.Context()
-		db, err := cfg.openDB(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		r.Auto = network.AutoPlace(auto)
-		var m member.Member
-		err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-			m, err = member.Register(ctx, tx, r)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "registered %s %s\n", m.Code, m.Name)
-		printMember(cmd.OutOrStdout(), m)
-		return nil
+		return changeMember(cmd, cfg, func(ctx context.Context, tx pgx.Tx) (member.Member, error) {
+			return member.Register(ctx, tx, r)
+		}, func(m member.Member) string { return fmt.Sprintf("registered %s %s", m.Code, m.Name) })
 	}
 	return cmd
 }
@@ -78,27 +65,13 @@ func newMemberMoveCmd() *cobra.Command {
 	_ = cmd.MarkFlagRequired("to")
 	_ = cmd.MarkFlagRequired("by")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		ctx := cmd.Context()
-		db, err := cfg.openDB(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		req.Member = args[0]
 		if *placement {
 			req.Tree = network.Placement
 		}
-		var m member.Member
-		err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-			m, err = member.Move(ctx, tx, req)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "moved %s in the %s tree\n", m.Code, req.Tree)
-		printMember(cmd.OutOrStdout(), m)
-		return nil
+		return changeMember(cmd, cfg, func(ctx context.Context, tx pgx.Tx) (member.Member, error) {
+			return member.Move(ctx, tx, req)
+		}, func(m member.Member) string { return fmt.Sprintf("moved %s in the %s tree", m.Code, req.Tree) })
 	}
 	return cmd
 }
@@ -114,24 +87,35 @@ func newMemberStatusCmd() *cobra.Command {
 	reason := cmd.Flags().String("reason", "", "why (recorded)")
 	_ = cmd.MarkFlagRequired("by")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		ctx := cmd.Context()
-		db, err := cfg.openDB(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		var m member.Member
-		err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
-			m, err = member.SetStatus(ctx, tx, args[0], network.Status(args[1]), *by, *reason)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		printMember(cmd.OutOrStdout(), m)
-		return nil
+		return changeMember(cmd, cfg, func(ctx context.Context, tx pgx.Tx) (member.Member, error) {
+			return member.SetStatus(ctx, tx, args[0], network.Status(args[1]), *by, *reason)
+		}, nil)
 	}
 	return cmd
+}
+
+// changeMember opens the database, runs change in one transaction and
+// prints the member it leaves, after the line headline gives (if any).
+func changeMember(cmd *cobra.Command, cfg *configFlags, change func(context.Context, pgx.Tx) (member.Member, error), headline func(member.Member) string) error {
+	ctx := cmd.Context()
+	db, err := cfg.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var m member.Member
+	err = db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		m, err = change(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if headline != nil {
+		fmt.Fprintln(cmd.OutOrStdout(), headline(m))
+	}
+	printMember(cmd.OutOrStdout(), m)
+	return nil
 }
 
 func newMemberShowCmd() *cobra.Command {
