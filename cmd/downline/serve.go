@@ -19,6 +19,7 @@ import (
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/sms"
+	"downline/web"
 )
 
 func newServeCmd() *cobra.Command {
@@ -86,12 +87,15 @@ func newServeCmd() *cobra.Command {
 		}()
 
 		smsAPI := startSMS(ctx, db, sms.Env(), log)
-		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}
+		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler()}
 		defer apiServer.Close() // settlement runs still going roll back
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()
-		fmt.Fprintf(cmd.OutOrStdout(), "Downline is serving on http://%s\n", *listen)
+		fmt.Fprintf(cmd.OutOrStdout(), "Downline is serving on http://%s (member office: http://%s/app/)\n", *listen, *listen)
+		if !web.Built() {
+			log.Warn("the web UI is not built into this binary: /app/ shows how to build it (make build)")
+		}
 		select {
 		case err := <-errc:
 			return err
