@@ -2,13 +2,14 @@
 // API sets on sign-in; writes carry the double-submit CSRF token (the
 // downline_csrf cookie, readable by this origin's script) in X-CSRF-Token.
 
+// The API writes every object with snake_case keys.
 export interface User {
-  ID: number;
-  Login: string;
-  Role: string;
-  Member?: string;
-  Agency?: string;
-  Status: string;
+  id: number;
+  login: string;
+  role: string;
+  member?: string;
+  agency?: string;
+  status: string;
 }
 
 export interface Member {
@@ -36,12 +37,12 @@ export interface Team {
 }
 
 export interface Order {
-  No: string;
-  Kind: string;
-  Status: string;
-  Total: string;
-  PV: string;
-  PlacedAt: string;
+  no: string;
+  kind: string;
+  status: string;
+  total: string;
+  pv: string;
+  placed_at: string;
 }
 
 export interface OrderPage {

@@ -68,10 +68,10 @@ export function App() {
 function Page() {
   const m = t.value;
   const u = user.value!;
-  if (u.Role !== 'member' || !u.Member) return <main class="card">{m.staffOnly}</main>;
+  if (u.role !== 'member' || !u.member) return <main class="card">{m.staffOnly}</main>;
   switch (route(path.value)) {
     case '':
-      return <Home code={u.Member} />;
+      return <Home code={u.member} />;
     default:
       return (
         <main class="card notfound" id="notfound">

@@ -90,13 +90,13 @@ export function Home({ code }: { code: string }) {
           ) : (
             <ul class="orders">
               {p.items.map((o) => (
-                <li key={o.No} data-order={o.No}>
-                  <span class="order-no">{o.No}</span>
-                  <span class={`badge status-${o.Status}`}>{m.orderStatus[o.Status] ?? o.Status}</span>
-                  <span class="order-date">{dateTime(o.PlacedAt)}</span>
-                  <span class="order-total">{money(o.Total)}</span>
+                <li key={o.no} data-order={o.no}>
+                  <span class="order-no">{o.no}</span>
+                  <span class={`badge status-${o.status}`}>{m.orderStatus[o.status] ?? o.status}</span>
+                  <span class="order-date">{dateTime(o.placed_at)}</span>
+                  <span class="order-total">{money(o.total)}</span>
                   <span class="order-pv">
-                    {number(o.PV, 2)} {m.pv}
+                    {number(o.pv, 2)} {m.pv}
                   </span>
                 </li>
               ))}
