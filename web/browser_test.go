@@ -99,13 +99,18 @@ func requireBrowser(t *testing.T) {
 	} else if !hasChromium() {
 		missing = "chromium is not installed (Debian: apt-get install chromium fonts-noto-cjk; dev/web browser does it as root)"
 	}
-	if missing == "" {
-		return
+	if missing != "" {
+		missingUnderCI(t, missing)
 	}
+}
+
+// missingUnderCI skips the test for want of what, or fails it under CI.
+func missingUnderCI(t *testing.T, what string) {
+	t.Helper()
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("browser tests cannot run under CI: %s", missing)
+		t.Fatalf("cannot run under CI: %s", what)
 	}
-	t.Skipf("browser tests skipped: %s", missing)
+	t.Skipf("skipped: %s", what)
 }
 
 func hasChromium() bool {
@@ -355,7 +360,7 @@ func TestMemberOfficeChinese(t *testing.T) {
 // good, pages are revalidated, the API is where it was.
 func TestServedByTheRouter(t *testing.T) {
 	if !web.Built() {
-		t.Skip("the web UI is not built (make web): only the placeholder is embedded")
+		missingUnderCI(t, "the web UI is not built into the test binary (make web): only the placeholder is embedded")
 	}
 	o := newOffice(t)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
