@@ -129,6 +129,14 @@ function ProfileCard({ load }: { load: Load<Member> }) {
   );
 }
 
+// A leader's sponsor tree can have hundreds of frontline legs: the home
+// lists the biggest few (the explorer will show them all).
+const shownLegs = 5;
+
+function biggest(legs: Team['legs']): Team['legs'] {
+  return [...legs].sort((a, b) => b.total - a.total).slice(0, shownLegs);
+}
+
 function TeamPanel({ title, load, id }: { title: string; load: Load<Team>; id: string }) {
   const m = t.value;
   return (
@@ -144,7 +152,7 @@ function TeamPanel({ title, load, id }: { title: string; load: Load<Team>; id: s
             <p class="empty">{m.noLegs}</p>
           ) : (
             <ul class="legs">
-              {team.legs.map((l) => (
+              {biggest(team.legs).map((l) => (
                 <li key={l.head}>
                   <span>{m.leg(l.head, l.side ?? '')}</span>
                   <span>
@@ -152,6 +160,9 @@ function TeamPanel({ title, load, id }: { title: string; load: Load<Team>; id: s
                   </span>
                 </li>
               ))}
+              {team.legs.length > shownLegs && (
+                <li class="more">{m.moreLegs(team.legs.length - shownLegs)}</li>
+              )}
             </ul>
           )}
         </div>

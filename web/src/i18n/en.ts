@@ -47,6 +47,7 @@ export const en = {
   activeMembers: 'Active',
   teamDepth: 'Levels',
   leg: (head: string, side: string) => (side ? `${side === 'L' ? 'Left' : 'Right'} leg (${head})` : `Leg of ${head}`),
+  moreLegs: (n: number) => (n === 1 ? 'and 1 more leg' : `and ${n} more legs`),
   noLegs: 'No one in this tree yet.',
 
   lastStatement: 'Last statement',

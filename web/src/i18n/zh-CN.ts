@@ -47,6 +47,7 @@ export const zhCN: Messages = {
   activeMembers: '活跃',
   teamDepth: '层数',
   leg: (head: string, side: string) => (side ? `${side === 'L' ? '左区' : '右区'}（${head}）` : `${head} 市场`),
+  moreLegs: (n: number) => `另有 ${n} 个市场`,
   noLegs: '此关系中尚无成员。',
 
   lastStatement: '上期奖金单',
