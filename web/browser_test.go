@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -356,6 +358,36 @@ func TestMemberOfficeChinese(t *testing.T) {
 	}
 }
 
+// A password changed elsewhere ends the session in the browser too: the
+// next answer the page waits for is a 401, and the sign-in form says why.
+func TestPasswordChangeEndsTheSession(t *testing.T) {
+	requireBrowser(t)
+	o := newOffice(t)
+	ctx := browser(t, "en-US")
+	run(t, ctx, "open /app/", chromedp.Navigate(o.url+"/app/"), signIn("wangfang", password))
+	wantText(t, ctx, "#profile h1", "Hello, 王芳")
+
+	// The member changes the password from another device.
+	var login struct{ Token string }
+	if a := post(t, o.url+"/api/v1/auth/login", "", map[string]string{"login": "wangfang", "password": password}, &login); a.status != 200 {
+		t.Fatalf("sign in from elsewhere: %d %s", a.status, a.body)
+	}
+	const newPassword = "a new password for 2027"
+	if a := post(t, o.url+"/api/v1/auth/password", login.Token, map[string]string{"current": password, "new": newPassword}, nil); a.status != 204 {
+		t.Fatalf("change the password: %d %s", a.status, a.body)
+	}
+
+	// Switching the language fetches the statement again, in Chinese.
+	run(t, ctx, "switch to Chinese", chromedp.SetValue(chromedp.CSS("#lang"), "zh-CN"), chromedp.Evaluate[chromedp.Void](
+		`document.querySelector('#lang').dispatchEvent(new Event('change', {bubbles: true}))`))
+	wantText(t, ctx, "main.signin .notice", "会话已结束，请重新登录。")
+	screenshot(t, ctx, "session-ended-zh")
+	run(t, ctx, "sign in with the old password", signIn("wangfang", password))
+	wantText(t, ctx, "#password-error", "登录名或密码错误。")
+	run(t, ctx, "sign in with the new one", signIn("wangfang", newPassword))
+	wantText(t, ctx, "#profile h1", "您好，王芳")
+}
+
 // The router around the UI: / goes to /app/, hashed assets are cached for
 // good, pages are revalidated, the API is where it was.
 func TestServedByTheRouter(t *testing.T) {
@@ -371,6 +403,14 @@ func TestServedByTheRouter(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/app/" {
 		t.Errorf("GET /: %d to %q, want 302 to /app/", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, err = noRedirect.Get(o.url + "/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode/100 != 3 || res.Header.Get("Location") != "/app/" {
+		t.Errorf("GET /app: %d to %q, want a redirect to /app/", res.StatusCode, res.Header.Get("Location"))
 	}
 	page := get(t, o.url+"/app/team/AAA1")
 	if page.cache != "no-cache" || !strings.Contains(page.body, `<div id="app">`) {
@@ -390,6 +430,39 @@ func TestServedByTheRouter(t *testing.T) {
 	if a := get(t, o.url+"/api/v1/no-such-route"); a.status != 404 || strings.Contains(a.body, "<html") {
 		t.Errorf("an unknown API route is answered by the UI: %d %q", a.status, a.body)
 	}
+}
+
+// post sends body as JSON, with a bearer token unless it is "", and decodes
+// a 2xx answer into out unless it is nil.
+func post(t *testing.T, url, token string, body, out any) answer {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil && res.StatusCode/100 == 2 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("POST %s: %v in %s", url, err, raw)
+		}
+	}
+	return answer{status: res.StatusCode, body: string(raw)}
 }
 
 type answer struct {
