@@ -126,7 +126,7 @@ func hasChromium() bool {
 
 // browser starts a headless chromium whose preferred language is lang, in
 // Shanghai's time zone, on a phone-sized viewport, and returns its context.
-func browser(t *testing.T, lang string) context.Context {
+func browser(t *testing.T, lang string, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	os.Remove(filepath.Join(artefacts, "failed-"+t.Name()+".png")) // of an earlier run
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -134,6 +134,7 @@ func browser(t *testing.T, lang string) context.Context {
 		chromedp.Flag("accept-lang", lang),
 		chromedp.WindowSize(360, 800),
 	)
+	opts = append(opts, flags...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
@@ -386,6 +387,18 @@ func TestPasswordChangeEndsTheSession(t *testing.T) {
 	wantText(t, ctx, "#password-error", "登录名或密码错误。")
 	run(t, ctx, "sign in with the new one", signIn("wangfang", newPassword))
 	wantText(t, ctx, "#profile h1", "您好，王芳")
+}
+
+// Over plain http to a name other than 127.0.0.1 or localhost the browser
+// refuses the API's Secure cookies: the form says so instead of signing in
+// to a page whose every request would be anonymous.
+func TestInsecureOriginSaysWhy(t *testing.T) {
+	requireBrowser(t)
+	o := newOffice(t)
+	port := o.url[strings.LastIndexByte(o.url, ':')+1:]
+	ctx := browser(t, "en-US", chromedp.Flag("host-resolver-rules", "MAP downline.test 127.0.0.1"))
+	run(t, ctx, "sign in over http", chromedp.Navigate("http://downline.test:"+port+"/app/"), signIn("wangfang", password))
+	wantText(t, ctx, "main.signin .form-error", "did not keep the sign-in cookie")
 }
 
 // The router around the UI: / goes to /app/, hashed assets are cached for

@@ -59,8 +59,8 @@ export interface Statement {
   lines: { bonus: string; amount: string; source?: string; explanation: string }[];
 }
 
-// ApiError is an answer other than 2xx (problem+json), or no answer at all
-// (status 0).
+// ApiError is an answer other than 2xx (problem+json), no answer at all
+// (status 0), or session cookies the browser would not keep (-1).
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -120,6 +120,10 @@ export const api = {
   async login(login: string, password: string): Promise<User> {
     const r = await request<{ csrf_token: string; user: User }>('POST', '/auth/login', { login, password });
     csrfFromLogin = r.csrf_token;
+    // The API's cookies are Secure: a browser keeps them over https and on
+    // 127.0.0.1 or localhost, not over plain http to another address, where
+    // every next request would be anonymous.
+    if (!/(?:^|;\s*)downline_csrf=/.test(document.cookie)) throw new ApiError(-1, 'cookies refused');
     return r.user;
   },
   logout: () => request<void>('POST', '/auth/logout'),

@@ -9,6 +9,7 @@ export type Msg = (m: Messages) => string;
 export function describe(e: unknown): Msg {
   if (e instanceof ApiError) {
     if (e.status === 0) return (m) => m.unreachable;
+    if (e.status === -1) return (m) => m.cookiesRefused;
     if (e.status === 404) return (m) => m.notFound;
     const id = e.requestId;
     return (m) => m.serverError(id);

@@ -19,6 +19,7 @@ export const en = {
   tooManyAttempts: (seconds: number) => `Too many failed sign-ins. Try again in ${seconds} seconds.`,
   sessionEnded: 'Your session has ended. Sign in again.',
 
+  cookiesRefused: 'The browser did not keep the sign-in cookie: open Downline over https (or on 127.0.0.1).',
   unreachable: 'The server cannot be reached. Check your connection and try again.',
   serverError: (requestId: string) =>
     requestId ? `The server failed to answer (request ${requestId}). Try again.` : 'The server failed to answer. Try again.',

@@ -19,6 +19,7 @@ export const zhCN: Messages = {
   tooManyAttempts: (seconds: number) => `登录失败次数过多，请 ${seconds} 秒后再试。`,
   sessionEnded: '会话已结束，请重新登录。',
 
+  cookiesRefused: '浏览器未保存登录 Cookie：请通过 https（或 127.0.0.1）访问 Downline。',
   unreachable: '无法连接服务器，请检查网络后重试。',
   serverError: (requestId: string) =>
     requestId ? `服务器未能响应（请求编号 ${requestId}），请重试。` : '服务器未能响应，请重试。',
