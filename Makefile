@@ -3,9 +3,14 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/downline
 
-.PHONY: build demo test test-go vet bench pg-up pg-down neo4j-up neo4j-down clean
+.PHONY: web build demo test test-go vet bench pg-up pg-down neo4j-up neo4j-down clean
 
-build:
+# The browser UI (web/): npm ci when the lock file changed, then the Vite
+# build into web/static/dist, which the binary embeds (dev/web).
+web:
+	@dev/web build
+
+build: web
 	$(GO) build -o $(BIN) ./cmd/downline
 
 # Starts a private Postgres under .data/, migrates, seeds a demo company and serves on 127.0.0.1:8080.
@@ -13,10 +18,11 @@ demo: build
 	@eval "$$(dev/pg up)" && export DATABASE_URL && \
 	  $(BIN) migrate && \
 	  $(BIN) seed --demo --reset && \
-	  echo "Downline is serving on http://127.0.0.1:8080 (Ctrl-C stops it)" && \
+	  echo "Downline is serving on http://127.0.0.1:8080: open http://127.0.0.1:8080/app/ (Ctrl-C stops it)" && \
 	  $(BIN) serve --listen 127.0.0.1:8080
 
-# Starts what the tests need (Postgres, Neo4j), runs go vet and every test,
+# Builds the web UI, starts what the tests need (Postgres, Neo4j; Chromium
+# for the browser tests), runs go vet and every test,
 # and stops what it started (dev/test).
 test:
 	@GO=$(GO) dev/test
@@ -30,4 +36,4 @@ pg-down:
 	@dev/pg down
 
 clean:
-	rm -rf bin
+	rm -rf bin web/static/dist

@@ -32,6 +32,9 @@ type Server struct {
 	Feed *projection.Feed
 	// SMS, when set, mounts the Twilio webhooks (see mountSMS).
 	SMS *SMS
+	// UI, when set, is the browser UI (package web), served under /app/;
+	// / then redirects there.
+	UI http.Handler
 
 	desk     *order.Desk
 	deskOnce sync.Once
@@ -77,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", s.healthz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	s.mountSMS(r)
+	s.mountUI(r)
 
 	v1 := r.Group("/api/v1")
 	routes := s.Routes()
@@ -91,6 +95,21 @@ func (s *Server) Handler() http.Handler {
 		writeProblemStatus(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on this route; see /api/v1/openapi.json")
 	})
 	return r
+}
+
+// mountUI serves the browser UI under /app/ (its client routes included: the
+// UI handler answers them with its index.html) and sends / there, until the
+// public portal takes /.
+func (s *Server) mountUI(r *gin.Engine) {
+	if s.UI == nil {
+		return
+	}
+	ui := gin.WrapH(s.UI)
+	r.GET("/app/*path", ui)
+	r.HEAD("/app/*path", ui)
+	toApp := func(c *gin.Context) { c.Redirect(http.StatusFound, "/app/") }
+	r.GET("/", toApp)
+	r.HEAD("/", toApp)
 }
 
 func (s *Server) registerMetrics(reg prometheus.Registerer) {

@@ -16,6 +16,7 @@ import (
 	"downline/api"
 	"downline/ledger"
 	"downline/projection"
+	"downline/web"
 )
 
 func newServeCmd() *cobra.Command {
@@ -74,12 +75,15 @@ func newServeCmd() *cobra.Command {
 		}()
 
 		smsAPI := startSMS(ctx, db, conf.SMS, log)
-		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}
+		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler()}
 		defer apiServer.Close() // settlement runs still going roll back
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()
-		fmt.Fprintf(cmd.OutOrStdout(), "Downline is serving on http://%s\n", *listen)
+		fmt.Fprintf(cmd.OutOrStdout(), "Downline is serving on http://%s (member office: http://%s/app/)\n", *listen, *listen)
+		if !web.Built() {
+			log.Warn("the web UI is not built into this binary: /app/ shows how to build it (make build)")
+		}
 		select {
 		case err := <-errc:
 			return err

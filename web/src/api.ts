@@ -1,0 +1,136 @@
+// The client of /api/v1. The browser signs in with the session cookie the
+// API sets on sign-in; writes carry the double-submit CSRF token (the
+// downline_csrf cookie, readable by this origin's script) in X-CSRF-Token.
+
+// The API writes every object with snake_case keys.
+export interface User {
+  id: number;
+  login: string;
+  role: string;
+  member?: string;
+  agency?: string;
+  status: string;
+}
+
+export interface Member {
+  code: string;
+  name: string;
+  status: string;
+  joined_at: string;
+  sponsor?: string;
+  placement?: string;
+  side?: string;
+}
+
+export interface Wallet {
+  member: string;
+  wallet: string;
+  bonus_payable: string;
+}
+
+export interface Team {
+  tree: string;
+  total: number;
+  active: number;
+  depth: number;
+  legs: { head: string; side?: string; total: number; active: number }[];
+}
+
+export interface Order {
+  no: string;
+  kind: string;
+  status: string;
+  total: string;
+  pv: string;
+  placed_at: string;
+}
+
+export interface OrderPage {
+  items: Order[];
+  next?: string;
+}
+
+export interface Statement {
+  period: string;
+  status: string;
+  currency: string;
+  summary: string;
+  total: string;
+  lines: { bonus: string; amount: string; source?: string; explanation: string }[];
+}
+
+// ApiError is an answer other than 2xx (problem+json), no answer at all
+// (status 0), or session cookies the browser would not keep (-1).
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly requestId = '',
+    readonly retryAfter = 0,
+  ) {
+    super(detail);
+  }
+}
+
+let csrfFromLogin = '';
+
+function csrf(): string {
+  const m = document.cookie.match(/(?:^|;\s*)downline_csrf=([^;]*)/);
+  return m ? decodeURIComponent(m[1]) : csrfFromLogin;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrf();
+  let res: Response;
+  try {
+    res = await fetch('/api/v1' + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: any = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the status
+  }
+  if (!res.ok) {
+    throw new ApiError(
+      res.status,
+      data?.detail ?? res.statusText,
+      data?.request_id ?? res.headers.get('X-Request-Id') ?? '',
+      Number(res.headers.get('Retry-After') ?? 0),
+    );
+  }
+  return data as T;
+}
+
+const seg = encodeURIComponent;
+
+export const api = {
+  me: () => request<User>('GET', '/auth/me'),
+  async login(login: string, password: string): Promise<User> {
+    const r = await request<{ csrf_token: string; user: User }>('POST', '/auth/login', { login, password });
+    csrfFromLogin = r.csrf_token;
+    // The API's cookies are Secure: a browser keeps them over https and on
+    // 127.0.0.1 or localhost, not over plain http to another address, where
+    // every next request would be anonymous.
+    if (!/(?:^|;\s*)downline_csrf=/.test(document.cookie)) throw new ApiError(-1, 'cookies refused');
+    return r.user;
+  },
+  logout: () => request<void>('POST', '/auth/logout'),
+  member: (code: string) => request<Member>('GET', `/members/${seg(code)}`),
+  wallet: (code: string) => request<Wallet>('GET', `/members/${seg(code)}/wallet`),
+  team: (code: string, tree: 'sponsor' | 'placement') => request<Team>('GET', `/members/${seg(code)}/team?tree=${tree}`),
+  orders: (code: string, limit: number) => request<OrderPage>('GET', `/members/${seg(code)}/orders?limit=${limit}`),
+  statement: (code: string, period: string, lang: string) =>
+    request<Statement>('GET', `/members/${seg(code)}/statements/${seg(period)}?lang=${seg(lang)}`),
+};

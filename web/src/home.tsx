@@ -1,0 +1,197 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type Member, type OrderPage, type Statement, type Team, type Wallet } from './api';
+import { locale, t } from './i18n';
+import { describe, type Msg } from './errors';
+import { date, dateTime, money, number } from './format';
+import { lost } from './session';
+
+// A panel's data: loading (undefined), loaded, or failed with a message.
+type Load<T> = { data?: T; error?: Msg; done: boolean };
+
+function useLoad<T>(fetcher: () => Promise<T>, deps: unknown[]): Load<T> {
+  const [state, setState] = useState<Load<T>>({ done: false });
+  useEffect(() => {
+    let live = true;
+    setState({ done: false });
+    fetcher().then(
+      (data) => live && setState({ data, done: true }),
+      (e) => {
+        if (!live || lost(e)) return;
+        setState({ error: describe(e), done: true });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, deps);
+  return state;
+}
+
+// lastPeriod is the calendar month before today's, as a period code
+// (YYYY-MM): the statement a member looks for first.
+export function lastPeriod(now: Date): string {
+  const d = new Date(now.getFullYear(), now.getMonth() - 1, 1);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+}
+
+// Home is the member's first page: their profile, money, teams, last
+// statement and recent orders, each from the API as it stands.
+export function Home({ code }: { code: string }) {
+  const m = t.value;
+  const profile = useLoad(() => api.member(code), [code]);
+  const wallet = useLoad(() => api.wallet(code), [code]);
+  const sponsorTeam = useLoad(() => api.team(code, 'sponsor'), [code]);
+  const placementTeam = useLoad(() => api.team(code, 'placement'), [code]);
+  const orders = useLoad(() => api.orders(code, 5), [code]);
+  const period = lastPeriod(new Date());
+  const statement = useLoad(
+    () =>
+      api.statement(code, period, locale.value).catch((e) => {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }),
+    [code, period, locale.value],
+  );
+
+  return (
+    <main class="home">
+      <ProfileCard load={profile} />
+      <div class="grid">
+        <Panel title={m.money} load={wallet} id="money">
+          {(w: Wallet) => (
+            <dl class="figures">
+              <Figure label={m.wallet} value={money(w.wallet)} name="wallet" />
+              <Figure label={m.bonusPayable} value={money(w.bonus_payable)} name="bonus-payable" />
+            </dl>
+          )}
+        </Panel>
+        <Panel title={m.lastStatement} load={statement} id="statement">
+          {(s: Statement | null) =>
+            s ? (
+              <div>
+                <dl class="figures">
+                  <Figure label={m.period} value={s.period} name="statement-period" />
+                  <Figure label={m.statementTotal} value={money(s.total, s.currency)} name="statement-total" />
+                </dl>
+                <p class="summary">{s.summary}</p>
+              </div>
+            ) : (
+              <p class="empty">{m.noStatement(period)}</p>
+            )
+          }
+        </Panel>
+        <TeamPanel title={m.sponsorTree} load={sponsorTeam} id="team-sponsor" />
+        <TeamPanel title={m.placementTree} load={placementTeam} id="team-placement" />
+      </div>
+      <Panel title={m.recentOrders} load={orders} id="orders">
+        {(p: OrderPage) =>
+          p.items.length === 0 ? (
+            <p class="empty">{m.noOrders}</p>
+          ) : (
+            <ul class="orders">
+              {p.items.map((o) => (
+                <li key={o.no} data-order={o.no}>
+                  <span class="order-no">{o.no}</span>
+                  <span class={`badge status-${o.status}`}>{m.orderStatus[o.status] ?? o.status}</span>
+                  <span class="order-date">{dateTime(o.placed_at)}</span>
+                  <span class="order-total">{money(o.total)}</span>
+                  <span class="order-pv">
+                    {number(o.pv, 2)} {m.pv}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Panel>
+    </main>
+  );
+}
+
+function ProfileCard({ load }: { load: Load<Member> }) {
+  const m = t.value;
+  if (!load.done) return <section class="card profile">{m.loading}</section>;
+  if (load.error || !load.data) return <section class="card profile error">{load.error?.(m)}</section>;
+  const p = load.data;
+  return (
+    <section class="card profile" id="profile">
+      <h1 data-name>{m.welcome(p.name)}</h1>
+      <dl class="figures">
+        <Figure label={m.memberCode} value={p.code} name="code" />
+        <Figure label={m.status} value={m.memberStatus[p.status] ?? p.status} name="status" />
+        <Figure label={m.joined} value={date(p.joined_at)} name="joined" />
+        {p.sponsor && <Figure label={m.sponsor} value={p.sponsor} name="sponsor" />}
+        {p.placement && (
+          <Figure label={m.placement} value={`${p.placement} · ${m.side(p.side ?? '')}`} name="placement" />
+        )}
+      </dl>
+    </section>
+  );
+}
+
+// A leader's sponsor tree can have hundreds of frontline legs: the home
+// lists the biggest few (the explorer will show them all).
+const shownLegs = 5;
+
+function biggest(legs: Team['legs']): Team['legs'] {
+  return [...legs].sort((a, b) => b.total - a.total).slice(0, shownLegs);
+}
+
+function TeamPanel({ title, load, id }: { title: string; load: Load<Team>; id: string }) {
+  const m = t.value;
+  return (
+    <Panel title={title} load={load} id={id}>
+      {(team: Team) => (
+        <div>
+          <dl class="figures">
+            <Figure label={m.teamMembers} value={number(team.total)} name="total" />
+            <Figure label={m.activeMembers} value={number(team.active)} name="active" />
+            <Figure label={m.teamDepth} value={number(team.depth)} name="depth" />
+          </dl>
+          {team.legs.length === 0 ? (
+            <p class="empty">{m.noLegs}</p>
+          ) : (
+            <ul class="legs">
+              {biggest(team.legs).map((l) => (
+                <li key={l.head}>
+                  <span>{m.leg(l.head, l.side ?? '')}</span>
+                  <span>
+                    {number(l.total)} · {m.activeMembers} {number(l.active)}
+                  </span>
+                </li>
+              ))}
+              {team.legs.length > shownLegs && (
+                <li class="more">{m.moreLegs(team.legs.length - shownLegs)}</li>
+              )}
+            </ul>
+          )}
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function Panel<T>({ title, load, id, children }: { title: string; load: Load<T>; id: string; children: (d: T) => any }) {
+  const m = t.value;
+  return (
+    <section class="card" id={id}>
+      <h2>{title}</h2>
+      {!load.done ? (
+        <p class="loading">{m.loading}</p>
+      ) : load.error ? (
+        <p class="form-error">{load.error(m)}</p>
+      ) : (
+        children(load.data as T)
+      )}
+    </section>
+  );
+}
+
+function Figure({ label, value, name }: { label: string; value: string; name: string }) {
+  return (
+    <div class="figure" data-figure={name}>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
