@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,6 +28,7 @@ func newServeCmd() *cobra.Command {
 	}
 	url := dbURLFlag(cmd)
 	nf := addNeo4jFlags(cmd)
+	noWorker := cmd.Flags().Bool("no-worker", false, "serve HTTP only: leave settlement runs and SMS sending to `downline worker` processes")
 	listen := cmd.Flags().String("listen", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "address to listen on (default $LISTEN_ADDR or 127.0.0.1:8080)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
@@ -52,26 +52,11 @@ func newServeCmd() *cobra.Command {
 
 		// With Neo4j configured the networks are read from it (fed from the
 		// outbox, loaded with `graph sync`); otherwise from the embedded store.
-		var store graphstore.Store
-		if nf.uri.get() != "" {
-			n4, err := nf.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer n4.Close(context.Background())
-			if n, err := n4.Count(ctx); err == nil && n == 0 {
-				if err := feed.Sync(ctx, db, n4, nil); err != nil {
-					return fmt.Errorf("load Neo4j from the ledger: %w", err)
-				}
-			}
-			store = n4
-			fmt.Fprintf(cmd.ErrOrStderr(), "reading the member networks from Neo4j at %s\n", nf.uri.get())
-		} else {
-			store, err = loadEmbedded(ctx, cmd, db)
-			if err != nil {
-				return err
-			}
+		store, closeStore, err := openStore(ctx, cmd, db, nf)
+		if err != nil {
+			return err
 		}
+		defer closeStore()
 		f := &feed.Feed{DB: db, Store: store, Log: log}
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -79,15 +64,16 @@ func newServeCmd() *cobra.Command {
 			Name: "downline_graph_feed_lag_events",
 			Help: "Outbox events written but not yet applied to the graph store.",
 		}, func() float64 { return float64(f.Lag()) }))
-		go func() {
-			if err := f.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("graph feed stopped", "err", err)
-			}
-		}()
+		go runFeed(ctx, f, log)
 
-		smsAPI := startSMS(ctx, db, sms.Env(), log)
+		// The embedded worker runs the settlement jobs and the SMS notifier
+		// and sender; with --no-worker they are left to `downline worker`.
+		smsAPI := startSMS(ctx, db, sms.Env(), log, !*noWorker)
+		if !*noWorker {
+			stop := startWorker(ctx, db, store, f, log)
+			defer stop() // a settlement run still going rolls back, its job queued again
+		}
 		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI}
-		defer apiServer.Close() // settlement runs still going roll back
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()

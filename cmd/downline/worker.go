@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"downline/api"
+	"downline/graphstore"
+	"downline/graphstore/feed"
+	"downline/ledger"
+	"downline/settle/jobs"
+	"downline/sms"
+)
+
+func newWorkerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run queued settlement runs, the SMS notifier and sender, and the graph feed (no HTTP)",
+		Long: `Run queued settlement runs, the SMS notifier and sender, and the graph feed.
+
+Settlement runs are queued in Postgres by any API server (POST
+/api/v1/periods/{period}/run); each is claimed by one worker. Run as many
+workers, on as many machines, as you like: a worker that dies mid-run leaves
+nothing written, and another runs the job again once the dead one's heartbeat
+is a minute old. ` + "`downline serve`" + ` embeds a worker unless --no-worker.`,
+		Args: cobra.NoArgs,
+	}
+	url := dbURLFlag(cmd)
+	nf := addNeo4jFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+		// A misconfigured zone would fail every settlement run: refuse to start.
+		if _, err := ledger.CompanyZone(); err != nil {
+			return err
+		}
+		db, err := openDB(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if applied, err := db.Migrate(ctx); err != nil {
+			return err
+		} else if len(applied) > 0 {
+			log.Info("migrated", "versions", applied)
+		}
+		store, closeStore, err := openStore(ctx, cmd, db, nf)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		f := &feed.Feed{DB: db, Store: store, Log: log}
+		go runFeed(ctx, f, log)
+		startSMS(ctx, db, sms.Env(), log, true)
+		fmt.Fprintln(cmd.ErrOrStderr(), "the settlement worker is running")
+		stop := startWorker(ctx, db, store, f, log)
+		<-ctx.Done()
+		stop()
+		return nil
+	}
+	return cmd
+}
+
+// startWorker starts the settlement worker. stop ends it, a run going on
+// rolled back and its job queued again for another worker.
+func startWorker(ctx context.Context, db *ledger.DB, store graphstore.Store, f *feed.Feed, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &jobs.Worker{DB: db, Graph: store, Log: log, Describe: api.Describe,
+		CatchUp: func(ctx context.Context) { _, _ = f.CatchUp(ctx) }}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("settlement worker stopped", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// runFeed keeps store current from the outbox until ctx ends.
+func runFeed(ctx context.Context, f *feed.Feed, log *slog.Logger) {
+	if err := f.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("graph feed stopped", "err", err)
+	}
+}
+
+// openStore opens the graph store the networks are read from: Neo4j when
+// configured (loaded from the ledger when empty), otherwise the embedded
+// store, rebuilt from the ledger.
+func openStore(ctx context.Context, cmd *cobra.Command, db *ledger.DB, nf *neo4jFlags) (graphstore.Store, func(), error) {
+	if nf.uri.get() == "" {
+		store, err := loadEmbedded(ctx, cmd, db)
+		return store, func() {}, err
+	}
+	n4, err := nf.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n, err := n4.Count(ctx); err == nil && n == 0 {
+		if err := feed.Sync(ctx, db, n4, nil); err != nil {
+			n4.Close(context.Background())
+			return nil, nil, fmt.Errorf("load Neo4j from the ledger: %w", err)
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "reading the member networks from Neo4j at %s\n", nf.uri.get())
+	return n4, func() { n4.Close(context.Background()) }, nil
+}
