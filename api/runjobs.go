@@ -73,7 +73,7 @@ func (s *Server) getRunJob(c *call) (any, error) {
 	}
 	j, err := jobs.Get(c.ctx(), s.DB.Pool, id)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read run job", err)
 	}
 	return s.runJob(c, j)
 }
@@ -112,7 +112,7 @@ func (s *Server) startRun(c *call) (any, error) {
 	code := c.Param("period")
 	id, fresh, err := jobs.Start(c.ctx(), s.DB, jobs.Request{Period: code, Loc: loc, Cutoff: cutoff, Key: c.key, By: c.who.By()})
 	if err != nil {
-		return nil, err
+		return nil, wrap("start run", err)
 	}
 	if fresh {
 		c.Set("audit.detail", "run job "+strconv.FormatInt(id, 10)+" of period "+code)
@@ -120,7 +120,7 @@ func (s *Server) startRun(c *call) (any, error) {
 	c.Header("Location", "/api/v1/run-jobs/"+strconv.FormatInt(id, 10))
 	j, err := jobs.Wait(c.ctx(), s.DB.Pool, id, time.Now().Add(time.Duration(wait)*time.Second), 100*time.Millisecond)
 	if err != nil {
-		return nil, err
+		return nil, wrap("wait for run job", err)
 	}
 	return s.runJob(c, j)
 }

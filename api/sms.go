@@ -74,7 +74,7 @@ func (s *Server) listMessages(c *call, f sms.Filter) (any, error) {
 	}
 	ms, err := sms.List(c.ctx(), s.DB.Pool, f)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list SMS messages", err)
 	}
 	p := MessagePage{Items: ms}
 	if p.Items == nil {
@@ -130,7 +130,7 @@ func (s *Server) smsOptOuts(c *call) (any, error) {
 func (s *Server) smsTemplates(c *call) (any, error) {
 	t, err := sms.LoadTemplates(c.ctx(), s.DB.Pool)
 	if err != nil {
-		return nil, err
+		return nil, wrap("load SMS templates", err)
 	}
 	return t.View(), nil
 }
@@ -177,7 +177,7 @@ func (s *Server) smsQueueBulk(c *call) (any, error) {
 	b.By = c.who.By()
 	id, p, err := sms.QueueBulk(c.ctx(), s.DB, b, s.price())
 	if err != nil {
-		return nil, err
+		return nil, wrap("queue bulk SMS", err)
 	}
 	c.Set("audit.detail", "bulk SMS "+strconv.FormatInt(id, 10)+" to "+strconv.Itoa(p.Recipients))
 	return bulkQueued{ID: id, Preview: p}, nil
