@@ -33,22 +33,11 @@ func newServeCmd() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-		// A misconfigured zone would fail every settlement request: refuse to start.
-		zone, err := ledger.CompanyZone()
-		if err != nil {
-			return err
-		}
-		log.Info("company time zone", "zone", zone.String())
-		db, err := openDB(ctx, url)
+		db, err := openServing(ctx, url, log)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if applied, err := db.Migrate(ctx); err != nil {
-			return err
-		} else if len(applied) > 0 {
-			log.Info("migrated", "versions", applied)
-		}
 
 		// With Neo4j configured the networks are read from it (fed from the
 		// outbox, loaded with `graph sync`); otherwise from the embedded store.

@@ -34,20 +34,11 @@ is a minute old. ` + "`downline serve`" + ` embeds a worker unless --no-worker.`
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-		// A misconfigured zone would fail every settlement run: refuse to start.
-		if _, err := ledger.CompanyZone(); err != nil {
-			return err
-		}
-		db, err := openDB(ctx, url)
+		db, err := openServing(ctx, url, log)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if applied, err := db.Migrate(ctx); err != nil {
-			return err
-		} else if len(applied) > 0 {
-			log.Info("migrated", "versions", applied)
-		}
 		store, closeStore, err := openStore(ctx, cmd, db, nf)
 		if err != nil {
 			return err
@@ -82,6 +73,28 @@ func startWorker(ctx context.Context, db *ledger.DB, store graphstore.Store, f *
 		cancel()
 		<-done
 	}
+}
+
+// openServing opens and migrates the database for a long-running process
+// (serve, worker), once the company's zone is known good: a misconfigured
+// zone would fail every settlement request and run, so it refuses to start.
+func openServing(ctx context.Context, url *envString, log *slog.Logger) (*ledger.DB, error) {
+	zone, err := ledger.CompanyZone()
+	if err != nil {
+		return nil, err
+	}
+	log.Info("company time zone", "zone", zone.String())
+	db, err := openDB(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if applied, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	} else if len(applied) > 0 {
+		log.Info("migrated", "versions", applied)
+	}
+	return db, nil
 }
 
 // runFeed keeps store current from the outbox until ctx ends.
