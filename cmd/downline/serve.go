@@ -33,20 +33,12 @@ func newServeCmd() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-		db, err := openServing(ctx, url, log)
+		b, err := openBackend(ctx, cmd, url, nf, log)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-
-		// With Neo4j configured the networks are read from it (fed from the
-		// outbox, loaded with `graph sync`); otherwise from the embedded store.
-		store, closeStore, err := openStore(ctx, cmd, db, nf)
-		if err != nil {
-			return err
-		}
-		defer closeStore()
-		f := &feed.Feed{DB: db, Store: store, Log: log}
+		defer b.close()
+		db, store, f := b.db, b.store, b.feed
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

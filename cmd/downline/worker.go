@@ -34,21 +34,15 @@ is a minute old. ` + "`downline serve`" + ` embeds a worker unless --no-worker.`
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-		db, err := openServing(ctx, url, log)
+		b, err := openBackend(ctx, cmd, url, nf, log)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		store, closeStore, err := openStore(ctx, cmd, db, nf)
-		if err != nil {
-			return err
-		}
-		defer closeStore()
-		f := &feed.Feed{DB: db, Store: store, Log: log}
-		go runFeed(ctx, f, log)
-		startSMS(ctx, db, sms.Env(), log, true)
+		defer b.close()
+		go runFeed(ctx, b.feed, log)
+		startSMS(ctx, b.db, sms.Env(), log, true)
 		fmt.Fprintln(cmd.ErrOrStderr(), "the settlement worker is running")
-		stop := startWorker(ctx, db, store, f, log)
+		stop := startWorker(ctx, b.db, b.store, b.feed, log)
 		<-ctx.Done()
 		stop()
 		return nil
@@ -73,6 +67,39 @@ func startWorker(ctx context.Context, db *ledger.DB, store graphstore.Store, f *
 		cancel()
 		<-done
 	}
+}
+
+// backend is what serve and worker run on: the ledger, the graph store the
+// networks are read from, and the feed that keeps it current.
+type backend struct {
+	db    *ledger.DB
+	store graphstore.Store
+	feed  *feed.Feed
+
+	closeStore func()
+}
+
+// openBackend opens the backend of a long-running process; close closes it.
+func openBackend(ctx context.Context, cmd *cobra.Command, url *envString, nf *neo4jFlags, log *slog.Logger) (*backend, error) {
+	db, err := openServing(ctx, url, log)
+	if err != nil {
+		return nil, err
+	}
+	// With Neo4j configured the networks are read from it (fed from the
+	// outbox, loaded with `graph sync`); otherwise from the embedded store.
+	store, closeStore, err := openStore(ctx, cmd, db, nf)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	b := &backend{db: db, store: store, feed: &feed.Feed{DB: db, Store: store, Log: log}}
+	b.closeStore = closeStore
+	return b, nil
+}
+
+func (b *backend) close() {
+	b.closeStore()
+	b.db.Close()
 }
 
 // openServing opens and migrates the database for a long-running process
