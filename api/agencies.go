@@ -37,7 +37,7 @@ func (s *Server) createAgency(c *call) (any, error) {
 		a, err = agency.Create(c.ctx(), tx, req.Code, req.Name, req.Phone, req.Warehouse)
 		return err
 	})
-	return a, err
+	return a, wrap("create agency", err)
 }
 
 type accountPaymentRequest struct {
@@ -56,7 +56,7 @@ func (s *Server) payAgencyAccount(c *call) (any, error) {
 		out = e
 		return err
 	})
-	return out, err
+	return out, wrap("record agency payment", err)
 }
 
 func dateRange(c *call) (time.Time, time.Time, error) {
@@ -112,7 +112,7 @@ func (s *Server) issueStatement(c *call) (any, error) {
 		st, err = agency.Issue(c.ctx(), tx, c.Param("code"), from, to, c.who.By())
 		return err
 	})
-	return st, err
+	return st, wrap("issue agency statement", err)
 }
 
 // statementOf reads statement {id} of agency {code}; one of another agency is not found.
@@ -154,5 +154,5 @@ func (s *Server) confirmStatement(c *call) (any, error) {
 		st, err = agency.Confirm(c.ctx(), tx, st.ID, side, c.who.By())
 		return err
 	})
-	return st, err
+	return st, wrap("confirm agency statement", err)
 }

@@ -53,7 +53,7 @@ func (s *Server) login(c *call) (any, error) {
 	s.throttle.reset(key)
 	token, exp, err := user.StartSession(c.ctx(), s.DB.Pool, u, SessionTTL, c.Request.UserAgent(), c.ClientIP())
 	if err != nil {
-		return nil, err
+		return nil, wrap("start session", err)
 	}
 	c.Set("audit.detail", "signed in as "+u.Login)
 	csrf := csrfToken(token)

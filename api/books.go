@@ -40,7 +40,7 @@ func (s *Server) listJournal(c *call) (any, error) {
 	}
 	es, err := journal.List(c.ctx(), s.DB.Pool, journal.Account(c.Query("account")), c.Query("holder"), before, limit)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list journal entries", err)
 	}
 	p := EntryPage{Items: es}
 	if len(es) == limit {
@@ -78,7 +78,7 @@ func (s *Server) reverseEntry(c *call) (any, error) {
 		e, err = journal.Reverse(c.ctx(), tx, id, c.who.By(), req.Memo, c.key)
 		return err
 	})
-	return e, err
+	return e, wrap("reverse journal entry", err)
 }
 
 // BalanceLine is the balance of one account (for one holder).
@@ -92,7 +92,7 @@ type BalanceLine struct {
 func (s *Server) balances(c *call) (any, error) {
 	accts, err := journal.Accounts(c.ctx(), s.DB.Pool)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list accounts", err)
 	}
 	holder := c.Query("holder")
 	out := []BalanceLine{}
@@ -102,7 +102,7 @@ func (s *Server) balances(c *call) (any, error) {
 		}
 		b, err := journal.Balance(c.ctx(), s.DB.Pool, journal.Account(a[0]), holder, zeroTime)
 		if err != nil {
-			return nil, err
+			return nil, wrap("read balance", err)
 		}
 		out = append(out, BalanceLine{Account: a[0], Name: a[1], Holder: holder, Balance: b})
 	}
@@ -124,11 +124,11 @@ func (s *Server) wallet(c *call) (any, error) {
 	// Liabilities are credits (negative): what the company owes is the negation.
 	w, err := journal.Balance(c.ctx(), s.DB.Pool, journal.MemberWallet, code, zeroTime)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read balance", err)
 	}
 	b, err := journal.Balance(c.ctx(), s.DB.Pool, journal.BonusPayable, code, zeroTime)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read balance", err)
 	}
 	return Wallet{Member: code, Wallet: w.Neg(), BonusPayable: b.Neg()}, nil
 }
@@ -150,7 +150,7 @@ func (s *Server) auditLog(c *call) (any, error) {
 	}
 	rs, err := user.AuditLog(c.ctx(), s.DB.Pool, before, limit)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read audit log", err)
 	}
 	p := AuditPage{Items: rs}
 	if len(rs) == limit {

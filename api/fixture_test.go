@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"downline/api"
+	"downline/graphstore"
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/agency"
@@ -22,6 +24,7 @@ import (
 	"downline/ledger/order"
 	"downline/ledger/user"
 	"downline/projection"
+	"downline/settle/jobs"
 )
 
 // world is a small company: the network R -> (A -> A1, B -> B1), agencies
@@ -35,6 +38,8 @@ type world struct {
 	users  map[string]user.User // by role name
 	orders map[string]string    // by buyer: A1, B1, shop, AG1, AG2sale
 	pay    map[string]string    // payment numbers by buyer
+	// stopWorker stops the settlement worker startWorker started.
+	stopWorker func()
 }
 
 const password = "correct horse battery"
@@ -132,6 +137,35 @@ func newWorld(t testing.TB) *world {
 	w.srv = &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}}
 	w.h = w.srv.Handler()
 	return w
+}
+
+// startWorker runs a settlement worker on the world's database and graph
+// store (as `downline serve` embeds one) until stopWorker is called or the
+// test ends.
+func (w *world) startWorker(t testing.TB) {
+	t.Helper()
+	w.stopWorker = runWorker(t, w.db, w.srv.Graph, w.srv.Feed)
+}
+
+// runWorker runs a settlement worker until the returned stop is called or
+// the test ends.
+func runWorker(t testing.TB, db *ledger.DB, store graphstore.Store, f *projection.Feed) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	wk := &jobs.Worker{DB: db, Graph: store, Describe: api.Describe, CatchUp: func(ctx context.Context) { _, _ = f.CatchUp(ctx) }}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = wk.Run(ctx)
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 func mustGet(t testing.TB, db *ledger.DB, no string) order.Order {

@@ -15,6 +15,5 @@ import (
 func (w *world) tracedHandler(t *testing.T, tracer pgx.QueryTracer) http.Handler {
 	t.Helper()
 	srv := &api.Server{DB: ledgertest.Traced(t, w.db, tracer), Graph: w.srv.Graph, Feed: w.srv.Feed}
-	t.Cleanup(srv.WaitJobs)
 	return srv.Handler()
 }

@@ -27,7 +27,7 @@ func (s *Server) listProducts(c *call) (any, error) {
 	activeOnly := c.who == nil || !isStaff(c.role())
 	ps, err := catalog.List(c.ctx(), s.DB.Pool, c.Query("cursor"), limit, activeOnly)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list products", err)
 	}
 	p := ProductPage{Items: ps}
 	if len(ps) == limit {
@@ -44,7 +44,7 @@ func (s *Server) listProducts(c *call) (any, error) {
 func (s *Server) getProduct(c *call) (any, error) {
 	p, err := catalog.Get(c.ctx(), s.DB.Pool, c.Param("sku"))
 	if err != nil {
-		return nil, err
+		return nil, wrap("read product", err)
 	}
 	if !isStaff(c.role()) {
 		if p.Status != catalog.Active {
@@ -100,7 +100,7 @@ func (s *Server) createProduct(c *call) (any, error) {
 			Status: catalog.Status(req.Status), LaunchDate: launch})
 		return err
 	})
-	return p, err
+	return p, wrap("create product", err)
 }
 
 type productStatusRequest struct {
@@ -116,7 +116,7 @@ func (s *Server) setProductStatus(c *call) (any, error) {
 		return catalog.SetStatus(c.ctx(), tx, c.Param("sku"), catalog.Status(req.Status))
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("set product status", err)
 	}
 	return catalog.Get(c.ctx(), s.DB.Pool, c.Param("sku"))
 }
@@ -145,7 +145,7 @@ func (s *Server) createLot(c *call) (any, error) {
 		l, err = catalog.CreateLot(c.ctx(), tx, catalog.Lot{SKU: c.Param("sku"), Batch: req.Batch, ProducedOn: prod, ExpiresOn: exp})
 		return err
 	})
-	return l, err
+	return l, wrap("create lot", err)
 }
 
 func (s *Server) listWarehouses(c *call) (any, error) { return stock.Warehouses(c.ctx(), s.DB.Pool) }
@@ -165,7 +165,7 @@ func (s *Server) createWarehouse(c *call) (any, error) {
 		w, err = stock.CreateWarehouse(c.ctx(), tx, req.Code, req.Name, 0)
 		return err
 	})
-	return w, err
+	return w, wrap("create warehouse", err)
 }
 
 // BalanceView is a warehouse's holding of one lot.
@@ -184,7 +184,7 @@ func (s *Server) warehouseStock(c *call) (any, error) {
 	}
 	bs, err := stock.Balances(c.ctx(), s.DB.Pool, c.Param("code"))
 	if err != nil {
-		return nil, err
+		return nil, wrap("read stock balances", err)
 	}
 	out := make([]BalanceView, len(bs))
 	for i, b := range bs {
@@ -213,7 +213,7 @@ func (s *Server) receive(c *call) (any, error) {
 		out, err = stock.Receive(c.ctx(), tx, stock.Receipt{Key: c.key, Warehouse: c.Param("code"), SKU: req.SKU, Batch: req.Batch, Qty: req.Qty, By: c.who.By()})
 		return err
 	})
-	return out, err
+	return out, wrap("receive stock", err)
 }
 
 type thresholdRequest struct {
@@ -230,7 +230,7 @@ func (s *Server) setThreshold(c *call) (any, error) {
 		return stock.SetThreshold(c.ctx(), tx, c.Param("code"), req.SKU, req.MinAvailable)
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("set stock threshold", err)
 	}
 	return req, nil
 }
@@ -238,7 +238,7 @@ func (s *Server) setThreshold(c *call) (any, error) {
 func (s *Server) warnings(c *call) (any, error) {
 	ws, err := stock.Warnings(c.ctx(), s.DB.Pool)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read stock warnings", err)
 	}
 	if c.role() == user.Agency {
 		own := ws[:0]

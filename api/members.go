@@ -153,7 +153,7 @@ func (s *Server) registerMember(c *call) (any, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("register member", err)
 	}
 	s.catchUp(c.ctx())
 	return out, nil
@@ -170,7 +170,7 @@ func (s *Server) catchUp(ctx context.Context) {
 func (s *Server) getMember(c *call) (any, error) {
 	m, err := member.Get(c.ctx(), s.DB.Pool, c.Param("code"))
 	if err != nil {
-		return nil, err
+		return nil, wrap("read member", err)
 	}
 	return memberView(m), nil
 }
@@ -260,7 +260,7 @@ func (s *Server) downline(c *call) (any, error) {
 	}
 	p, err := s.Graph.Downline(c.ctx(), tree, m.ID, graphstore.DownlineQuery{MaxDepth: depth, Limit: limit, Cursor: c.Query("cursor")})
 	if err != nil {
-		return nil, err
+		return nil, wrap("read downline", err)
 	}
 	return DownlinePage{Tree: tree.String(), Items: s.nodeViews(c.ctx(), p.Nodes), Next: p.Next}, nil
 }
@@ -276,7 +276,7 @@ func (s *Server) frontline(c *call) (any, error) {
 	}
 	ns, err := s.Graph.Frontline(c.ctx(), tree, m.ID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read frontline", err)
 	}
 	return DownlinePage{Tree: tree.String(), Items: s.nodeViews(c.ctx(), ns)}, nil
 }
@@ -298,7 +298,7 @@ func (s *Server) upline(c *call) (any, error) {
 	}
 	ns, err := s.Graph.Upline(c.ctx(), tree, m.ID, levels)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read upline", err)
 	}
 	if c.role() == user.Member {
 		ns = uptoSelf(ns, m.ID, network.MemberID(c.who.User.MemberID))
@@ -334,13 +334,13 @@ func (s *Server) team(c *call) (any, error) {
 	}
 	t, err := s.Graph.Team(c.ctx(), tree, m.ID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read team", err)
 	}
 	v := TeamView{Tree: tree.String(), Total: t.Total, Active: t.Active, Depth: t.Depth, Legs: []LegView{}}
 	for _, l := range t.Legs {
 		head, err := s.Graph.Member(c.ctx(), l.Head)
 		if err != nil {
-			return nil, err
+			return nil, wrap("read member from the graph store", err)
 		}
 		v.Legs = append(v.Legs, LegView{Head: head.Code, Side: l.Side.String(), Total: l.Total, Active: l.Active})
 	}
@@ -364,13 +364,13 @@ func (s *Server) freeSlots(c *call) (any, error) {
 	}
 	slots, err := s.Graph.FreeSlots(c.ctx(), m.ID, limit)
 	if err != nil {
-		return nil, err
+		return nil, wrap("find free slots", err)
 	}
 	out := []SlotView{}
 	for _, sl := range slots {
 		p, err := s.Graph.Member(c.ctx(), sl.Parent)
 		if err != nil {
-			return nil, err
+			return nil, wrap("read member from the graph store", err)
 		}
 		out = append(out, SlotView{Parent: p.Code, Side: sl.Side.String()})
 	}
@@ -409,7 +409,7 @@ func (s *Server) moveMember(c *call) (any, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("move member", err)
 	}
 	s.catchUp(c.ctx())
 	return memberView(m), nil
@@ -431,7 +431,7 @@ func (s *Server) setMemberStatus(c *call) (any, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("set member status", err)
 	}
 	s.catchUp(c.ctx())
 	return memberView(m), nil

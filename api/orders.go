@@ -149,7 +149,7 @@ func (s *Server) listOrders(c *call, f order.Filter) (any, error) {
 	}
 	os, err := order.List(c.ctx(), s.DB.Pool, f)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list orders", err)
 	}
 	p := OrderPage{Items: os}
 	if len(os) == limit {
@@ -201,7 +201,7 @@ func (s *Server) recordPayment(c *call) (any, error) {
 			Amount: req.Amount, Agency: req.Agency, Reference: req.Reference, By: c.who.By()})
 		return err
 	})
-	return p, err
+	return p, wrap("record payment", err)
 }
 
 func (s *Server) orderPayments(c *call) (any, error) {
@@ -228,7 +228,7 @@ func (s *Server) decidePayment(confirm bool) func(c *call) (any, error) {
 			}
 			return err
 		})
-		return p, err
+		return p, wrap("decide payment", err)
 	}
 }
 
@@ -257,7 +257,7 @@ func (s *Server) ship(c *call) (any, error) {
 		sh, err = order.Ship(c.ctx(), tx, r)
 		return err
 	})
-	return sh, err
+	return sh, wrap("ship order", err)
 }
 
 type changeRequest struct {
@@ -280,7 +280,7 @@ func (s *Server) changeOrder(deliver bool) func(c *call) (any, error) {
 			}
 			return err
 		})
-		return o, err
+		return o, wrap("update order", err)
 	}
 }
 
@@ -310,5 +310,5 @@ func (s *Server) createReturn(c *call) (any, error) {
 		ret, err = order.CreateReturn(c.ctx(), tx, r)
 		return err
 	})
-	return ret, err
+	return ret, wrap("create return", err)
 }

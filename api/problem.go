@@ -59,8 +59,34 @@ var sentinels = []struct {
 	{graphstore.ErrBadCursor, http.StatusBadRequest},
 }
 
-// statusOf decides the status of err and the message a person sees.
+// opError is an error wrapped with the operation that failed: the log shows
+// the operation, the person sees the error it wraps (see statusOf).
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// wrap says which operation err comes from (nil stays nil).
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &opError{op: op, err: err}
+}
+
+// statusOf decides the status of err and the message a person sees: the
+// domain's own words, without the operations the API wrapped them in.
 func statusOf(err error) (int, string) {
+	for {
+		oe, ok := err.(*opError)
+		if !ok {
+			break
+		}
+		err = oe.err
+	}
 	var he *httpError
 	if errors.As(err, &he) {
 		return he.status, he.msg

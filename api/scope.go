@@ -75,7 +75,7 @@ func (s *Server) permit(c *call, kind Resource, key string) error {
 		}
 		p, err := order.PartiesOf(ctx, s.DB.Pool, no)
 		if err != nil {
-			return err
+			return wrap("read order parties", err)
 		}
 		if !ownsOrder(u, p) {
 			return paymentNotFound(key)

@@ -40,10 +40,6 @@ type Server struct {
 	deskOnce sync.Once
 
 	throttle    throttle
-	jobs        sync.WaitGroup // background settlement runs
-	jobsOnce    sync.Once
-	jobsCtx     context.Context
-	stopJobs    context.CancelFunc
 	sessions    sessionCache
 	metricsOnce sync.Once
 	requests    *prometheus.CounterVec

@@ -158,7 +158,7 @@ func (s *Server) getPlan(c *call) (any, error) {
 	}
 	p, err := period.GetPlan(c.ctx(), s.DB.Pool, id)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read plan", err)
 	}
 	return planView(p, true), nil
 }
@@ -236,11 +236,11 @@ func (s *Server) getRun(c *call) (any, error) {
 	code := c.Param("period")
 	r, err := period.GetRun(c.ctx(), s.DB.Pool, code)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read run", err)
 	}
 	as, err := period.ManualAdjustments(c.ctx(), s.DB.Pool, code)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list adjustments", err)
 	}
 	v := runView(r)
 	v.Manual = &ManualSummary{Count: len(as)}
@@ -267,7 +267,7 @@ func (s *Server) approveRun(c *call) (any, error) {
 	// lost answer gets the approval, and a failed one leaves the key free.
 	r, err := period.ApproveOnce(c.ctx(), s.DB, c.key, code, c.who.By(), req.Reason)
 	if err != nil {
-		return nil, err
+		return nil, wrap("approve run", err)
 	}
 	return runView(r), nil
 }
@@ -303,7 +303,7 @@ func (s *Server) adjust(c *call) (any, error) {
 	c.Set("audit.detail", fmt.Sprintf("adjust %s of %s by %s: %s", req.Member, code, req.Amount, req.Reason))
 	a, err := period.AdjustOnce(c.ctx(), s.DB, c.key, code, req.Member, req.Amount, req.Reason, c.who.By())
 	if err != nil {
-		return nil, err
+		return nil, wrap("enter adjustment", err)
 	}
 	return adjustmentView(a), nil
 }
@@ -354,7 +354,7 @@ func (s *Server) pay(c *call) (any, error) {
 	// As with approval, the key is claimed in the payout's transaction.
 	p, err := period.PayOnce(c.ctx(), s.DB, c.key, code, req.MinPayout, c.who.By())
 	if err != nil {
-		return nil, err
+		return nil, wrap("pay run", err)
 	}
 	return payoutView(p), nil
 }
@@ -362,7 +362,7 @@ func (s *Server) pay(c *call) (any, error) {
 func (s *Server) getPayout(c *call) (any, error) {
 	p, _, err := period.GetPayout(c.ctx(), s.DB.Pool, c.Param("period"))
 	if err != nil {
-		return nil, err
+		return nil, wrap("read payout", err)
 	}
 	return payoutView(p), nil
 }
@@ -375,7 +375,7 @@ func (s *Server) payoutFile(contentType string) func(c *call) (any, error) {
 	return func(c *call) (any, error) {
 		p, items, err := period.GetPayout(c.ctx(), s.DB.Pool, c.Param("period"))
 		if err != nil {
-			return nil, err
+			return nil, wrap("read payout", err)
 		}
 		c.Set("audit.detail", fmt.Sprintf("bank file of %s: %d rows", p.Period, len(items)))
 		return download{ContentType: contentType, Filename: "payout-" + p.Period + "." + ext,
@@ -421,7 +421,7 @@ func (s *Server) linesPage(c *call, member string) (any, error) {
 	code := c.Param("period")
 	ls, r, err := period.Lines(c.ctx(), s.DB.Pool, code, q)
 	if err != nil {
-		return nil, err
+		return nil, wrap("read run lines", err)
 	}
 	if err := memberSees(c, code, r.Status); err != nil {
 		return nil, err
@@ -501,7 +501,7 @@ func (s *Server) memberStatement(c *call) (any, error) {
 	code := c.Param("period")
 	st, err := period.MemberStatement(c.ctx(), s.DB.Pool, code, c.Param("code"), c.Query("lang"))
 	if err != nil {
-		return nil, err
+		return nil, wrap("build statement", err)
 	}
 	if err := memberSees(c, code, st.Status); err != nil {
 		return nil, err

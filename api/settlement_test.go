@@ -15,9 +15,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
+	"downline/graphstore/memory"
+	"downline/ledger"
 	"downline/ledger/goodstest"
 	"downline/ledger/order"
 	"downline/ledger/user"
+	"downline/projection"
 )
 
 // plan pays referral, unilevel and binary bonuses to members with 10 PV or
@@ -46,7 +49,7 @@ var moneyRE = regexp.MustCompile(`^-?[0-9]+\.[0-9]{2}$`)
 // confirmed payments, so that the period has volumes.
 func settleWorld(t *testing.T) *world {
 	w := newWorld(t)
-	t.Cleanup(w.srv.WaitJobs)
+	w.startWorker(t)
 	goodstest.Tx(t, w.db, func(ctx context.Context, tx pgx.Tx) error {
 		u, err := user.Create(ctx, tx, user.New{Login: "finance2", Role: user.Finance, Password: password})
 		w.users[u.Login] = u
@@ -101,12 +104,19 @@ func (w *world) runPeriod(t *testing.T, login, code string, body any, key string
 	if loc := res.header.Get("Location"); loc != fmt.Sprintf("/api/v1/run-jobs/%v", job["id"]) {
 		t.Errorf("Location %q for job %v", loc, job["id"])
 	}
+	job = w.awaitJob(t, job)
+	if job["status"] != "succeeded" {
+		t.Fatalf("run job of %s: %v", code, job)
+	}
+	return job
+}
+
+// awaitJob polls job until it is no longer running (or two minutes pass).
+func (w *world) awaitJob(t *testing.T, job map[string]any) map[string]any {
+	t.Helper()
 	for deadline := time.Now().Add(2 * time.Minute); job["status"] == "running" && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 		job = w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%v", job["id"]), w.token("admin"), nil).json(t)
-	}
-	if job["status"] != "succeeded" {
-		t.Fatalf("run job of %s: %v", code, job)
 	}
 	return job
 }
@@ -459,11 +469,7 @@ func TestRunJobs(t *testing.T) {
 	w.runPeriod(t, "finance", "2021-01", nil, "j1")
 	// February needs January approved: the job fails, saying so.
 	res := w.call("POST", "/api/v1/periods/2021-02/run?wait=60", fin, nil, "Idempotency-Key", "j2")
-	job := res.json(t)
-	for deadline := time.Now().Add(time.Minute); job["status"] == "running" && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-		job = w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%v", job["id"]), admin, nil).json(t)
-	}
+	job := w.awaitJob(t, res.json(t))
 	e, _ := job["error"].(map[string]any)
 	if res.status != 202 || job["status"] != "failed" || e == nil || e["status"] != 409.0 ||
 		!strings.Contains(e["detail"].(string), "the previous period 2021-01 is not approved") || job["run"] != nil {
@@ -474,28 +480,34 @@ func TestRunJobs(t *testing.T) {
 		t.Errorf("a used key for another period: %d %s", res.status, res.body)
 	}
 
-	// One run of a period at a time: a running job (here, one whose server
-	// is busy elsewhere) blocks another until its heartbeat stops.
+	// One run of a period at a time: a job running on another worker
+	// blocks another start...
 	var busy int64
-	if err := w.db.Pool.QueryRow(context.Background(), `INSERT INTO settle_jobs (period_id, requested_by, stage)
-		SELECT id, 'user:finance', 'computing' FROM settle_periods WHERE code = '2021-01' RETURNING id`).Scan(&busy); err != nil {
+	if err := w.db.Pool.QueryRow(context.Background(), `INSERT INTO settle_jobs (period_id, requested_by, status, stage, worker, attempts)
+		SELECT id, 'user:finance', 'running', 'computing', 'elsewhere:1:1', 1 FROM settle_periods WHERE code = '2021-01' RETURNING id`).Scan(&busy); err != nil {
 		t.Fatal(err)
 	}
 	res = w.call("POST", "/api/v1/periods/2021-01/run", fin, nil)
 	if res.status != 409 || !strings.Contains(res.json(t)["detail"].(string), fmt.Sprintf("job %d", busy)) {
 		t.Errorf("a second run while one runs: %d %s", res.status, res.body)
 	}
+	// ...until that worker dies: once its heartbeat is old, this server's
+	// worker takes the job over and runs it.
 	if _, err := w.db.Pool.Exec(context.Background(), `UPDATE settle_jobs SET heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, busy); err != nil {
 		t.Fatal(err)
 	}
-	if j := w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%d", busy), admin, nil).json(t); j["status"] != "failed" {
-		t.Errorf("a job without a heartbeat reads %v", j)
+	next := w.awaitJob(t, map[string]any{"id": busy, "status": "running"})
+	if next["status"] != "succeeded" || next["run"].(map[string]any)["attempt"] != 2.0 {
+		t.Errorf("the job taken over from a dead worker: %v", next)
 	}
-	next := w.runPeriod(t, "finance", "2021-01", nil, "j3")
-	if next["run"].(map[string]any)["attempt"] != 2.0 {
-		t.Errorf("the run after a lost job: %v", next)
+	// A job whose workers died three times fails, saying so.
+	var lostID int64
+	if err := w.db.Pool.QueryRow(context.Background(), `INSERT INTO settle_jobs (period_id, requested_by, status, stage, worker, attempts, heartbeat_at)
+		SELECT id, 'user:finance', 'running', 'computing', 'elsewhere:1:1', 3, now() - interval '2 minutes' FROM settle_periods WHERE code = '2021-01'
+		RETURNING id`).Scan(&lostID); err != nil {
+		t.Fatal(err)
 	}
-	lost := w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%d", busy), admin, nil).json(t)
+	lost := w.awaitJob(t, map[string]any{"id": lostID, "status": "running"})
 	if lost["status"] != "failed" || !strings.Contains(lost["error"].(map[string]any)["detail"].(string), "stopped before it finished") {
 		t.Errorf("the lost job: %v", lost)
 	}
@@ -510,9 +522,10 @@ func TestRunJobs(t *testing.T) {
 	}
 }
 
-// TestCloseStopsRuns: closing the server leaves no job running: each has
-// finished, or was cancelled and says so.
-func TestCloseStopsRuns(t *testing.T) {
+// TestStoppedWorkerLeavesItsJob: a worker that stops leaves no job
+// running and no partial run: the job finished, or it waits, queued, for
+// the next worker, which runs it.
+func TestStoppedWorkerLeavesItsJob(t *testing.T) {
 	w := settleWorld(t)
 	fin := w.token("finance")
 	if res := w.call("POST", "/api/v1/plans", fin, map[string]any{"document": testPlan, "effective": "2020-01-01"}); res.status != 201 {
@@ -522,18 +535,52 @@ func TestCloseStopsRuns(t *testing.T) {
 	if res.status != 202 {
 		t.Fatalf("run: %d %s", res.status, res.body)
 	}
-	w.srv.Close()
+	w.stopWorker()
 	job := w.call("GET", fmt.Sprintf("/api/v1/run-jobs/%v", res.json(t)["id"]), w.token("admin"), nil).json(t)
-	switch job["status"] {
-	case "succeeded":
-	case "failed":
-		if e := job["error"].(map[string]any); e["status"] != 503.0 || !strings.Contains(e["detail"].(string), "shut down") {
-			t.Errorf("a cancelled run: %v", job)
-		}
+	switch {
+	case job["status"] == "succeeded":
+	case job["status"] == "running" && job["stage"] == "queued":
 		if w.count(t, "settle_runs") != 0 {
 			t.Error("a cancelled run was written")
 		}
+		w.startWorker(t)
+		if job = w.awaitJob(t, job); job["status"] != "succeeded" {
+			t.Errorf("the next worker's run of the job: %v", job)
+		}
 	default:
-		t.Errorf("after Close the job is %v", job)
+		t.Errorf("after its worker stopped the job is %v", job)
+	}
+}
+
+// TestSeparateWorker: a run queued on an API server without a worker waits
+// for one, and a worker with its own connections and graph store (another
+// machine) runs it.
+func TestSeparateWorker(t *testing.T) {
+	w := settleWorld(t)
+	w.stopWorker()
+	fin := w.token("finance")
+	if res := w.call("POST", "/api/v1/plans", fin, map[string]any{"document": testPlan, "effective": "2020-01-01"}); res.status != 201 {
+		t.Fatalf("upload plan: %d %s", res.status, res.body)
+	}
+	now := time.Now().UTC()
+	code := now.Format("2006-01")
+	res := w.call("POST", "/api/v1/periods/"+code+"/run?wait=1", fin, map[string]any{"cutoff": now.Format(time.RFC3339Nano), "tz": "UTC"})
+	job := res.json(t)
+	if res.status != 202 || job["status"] != "running" || job["stage"] != "queued" || w.count(t, "settle_runs") != 0 {
+		t.Fatalf("a run without a worker: %d %s", res.status, res.body)
+	}
+	db, err := ledger.Open(context.Background(), w.db.Pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	store := memory.New()
+	if err := projection.Sync(context.Background(), db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, db, store, &projection.Feed{DB: db, Store: store})
+	job = w.awaitJob(t, job)
+	if job["status"] != "succeeded" || job["run"].(map[string]any)["lines"] == 0.0 {
+		t.Errorf("the separate worker's run: %v", job)
 	}
 }

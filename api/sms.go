@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"downline/sms"
@@ -40,7 +39,7 @@ func (s *Server) smsRoutes() []Route {
 		{Method: POST, Path: "/sms/messages/{id}/resend", Tag: "sms", Summary: "Queue a failed or unknown message again (an unknown one may arrive twice)",
 			Roles: adminOnly, Status: 204, Handle: s.smsResend},
 		{Method: GET, Path: "/sms/opt-outs", Tag: "sms", Summary: "Numbers that texted STOP (or another opt-out word)", Roles: adminOnly,
-			Query: []Param{cursorParam, limitParam}, Response: []OptOut{}, Handle: s.smsOptOuts},
+			Query: []Param{cursorParam, limitParam}, Response: []sms.OptOut{}, Handle: s.smsOptOuts},
 		{Method: GET, Path: "/sms/templates", Tag: "sms", Summary: "The message templates in zh-CN and en with their segment counts",
 			Roles: adminOnly, Response: []sms.TemplateView{}, Handle: s.smsTemplates},
 		{Method: POST, Path: "/sms/templates", Tag: "sms", Summary: "Edit a template (an empty body restores the built-in text); answers its segment count",
@@ -75,7 +74,7 @@ func (s *Server) listMessages(c *call, f sms.Filter) (any, error) {
 	}
 	ms, err := sms.List(c.ctx(), s.DB.Pool, f)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list SMS messages", err)
 	}
 	p := MessagePage{Items: ms}
 	if p.Items == nil {
@@ -120,38 +119,18 @@ func (s *Server) smsResend(c *call) (any, error) {
 	return nil, sms.Resend(c.ctx(), s.DB.Pool, id)
 }
 
-// OptOut is a number that asked for no more messages.
-type OptOut struct {
-	Phone   string `json:"phone"`
-	Keyword string `json:"keyword"`
-	At      string `json:"at"`
-}
-
 func (s *Server) smsOptOuts(c *call) (any, error) {
 	limit, err := intQuery(c, "limit", 100, 1, 1000)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Pool.Query(c.ctx(), `SELECT phone, keyword, to_char(opted_out_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-		FROM sms_opt_outs WHERE phone > $1 ORDER BY phone LIMIT $2`, c.Query("cursor"), limit)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OptOut, error) {
-		var o OptOut
-		err := r.Scan(&o.Phone, &o.Keyword, &o.At)
-		return o, err
-	})
-	if out == nil {
-		out = []OptOut{}
-	}
-	return out, err
+	return sms.OptOuts(c.ctx(), s.DB.Pool, c.Query("cursor"), limit)
 }
 
 func (s *Server) smsTemplates(c *call) (any, error) {
 	t, err := sms.LoadTemplates(c.ctx(), s.DB.Pool)
 	if err != nil {
-		return nil, err
+		return nil, wrap("load SMS templates", err)
 	}
 	return t.View(), nil
 }
@@ -198,7 +177,7 @@ func (s *Server) smsQueueBulk(c *call) (any, error) {
 	b.By = c.who.By()
 	id, p, err := sms.QueueBulk(c.ctx(), s.DB, b, s.price())
 	if err != nil {
-		return nil, err
+		return nil, wrap("queue bulk SMS", err)
 	}
 	c.Set("audit.detail", "bulk SMS "+strconv.FormatInt(id, 10)+" to "+strconv.Itoa(p.Recipients))
 	return bulkQueued{ID: id, Preview: p}, nil

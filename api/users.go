@@ -31,7 +31,7 @@ func (s *Server) listUsers(c *call) (any, error) {
 	}
 	us, err := user.List(c.ctx(), s.DB.Pool, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list users", err)
 	}
 	p := UserPage{Items: us}
 	if len(us) == limit {
@@ -59,7 +59,7 @@ func (s *Server) createUser(c *call) (any, error) {
 		u, err = user.Create(c.ctx(), tx, user.New{Login: req.Login, Password: req.Password, Role: user.Role(req.Role), Agency: req.Agency, Member: req.Member})
 		return err
 	})
-	return u, err
+	return u, wrap("create user", err)
 }
 
 func (s *Server) getUser(c *call) (any, error) { return user.Get(c.ctx(), s.DB.Pool, c.Param("login")) }
@@ -79,7 +79,7 @@ func (s *Server) setUserStatus(c *call) (any, error) {
 		return err
 	})
 	s.sessions.forget("")
-	return u, err
+	return u, wrap("set user status", err)
 }
 
 type passwordRequest struct {
@@ -95,7 +95,7 @@ func (s *Server) setUserPassword(c *call) (any, error) {
 		return user.SetPassword(c.ctx(), tx, c.Param("login"), req.Password)
 	})
 	s.sessions.forget("")
-	return nil, err
+	return nil, wrap("set password", err)
 }
 
 type ownPasswordRequest struct {
@@ -117,5 +117,5 @@ func (s *Server) changeOwnPassword(c *call) (any, error) {
 		return user.SetPassword(c.ctx(), tx, c.who.User.Login, req.New)
 	})
 	s.sessions.forget("")
-	return nil, err
+	return nil, wrap("set password", err)
 }

@@ -11,7 +11,7 @@ import (
 // period in the company's zone (the COMPANY_TZ setting) and records it.
 func TestRunInCompanyZone(t *testing.T) {
 	w := newWorld(t)
-	t.Cleanup(w.srv.WaitJobs)
+	w.startWorker(t)
 	t.Setenv(ledger.CompanyZoneEnv, "America/New_York")
 	if res := w.call("POST", "/api/v1/plans", w.token("finance"), map[string]any{"document": testPlan, "effective": "2020-01-01"}); res.status != 201 {
 		t.Fatalf("upload plan: %d %s", res.status, res.body)

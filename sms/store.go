@@ -172,3 +172,32 @@ func Get(ctx context.Context, q ledger.Querier, id int64) (Message, error) {
 	}
 	return m, err
 }
+
+// OptOut is a number that asked for no more messages.
+type OptOut struct {
+	Phone   string `json:"phone"`
+	Keyword string `json:"keyword"`
+	At      string `json:"at"` // RFC 3339, UTC
+}
+
+// OptOuts returns up to limit numbers that opted out, in order, after the
+// number after (a page's cursor; "" from the first).
+func OptOuts(ctx context.Context, q ledger.Querier, after string, limit int) ([]OptOut, error) {
+	rows, err := q.Query(ctx, `SELECT phone, keyword, to_char(opted_out_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+		FROM sms_opt_outs WHERE phone > $1 ORDER BY phone LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list opt-outs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OptOut, error) {
+		var o OptOut
+		err := r.Scan(&o.Phone, &o.Keyword, &o.At)
+		return o, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list opt-outs: %w", err)
+	}
+	if out == nil {
+		out = []OptOut{}
+	}
+	return out, nil
+}

@@ -87,7 +87,6 @@ func newOffice(t *testing.T) office {
 	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	t.Cleanup(srv.Close)
 	return office{url: ts.URL, orderNo: o.No}
 }
 

@@ -37,6 +37,7 @@ func newRootCmd() *cobra.Command {
 		newMemberCmd(),
 		newTreeCmd(),
 		newServeCmd(),
+		newWorkerCmd(),
 		newGraphCmd(),
 		newSettleCmd(),
 		newLedgerCmd(),

@@ -17,13 +17,13 @@ import (
 	"downline/sms"
 )
 
-// startSMS starts the notifier and the sender when SMS is configured (any
-// TWILIO_* credential or sender set), and returns what the API mounts (nil:
-// SMS is off). A configuration Twilio would refuse (say an auth token that
+// startSMS starts the notifier and the sender (when run: a worker's part)
+// when SMS is configured (any TWILIO_* credential or sender set), and
+// returns what the API mounts (nil: SMS is off). A configuration Twilio would refuse (say an auth token that
 // is not 32 letters and digits) is said once, here, in words, and SMS stays
 // off while the server serves everything else: nothing is queued that could
 // not be sent, and nothing fails message by message.
-func startSMS(ctx context.Context, db *ledger.DB, cfg sms.Config, log *slog.Logger) *api.SMS {
+func startSMS(ctx context.Context, db *ledger.DB, cfg sms.Config, log *slog.Logger, run bool) *api.SMS {
 	if !cfg.Enabled() {
 		return nil
 	}
@@ -35,6 +35,10 @@ func startSMS(ctx context.Context, db *ledger.DB, cfg sms.Config, log *slog.Logg
 	cfg = cfg.Defaults()
 	if cfg.PublicURL == "" {
 		log.Warn("SMS: PUBLIC_URL is not set: inbound texts and status callbacks will be refused")
+	}
+	webhooks := &api.SMS{Webhooks: sms.NewWebhooks(db, cfg), PricePerSegment: cfg.PricePerSegment}
+	if !run {
+		return webhooks
 	}
 	sender := &sms.Sender{DB: db, Client: client, Rate: cfg.Rate, Log: log}
 	if cfg.PublicURL != "" {
@@ -55,7 +59,7 @@ func startSMS(ctx context.Context, db *ledger.DB, cfg sms.Config, log *slog.Logg
 		}()
 	}
 	log.Info("SMS on", "api", cfg.APIURL, "rate_per_second", cfg.Rate, "horizon", cfg.Horizon)
-	return &api.SMS{Webhooks: sms.NewWebhooks(db, cfg), PricePerSegment: cfg.PricePerSegment}
+	return webhooks
 }
 
 func newSMSCmd() *cobra.Command {

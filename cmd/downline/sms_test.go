@@ -78,7 +78,7 @@ func TestSMSOnForTheDemoTextsNoHistory(t *testing.T) {
 	twilio := smstest.New(t, testTwilioSID, testTwilioToken)
 	var logs syncBuffer
 	cfg := sms.Config{AccountSID: testTwilioSID, AuthToken: testTwilioToken, From: testTwilioFrom, APIURL: twilio.URL, Rate: 1000}
-	if startSMS(ctx, db, cfg, slog.New(slog.NewTextHandler(&logs, nil))) == nil {
+	if startSMS(ctx, db, cfg, slog.New(slog.NewTextHandler(&logs, nil)), true) == nil {
 		t.Fatalf("SMS did not start: %s", logs.String())
 	}
 
