@@ -21,6 +21,7 @@ var expected = map[string]string{
 	"GET /members/{code}":            "admin finance member",
 	"GET /members/{code}/upline":     "admin finance member",
 	"GET /members/{code}/frontline":  "admin finance member",
+	"GET /members/{code}/children":   "admin finance member",
 	"GET /members/{code}/downline":   "admin finance member",
 	"GET /members/{code}/team":       "admin finance member",
 	"GET /members/{code}/free-slots": "admin finance member",

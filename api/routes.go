@@ -20,6 +20,7 @@ var (
 	treeParam   = Param{"tree", "string", "sponsor (default) or placement"}
 	cursorParam = Param{"cursor", "string", "the next value of the previous page"}
 	limitParam  = Param{"limit", "integer", "page size"}
+	periodParam = Param{"period", "string", "YYYY-MM or YYYY-Www in the company's time zone (default: the current month)"}
 )
 
 // Routes is the route table of /api/v1 (settlementRoutes is in settlement.go).
@@ -61,6 +62,8 @@ func (s *Server) memberRoutes() []Route {
 			Response: DownlinePage{}, Handle: s.upline},
 		{Method: GET, Path: "/members/{code}/frontline", Tag: "network", Summary: "Direct children", Roles: readers, Scope: team,
 			Query: []Param{treeParam}, Response: DownlinePage{}, Handle: s.frontline},
+		{Method: GET, Path: "/members/{code}/children", Tag: "network", Summary: "Direct children with team size, active count, spillover and PV of each",
+			Roles: readers, Scope: team, Query: []Param{treeParam, periodParam}, Response: ChildrenView{}, Handle: s.children},
 		{Method: GET, Path: "/members/{code}/downline", Tag: "network", Summary: "One page of the downline, breadth first",
 			Roles: readers, Scope: team, Query: []Param{treeParam, {"depth", "integer", "deepest level (0: all)"}, cursorParam, limitParam},
 			Response: DownlinePage{}, Handle: s.downline},
