@@ -73,21 +73,34 @@ func explorerPeriod(c *call) (code string, from, to time.Time, err error) {
 	return code, from, to, nil
 }
 
+// explorerQuery is what the explorer's reads are asked: a member of the
+// path, a tree and a period.
+type explorerQuery struct {
+	tree     network.Tree
+	period   string
+	from, to time.Time
+	member   network.Member
+}
+
+func (s *Server) explorerQuery(c *call) (q explorerQuery, err error) {
+	if q.tree, err = explorerTree(c); err != nil {
+		return q, err
+	}
+	if q.period, q.from, q.to, err = explorerPeriod(c); err != nil {
+		return q, err
+	}
+	q.member, err = s.graphMember(c)
+	return q, err
+}
+
 // children answers a member's direct children with their team counts (one
 // graph-store call for all of them) and their PV (one ledger query).
 func (s *Server) children(c *call) (any, error) {
-	tree, err := explorerTree(c)
+	q, err := s.explorerQuery(c)
 	if err != nil {
 		return nil, err
 	}
-	code, from, to, err := explorerPeriod(c)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.graphMember(c)
-	if err != nil {
-		return nil, err
-	}
+	tree, code, from, to, m := q.tree, q.period, q.from, q.to, q.member
 	ns, err := s.Graph.Frontline(c.ctx(), tree, m.ID)
 	if err != nil {
 		return nil, wrap("read frontline", err)
@@ -127,4 +140,101 @@ func childView(v NodeView, n network.Member, leg graphstore.LegCount, pv decimal
 		team = 0
 	}
 	return ChildView{NodeView: v, Spillover: n.Parent != 0 && n.Parent != n.Sponsor, Team: team, Active: active, PV: pv}
+}
+
+// PerformanceView is a member's figures for a period, computed now from the
+// ledger and one tree: its own PV, and the group volume (the PV of everyone
+// in it) of each frontline leg.
+type PerformanceView struct {
+	Tree     string          `json:"tree"`
+	Member   string          `json:"member"`
+	Period   string          `json:"period"`
+	StartsAt time.Time       `json:"starts_at"`
+	EndsAt   time.Time       `json:"ends_at"` // exclusive
+	PV       decimal.Decimal `json:"pv"`
+	// GV is the member's PV plus every leg's.
+	GV     decimal.Decimal `json:"gv"`
+	Team   int64           `json:"team"`
+	Active int64           `json:"active"`
+	Legs   []LegVolume     `json:"legs"`
+}
+
+// LegVolume is one frontline leg with its group volume in the period.
+type LegVolume struct {
+	LegView
+	GV decimal.Decimal `json:"gv"`
+}
+
+func (s *Server) performance(c *call) (any, error) {
+	q, err := s.explorerQuery(c)
+	if err != nil {
+		return nil, err
+	}
+	tree, code, from, to, m := q.tree, q.period, q.from, q.to, q.member
+	team, err := s.Graph.Team(c.ctx(), tree, m.ID)
+	if err != nil {
+		return nil, wrap("read team", err)
+	}
+	own, legGV, err := s.legVolumes(c, tree, m.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := PerformanceView{Tree: tree.String(), Member: m.Code, Period: code, StartsAt: from, EndsAt: to, PV: own, GV: own,
+		Team: team.Total, Active: team.Active, Legs: []LegVolume{}}
+	for _, l := range team.Legs {
+		head, err := s.Graph.Member(c.ctx(), l.Head)
+		if err != nil {
+			return nil, wrap("read member from the graph store", err)
+		}
+		gv := legGV[l.Head]
+		out.GV = out.GV.Add(gv)
+		out.Legs = append(out.Legs, LegVolume{LegView: LegView{Head: head.Code, Side: l.Side.String(), Total: l.Total, Active: l.Active}, GV: gv})
+	}
+	return out, nil
+}
+
+// legVolumes sums the period's PV of member and of each of its frontline
+// legs (by the leg's head). The team is read from the graph store a page at
+// a time, breadth first so that a parent comes before its children; the
+// PVs of all of it in one query.
+func (s *Server) legVolumes(c *call, tree network.Tree, member network.MemberID, from, to time.Time) (decimal.Decimal, map[network.MemberID]decimal.Decimal, error) {
+	headOf := map[network.MemberID]network.MemberID{}
+	ids := []int64{int64(member)}
+	q := graphstore.DownlineQuery{Limit: graphstore.MaxLimit}
+	for {
+		p, err := s.Graph.Downline(c.ctx(), tree, member, q)
+		if err != nil {
+			return decimal.Zero, nil, wrap("read downline", err)
+		}
+		for _, n := range p.Nodes {
+			headOf[n.ID] = n.ID
+			if n.Depth > 1 {
+				headOf[n.ID] = headOf[parentIn(tree, n.Member)]
+			}
+			ids = append(ids, int64(n.ID))
+		}
+		if p.Next == "" {
+			break
+		}
+		q.Cursor = p.Next
+	}
+	pv, err := order.MembersPV(c.ctx(), s.DB.Pool, ids, from, to)
+	if err != nil {
+		return decimal.Zero, nil, wrap("read the team's volumes", err)
+	}
+	legs := map[network.MemberID]decimal.Decimal{}
+	for id, v := range pv {
+		if head, ok := headOf[network.MemberID(id)]; ok {
+			legs[head] = legs[head].Add(v)
+		}
+	}
+	return pv[int64(member)], legs, nil
+}
+
+// parentIn is m's parent in tree.
+func parentIn(tree network.Tree, m network.Member) network.MemberID {
+	if tree == network.Placement {
+		return m.Parent
+	}
+	return m.Sponsor
 }

@@ -187,3 +187,68 @@ func TestChildrenScopeAndBadInput(t *testing.T) {
 		t.Errorf("a hidden member reads %q, a missing one %q", hidden, missing)
 	}
 }
+
+// leg is the part of a leg the tests compare.
+type leg struct{ head, side, gv string }
+
+func performance(t *testing.T, w *world, token, path string) (map[string]any, []leg) {
+	t.Helper()
+	res := w.call("GET", path, token, nil)
+	if res.status != 200 {
+		t.Fatalf("GET %s: %d %s", path, res.status, res.body)
+	}
+	body := res.json(t)
+	var out []leg
+	for _, it := range body["legs"].([]any) {
+		m := it.(map[string]any)
+		side, _ := m["side"].(string)
+		out = append(out, leg{head: m["head"].(string), side: side, gv: m["gv"].(string)})
+	}
+	return body, out
+}
+
+func TestPerformanceGroupVolumePerLeg(t *testing.T) {
+	w, pv := explorerWorld(t)
+	admin, a := w.token("admin"), w.token("AAA")
+	cases := []struct {
+		token, path string
+		pv, gv      string
+		legs        []leg
+	}{
+		// AAA1's order counts in March in AAA's leg, and its return in April.
+		{admin, "/api/v1/members/ROOT1/performance?tree=placement&period=2026-03", "0.00", pv,
+			[]leg{{"AAA", "L", pv}, {"BBB", "R", "0.00"}}},
+		{admin, "/api/v1/members/ROOT1/performance?tree=sponsor&period=2026-04", "0.00", "0.00",
+			[]leg{{"AAA", "", "-" + pv}, {"BBB", "", pv}}},
+		{a, "/api/v1/members/AAA/performance?tree=sponsor&period=2026-03", "0.00", pv,
+			[]leg{{"AAA1", "", pv}, {"CCC", "", "0.00"}}},
+		{a, "/api/v1/members/AAA/performance?tree=placement&period=2026-02", "0.00", "0.00",
+			[]leg{{"AAA1", "L", "0.00"}}},
+		{admin, "/api/v1/members/BBB1/performance?period=2026-04", pv, pv, nil},
+	}
+	for _, c := range cases {
+		body, legs := performance(t, w, c.token, c.path)
+		if body["pv"] != c.pv || body["gv"] != c.gv {
+			t.Errorf("GET %s: pv %v gv %v, want %s and %s", c.path, body["pv"], body["gv"], c.pv, c.gv)
+		}
+		if len(legs) != len(c.legs) {
+			t.Errorf("GET %s: legs %+v, want %+v", c.path, legs, c.legs)
+			continue
+		}
+		for i := range legs {
+			if legs[i] != c.legs[i] {
+				t.Errorf("GET %s: leg %d is %+v, want %+v", c.path, i, legs[i], c.legs[i])
+			}
+		}
+	}
+	for path, want := range map[string]int{
+		"/api/v1/members/BBB/performance":                  404,
+		"/api/v1/members/AAA/performance?tree=left":        422,
+		"/api/v1/members/AAA/performance?period=2026-3":    422,
+		"/api/v1/members/AAA1/performance?period=2026-W02": 200,
+	} {
+		if res := w.call("GET", path, a, nil); res.status != want {
+			t.Errorf("GET %s: %d, want %d: %s", path, res.status, want, res.body)
+		}
+	}
+}

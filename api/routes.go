@@ -64,6 +64,8 @@ func (s *Server) memberRoutes() []Route {
 			Query: []Param{treeParam}, Response: DownlinePage{}, Handle: s.frontline},
 		{Method: GET, Path: "/members/{code}/children", Tag: "network", Summary: "Direct children with team size, active count, spillover and PV of each",
 			Roles: readers, Scope: team, Query: []Param{treeParam, periodParam}, Response: ChildrenView{}, Handle: s.children},
+		{Method: GET, Path: "/members/{code}/performance", Tag: "network", Summary: "PV and group volume per leg in a period, computed now",
+			Roles: readers, Scope: team, Query: []Param{treeParam, periodParam}, Response: PerformanceView{}, Handle: s.performance},
 		{Method: GET, Path: "/members/{code}/downline", Tag: "network", Summary: "One page of the downline, breadth first",
 			Roles: readers, Scope: team, Query: []Param{treeParam, {"depth", "integer", "deepest level (0: all)"}, cursorParam, limitParam},
 			Response: DownlinePage{}, Handle: s.downline},
