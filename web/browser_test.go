@@ -17,6 +17,8 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -474,6 +476,58 @@ func TestMemberOrders(t *testing.T) {
 	wantText(t, ctx, fmt.Sprintf(`#orders [data-order=%q] .badge`, no), "paid")
 	run(t, ctx, "back to orders", click("#nav-orders"))
 	wantText(t, ctx, `#cart [data-sku="TEA-200"] .line-total`, "35.50")
+}
+
+// The answer to a checkout is lost after the server entered the order: the
+// page says the server cannot be reached, and checking out again sends the
+// same Idempotency-Key, which answers the order already entered instead of
+// placing a second one.
+func TestCheckoutRetryOrdersOnce(t *testing.T) {
+	requireBrowser(t)
+	o := newOffice(t)
+	ctx := browser(t, "en-US")
+	run(t, ctx, "open the orders page", chromedp.Navigate(o.url+"/app/orders"), signIn("wangfang", password))
+	run(t, ctx, "add a tea", click(`#catalogue [data-sku="TEA-200"] .add`))
+	wantText(t, ctx, "#cart .cart-total", "35.50")
+
+	// The first answer to POST /api/v1/orders is dropped once the server has
+	// sent it; later ones pass.
+	paused := make(chan *fetch.EventRequestPaused, 8)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-paused:
+				if i == 0 {
+					chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				} else {
+					chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+				}
+			}
+		}
+	}()
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/orders", RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	run(t, ctx, "check out", click("#checkout"))
+	wantText(t, ctx, "#checkout-error", "The server cannot be reached")
+	wantText(t, ctx, `#cart [data-sku="TEA-200"] .line-total`, "35.50")
+	run(t, ctx, "check out again", click("#checkout"))
+	wantText(t, ctx, "#order-notice", "is placed and paid online")
+	wantText(t, ctx, "#history .orders > li:first-child .badge", "paid")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#history .orders > li').length`); n != 2 {
+		t.Errorf("after a retried checkout the history lists %d orders, want 2 (the fixture's and one new)", n)
+	}
 }
 
 // Over plain http to a name other than 127.0.0.1 or localhost the browser
