@@ -403,7 +403,8 @@ func setQty(sku string, qty int) chromedp.Action[chromedp.Void] {
 // prices, a cart that a reload keeps, an order the stock cannot fill
 // refused in Chinese with the cart left as it was, then a checkout that
 // places the repeat order and pays it online, and the new order in the
-// history. The page in English and on a desktop for the screenshots.
+// history; an older order awaiting payment paid from the history. The page
+// in English and on a desktop for the screenshots.
 func TestMemberOrders(t *testing.T) {
 	requireBrowser(t)
 	o := newOffice(t)
@@ -460,10 +461,18 @@ func TestMemberOrders(t *testing.T) {
 	noHorizontalScroll(t, ctx, "orders (zh-CN)")
 	screenshot(t, ctx, "orders-phone-zh")
 
+	// The fixture's order awaits payment: the history pays it online.
+	run(t, ctx, "pay the older order", click(fmt.Sprintf(`#history [data-order=%q] .pay`, o.orderNo)))
+	wantText(t, ctx, "#order-notice", "订单 "+o.orderNo+" 已在线付款")
+	wantText(t, ctx, fmt.Sprintf(`#history [data-order=%q] .badge`, o.orderNo), "已付款")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#history .pay').length`); n != 0 {
+		t.Errorf("%d orders still offer to pay after both are paid", n)
+	}
+
 	run(t, ctx, "switch to English", chromedp.SetValue(chromedp.CSS("#lang"), "en"), chromedp.Evaluate[chromedp.Void](
 		`document.querySelector('#lang').dispatchEvent(new Event('change', {bubbles: true}))`))
 	wantText(t, ctx, "#history .orders > li:first-child .badge", "paid")
-	wantText(t, ctx, "#order-notice", "is placed and paid online")
+	wantText(t, ctx, "#order-notice", "Order "+o.orderNo+" is paid online")
 	run(t, ctx, "add a tea", click(`#catalogue [data-sku="TEA-200"] .add`))
 	wantText(t, ctx, "#cart .cart-total", "35.50")
 	noHorizontalScroll(t, ctx, "orders (en)")
