@@ -475,6 +475,24 @@ func TestMemberOrders(t *testing.T) {
 	wantText(t, ctx, "#order-notice", "Order "+o.orderNo+" is paid online")
 	run(t, ctx, "add a tea", click(`#catalogue [data-sku="TEA-200"] .add`))
 	wantText(t, ctx, "#cart .cart-total", "35.50")
+	// A quantity that is not one is named next to its field; the cart keeps
+	// the last good one and checkout waits.
+	run(t, ctx, "ask for 1,000 teas", setQty("TEA-200", 1000))
+	wantText(t, ctx, "#qty-error-TEA-200", "Enter a whole number from 0 (remove) to 999.")
+	if !eval[bool](t, ctx, `document.querySelector('#checkout').disabled`) {
+		t.Errorf("checkout is offered while a quantity is wrong")
+	}
+	wantText(t, ctx, "#cart .cart-total", "35.50")
+	if v := eval[string](t, ctx, `document.querySelector('#cart [data-sku="TEA-200"] input').value`); v != "1000" {
+		t.Errorf("the wrong quantity field shows %q, want what was typed (1000)", v)
+	}
+	noHorizontalScroll(t, ctx, "orders with a wrong quantity (en)")
+	screenshot(t, ctx, "orders-wrong-quantity-phone-en")
+	run(t, ctx, "two teas", setQty("TEA-200", 2))
+	wantText(t, ctx, "#cart .cart-total", "71.00")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#qty-error-TEA-200').length`); n != 0 {
+		t.Errorf("the quantity error stays after a good quantity")
+	}
 	noHorizontalScroll(t, ctx, "orders (en)")
 	screenshot(t, ctx, "orders-phone-en")
 	run(t, ctx, "desktop", desktop())
@@ -484,7 +502,7 @@ func TestMemberOrders(t *testing.T) {
 	run(t, ctx, "go home", click("#nav-home"))
 	wantText(t, ctx, fmt.Sprintf(`#orders [data-order=%q] .badge`, no), "paid")
 	run(t, ctx, "back to orders", click("#nav-orders"))
-	wantText(t, ctx, `#cart [data-sku="TEA-200"] .line-total`, "35.50")
+	wantText(t, ctx, `#cart [data-sku="TEA-200"] .line-total`, "71.00")
 }
 
 // The answer to a checkout is lost after the server entered the order: the

@@ -122,8 +122,21 @@ function CartPanel({ names, onDone }: { names: Map<string, Product>; onDone: (n:
   const m = t.value;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Msg | null>(null);
+  // The lines whose typed quantity is not one, with what was typed: the
+  // cart keeps the last good one, and checkout waits until the field is put
+  // right.
+  const [bad, setBad] = useState<Map<string, string>>(new Map());
   const lines = cart.value;
   const pending = checkout.value?.order;
+
+  function typed(sku: string, value: string, price: string) {
+    const ok = /^\d+$/.test(value.trim()) && Number(value) <= maxQty;
+    const next = new Map(bad);
+    if (ok) next.delete(sku);
+    else next.set(sku, value);
+    setBad(next);
+    if (ok) setQty(sku, Number(value), price);
+  }
 
   async function submit() {
     setBusy(true);
@@ -181,15 +194,22 @@ function CartPanel({ names, onDone }: { names: Map<string, Product>; onDone: (n:
                   min={0}
                   max={maxQty}
                   step={1}
-                  value={l.qty}
+                  value={bad.get(l.sku) ?? l.qty}
                   disabled={busy}
-                  onChange={(e) => setQty(l.sku, Number((e.target as HTMLInputElement).value), l.price)}
+                  aria-invalid={bad.has(l.sku)}
+                  aria-describedby={bad.has(l.sku) ? `qty-error-${l.sku}` : undefined}
+                  onChange={(e) => typed(l.sku, (e.target as HTMLInputElement).value, l.price)}
                 />
               </label>
               <span class="line-total">{money(lineAmount(l.price, l.qty))}</span>
-              <button class="link remove" type="button" disabled={busy} onClick={() => setQty(l.sku, 0, l.price)}>
+              <button class="link remove" type="button" disabled={busy} onClick={() => typed(l.sku, '0', l.price)}>
                 {m.remove}
               </button>
+              {bad.has(l.sku) && (
+                <p class="field-error" id={`qty-error-${l.sku}`}>
+                  {m.qtyInvalid(maxQty)}
+                </p>
+              )}
             </li>
           ))}
         </ul>
@@ -200,7 +220,7 @@ function CartPanel({ names, onDone }: { names: Map<string, Product>; onDone: (n:
         </p>
       )}
       {(pending || lines.length > 0) && (
-        <button id="checkout" type="button" disabled={busy} onClick={submit}>
+        <button id="checkout" type="button" disabled={busy || bad.size > 0} onClick={submit}>
           {busy ? m.checkingOut : pending ? m.resumePayment : m.checkoutAndPay}
         </button>
       )}

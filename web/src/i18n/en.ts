@@ -71,6 +71,7 @@ export const en = {
   cart: 'Cart',
   cartEmpty: 'Your cart is empty.',
   quantity: 'Quantity',
+  qtyInvalid: (max: number) => `Enter a whole number from 0 (remove) to ${max}.`,
   remove: 'Remove',
   cartTotal: 'Total',
   checkoutAndPay: 'Place order and pay online',

@@ -71,6 +71,7 @@ export const zhCN: Messages = {
   cart: '购物车',
   cartEmpty: '购物车是空的。',
   quantity: '数量',
+  qtyInvalid: (max: number) => `请输入 0（移除）到 ${max} 之间的整数。`,
   remove: '移除',
   cartTotal: '合计',
   checkoutAndPay: '下单并在线支付',
