@@ -17,6 +17,8 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -386,6 +388,173 @@ func TestPasswordChangeEndsTheSession(t *testing.T) {
 	wantText(t, ctx, "#password-error", "登录名或密码错误。")
 	run(t, ctx, "sign in with the new one", signIn("wangfang", newPassword))
 	wantText(t, ctx, "#profile h1", "您好，王芳")
+}
+
+// setQty types a quantity into the cart line of sku, as a user would.
+func setQty(sku string, qty int) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const el = document.querySelector('#cart [data-sku=%q] input');
+		el.value = '%d';
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+	})()`, sku, qty))
+}
+
+// A member in Chinese orders through the cart: the catalogue at member
+// prices, a cart that a reload keeps, an order the stock cannot fill
+// refused in Chinese with the cart left as it was, then a checkout that
+// places the repeat order and pays it online, and the new order in the
+// history; an older order awaiting payment paid from the history. The page
+// in English and on a desktop for the screenshots.
+func TestMemberOrders(t *testing.T) {
+	requireBrowser(t)
+	o := newOffice(t)
+	ctx := browser(t, "zh-CN")
+
+	run(t, ctx, "open the orders page", chromedp.Navigate(o.url+"/app/orders"), signIn("wangfang", password))
+	wantText(t, ctx, "#catalogue [data-sku=\"TEA-200\"] .product-price", "¥35.50")
+	wantText(t, ctx, "#catalogue [data-sku=\"VC-100\"] .product-name", "产品 VC-100")
+	wantText(t, ctx, "#cart .empty", "购物车是空的")
+	wantText(t, ctx, fmt.Sprintf(`#history [data-order=%q] .badge`, o.orderNo), "已下单")
+
+	run(t, ctx, "add two teas and a VC-100",
+		click(`#catalogue [data-sku="TEA-200"] .add`), click(`#catalogue [data-sku="TEA-200"] .add`),
+		click(`#catalogue [data-sku="VC-100"] .add`))
+	wantText(t, ctx, "#cart .cart-total", "¥171.00")
+	run(t, ctx, "reload", chromedp.Reload())
+	wantText(t, ctx, `#cart [data-sku="TEA-200"] .line-total`, "¥71.00")
+	wantText(t, ctx, "#cart .cart-total", "¥171.00")
+	noHorizontalScroll(t, ctx, "orders with a cart (zh-CN)")
+	screenshot(t, ctx, "orders-cart-phone-zh")
+
+	// More than the warehouse holds (588 VC-100 are left): refused, nothing placed.
+	run(t, ctx, "ask for 999 VC-100", setQty("VC-100", 999))
+	wantText(t, ctx, "#cart .cart-total", "¥99,971.00")
+	run(t, ctx, "check out", click("#checkout"))
+	wantText(t, ctx, "#checkout-error", "未能下单：有商品库存不足")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#history .orders > li').length`); n != 1 {
+		t.Errorf("a refused checkout left %d orders in the history, want 1", n)
+	}
+	screenshot(t, ctx, "orders-refused-phone-zh")
+
+	run(t, ctx, "back to one VC-100", setQty("VC-100", 1))
+	wantText(t, ctx, "#cart .cart-total", "¥171.00")
+	run(t, ctx, "check out", click("#checkout"))
+	wantText(t, ctx, "#order-notice", "已下单并在线付款")
+	wantText(t, ctx, "#cart .empty", "购物车是空的")
+	wantText(t, ctx, "#history .orders > li:first-child .badge", "已付款")
+	wantText(t, ctx, "#history .orders > li:first-child .order-total", "¥171.00")
+	no := eval[string](t, ctx, `document.querySelector('#history .orders > li:first-child').dataset.order`)
+	if no == o.orderNo {
+		t.Fatalf("the newest order in the history is the fixture's %s", no)
+	}
+	wantText(t, ctx, "#order-notice", no)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#history .orders > li').length`); n != 2 {
+		t.Errorf("the history lists %d orders, want 2", n)
+	}
+	// What the API entered: the cart's lines at member prices, paid online.
+	placed := eval[string](t, ctx, fmt.Sprintf(`fetch('/api/v1/orders/%s').then(r => r.json()).then(o =>
+		o.kind + ' ' + o.status + ' ' + o.total + ' ' + o.lines.map(l => l.sku + '×' + l.qty + '@' + l.unit_price).join(','))`, no),
+		chromedp.EvalAwaitPromise)
+	if want := "repeat paid 171.00 TEA-200×2@35.50,VC-100×1@100.00"; placed != want && placed != "repeat paid 171.00 VC-100×1@100.00,TEA-200×2@35.50" {
+		t.Errorf("the API has the order as %q, want %q", placed, want)
+	}
+	noHorizontalScroll(t, ctx, "orders (zh-CN)")
+	screenshot(t, ctx, "orders-phone-zh")
+
+	// The fixture's order awaits payment: the history pays it online.
+	run(t, ctx, "pay the older order", click(fmt.Sprintf(`#history [data-order=%q] .pay`, o.orderNo)))
+	wantText(t, ctx, "#order-notice", "订单 "+o.orderNo+" 已在线付款")
+	wantText(t, ctx, fmt.Sprintf(`#history [data-order=%q] .badge`, o.orderNo), "已付款")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#history .pay').length`); n != 0 {
+		t.Errorf("%d orders still offer to pay after both are paid", n)
+	}
+
+	run(t, ctx, "switch to English", chromedp.SetValue(chromedp.CSS("#lang"), "en"), chromedp.Evaluate[chromedp.Void](
+		`document.querySelector('#lang').dispatchEvent(new Event('change', {bubbles: true}))`))
+	wantText(t, ctx, "#history .orders > li:first-child .badge", "paid")
+	wantText(t, ctx, "#order-notice", "Order "+o.orderNo+" is paid online")
+	run(t, ctx, "add a tea", click(`#catalogue [data-sku="TEA-200"] .add`))
+	wantText(t, ctx, "#cart .cart-total", "35.50")
+	// A quantity that is not one is named next to its field; the cart keeps
+	// the last good one and checkout waits.
+	run(t, ctx, "ask for 1,000 teas", setQty("TEA-200", 1000))
+	wantText(t, ctx, "#qty-error-TEA-200", "Enter a whole number from 0 (remove) to 999.")
+	if !eval[bool](t, ctx, `document.querySelector('#checkout').disabled`) {
+		t.Errorf("checkout is offered while a quantity is wrong")
+	}
+	wantText(t, ctx, "#cart .cart-total", "35.50")
+	if v := eval[string](t, ctx, `document.querySelector('#cart [data-sku="TEA-200"] input').value`); v != "1000" {
+		t.Errorf("the wrong quantity field shows %q, want what was typed (1000)", v)
+	}
+	noHorizontalScroll(t, ctx, "orders with a wrong quantity (en)")
+	screenshot(t, ctx, "orders-wrong-quantity-phone-en")
+	run(t, ctx, "two teas", setQty("TEA-200", 2))
+	wantText(t, ctx, "#cart .cart-total", "71.00")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#qty-error-TEA-200').length`); n != 0 {
+		t.Errorf("the quantity error stays after a good quantity")
+	}
+	noHorizontalScroll(t, ctx, "orders (en)")
+	screenshot(t, ctx, "orders-phone-en")
+	run(t, ctx, "desktop", desktop())
+	screenshot(t, ctx, "orders-desktop-en")
+	run(t, ctx, "phone", phone())
+
+	run(t, ctx, "go home", click("#nav-home"))
+	wantText(t, ctx, fmt.Sprintf(`#orders [data-order=%q] .badge`, no), "paid")
+	run(t, ctx, "back to orders", click("#nav-orders"))
+	wantText(t, ctx, `#cart [data-sku="TEA-200"] .line-total`, "71.00")
+}
+
+// The answer to a checkout is lost after the server entered the order: the
+// page says the server cannot be reached, and checking out again sends the
+// same Idempotency-Key, which answers the order already entered instead of
+// placing a second one.
+func TestCheckoutRetryOrdersOnce(t *testing.T) {
+	requireBrowser(t)
+	o := newOffice(t)
+	ctx := browser(t, "en-US")
+	run(t, ctx, "open the orders page", chromedp.Navigate(o.url+"/app/orders"), signIn("wangfang", password))
+	run(t, ctx, "add a tea", click(`#catalogue [data-sku="TEA-200"] .add`))
+	wantText(t, ctx, "#cart .cart-total", "35.50")
+
+	// The first answer to POST /api/v1/orders is dropped once the server has
+	// sent it; later ones pass.
+	paused := make(chan *fetch.EventRequestPaused, 8)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-paused:
+				if i == 0 {
+					chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				} else {
+					chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+				}
+			}
+		}
+	}()
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/orders", RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	run(t, ctx, "check out", click("#checkout"))
+	wantText(t, ctx, "#checkout-error", "The server cannot be reached")
+	wantText(t, ctx, `#cart [data-sku="TEA-200"] .line-total`, "35.50")
+	run(t, ctx, "check out again", click("#checkout"))
+	wantText(t, ctx, "#order-notice", "is placed and paid online")
+	wantText(t, ctx, "#history .orders > li:first-child .badge", "paid")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#history .orders > li').length`); n != 2 {
+		t.Errorf("after a retried checkout the history lists %d orders, want 2 (the fixture's and one new)", n)
+	}
 }
 
 // Over plain http to a name other than 127.0.0.1 or localhost the browser

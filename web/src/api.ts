@@ -45,6 +45,30 @@ export interface Order {
   placed_at: string;
 }
 
+export interface Product {
+  sku: string;
+  name_zh: string;
+  name_en: string;
+  description_zh?: string;
+  description_en?: string;
+  member_price: string;
+  pv: string;
+  status: string;
+}
+
+export interface ProductPage {
+  items: Product[];
+  next?: string;
+}
+
+export interface Payment {
+  no: string;
+  order: string;
+  method: string;
+  amount: string;
+  status: string;
+}
+
 export interface OrderPage {
   items: Order[];
   next?: string;
@@ -79,8 +103,12 @@ function csrf(): string {
   return m ? decodeURIComponent(m[1]) : csrfFromLogin;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+// key is the Idempotency-Key of a write that moves money or stock: a retry
+// under the same key answers the first request's result instead of
+// repeating it.
+async function request<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
+  if (key) headers['Idempotency-Key'] = key;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') headers['X-CSRF-Token'] = csrf();
   let res: Response;
@@ -131,6 +159,14 @@ export const api = {
   wallet: (code: string) => request<Wallet>('GET', `/members/${seg(code)}/wallet`),
   team: (code: string, tree: 'sponsor' | 'placement') => request<Team>('GET', `/members/${seg(code)}/team?tree=${tree}`),
   orders: (code: string, limit: number) => request<OrderPage>('GET', `/members/${seg(code)}/orders?limit=${limit}`),
+  ordersAfter: (code: string, limit: number, cursor: string) =>
+    request<OrderPage>('GET', `/members/${seg(code)}/orders?limit=${limit}&cursor=${seg(cursor)}`),
+  products: (cursor = '') =>
+    request<ProductPage>('GET', `/products?limit=500${cursor ? `&cursor=${seg(cursor)}` : ''}`),
+  placeRepeatOrder: (lines: { sku: string; qty: number }[], key: string) =>
+    request<Order>('POST', '/orders', { kind: 'repeat', lines }, key),
+  payOnline: (no: string, amount: string, key: string) =>
+    request<Payment>('POST', `/orders/${seg(no)}/payments`, { method: 'online', amount }, key),
   statement: (code: string, period: string, lang: string) =>
     request<Statement>('GET', `/members/${seg(code)}/statements/${seg(period)}?lang=${seg(lang)}`),
 };

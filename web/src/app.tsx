@@ -4,7 +4,9 @@ import { base, navigate, path, route } from './router';
 import { check, signOut, user } from './session';
 import { SignIn } from './signin';
 import { Home } from './home';
+import { Orders } from './orders';
 import { describe, type Msg } from './errors';
+import type { Messages } from './i18n/en';
 import { signal } from '@preact/signals';
 
 const failure = signal<Msg | null>(null);
@@ -60,6 +62,7 @@ export function App() {
           )}
         </div>
       </header>
+      {u && u.role === 'member' && u.member && <Nav />}
       {body}
     </div>
   );
@@ -72,6 +75,8 @@ function Page() {
   switch (route(path.value)) {
     case '':
       return <Home code={u.member} />;
+    case 'orders':
+      return <Orders code={u.member} />;
     default:
       return (
         <main class="card notfound" id="notfound">
@@ -89,4 +94,33 @@ function Page() {
         </main>
       );
   }
+}
+
+// The member office's pages, in a row under the bar.
+const pages: { to: string; label: (m: Messages) => string }[] = [
+  { to: base, label: (m) => m.home },
+  { to: base + 'orders', label: (m) => m.orders },
+];
+
+function Nav() {
+  const m = t.value;
+  const here = route(path.value);
+  return (
+    <nav class="nav" aria-label={m.memberOffice}>
+      {pages.map((p) => (
+        <a
+          key={p.to}
+          href={p.to}
+          id={`nav-${route(p.to) || 'home'}`}
+          aria-current={route(p.to) === here ? 'page' : undefined}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(p.to);
+          }}
+        >
+          {p.label(m)}
+        </a>
+      ))}
+    </nav>
+  );
 }

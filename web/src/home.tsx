@@ -6,9 +6,9 @@ import { date, dateTime, money, number } from './format';
 import { lost } from './session';
 
 // A panel's data: loading (undefined), loaded, or failed with a message.
-type Load<T> = { data?: T; error?: Msg; done: boolean };
+export type Load<T> = { data?: T; error?: Msg; done: boolean };
 
-function useLoad<T>(fetcher: () => Promise<T>, deps: unknown[]): Load<T> {
+export function useLoad<T>(fetcher: () => Promise<T>, deps: unknown[]): Load<T> {
   const [state, setState] = useState<Load<T>>({ done: false });
   useEffect(() => {
     let live = true;
@@ -171,7 +171,7 @@ function TeamPanel({ title, load, id }: { title: string; load: Load<Team>; id: s
   );
 }
 
-function Panel<T>({ title, load, id, children }: { title: string; load: Load<T>; id: string; children: (d: T) => any }) {
+export function Panel<T>({ title, load, id, children }: { title: string; load: Load<T>; id: string; children: (d: T) => any }) {
   const m = t.value;
   return (
     <section class="card" id={id}>
