@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type Member, type OrderPage, type Statement, type Team, type Wallet } from './api';
+import { api, ApiError, type Member, type Order, type OrderPage, type Statement, type Team, type Wallet } from './api';
 import { locale, t } from './i18n';
 import { describe, type Msg } from './errors';
 import { date, dateTime, money, number } from './format';
@@ -91,13 +91,7 @@ export function Home({ code }: { code: string }) {
             <ul class="orders">
               {p.items.map((o) => (
                 <li key={o.no} data-order={o.no}>
-                  <span class="order-no">{o.no}</span>
-                  <span class={`badge status-${o.status}`}>{m.orderStatus[o.status] ?? o.status}</span>
-                  <span class="order-date">{dateTime(o.placed_at)}</span>
-                  <span class="order-total">{money(o.total)}</span>
-                  <span class="order-pv">
-                    {number(o.pv, 2)} {m.pv}
-                  </span>
+                  <OrderFigures o={o} />
                 </li>
               ))}
             </ul>
@@ -184,6 +178,23 @@ export function Panel<T>({ title, load, id, children }: { title: string; load: L
         children(load.data as T)
       )}
     </section>
+  );
+}
+
+// OrderFigures are an order's number, status, date, total and PV, as the
+// home's recent orders and the orders page's history list them.
+export function OrderFigures({ o }: { o: Order }) {
+  const m = t.value;
+  return (
+    <>
+      <span class="order-no">{o.no}</span>
+      <span class={`badge status-${o.status}`}>{m.orderStatus[o.status] ?? o.status}</span>
+      <span class="order-date">{dateTime(o.placed_at)}</span>
+      <span class="order-total">{money(o.total)}</span>
+      <span class="order-pv">
+        {number(o.pv, 2)} {m.pv}
+      </span>
+    </>
   );
 }
 

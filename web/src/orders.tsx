@@ -17,8 +17,8 @@ import {
   setQty,
 } from './cart';
 import { describe, type Msg } from './errors';
-import { dateTime, money, number } from './format';
-import { Panel, useLoad } from './home';
+import { money, number } from './format';
+import { OrderFigures, Panel, useLoad } from './home';
 import { locale, t } from './i18n';
 import { lost } from './session';
 
@@ -321,13 +321,7 @@ function HistoryItem({ o, onPaid }: { o: Order; onPaid: (n: Msg | null) => void 
 
   return (
     <li data-order={o.no}>
-      <span class="order-no">{o.no}</span>
-      <span class={`badge status-${o.status}`}>{m.orderStatus[o.status] ?? o.status}</span>
-      <span class="order-date">{dateTime(o.placed_at)}</span>
-      <span class="order-total">{money(o.total)}</span>
-      <span class="order-pv">
-        {number(o.pv, 2)} {m.pv}
-      </span>
+      <OrderFigures o={o} />
       {o.status === 'placed' && (
         <button class="pay" type="button" disabled={busy} onClick={pay}>
           {busy ? m.paying : m.payOnline}
