@@ -96,6 +96,7 @@ var expected = map[string]string{
 	"GET /periods/{period}/payout.xlsx":        "admin finance",
 	"GET /periods/{period}/lines":              "admin finance",
 	"GET /members/{code}/bonus-lines/{period}": "admin finance member",
+	"GET /members/{code}/statements":           "admin finance member",
 	"GET /members/{code}/statements/{period}":  "admin finance member",
 
 	"GET /sms/messages":              "admin",
@@ -225,6 +226,9 @@ func TestScoping(t *testing.T) {
 		{"member reads its own wallet", a, "/api/v1/members/AAA/wallet", 200},
 		{"member reads its downline's wallet", a, "/api/v1/members/AAA1/wallet", 404},
 		{"member reads another's orders", b, "/api/v1/members/AAA/orders", 404},
+		{"member lists its own statements", a, "/api/v1/members/AAA/statements", 200},
+		{"member lists its downline's statements", a, "/api/v1/members/AAA1/statements", 404},
+		{"member lists another team's statements", b, "/api/v1/members/AAA/statements", 404},
 		{"agency reads its own statement", ag1, "/api/v1/agencies/AG1/statements/1", 200},
 		{"agency reads another agency's statement", ag1, "/api/v1/agencies/AG2/statements/2", 404},
 		{"agency reads another agency's statement under its own code", ag1, "/api/v1/agencies/AG1/statements/2", 404},

@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"downline/ledger"
+	"downline/ledger/member"
 	"downline/ledger/user"
 	"downline/settle/period"
 )
@@ -69,6 +70,9 @@ func (s *Server) settlementRoutes() []Route {
 			Response: LinePage{}, Handle: s.runLines},
 		{Method: GET, Path: "/members/{code}/bonus-lines/{period}", Tag: "settlement", Summary: "One page of a member's bonus lines of a period (members: approved periods)",
 			Roles: own, Scope: self, Query: linesQuery, Response: LinePage{}, Handle: s.memberLines},
+		{Method: GET, Path: "/members/{code}/statements", Tag: "settlement",
+			Summary: "The periods a member has a statement of (approved or paid runs), newest first, with each statement's total",
+			Roles:   own, Scope: self, Response: []StatementEntryView{}, Handle: s.memberStatements},
 		{Method: GET, Path: "/members/{code}/statements/{period}", Tag: "settlement",
 			Summary: "A member's bonus statement of a period: every line with its source, level and explanation (members: approved periods)",
 			Roles:   own, Scope: self, Query: []Param{{"lang", "string", "zh-CN or en (default: the member's language)"}},
@@ -475,6 +479,7 @@ type StatementView struct {
 	Period   string          `json:"period"`
 	StartsAt time.Time       `json:"starts_at"`
 	CutoffAt time.Time       `json:"cutoff_at"`
+	TimeZone string          `json:"time_zone,omitempty"` // of the boundaries: the company's
 	Status   string          `json:"status"`
 	Plan     string          `json:"plan"`
 	Member   string          `json:"member"`
@@ -506,11 +511,42 @@ func (s *Server) memberStatement(c *call) (any, error) {
 	if err := memberSees(c, code, st.Status); err != nil {
 		return nil, err
 	}
-	v := StatementView{Period: st.Period.Code, StartsAt: st.Period.StartsAt, CutoffAt: st.Period.CutoffAt, Status: st.Status, Plan: st.Plan,
+	v := StatementView{Period: st.Period.Code, StartsAt: st.Period.StartsAt, CutoffAt: st.Period.CutoffAt, TimeZone: st.Period.TimeZone, Status: st.Status, Plan: st.Plan,
 		Member: st.Member, Name: st.Name, Lang: st.Lang, Currency: st.Curr, Summary: st.Summary, Total: money(st.Total), Text: st.Text(),
 		Lines: make([]StatementLine, len(st.Lines))}
 	for i, l := range st.Lines {
 		v.Lines[i] = StatementLine{Bonus: l.Bonus, Amount: money(l.Amount), Source: l.Source, Level: l.Level, Explanation: l.Explanation}
 	}
 	return v, nil
+}
+
+// StatementEntryView is one period in a member's list of statements.
+type StatementEntryView struct {
+	Period   string    `json:"period"`
+	Kind     string    `json:"kind"` // month or week
+	StartsAt time.Time `json:"starts_at"`
+	CutoffAt time.Time `json:"cutoff_at"`
+	// TimeZone is the zone the period's boundaries were computed in (the
+	// company's), where its calendar month or week is read.
+	TimeZone string `json:"time_zone,omitempty"`
+	Status   string `json:"status"` // approved or paid
+	Lines    int64  `json:"lines"`
+	Total    Money  `json:"total"`
+}
+
+func (s *Server) memberStatements(c *call) (any, error) {
+	code := c.Param("code")
+	if _, err := member.Get(c.ctx(), s.DB.Pool, code); err != nil {
+		return nil, wrap("read member", err)
+	}
+	es, err := period.MemberStatements(c.ctx(), s.DB.Pool, code)
+	if err != nil {
+		return nil, wrap("list statements", err)
+	}
+	out := make([]StatementEntryView, len(es))
+	for i, e := range es {
+		out[i] = StatementEntryView{Period: e.Period.Code, Kind: e.Period.Kind, StartsAt: e.Period.StartsAt, CutoffAt: e.Period.CutoffAt,
+			TimeZone: e.Period.TimeZone, Status: e.Status, Lines: e.Lines, Total: money(e.Total)}
+	}
+	return out, nil
 }

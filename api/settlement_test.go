@@ -204,6 +204,9 @@ func TestSettlementOverHTTP(t *testing.T) {
 	}
 
 	// A draft is finance's: the member does not see it yet.
+	if res := w.call("GET", "/api/v1/members/AAA/statements", aaa, nil); res.status != 200 || string(res.body) != "[]" {
+		t.Errorf("statements listed while the run is a draft: %d %s", res.status, res.body)
+	}
 	if res := w.call("GET", "/api/v1/members/AAA/statements/"+code, aaa, nil); res.status != 404 {
 		t.Errorf("member reads a draft statement: %d %s", res.status, res.body)
 	}
@@ -399,6 +402,17 @@ func TestSettlementOverHTTP(t *testing.T) {
 	zh := w.call("GET", "/api/v1/members/AAA/statements/"+code+"?lang=zh-CN", aaa, nil).json(t)
 	if !strings.Contains(zh["text"].(string), "奖金明细") || zh["total"] != st["total"] {
 		t.Errorf("zh-CN statement: %v", zh)
+	}
+	// The list of statements names the period with the statement's total.
+	var listed []map[string]any
+	if res := w.call("GET", "/api/v1/members/AAA/statements", aaa, nil); res.status != 200 || json.Unmarshal(res.body, &listed) != nil ||
+		len(listed) != 1 || listed[0]["period"] != code || listed[0]["total"] != st["total"] || listed[0]["status"] != "paid" ||
+		listed[0]["lines"] != float64(len(st["lines"].([]any))) || listed[0]["time_zone"] != "Asia/Shanghai" ||
+		listed[0]["starts_at"] != st["starts_at"] {
+		t.Errorf("AAA's statements: %d %s; the statement totals %v with %d lines", res.status, res.body, st["total"], len(st["lines"].([]any)))
+	}
+	if res := w.call("GET", "/api/v1/members/AAA/statements", bbb, nil); res.status != 404 {
+		t.Errorf("BBB lists AAA's statements: %d %s", res.status, res.body)
 	}
 	other := w.call("GET", "/api/v1/members/AAA/statements/"+code, bbb, nil)
 	missing := w.call("GET", "/api/v1/members/ZZZ9/statements/"+code, bbb, nil)

@@ -89,6 +89,10 @@ type Order struct {
 	ShippedAt   *time.Time `json:",omitempty"`
 	DeliveredAt *time.Time `json:",omitempty"`
 	CancelledAt *time.Time `json:",omitempty"`
+	// Shipment and Tracking name the order's shipment once it has left the
+	// warehouse: its number and the carrier's tracking number.
+	Shipment    string `json:",omitempty"`
+	Tracking    string `json:",omitempty"`
 	Lines       []Line
 	Allocations []stock.Allocation `json:",omitempty"`
 
@@ -103,12 +107,14 @@ func (o Order) SoldByHQ() bool { return o.sellerAgencyID == 0 }
 const orderSelect = `SELECT o.id, o.order_no, o.kind, o.status, coalesce(m.code, ''), o.customer_name, o.customer_phone,
 		coalesce(ba.code, ''), coalesce(sa.code, ''), w.code, o.total, o.pv, o.bv, o.ship_to, o.entered_by,
 		o.placed_at, o.paid_at, o.confirmed_at, o.shipped_at, o.delivered_at, o.cancelled_at,
-		coalesce(o.member_id, 0), coalesce(o.buyer_agency_id, 0), coalesce(o.seller_agency_id, 0), o.warehouse_id
+		coalesce(o.member_id, 0), coalesce(o.buyer_agency_id, 0), coalesce(o.seller_agency_id, 0), o.warehouse_id,
+		coalesce(sh.shipment_no, ''), coalesce(sh.tracking_no, '')
 	FROM orders o
 	JOIN warehouses w ON w.id = o.warehouse_id
 	LEFT JOIN members m ON m.id = o.member_id
 	LEFT JOIN agencies ba ON ba.id = o.buyer_agency_id
-	LEFT JOIN agencies sa ON sa.id = o.seller_agency_id`
+	LEFT JOIN agencies sa ON sa.id = o.seller_agency_id
+	LEFT JOIN shipments sh ON sh.order_id = o.id`
 
 func scanOrder(r pgx.Row) (Order, error) {
 	var o Order
@@ -116,7 +122,7 @@ func scanOrder(r pgx.Row) (Order, error) {
 	err := r.Scan(&o.ID, &o.No, &o.Kind, &o.Status, &o.Member, &cname, &cphone,
 		&o.BuyerAgency, &o.Seller, &o.Warehouse, &o.Total, &o.PV, &o.BV, &o.ShipTo, &o.EnteredBy,
 		&o.PlacedAt, &o.PaidAt, &o.ConfirmedAt, &o.ShippedAt, &o.DeliveredAt, &o.CancelledAt,
-		&o.memberID, &o.buyerAgencyID, &o.sellerAgencyID, &o.warehouseID)
+		&o.memberID, &o.buyerAgencyID, &o.sellerAgencyID, &o.warehouseID, &o.Shipment, &o.Tracking)
 	if cname != "" {
 		o.Customer = &Customer{Name: cname, Phone: cphone}
 	}

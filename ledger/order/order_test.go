@@ -106,6 +106,14 @@ func TestOrderToDelivery(t *testing.T) {
 	if n := ledgertest.Count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'lot.moved' AND payload->>'Shipment' = $1`, s.No); n != 2 {
 		t.Fatalf("%d lot.moved events for the shipment, want 2", n)
 	}
+	// The order names its shipment and tracking number, read alone or in a list.
+	got = must(order.Get(ctx, db.Pool, o.No))
+	if got.Shipment != s.No || got.Tracking != "SF123" || got.ShippedAt == nil || got.DeliveredAt == nil {
+		t.Errorf("delivered order: shipment %q tracking %q shipped %v delivered %v", got.Shipment, got.Tracking, got.ShippedAt, got.DeliveredAt)
+	}
+	if l := must(order.List(ctx, db.Pool, order.Filter{Member: got.Member})); len(l) == 0 || l[0].No != o.No || l[0].Tracking != "SF123" {
+		t.Errorf("listed orders %+v: want %s first with tracking SF123", l, o.No)
+	}
 	if b, _ := journal.Balance(ctx, db.Pool, journal.Revenue, "", time.Time{}); !b.Equal(d("-306.50")) {
 		t.Fatalf("revenue = %s, want -306.50 (a credit)", b)
 	}

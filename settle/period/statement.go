@@ -259,3 +259,42 @@ func (s Statement) Text() string {
 	fmt.Fprintf(&b, w.total+"\n", s.Total.StringFixed(s.Scale), s.Curr)
 	return b.String()
 }
+
+// StatementEntry is one period of a member's statements: its run's status
+// and what the statement totals (bonus lines, clawbacks and manual
+// adjustments, as MemberStatement adds them up).
+type StatementEntry struct {
+	Period Period
+	Status string
+	Lines  int64
+	Total  decimal.Decimal
+}
+
+// MemberStatements lists the periods with an approved (or paid) run that
+// member is in, newest first: the statements a member may read. Drafts are
+// left out, since they change with every re-run.
+func MemberStatements(ctx context.Context, q ledger.Querier, member string) ([]StatementEntry, error) {
+	rows, err := q.Query(ctx, `
+		SELECT p.id, p.code, p.kind, p.starts_at, p.cutoff_at, coalesce(p.time_zone, ''), r.status,
+		       l.n + a.n + m.n, l.total + a.total + m.total
+		FROM settle_runs r
+		JOIN settle_periods p ON p.id = r.period_id
+		JOIN settle_run_members sm ON sm.run_id = r.id AND sm.member = $1
+		CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(amount), 0) AS total FROM settle_run_lines
+		                    WHERE set_id = r.lines_set AND member = $1) l
+		CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(amount), 0) AS total FROM settle_run_adjustments
+		                    WHERE run_id = r.id AND member = $1) a
+		CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(amount), 0) AS total FROM settle_manual_adjustments
+		                    WHERE period_id = p.id AND member = $1) m
+		WHERE r.status IN ('approved', 'paid')
+		ORDER BY p.starts_at DESC`, member)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (StatementEntry, error) {
+		var e StatementEntry
+		p := &e.Period
+		err := row.Scan(&p.ID, &p.Code, &p.Kind, &p.StartsAt, &p.CutoffAt, &p.TimeZone, &e.Status, &e.Lines, &e.Total)
+		return e, err
+	})
+}
