@@ -43,6 +43,13 @@ export interface Order {
   total: string;
   pv: string;
   placed_at: string;
+  paid_at?: string;
+  confirmed_at?: string;
+  shipped_at?: string;
+  delivered_at?: string;
+  cancelled_at?: string;
+  shipment?: string;
+  tracking?: string;
 }
 
 export interface Product {
@@ -76,11 +83,56 @@ export interface OrderPage {
 
 export interface Statement {
   period: string;
+  starts_at: string;
+  cutoff_at: string;
+  time_zone?: string;
   status: string;
+  plan: string;
+  member: string;
+  name: string;
   currency: string;
   summary: string;
   total: string;
-  lines: { bonus: string; amount: string; source?: string; explanation: string }[];
+  lines: { bonus: string; amount: string; source?: string; level?: number; explanation: string }[];
+}
+
+// StatementEntry is a period the member has a statement of.
+export interface StatementEntry {
+  period: string;
+  kind: string;
+  starts_at: string;
+  cutoff_at: string;
+  time_zone?: string;
+  status: string;
+  lines: number;
+  total: string;
+}
+
+// Node is a member in a page of a downline.
+export interface Node {
+  code: string;
+  name: string;
+  status: string;
+  depth: number;
+  side?: string;
+  parent?: string;
+}
+
+export interface Registration {
+  name: string;
+  phone: string;
+  lang: string;
+  sponsor: string;
+  placement?: string;
+  side?: string;
+  auto?: string;
+  under?: string;
+  order?: { lines: { sku: string; qty: number }[] };
+}
+
+export interface Registered {
+  member: Member;
+  order?: Order;
 }
 
 // ApiError is an answer other than 2xx (problem+json), no answer at all
@@ -167,6 +219,10 @@ export const api = {
     request<Order>('POST', '/orders', { kind: 'repeat', lines }, key),
   payOnline: (no: string, amount: string, key: string) =>
     request<Payment>('POST', `/orders/${seg(no)}/payments`, { method: 'online', amount }, key),
+  statements: (code: string) => request<StatementEntry[]>('GET', `/members/${seg(code)}/statements`),
+  placementDownline: (code: string, depth: number) =>
+    request<{ items: Node[] }>('GET', `/members/${seg(code)}/downline?tree=placement&depth=${depth}&limit=100`),
+  register: (r: Registration, key: string) => request<Registered>('POST', '/members', r, key),
   statement: (code: string, period: string, lang: string) =>
     request<Statement>('GET', `/members/${seg(code)}/statements/${seg(period)}?lang=${seg(lang)}`),
 };

@@ -5,6 +5,8 @@ import { check, signOut, user } from './session';
 import { SignIn } from './signin';
 import { Home } from './home';
 import { Orders } from './orders';
+import { Register } from './register';
+import { StatementPage, Statements } from './statements';
 import { describe, type Msg } from './errors';
 import type { Messages } from './i18n/en';
 import { signal } from '@preact/signals';
@@ -72,7 +74,13 @@ function Page() {
   const m = t.value;
   const u = user.value!;
   if (u.role !== 'member' || !u.member) return <main class="card">{m.staffOnly}</main>;
-  switch (route(path.value)) {
+  const r = route(path.value);
+  if (r.startsWith('statements/')) return <StatementPage code={u.member} period={decodeURIComponent(r.slice('statements/'.length))} />;
+  switch (r) {
+    case 'register':
+      return <Register code={u.member} />;
+    case 'statements':
+      return <Statements code={u.member} />;
     case '':
       return <Home code={u.member} />;
     case 'orders':
@@ -100,11 +108,13 @@ function Page() {
 const pages: { to: string; label: (m: Messages) => string }[] = [
   { to: base, label: (m) => m.home },
   { to: base + 'orders', label: (m) => m.orders },
+  { to: base + 'register', label: (m) => m.register },
+  { to: base + 'statements', label: (m) => m.statements },
 ];
 
 function Nav() {
   const m = t.value;
-  const here = route(path.value);
+  const here = route(path.value).split('/')[0];
   return (
     <nav class="nav" aria-label={m.memberOffice}>
       {pages.map((p) => (

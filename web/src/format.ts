@@ -28,3 +28,33 @@ export function dateTime(iso: string | undefined): string {
   if (!iso) return '—';
   return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
+
+// The company's time zone: settlement periods are calendar months (or
+// weeks) there, whatever the browser's zone. A period from the API names
+// the zone its boundaries were computed in; this is the default.
+export const companyZone = 'Asia/Shanghai';
+
+// periodLabel names a period ("November 2026", "2026年11月") from its
+// start, read in the period's own zone; a week keeps its code.
+export function periodLabel(p: { period: string; kind?: string; starts_at: string; time_zone?: string }): string {
+  if (p.kind === 'week' || /W/.test(p.period)) return p.period;
+  return new Intl.DateTimeFormat(locale.value, { year: 'numeric', month: 'long', timeZone: p.time_zone || companyZone }).format(
+    new Date(p.starts_at),
+  );
+}
+
+// periodDates are a period's first and last day in its zone (the cut-off
+// is the first instant after it).
+export function periodDates(p: { starts_at: string; cutoff_at: string; time_zone?: string }): string {
+  const f = new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: p.time_zone || companyZone });
+  return f.formatRange(new Date(p.starts_at), new Date(new Date(p.cutoff_at).getTime() - 1));
+}
+
+// previousMonth is the code (YYYY-MM) of the calendar month before now's
+// in zone: the month whose statement a member looks for first.
+export function previousMonth(now: Date, zone = companyZone): string {
+  const parts = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'numeric', timeZone: zone }).formatToParts(now);
+  const y = Number(parts.find((x) => x.type === 'year')!.value);
+  const m = Number(parts.find((x) => x.type === 'month')!.value);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type Member, type Order, type OrderPage, type Statement, type Team, type Wallet } from './api';
-import { locale, t } from './i18n';
+import { api, type Member, type Order, type OrderPage, type StatementEntry, type Team, type Wallet } from './api';
+import { t } from './i18n';
 import { describe, type Msg } from './errors';
-import { date, dateTime, money, number } from './format';
+import { date, dateTime, money, number, periodLabel, previousMonth } from './format';
+import { base } from './router';
+import { go, statementPath } from './statements';
 import { lost } from './session';
 
 // A panel's data: loading (undefined), loaded, or failed with a message.
@@ -27,13 +29,6 @@ export function useLoad<T>(fetcher: () => Promise<T>, deps: unknown[]): Load<T> 
   return state;
 }
 
-// lastPeriod is the calendar month before today's, as a period code
-// (YYYY-MM): the statement a member looks for first.
-export function lastPeriod(now: Date): string {
-  const d = new Date(now.getFullYear(), now.getMonth() - 1, 1);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
-}
-
 // Home is the member's first page: their profile, money, teams, last
 // statement and recent orders, each from the API as it stands.
 export function Home({ code }: { code: string }) {
@@ -43,16 +38,7 @@ export function Home({ code }: { code: string }) {
   const sponsorTeam = useLoad(() => api.team(code, 'sponsor'), [code]);
   const placementTeam = useLoad(() => api.team(code, 'placement'), [code]);
   const orders = useLoad(() => api.orders(code, 5), [code]);
-  const period = lastPeriod(new Date());
-  const statement = useLoad(
-    () =>
-      api.statement(code, period, locale.value).catch((e) => {
-        if (e instanceof ApiError && e.status === 404) return null;
-        throw e;
-      }),
-    [code, period, locale.value],
-  );
-
+  const statements = useLoad(() => api.statements(code), [code]);
   return (
     <main class="home">
       <ProfileCard load={profile} />
@@ -65,20 +51,8 @@ export function Home({ code }: { code: string }) {
             </dl>
           )}
         </Panel>
-        <Panel title={m.lastStatement} load={statement} id="statement">
-          {(s: Statement | null) =>
-            s ? (
-              <div>
-                <dl class="figures">
-                  <Figure label={m.period} value={s.period} name="statement-period" />
-                  <Figure label={m.statementTotal} value={money(s.total, s.currency)} name="statement-total" />
-                </dl>
-                <p class="summary">{s.summary}</p>
-              </div>
-            ) : (
-              <p class="empty">{m.noStatement(period)}</p>
-            )
-          }
+        <Panel title={m.lastStatement} load={statements} id="statement">
+          {(es: StatementEntry[]) => <LastStatement es={es} />}
         </Panel>
         <TeamPanel title={m.sponsorTree} load={sponsorTeam} id="team-sponsor" />
         <TeamPanel title={m.placementTree} load={placementTeam} id="team-placement" />
@@ -99,6 +73,32 @@ export function Home({ code }: { code: string }) {
         }
       </Panel>
     </main>
+  );
+}
+
+// LastStatement is the newest approved statement; its month is read in
+// the company's zone, as the API's period gives it, not the browser's.
+function LastStatement({ es }: { es: StatementEntry[] }) {
+  const m = t.value;
+  const s = es[0];
+  if (!s) return <p class="empty">{m.noStatement(previousMonth(new Date()))}</p>;
+  const to = statementPath(s.period);
+  return (
+    <div>
+      <dl class="figures">
+        <Figure label={m.period} value={periodLabel(s)} name="statement-period" />
+        <Figure label={m.statementTotal} value={money(s.total)} name="statement-total" />
+      </dl>
+      <p>
+        <a href={to} onClick={go(to)} id="last-statement">
+          {m.statementTitle(periodLabel(s))}
+        </a>
+        {' · '}
+        <a href={`${base}statements`} onClick={go(`${base}statements`)}>
+          {m.allStatements}
+        </a>
+      </p>
+    </div>
   );
 }
 

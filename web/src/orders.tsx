@@ -17,7 +17,7 @@ import {
   setQty,
 } from './cart';
 import { describe, type Msg } from './errors';
-import { money, number } from './format';
+import { date, money, number } from './format';
 import { OrderFigures, Panel, useLoad } from './home';
 import { locale, t } from './i18n';
 import { lost } from './session';
@@ -66,7 +66,7 @@ export function Orders({ code }: { code: string }) {
 
 // allProducts reads every page of the catalogue (members see what can be
 // ordered).
-async function allProducts(): Promise<Product[]> {
+export async function allProducts(): Promise<Product[]> {
   const out: Product[] = [];
   let cursor = '';
   do {
@@ -77,7 +77,7 @@ async function allProducts(): Promise<Product[]> {
   return out;
 }
 
-function productName(p: Product | undefined, sku: string): string {
+export function productName(p: Product | undefined, sku: string): string {
   if (!p) return sku;
   return (locale.value === 'zh-CN' ? p.name_zh : p.name_en) || p.name_en || p.name_zh || sku;
 }
@@ -295,6 +295,40 @@ const payKeys = new Map<string, string>();
 
 function HistoryItem({ o, onPaid }: { o: Order; onPaid: (n: Msg | null) => void }) {
   const m = t.value;
+  return (
+    <li data-order={o.no}>
+      <OrderFigures o={o} />
+      <p class="order-state">{m.orderStatusHint[o.status] ?? o.status}</p>
+      {(o.tracking || o.shipped_at) && (
+        <dl class="shipment">
+          {o.tracking && (
+            <div data-figure="tracking">
+              <dt>{m.tracking}</dt>
+              <dd>{o.tracking}</dd>
+            </div>
+          )}
+          {o.shipped_at && (
+            <div data-figure="shipped">
+              <dt>{m.shippedOn}</dt>
+              <dd>{date(o.shipped_at)}</dd>
+            </div>
+          )}
+          {o.delivered_at && (
+            <div data-figure="delivered">
+              <dt>{m.deliveredOn}</dt>
+              <dd>{date(o.delivered_at)}</dd>
+            </div>
+          )}
+        </dl>
+      )}
+      {o.status === 'placed' && <PayButton o={o} onPaid={onPaid} />}
+    </li>
+  );
+}
+
+// PayButton pays an order awaiting payment online, in full.
+export function PayButton({ o, onPaid }: { o: Order; onPaid: (n: Msg | null) => void }) {
+  const m = t.value;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Msg | null>(null);
 
@@ -320,14 +354,11 @@ function HistoryItem({ o, onPaid }: { o: Order; onPaid: (n: Msg | null) => void 
   }
 
   return (
-    <li data-order={o.no}>
-      <OrderFigures o={o} />
-      {o.status === 'placed' && (
-        <button class="pay" type="button" disabled={busy} onClick={pay}>
-          {busy ? m.paying : m.payOnline}
-        </button>
-      )}
+    <>
+      <button class="pay" type="button" disabled={busy} onClick={pay}>
+        {busy ? m.paying : m.payOnline}
+      </button>
       {error && <p class="form-error order-error">{error(m)}</p>}
-    </li>
+    </>
   );
 }
