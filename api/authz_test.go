@@ -273,6 +273,24 @@ func TestScoping(t *testing.T) {
 	if res := w.call("GET", "/api/v1/members/"+code, a, nil); res.status != 200 {
 		t.Errorf("member reads the member it just registered: %d %s", res.status, res.body)
 	}
+	// The starter kit of a member it registers is the sponsor's to read and
+	// pay, and no one else's.
+	reg = w.call("POST", "/api/v1/members", a, map[string]any{"name": "Kit", "phone": "+8613900000010", "sponsor": "AAA",
+		"order": map[string]any{"lines": []any{map[string]any{"sku": "VC-100", "qty": 1}}}}, "Idempotency-Key", "reg-kit")
+	if reg.status != 201 {
+		t.Fatalf("member registering with a starter kit: %d %s", reg.status, reg.body)
+	}
+	kit := reg.json(t)["order"].(map[string]any)
+	if res := w.call("GET", fmt.Sprintf("/api/v1/orders/%v", kit["no"]), a, nil); res.status != 200 {
+		t.Errorf("the sponsor reads the starter kit order it entered: %d %s", res.status, res.body)
+	}
+	if res := w.call("POST", fmt.Sprintf("/api/v1/orders/%v/payments", kit["no"]), a, map[string]any{"method": "online", "amount": kit["total"]},
+		"Idempotency-Key", "pay-kit"); res.status != 201 {
+		t.Errorf("the sponsor pays the starter kit order it entered: %d %s", res.status, res.body)
+	}
+	if res := w.call("GET", fmt.Sprintf("/api/v1/orders/%v", kit["no"]), b, nil); res.status != 404 {
+		t.Errorf("another member reads the starter kit order: %d %s", res.status, res.body)
+	}
 	// A member orders only for its own team.
 	if res := w.call("POST", "/api/v1/orders", a, map[string]any{"kind": "repeat", "member": "BBB1", "lines": []any{map[string]any{"sku": "VC-100", "qty": 1}}},
 		"Idempotency-Key", "k1"); res.status != 404 {

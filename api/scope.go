@@ -105,7 +105,9 @@ func (s *Server) permit(c *call, kind Resource, key string) error {
 func ownsOrder(u user.User, p order.Parties) bool {
 	switch u.Role {
 	case user.Member:
-		return p.Member != "" && p.Member == u.Member
+		// A member's own orders, and those it entered for another, such as
+		// the starter kit of a member it registered.
+		return (p.Member != "" && p.Member == u.Member) || p.EnteredBy == "user:"+u.Login
 	case user.Agency:
 		return u.Agency != "" && (p.Seller == u.Agency || p.BuyerAgency == u.Agency)
 	case user.Customer:

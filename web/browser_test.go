@@ -24,6 +24,7 @@ import (
 
 	"downline/api"
 	"downline/graphstore/memory"
+	"downline/ledger"
 	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
@@ -50,6 +51,8 @@ var artefacts = filepath.Join("..", ".data", "artefacts", "web")
 type office struct {
 	url     string
 	orderNo string
+	db      *ledger.DB
+	store   *memory.Store
 }
 
 // joined is 王芳's join date: noon in Shanghai, the same calendar day in
@@ -89,7 +92,7 @@ func newOffice(t *testing.T) office {
 	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return office{url: ts.URL, orderNo: o.No}
+	return office{url: ts.URL, orderNo: o.No, db: db, store: store}
 }
 
 // requireBrowser skips the test when there is no chromium or no built UI,
