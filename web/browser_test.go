@@ -620,6 +620,12 @@ func TestServedByTheRouter(t *testing.T) {
 // a 2xx answer into out unless it is nil.
 func post(t *testing.T, url, token string, body, out any) answer {
 	t.Helper()
+	return postKey(t, url, token, "", body, out)
+}
+
+// postKey is post with an Idempotency-Key (none when it is "").
+func postKey(t *testing.T, url, token, key string, body, out any) answer {
+	t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {
 		t.Fatal(err)
@@ -631,6 +637,9 @@ func post(t *testing.T, url, token string, body, out any) answer {
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

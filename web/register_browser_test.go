@@ -17,9 +17,7 @@ import (
 	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/goodstest"
-	"downline/ledger/member"
 	"downline/ledger/order"
-	"downline/projection"
 	"downline/settle/period"
 )
 
@@ -223,22 +221,25 @@ func TestRegisterInChinese(t *testing.T) {
 	run(t, ctx, "fill in", typeInto("#reg-name", "李娜"), typeInto("#reg-phone", "13900139000"), blur(),
 		click(`.ptree [data-slot="AAA1-R"]`))
 	wantText(t, ctx, "#slot-chosen", "已选择：AAA1 的右区。")
-	// Someone else takes the slot before the member submits.
-	goodstest.Tx(t, o.db, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := order.PlaceRegistration(ctx, tx, order.RegistrationRequest{Key: "elsewhere", Member: memberIn("AAA1", "R"),
-			Order: order.Request{Lines: []order.LineRequest{{SKU: "KIT-500", Qty: 1}}, By: "test"}})
-		return err
-	})
+	// The slot is taken from another device before the member submits.
+	var login struct{ Token string }
+	if a := post(t, o.url+"/api/v1/auth/login", "", map[string]string{"login": "wangfang", "password": password}, &login); a.status != 200 {
+		t.Fatalf("sign in from elsewhere: %d %s", a.status, a.body)
+	}
+	if a := postKey(t, o.url+"/api/v1/members", login.Token, "elsewhere", map[string]any{"name": "他人", "phone": "+8613700000000",
+		"sponsor": "AAA", "placement": "AAA1", "side": "R"}, nil); a.status != 201 {
+		t.Fatalf("register elsewhere: %d %s", a.status, a.body)
+	}
 	run(t, ctx, "submit", click("#reg-submit"))
 	wantText(t, ctx, "#placement-error", "该空位刚刚已被占用，请另选一个。")
 	wantText(t, ctx, "#reg-error", "请更正上面标出的内容。")
+	// The picture is drawn again, with the new member in the slot.
+	wantText(t, ctx, ".ptree", "他人")
+	if n := eval[int](t, ctx, `document.querySelectorAll('.ptree [data-slot="AAA1-R"]').length`); n != 0 {
+		t.Errorf("the taken slot is still offered")
+	}
 	screenshot(t, ctx, "register-slot-taken-phone-zh")
 
-	// Catch the graph up with the registration made elsewhere, then place
-	// by strategy.
-	if _, err := (&projection.Feed{DB: o.db, Store: o.store}).CatchUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	run(t, ctx, "place automatically", click("#mode-auto"))
 	run(t, ctx, "weak leg", chromedp.SetValue(chromedp.CSS("#reg-strategy"), "weak-leg"), chromedp.Evaluate[chromedp.Void](
 		`document.querySelector('#reg-strategy').dispatchEvent(new Event('change', {bubbles: true}))`))
@@ -258,11 +259,6 @@ func TestRegisterInChinese(t *testing.T) {
 		WHERE m.name = '李娜'`).Scan(&parent); err != nil || !strings.HasPrefix(parent, "AAA") {
 		t.Errorf("李娜 placed under %q (%v), want a member of AAA's team", parent, err)
 	}
-}
-
-// memberIn is a registration into parent's side slot, sponsored by AAA.
-func memberIn(parent, side string) member.Registration {
-	return member.Registration{Name: "他人", Phone: "+8613700000000", Sponsor: "AAA", Placement: parent, Side: side, By: "test"}
 }
 
 // statementPlan pays referral, unilevel and binary bonuses to members with

@@ -40,14 +40,16 @@ export function normalPhone(typed: string): string | undefined {
 
 // fieldOf places an API refusal next to the field it names (the API's
 // detail is in English; the page shows its own words for it).
-function fieldOf(e: ApiError): { field: Field | 'form'; msg: Msg } {
+function fieldOf(e: ApiError, sponsor: string): { field: Field | 'form'; msg: Msg } {
   const d = e.detail.toLowerCase();
+  // A sponsor (or a placement) outside the team reads as not found.
+  if (e.status === 404) return { field: 'sponsor', msg: notInTeam(sponsor) };
   if (e.status === 409) {
     if (/slot/.test(d)) return { field: 'placement', msg: (m) => m.regSlotTaken };
     if (/stock|units|available/.test(d)) return { field: 'kit', msg: (m) => m.regKitStock };
     return { field: 'form', msg: (m) => m.regRetry };
   }
-  if (/sponsor/.test(d)) return { field: 'sponsor', msg: (m) => m.regNotInTeam('') };
+  if (/sponsor/.test(d)) return { field: 'sponsor', msg: notInTeam(sponsor) };
   if (/placement|slot|side|under|downline/.test(d)) return { field: 'placement', msg: (m) => m.regPlacementRefused };
   if (/phone/.test(d)) return { field: 'phone', msg: (m) => m.regPhoneRefused };
   if (/language|lang/.test(d)) return { field: 'lang', msg: (m) => m.regLangRefused };
@@ -62,6 +64,9 @@ export function Register({ code }: { code: string }) {
   const [phone, setPhone] = useState('');
   const [lang, setLang] = useState<string>(locale.value);
   const [sponsor, setSponsor] = useState(code);
+  // The member the picture starts from: the sponsor, once it is known to
+  // be in the team.
+  const [treeRoot, setTreeRoot] = useState(code);
   const [mode, setMode] = useState<'picture' | 'auto'>('picture');
   const [slot, setSlot] = useState<Slot | null>(null);
   const [strategy, setStrategy] = useState('balanced');
@@ -70,7 +75,8 @@ export function Register({ code }: { code: string }) {
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<Registered | null>(null);
-  const [picked, setPicked] = useState<Slot | null>(null);
+  // Counts the slots found taken: the picture is drawn again after each.
+  const [taken, setTaken] = useState(0);
   const inFlight = useRef(false);
   const products = useLoad(allProducts, []);
   const byId = new Map((products.data ?? []).map((p) => [p.sku, p]));
@@ -147,11 +153,11 @@ export function Register({ code }: { code: string }) {
       if (e instanceof ApiError && e.status > 0 && e.status < 500 && e.status !== 503) {
         // Refused: nothing was registered; a corrected form is a new submission.
         attempt = null;
-        const { field, msg } = e.status === 404 ? { field: 'sponsor' as Field, msg: notInTeam(sponsorCode) } : fieldOf(e);
-        setErrors({ [field]: field === 'sponsor' ? notInTeam(sponsorCode) : msg, form: field === 'form' ? msg : (mm) => mm.regFixFields });
+        const { field, msg } = fieldOf(e, sponsorCode);
+        setErrors({ [field]: msg, form: field === 'form' ? msg : (mm) => mm.regFixFields });
         if (e.status === 409 && field === 'placement') {
           setSlot(null);
-          setPicked(null);
+          setTaken((n) => n + 1);
         }
       } else {
         // No answer, or the server failed: the same form retries under the same key.
@@ -170,7 +176,6 @@ export function Register({ code }: { code: string }) {
     setName('');
     setPhone('');
     setSlot(null);
-    setPicked(null);
     setErrors({});
   }
 
@@ -216,8 +221,13 @@ export function Register({ code }: { code: string }) {
             onInput={(v) => (setSponsor(v), set('sponsor', undefined))}
             onBlur={async () => {
               const c = sponsor.trim().toUpperCase();
-              if (c && c !== code && !(await inTeam(c).catch(() => true))) set('sponsor', notInTeam(c));
-              else if (c !== sponsorCode || slot) setSlot(null);
+              if (!c || c === treeRoot) return;
+              if (c !== code && !(await inTeam(c).catch(() => false))) {
+                set('sponsor', notInTeam(c));
+                return;
+              }
+              setTreeRoot(c);
+              setSlot(null);
             }}
           />
         </section>
@@ -237,14 +247,13 @@ export function Register({ code }: { code: string }) {
           </fieldset>
           {mode === 'picture' ? (
             <SlotPicker
-              root={sponsorCode}
+              root={treeRoot}
               chosen={slot}
               onChoose={(s) => {
                 setSlot(s);
-                setPicked(s);
                 set('placement', undefined);
               }}
-              version={picked}
+              version={taken}
             />
           ) : (
             <div class="auto">
@@ -416,7 +425,7 @@ function SlotPicker({
   root: string;
   chosen: Slot | null;
   onChoose: (s: Slot) => void;
-  version: unknown;
+  version: number;
 }) {
   const m = t.value;
   const [top, setTop] = useState(root);
