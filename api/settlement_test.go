@@ -391,6 +391,10 @@ func TestSettlementOverHTTP(t *testing.T) {
 	if st["status"] != "paid" || st["member"] != "AAA" || !strings.Contains(st["text"].(string), "Bonus statement") {
 		t.Errorf("statement: %v", st)
 	}
+	// The statement's dates read in the company's zone: the month starts at midnight in Shanghai.
+	if first := code + "-01 00:00 to"; !strings.Contains(st["text"].(string), first) || st["time_zone"] != "Asia/Shanghai" {
+		t.Errorf("the statement's text does not start the period at %q in Shanghai: %q (zone %v)", first, st["text"], st["time_zone"])
+	}
 	var hasManual bool
 	for _, l := range st["lines"].([]any) {
 		moneyFields(t, "statement line", l.(map[string]any), "amount")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -142,7 +143,15 @@ func MemberStatement(ctx context.Context, q ledger.Querier, code, member, lang s
 		act = fmt.Sprintf(w.active, me.pv, pl.ActivePV)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, w.title+"\n", code, r.Period.StartsAt.Format(tf), r.Period.CutoffAt.Format(tf), st.Plan, statusWords[lang][r.Status])
+	// The boundaries read in the zone the period was defined in (the
+	// company's), as the member knows its months.
+	loc := time.UTC
+	if r.Period.TimeZone != "" {
+		if l, err := ledger.LoadZone(r.Period.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	fmt.Fprintf(&b, w.title+"\n", code, r.Period.StartsAt.In(loc).Format(tf), r.Period.CutoffAt.In(loc).Format(tf), st.Plan, statusWords[lang][r.Status])
 	fmt.Fprintf(&b, w.member+"\n", member, name, me.rank, act)
 	fmt.Fprintf(&b, w.volumes+"\n", me.pv, me.bv, me.gv)
 	if pl.Binary != nil {
