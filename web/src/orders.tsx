@@ -298,7 +298,9 @@ function HistoryItem({ o, onPaid }: { o: Order; onPaid: (n: Msg | null) => void 
   return (
     <li data-order={o.no}>
       <OrderFigures o={o} />
-      <p class="order-state">{m.orderStatusHint[o.status] ?? o.status}</p>
+      {m.orderStatusHint[o.status] && m.orderStatusHint[o.status] !== m.orderStatus[o.status] && (
+        <p class="order-state">{m.orderStatusHint[o.status]}</p>
+      )}
       {(o.tracking || o.shipped_at) && (
         <dl class="shipment">
           {o.tracking && (

@@ -62,9 +62,15 @@ export function StatementPage({ code, period }: { code: string; period: string }
           ← {m.allStatements}
         </a>
       </p>
-      <Panel title={m.statements} load={st} id="statement-view">
-        {(s: Statement) => <StatementBody s={s} />}
-      </Panel>
+      <section class="card" id="statement-view">
+        {!st.done ? (
+          <p class="loading">{m.loading}</p>
+        ) : st.error ? (
+          <p class="form-error">{st.error(m)}</p>
+        ) : (
+          <StatementBody s={st.data!} />
+        )}
+      </section>
     </main>
   );
 }
