@@ -70,6 +70,8 @@ type productRequest struct {
 	BV            decimal.Decimal `json:"bv"`
 	Status        string          `json:"status,omitempty"`
 	LaunchDate    string          `json:"launch_date,omitempty"` // YYYY-MM-DD
+	// StarterKit: offered first for the registration order of a new member.
+	StarterKit bool `json:"starter_kit,omitempty"`
 }
 
 func parseDate(name, v string) (time.Time, error) {
@@ -97,7 +99,7 @@ func (s *Server) createProduct(c *call) (any, error) {
 		p, err = catalog.CreateProduct(c.ctx(), tx, catalog.Product{SKU: req.SKU, NameZH: req.NameZH, NameEN: req.NameEN,
 			DescriptionZH: req.DescriptionZH, DescriptionEN: req.DescriptionEN, Images: req.Images, RetailPrice: req.RetailPrice,
 			MemberPrice: req.MemberPrice, AgencyPrice: req.AgencyPrice, UnitCost: req.UnitCost, PV: req.PV, BV: req.BV,
-			Status: catalog.Status(req.Status), LaunchDate: launch})
+			Status: catalog.Status(req.Status), LaunchDate: launch, StarterKit: req.StarterKit})
 		return err
 	})
 	return p, wrap("create product", err)

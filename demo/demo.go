@@ -52,7 +52,7 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 		{SKU: "TEA-200", NameZH: "绿茶", NameEN: "Green tea", RetailPrice: d("44.00"), MemberPrice: d("35.50"), AgencyPrice: d("28.40"), UnitCost: d("14.20"), PV: d("20"), BV: d("20")},
 		{SKU: "PRO-300", NameZH: "蛋白粉", NameEN: "Protein powder", RetailPrice: d("299.00"), MemberPrice: d("239.00"), AgencyPrice: d("191.20"), UnitCost: d("95.60"), PV: d("120"), BV: d("110")},
 		{SKU: "OIL-400", NameZH: "鱼油", NameEN: "Fish oil", RetailPrice: d("159.00"), MemberPrice: d("128.00"), AgencyPrice: d("102.40"), UnitCost: d("51.20"), PV: d("64"), BV: d("60")},
-		{SKU: "KIT-500", NameZH: "入会套装", NameEN: "Starter kit", RetailPrice: d("599.00"), MemberPrice: d("499.00"), AgencyPrice: d("399.20"), UnitCost: d("199.60"), PV: d("250"), BV: d("240")},
+		{SKU: "KIT-500", NameZH: "入会套装", NameEN: "Starter kit", RetailPrice: d("599.00"), MemberPrice: d("499.00"), AgencyPrice: d("399.20"), UnitCost: d("199.60"), PV: d("250"), BV: d("240"), StarterKit: true},
 	}
 	now := clock.Now(ctx)
 	today := now.UTC().Truncate(24 * time.Hour)

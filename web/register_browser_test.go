@@ -21,13 +21,14 @@ import (
 	"downline/settle/period"
 )
 
-// starterKit adds KIT-500, the starter kit (500.00, 250 PV), with stock.
+// starterKit adds KIT-500, marked as the starter kit (500.00, 250 PV), with stock.
 func starterKit(t *testing.T, o office) {
 	t.Helper()
 	goodstest.Tx(t, o.db, func(ctx context.Context, tx pgx.Tx) error {
 		d := goodstest.D
 		_, err := catalog.CreateProduct(ctx, tx, catalog.Product{SKU: "KIT-500", NameZH: "入会套装", NameEN: "Starter kit",
-			RetailPrice: d("600.00"), MemberPrice: d("500.00"), AgencyPrice: d("400.00"), UnitCost: d("200.00"), PV: d("250"), BV: d("250")})
+			RetailPrice: d("600.00"), MemberPrice: d("500.00"), AgencyPrice: d("400.00"), UnitCost: d("200.00"), PV: d("250"), BV: d("250"),
+			StarterKit: true})
 		return err
 	})
 	goodstest.Lot(t, o.db, "KIT-500", "K1", 400, 50)
@@ -115,7 +116,10 @@ func TestRegisterOnThePicture(t *testing.T) {
 	if v := eval[string](t, ctx, `document.querySelector('.ptree [data-slot="AAA2-L"]').getAttribute('aria-pressed')`); v != "true" {
 		t.Errorf("the chosen slot is not pressed: %q", v)
 	}
-	run(t, ctx, "a starter kit", typeInto(`#kit-KIT-500`, "1"))
+	// The starter kit the catalogue marks is chosen already.
+	if v := eval[string](t, ctx, `document.querySelector('#kit-KIT-500').value`); v != "1" {
+		t.Errorf("the starter kit's quantity is %q, want it preselected at 1", v)
+	}
 	wantText(t, ctx, `#kit-summary [data-figure="kit-total"] dd`, "500.00")
 	wantText(t, ctx, `#kit-summary [data-figure="kit-pv"] dd`, "250.00")
 	noHorizontalScroll(t, ctx, "register (en)")

@@ -44,6 +44,9 @@ type Product struct {
 	BV            decimal.Decimal
 	Status        Status
 	LaunchDate    time.Time
+	// StarterKit marks a product a new member's registration order is
+	// usually made of: the member office offers it first.
+	StarterKit bool
 }
 
 // Lot is one production batch of a product.
@@ -106,10 +109,10 @@ func CreateProduct(ctx context.Context, tx pgx.Tx, p Product) (Product, error) {
 		p.Images = []string{}
 	}
 	err := tx.QueryRow(ctx, `INSERT INTO products (sku, name_zh, name_en, description_zh, description_en, images,
-			retail_price, member_price, agency_price, unit_cost, pv, bv, status, launch_date)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			retail_price, member_price, agency_price, unit_cost, pv, bv, status, launch_date, starter_kit)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		p.SKU, p.NameZH, p.NameEN, p.DescriptionZH, p.DescriptionEN, p.Images,
-		p.RetailPrice, p.MemberPrice, p.AgencyPrice, p.UnitCost, p.PV, p.BV, string(p.Status), p.LaunchDate).Scan(&p.ID)
+		p.RetailPrice, p.MemberPrice, p.AgencyPrice, p.UnitCost, p.PV, p.BV, string(p.Status), p.LaunchDate, p.StarterKit).Scan(&p.ID)
 	if _, ok := ledger.IsUniqueViolation(err); ok {
 		return Product{}, fmt.Errorf("%w: SKU %s is already in the catalogue", ledger.ErrConflict, p.SKU)
 	}
@@ -120,13 +123,13 @@ func CreateProduct(ctx context.Context, tx pgx.Tx, p Product) (Product, error) {
 }
 
 const productCols = `id, sku, name_zh, name_en, description_zh, description_en, images,
-	retail_price, member_price, agency_price, unit_cost, pv, bv, status, launch_date`
+	retail_price, member_price, agency_price, unit_cost, pv, bv, status, launch_date, starter_kit`
 
 func scanProduct(r pgx.Row) (Product, error) {
 	var p Product
 	var st string
 	err := r.Scan(&p.ID, &p.SKU, &p.NameZH, &p.NameEN, &p.DescriptionZH, &p.DescriptionEN, &p.Images,
-		&p.RetailPrice, &p.MemberPrice, &p.AgencyPrice, &p.UnitCost, &p.PV, &p.BV, &st, &p.LaunchDate)
+		&p.RetailPrice, &p.MemberPrice, &p.AgencyPrice, &p.UnitCost, &p.PV, &p.BV, &st, &p.LaunchDate, &p.StarterKit)
 	p.Status = Status(st)
 	return p, err
 }

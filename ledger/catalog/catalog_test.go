@@ -71,8 +71,20 @@ func TestCatalogue(t *testing.T) {
 	if err != nil || !p.AgencyPrice.Equal(p.MemberPrice) || p.Status != catalog.Active {
 		t.Fatalf("%+v, %v", p, err)
 	}
+	if p.StarterKit {
+		t.Errorf("VC-100 is a starter kit, though not created as one")
+	}
+	// A starter kit keeps its mark.
+	kit := good
+	kit.SKU, kit.NameEN, kit.StarterKit = "KIT-500", "Starter kit", true
+	if err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error { _, err := catalog.CreateProduct(ctx, tx, kit); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := catalog.Get(ctx, db.Pool, "KIT-500"); err != nil || !k.StarterKit {
+		t.Errorf("KIT-500 read back: %+v, %v; want a starter kit", k, err)
+	}
 	ls, err := catalog.Launches(ctx, db.Pool, day, day.AddDate(0, 0, 1))
-	if err != nil || len(ls) != 1 {
+	if err != nil || len(ls) != 2 {
 		t.Fatalf("launches today: %v, %v", ls, err)
 	}
 }

@@ -61,6 +61,7 @@ export interface Product {
   member_price: string;
   pv: string;
   status: string;
+  starter_kit?: boolean;
 }
 
 export interface ProductPage {

@@ -81,6 +81,12 @@ export function Register({ code }: { code: string }) {
   const products = useLoad(allProducts, []);
   const byId = new Map((products.data ?? []).map((p) => [p.sku, p]));
 
+  // A product the catalogue marks as a starter kit is offered chosen, once.
+  useEffect(() => {
+    const kit = (products.data ?? []).find((p) => p.starter_kit);
+    if (kit) setQty((q) => (Object.keys(q).length ? q : { [kit.sku]: 1 }));
+  }, [products.data]);
+
   const sponsorCode = sponsor.trim().toUpperCase() || code;
 
   function set(f: Field, v: Msg | undefined) {
@@ -292,6 +298,7 @@ export function Register({ code }: { code: string }) {
                       <strong>{productName(p, p.sku)}</strong>
                       <span class="sku">
 {p.sku}</span>
+                      {p.starter_kit && <span class="badge kit-badge">{m.regKit}</span>}
                     </label>
                     <span class="product-price">{money(p.member_price)}</span>
                     <span class="product-pv">
