@@ -243,6 +243,15 @@ func TestRegisterInChinese(t *testing.T) {
 		t.Errorf("the taken slot is still offered")
 	}
 	screenshot(t, ctx, "register-slot-taken-phone-zh")
+	// A member at the bottom of the picture opens the tree below it: its
+	// own two free slots; then back to the sponsor.
+	run(t, ctx, "show below 他人", click(`.ptree .below`))
+	wantText(t, ctx, ".ptree .pmember", "他人")
+	if n := eval[int](t, ctx, `document.querySelectorAll('.ptree .slot').length`); n != 2 {
+		t.Errorf("below the new member the picture offers %d slots, want its 2", n)
+	}
+	run(t, ctx, "back to AAA", click("#tree-up"))
+	wantText(t, ctx, "#tree-title", "AAA 之下的安置网络")
 
 	run(t, ctx, "place automatically", click("#mode-auto"))
 	run(t, ctx, "weak leg", chromedp.SetValue(chromedp.CSS("#reg-strategy"), "weak-leg"), chromedp.Evaluate[chromedp.Void](
@@ -357,8 +366,16 @@ func TestStatementsAndTracking(t *testing.T) {
 	requireBrowser(t)
 	o := newOffice(t)
 	code := settled(t, o)
+	zone, err := ledger.CompanyZone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := time.ParseInLocation("2006-01", code, zone)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var total string
-	if err := o.db.Pool.QueryRow(context.Background(), `SELECT to_char(sum(amount), 'FM999990.00') FROM settle_run_lines l
+	if err = o.db.Pool.QueryRow(context.Background(), `SELECT to_char(sum(amount), 'FM999990.00') FROM settle_run_lines l
 		JOIN settle_runs r ON r.lines_set = l.set_id WHERE l.member = 'AAA'`).Scan(&total); err != nil {
 		t.Fatal(err)
 	}
@@ -373,6 +390,13 @@ func TestStatementsAndTracking(t *testing.T) {
 			ctx := browser(t, words["browser"])
 			run(t, ctx, "sign in", chromedp.Navigate(o.url+"/app/"), signIn("wangfang", password))
 			wantText(t, ctx, `#statement [data-figure="statement-total"] dd`, total)
+			// The home's last statement: its month read in Shanghai, linking to it.
+			month := map[string]string{"en": start.Format("January 2006"), "zh": start.Format("2006年1月")}[lang]
+			wantText(t, ctx, `#statement [data-figure="statement-period"] dd`, month)
+			if href := eval[string](t, ctx, `document.querySelector('#last-statement').getAttribute('href')`); href != "/app/statements/"+code {
+				t.Errorf("the home links the last statement at %q, want /app/statements/%s", href, code)
+			}
+			screenshot(t, ctx, "home-statement-phone-"+lang)
 			run(t, ctx, "open the statements", click("#nav-statements"))
 			wantText(t, ctx, fmt.Sprintf(`#statements [data-period=%q] .statement-total`, code), total)
 			noHorizontalScroll(t, ctx, "statements ("+lang+")")

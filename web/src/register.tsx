@@ -243,11 +243,11 @@ export function Register({ code }: { code: string }) {
           <fieldset class="modes">
             <legend class="sr-only">{m.regPlacement}</legend>
             <label>
-              <input type="radio" name="mode" id="mode-picture" checked={mode === 'picture'} onChange={() => setMode('picture')} />
+              <input type="radio" name="mode" id="mode-picture" checked={mode === 'picture'} onChange={() => (setMode('picture'), set('placement', undefined))} />
               {m.regByPicture}
             </label>
             <label>
-              <input type="radio" name="mode" id="mode-auto" checked={mode === 'auto'} onChange={() => setMode('auto')} />
+              <input type="radio" name="mode" id="mode-auto" checked={mode === 'auto'} onChange={() => (setMode('auto'), set('placement', undefined))} />
               {m.regByStrategy}
             </label>
           </fieldset>
