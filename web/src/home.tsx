@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Member, type Order, type OrderPage, type StatementEntry, type Team, type Wallet } from './api';
-import { t } from './i18n';
+import { api, type Member, type Order, type OrderPage, type Statement, type StatementEntry, type Team, type Wallet } from './api';
+import { locale, t } from './i18n';
 import { describe, type Msg } from './errors';
 import { date, dateTime, money, number, periodLabel, previousMonth } from './format';
 import { base } from './router';
@@ -38,7 +38,11 @@ export function Home({ code }: { code: string }) {
   const sponsorTeam = useLoad(() => api.team(code, 'sponsor'), [code]);
   const placementTeam = useLoad(() => api.team(code, 'placement'), [code]);
   const orders = useLoad(() => api.orders(code, 5), [code]);
-  const statements = useLoad(() => api.statements(code), [code]);
+  // The newest approved statement, with its summary in the page's language.
+  const last = useLoad(async (): Promise<Last> => {
+    const es = await api.statements(code);
+    return es.length ? { entry: es[0], statement: await api.statement(code, es[0].period, locale.value) } : {};
+  }, [code, locale.value]);
   return (
     <main class="home">
       <ProfileCard load={profile} />
@@ -51,8 +55,8 @@ export function Home({ code }: { code: string }) {
             </dl>
           )}
         </Panel>
-        <Panel title={m.lastStatement} load={statements} id="statement">
-          {(es: StatementEntry[]) => <LastStatement es={es} />}
+        <Panel title={m.lastStatement} load={last} id="statement">
+          {(l: Last) => <LastStatement last={l} />}
         </Panel>
         <TeamPanel title={m.sponsorTree} load={sponsorTeam} id="team-sponsor" />
         <TeamPanel title={m.placementTree} load={placementTeam} id="team-placement" />
@@ -76,11 +80,13 @@ export function Home({ code }: { code: string }) {
   );
 }
 
+type Last = { entry?: StatementEntry; statement?: Statement };
+
 // LastStatement is the newest approved statement; its month is read in
 // the company's zone, as the API's period gives it, not the browser's.
-function LastStatement({ es }: { es: StatementEntry[] }) {
+function LastStatement({ last }: { last: Last }) {
   const m = t.value;
-  const s = es[0];
+  const s = last.entry;
   if (!s) return <p class="empty">{m.noStatement(previousMonth(new Date()))}</p>;
   const to = statementPath(s.period);
   return (
@@ -89,6 +95,7 @@ function LastStatement({ es }: { es: StatementEntry[] }) {
         <Figure label={m.period} value={periodLabel(s)} name="statement-period" />
         <Figure label={m.statementTotal} value={money(s.total)} name="statement-total" />
       </dl>
+      {last.statement && <p class="summary">{last.statement.summary}</p>}
       <p>
         <a href={to} onClick={go(to)} id="last-statement">
           {m.statementTitle(periodLabel(s))}
