@@ -122,6 +122,16 @@ func TestRegisterOnThePicture(t *testing.T) {
 	}
 	wantText(t, ctx, `#kit-summary [data-figure="kit-total"] dd`, "500.00")
 	wantText(t, ctx, `#kit-summary [data-figure="kit-pv"] dd`, "250.00")
+	// A name the ledger refuses (over 100 characters): the API's 422 is
+	// shown next to the name, and nothing is registered.
+	run(t, ctx, "a name too long", typeInto("#reg-name", strings.Repeat("长", 101)), click("#reg-submit"))
+	wantText(t, ctx, "#reg-name-error", "This name cannot be used")
+	wantText(t, ctx, "#reg-error", "Correct the fields marked above.")
+	var refused int
+	if err := o.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM members WHERE length(name) > 100`).Scan(&refused); err != nil || refused != 0 {
+		t.Errorf("%d members with the refused name (%v)", refused, err)
+	}
+	run(t, ctx, "the name put right", typeInto("#reg-name", "张伟"))
 	noHorizontalScroll(t, ctx, "register (en)")
 	screenshot(t, ctx, "register-phone-en")
 	run(t, ctx, "desktop", desktop())
