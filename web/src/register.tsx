@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Node, type Product, type Registered, type Registration } from './api';
 import { cents, decimal, maxQty, newKey } from './cart';
-import { type Msg } from './errors';
-import { describe } from './errors';
+import { describe, type Msg } from './errors';
 import { money, number } from './format';
 import { Panel, useLoad } from './home';
 import { locale, t } from './i18n';
@@ -45,12 +44,13 @@ function fieldOf(e: ApiError, sponsor: string): { field: Field | 'form'; msg: Ms
   // A sponsor (or a placement) outside the team reads as not found.
   if (e.status === 404) return { field: 'sponsor', msg: notInTeam(sponsor) };
   if (e.status === 409) {
+    if (/no free/.test(d)) return { field: 'placement', msg: (m) => m.regNoSlotBelow };
     if (/slot/.test(d)) return { field: 'placement', msg: (m) => m.regSlotTaken };
     if (/stock|units|available/.test(d)) return { field: 'kit', msg: (m) => m.regKitStock };
     return { field: 'form', msg: (m) => m.regRetry };
   }
+  if (/placement|slot|side|downline|strategy/.test(d)) return { field: 'placement', msg: (m) => m.regPlacementRefused };
   if (/sponsor/.test(d)) return { field: 'sponsor', msg: notInTeam(sponsor) };
-  if (/placement|slot|side|under|downline/.test(d)) return { field: 'placement', msg: (m) => m.regPlacementRefused };
   if (/phone/.test(d)) return { field: 'phone', msg: (m) => m.regPhoneRefused };
   if (/language|lang/.test(d)) return { field: 'lang', msg: (m) => m.regLangRefused };
   if (/sku|product|line|qty|quantit|order/.test(d)) return { field: 'kit', msg: (m) => m.regKitRefused };
@@ -157,9 +157,11 @@ export function Register({ code }: { code: string }) {
     } catch (e) {
       if (lost(e)) return;
       if (e instanceof ApiError && e.status > 0 && e.status < 500 && e.status !== 503) {
-        // Refused: nothing was registered; a corrected form is a new submission.
-        attempt = null;
         const { field, msg } = fieldOf(e, sponsorCode);
+        // Refused: nothing was registered, and a corrected form is a new
+        // submission. A conflict the page cannot place (the same key still
+        // under way elsewhere) keeps the key for the retry.
+        if (!(e.status === 409 && field === 'form')) attempt = null;
         setErrors({ [field]: msg, form: field === 'form' ? msg : (mm) => mm.regFixFields });
         if (e.status === 409 && field === 'placement') {
           setSlot(null);

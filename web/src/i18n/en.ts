@@ -135,6 +135,7 @@ export const en = {
   regSlotChosen: (parent: string, side: string) => `Chosen: the ${side === 'L' ? 'left' : 'right'} slot under ${parent}.`,
   regSlotList: 'The free slots as a list',
   regNoFreeSlot: 'No free slot in these levels: show the tree below one of the members.',
+  regNoSlotBelow: 'No free slot below this member: choose another member to start below.',
   regKit: 'Starter kit',
   regKitHint: 'The registration order, placed with the member. Without products the member is registered without an order.',
   regSummary: 'Summary',

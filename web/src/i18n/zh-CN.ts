@@ -135,6 +135,7 @@ export const zhCN: Messages = {
   regSlotChosen: (parent: string, side: string) => `已选择：${parent} 的${side === 'L' ? '左区' : '右区'}。`,
   regSlotList: '空位列表',
   regNoFreeSlot: '这几层没有空位：请显示某位会员之下的网络。',
+  regNoSlotBelow: '该会员之下没有空位：请换一位起始会员。',
   regKit: '入会套装',
   regKitHint: '注册订单，与会员一同提交。不选商品则只注册会员、不下订单。',
   regSummary: '汇总',
