@@ -3,6 +3,9 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -432,6 +436,18 @@ func TestStatementsAndTracking(t *testing.T) {
 				t.Errorf("the print layout shows the bar, the navigation or the print button")
 			}
 			screenshot(t, ctx, "statement-print-"+lang)
+			// On paper: the stylesheet's A4 (595 × 842 points), not the default Letter.
+			run(t, ctx, "print to PDF", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				yes := true
+				res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes})
+				if err != nil {
+					return err
+				}
+				if !regexp.MustCompile(`/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]`).Match(res.Data) {
+					t.Errorf("the printed statement is not on A4: %q", regexp.MustCompile(`/MediaBox \[[^\]]*\]`).Find(res.Data))
+				}
+				return os.WriteFile(filepath.Join(artefacts, "statement-"+lang+".pdf"), res.Data, 0o644)
+			}))
 			run(t, ctx, "screen media", media(""))
 			run(t, ctx, "phone", phone())
 
