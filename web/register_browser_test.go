@@ -236,9 +236,13 @@ func TestRegisterInChinese(t *testing.T) {
 	noHorizontalScroll(t, ctx, "register with errors (zh-CN)")
 	screenshot(t, ctx, "register-errors-phone-zh")
 
+	// The slot is chosen in the list that stands in for the picture.
 	run(t, ctx, "fill in", typeInto("#reg-name", "李娜"), typeInto("#reg-phone", "13900139000"), blur(),
-		click(`.ptree [data-slot="AAA1-R"]`))
+		click(".slot-list summary"), click(`.slot-list input[value="AAA1-R"]`))
 	wantText(t, ctx, "#slot-chosen", "已选择：AAA1 的右区。")
+	if v := eval[string](t, ctx, `document.querySelector('.ptree [data-slot="AAA1-R"]').getAttribute('aria-pressed')`); v != "true" {
+		t.Errorf("the slot chosen in the list is not pressed on the picture: %q", v)
+	}
 	// The slot is taken from another device before the member submits.
 	var login struct{ Token string }
 	if a := post(t, o.url+"/api/v1/auth/login", "", map[string]string{"login": "wangfang", "password": password}, &login); a.status != 200 {
