@@ -133,11 +133,17 @@ func TestOrderFlowOverHTTP(t *testing.T) {
 	if r := w.call("POST", "/api/v1/payments/"+pno+"/confirm", fin, nil, "Idempotency-Key", "conf-1"); r.status != 200 {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
-	if r := w.call("POST", "/api/v1/orders/"+no+"/shipments", wh, map[string]any{"tracking": "SF1"}, "Idempotency-Key", "ship-1"); r.status != 201 {
+	if r := w.call("POST", "/api/v1/orders/"+no+"/shipments", wh, map[string]any{"tracking": "SF1", "carrier": "SF Express"}, "Idempotency-Key", "ship-1"); r.status != 201 {
 		t.Fatalf("ship: %d %s", r.status, r.body)
 	}
 	if r := w.call("GET", "/api/v1/orders/"+no, a, nil); r.status != 200 || r.json(t)["status"] != "shipped" {
 		t.Errorf("member reads its shipped order: %d %s", r.status, r.body)
+	}
+	// The member's order history says where the parcel is.
+	list := w.call("GET", "/api/v1/members/AAA/orders", a, nil).json(t)
+	if first := list["items"].([]any)[0].(map[string]any); first["no"] != no || first["tracking"] != "SF1" || first["carrier"] != "SF Express" ||
+		first["shipment"] == nil || first["shipped_at"] == nil {
+		t.Errorf("the shipped order in the member's history: %v", first)
 	}
 	// The contract's downline page, both trees.
 	for _, tree := range []string{"sponsor", "placement"} {

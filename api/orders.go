@@ -240,6 +240,7 @@ type lotPick struct {
 
 type shipRequest struct {
 	Tracking string    `json:"tracking"`
+	Carrier  string    `json:"carrier,omitempty"`
 	Lots     []lotPick `json:"lots,omitempty"`
 }
 
@@ -248,7 +249,7 @@ func (s *Server) ship(c *call) (any, error) {
 	if err := c.bind(&req); err != nil {
 		return nil, err
 	}
-	r := order.ShipRequest{Key: c.key, Order: c.Param("no"), Tracking: req.Tracking, By: c.who.By()}
+	r := order.ShipRequest{Key: c.key, Order: c.Param("no"), Tracking: req.Tracking, Carrier: req.Carrier, By: c.who.By()}
 	for _, l := range req.Lots {
 		r.Lots = append(r.Lots, order.LotPick{Line: l.Line, Batch: l.Batch, Qty: l.Qty})
 	}

@@ -270,6 +270,7 @@ func TestRegisterInChinese(t *testing.T) {
 	}
 	run(t, ctx, "back to AAA", click("#tree-up"))
 	wantText(t, ctx, "#tree-title", "AAA 之下的安置网络")
+	wantText(t, ctx, ".ptree", "AAA1") // drawn again, so the page no longer moves
 
 	run(t, ctx, "place automatically", click("#mode-auto"))
 	run(t, ctx, "weak leg", chromedp.SetValue(chromedp.CSS("#reg-strategy"), "weak-leg"), chromedp.Evaluate[chromedp.Void](
@@ -345,7 +346,7 @@ func settled(t *testing.T, o office) string {
 		})
 	}
 	goodstest.Tx(t, o.db, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := order.Ship(ctx, tx, order.ShipRequest{Key: "ship", Order: aaaOrder, Tracking: "SF1234567890", By: "warehouse"}); err != nil {
+		if _, err := order.Ship(ctx, tx, order.ShipRequest{Key: "ship", Order: aaaOrder, Tracking: "SF1234567890", Carrier: "顺丰速运", By: "warehouse"}); err != nil {
 			return err
 		}
 		_, err := order.Deliver(ctx, tx, order.StatusChange{Key: "deliver", Order: aaaOrder, By: "courier"})
@@ -401,9 +402,9 @@ func TestStatementsAndTracking(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			words := map[string]map[string]string{
 				"en": {"browser": "en-US", "unilevel": "Unilevel", "binary": "Binary", "source": "Source member", "print": "Print",
-					"tracking": "Tracking number", "delivered": "delivered"},
+					"tracking": "Tracking number", "carrier": "Carrier", "delivered": "delivered"},
 				"zh": {"browser": "zh-CN", "unilevel": "层级奖", "binary": "对碰奖", "source": "来源会员", "print": "打印",
-					"tracking": "快递单号", "delivered": "已送达"},
+					"tracking": "快递单号", "carrier": "快递公司", "delivered": "已送达"},
 			}[lang]
 			ctx := browser(t, words["browser"])
 			run(t, ctx, "sign in", chromedp.Navigate(o.url+"/app/"), signIn("wangfang", password))
@@ -459,6 +460,8 @@ func TestStatementsAndTracking(t *testing.T) {
 			sel := fmt.Sprintf(`#history [data-order=%q]`, o.orderNo)
 			wantText(t, ctx, sel+` [data-figure="tracking"]`, "SF1234567890")
 			wantText(t, ctx, sel+` [data-figure="tracking"]`, words["tracking"])
+			wantText(t, ctx, sel+` [data-figure="carrier"]`, "顺丰速运")
+			wantText(t, ctx, sel+` [data-figure="carrier"]`, words["carrier"])
 			wantText(t, ctx, sel+" .badge", words["delivered"])
 			if n := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('%s [data-figure="delivered"]').length`, sel)); n != 1 {
 				t.Errorf("the delivered order shows its delivery date %d times", n)

@@ -89,10 +89,11 @@ type Order struct {
 	ShippedAt   *time.Time `json:",omitempty"`
 	DeliveredAt *time.Time `json:",omitempty"`
 	CancelledAt *time.Time `json:",omitempty"`
-	// Shipment and Tracking name the order's shipment once it has left the
-	// warehouse: its number and the carrier's tracking number.
+	// Shipment, Tracking and Carrier name the order's shipment once it has
+	// left the warehouse: its number, the tracking number and the carrier.
 	Shipment    string `json:",omitempty"`
 	Tracking    string `json:",omitempty"`
+	Carrier     string `json:",omitempty"`
 	Lines       []Line
 	Allocations []stock.Allocation `json:",omitempty"`
 
@@ -108,7 +109,7 @@ const orderSelect = `SELECT o.id, o.order_no, o.kind, o.status, coalesce(m.code,
 		coalesce(ba.code, ''), coalesce(sa.code, ''), w.code, o.total, o.pv, o.bv, o.ship_to, o.entered_by,
 		o.placed_at, o.paid_at, o.confirmed_at, o.shipped_at, o.delivered_at, o.cancelled_at,
 		coalesce(o.member_id, 0), coalesce(o.buyer_agency_id, 0), coalesce(o.seller_agency_id, 0), o.warehouse_id,
-		coalesce(sh.shipment_no, ''), coalesce(sh.tracking_no, '')
+		coalesce(sh.shipment_no, ''), coalesce(sh.tracking_no, ''), coalesce(sh.carrier, '')
 	FROM orders o
 	JOIN warehouses w ON w.id = o.warehouse_id
 	LEFT JOIN members m ON m.id = o.member_id
@@ -122,7 +123,7 @@ func scanOrder(r pgx.Row) (Order, error) {
 	err := r.Scan(&o.ID, &o.No, &o.Kind, &o.Status, &o.Member, &cname, &cphone,
 		&o.BuyerAgency, &o.Seller, &o.Warehouse, &o.Total, &o.PV, &o.BV, &o.ShipTo, &o.EnteredBy,
 		&o.PlacedAt, &o.PaidAt, &o.ConfirmedAt, &o.ShippedAt, &o.DeliveredAt, &o.CancelledAt,
-		&o.memberID, &o.buyerAgencyID, &o.sellerAgencyID, &o.warehouseID, &o.Shipment, &o.Tracking)
+		&o.memberID, &o.buyerAgencyID, &o.sellerAgencyID, &o.warehouseID, &o.Shipment, &o.Tracking, &o.Carrier)
 	if cname != "" {
 		o.Customer = &Customer{Name: cname, Phone: cphone}
 	}

@@ -96,7 +96,7 @@ func TestOrderToDelivery(t *testing.T) {
 	if got.Status != order.Confirmed || got.ConfirmedAt == nil {
 		t.Fatalf("after both confirmations: %s", got.Status)
 	}
-	s := must(ship(db, order.ShipRequest{Key: "s1", Order: o.No, Tracking: "SF123", By: "wh"}))
+	s := must(ship(db, order.ShipRequest{Key: "s1", Order: o.No, Tracking: "SF123", Carrier: " SF Express ", By: "wh"}))
 	if len(s.Lots) != 2 || s.Lots[0].Batch != "B2" {
 		t.Fatalf("shipped lots %+v, want the earliest expiry (B2) first", s.Lots)
 	}
@@ -108,8 +108,9 @@ func TestOrderToDelivery(t *testing.T) {
 	}
 	// The order names its shipment and tracking number, read alone or in a list.
 	got = must(order.Get(ctx, db.Pool, o.No))
-	if got.Shipment != s.No || got.Tracking != "SF123" || got.ShippedAt == nil || got.DeliveredAt == nil {
-		t.Errorf("delivered order: shipment %q tracking %q shipped %v delivered %v", got.Shipment, got.Tracking, got.ShippedAt, got.DeliveredAt)
+	if got.Shipment != s.No || got.Tracking != "SF123" || got.Carrier != "SF Express" || got.ShippedAt == nil || got.DeliveredAt == nil {
+		t.Errorf("delivered order: shipment %q tracking %q carrier %q shipped %v delivered %v", got.Shipment, got.Tracking, got.Carrier,
+			got.ShippedAt, got.DeliveredAt)
 	}
 	if l := must(order.List(ctx, db.Pool, order.Filter{Member: got.Member})); len(l) == 0 || l[0].No != o.No || l[0].Tracking != "SF123" {
 		t.Errorf("listed orders %+v: want %s first with tracking SF123", l, o.No)

@@ -29,6 +29,8 @@ type ShipRequest struct {
 	Key      string // idempotency key
 	Order    string
 	Tracking string
+	// Carrier names the carrier (SF Express, EMS…); optional.
+	Carrier string `json:",omitempty"`
 	// Lots overrides the lots reserved at placement; when given it must
 	// cover every line exactly.
 	Lots []LotPick `json:",omitempty"`
@@ -51,6 +53,7 @@ type Shipment struct {
 	Order     string
 	Warehouse string
 	Tracking  string
+	Carrier   string `json:",omitempty"`
 	Lots      []ShippedLot
 	By        string
 	ShippedAt time.Time
@@ -137,20 +140,20 @@ func ship(ctx context.Context, tx pgx.Tx, r ShipRequest) (Shipment, error) {
 	if _, err := stock.Apply(ctx, tx, stock.KindShip, ref, r.Key, moves); err != nil {
 		return Shipment{}, err
 	}
-	s := Shipment{Order: o.No, Warehouse: o.Warehouse, Tracking: r.Tracking, Lots: shipped, By: r.By}
+	s := Shipment{Order: o.No, Warehouse: o.Warehouse, Tracking: r.Tracking, Carrier: strings.TrimSpace(r.Carrier), Lots: shipped, By: r.By}
 	ls, lots, qtys := make([]int32, len(shipped)), make([]int64, len(shipped)), make([]int64, len(shipped))
 	for i, x := range shipped {
 		ls[i], lots[i], qtys[i] = int32(x.Line), x.LotID, x.Qty
 	}
 	err = tx.QueryRow(ctx, `WITH s AS (
-			INSERT INTO shipments (order_id, warehouse_id, tracking_no, shipped_by, shipped_at) VALUES ($1, $2, $3, $4, $8)
+			INSERT INTO shipments (order_id, warehouse_id, tracking_no, shipped_by, shipped_at, carrier) VALUES ($1, $2, $3, $4, $8, $9)
 			RETURNING id, shipment_no, shipped_at),
 		l AS (
 			INSERT INTO shipment_lots (shipment_id, order_id, line_no, lot_id, qty)
 			SELECT s.id, $1, u.* FROM s, unnest($5::int[], $6::bigint[], $7::bigint[]) AS u),
 		o AS (UPDATE orders SET status = 'shipped', shipped_at = $8 WHERE id = $1)
 		SELECT id, shipment_no, shipped_at FROM s`,
-		o.ID, o.warehouseID, r.Tracking, r.By, ls, lots, qtys, clock.Now(ctx)).Scan(&s.ID, &s.No, &s.ShippedAt)
+		o.ID, o.warehouseID, r.Tracking, r.By, ls, lots, qtys, clock.Now(ctx), s.Carrier).Scan(&s.ID, &s.No, &s.ShippedAt)
 	if err != nil {
 		return Shipment{}, fmt.Errorf("record shipment of %s: %w", o.No, err)
 	}

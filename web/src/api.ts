@@ -50,6 +50,7 @@ export interface Order {
   cancelled_at?: string;
   shipment?: string;
   tracking?: string;
+  carrier?: string;
 }
 
 export interface Product {

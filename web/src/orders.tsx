@@ -303,6 +303,12 @@ function HistoryItem({ o, onPaid }: { o: Order; onPaid: (n: Msg | null) => void 
       )}
       {(o.tracking || o.shipped_at) && (
         <dl class="shipment">
+          {o.carrier && (
+            <div data-figure="carrier">
+              <dt>{m.carrier}</dt>
+              <dd>{o.carrier}</dd>
+            </div>
+          )}
           {o.tracking && (
             <div data-figure="tracking">
               <dt>{m.tracking}</dt>

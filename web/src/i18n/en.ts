@@ -188,6 +188,7 @@ export const en = {
     clawback: 'Clawback',
     manual: 'Adjustment',
   } as Record<string, string>,
+  carrier: 'Carrier',
   tracking: 'Tracking number',
   shippedOn: 'Shipped',
   deliveredOn: 'Delivered',

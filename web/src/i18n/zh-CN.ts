@@ -188,6 +188,7 @@ export const zhCN: Messages = {
     clawback: '退货追回',
     manual: '人工调整',
   },
+  carrier: '快递公司',
   tracking: '快递单号',
   shippedOn: '发货',
   deliveredOn: '送达',
