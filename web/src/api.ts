@@ -209,6 +209,9 @@ export const api = {
     return r.user;
   },
   logout: () => request<void>('POST', '/auth/logout'),
+  // changePassword ends every session of the user, this one included.
+  changePassword: (current: string, next: string) =>
+    request<void>('POST', '/auth/password', { current, new: next }),
   member: (code: string) => request<Member>('GET', `/members/${seg(code)}`),
   wallet: (code: string) => request<Wallet>('GET', `/members/${seg(code)}/wallet`),
   team: (code: string, tree: 'sponsor' | 'placement') => request<Team>('GET', `/members/${seg(code)}/team?tree=${tree}`),

@@ -6,6 +6,7 @@ import { SignIn } from './signin';
 import { Home } from './home';
 import { Orders } from './orders';
 import { Register } from './register';
+import { Account } from './account';
 import { StatementPage, Statements } from './statements';
 import { describe, type Msg } from './errors';
 import type { Messages } from './i18n/en';
@@ -79,6 +80,8 @@ function Page() {
   switch (r) {
     case 'register':
       return <Register code={u.member} />;
+    case 'account':
+      return <Account />;
     case 'statements':
       return <Statements code={u.member} />;
     case '':
@@ -110,6 +113,7 @@ const pages: { to: string; label: (m: Messages) => string }[] = [
   { to: base + 'orders', label: (m) => m.orders },
   { to: base + 'register', label: (m) => m.register },
   { to: base + 'statements', label: (m) => m.statements },
+  { to: base + 'account', label: (m) => m.account },
 ];
 
 function Nav() {

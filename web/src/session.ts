@@ -7,6 +7,9 @@ export const user = signal<User | null | undefined>(undefined);
 // ended is set when the API answers 401 to a signed-in page: the session
 // expired, was signed out elsewhere or ended by a password change.
 export const ended = signal(false);
+// passwordChanged is set when this browser changed the password, which
+// ends every session: the sign-in form says why.
+export const passwordChanged = signal(false);
 
 export async function check() {
   try {
@@ -28,6 +31,7 @@ export async function signOut() {
     if (!(e instanceof ApiError && e.status === 401)) throw e;
   }
   ended.value = false;
+  passwordChanged.value = false;
   user.value = null;
 }
 

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 import { t } from './i18n';
 import { describe, type Msg } from './errors';
-import { ended, user } from './session';
+import { ended, passwordChanged, user } from './session';
 
 type Field = 'login' | 'password';
 
@@ -27,6 +27,7 @@ export function SignIn() {
     try {
       const u = await api.login(login.trim(), password);
       ended.value = false;
+      passwordChanged.value = false;
       user.value = u;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
@@ -67,7 +68,13 @@ export function SignIn() {
     <main class="signin">
       <form class="card" onSubmit={submit} noValidate>
         <h1>{m.signInTitle}</h1>
-        {ended.value && <p class="notice">{m.sessionEnded}</p>}
+        {passwordChanged.value ? (
+          <p class="notice" id="password-changed">
+            {m.passwordChangedNotice}
+          </p>
+        ) : (
+          ended.value && <p class="notice">{m.sessionEnded}</p>
+        )}
         {field(
           'login',
           m.login,

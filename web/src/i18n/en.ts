@@ -200,6 +200,20 @@ export const en = {
     delivered: 'delivered',
     cancelled: 'cancelled',
   } as Record<string, string>,
+  // account
+  account: 'Account',
+  accountTitle: 'Your account',
+  changePassword: 'Change password',
+  currentPassword: 'Current password',
+  newPassword: 'New password',
+  repeatPassword: 'New password again',
+  passwordTooShort: (n: number) => `Use at least ${n} characters.`,
+  passwordsDiffer: 'The two new passwords differ.',
+  passwordSame: 'The new password is the same as the current one.',
+  currentWrong: 'The current password is wrong.',
+  changingPassword: 'Changing…',
+  passwordChangedNotice: 'Your password was changed and every session ended. Sign in with the new password.',
+  changeEndsSessions: 'Changing the password signs you out here and on every other device.',
 };
 
 export type Messages = typeof en;

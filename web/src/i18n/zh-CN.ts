@@ -200,4 +200,18 @@ export const zhCN: Messages = {
     delivered: '已送达',
     cancelled: '已取消',
   },
+  // account
+  account: '账户',
+  accountTitle: '我的账户',
+  changePassword: '修改密码',
+  currentPassword: '当前密码',
+  newPassword: '新密码',
+  repeatPassword: '再次输入新密码',
+  passwordTooShort: (n: number) => `密码至少 ${n} 个字符。`,
+  passwordsDiffer: '两次输入的新密码不一致。',
+  passwordSame: '新密码与当前密码相同。',
+  currentWrong: '当前密码不正确。',
+  changingPassword: '正在修改…',
+  passwordChangedNotice: '密码已修改，所有登录均已退出。请用新密码登录。',
+  changeEndsSessions: '修改密码后，本设备和其他所有设备都将退出登录。',
 };
