@@ -1,10 +1,11 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { locale, locales, setLocale, t, type Locale } from './i18n';
 import { base, navigate, path, route } from './router';
 import { check, signOut, user } from './session';
 import { SignIn } from './signin';
 import { Home } from './home';
 import { Orders } from './orders';
+import { NotFound } from './notfound';
 import { describe, type Msg } from './errors';
 import type { Messages } from './i18n/en';
 import { signal } from '@preact/signals';
@@ -77,34 +78,44 @@ function Page() {
       return <Home code={u.member} />;
     case 'orders':
       return <Orders code={u.member} />;
-    default:
-      return (
-        <main class="card notfound" id="notfound">
-          <h1>{m.notFound}</h1>
-          <p>{m.notFoundHint}</p>
-          <a
-            href={base}
-            onClick={(e) => {
-              e.preventDefault();
-              navigate(base);
-            }}
-          >
-            {m.backHome}
-          </a>
-        </main>
-      );
+    default: {
+      const r = route(path.value);
+      if (r === 'team' || r.startsWith('team/')) return <Team self={u.member} code={decodeURIComponent(r.slice(5))} />;
+      return <NotFound />;
+    }
   }
+}
+
+// The explorer is loaded when it is first opened, so the other pages do not
+// download its code.
+let explorer: Promise<typeof import('./explorer/page')> | undefined;
+
+function Team({ self, code }: { self: string; code: string }) {
+  const m = t.value;
+  const [mod, setMod] = useState<typeof import('./explorer/page') | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    explorer ??= import('./explorer/page');
+    explorer.then(setMod, () => {
+      explorer = undefined;
+      setFailed(true);
+    });
+  }, []);
+  if (failed) return <main class="card form-error">{m.unreachable}</main>;
+  if (!mod) return <main class="loading">{m.loading}</main>;
+  return <mod.Explorer self={self} code={code || self} />;
 }
 
 // The member office's pages, in a row under the bar.
 const pages: { to: string; label: (m: Messages) => string }[] = [
   { to: base, label: (m) => m.home },
   { to: base + 'orders', label: (m) => m.orders },
+  { to: base + 'team', label: (m) => m.team },
 ];
 
 function Nav() {
   const m = t.value;
-  const here = route(path.value);
+  const here = route(path.value).split('/')[0];
   return (
     <nav class="nav" aria-label={m.memberOffice}>
       {pages.map((p) => (
