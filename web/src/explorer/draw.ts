@@ -260,3 +260,12 @@ export function fit(model: Model, w: number, h: number): Camera {
   const k = Math.min(1.2, (w - pad) / model.width, (h - pad) / (model.height + 20));
   return { x: model.width / 2, y: model.height / 2 - 5, k: Math.max(k, 0.0005) };
 }
+
+// opening is the first view: the whole tree when it can be read so, else
+// the root at the top at a zoom that shows a node's figures.
+export function opening(model: Model, w: number, h: number): Camera {
+  const c = fit(model, w, h);
+  if (c.k * nodeW >= 120) return c;
+  const k = Math.min(1, Math.max(120 / nodeW, c.k));
+  return { x: model.root.x, y: model.root.y - 16 - (24 - h / 2) / k, k };
+}

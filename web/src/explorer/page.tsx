@@ -176,7 +176,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
     const s = new Stage(canvas.current, model, look);
     stage.current = s;
     s.onTap = (t, toggle) => {
-      setSelected(t);
+      select(t);
       if (toggle || t.more || !t.open) expand(t, toggle);
     };
     s.onHover = setHovered;
@@ -223,6 +223,13 @@ export function Explorer({ self, code }: { self: string; code: string }) {
     window.__explorer = p;
   }, [model]);
 
+  // select makes t the chosen node; its card shows until the pointer
+  // hovers another.
+  function select(t: TNode | null) {
+    setSelected(t);
+    setHovered(null);
+  }
+
   function expand(t: TNode, toggle = true) {
     if (!model) return;
     marks.current.expand = performance.now();
@@ -239,7 +246,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
         return;
       }
       setHighlight(new Set(path));
-      setSelected(t);
+      select(t);
       stage.current?.centre(t);
     } catch (e) {
       fail(e);
@@ -357,36 +364,32 @@ export function Explorer({ self, code }: { self: string; code: string }) {
                   ⤢
                 </button>
               </div>
-              {card && !card.more && (
-                <Card
-                  t={card}
-                  tree={tree}
-                  isRoot={card === model.root}
-                  onToggle={() => expand(card)}
-                  onReroot={() => go(card.n.code)}
-                  onClose={() => {
-                    setSelected(null);
-                    setHovered(null);
-                  }}
-                />
-              )}
             </div>
           )}
-          <TreeList
-            model={model}
-            version={version}
-            active={selected}
-            onActive={(t) => {
-              setSelected(t);
-              stage.current?.centre(t);
-            }}
-            onToggle={(t) => expand(t)}
-            highlight={highlight}
-          />
+          <div class="x-side">
+            {card && !card.more && (
+              <Card
+                t={card}
+                tree={tree}
+                isRoot={card === model.root}
+                onToggle={() => expand(card)}
+                onReroot={() => go(card.n.code)}
+                onClose={() => select(null)}
+              />
+            )}
+            <TreeList
+              model={model}
+              version={version}
+              active={selected}
+              onActive={(t) => {
+                select(t);
+                stage.current?.centre(t);
+              }}
+              onToggle={(t) => expand(t)}
+              highlight={highlight}
+            />
+          </div>
         </div>
-      )}
-      {model && !canvasWorks && selected && !selected.more && (
-        <Card t={selected} tree={tree} isRoot={selected === model.root} onToggle={() => expand(selected)} onReroot={() => go(selected.n.code)} onClose={() => setSelected(null)} />
       )}
       <Legend ranks={info.ranks} tree={tree} />
     </main>

@@ -1,4 +1,4 @@
-import { draw, fit, hit, type Camera, type Look } from './draw';
+import { draw, fit, hit, opening, type Camera, type Look } from './draw';
 import { Model, nodeH, type TNode } from './model';
 
 // Stage is the canvas of the explorer: it draws the model when something
@@ -31,7 +31,6 @@ export class Stage {
     this.resize = new ResizeObserver(() => this.measure());
     this.resize.observe(canvas);
     this.measure();
-    this.fit();
     canvas.addEventListener('pointerdown', this.down);
     canvas.addEventListener('pointermove', this.move);
     canvas.addEventListener('pointerup', this.up);
@@ -63,7 +62,7 @@ export class Stage {
     this.h = r.height;
     this.canvas.width = Math.max(1, Math.round(r.width * ratio));
     this.canvas.height = Math.max(1, Math.round(r.height * ratio));
-    if (first) this.fit();
+    if (first) this.cam = opening(this.model, this.w, this.h);
     this.paint();
   }
 

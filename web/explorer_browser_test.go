@@ -1,0 +1,366 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/jackc/pgx/v5"
+
+	"downline/api"
+	"downline/clock"
+	"downline/graphstore/memory"
+	"downline/ledger/goodstest"
+	"downline/ledger/ledgertest"
+	"downline/ledger/member"
+	"downline/ledger/order"
+	"downline/ledger/user"
+	"downline/projection"
+	"downline/web"
+)
+
+// teamOffice is a company with a placement tree that spills over. 王芳
+// (AAA, login wangfang) sponsors AAA1..AAA5; AAA1 sponsors AAA11. ZZZ is
+// outside her team.
+//
+//	Sponsor:   ROOT1 -> AAA -> AAA1 (-> AAA11), AAA2, AAA3, AAA4, AAA5; ROOT1 -> ZZZ
+//	Placement: ROOT1 -> AAA (L), ZZZ (R); AAA -> AAA1 (L), AAA2 (R);
+//	           AAA1 -> AAA3 (L, spillover), AAA11 (R); AAA3 -> AAA4 (L, spillover);
+//	           AAA2 -> AAA5 (L, spillover)
+//
+// Everyone joined in February 2026 but AAA4 (March) and AAA5 (April). In
+// March 2026 AAA1 bought 2 × VC-100 (100 PV) and AAA3 1 (50 PV).
+func teamOffice(t *testing.T) string {
+	t.Helper()
+	db := ledgertest.DB(t)
+	goodstest.World(t, db)
+	feb := time.Date(2026, 2, 10, 4, 0, 0, 0, time.UTC)
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
+		for _, r := range []member.Registration{
+			{Code: "ROOT1", Name: "Root", Phone: "+8613800000001", JoinedAt: feb.AddDate(0, -1, 0)},
+			{Code: "AAA", Name: "王芳", Phone: "+8613800000002", Sponsor: "ROOT1", Placement: "ROOT1", Side: "L", JoinedAt: feb},
+			{Code: "ZZZ", Name: "Zed", Phone: "+8613800000003", Sponsor: "ROOT1", Placement: "ROOT1", Side: "R", JoinedAt: feb},
+			{Code: "AAA1", Name: "李雷", Phone: "+8613800000004", Sponsor: "AAA", Placement: "AAA", Side: "L", JoinedAt: feb.AddDate(0, 0, 1)},
+			{Code: "AAA2", Name: "韩梅梅", Phone: "+8613800000005", Sponsor: "AAA", Placement: "AAA", Side: "R", JoinedAt: feb.AddDate(0, 0, 2)},
+			{Code: "AAA3", Name: "张伟", Phone: "+8613800000006", Sponsor: "AAA", Placement: "AAA1", Side: "L", JoinedAt: feb.AddDate(0, 0, 3)},
+			{Code: "AAA11", Name: "王小明", Phone: "+8613800000007", Sponsor: "AAA1", Placement: "AAA1", Side: "R", JoinedAt: feb.AddDate(0, 0, 4)},
+			{Code: "AAA4", Name: "刘洋", Phone: "+8613800000008", Sponsor: "AAA", Placement: "AAA3", Side: "L", JoinedAt: time.Date(2026, 3, 5, 4, 0, 0, 0, time.UTC)},
+			{Code: "AAA5", Name: "陈静", Phone: "+8613800000009", Sponsor: "AAA", Placement: "AAA2", Side: "L", JoinedAt: time.Date(2026, 4, 2, 4, 0, 0, 0, time.UTC)},
+		} {
+			r.By = "test"
+			if _, err := member.Register(ctx, tx, r); err != nil {
+				return fmt.Errorf("register %s: %w", r.Code, err)
+			}
+		}
+		_, err := user.Create(ctx, tx, user.New{Login: "wangfang", Password: password, Role: user.Member, Member: "AAA"})
+		return err
+	})
+	// Orders paid and confirmed in March 2026, under a clock stopped then.
+	for i, o := range []struct {
+		member string
+		qty    int64
+	}{{"AAA1", 2}, {"AAA3", 1}} {
+		at := time.Date(2026, 3, 10+i, 4, 0, 0, 0, time.UTC)
+		ctx := clock.With(context.Background(), clock.Fixed(at))
+		err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			placed, err := order.Place(ctx, tx, order.Request{Key: fmt.Sprintf("order%d", i), Kind: order.Repeat, Member: o.member,
+				Lines: []order.LineRequest{{SKU: "VC-100", Qty: o.qty}}, By: "test"})
+			if err != nil {
+				return err
+			}
+			p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: fmt.Sprintf("pay%d", i), Order: placed.No, Method: order.BankTransfer, Amount: placed.Total, By: "test"})
+			if err != nil {
+				return err
+			}
+			_, err = order.ConfirmPayment(ctx, tx, order.Decision{Key: fmt.Sprintf("confirm%d", i), Payment: p.No, By: "test"})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("order of %s: %v", o.member, err)
+		}
+	}
+	store := memory.New()
+	if err := projection.Sync(context.Background(), db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// rows are the codes the accessible tree lists, in order, with marks: "*"
+// after a highlighted one.
+func rows(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return eval[string](t, ctx, `[...document.querySelectorAll('#x-tree [role=treeitem]')]
+		.map(r => (r.dataset.code || 'more') + (r.classList.contains('on') ? '*' : '')).join(' ')`)
+}
+
+// wantRows waits until the accessible tree lists want.
+func wantRows(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.PollFunction[chromedp.Void](`(want) => [...document.querySelectorAll('#x-tree [role=treeitem]')]
+		.map(r => (r.dataset.code || 'more') + (r.classList.contains('on') ? '*' : '')).join(' ') === want`,
+		chromedp.WithPollingArgs(want), chromedp.WithPollingTimeout(0)))
+	if err != nil {
+		t.Fatalf("the team list never showed %q: it shows %q", want, rows(t, context.WithoutCancel(ctx)))
+	}
+}
+
+// wantAddress waits until the page's address (path and query) is want.
+func wantAddress(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.PollFunction[chromedp.Void](`(want) => location.pathname + location.search === want`,
+		chromedp.WithPollingArgs(want), chromedp.WithPollingTimeout(0)))
+	if err != nil {
+		t.Fatalf("the address never became %s: it is %s", want, eval[string](t, context.WithoutCancel(ctx), `location.pathname + location.search`))
+	}
+}
+
+// tapNode clicks the canvas where it draws the member code.
+func tapNode(t *testing.T, ctx context.Context, code string) {
+	t.Helper()
+	p := eval[map[string]float64](t, ctx, fmt.Sprintf(`window.__explorer.at(%q)`, code))
+	if p == nil {
+		t.Fatalf("the canvas does not draw %s", code)
+	}
+	run(t, ctx, "tap "+code, chromedp.MouseClickXY(p["x"], p["y"]))
+}
+
+// onCanvas reports whether the canvas shows code's node inside its bounds.
+func onCanvas(t *testing.T, ctx context.Context, code string) bool {
+	t.Helper()
+	return eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		const p = window.__explorer.at(%q), r = document.querySelector('#x-canvas').getBoundingClientRect();
+		return !!p && p.x > r.left && p.x < r.right && p.y > r.top && p.y < r.bottom;
+	})()`, code))
+}
+
+// downloads lets the browser save files to a temporary folder and answers it.
+func downloads(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	return dir
+}
+
+// downloaded waits for the file name in dir and answers its content.
+func downloaded(t *testing.T, ctx context.Context, dir, name string) []byte {
+	t.Helper()
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(b) > 0 {
+			return b
+		}
+		select {
+		case <-ctx.Done():
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("%s was never downloaded; the folder holds %v", name, entries)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// The explorer in English on a desktop: the sponsor tree from oneself, a
+// node expanded in the list and one tapped on the canvas; the placement
+// tree with its spillovers and the bottom of the left leg; a search that
+// opens the path to its match; re-rooting and back by the breadcrumbs;
+// March 2026 as it stood then, exported as CSV; another team's member
+// not found; the phone.
+func TestExplorerEnglish(t *testing.T) {
+	requireBrowser(t)
+	url := teamOffice(t)
+	ctx := browser(t, "en-US")
+
+	// Signed out, the address is kept through the sign-in.
+	run(t, ctx, "open the explorer", chromedp.Navigate(url+"/app/team"), desktop())
+	wantText(t, ctx, "main.signin h1", "Sign in to the member office")
+	run(t, ctx, "sign in", signIn("wangfang", password))
+	wantText(t, ctx, "#nav-team", "Team")
+	if eval[string](t, ctx, `document.querySelector('#nav-team').getAttribute('aria-current')`) != "page" {
+		t.Errorf("the Team entry of the nav is not the current page")
+	}
+	wantAddress(t, ctx, "/app/team")
+
+	// The sponsor tree, its first level open; the root's card.
+	wantRows(t, ctx, "AAA AAA1 AAA2 AAA3 AAA4 AAA5")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="team"] dd`, "6 · Active 6")
+	wantText(t, ctx, `#x-card[data-code="AAA"] .x-name`, "王芳")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="joined"] dd`, "Feb 10, 2026")
+	if n := eval[int](t, ctx, `window.__explorer.visible()`); n != 6 {
+		t.Errorf("window.__explorer.visible() = %d, want 6", n)
+	}
+	// The measurement hooks: the root's first paint, what the canvas drew.
+	run(t, ctx, "wait for the root's paint", chromedp.PollFunction[chromedp.Void](`() => window.__explorer.rootPaintAt > 0`,
+		chromedp.WithPollingTimeout(0)))
+	if n := eval[int](t, ctx, `window.__explorer.drawn()`); n != 6 {
+		t.Errorf("window.__explorer.drawn() = %d, want the 6 nodes in view", n)
+	}
+	if s := eval[string](t, ctx, `document.querySelector('#x-node-AAA1').getAttribute('aria-expanded')`); s != "false" {
+		t.Errorf("AAA1 (one below it) has aria-expanded %q, want false", s)
+	}
+	screenshot(t, ctx, "explorer-sponsor-desktop-en")
+
+	// Expanding AAA1 in the list fetches its level.
+	run(t, ctx, "expand AAA1", click("#x-node-AAA1"))
+	wantRows(t, ctx, "AAA AAA1 AAA11 AAA2 AAA3 AAA4 AAA5")
+	if s := eval[string](t, ctx, `document.querySelector('#x-node-AAA11').getAttribute('aria-level')`); s != "3" {
+		t.Errorf("AAA11 has aria-level %q, want 3", s)
+	}
+	run(t, ctx, "wait for the expand's paint", chromedp.PollFunction[chromedp.Void](`() => window.__explorer.expandMs > 0`,
+		chromedp.WithPollingTimeout(0)))
+	// A tap on the canvas shows that member's card.
+	tapNode(t, ctx, "AAA2")
+	wantText(t, ctx, `#x-card[data-code="AAA2"] .x-name`, "韩梅梅")
+	// The keyboard in the list: End goes to the last row, Home to the first.
+	run(t, ctx, "focus the list", chromedp.Focus(chromedp.CSS("#x-tree")), chromedp.KeyEvent(kb.End))
+	wantText(t, ctx, `#x-card[data-code="AAA5"] .x-name`, "陈静")
+	run(t, ctx, "home", chromedp.KeyEvent(kb.Home))
+	wantText(t, ctx, `#x-card[data-code="AAA"] .x-name`, "王芳")
+
+	// The placement tree: left then right, spillovers marked.
+	run(t, ctx, "placement tree", click("#x-tree-placement"))
+	wantAddress(t, ctx, "/app/team?tree=placement")
+	wantRows(t, ctx, "AAA AAA1 AAA2")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="team"] dd`, "6 · Active 6")
+	run(t, ctx, "bottom of the left leg", click("#x-leg-L"))
+	wantRows(t, ctx, "AAA* AAA1* AAA3* AAA4* AAA11 AAA2")
+	wantText(t, ctx, `#x-card[data-code="AAA4"] [data-figure="status"] dd`, "spillover")
+	if !onCanvas(t, ctx, "AAA4") {
+		t.Errorf("after the jump to the bottom of the left leg, AAA4 is not on the canvas")
+	}
+	screenshot(t, ctx, "explorer-placement-leg-end-desktop-en")
+
+	// A search by name opens the path to the match and centres it.
+	run(t, ctx, "collapse AAA1", click("#x-node-AAA1"))
+	wantRows(t, ctx, "AAA* AAA1* AAA2")
+	run(t, ctx, "search", chromedp.SendKeys(chromedp.CSS("#x-q"), "陈"))
+	wantText(t, ctx, "#x-found", "AAA5")
+	run(t, ctx, "pick AAA5", click(`#x-found [data-code="AAA5"]`))
+	wantRows(t, ctx, "AAA* AAA1 AAA2* AAA5*")
+	wantText(t, ctx, `#x-card[data-code="AAA5"] .x-name`, "陈静")
+	if !onCanvas(t, ctx, "AAA5") {
+		t.Errorf("the member found, AAA5, is not on the canvas")
+	}
+	screenshot(t, ctx, "explorer-search-desktop-en")
+
+	// Re-rooted on AAA2, the breadcrumbs go back up to oneself, not above.
+	tapNode(t, ctx, "AAA2")
+	wantText(t, ctx, `#x-card[data-code="AAA2"] .x-name`, "韩梅梅")
+	run(t, ctx, "re-root", click("#x-reroot"))
+	wantAddress(t, ctx, "/app/team/AAA2?tree=placement")
+	wantRows(t, ctx, "AAA2 AAA5")
+	wantText(t, ctx, "#x-crumbs [aria-current]", "AAA2")
+	if s := eval[string](t, ctx, `[...document.querySelectorAll('#x-crumbs li')].map(l => l.textContent).join(' ')`); s != "AAA AAA2" {
+		t.Errorf("the breadcrumbs read %q, want \"AAA AAA2\" (from oneself, never above)", s)
+	}
+	screenshot(t, ctx, "explorer-rerooted-desktop-en")
+	run(t, ctx, "back to oneself", click(`#x-crumbs a`))
+	wantAddress(t, ctx, "/app/team?tree=placement")
+	wantRows(t, ctx, "AAA AAA1 AAA2")
+
+	// March 2026 as it stood then: AAA5 had not joined, AAA4 was new; the
+	// month's volumes.
+	run(t, ctx, "March 2026", chromedp.Navigate(url+"/app/team?period=2026-03"))
+	wantRows(t, ctx, "AAA AAA1 AAA2 AAA3 AAA4")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="gv"] dd`, "150.00")
+	t.Logf("DEBUG %s", eval[string](t, ctx, `document.querySelector('#x-period').outerHTML + ' value=' + document.querySelector('#x-period').value + ' ' + document.querySelector('#explorer').dataset.period`))
+	wantText(t, ctx, "#x-asof", "cut-off")
+	wantText(t, ctx, "#x-period option:checked", "March 2026")
+	run(t, ctx, "expand AAA1", click("#x-node-AAA1"))
+	wantRows(t, ctx, "AAA AAA1 AAA11 AAA2 AAA3 AAA4")
+	tapNode(t, ctx, "AAA4")
+	wantText(t, ctx, `#x-card[data-code="AAA4"] [data-figure="status"] dd`, "new this period")
+	tapNode(t, ctx, "AAA1")
+	wantText(t, ctx, `#x-card[data-code="AAA1"] [data-figure="pv"] dd`, "100.00")
+	wantText(t, ctx, `#x-card[data-code="AAA1"] [data-figure="gv"] dd`, "100.00")
+	screenshot(t, ctx, "explorer-march-desktop-en")
+
+	// The visible subtree as CSV, with a byte order mark for Excel.
+	dir := downloads(t, ctx)
+	run(t, ctx, "export CSV", click("#x-csv"))
+	got := string(downloaded(t, ctx, dir, "team-AAA-sponsor-2026-03.csv"))
+	want := "\ufeffcode,name,parent,depth,rank,status,pv,gv,left_gv,right_gv,team,active\r\n" +
+		"AAA,王芳,,0,"
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("the CSV starts %q, want %q", got[:min(len(got), 120)], want)
+	}
+	lines := strings.Split(strings.TrimSpace(got), "\r\n")
+	if len(lines) != 7 {
+		t.Errorf("the CSV has %d lines, want a header and 6 members:\n%s", len(lines), got)
+	}
+	for _, prefix := range []string{"AAA1,李雷,AAA,1,", "AAA11,王小明,AAA1,2,", "AAA3,张伟,AAA,1,", "AAA4,刘洋,AAA,1,"} {
+		if !strings.Contains(got, "\r\n"+prefix) {
+			t.Errorf("the CSV has no line starting %q:\n%s", prefix, got)
+		}
+	}
+	for _, l := range lines {
+		f := strings.Split(l, ",")
+		if f[0] == "AAA1" && (f[5] != "active" || f[6] != "100.00" || f[7] != "100.00" || f[10] != "1" || f[11] != "1") {
+			t.Errorf("AAA1's CSV line is %q, want active, PV and GV 100.00, team 1 with 1 active", l)
+		}
+	}
+
+	// A member outside one's team is not found, as the API answers.
+	run(t, ctx, "another team", chromedp.Navigate(url+"/app/team/ZZZ?tree=placement"))
+	wantText(t, ctx, "#notfound h1", "Not found.")
+
+	// The phone: no sideways scroll; the list behind a button.
+	run(t, ctx, "phone", phone(), chromedp.Navigate(url+"/app/team?tree=placement"))
+	wantText(t, ctx, `#x-card[data-code="AAA"] .x-name`, "王芳")
+	noHorizontalScroll(t, ctx, "explorer (en)")
+	screenshot(t, ctx, "explorer-placement-phone-en")
+	run(t, ctx, "show the list", click("#x-view"))
+	wantText(t, ctx, "#x-tree", "李雷")
+	noHorizontalScroll(t, ctx, "explorer's list (en)")
+	screenshot(t, ctx, "explorer-list-phone-en")
+}
+
+// The explorer in Chinese: the placement tree on a phone and a desktop,
+// the card's figures and labels in Chinese, a search by code, and another
+// team's member not found.
+func TestExplorerChinese(t *testing.T) {
+	requireBrowser(t)
+	url := teamOffice(t)
+	ctx := browser(t, "zh-CN")
+
+	run(t, ctx, "open March's placement tree", chromedp.Navigate(url+"/app/team?tree=placement&period=2026-03"), signIn("wangfang", password))
+	wantText(t, ctx, "#nav-team", "团队")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="left-gv"] dd`, "150.00")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="right-gv"] dd`, "0.00")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="left-gv"] dt`, "左区业绩")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="team"] dd`, "5 · 活跃 5")
+	wantText(t, ctx, "#x-period option:checked", "2026年3月")
+	wantText(t, ctx, "#x-tree-placement", "安置关系")
+	wantText(t, ctx, "#x-legend", "滑落")
+	noHorizontalScroll(t, ctx, "explorer (zh-CN)")
+	screenshot(t, ctx, "explorer-placement-phone-zh")
+
+	run(t, ctx, "search by code", chromedp.SendKeys(chromedp.CSS("#x-q"), "aaa11"))
+	wantText(t, ctx, "#x-found", "王小明")
+	run(t, ctx, "pick AAA11", click(`#x-found [data-code="AAA11"]`))
+	wantText(t, ctx, `#x-card[data-code="AAA11"] .x-name`, "王小明")
+	wantText(t, ctx, `#x-card[data-code="AAA11"] [data-figure="status"] dd`, "活跃")
+	noHorizontalScroll(t, ctx, "explorer after a search (zh-CN)")
+	screenshot(t, ctx, "explorer-search-phone-zh")
+
+	run(t, ctx, "desktop", desktop())
+	wantRows(t, ctx, "AAA* AAA1* AAA3 AAA11* AAA2")
+	screenshot(t, ctx, "explorer-search-desktop-zh")
+
+	run(t, ctx, "another team", chromedp.Navigate(url+"/app/team/ZZZ"))
+	wantText(t, ctx, "#notfound h1", "未找到。")
+	run(t, ctx, "phone", phone())
+	noHorizontalScroll(t, ctx, "not found (zh-CN)")
+}
