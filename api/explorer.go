@@ -47,8 +47,8 @@ type ExplorerNode struct {
 	New bool `json:"new"`
 }
 
-// explorerHead is what every explorer answer starts with.
-type explorerHead struct {
+// ExplorerHead is what every explorer answer starts with.
+type ExplorerHead struct {
 	Tree     string    `json:"tree"`
 	Member   string    `json:"member"`
 	Period   string    `json:"period"`
@@ -62,7 +62,7 @@ type explorerHead struct {
 
 // ChildrenView is a member's direct children in one tree, for a period.
 type ChildrenView struct {
-	explorerHead
+	ExplorerHead
 	Items []ExplorerNode `json:"items"`
 	// Next is the cursor of the following page, "" after the last.
 	Next string `json:"next"`
@@ -70,7 +70,7 @@ type ChildrenView struct {
 
 // NodeFigures is one member with its figures.
 type NodeFigures struct {
-	explorerHead
+	ExplorerHead
 	Node ExplorerNode `json:"node"`
 }
 
@@ -152,9 +152,9 @@ func (s *Server) explorerQuery(c *call, withTree bool) (q explorerQuery, err err
 	return q, nil
 }
 
-func (q explorerQuery) head() explorerHead {
+func (q explorerQuery) head() ExplorerHead {
 	x := q.x
-	h := explorerHead{Tree: q.tree.String(), Member: x.Node(q.tree, q.member).Code, Period: x.Period, StartsAt: x.From, EndsAt: x.To, Ranks: x.Ranks}
+	h := ExplorerHead{Tree: q.tree.String(), Member: x.Node(q.tree, q.member).Code, Period: x.Period, StartsAt: x.From, EndsAt: x.To, Ranks: x.Ranks}
 	if !x.AsOf.IsZero() {
 		at := x.AsOf
 		h.AsOf = &at
@@ -201,7 +201,7 @@ func (s *Server) children(c *call) (any, error) {
 		return nil, err
 	}
 	kids := q.x.Children(q.tree, q.member)
-	out := ChildrenView{explorerHead: q.head(), Items: []ExplorerNode{}}
+	out := ChildrenView{ExplorerHead: q.head(), Items: []ExplorerNode{}}
 	end := min(offset+limit, len(kids))
 	for _, k := range kids[min(offset, len(kids)):end] {
 		out.Items = append(out.Items, explorerNode(q.x, q.tree, q.member, k))
@@ -218,14 +218,14 @@ func (s *Server) node(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NodeFigures{explorerHead: q.head(), Node: explorerNode(q.x, q.tree, q.member, q.member)}, nil
+	return NodeFigures{ExplorerHead: q.head(), Node: explorerNode(q.x, q.tree, q.member, q.member)}, nil
 }
 
 // PerformanceView is a member's figures for a period, from the ledger and
 // one tree: its own PV, the group volume of each frontline leg, its rank
 // and how far it is from the next.
 type PerformanceView struct {
-	explorerHead
+	ExplorerHead
 	PV Money `json:"pv"`
 	// GV is the member's PV plus every leg's.
 	GV         Money       `json:"gv"`
@@ -289,7 +289,7 @@ func (s *Server) performance(c *call) (any, error) {
 		return nil, err
 	}
 	x, me := q.x, q.x.Node(q.tree, q.member)
-	out := PerformanceView{explorerHead: q.head(), PV: money(me.PV), GV: money(me.GV), Team: me.Team, Active: me.Active, Legs: []LegVolume{},
+	out := PerformanceView{ExplorerHead: q.head(), PV: money(me.PV), GV: money(me.GV), Team: me.Team, Active: me.Active, Legs: []LegVolume{},
 		Rank: me.Rank, RankIndex: me.RankIndex, CarryLeft: money(me.CarryLeft), CarryRight: money(me.CarryRight),
 		LeftGV: money(me.LeftGV), RightGV: money(me.RightGV)}
 	p := x.NextRank(q.member)

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/clock"
-	"downline/ledger/goodstest"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/network"
@@ -32,8 +31,10 @@ func (w *world) at(t time.Time, fn func(ctx context.Context, tx pgx.Tx) error) {
 // Sponsor tree: ROOT1 -> AAA -> (AAA1, CCC); ROOT1 -> BBB -> BBB1.
 // Placement:    ROOT1 -> AAA (L) -> AAA1 (L) -> CCC (L); ROOT1 -> BBB (R) -> BBB1 (L).
 func explorerWorld(t *testing.T) (*world, string) {
-	w := newWorld(t)
-	goodstest.Tx(t, w.db, func(ctx context.Context, tx pgx.Tx) error {
+	// The members join in January 2026 and CCC in February, so that the
+	// months shown (as they stood at their ends) hold them.
+	w := newWorldAt(t, time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+	w.at(time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC), func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := member.Register(ctx, tx, member.Registration{Code: "CCC", Name: "Cid", Phone: "+8613800000006",
 			Sponsor: "AAA", Placement: "AAA1", Side: "L", By: "test"}); err != nil {
 			return err
