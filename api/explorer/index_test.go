@@ -166,8 +166,8 @@ type figures struct {
 func (c *company) figures(x *explorer.Index, t network.Tree, code string) figures {
 	c.t.Helper()
 	n := x.Node(t, c.num(x, code))
-	return figures{Parent: n.Parent, Sponsor: n.Sponsor, Team: n.Team, Active: n.Active, PV: n.PV.StringFixed(2), GV: n.GV.StringFixed(2),
-		Left: n.LeftGV.StringFixed(2), Rgt: n.RightGV.StringFixed(2), New: n.New, Spill: n.Spillover}
+	return figures{Parent: n.Parent, Sponsor: n.Sponsor, Team: n.Team, Active: n.Active, PV: n.PV.String(), GV: n.GV.String(),
+		Left: n.LeftGV.String(), Rgt: n.RightGV.String(), New: n.New, Spill: n.Spillover}
 }
 
 func (c *company) codes(x *explorer.Index, t network.Tree, is []int32) []string {
