@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"downline/api"
 	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/member"
@@ -482,5 +483,27 @@ func TestExplorerRoutes(t *testing.T) {
 		if res := w.callOn(march, w.h, "GET", path, a, nil); res.status != 404 {
 			t.Errorf("GET %s as AAA: %d, want 404", path, res.status)
 		}
+	}
+}
+
+// A node writes itself as encoding/json would write its fields: names with
+// quotes, backslashes, control characters and Chinese included.
+func TestExplorerNodeJSON(t *testing.T) {
+	n := api.ExplorerNode{NodeView: api.NodeView{Code: "AAA1", Name: "Li \"Lee\" \\ 王\n\t\x01", Status: "active",
+		JoinedAt: time.Date(2026, 2, 28, 23, 59, 59, 5, time.UTC), Depth: 1, Sponsor: "AAA"},
+		Team: 3, Active: 2, PV: -5, GV: 123456, LeftGV: 1, CarryRight: 100, Rank: "Bronze", RankIndex: 1, New: true}
+	got, err := json.Marshal(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"code": "AAA1", "name": n.Name, "status": "active", "joined_at": "2026-02-28T23:59:59.000000005Z", "depth": 1.0,
+		"sponsor": "AAA", "spillover": false, "team": 3.0, "active": 2.0, "pv": "-0.05", "gv": "1234.56", "left_gv": "0.01", "right_gv": "0.00",
+		"carry_left": "0.00", "carry_right": "1.00", "rank": "Bronze", "rank_index": 1.0, "new": true}
+	var back map[string]any
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatalf("not JSON: %s: %v", got, err)
+	}
+	if fmt.Sprint(back) != fmt.Sprint(want) {
+		t.Errorf("node JSON:\n got %v\nwant %v", back, want)
 	}
 }

@@ -50,10 +50,11 @@ type Index struct {
 	Plan  *plan.Plan
 
 	ids    []network.MemberID
-	byID   []int32 // dense: byID[id] = number+1, 0 when absent
+	byID   []int32                    // dense: byID[id] = number+1, 0 when absent
+	sparse map[network.MemberID]int32 // instead, when ids are far apart
 	code   text
 	name   text
-	lname  text // names lower-cased, for search
+	lname  text    // names lower-cased, for search
 	status []uint8 // index into statuses
 	joined []int64 // unix nanoseconds
 	pv     []int64 // hundredths
@@ -146,9 +147,16 @@ func Build(ctx context.Context, src Source, code string, from, to, asOf time.Tim
 	for _, id := range x.ids {
 		maxID = max(maxID, id)
 	}
-	x.byID = make([]int32, maxID+1)
-	for i, id := range x.ids {
-		x.byID[id] = int32(i) + 1
+	if int64(maxID) <= 8*int64(n)+1<<16 {
+		x.byID = make([]int32, maxID+1)
+		for i, id := range x.ids {
+			x.byID[id] = int32(i) + 1
+		}
+	} else {
+		x.sparse = make(map[network.MemberID]int32, n)
+		for i, id := range x.ids {
+			x.sparse[id] = int32(i)
+		}
 	}
 	if err := x.readMembers(ctx, src.DB); err != nil {
 		return nil, err
@@ -423,6 +431,10 @@ func (x *Index) statusOf(i int32) network.Status {
 func (x *Index) Len() int { return len(x.ids) }
 
 func (x *Index) number(id network.MemberID) (int32, bool) {
+	if x.sparse != nil {
+		i, ok := x.sparse[id]
+		return i, ok
+	}
 	if id <= 0 || int(id) >= len(x.byID) || x.byID[id] == 0 {
 		return 0, false
 	}

@@ -314,3 +314,14 @@ func TestCacheFollowsTheLedger(t *testing.T) {
 		t.Errorf("R's team after B joined: %d", got)
 	}
 }
+
+func TestAmountPrintsExactly(t *testing.T) {
+	for v, want := range map[int64]string{0: "0.00", 5: "0.05", -5: "-0.05", 1250: "12.50", -123456789: "-1234567.89", 100: "1.00"} {
+		if got := explorer.Amount(v).String(); got != want {
+			t.Errorf("Amount(%d) = %q, want %q", v, got, want)
+		}
+		if got := explorer.Amount(v).Decimal().StringFixed(2); got != want {
+			t.Errorf("Amount(%d).Decimal() = %s, want %s", v, got, want)
+		}
+	}
+}
