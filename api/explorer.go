@@ -1,11 +1,14 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"downline/api/explorer"
 	"downline/clock"
@@ -30,15 +33,15 @@ type ExplorerNode struct {
 	Active int64 `json:"active"`
 	// PV is its personal volume in the period: orders confirmed in it (not
 	// cancelled) less returns confirmed in it; GV adds everyone below it.
-	PV Money `json:"pv"`
-	GV Money `json:"gv"`
+	PV Volume `json:"pv"`
+	GV Volume `json:"gv"`
 	// LeftGV and RightGV are the GV of its left and right placement
 	// subtrees (zero in the sponsor tree).
-	LeftGV  Money `json:"left_gv"`
-	RightGV Money `json:"right_gv"`
+	LeftGV  Volume `json:"left_gv"`
+	RightGV Volume `json:"right_gv"`
 	// CarryLeft and CarryRight are the binary carry into the period.
-	CarryLeft  Money `json:"carry_left"`
-	CarryRight Money `json:"carry_right"`
+	CarryLeft  Volume `json:"carry_left"`
+	CarryRight Volume `json:"carry_right"`
 	// Rank is the period's rank from its approved run, else the rank held;
 	// RankIndex its place in the plan's ranks ("" and -1: none).
 	Rank      string `json:"rank"`
@@ -47,8 +50,8 @@ type ExplorerNode struct {
 	New bool `json:"new"`
 }
 
-// explorerHead is what every explorer answer starts with.
-type explorerHead struct {
+// ExplorerHead is what every explorer answer starts with.
+type ExplorerHead struct {
 	Tree     string    `json:"tree"`
 	Member   string    `json:"member"`
 	Period   string    `json:"period"`
@@ -62,7 +65,7 @@ type explorerHead struct {
 
 // ChildrenView is a member's direct children in one tree, for a period.
 type ChildrenView struct {
-	explorerHead
+	ExplorerHead
 	Items []ExplorerNode `json:"items"`
 	// Next is the cursor of the following page, "" after the last.
 	Next string `json:"next"`
@@ -70,7 +73,7 @@ type ChildrenView struct {
 
 // NodeFigures is one member with its figures.
 type NodeFigures struct {
-	explorerHead
+	ExplorerHead
 	Node ExplorerNode `json:"node"`
 }
 
@@ -152,9 +155,9 @@ func (s *Server) explorerQuery(c *call, withTree bool) (q explorerQuery, err err
 	return q, nil
 }
 
-func (q explorerQuery) head() explorerHead {
+func (q explorerQuery) head() ExplorerHead {
 	x := q.x
-	h := explorerHead{Tree: q.tree.String(), Member: x.Node(q.tree, q.member).Code, Period: x.Period, StartsAt: x.From, EndsAt: x.To, Ranks: x.Ranks}
+	h := ExplorerHead{Tree: q.tree.String(), Member: x.Node(q.tree, q.member).Code, Period: x.Period, StartsAt: x.From, EndsAt: x.To, Ranks: x.Ranks}
 	if !x.AsOf.IsZero() {
 		at := x.AsOf
 		h.AsOf = &at
@@ -176,12 +179,93 @@ func nodeViewOf(n explorer.Node, depth int) NodeView {
 		Side: n.Side.String(), Sponsor: n.Sponsor, Parent: n.Parent}
 }
 
-// explorerNode is member i's figures, its depth counted from root.
-func explorerNode(x *explorer.Index, t network.Tree, root, i int32) ExplorerNode {
+// explorerNode is member i's figures, depth levels below the member asked about.
+func explorerNode(x *explorer.Index, t network.Tree, i int32, depth int) ExplorerNode {
 	n := x.Node(t, i)
-	return ExplorerNode{NodeView: nodeViewOf(n, n.Depth-x.Node(t, root).Depth), Spillover: n.Spillover,
-		Team: n.Team, Active: n.Active, PV: money(n.PV), GV: money(n.GV), LeftGV: money(n.LeftGV), RightGV: money(n.RightGV),
-		CarryLeft: money(n.CarryLeft), CarryRight: money(n.CarryRight), Rank: n.Rank, RankIndex: n.RankIndex, New: n.New}
+	return ExplorerNode{NodeView: nodeViewOf(n, depth), Spillover: n.Spillover,
+		Team: n.Team, Active: n.Active, PV: Volume(n.PV), GV: Volume(n.GV), LeftGV: Volume(n.LeftGV), RightGV: Volume(n.RightGV),
+		CarryLeft: Volume(n.CarryLeft), CarryRight: Volume(n.CarryRight), Rank: n.Rank, RankIndex: n.RankIndex, New: n.New}
+}
+
+// MarshalJSON writes the node field by field: a page of a thousand
+// children is written without reflection.
+func (n ExplorerNode) MarshalJSON() ([]byte, error) { return n.appendJSON(make([]byte, 0, 384)), nil }
+
+func (n ExplorerNode) appendJSON(b []byte) []byte {
+	b = append(b, `{"code":`...)
+	b = appendJSONString(b, n.Code)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, n.Name)
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, n.Status)
+	b = append(b, `,"joined_at":"`...)
+	b = n.JoinedAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","depth":`...)
+	b = strconv.AppendInt(b, int64(n.Depth), 10)
+	for _, f := range [...]struct{ key, val string }{{`,"side":`, n.Side}, {`,"sponsor":`, n.Sponsor}, {`,"parent":`, n.Parent}} {
+		if f.val != "" {
+			b = append(b, f.key...)
+			b = appendJSONString(b, f.val)
+		}
+	}
+	b = append(b, `,"spillover":`...)
+	b = strconv.AppendBool(b, n.Spillover)
+	b = append(b, `,"team":`...)
+	b = strconv.AppendInt(b, n.Team, 10)
+	b = append(b, `,"active":`...)
+	b = strconv.AppendInt(b, n.Active, 10)
+	for _, f := range [...]struct {
+		key string
+		val Volume
+	}{{`,"pv":`, n.PV}, {`,"gv":`, n.GV}, {`,"left_gv":`, n.LeftGV}, {`,"right_gv":`, n.RightGV}, {`,"carry_left":`, n.CarryLeft}, {`,"carry_right":`, n.CarryRight}} {
+		b = append(b, f.key...)
+		b = f.val.appendJSON(b)
+	}
+	b = append(b, `,"rank":`...)
+	b = appendJSONString(b, n.Rank)
+	b = append(b, `,"rank_index":`...)
+	b = strconv.AppendInt(b, int64(n.RankIndex), 10)
+	b = append(b, `,"new":`...)
+	b = strconv.AppendBool(b, n.New)
+	return append(b, '}')
+}
+
+// appendJSON writes the page with its nodes as they write themselves, not
+// through encoding/json, which would check every node's text again.
+func (v ChildrenView) appendJSON(b []byte) ([]byte, error) {
+	head, err := json.Marshal(wire(v.ExplorerHead))
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, head[:len(head)-1]...)
+	b = append(b, `,"items":[`...)
+	for i, it := range v.Items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = it.appendJSON(b)
+	}
+	b = append(b, `],"next":`...)
+	b = appendJSONString(b, v.Next)
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // children answers a page of a member's direct children with their figures.
@@ -201,10 +285,10 @@ func (s *Server) children(c *call) (any, error) {
 		return nil, err
 	}
 	kids := q.x.Children(q.tree, q.member)
-	out := ChildrenView{explorerHead: q.head(), Items: []ExplorerNode{}}
+	out := ChildrenView{ExplorerHead: q.head(), Items: []ExplorerNode{}}
 	end := min(offset+limit, len(kids))
 	for _, k := range kids[min(offset, len(kids)):end] {
-		out.Items = append(out.Items, explorerNode(q.x, q.tree, q.member, k))
+		out.Items = append(out.Items, explorerNode(q.x, q.tree, k, 1))
 	}
 	if end < len(kids) {
 		out.Next = strconv.Itoa(end)
@@ -218,26 +302,26 @@ func (s *Server) node(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NodeFigures{explorerHead: q.head(), Node: explorerNode(q.x, q.tree, q.member, q.member)}, nil
+	return NodeFigures{ExplorerHead: q.head(), Node: explorerNode(q.x, q.tree, q.member, 0)}, nil
 }
 
 // PerformanceView is a member's figures for a period, from the ledger and
 // one tree: its own PV, the group volume of each frontline leg, its rank
 // and how far it is from the next.
 type PerformanceView struct {
-	explorerHead
-	PV Money `json:"pv"`
+	ExplorerHead
+	PV Volume `json:"pv"`
 	// GV is the member's PV plus every leg's.
-	GV         Money       `json:"gv"`
+	GV         Volume      `json:"gv"`
 	Team       int64       `json:"team"`
 	Active     int64       `json:"active"`
 	Legs       []LegVolume `json:"legs"`
 	Rank       string      `json:"rank"`
 	RankIndex  int         `json:"rank_index"`
-	CarryLeft  Money       `json:"carry_left"`
-	CarryRight Money       `json:"carry_right"`
-	LeftGV     Money       `json:"left_gv"`
-	RightGV    Money       `json:"right_gv"`
+	CarryLeft  Volume      `json:"carry_left"`
+	CarryRight Volume      `json:"carry_right"`
+	LeftGV     Volume      `json:"left_gv"`
+	RightGV    Volume      `json:"right_gv"`
 	// NextRank is null at the top rank (or without a plan).
 	NextRank *NextRank `json:"next_rank"`
 }
@@ -246,8 +330,8 @@ type PerformanceView struct {
 // that volume as the next rank's leg cap counts it.
 type LegVolume struct {
 	LegView
-	GV      Money `json:"gv"`
-	Counted Money `json:"counted"`
+	GV      Volume          `json:"gv"`
+	Counted decimal.Decimal `json:"counted"`
 }
 
 // NextRank is the progress to the rank above the one held, by the plan's
@@ -263,16 +347,16 @@ type NextRank struct {
 
 // Need is a requirement and what the member has.
 type Need struct {
-	Need Money `json:"need"`
-	Have Money `json:"have"`
+	Need decimal.Decimal `json:"need"`
+	Have decimal.Decimal `json:"have"`
 }
 
 // QGVNeed is the qualifying GV needed and had; Cap is the most one leg
 // counts for (null: no cap).
 type QGVNeed struct {
-	Need Money  `json:"need"`
-	Have Money  `json:"have"`
-	Cap  *Money `json:"cap"`
+	Need decimal.Decimal  `json:"need"`
+	Have decimal.Decimal  `json:"have"`
+	Cap  *decimal.Decimal `json:"cap"`
 }
 
 // LegsNeed is the number of frontline legs needed holding a member of Rank
@@ -289,17 +373,13 @@ func (s *Server) performance(c *call) (any, error) {
 		return nil, err
 	}
 	x, me := q.x, q.x.Node(q.tree, q.member)
-	out := PerformanceView{explorerHead: q.head(), PV: money(me.PV), GV: money(me.GV), Team: me.Team, Active: me.Active, Legs: []LegVolume{},
-		Rank: me.Rank, RankIndex: me.RankIndex, CarryLeft: money(me.CarryLeft), CarryRight: money(me.CarryRight),
-		LeftGV: money(me.LeftGV), RightGV: money(me.RightGV)}
+	out := PerformanceView{ExplorerHead: q.head(), PV: Volume(me.PV), GV: Volume(me.GV), Team: me.Team, Active: me.Active, Legs: []LegVolume{},
+		Rank: me.Rank, RankIndex: me.RankIndex, CarryLeft: Volume(me.CarryLeft), CarryRight: Volume(me.CarryRight),
+		LeftGV: Volume(me.LeftGV), RightGV: Volume(me.RightGV)}
 	p := x.NextRank(q.member)
 	if p != nil {
-		out.NextRank = &NextRank{Name: p.Name, PV: Need{Need: money(p.PVNeed), Have: money(p.PVHave)},
-			QGV: QGVNeed{Need: money(p.QGVNeed), Have: money(p.QGVHave)}, Missing: p.Missing}
-		if p.Cap != nil {
-			cp := money(*p.Cap)
-			out.NextRank.QGV.Cap = &cp
-		}
+		out.NextRank = &NextRank{Name: p.Name, PV: Need{Need: p.PVNeed, Have: p.PVHave},
+			QGV: QGVNeed{Need: p.QGVNeed, Have: p.QGVHave, Cap: p.Cap}, Missing: p.Missing}
 		if p.Legs != nil {
 			out.NextRank.Legs = &LegsNeed{Need: p.Legs.Need, Rank: p.Legs.Rank, Have: p.Legs.Have}
 		}
@@ -310,12 +390,12 @@ func (s *Server) performance(c *call) (any, error) {
 		if n.Status == network.Active {
 			active++
 		}
-		leg := LegVolume{LegView: LegView{Head: n.Code, Total: total, Active: active}, GV: money(n.GV), Counted: money(n.GV)}
+		leg := LegVolume{LegView: LegView{Head: n.Code, Total: total, Active: active}, GV: Volume(n.GV), Counted: n.GV.Decimal()}
 		if q.tree == network.Placement {
 			leg.Side = n.Side.String()
 		}
 		if p != nil {
-			leg.Counted = money(explorer.Counted(n.GV, p.Cap))
+			leg.Counted = explorer.Counted(n.GV.Decimal(), p.Cap)
 		}
 		out.Legs = append(out.Legs, leg)
 	}
@@ -386,7 +466,7 @@ func (s *Server) legEnd(c *call) (any, error) {
 // NewMember is a member who joined in the period, with its PV.
 type NewMember struct {
 	NodeView
-	PV Money `json:"pv"`
+	PV Volume `json:"pv"`
 }
 
 // NewMembersView lists the newest members of a sponsor team.
@@ -406,7 +486,7 @@ func (s *Server) newMembers(c *call) (any, error) {
 	}
 	out := NewMembersView{Period: q.x.Period, Items: []NewMember{}}
 	for _, i := range q.x.NewMembers(q.member, limit) {
-		out.Items = append(out.Items, NewMember{NodeView: nodeView(q.x, network.Sponsor, q.member, i), PV: money(q.x.Node(network.Sponsor, i).PV)})
+		out.Items = append(out.Items, NewMember{NodeView: nodeView(q.x, network.Sponsor, q.member, i), PV: Volume(q.x.Node(network.Sponsor, i).PV)})
 	}
 	return out, nil
 }

@@ -169,6 +169,8 @@ func (c *Cache) entry(k key) *entry {
 // build builds k's index once for all concurrent callers and installs it.
 func (c *Cache) build(ctx context.Context, k key, e *entry, from, to time.Time) (*Index, error) {
 	name := fmt.Sprintf("%s/%t", k.period, k.past)
+	// Shared by every caller waiting: one leaving must not cancel it.
+	ctx = context.WithoutCancel(ctx)
 	v, err, _ := c.flight.Do(name, func() (any, error) {
 		ver, err := c.version(ctx)
 		if err != nil {

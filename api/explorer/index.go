@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,11 +50,12 @@ type Index struct {
 	Plan  *plan.Plan
 
 	ids    []network.MemberID
-	byID   []int32 // dense: byID[id] = number+1, 0 when absent
+	byID   []int32                    // dense: byID[id] = number+1, 0 when absent
+	sparse map[network.MemberID]int32 // instead, when ids are far apart
 	code   text
 	name   text
-	lname  text // names lower-cased, for search
-	status []network.Status
+	lname  text    // names lower-cased, for search
+	status []uint8 // index into statuses
 	joined []int64 // unix nanoseconds
 	pv     []int64 // hundredths
 	rank   []int16 // index into Ranks, -1 when none
@@ -106,6 +108,20 @@ func (t *text) bytes(i int32) []byte {
 	return t.buf[start:t.end[i]]
 }
 
+// statuses are the member statuses, numbered for Index.status.
+var statuses = []network.Status{network.Active, network.Suspended, network.Terminated}
+
+func statusNumber(s string) uint8 {
+	for k, st := range statuses {
+		if string(st) == s {
+			return uint8(k)
+		}
+	}
+	return uint8(len(statuses)) // unknown: not active
+}
+
+func (x *Index) active(i int32) bool { return x.status[i] == 0 }
+
 // Source is where an index is built from.
 type Source struct {
 	DB    *ledger.DB
@@ -131,9 +147,16 @@ func Build(ctx context.Context, src Source, code string, from, to, asOf time.Tim
 	for _, id := range x.ids {
 		maxID = max(maxID, id)
 	}
-	x.byID = make([]int32, maxID+1)
-	for i, id := range x.ids {
-		x.byID[id] = int32(i) + 1
+	if int64(maxID) <= 8*int64(n)+1<<16 {
+		x.byID = make([]int32, maxID+1)
+		for i, id := range x.ids {
+			x.byID[id] = int32(i) + 1
+		}
+	} else {
+		x.sparse = make(map[network.MemberID]int32, n)
+		for i, id := range x.ids {
+			x.sparse[id] = int32(i)
+		}
 	}
 	if err := x.readMembers(ctx, src.DB); err != nil {
 		return nil, err
@@ -164,12 +187,33 @@ func hundredths(d decimal.Decimal) int64 { return d.Shift(Scale).IntPart() }
 
 func money(v int64) decimal.Decimal { return decimal.New(v, -Scale) }
 
+// Amount is a volume in hundredths, exact: cheap to sum and to print.
+type Amount int64
+
+// Decimal is the amount as a decimal.
+func (a Amount) Decimal() decimal.Decimal { return money(int64(a)) }
+
+// String prints the amount with two decimals: "12.50", "-0.05".
+func (a Amount) String() string { return string(a.Append(nil)) }
+
+// Append appends the amount as String prints it.
+func (a Amount) Append(b []byte) []byte {
+	v := int64(a)
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	b = strconv.AppendInt(b, v/100, 10)
+	b = append(b, '.', byte('0'+v%100/10), byte('0'+v%10))
+	return b
+}
+
 // readMembers reads codes, names, statuses and join times from the ledger,
 // the system of record, in one query.
 func (x *Index) readMembers(ctx context.Context, db *ledger.DB) error {
 	n := len(x.ids)
 	codes, names := make([]string, n), make([]string, n)
-	x.status = make([]network.Status, n)
+	x.status = make([]uint8, n)
 	x.joined = make([]int64, n)
 	rows, err := db.Pool.Query(ctx, `SELECT id, code, name, status, joined_at FROM members`)
 	if err != nil {
@@ -184,7 +228,7 @@ func (x *Index) readMembers(ctx context.Context, db *ledger.DB) error {
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &code, &name, &status, &joined}, func() error {
 		if i, ok := x.number(network.MemberID(id)); ok {
-			codes[i], names[i], x.status[i], x.joined[i] = code, name, network.Status(status), joined.UnixNano()
+			codes[i], names[i], x.status[i], x.joined[i] = code, name, statusNumber(status), joined.UnixNano()
 			seen++
 		}
 		return nil
@@ -345,7 +389,7 @@ func (x *Index) buildTree(t network.Tree, e graphstore.Export) error {
 		tr.gv[p] += tr.gv[i]
 		tr.team[p] += tr.team[i] + 1
 		tr.active[p] += tr.active[i]
-		if x.status[i] == network.Active {
+		if x.active(i) {
 			tr.active[p]++
 		}
 		if tr.best != nil {
@@ -376,10 +420,21 @@ func (x *Index) buildTree(t network.Tree, e graphstore.Export) error {
 	return nil
 }
 
+func (x *Index) statusOf(i int32) network.Status {
+	if int(x.status[i]) < len(statuses) {
+		return statuses[x.status[i]]
+	}
+	return ""
+}
+
 // Len is the number of members in the index.
 func (x *Index) Len() int { return len(x.ids) }
 
 func (x *Index) number(id network.MemberID) (int32, bool) {
+	if x.sparse != nil {
+		i, ok := x.sparse[id]
+		return i, ok
+	}
 	if id <= 0 || int(id) >= len(x.byID) || x.byID[id] == 0 {
 		return 0, false
 	}
@@ -506,11 +561,11 @@ type Node struct {
 	Spillover bool
 	// Team and Active count the members below in the tree.
 	Team, Active int64
-	PV, GV       decimal.Decimal
+	PV, GV       Amount
 	// LeftGV and RightGV are the GV of the placement children's subtrees
 	// (zero in the sponsor tree).
-	LeftGV, RightGV       decimal.Decimal
-	CarryLeft, CarryRight decimal.Decimal
+	LeftGV, RightGV       Amount
+	CarryLeft, CarryRight Amount
 	// Rank is "" and RankIndex -1 when no run gives one.
 	Rank      string
 	RankIndex int
@@ -521,10 +576,10 @@ type Node struct {
 func (x *Index) Node(t network.Tree, i int32) Node {
 	tr := &x.trees[t]
 	sp, pl := x.trees[network.Sponsor].parent[i], x.trees[network.Placement].parent[i]
-	n := Node{ID: x.ids[i], Code: x.code.at(i), Name: x.name.at(i), Status: x.status[i], Joined: time.Unix(0, x.joined[i]).UTC(),
+	n := Node{ID: x.ids[i], Code: x.code.at(i), Name: x.name.at(i), Status: x.statusOf(i), Joined: time.Unix(0, x.joined[i]).UTC(),
 		Depth: int(tr.depth[i]), Side: x.trees[network.Placement].side[i], Spillover: pl >= 0 && pl != sp,
-		Team: int64(tr.team[i]), Active: int64(tr.active[i]), PV: money(x.pv[i]), GV: money(tr.gv[i]),
-		LeftGV: decimal.Zero, RightGV: decimal.Zero, CarryLeft: money(x.carryL[i]), CarryRight: money(x.carryR[i]), RankIndex: int(x.rank[i])}
+		Team: int64(tr.team[i]), Active: int64(tr.active[i]), PV: Amount(x.pv[i]), GV: Amount(tr.gv[i]),
+		CarryLeft: Amount(x.carryL[i]), CarryRight: Amount(x.carryR[i]), RankIndex: int(x.rank[i])}
 	if sp >= 0 {
 		n.Sponsor = x.code.at(sp)
 	}
@@ -543,7 +598,7 @@ func (x *Index) Node(t network.Tree, i int32) Node {
 }
 
 // sideGV is the GV of i's left and right placement subtrees.
-func (x *Index) sideGV(i int32) (l, r decimal.Decimal) {
+func (x *Index) sideGV(i int32) (l, r Amount) {
 	tr := &x.trees[network.Placement]
 	var lv, rv int64
 	for _, c := range x.Children(network.Placement, i) {
@@ -554,5 +609,5 @@ func (x *Index) sideGV(i int32) (l, r decimal.Decimal) {
 			rv = tr.gv[c]
 		}
 	}
-	return money(lv), money(rv)
+	return Amount(lv), Amount(rv)
 }
