@@ -340,7 +340,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
           </button>
         )}
       </div>
-      {info.asOf && <p class="x-asof">{m.xAsOf(date(info.asOf))}</p>}
+      {info.asOf && <p class="x-asof" id="x-asof">{m.xAsOf(date(new Date(Date.parse(info.asOf) - 1).toISOString()))}</p>}
       {notice && (
         <p class="form-error" role="alert" id="x-notice">
           {notice(m)}

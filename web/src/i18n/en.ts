@@ -116,7 +116,7 @@ export const en = {
   xPng: 'Export PNG',
   xShowList: 'List',
   xShowChart: 'Chart',
-  xAsOf: (day: string) => `The tree as it stood at the period's cut-off (${day}).`,
+  xAsOf: (day: string) => `The tree as it stood at the period's cut-off (end of ${day}).`,
   xChartLabel: (n: number) => `Team chart, ${n} members shown. The list beside it works with the keyboard.`,
   xListLabel: 'Team list',
   xZoomIn: 'Zoom in',

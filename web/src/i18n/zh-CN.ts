@@ -116,7 +116,7 @@ export const zhCN: Messages = {
   xPng: '导出图片',
   xShowList: '列表',
   xShowChart: '图表',
-  xAsOf: (day: string) => `该期截止时（${day}）的团队结构。`,
+  xAsOf: (day: string) => `该期截止时（${day} 日终）的团队结构。`,
   xChartLabel: (n: number) => `团队图，显示 ${n} 位会员。旁边的列表可用键盘操作。`,
   xListLabel: '团队列表',
   xZoomIn: '放大',
