@@ -11,6 +11,7 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/jackc/pgx/v5"
@@ -18,12 +19,14 @@ import (
 	"downline/api"
 	"downline/clock"
 	"downline/graphstore/memory"
+	"downline/ledger"
 	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/user"
 	"downline/projection"
+	"downline/settle/period"
 	"downline/web"
 )
 
@@ -91,10 +94,57 @@ func teamOffice(t *testing.T) string {
 	if err := projection.Sync(context.Background(), db, store, nil); err != nil {
 		t.Fatal(err)
 	}
+	settleMarch(t, db, store)
 	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts.URL
+}
+
+// ladder is a small plan: everyone is a Member; Bronze needs PV 50 and
+// GV 100.
+const ladder = `
+name: Ladder
+currency: CNY
+scale: 2
+active_pv: 10
+ranks:
+  - name: Member
+  - name: Bronze
+    pv: 50
+    gv: 100
+  - name: Silver
+    pv: 50
+    gv: 300
+bonuses:
+  binary: {pct: 10}
+`
+
+// settleMarch runs and approves March 2026 under the ladder: AAA1 (PV 100,
+// GV 100) is Bronze, everyone else a Member.
+func settleMarch(t *testing.T, db *ledger.DB, store *memory.Store) {
+	t.Helper()
+	loc, err := ledger.CompanyZone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploaded := clock.With(context.Background(), clock.Fixed(time.Date(2026, 2, 20, 0, 0, 0, 0, loc)))
+	if err := db.Transact(uploaded, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		_, err := period.UploadPlan(uploaded, tx, []byte(ladder), time.Date(2026, 3, 1, 0, 0, 0, 0, loc), "finance")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	settled := clock.With(context.Background(), clock.Fixed(time.Date(2026, 4, 2, 9, 0, 0, 0, loc)))
+	if _, err := period.Ensure(settled, db, "2026-03", loc, time.Time{}, "finance"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&period.Runner{DB: db, Graph: store}).Run(settled, "2026-03", "finance"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := period.Approve(settled, db, "2026-03", "finance2", "checked"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // rows are the codes the accessible tree lists, in order, with marks: "*"
@@ -229,6 +279,13 @@ func TestExplorerEnglish(t *testing.T) {
 	wantText(t, ctx, `#x-card[data-code="AAA5"] .x-name`, "陈静")
 	run(t, ctx, "home", chromedp.KeyEvent(kb.Home))
 	wantText(t, ctx, `#x-card[data-code="AAA"] .x-name`, "王芳")
+	run(t, ctx, "down to AAA1 and collapse it", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
+	wantRows(t, ctx, "AAA AAA1 AAA2 AAA3 AAA4 AAA5")
+	if s := eval[string](t, ctx, `document.querySelector('#x-tree').getAttribute('aria-activedescendant')`); s != "x-node-AAA1" {
+		t.Errorf("the list's active row is %q, want x-node-AAA1", s)
+	}
+	run(t, ctx, "expand it with the right arrow", chromedp.KeyEvent(kb.ArrowRight))
+	wantRows(t, ctx, "AAA AAA1 AAA11 AAA2 AAA3 AAA4 AAA5")
 }
 
 // The placement tree in English on a desktop: spillovers marked, the bottom
@@ -281,6 +338,13 @@ func TestExplorerPlacement(t *testing.T) {
 	run(t, ctx, "back to oneself", click(`#x-crumbs a`))
 	wantAddress(t, ctx, "/app/team?tree=placement")
 	wantRows(t, ctx, "AAA AAA1 AAA2")
+
+	// The period selector reloads the tree as it stood then.
+	run(t, ctx, "choose March 2026", chromedp.SetValue(chromedp.CSS("#x-period"), "2026-03"), chromedp.Evaluate[chromedp.Void](
+		`document.querySelector('#x-period').dispatchEvent(new Event('change', {bubbles: true}))`))
+	wantAddress(t, ctx, "/app/team?tree=placement&period=2026-03")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="left-gv"] dd`, "150.00")
+	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="team"] dd`, "5 · Active 5")
 }
 
 // A past month in English: March 2026 as it stood then (AAA5 had not
@@ -300,6 +364,10 @@ func TestExplorerPastPeriod(t *testing.T) {
 	tapNode(t, ctx, "AAA4")
 	wantText(t, ctx, `#x-card[data-code="AAA4"] [data-figure="status"] dd`, "new this period")
 	tapNode(t, ctx, "AAA1")
+	wantText(t, ctx, `#x-card[data-code="AAA1"] [data-figure="rank"] dd`, "Bronze")
+	wantText(t, ctx, "#x-node-AAA1 .x-rank", "Bronze")
+	wantText(t, ctx, "#x-legend", "Member")
+	wantText(t, ctx, "#x-legend", "Silver")
 	wantText(t, ctx, `#x-card[data-code="AAA1"] [data-figure="pv"] dd`, "100.00")
 	wantText(t, ctx, `#x-card[data-code="AAA1"] [data-figure="gv"] dd`, "100.00")
 	screenshot(t, ctx, "explorer-march-desktop-en")
@@ -324,9 +392,15 @@ func TestExplorerPastPeriod(t *testing.T) {
 	}
 	for _, l := range lines {
 		f := strings.Split(l, ",")
-		if f[0] == "AAA1" && (f[5] != "active" || f[6] != "100.00" || f[7] != "100.00" || f[10] != "1" || f[11] != "1") {
-			t.Errorf("AAA1's CSV line is %q, want active, PV and GV 100.00, team 1 with 1 active", l)
+		if f[0] == "AAA1" && (f[4] != "Bronze" || f[5] != "active" || f[6] != "100.00" || f[7] != "100.00" || f[10] != "1" || f[11] != "1") {
+			t.Errorf("AAA1's CSV line is %q, want Bronze, active, PV and GV 100.00, team 1 with 1 active", l)
 		}
+	}
+
+	// The picture of it.
+	run(t, ctx, "export PNG", click("#x-png"))
+	if b := downloaded(t, ctx, dir, "team-AAA-sponsor-2026-03.png"); !strings.HasPrefix(string(b), "\x89PNG\r\n") || len(b) < 2000 {
+		t.Errorf("the PNG export is %d bytes starting %q, want a PNG picture", len(b), b[:min(8, len(b))])
 	}
 
 	// A member outside one's team is not found, as the API answers.
@@ -380,4 +454,26 @@ func TestExplorerChinese(t *testing.T) {
 	wantText(t, ctx, "#notfound h1", "未找到。")
 	run(t, ctx, "phone", phone())
 	noHorizontalScroll(t, ctx, "not found (zh-CN)")
+}
+
+// Without a canvas the accessible list is the explorer, with the card of
+// the member chosen in it.
+func TestExplorerWithoutCanvas(t *testing.T) {
+	requireBrowser(t)
+	url := teamOffice(t)
+	ctx := browser(t, "en-US")
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `HTMLCanvasElement.prototype.getContext = () => null;`}); err != nil {
+		t.Fatalf("take the canvas away: %v", err)
+	}
+	run(t, ctx, "open the explorer", chromedp.Navigate(url+"/app/team"), signIn("wangfang", password))
+	wantRows(t, ctx, "AAA AAA1 AAA2 AAA3 AAA4 AAA5")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#x-canvas, #x-view, #x-png').length`); n != 0 {
+		t.Errorf("without a canvas the page still has %d of the canvas, its toggle and its PNG export", n)
+	}
+	run(t, ctx, "open AAA1", click("#x-node-AAA1"))
+	wantRows(t, ctx, "AAA AAA1 AAA11 AAA2 AAA3 AAA4 AAA5")
+	wantText(t, ctx, `#x-card[data-code="AAA1"] [data-figure="team"] dd`, "1 · Active 1")
+	noHorizontalScroll(t, ctx, "explorer without a canvas")
+	screenshot(t, ctx, "explorer-no-canvas-phone-en")
 }
