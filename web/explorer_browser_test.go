@@ -41,7 +41,10 @@ import (
 //
 // Everyone joined in February 2026 but AAA4 (March) and AAA5 (April). In
 // March 2026 AAA1 bought 2 × VC-100 (100 PV) and AAA3 1 (50 PV).
-func teamOffice(t *testing.T) string {
+//
+// wide more members join in February, sponsored by AAA3: a frontline wider
+// than the explorer's page of children.
+func teamOffice(t *testing.T, wide int) string {
 	t.Helper()
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
@@ -61,6 +64,12 @@ func teamOffice(t *testing.T) string {
 			r.By = "test"
 			if _, err := member.Register(ctx, tx, r); err != nil {
 				return fmt.Errorf("register %s: %w", r.Code, err)
+			}
+		}
+		for i := range wide {
+			if _, err := member.Register(ctx, tx, member.Registration{Code: fmt.Sprintf("W%03d", i), Name: fmt.Sprintf("Wide %d", i),
+				Phone: fmt.Sprintf("+86139%08d", i), Sponsor: "AAA3", JoinedAt: feb.AddDate(0, 0, 5), By: "test"}); err != nil {
+				return err
 			}
 		}
 		_, err := user.Create(ctx, tx, user.New{Login: "wangfang", Password: password, Role: user.Member, Member: "AAA"})
@@ -231,7 +240,7 @@ func downloaded(t *testing.T, ctx context.Context, dir, name string) []byte {
 // the canvas, the list's keyboard.
 func TestExplorerEnglish(t *testing.T) {
 	requireBrowser(t)
-	url := teamOffice(t)
+	url := teamOffice(t, 0)
 	ctx := browser(t, "en-US")
 
 	// Signed out, the address is kept through the sign-in.
@@ -293,7 +302,7 @@ func TestExplorerEnglish(t *testing.T) {
 // and back by the breadcrumbs.
 func TestExplorerPlacement(t *testing.T) {
 	requireBrowser(t)
-	url := teamOffice(t)
+	url := teamOffice(t, 0)
 	ctx := browser(t, "en-US")
 	run(t, ctx, "open the explorer", chromedp.Navigate(url+"/app/team"), desktop(), signIn("wangfang", password))
 	wantRows(t, ctx, "AAA AAA1 AAA2 AAA3 AAA4 AAA5")
@@ -352,7 +361,7 @@ func TestExplorerPlacement(t *testing.T) {
 // team's member not found; the phone.
 func TestExplorerPastPeriod(t *testing.T) {
 	requireBrowser(t)
-	url := teamOffice(t)
+	url := teamOffice(t, 0)
 	ctx := browser(t, "en-US")
 	run(t, ctx, "open March 2026", chromedp.Navigate(url+"/app/team?period=2026-03"), desktop(), signIn("wangfang", password))
 	wantRows(t, ctx, "AAA AAA1 AAA2 AAA3 AAA4")
@@ -423,7 +432,7 @@ func TestExplorerPastPeriod(t *testing.T) {
 // team's member not found.
 func TestExplorerChinese(t *testing.T) {
 	requireBrowser(t)
-	url := teamOffice(t)
+	url := teamOffice(t, 0)
 	ctx := browser(t, "zh-CN")
 
 	run(t, ctx, "open March's placement tree", chromedp.Navigate(url+"/app/team?tree=placement&period=2026-03"), signIn("wangfang", password))
@@ -460,7 +469,7 @@ func TestExplorerChinese(t *testing.T) {
 // the member chosen in it.
 func TestExplorerWithoutCanvas(t *testing.T) {
 	requireBrowser(t)
-	url := teamOffice(t)
+	url := teamOffice(t, 0)
 	ctx := browser(t, "en-US")
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 		Source: `HTMLCanvasElement.prototype.getContext = () => null;`}); err != nil {
@@ -476,4 +485,28 @@ func TestExplorerWithoutCanvas(t *testing.T) {
 	wantText(t, ctx, `#x-card[data-code="AAA1"] [data-figure="team"] dd`, "1 · Active 1")
 	noHorizontalScroll(t, ctx, "explorer without a canvas")
 	screenshot(t, ctx, "explorer-no-canvas-phone-en")
+}
+
+// A frontline wider than a page of children ends in a "more" node that
+// fetches the next page in its place.
+func TestExplorerWideFrontline(t *testing.T) {
+	requireBrowser(t)
+	url := teamOffice(t, 205)
+	ctx := browser(t, "en-US")
+	run(t, ctx, "open AAA3's team", chromedp.Navigate(url+"/app/team/AAA3"), desktop(), signIn("wangfang", password))
+	wantText(t, ctx, `#x-card[data-code="AAA3"] [data-figure="team"] dd`, "205 · Active 205")
+	// The root, the first 200 and the "more" node.
+	run(t, ctx, "wait for the first page", chromedp.PollFunction[chromedp.Void](`() => window.__explorer.visible() === 202`,
+		chromedp.WithPollingTimeout(0)))
+	run(t, ctx, "to the last row", chromedp.Focus(chromedp.CSS("#x-tree")), chromedp.KeyEvent(kb.End))
+	wantText(t, ctx, "#x-more-AAA3", "More…")
+	screenshot(t, ctx, "explorer-wide-more-desktop-en")
+	run(t, ctx, "fetch the rest", chromedp.KeyEvent(kb.Enter))
+	run(t, ctx, "wait for the second page", chromedp.PollFunction[chromedp.Void](`() => window.__explorer.visible() === 206`,
+		chromedp.WithPollingTimeout(0)))
+	run(t, ctx, "to the last row", chromedp.KeyEvent(kb.End))
+	wantText(t, ctx, "#x-node-W204", "Wide 204")
+	if n := eval[int](t, ctx, `document.querySelectorAll('#x-tree [role=treeitem]').length`); n > 60 {
+		t.Errorf("the list puts %d of its 206 rows in the page, want only those in sight", n)
+	}
 }
