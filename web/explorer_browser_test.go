@@ -349,8 +349,12 @@ func TestExplorerPlacement(t *testing.T) {
 	wantRows(t, ctx, "AAA AAA1 AAA2")
 
 	// The period selector reloads the tree as it stood then.
-	run(t, ctx, "choose March 2026", chromedp.SetValue(chromedp.CSS("#x-period"), "2026-03"), chromedp.Evaluate[chromedp.Void](
-		`document.querySelector('#x-period').dispatchEvent(new Event('change', {bubbles: true}))`))
+	// Chosen and told in one step, as a user's choice is.
+	run(t, ctx, "choose March 2026", chromedp.Evaluate[chromedp.Void](`(() => {
+		const el = document.querySelector('#x-period');
+		el.value = '2026-03';
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+	})()`))
 	wantAddress(t, ctx, "/app/team?tree=placement&period=2026-03")
 	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="left-gv"] dd`, "150.00")
 	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="team"] dd`, "5 · Active 5")
