@@ -13,6 +13,7 @@ import (
 	"downline/api"
 	"downline/clock"
 	"downline/ledger"
+	"downline/ledger/goodstest"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/network"
@@ -265,15 +266,7 @@ func (w *world) buy(at time.Time, code string, qty int64) {
 	w.t.Helper()
 	key := fmt.Sprintf("buy-%s-%s-%d", code, at.Format("20060102150405"), qty)
 	w.at(at, func(ctx context.Context, tx pgx.Tx) error {
-		o, err := order.Place(ctx, tx, order.Request{Key: key + "-o", Kind: order.Repeat, Member: code, Lines: []order.LineRequest{{SKU: "VC-100", Qty: qty}}, By: "test"})
-		if err != nil {
-			return err
-		}
-		p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-p", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "test"})
-		if err != nil {
-			return err
-		}
-		_, err = order.ConfirmPayment(ctx, tx, order.Decision{Key: key + "-c", Payment: p.No, By: "test"})
+		_, err := goodstest.Buy(ctx, tx, key, code, qty)
 		return err
 	})
 }
