@@ -44,7 +44,7 @@ import (
 //
 // wide more members join in February, sponsored by AAA3: a frontline wider
 // than the explorer's page of children.
-func teamOffice(t *testing.T, wide int) string {
+func teamOffice(t testing.TB, wide int) string {
 	t.Helper()
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
@@ -131,7 +131,7 @@ bonuses:
 
 // settleMarch runs and approves March 2026 under the ladder: AAA1 (PV 100,
 // GV 100) is Bronze, everyone else a Member.
-func settleMarch(t *testing.T, db *ledger.DB, store *memory.Store) {
+func settleMarch(t testing.TB, db *ledger.DB, store *memory.Store) {
 	t.Helper()
 	loc, err := ledger.CompanyZone()
 	if err != nil {

@@ -119,10 +119,13 @@ export function draw(ctx: CanvasRenderingContext2D, w: number, h: number, ratio:
       if (!list) byColour.set(c, (list = []));
       list.push(t);
     }
+    // At least a pixel and a half each, so a far view still shows where the team is.
+    const bw = Math.max(nodeW, 1.5 / k);
+    const bh = Math.max(nodeH, 1.5 / k);
     for (const [c, list] of byColour) {
       ctx.fillStyle = c;
       ctx.beginPath();
-      for (const t of list) ctx.rect(t.x - nodeW / 2, t.y, nodeW, nodeH);
+      for (const t of list) ctx.rect(t.x - bw / 2, t.y, bw, bh);
       ctx.fill();
     }
     ctx.lineWidth = Math.max(2, 4 / k);

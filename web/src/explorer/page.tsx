@@ -28,6 +28,7 @@ interface Probe {
   visible: () => number;
   drawn: () => number;
   at: (code: string) => { x: number; y: number } | null; // a node's centre in client pixels
+  grow: (n: number) => Promise<number>; // expands breadth first until n nodes show; answers how many do
 }
 declare global {
   interface Window {
@@ -90,6 +91,26 @@ async function rootNode(code: string, tree: TreeKind, period: string): Promise<{
   }
 }
 
+// grow expands the model breadth first, a few fetches at a time, until n
+// nodes show: how the benchmarks reach a big visible tree.
+async function grow(model: Model, n: number, marks: { expand: number }): Promise<number> {
+  const queue: TNode[] = [model.root];
+  while (queue.length && model.visible.length < n) {
+    const batch = queue.splice(0, 8);
+    await Promise.all(
+      batch.map(async (t) => {
+        const p = t.more ? t.parent! : t;
+        const before = t.more ? p.kids!.length - 1 : 0;
+        marks.expand = performance.now();
+        if (t.more) await model.loadMore(t);
+        else if (Model.hasKids(t)) await model.expand(t);
+        if (p.open && p.kids) queue.push(...p.kids.slice(before));
+      }),
+    );
+  }
+  return model.visible.length;
+}
+
 type State = { kind: 'loading' } | { kind: 'notfound' } | { kind: 'error'; msg: Msg } | { kind: 'ready'; model: Model };
 
 export function Explorer({ self, code }: { self: string; code: string }) {
@@ -116,6 +137,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
     visible: () => 0,
     drawn: () => 0,
     at: () => null,
+    grow: () => Promise.resolve(0),
   });
   const marks = useRef({ root: 0, expand: 0 });
 
@@ -220,6 +242,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
       const r = s.canvas.getBoundingClientRect();
       return { x: r.left + r.width / 2 + (t.x - s.cam.x) * s.cam.k, y: r.top + r.height / 2 + (t.y + nodeH / 2 - s.cam.y) * s.cam.k };
     };
+    p.grow = (n) => (model ? grow(model, n, marks.current) : Promise.resolve(0));
     window.__explorer = p;
   }, [model]);
 
