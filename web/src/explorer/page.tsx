@@ -496,6 +496,9 @@ function Search({ self, tree, onPick }: { self: string; tree: TreeKind; onPick: 
     <form
       class="x-search"
       role="search"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') setFound(null);
+      }}
       onSubmit={(e) => {
         e.preventDefault();
         find(q);
