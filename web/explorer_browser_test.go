@@ -348,6 +348,17 @@ func TestExplorerPlacement(t *testing.T) {
 	wantAddress(t, ctx, "/app/team?tree=placement")
 	wantRows(t, ctx, "AAA AAA1 AAA2")
 
+	// From a deep link to AAA2, a member found outside AAA2's team is shown
+	// from oneself.
+	run(t, ctx, "deep link to AAA2", chromedp.Navigate(url+"/app/team/AAA2?tree=placement"))
+	wantRows(t, ctx, "AAA2 AAA5")
+	run(t, ctx, "search", chromedp.SendKeys(chromedp.CSS("#x-q"), "王小明"))
+	wantText(t, ctx, "#x-found", "AAA11")
+	run(t, ctx, "pick AAA11", click(`#x-found [data-code="AAA11"]`))
+	wantAddress(t, ctx, "/app/team?tree=placement")
+	wantRows(t, ctx, "AAA* AAA1* AAA3 AAA11* AAA2")
+	wantText(t, ctx, `#x-card[data-code="AAA11"] .x-name`, "王小明")
+
 	// The period selector reloads the tree as it stood then.
 	// Chosen and told in one step, as a user's choice is.
 	run(t, ctx, "choose March 2026", chromedp.Evaluate[chromedp.Void](`(() => {
