@@ -23,6 +23,10 @@ var expected = map[string]string{
 	"GET /members/{code}/frontline":   "admin finance member",
 	"GET /members/{code}/children":    "admin finance member",
 	"GET /members/{code}/performance": "admin finance member",
+	"GET /members/{code}/node":        "admin finance member",
+	"GET /members/{code}/search":      "admin finance member",
+	"GET /members/{code}/leg-end":     "admin finance member",
+	"GET /members/{code}/new-members": "admin finance member",
 	"GET /members/{code}/downline":    "admin finance member",
 	"GET /members/{code}/team":        "admin finance member",
 	"GET /members/{code}/free-slots":  "admin finance member",
@@ -160,8 +164,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 				token = w.token(who.login)
 			}
 			path := w.concrete(rt.Path)
-			if rt.Path == "/agencies/{code}/statement" {
+			switch rt.Path {
+			case "/agencies/{code}/statement":
 				path += "?from=2020-01-01&to=2030-01-01"
+			case "/members/{code}/search":
+				path += "?q=A"
+			case "/members/{code}/leg-end":
+				path += "?side=L"
 			}
 			var body any
 			if rt.Method == http.MethodPost {

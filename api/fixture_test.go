@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/api"
+	"downline/api/explorer"
+	"downline/clock"
 	"downline/graphstore"
 	"downline/graphstore/memory"
 	"downline/ledger"
@@ -46,11 +48,21 @@ const password = "correct horse battery"
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	return newWorldAt(t, time.Time{})
+}
+
+// newWorldAt is newWorld with the members joining at joined (zero: now).
+func newWorldAt(t testing.TB, joined time.Time) *world {
+	t.Helper()
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
 	w := &world{t: t, db: db, users: map[string]user.User{}, orders: map[string]string{}, pay: map[string]string{}}
 	ctx := context.Background()
-	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
+	joinAt := ctx
+	if !joined.IsZero() {
+		joinAt = clock.With(ctx, clock.Fixed(joined))
+	}
+	txAt(t, db, joinAt, func(ctx context.Context, tx pgx.Tx) error {
 		for _, r := range []member.Registration{
 			{Code: "ROOT1", Name: "Root", Phone: "+8613800000001"},
 			{Code: "AAA", Name: "Alice", Phone: "+8613800000002", Sponsor: "ROOT1"},
@@ -134,7 +146,9 @@ func newWorld(t testing.TB) *world {
 	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	w.srv = &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}}
+	// The explorer's figures are rebuilt before answering whenever the
+	// ledger moved, however long a build takes on a busy machine.
+	w.srv = &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, Explorer: &explorer.Cache{SyncBelow: time.Hour}}
 	w.h = w.srv.Handler()
 	return w
 }
@@ -166,6 +180,14 @@ func runWorker(t testing.TB, db *ledger.DB, store graphstore.Store, f *projectio
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// txAt runs fn in a transaction under ctx (whose clock it reads).
+func txAt(t testing.TB, db *ledger.DB, ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) {
+	t.Helper()
+	if err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error { return fn(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func mustGet(t testing.TB, db *ledger.DB, no string) order.Order {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
+
+	"downline/api/explorer"
 )
 
 // Money is an amount of money on the wire: an exact decimal string with two
@@ -51,4 +53,20 @@ func (d download) send(g *gin.Context, code int) {
 	g.Header("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, d.Filename))
 	g.Header("Cache-Control", "no-store")
 	g.Data(code, d.ContentType, buf.Bytes())
+}
+
+// Volume is a PV or GV in hundredths on the wire: an exact decimal string
+// with two decimals, like Money, printed without decimal arithmetic (the
+// explorer writes thousands of them a second).
+type Volume int64
+
+var volumeType = reflect.TypeFor[Volume]()
+
+// MarshalJSON writes the volume with two decimals.
+func (v Volume) MarshalJSON() ([]byte, error) { return v.appendJSON(make([]byte, 0, 16)), nil }
+
+func (v Volume) appendJSON(b []byte) []byte {
+	b = append(b, '"')
+	b = explorer.Amount(v).Append(b)
+	return append(b, '"')
 }

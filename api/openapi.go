@@ -149,7 +149,7 @@ func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
 		return map[string]any{"type": "string", "format": "decimal", "example": "12.50", "description": "an exact decimal (a JSON number is accepted on input)"}
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
-	case t == moneyType:
+	case t == moneyType, t == volumeType:
 		return map[string]any{"type": "string", "format": "decimal", "pattern": moneyPattern, "example": "1234.50",
 			"description": "an amount of money: an exact decimal with two decimals"}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"downline/api/explorer"
 	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/order"
@@ -35,6 +36,11 @@ type Server struct {
 	// UI, when set, is the browser UI (package web), served under /app/;
 	// / then redirects there.
 	UI http.Handler
+	// Explorer keeps the genealogy explorer's figures; made on first use
+	// with the defaults when nil.
+	Explorer *explorer.Cache
+
+	explorerOnce sync.Once
 
 	desk     *order.Desk
 	deskOnce sync.Once

@@ -55,26 +55,39 @@ func MembersPV(ctx context.Context, q ledger.Querier, ids []int64, from, to time
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `
-		SELECT member_id, sum(pv) FROM (
-			SELECT o.member_id, o.pv FROM orders o
-			WHERE o.member_id = ANY($1) AND o.kind IN ('registration', 'repeat') AND o.status <> 'cancelled'
-			  AND o.confirmed_at >= $2 AND o.confirmed_at < $3
-			UNION ALL
-			SELECT o.member_id, r.pv FROM returns r JOIN orders o ON o.id = r.order_id
-			WHERE o.member_id = ANY($1) AND r.confirmed_at >= $2 AND r.confirmed_at < $3
-		) v GROUP BY member_id`, ids, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("sum members' PV: %w", err)
-	}
-	var id int64
-	var pv decimal.Decimal
-	_, err = pgx.ForEachRow(rows, []any{&id, &pv}, func() error {
+	err := sumPV(ctx, q, "o.member_id = ANY($3) AND", []any{from, to, ids}, func(id int64, pv decimal.Decimal) error {
 		out[id] = pv
 		return nil
 	})
+	return out, err
+}
+
+// PeriodPV streams to fn the PV of every member with volume in [from, to),
+// counted as MembersPV counts it, in one aggregate query.
+func PeriodPV(ctx context.Context, q ledger.Querier, from, to time.Time, fn func(member int64, pv decimal.Decimal) error) error {
+	return sumPV(ctx, q, "", []any{from, to}, fn)
+}
+
+// sumPV runs the PV aggregate with an optional extra condition on the
+// order o ($1 and $2 are the period's bounds).
+func sumPV(ctx context.Context, q ledger.Querier, where string, args []any, fn func(int64, decimal.Decimal) error) error {
+	rows, err := q.Query(ctx, `
+		SELECT member_id, sum(pv) FROM (
+			SELECT o.member_id, o.pv FROM orders o
+			WHERE `+where+` o.kind IN ('registration', 'repeat') AND o.status <> 'cancelled'
+			  AND o.confirmed_at >= $1 AND o.confirmed_at < $2
+			UNION ALL
+			SELECT o.member_id, r.pv FROM returns r JOIN orders o ON o.id = r.order_id
+			WHERE `+where+` r.confirmed_at >= $1 AND r.confirmed_at < $2
+		) v GROUP BY member_id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sum members' PV: %w", err)
+		return fmt.Errorf("sum members' PV: %w", err)
 	}
-	return out, nil
+	var id int64
+	var pv decimal.Decimal
+	_, err = pgx.ForEachRow(rows, []any{&id, &pv}, func() error { return fn(id, pv) })
+	if err != nil {
+		return fmt.Errorf("sum members' PV: %w", err)
+	}
+	return nil
 }

@@ -83,6 +83,68 @@ export interface OrderPage {
   next?: string;
 }
 
+// ExplorerNode is a member as the genealogy explorer draws it. The fields
+// after NodeView's come with the explorer's reads; an older server leaves
+// some out, and the explorer shows what it has.
+export interface ExplorerNode {
+  code: string;
+  name: string;
+  status: string;
+  joined_at: string;
+  depth: number;
+  side?: string;
+  sponsor?: string;
+  parent?: string;
+  spillover?: boolean;
+  team?: number;
+  active?: number;
+  pv?: string;
+  gv?: string;
+  left_gv?: string;
+  right_gv?: string;
+  carry_left?: string;
+  carry_right?: string;
+  rank?: string;
+  rank_index?: number;
+  new?: boolean;
+}
+
+export type TreeKind = 'sponsor' | 'placement';
+
+export interface ExplorerPage {
+  tree: string;
+  member: string;
+  period: string;
+  starts_at: string;
+  ends_at: string;
+  as_of?: string | null;
+  ranks?: string[];
+}
+
+export interface ChildrenPage extends ExplorerPage {
+  items: ExplorerNode[];
+  next?: string;
+}
+
+export interface NodePage extends ExplorerPage {
+  node: ExplorerNode;
+}
+
+export interface SearchPage {
+  items: { node: ExplorerNode; path: string[] }[];
+}
+
+export interface LegEnd {
+  side: string;
+  node: ExplorerNode;
+  path: string[];
+}
+
+export interface Upline {
+  tree: string;
+  items: ExplorerNode[];
+}
+
 export interface Statement {
   period: string;
   starts_at: string;
@@ -197,6 +259,11 @@ async function request<T>(method: string, path: string, body?: unknown, key?: st
 
 const seg = encodeURIComponent;
 
+// explorerQuery is the tree and, unless it is the current one (""), the period.
+function explorerQuery(tree: TreeKind, period: string): string {
+  return `tree=${tree}${period ? `&period=${seg(period)}` : ''}`;
+}
+
 export const api = {
   me: () => request<User>('GET', '/auth/me'),
   async login(login: string, password: string): Promise<User> {
@@ -228,6 +295,18 @@ export const api = {
   placementDownline: (code: string, depth: number) =>
     request<{ items: Node[] }>('GET', `/members/${seg(code)}/downline?tree=placement&depth=${depth}&limit=100`),
   register: (r: Registration, key: string) => request<Registered>('POST', '/members', r, key),
+  node: (code: string, tree: TreeKind, period: string) =>
+    request<NodePage>('GET', `/members/${seg(code)}/node?${explorerQuery(tree, period)}`),
+  children: (code: string, tree: TreeKind, period: string, cursor = '') =>
+    request<ChildrenPage>(
+      'GET',
+      `/members/${seg(code)}/children?${explorerQuery(tree, period)}${cursor ? `&cursor=${seg(cursor)}` : ''}`,
+    ),
+  search: (code: string, tree: TreeKind, q: string, limit: number) =>
+    request<SearchPage>('GET', `/members/${seg(code)}/search?tree=${tree}&q=${seg(q)}&limit=${limit}`),
+  legEnd: (code: string, side: 'L' | 'R', period: string) =>
+    request<LegEnd>('GET', `/members/${seg(code)}/leg-end?side=${side}${period ? `&period=${seg(period)}` : ''}`),
+  upline: (code: string, tree: TreeKind) => request<Upline>('GET', `/members/${seg(code)}/upline?tree=${tree}`),
   statement: (code: string, period: string, lang: string) =>
     request<Statement>('GET', `/members/${seg(code)}/statements/${seg(period)}?lang=${seg(lang)}`),
 };

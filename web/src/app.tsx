@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { locale, locales, setLocale, t, type Locale } from './i18n';
 import { base, navigate, path, route } from './router';
 import { check, signOut, user } from './session';
@@ -8,6 +8,7 @@ import { Orders } from './orders';
 import { Register } from './register';
 import { Account } from './account';
 import { StatementPage, Statements } from './statements';
+import { NotFound } from './notfound';
 import { describe, type Msg } from './errors';
 import type { Messages } from './i18n/en';
 import { signal } from '@preact/signals';
@@ -88,29 +89,38 @@ function Page() {
       return <Home code={u.member} />;
     case 'orders':
       return <Orders code={u.member} />;
-    default:
-      return (
-        <main class="card notfound" id="notfound">
-          <h1>{m.notFound}</h1>
-          <p>{m.notFoundHint}</p>
-          <a
-            href={base}
-            onClick={(e) => {
-              e.preventDefault();
-              navigate(base);
-            }}
-          >
-            {m.backHome}
-          </a>
-        </main>
-      );
+    default: {
+      if (r === 'team' || r.startsWith('team/')) return <Team self={u.member} code={decodeURIComponent(r.slice(5))} />;
+      return <NotFound />;
+    }
   }
+}
+
+// The explorer is loaded when it is first opened, so the other pages do not
+// download its code.
+let explorer: Promise<typeof import('./explorer/page')> | undefined;
+
+function Team({ self, code }: { self: string; code: string }) {
+  const m = t.value;
+  const [mod, setMod] = useState<typeof import('./explorer/page') | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    explorer ??= import('./explorer/page');
+    explorer.then(setMod, () => {
+      explorer = undefined;
+      setFailed(true);
+    });
+  }, []);
+  if (failed) return <main class="card form-error">{m.unreachable}</main>;
+  if (!mod) return <main class="loading">{m.loading}</main>;
+  return <mod.Explorer self={self} code={code || self} />;
 }
 
 // The member office's pages, in a row under the bar.
 const pages: { to: string; label: (m: Messages) => string }[] = [
   { to: base, label: (m) => m.home },
   { to: base + 'orders', label: (m) => m.orders },
+  { to: base + 'team', label: (m) => m.team },
   { to: base + 'register', label: (m) => m.register },
   { to: base + 'statements', label: (m) => m.statements },
   { to: base + 'account', label: (m) => m.account },

@@ -1,19 +1,25 @@
 import { signal } from '@preact/signals';
 
-// A small history router: the path under /app/ is a signal, so a page
-// re-renders when it changes. The server answers every /app/ address with
-// index.html, so a reload or a shared link lands here too.
+// A small history router: the path under /app/ and its query are signals,
+// so a page re-renders when they change. The server answers every /app/
+// address with index.html, so a reload or a shared link lands here too.
 export const base = '/app/';
 export const path = signal(location.pathname);
+export const query = signal(location.search);
 
 window.addEventListener('popstate', () => {
   path.value = location.pathname;
+  query.value = location.search;
 });
 
-export function navigate(to: string) {
+// navigate goes to the address to (a path with an optional query); replace
+// keeps the history entry (a change of view that Back need not undo).
+export function navigate(to: string, replace = false) {
   if (to === location.pathname + location.search) return;
-  history.pushState(null, '', to);
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
   path.value = location.pathname;
+  query.value = location.search;
 }
 
 // route is the path below /app/ without surrounding slashes ("" is home).
