@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"context"
 	"fmt"
 	"math"
@@ -48,6 +49,13 @@ import (
 // wide more members join in February, sponsored by AAA3: a frontline wider
 // than the explorer's page of children.
 func teamOffice(t testing.TB, wide int) string {
+	t.Helper()
+	return teamOfficeAt(t, wide, time.Time{})
+}
+
+// teamOfficeAt is teamOffice with the server's clock starting at at (the
+// real clock when at is zero): "this month" is then at's month.
+func teamOfficeAt(t testing.TB, wide int, at time.Time) string {
 	t.Helper()
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
@@ -108,7 +116,14 @@ func teamOffice(t testing.TB, wide int) string {
 	}
 	settleMarch(t, db, store)
 	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
-	ts := httptest.NewServer(srv.Handler())
+	h := srv.Handler()
+	if !at.IsZero() {
+		clk, next := clock.Starting(at), h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(clock.With(r.Context(), clk)))
+		})
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts.URL
 }

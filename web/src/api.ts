@@ -145,6 +145,34 @@ export interface Upline {
   items: ExplorerNode[];
 }
 
+// Performance is a member's figures for a period in one tree, with the
+// rank held and the progress to the next (sponsor tree).
+export interface Performance extends ExplorerPage {
+  pv: string;
+  gv: string;
+  team: number;
+  active: number;
+  rank: string;
+  rank_index: number;
+  carry_left: string;
+  carry_right: string;
+  left_gv: string;
+  right_gv: string;
+  legs: { head: string; side?: string; total: number; active: number; gv: string; counted: string }[];
+  next_rank: null | {
+    name: string;
+    pv: { need: string; have: string };
+    qgv: { need: string; have: string; cap: string | null };
+    legs: null | { need: number; rank: string; have: number };
+    missing: string[];
+  };
+}
+
+export interface NewMembers {
+  period: string;
+  items: (ExplorerNode & { pv: string })[];
+}
+
 export interface Statement {
   period: string;
   starts_at: string;
@@ -307,6 +335,8 @@ export const api = {
   legEnd: (code: string, side: 'L' | 'R', period: string) =>
     request<LegEnd>('GET', `/members/${seg(code)}/leg-end?side=${side}${period ? `&period=${seg(period)}` : ''}`),
   upline: (code: string, tree: TreeKind) => request<Upline>('GET', `/members/${seg(code)}/upline?tree=${tree}`),
+  performance: (code: string, tree: TreeKind) => request<Performance>('GET', `/members/${seg(code)}/performance?tree=${tree}`),
+  newMembers: (code: string, limit: number) => request<NewMembers>('GET', `/members/${seg(code)}/new-members?limit=${limit}`),
   statement: (code: string, period: string, lang: string) =>
     request<Statement>('GET', `/members/${seg(code)}/statements/${seg(period)}?lang=${seg(lang)}`),
 };

@@ -6,6 +6,7 @@ import { date, dateTime, money, number, periodLabel, previousMonth } from './for
 import { base } from './router';
 import { go, statementPath } from './statements';
 import { lost } from './session';
+import { NewInTeam, ThisMonth } from './progress';
 
 // A panel's data: loading (undefined), loaded, or failed with a message.
 export type Load<T> = { data?: T; error?: Msg; done: boolean };
@@ -47,6 +48,10 @@ export function Home({ code }: { code: string }) {
     <main class="home">
       <ProfileCard load={profile} />
       <div class="grid">
+        <ThisMonth code={code} />
+        <NewInTeam code={code} />
+      </div>
+      <div class="grid">
         <Panel title={m.money} load={wallet} id="money">
           {(w: Wallet) => (
             <dl class="figures">
@@ -58,8 +63,8 @@ export function Home({ code }: { code: string }) {
         <Panel title={m.lastStatement} load={last} id="statement">
           {(l: Last) => <LastStatement last={l} />}
         </Panel>
-        <TeamPanel title={m.sponsorTree} load={sponsorTeam} id="team-sponsor" />
-        <TeamPanel title={m.placementTree} load={placementTeam} id="team-placement" />
+        <TeamPanel title={m.sponsorTree} load={sponsorTeam} id="team-sponsor" tree="sponsor" />
+        <TeamPanel title={m.placementTree} load={placementTeam} id="team-placement" tree="placement" />
       </div>
       <Panel title={m.recentOrders} load={orders} id="orders">
         {(p: OrderPage) =>
@@ -138,8 +143,9 @@ function biggest(legs: Team['legs']): Team['legs'] {
   return [...legs].sort((a, b) => b.total - a.total).slice(0, shownLegs);
 }
 
-function TeamPanel({ title, load, id }: { title: string; load: Load<Team>; id: string }) {
+function TeamPanel({ title, load, id, tree }: { title: string; load: Load<Team>; id: string; tree: string }) {
   const m = t.value;
+  const explore = `${base}team?tree=${tree}`;
   return (
     <Panel title={title} load={load} id={id}>
       {(team: Team) => (
@@ -166,6 +172,11 @@ function TeamPanel({ title, load, id }: { title: string; load: Load<Team>; id: s
               )}
             </ul>
           )}
+          <p>
+            <a href={explore} onClick={go(explore)} class="explore">
+              {m.openExplorer}
+            </a>
+          </p>
         </div>
       )}
     </Panel>

@@ -257,6 +257,27 @@ export const en = {
   xReroot: 'Show from here',
   xLegend: 'Legend',
   xInactive: 'Inactive',
+  // home: this period
+  thisPeriod: 'This month',
+  rankHeld: 'Rank held',
+  noRankYet: 'No rank yet',
+  groupVolume: 'Group volume',
+  binaryLegs: 'Binary legs',
+  leftRight: (l: string, r: string) => `L ${l} · R ${r}`,
+  carryIn: 'Carried in',
+  toReach: (rank: string) => `To reach ${rank}`,
+  qualifyingVolume: 'Qualifying group volume',
+  stillMissing: (v: string) => `${v} still missing.`,
+  legCapNote: (cap: string) => `Each leg counts for at most ${cap}.`,
+  legsWithRank: (rank: string) => `Legs with a ${rank} or higher`,
+  legsMissing: (n: number, rank: string) => (n === 1 ? `One more leg with a ${rank} needed.` : `${n} more legs with a ${rank} needed.`),
+  needMet: 'Met.',
+  counts: (v: string) => `counts ${v}`,
+  topRank: 'You hold the highest rank.',
+  noPlanYet: 'Ranks show once a month has been settled.',
+  newInTeam: 'New in your team this month',
+  noNewMembers: 'Nobody has joined your team this month yet.',
+  openExplorer: 'Open in the team explorer',
 };
 
 export type Messages = typeof en;
