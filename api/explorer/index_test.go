@@ -317,6 +317,37 @@ func TestAmountPrintsExactly(t *testing.T) {
 	}
 }
 
+// The cache keeps the periods read last, however many are asked for.
+func TestCacheKeepsTheLastPeriods(t *testing.T) {
+	c := newCompany(t)
+	c.join(c.day(2026, 1, 5, 9, 0, 0), "ROOT", "", "", "")
+	c.sync()
+	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Hour, Keep: 2}
+	now := c.day(2026, 2, 10, 12, 0, 0)
+	get := func(code string) *explorer.Index {
+		t.Helper()
+		_, from, to, _ := period.ParseCode(code, c.loc)
+		x, err := cache.Get(context.Background(), code, from, to, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	nov := get("2025-11")
+	get("2025-12")
+	dec := get("2025-12")
+	get("2030-01") // a future month: its trees as they stand now
+	if get("2025-12") != dec || cache.Builds() != 3 {
+		t.Errorf("%d builds, want 3: December was kept", cache.Builds())
+	}
+	if get("2025-11") == nov || cache.Builds() != 4 {
+		t.Errorf("%d builds, want 4: November was dropped for later months", cache.Builds())
+	}
+	if _, ok := c.find(nov, "ROOT"); ok {
+		t.Error("ROOT, who joined in January, is in November's trees")
+	}
+}
+
 // A large index is checked in the background: reads get the previous
 // index until the rebuild is in.
 func TestCacheServesThePreviousIndexMeanwhile(t *testing.T) {
