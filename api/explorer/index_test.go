@@ -257,6 +257,22 @@ func TestIndexAsTheTreesStood(t *testing.T) {
 	}
 }
 
+// reader reads a month's index from cache at now.
+func (c *company) reader(cache *explorer.Cache, now time.Time) func(code string) *explorer.Index {
+	return func(code string) *explorer.Index {
+		c.t.Helper()
+		_, from, to, err := period.ParseCode(code, c.loc)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		x, err := cache.Get(context.Background(), code, from, to, now)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		return x
+	}
+}
+
 // The current period's index is rebuilt when the ledger moves on; a past
 // one is kept; concurrent first reads share one build.
 func TestCacheFollowsTheLedger(t *testing.T) {
@@ -268,15 +284,7 @@ func TestCacheFollowsTheLedger(t *testing.T) {
 	now := c.day(2026, 2, 10, 12, 0, 0)
 	ctx := context.Background()
 	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Hour}
-	get := func(code string) *explorer.Index {
-		t.Helper()
-		_, from, to, _ := period.ParseCode(code, c.loc)
-		x, err := cache.Get(ctx, code, from, to, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	get := c.reader(cache, now)
 	feb := get("2026-02")
 	if !feb.AsOf.IsZero() {
 		t.Errorf("the current month is taken as of %s, want now", feb.AsOf)
@@ -324,15 +332,7 @@ func TestCacheKeepsTheLastPeriods(t *testing.T) {
 	c.sync()
 	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Hour, Keep: 2}
 	now := c.day(2026, 2, 10, 12, 0, 0)
-	get := func(code string) *explorer.Index {
-		t.Helper()
-		_, from, to, _ := period.ParseCode(code, c.loc)
-		x, err := cache.Get(context.Background(), code, from, to, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	get := c.reader(cache, now)
 	nov := get("2025-11")
 	get("2025-12")
 	dec := get("2025-12")
@@ -357,18 +357,10 @@ func TestCacheServesThePreviousIndexMeanwhile(t *testing.T) {
 	c.join(jan, "AAA", "ROOT", "ROOT", "L")
 	c.sync()
 	now := c.day(2026, 2, 10, 12, 0, 0)
-	ctx := context.Background()
 	// Every index counts as large; checks as often as asked.
 	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Nanosecond, Interval: time.Nanosecond}
-	_, from, to, _ := period.ParseCode("2026-02", c.loc)
-	get := func() *explorer.Index {
-		t.Helper()
-		x, err := cache.Get(ctx, "2026-02", from, to, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	read := c.reader(cache, now)
+	get := func() *explorer.Index { return read("2026-02") }
 	first := get()
 	c.buy(c.day(2026, 2, 10, 11, 0, 0), "AAA")
 	if got := get(); got != first {
