@@ -3,6 +3,7 @@ package explorer_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,6 +258,17 @@ func TestIndexAsTheTreesStood(t *testing.T) {
 	}
 }
 
+// twoMembers is a company of ROOT and AAA below it, both joined on 5
+// January 2026.
+func twoMembers(t *testing.T) *company {
+	c := newCompany(t)
+	jan := c.day(2026, 1, 5, 9, 0, 0)
+	c.join(jan, "ROOT", "", "", "")
+	c.join(jan, "AAA", "ROOT", "ROOT", "L")
+	c.sync()
+	return c
+}
+
 // reader reads a month's index from cache at now.
 func (c *company) reader(cache *explorer.Cache, now time.Time) func(code string) *explorer.Index {
 	return func(code string) *explorer.Index {
@@ -276,15 +288,28 @@ func (c *company) reader(cache *explorer.Cache, now time.Time) func(code string)
 // The current period's index is rebuilt when the ledger moves on; a past
 // one is kept; concurrent first reads share one build.
 func TestCacheFollowsTheLedger(t *testing.T) {
-	c := newCompany(t)
-	jan := c.day(2026, 1, 5, 9, 0, 0)
-	c.join(jan, "ROOT", "", "", "")
-	c.join(jan, "AAA", "ROOT", "ROOT", "L")
-	c.sync()
+	c := twoMembers(t)
 	now := c.day(2026, 2, 10, 12, 0, 0)
 	ctx := context.Background()
 	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Hour}
 	get := c.reader(cache, now)
+	// Eight first reads at once: one build, one index.
+	var wg sync.WaitGroup
+	got := make([]*explorer.Index, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, from, to, _ := period.ParseCode("2026-02", c.loc)
+			got[i], _ = cache.Get(ctx, "2026-02", from, to, now)
+		}()
+	}
+	wg.Wait()
+	for _, x := range got {
+		if x == nil || x != got[0] || cache.Builds() != 1 {
+			t.Fatalf("eight first reads: %d builds, indexes %v", cache.Builds(), got)
+		}
+	}
 	feb := get("2026-02")
 	if !feb.AsOf.IsZero() {
 		t.Errorf("the current month is taken as of %s, want now", feb.AsOf)
@@ -351,11 +376,7 @@ func TestCacheKeepsTheLastPeriods(t *testing.T) {
 // A large index is checked in the background: reads get the previous
 // index until the rebuild is in.
 func TestCacheServesThePreviousIndexMeanwhile(t *testing.T) {
-	c := newCompany(t)
-	jan := c.day(2026, 1, 5, 9, 0, 0)
-	c.join(jan, "ROOT", "", "", "")
-	c.join(jan, "AAA", "ROOT", "ROOT", "L")
-	c.sync()
+	c := twoMembers(t)
 	now := c.day(2026, 2, 10, 12, 0, 0)
 	// Every index counts as large; checks as often as asked.
 	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Nanosecond, Interval: time.Nanosecond}
