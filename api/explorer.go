@@ -370,7 +370,8 @@ type PerformanceView struct {
 	CarryRight Volume      `json:"carry_right"`
 	LeftGV     Volume      `json:"left_gv"`
 	RightGV    Volume      `json:"right_gv"`
-	// NextRank is null at the top rank (or without a plan).
+	// NextRank is null at the top rank (or without a plan). It follows the
+	// plan's rank rule, on the sponsor tree whichever tree is asked for.
 	NextRank *NextRank `json:"next_rank"`
 }
 

@@ -34,9 +34,9 @@ type Cache struct {
 	Interval time.Duration
 	// SyncBelow is the build time under which an index counts as small (default 50ms).
 	SyncBelow time.Duration
-	// Keep is the number of periods kept (default 8), least recently used
+	// Keep is the number of periods kept (default 4), least recently used
 	// out first: a client asking for many periods, past or future, cannot
-	// fill the memory.
+	// fill the memory (an index of a million members holds ~170 MiB).
 	Keep int
 
 	mu      sync.Mutex
@@ -150,7 +150,7 @@ func (c *Cache) entry(k key) *entry {
 	}
 	keep := c.Keep
 	if keep <= 0 {
-		keep = 8
+		keep = 4
 	}
 	for len(c.entries) > keep {
 		var oldest key
