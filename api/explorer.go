@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -125,6 +127,29 @@ func (s *Server) figures() *explorer.Cache {
 		}
 	})
 	return s.Explorer
+}
+
+// WarmExplorer builds the figures of the current month, so that the first
+// member to open the explorer does not wait for them (seconds at a million
+// members). A failure is logged; the first read tries again.
+func (s *Server) WarmExplorer(ctx context.Context) {
+	loc, err := ledger.CompanyZone()
+	if err != nil {
+		slog.Error("explorer: warm up", "err", err)
+		return
+	}
+	now := clock.Now(ctx)
+	code := now.In(loc).Format("2006-01")
+	_, from, to, err := period.ParseCode(code, loc)
+	if err == nil {
+		var x *explorer.Index
+		if x, err = s.figures().Get(ctx, code, from, to, now); err == nil {
+			slog.Info("explorer: figures built", "period", code, "members", x.Len(), "took", x.Took.Round(time.Millisecond))
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		slog.Error("explorer: warm up", "period", code, "err", err)
+	}
 }
 
 // explorerQuery resolves the tree, the period and the member of the path;
@@ -345,7 +370,8 @@ type PerformanceView struct {
 	CarryRight Volume      `json:"carry_right"`
 	LeftGV     Volume      `json:"left_gv"`
 	RightGV    Volume      `json:"right_gv"`
-	// NextRank is null at the top rank (or without a plan).
+	// NextRank is null at the top rank (or without a plan). It follows the
+	// plan's rank rule, on the sponsor tree whichever tree is asked for.
 	NextRank *NextRank `json:"next_rank"`
 }
 

@@ -549,3 +549,19 @@ func TestWideFrontlinePages(t *testing.T) {
 		t.Errorf("after one more joined, the second page has %d children", len(p["items"].([]any)))
 	}
 }
+
+// Warming up builds the current month's figures, which the first read uses.
+func TestWarmExplorer(t *testing.T) {
+	w, _ := explorerWorld(t)
+	march := clock.With(context.Background(), clock.Fixed(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)))
+	w.srv.WarmExplorer(march)
+	if n := w.srv.Explorer.Builds(); n != 1 {
+		t.Fatalf("%d builds after warming up, want 1", n)
+	}
+	if res := w.callOn(march, w.h, "GET", "/api/v1/members/ROOT1/children", w.token("admin"), nil); res.status != 200 {
+		t.Fatalf("children: %d %s", res.status, res.body)
+	}
+	if n := w.srv.Explorer.Builds(); n != 1 {
+		t.Errorf("%d builds after the first read, want the warm one only", n)
+	}
+}

@@ -34,8 +34,10 @@ type Cache struct {
 	Interval time.Duration
 	// SyncBelow is the build time under which an index counts as small (default 50ms).
 	SyncBelow time.Duration
-	// Past is the number of past periods kept (default 6), least recently used out first.
-	Past int
+	// Keep is the number of periods kept (default 4), least recently used
+	// out first: a client asking for many periods, past or future, cannot
+	// fill the memory (an index of a million members holds ~170 MiB).
+	Keep int
 
 	mu      sync.Mutex
 	entries map[key]*entry
@@ -130,7 +132,7 @@ func (c *Cache) syncBelow() time.Duration {
 }
 
 // entry finds or makes the entry of k, dropping the least recently used
-// past periods beyond Past.
+// entries beyond Keep.
 func (c *Cache) entry(k key) *entry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -146,27 +148,21 @@ func (c *Cache) entry(k key) *entry {
 		// The period has ended: its live index is not read again.
 		delete(c.entries, key{period: k.period})
 	}
-	keep := c.Past
+	keep := c.Keep
 	if keep <= 0 {
-		keep = 6
+		keep = 4
 	}
-	for {
+	for len(c.entries) > keep {
 		var oldest key
-		var at int64
-		past := 0
+		at := int64(-1)
 		for k2, e2 := range c.entries {
-			if k2.past && k2 != k {
-				past++
-				if u := e2.used.Load(); at == 0 || u < at {
-					oldest, at = k2, u
-				}
+			if u := e2.used.Load(); k2 != k && (at < 0 || u < at) {
+				oldest, at = k2, u
 			}
-		}
-		if past < keep {
-			return e
 		}
 		delete(c.entries, oldest)
 	}
+	return e
 }
 
 // build builds k's index once for all concurrent callers and installs it.

@@ -3,6 +3,7 @@ package explorer_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,25 +258,57 @@ func TestIndexAsTheTreesStood(t *testing.T) {
 	}
 }
 
-// The current period's index is rebuilt when the ledger moves on; a past
-// one is kept; concurrent first reads share one build.
-func TestCacheFollowsTheLedger(t *testing.T) {
+// twoMembers is a company of ROOT and AAA below it, both joined on 5
+// January 2026.
+func twoMembers(t *testing.T) *company {
 	c := newCompany(t)
 	jan := c.day(2026, 1, 5, 9, 0, 0)
 	c.join(jan, "ROOT", "", "", "")
 	c.join(jan, "AAA", "ROOT", "ROOT", "L")
 	c.sync()
+	return c
+}
+
+// reader reads a month's index from cache at now.
+func (c *company) reader(cache *explorer.Cache, now time.Time) func(code string) *explorer.Index {
+	return func(code string) *explorer.Index {
+		c.t.Helper()
+		_, from, to, err := period.ParseCode(code, c.loc)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		x, err := cache.Get(context.Background(), code, from, to, now)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		return x
+	}
+}
+
+// The current period's index is rebuilt when the ledger moves on; a past
+// one is kept; concurrent first reads share one build.
+func TestCacheFollowsTheLedger(t *testing.T) {
+	c := twoMembers(t)
 	now := c.day(2026, 2, 10, 12, 0, 0)
 	ctx := context.Background()
 	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Hour}
-	get := func(code string) *explorer.Index {
-		t.Helper()
-		_, from, to, _ := period.ParseCode(code, c.loc)
-		x, err := cache.Get(ctx, code, from, to, now)
-		if err != nil {
-			t.Fatal(err)
+	get := c.reader(cache, now)
+	// Eight first reads at once: one build, one index.
+	var wg sync.WaitGroup
+	got := make([]*explorer.Index, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, from, to, _ := period.ParseCode("2026-02", c.loc)
+			got[i], _ = cache.Get(ctx, "2026-02", from, to, now)
+		}()
+	}
+	wg.Wait()
+	for _, x := range got {
+		if x == nil || x != got[0] || cache.Builds() != 1 {
+			t.Fatalf("eight first reads: %d builds, indexes %v", cache.Builds(), got)
 		}
-		return x
 	}
 	feb := get("2026-02")
 	if !feb.AsOf.IsZero() {
@@ -317,27 +350,38 @@ func TestAmountPrintsExactly(t *testing.T) {
 	}
 }
 
+// The cache keeps the periods read last, however many are asked for.
+func TestCacheKeepsTheLastPeriods(t *testing.T) {
+	c := newCompany(t)
+	c.join(c.day(2026, 1, 5, 9, 0, 0), "ROOT", "", "", "")
+	c.sync()
+	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Hour, Keep: 2}
+	now := c.day(2026, 2, 10, 12, 0, 0)
+	get := c.reader(cache, now)
+	nov := get("2025-11")
+	get("2025-12")
+	dec := get("2025-12")
+	get("2030-01") // a future month: its trees as they stand now
+	if get("2025-12") != dec || cache.Builds() != 3 {
+		t.Errorf("%d builds, want 3: December was kept", cache.Builds())
+	}
+	if get("2025-11") == nov || cache.Builds() != 4 {
+		t.Errorf("%d builds, want 4: November was dropped for later months", cache.Builds())
+	}
+	if _, ok := c.find(nov, "ROOT"); ok {
+		t.Error("ROOT, who joined in January, is in November's trees")
+	}
+}
+
 // A large index is checked in the background: reads get the previous
 // index until the rebuild is in.
 func TestCacheServesThePreviousIndexMeanwhile(t *testing.T) {
-	c := newCompany(t)
-	jan := c.day(2026, 1, 5, 9, 0, 0)
-	c.join(jan, "ROOT", "", "", "")
-	c.join(jan, "AAA", "ROOT", "ROOT", "L")
-	c.sync()
+	c := twoMembers(t)
 	now := c.day(2026, 2, 10, 12, 0, 0)
-	ctx := context.Background()
 	// Every index counts as large; checks as often as asked.
 	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Nanosecond, Interval: time.Nanosecond}
-	_, from, to, _ := period.ParseCode("2026-02", c.loc)
-	get := func() *explorer.Index {
-		t.Helper()
-		x, err := cache.Get(ctx, "2026-02", from, to, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	read := c.reader(cache, now)
+	get := func() *explorer.Index { return read("2026-02") }
 	first := get()
 	c.buy(c.day(2026, 2, 10, 11, 0, 0), "AAA")
 	if got := get(); got != first {

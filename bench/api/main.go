@@ -1,12 +1,14 @@
 // Command api is a load generator for Downline's HTTP API: concurrent
 // clients on keep-alive connections sign in, then enter orders (POST
 // /api/v1/orders, each under its own Idempotency-Key), counter sales (POST
-// /api/v1/counter-sales: placed, paid and confirmed; sign in as finance) or
-// read downline pages, for a fixed time, and it reports throughput and
-// latency percentiles.
+// /api/v1/counter-sales: placed, paid and confirmed; sign in as finance),
+// read downline pages, or read the explorer's children with their figures
+// (the root's or a random member's, either tree), for a fixed time, and it
+// reports throughput and latency percentiles.
 //
 //	go run ./bench/api -url http://127.0.0.1:8080 -login admin -password PW -mode orders -c 16 -d 20s
 //	go run ./bench/api -url http://127.0.0.1:8080 -login finance -password PW -mode counter -c 64 -d 20s
+//	go run ./bench/api -url http://127.0.0.1:8080 -login admin -password PW -mode children -members 100000 -period 2026-10 -c 32 -d 20s
 package main
 
 import (
@@ -29,11 +31,12 @@ func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "server")
 	login := flag.String("login", "admin", "user to sign in as")
 	password := flag.String("password", os.Getenv("DOWNLINE_PASSWORD"), "its password")
-	mode := flag.String("mode", "orders", "orders, counter or downline")
+	mode := flag.String("mode", "orders", "orders, counter, downline or children")
 	conc := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 20*time.Second, "how long")
 	members := flag.Int("members", 2000, "orders go to members CN0000001..CN<members>")
-	root := flag.String("root", "CN0000001", "downline: the member whose pages are read")
+	root := flag.String("root", "CN0000001", "downline: the member whose pages are read; children: read one time in five")
+	periodCode := flag.String("period", "", "children: the period (default: the server's current month)")
 	skus := flag.String("skus", "VC-100,TEA-200,PRO-300,OIL-400", "SKUs ordered, comma-separated")
 	flag.Parse()
 
@@ -78,6 +81,16 @@ func main() {
 					req, _ = http.NewRequest("POST", *base+path, bytes.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%s-%d", run, n))
+				case "children":
+					code := *root
+					if rng.IntN(5) > 0 {
+						code = fmt.Sprintf("CN%07d", 1+rng.IntN(*members))
+					}
+					u := fmt.Sprintf("%s/api/v1/members/%s/children?tree=%s", *base, code, []string{"sponsor", "placement"}[rng.IntN(2)])
+					if *periodCode != "" {
+						u += "&period=" + *periodCode
+					}
+					req, _ = http.NewRequest("GET", u, nil)
 				default:
 					tree = []string{"sponsor", "placement"}[rng.IntN(2)]
 					u := fmt.Sprintf("%s/api/v1/members/%s/downline?tree=%s&limit=100", *base, *root, tree)

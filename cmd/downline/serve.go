@@ -51,6 +51,7 @@ func newServeCmd() *cobra.Command {
 		}
 		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler()}
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go apiServer.WarmExplorer(ctx)
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()
 		fmt.Fprintf(cmd.OutOrStdout(), "Downline is serving on http://%s (member office: http://%s/app/)\n", *listen, *listen)
