@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/api"
+	"downline/api/explorer"
 	"downline/graphstore/memory"
 	"downline/ledger"
 	"downline/ledger/goodstest"
@@ -89,7 +90,9 @@ func newOffice(t *testing.T) office {
 	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
+	// Every read sees the writes before it, however loaded the machine.
+	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler(),
+		Explorer: &explorer.Cache{SyncBelow: time.Hour}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return office{url: ts.URL, orderNo: o.No, db: db, store: store}

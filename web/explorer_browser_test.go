@@ -1,10 +1,10 @@
 package web_test
 
 import (
-	"net/http"
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/api"
+	"downline/api/explorer"
 	"downline/clock"
 	"downline/graphstore/memory"
 	"downline/ledger"
@@ -115,7 +116,9 @@ func teamOfficeAt(t testing.TB, wide int, at time.Time) string {
 		t.Fatal(err)
 	}
 	settleMarch(t, db, store)
-	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
+	// Every read sees the writes before it, however loaded the machine.
+	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler(),
+		Explorer: &explorer.Cache{SyncBelow: time.Hour}}
 	h := srv.Handler()
 	if !at.IsZero() {
 		clk, next := clock.Starting(at), h
