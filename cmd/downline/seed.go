@@ -91,7 +91,11 @@ then repeat orders at random times. The orders carry volumes and totals only
 		out := cmd.ErrOrStderr()
 		started := time.Now()
 		fmt.Fprintf(out, "generating %d members (seed %d)\n", members, *seed)
-		gen := member.GenerateNetwork(members, *seed, clock.Now(ctx).AddDate(-2, 0, 0))
+		generate := member.GenerateNetwork
+		if *withDemo {
+			generate = member.GenerateCompany
+		}
+		gen := generate(members, *seed, clock.Now(ctx).AddDate(-2, 0, 0))
 		progress, finish := copyProgress(out, len(gen), "copying members")
 		err = member.CopyNetwork(ctx, db, gen, progress)
 		finish()
