@@ -170,8 +170,19 @@ func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product,
 			len(past), window.Format(time.DateOnly), time.Since(started).Round(time.Millisecond))
 		started = time.Now()
 		var hs order.HistorySummary
+		step := time.Now()
+		h := order.History{Key: "demo-history", ConfirmedBy: finance, ShippedBy: "user:warehouse", Orders: past, Exclusive: true,
+			Progress: func(what string, rows int) {
+				took := time.Since(step)
+				if rows > 0 {
+					fmt.Fprintf(out, "demo:   %s: %d rows in %s (%.0f rows/s)\n", what, rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
+				} else {
+					fmt.Fprintf(out, "demo:   %s in %s\n", what, took.Round(time.Millisecond))
+				}
+				step = time.Now()
+			}}
 		err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-			hs, err = order.CopyHistory(ctx, tx, order.History{Key: "demo-history", ConfirmedBy: finance, ShippedBy: "user:warehouse", Orders: past})
+			hs, err = order.CopyHistory(ctx, tx, h)
 			return err
 		})
 		if err != nil {

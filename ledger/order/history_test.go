@@ -20,7 +20,9 @@ import (
 )
 
 func copyHistory(db *ledger.DB, h order.History) (order.HistorySummary, error) {
-	return run(db, func(ctx context.Context, tx pgx.Tx) (order.HistorySummary, error) { return order.CopyHistory(ctx, tx, h) })
+	return run(db, func(ctx context.Context, tx pgx.Tx) (order.HistorySummary, error) {
+		return order.CopyHistory(ctx, tx, h)
+	})
 }
 
 // pastOrders are n orders of M001..M003 over the last days, each stage a
@@ -133,6 +135,27 @@ func TestCopyHistory(t *testing.T) {
 	if _, err := copyHistory(db, order.History{Key: "history-1", ConfirmedBy: "user:finance", ShippedBy: "user:warehouse", Orders: pastOrders(39, now)}); !errors.Is(err, ledger.ErrIdempotencyConflict) {
 		t.Errorf("other orders under the same key: %v", err)
 	}
+
+	// Exclusive: the keys checked and the indexes built once at the end,
+	// all of them back as they were.
+	schema := func() int {
+		return ledgertest.Count(t, db, `SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f') + (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')`)
+	}
+	keys := schema()
+	more := pastOrders(20, now)
+	for i := range more {
+		more[i].Key = fmt.Sprintf("more-%d", i)
+	}
+	if _, err := copyHistory(db, order.History{Key: "history-2", ConfirmedBy: "user:finance", ShippedBy: "user:warehouse", Orders: more, Exclusive: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := schema(); n != keys {
+		t.Errorf("%d foreign keys and indexes after an exclusive batch, %d before", n, keys)
+	}
+	if problems, err := check.Run(ctx, db); err != nil || len(problems) > 0 {
+		t.Errorf("ledger check after an exclusive batch: %v %v", problems, err)
+	}
+	before += 20
 
 	// Bad batches write nothing and say what is wrong.
 	for _, c := range []struct {
