@@ -10,7 +10,7 @@ import (
 )
 
 // Copy validates entries, as Post does, and appends them in tx for an
-// import of many at once: they go with COPY into temporary tables, then
+// import of many at once: they go with COPY into a temporary table, then
 // into the journal, entries and lines, in one statement, so that the
 // balance rules (migration 0201) check them as they check Post's. The
 // entries get ids from the journal's sequence in their order; reversals
@@ -40,13 +40,15 @@ func Copy(ctx context.Context, tx pgx.Tx, entries []Entry) (int, error) {
 	}
 	// The balance check aggregates the statement's lines per entry: give
 	// it the memory to do that without spilling to disk (this transaction).
+	// Each entry is staged with its lines as arrays, so that the insert
+	// unnests them rather than joins them to their entry.
 	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB';
-		CREATE TEMP TABLE journal_copy_entries (ord int, kind text, ref text, memo text, op_key text, posted_by text) ON COMMIT DROP;
-		CREATE TEMP TABLE journal_copy_lines (ord int, account text, holder text, amount numeric) ON COMMIT DROP`); err != nil {
+		CREATE TEMP TABLE journal_copy_entries (kind text, ref text, memo text, op_key text, posted_by text,
+			accounts text[], holders text[], amounts numeric[]) ON COMMIT DROP`); err != nil {
 		return 0, fmt.Errorf("journal copy: %w", err)
 	}
 	i := 0
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"journal_copy_entries"}, []string{"ord", "kind", "ref", "memo", "op_key", "posted_by"},
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"journal_copy_entries"}, []string{"kind", "ref", "memo", "op_key", "posted_by", "accounts", "holders", "amounts"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			for i < len(entries) && len(checked[i]) == 0 {
 				i++
@@ -54,36 +56,23 @@ func Copy(ctx context.Context, tx pgx.Tx, entries []Entry) (int, error) {
 			if i >= len(entries) {
 				return nil, nil
 			}
-			e := &entries[i]
+			e, lines := &entries[i], checked[i]
 			i++
-			return []any{int32(i), e.Kind, e.Ref, e.Memo, e.OpKey, e.By}, nil
+			accts, holders, amounts := make([]string, len(lines)), make([]string, len(lines)), make([]pgtype.Numeric, len(lines))
+			for k, l := range lines {
+				accts[k], holders[k], amounts[k] = string(l.Account), l.Holder, Numeric(l.Amount)
+			}
+			return []any{e.Kind, e.Ref, e.Memo, e.OpKey, e.By, accts, holders, amounts}, nil
 		}))
 	if err != nil {
-		return 0, fmt.Errorf("journal copy: entries: %w", err)
+		return 0, fmt.Errorf("journal copy: %w", err)
 	}
-	i, k := 0, 0
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"journal_copy_lines"}, []string{"ord", "account", "holder", "amount"},
-		pgx.CopyFromFunc(func() ([]any, error) {
-			for i < len(entries) && k >= len(checked[i]) {
-				i, k = i+1, 0
-			}
-			if i >= len(entries) {
-				return nil, nil
-			}
-			l := checked[i][k]
-			k++
-			return []any{int32(i + 1), string(l.Account), l.Holder, Numeric(l.Amount)}, nil
-		}))
-	if err != nil {
-		return 0, fmt.Errorf("journal copy: lines: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `WITH b AS MATERIALIZED (
-			SELECT ord, kind, ref, memo, op_key, posted_by, `+IDSequence+` AS id FROM journal_copy_entries),
+	if _, err := tx.Exec(ctx, `WITH b AS MATERIALIZED (SELECT *, `+IDSequence+` AS id FROM journal_copy_entries),
 		e AS (INSERT INTO journal_entries (id, kind, ref, memo, op_key, posted_by) OVERRIDING SYSTEM VALUE
-			SELECT id, kind, ref, memo, op_key, posted_by FROM b ORDER BY id)
+			SELECT id, kind, ref, memo, op_key, posted_by FROM b)
 		INSERT INTO journal_lines (entry_id, account, holder, amount)
-		SELECT b.id, l.account, l.holder, l.amount FROM journal_copy_lines l JOIN b USING (ord) ORDER BY b.id;
-		DROP TABLE journal_copy_entries, journal_copy_lines`); err != nil {
+		SELECT b.id, u.a, u.h, u.m FROM b, unnest(b.accounts, b.holders, b.amounts) AS u(a, h, m);
+		DROP TABLE journal_copy_entries`); err != nil {
 		return 0, fmt.Errorf("journal copy: post %d entries: %w", n, err)
 	}
 	return n, nil
