@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/check"
 	"downline/ledger/goodstest"
@@ -19,10 +20,19 @@ import (
 	"downline/ledger/stock"
 )
 
+// historyAt is when TestCopyHistory enters its past orders: the last
+// minutes of a leap day in the company's zone, so that the orders of the
+// last days span a month's end.
+var historyAt = time.Date(2024, 2, 29, 23, 50, 0, 0, time.FixedZone("CST", 8*3600))
+
 func copyHistory(db *ledger.DB, h order.History) (order.HistorySummary, error) {
-	return run(db, func(ctx context.Context, tx pgx.Tx) (order.HistorySummary, error) {
-		return order.CopyHistory(ctx, tx, h)
+	ctx := clock.With(context.Background(), clock.Fixed(historyAt))
+	var out order.HistorySummary
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		out, err = order.CopyHistory(ctx, tx, h)
+		return err
 	})
+	return out, err
 }
 
 // pastOrders are n orders of M001..M003 over the last days, each stage a
@@ -51,7 +61,7 @@ func TestCopyHistory(t *testing.T) {
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
 	ctx := context.Background()
-	now := time.Now()
+	now := historyAt
 	h := order.History{Key: "history-1", ConfirmedBy: "user:finance", ShippedBy: "user:warehouse", Orders: pastOrders(40, now)}
 	sum, err := copyHistory(db, h)
 	if err != nil {
