@@ -168,30 +168,11 @@ func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product,
 	if len(past) > 0 {
 		fmt.Fprintf(out, "demo: %d members' orders since %s drawn in %s; entering them with COPY\n",
 			len(past), window.Format(time.DateOnly), time.Since(started).Round(time.Millisecond))
-		started = time.Now()
-		var hs order.HistorySummary
-		step := time.Now()
-		h := order.History{Key: "demo-history", ConfirmedBy: finance, ShippedBy: "user:warehouse", Orders: past, Exclusive: true,
-			Progress: func(what string, rows int) {
-				took := time.Since(step)
-				if rows > 0 {
-					fmt.Fprintf(out, "demo:   %s: %d rows in %s (%.0f rows/s)\n", what, rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
-				} else {
-					fmt.Fprintf(out, "demo:   %s in %s\n", what, took.Round(time.Millisecond))
-				}
-				step = time.Now()
-			}}
-		err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-			hs, err = order.CopyHistory(ctx, tx, h)
-			return err
-		})
+		n, err := enterPastOrders(ctx, db, past, out)
 		if err != nil {
-			return fmt.Errorf("demo: members' orders: %w", err)
+			return err
 		}
-		took := time.Since(started)
-		fmt.Fprintf(out, "demo: %d orders (%d lines, %d journal entries, %d stock moves, %d events) entered in %s, %.0f orders/s\n",
-			hs.Orders, hs.Lines, hs.JournalEntries, hs.StockMoves, hs.Events, took.Round(time.Millisecond), float64(hs.Orders)/took.Seconds())
-		sum.Orders += hs.Orders
+		sum.Orders += n
 		for _, o := range past {
 			if o.Kind == order.Registration {
 				sum.Registrations++
@@ -273,6 +254,35 @@ func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product,
 	fmt.Fprintf(out, "demo: %d orders entered stage by stage (%d still open, %d returned in part) in %s, %.0f orders/s\n",
 		len(plan), sum.Open, sum.Returns, took.Round(time.Millisecond), float64(len(plan))/took.Seconds())
 	return nil
+}
+
+// enterPastOrders enters the members' past orders at once, exclusively (the
+// demo's ledger is its own while it is seeded), writing each step with its
+// rows and rate to out. It returns the number of orders entered.
+func enterPastOrders(ctx context.Context, db *ledger.DB, past []order.PastOrder, out io.Writer) (int, error) {
+	started, step := time.Now(), time.Now()
+	h := order.History{Key: "demo-history", ConfirmedBy: finance, ShippedBy: "user:warehouse", Orders: past, Exclusive: true,
+		Progress: func(what string, rows int) {
+			took := time.Since(step)
+			if rows > 0 {
+				fmt.Fprintf(out, "demo:   %s: %d rows in %s (%.0f rows/s)\n", what, rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
+			} else {
+				fmt.Fprintf(out, "demo:   %s in %s\n", what, took.Round(time.Millisecond))
+			}
+			step = time.Now()
+		}}
+	var hs order.HistorySummary
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		hs, err = order.CopyHistory(ctx, tx, h)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("demo: members' orders: %w", err)
+	}
+	took := time.Since(started)
+	fmt.Fprintf(out, "demo: %d orders (%d lines, %d journal entries, %d stock moves, %d events) entered in %s, %.0f orders/s\n",
+		hs.Orders, hs.Lines, hs.JournalEntries, hs.StockMoves, hs.Events, took.Round(time.Millisecond), float64(hs.Orders)/took.Seconds())
+	return hs.Orders, nil
 }
 
 // place takes o as far as its hold in one transaction, each stage on a
