@@ -14,10 +14,12 @@ build: web
 	$(GO) build -o $(BIN) ./cmd/downline
 
 # Starts a private Postgres under .data/, migrates, seeds a demo company and serves on 127.0.0.1:8080.
+# MEMBERS sets the demo's size (make demo MEMBERS=100000; default 2,000).
+MEMBERS ?= 2000
 demo: build
 	@eval "$$(dev/pg up)" && export DATABASE_URL && \
 	  $(BIN) migrate && \
-	  $(BIN) seed --demo --reset && \
+	  $(BIN) seed --demo --reset --members $(MEMBERS) && \
 	  echo "Downline is serving on http://127.0.0.1:8080: open http://127.0.0.1:8080/app/ (Ctrl-C stops it)" && \
 	  $(BIN) serve --listen 127.0.0.1:8080
 

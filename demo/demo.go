@@ -56,6 +56,12 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 	}
 	now := clock.Now(ctx)
 	today := now.UTC().Truncate(24 * time.Hour)
+	var members int64
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&members); err != nil {
+		return sum, err
+	}
+	// Each lot holds enough for the months of orders of every member.
+	lotQty := max(50_000, 8*members)
 	local := now.In(zone)
 	window := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, zone).AddDate(0, -2, 0)
 	err = tx(func(tx pgx.Tx) error {
@@ -72,7 +78,7 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 				if _, err := catalog.CreateLot(ctx, tx, catalog.Lot{SKU: p.SKU, Batch: batch, ProducedOn: today.AddDate(0, -4, 0), ExpiresOn: today.AddDate(0, 0, exp)}); err != nil {
 					return err
 				}
-				if _, err := stock.Receive(ctx, tx, stock.Receipt{Key: "demo-receipt-" + batch, Warehouse: "HQ-SH", SKU: p.SKU, Batch: batch, Qty: 50_000, By: "demo"}); err != nil {
+				if _, err := stock.Receive(ctx, tx, stock.Receipt{Key: "demo-receipt-" + batch, Warehouse: "HQ-SH", SKU: p.SKU, Batch: batch, Qty: lotQty, By: "demo"}); err != nil {
 					return err
 				}
 			}
@@ -115,7 +121,7 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 	fmt.Fprintln(out, "demo: catalogue, stock, agencies and users created")
 
 	sum.Products, sum.Agencies = len(products), 2
-	if err := placeOrders(ctx, db, products, seed, window, now, &sum); err != nil {
+	if err := placeOrders(ctx, db, products, seed, window, now, &sum, out); err != nil {
 		return sum, err
 	}
 	fmt.Fprintf(out, "demo: %d orders placed since %s\n", sum.Orders, window.Format(time.DateOnly))
@@ -130,20 +136,51 @@ type plannedOrder struct {
 	at   time.Time
 	req  order.Request
 	hold int // 0 awaiting payment, 1 awaiting confirmation, 2 awaiting shipment, 3 shipped
+	// ret: the order comes back in part (one unit of its first line) this long after it shipped
+	ret time.Duration
 }
 
-// placeOrders places, from window to now, a starter kit (registration order)
-// for every active member who joined in that time and four repeat orders a
-// day by members who had joined (one in five sold by agency AG1 from its own
-// stock, which it bought at the start). Orders of the last three days are
-// at every stage; older ones are shipped. Every time stamp is in the past:
-// the stages of an order placed a moment ago follow each other closely.
-// The orders are counted in sum.
-func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, seed uint64, window, now time.Time, sum *Summary) error {
+// recent is how far back the demo's orders are entered stage by stage,
+// some of them still open; the members' orders before it are entered at
+// once (pastOrders).
+const recent = 3 * 24 * time.Hour
+
+// placeOrders enters the demo's orders from window to now. The members'
+// months of orders (pastOrders) go in at once with order.CopyHistory, up
+// to three days ago. Stage by stage, through the ledger's domain
+// functions, go: the stock agency AG1 buys at the start, a sample of a
+// repeat order a day (one in five sold by AG1 from its own stock, a few
+// returned in part), and, in the last three days, the starter kits of new
+// members and four repeat orders a day, at every stage. Every time stamp
+// is in the past: the stages of an order placed a moment ago follow each
+// other closely. The orders are counted in sum.
+func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product, seed uint64, window, now time.Time, sum *Summary, out io.Writer) error {
 	ms, err := member.ActiveByJoining(ctx, db.Pool)
 	if err != nil {
 		return err
 	}
+	zone, err := ledger.CompanyZone()
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	past := pastOrders(ms, products, seed, window, now.Add(-recent), zone)
+	if len(past) > 0 {
+		fmt.Fprintf(out, "demo: %d members' orders since %s drawn in %s; entering them with COPY\n",
+			len(past), window.Format(time.DateOnly), time.Since(started).Round(time.Millisecond))
+		n, err := enterPastOrders(ctx, db, past, out)
+		if err != nil {
+			return err
+		}
+		sum.Orders += n
+		for _, o := range past {
+			if o.Kind == order.Registration {
+				sum.Registrations++
+			}
+		}
+	}
+
+	started = time.Now()
 	rng := rand.New(rand.NewPCG(seed, 42))
 	last := now.Add(-time.Hour) // nothing placed in the last hour
 	var plan []plannedOrder
@@ -151,14 +188,18 @@ func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product,
 		By: "user:agency1", Lines: []order.LineRequest{{SKU: "VC-100", Qty: 500}, {SKU: "TEA-200", Qty: 500}}}})
 	kit := products[len(products)-1].SKU
 	for _, m := range ms {
-		if at := m.JoinedAt.Add(30 * time.Minute); !at.Before(window) && at.Before(last) {
+		if at := m.JoinedAt.Add(30 * time.Minute); !at.Before(window) && at.Before(last) && !at.Before(now.Add(-recent)) {
 			plan = append(plan, plannedOrder{at: at, req: order.Request{Key: "demo-reg-" + m.Code, Kind: order.Registration, Member: m.Code,
 				By: "user:" + m.Code, Lines: []order.LineRequest{{SKU: kit, Qty: 1}}}})
 		}
 	}
 	n := 0
 	for day := window; day.Before(last); day = day.AddDate(0, 0, 1) {
-		for k := 0; k < 4; k++ {
+		perDay := 1
+		if !day.Before(now.Add(-recent - 24*time.Hour)) {
+			perDay = 4
+		}
+		for k := 0; k < perDay; k++ {
 			at := day.Add(time.Duration(9+rng.IntN(10)) * time.Hour)
 			// buyers: the members who had joined by then
 			in := sort.Search(len(ms), func(i int) bool { return !ms[i].JoinedAt.Before(at) })
@@ -170,24 +211,28 @@ func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product,
 			p := products[rng.IntN(len(products)-1)]
 			r := order.Request{Key: fmt.Sprintf("demo-order-%d", n), Kind: order.Repeat, Member: buyer, By: "user:" + buyer,
 				Lines: []order.LineRequest{{SKU: p.SKU, Qty: int64(1 + rng.IntN(3))}}}
-			if n%5 == 0 { // an agency sale from its own stock
-				r.Seller, r.By = "AG1", "user:agency1"
-				r.Lines[0].SKU = []string{"VC-100", "TEA-200"}[rng.IntN(2)]
+			o := plannedOrder{at: at, req: r}
+			switch {
+			case n%5 == 0: // an agency sale from its own stock
+				o.req.Seller, o.req.By = "AG1", "user:agency1"
+				o.req.Lines[0].SKU = []string{"VC-100", "TEA-200"}[rng.IntN(2)]
+			case n%7 == 3 && now.Sub(at) > 10*24*time.Hour:
+				o.ret = 5 * 24 * time.Hour
 			}
-			plan = append(plan, plannedOrder{at: at, req: r})
+			plan = append(plan, o)
 		}
 	}
 	sort.SliceStable(plan, func(a, b int) bool { return plan[a].at.Before(plan[b].at) })
-	recent := 0
+	open := 0
 	for i := range plan {
 		o := &plan[i]
 		if o.req.Kind == order.Agency {
 			continue
 		}
 		o.hold = 3
-		if now.Sub(o.at) < 3*24*time.Hour {
-			o.hold = recent % 4
-			recent++
+		if now.Sub(o.at) < recent {
+			o.hold = open % 4
+			open++
 		}
 	}
 	for _, o := range plan {
@@ -201,8 +246,43 @@ func placeOrders(ctx context.Context, db *ledger.DB, products []catalog.Product,
 		if o.hold < 3 {
 			sum.Open++
 		}
+		if o.ret > 0 {
+			sum.Returns++
+		}
 	}
+	took := time.Since(started)
+	fmt.Fprintf(out, "demo: %d orders entered stage by stage (%d still open, %d returned in part) in %s, %.0f orders/s\n",
+		len(plan), sum.Open, sum.Returns, took.Round(time.Millisecond), float64(len(plan))/took.Seconds())
 	return nil
+}
+
+// enterPastOrders enters the members' past orders at once, exclusively (the
+// demo's ledger is its own while it is seeded), writing each step with its
+// rows and rate to out. It returns the number of orders entered.
+func enterPastOrders(ctx context.Context, db *ledger.DB, past []order.PastOrder, out io.Writer) (int, error) {
+	started, step := time.Now(), time.Now()
+	h := order.History{Key: "demo-history", ConfirmedBy: finance, ShippedBy: "user:warehouse", Orders: past, Exclusive: true,
+		Progress: func(what string, rows int) {
+			took := time.Since(step)
+			if rows > 0 {
+				fmt.Fprintf(out, "demo:   %s: %d rows in %s (%.0f rows/s)\n", what, rows, took.Round(time.Millisecond), float64(rows)/took.Seconds())
+			} else {
+				fmt.Fprintf(out, "demo:   %s in %s\n", what, took.Round(time.Millisecond))
+			}
+			step = time.Now()
+		}}
+	var hs order.HistorySummary
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		hs, err = order.CopyHistory(ctx, tx, h)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("demo: members' orders: %w", err)
+	}
+	took := time.Since(started)
+	fmt.Fprintf(out, "demo: %d orders (%d lines, %d journal entries, %d stock moves, %d events) entered in %s, %.0f orders/s\n",
+		hs.Orders, hs.Lines, hs.JournalEntries, hs.StockMoves, hs.Events, took.Round(time.Millisecond), float64(hs.Orders)/took.Seconds())
+	return hs.Orders, nil
 }
 
 // place takes o as far as its hold in one transaction, each stage on a
@@ -252,6 +332,13 @@ func place(ctx context.Context, db *ledger.DB, o plannedOrder, now time.Time) er
 			}
 			if r.Kind == order.Agency {
 				if _, err := order.Deliver(at(96*time.Hour), tx, order.StatusChange{Key: key + "-deliver", Order: placed.No, By: "user:agency1"}); err != nil {
+					return err
+				}
+			}
+			if o.ret > 0 && len(placed.Allocations) > 0 {
+				a := placed.Allocations[0]
+				if _, err := order.CreateReturn(at(48*time.Hour+o.ret), tx, order.ReturnRequest{Key: key + "-return", Order: placed.No, By: "user:warehouse",
+					Reason: "damaged in transit", Lines: []order.ReturnLine{{Line: a.Line, Batch: a.Batch, Qty: 1}}}); err != nil {
 					return err
 				}
 			}

@@ -57,7 +57,7 @@ func TestDemoCompany(t *testing.T) {
 func testDemoCompany(t *testing.T, ctx context.Context) {
 	db := ledgertest.DB(t)
 	now := clock.Now(ctx)
-	gen := member.GenerateNetwork(60, 1, now.AddDate(-2, 0, 0))
+	gen := member.GenerateCompany(2000, 1, now.AddDate(-2, 0, 0))
 	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 		t.Fatal(err)
 	}
 	done, clockDone := time.Now(), clock.Now(ctx)
-	for _, login := range []string{"admin", "finance", "finance2", "warehouse", "agency1", gen[0].Code, gen[59].Code} {
+	for _, login := range []string{"admin", "finance", "finance2", "warehouse", "agency1", gen[0].Code, gen[1999].Code} {
 		if _, err := user.Authenticate(ctx, db.Pool, login, "demo-password-1"); err != nil {
 			t.Errorf("%s cannot sign in: %v", login, err)
 		}
@@ -90,8 +90,8 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 		thisMonth.AddDate(0, -2, 0)).Scan(&orders, &shipped, &regs, &months); err != nil {
 		t.Fatal(err)
 	}
-	// Four repeat orders a day, from the first of the month before last to
-	// an hour ago, and a starter kit for each member who joined since.
+	// At least four orders a day, from the first of the month before last
+	// to an hour ago, and a starter kit for each member who joined since.
 	days := int(now.Add(-time.Hour).Sub(thisMonth.AddDate(0, -2, 0)) / (24 * time.Hour))
 	if orders < 4*days || shipped < orders/2 || regs == 0 || months < wantMonths || orders != sum.Orders {
 		t.Errorf("demo orders: %d (summary %d), %d shipped, %d registrations, over %d months", orders, sum.Orders, shipped, regs, months)
@@ -116,6 +116,8 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 	if strings.Join(got, ", ") != strings.Join(want, ", ") {
 		t.Errorf("settlement runs %q, want %q", got, want)
 	}
+	testLively(t, ctx, db, runs, thisMonth)
+
 	var payouts, postings int
 	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM settle_payout_items), (SELECT count(*) FROM settle_postings)`).Scan(&payouts, &postings); err != nil {
 		t.Fatal(err)
@@ -180,5 +182,97 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 		if !strings.Contains(strings.ReplaceAll(out.String(), "period ", ""), s) {
 			t.Errorf("summary lacks %q:\n%s", s, out.String())
 		}
+	}
+}
+
+// testLively checks that the demo company looks like a live one: about
+// half the members active in each settled month, a few members at the
+// higher ranks, leaders with deep legs, spill-over, new members,
+// suspended ones.
+func testLively(t *testing.T, ctx context.Context, db *ledger.DB, runs []period.Run, thisMonth time.Time) {
+	t.Helper()
+	for _, r := range runs {
+		share := float64(r.Active) / float64(r.Members)
+		if share < 0.35 || share > 0.65 {
+			t.Errorf("period %s: %d of %d members active (%.0f%%), want 35-65%%", r.Period.Code, r.Active, r.Members, 100*share)
+		}
+		counts, err := period.RankCounts(ctx, db.Pool, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Ranks above the first are held by a few, and someone is above
+		// the second.
+		var above, aboveSecond int64
+		for i, c := range counts {
+			if i >= 1 {
+				above += c.Members
+			}
+			if i >= 2 {
+				aboveSecond += c.Members
+			}
+		}
+		t.Logf("period %s: %.0f%% active, ranks %+v", r.Period.Code, 100*share, counts)
+		if aboveSecond == 0 || above*10 > r.Members {
+			t.Errorf("period %s: ranks %+v", r.Period.Code, counts)
+		}
+	}
+
+	rows, err := db.Pool.Query(ctx, `SELECT id, coalesce(sponsor_id, 0), coalesce(placement_parent_id, 0), status, joined_at FROM members ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id, sponsor, parent int64
+		status              string
+		joined              time.Time
+	}
+	var ms []row
+	var m row
+	if _, err := pgx.ForEachRow(rows, []any{&m.id, &m.sponsor, &m.parent, &m.status, &m.joined}, func() error {
+		ms = append(ms, m)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	height := map[int64]int{}
+	kids := map[int64][]int64{}
+	spill, suspended, newThisMonth, new30 := 0, 0, 0, 0
+	now := clock.Now(ctx)
+	for i := len(ms) - 1; i >= 0; i-- { // sponsors have smaller ids
+		m := ms[i]
+		if m.sponsor != 0 {
+			height[m.sponsor] = max(height[m.sponsor], height[m.id]+1)
+			kids[m.sponsor] = append(kids[m.sponsor], m.id)
+		}
+		if m.parent != 0 && m.parent != m.sponsor {
+			spill++
+		}
+		if m.status == "suspended" {
+			suspended++
+		}
+		if !m.joined.Before(thisMonth) {
+			newThisMonth++
+		}
+		if now.Sub(m.joined) < 30*24*time.Hour {
+			new30++
+		}
+	}
+	leaders := 0
+	for _, ks := range kids {
+		deep := 0
+		for _, k := range ks {
+			if height[k] >= 4 { // the leg reaches five levels below id
+				deep++
+			}
+		}
+		if deep >= 3 {
+			leaders++
+		}
+	}
+	t.Logf("%d leaders with three legs five deep, %d spilled over, %d suspended, %d new this month, %d in 30 days (of %d)",
+		leaders, spill, suspended, newThisMonth, new30, len(ms))
+	if leaders == 0 || spill < len(ms)/10 || suspended == 0 || new30 < len(ms)/50 || (now.Sub(thisMonth) > 24*time.Hour && newThisMonth == 0) {
+		t.Errorf("%d leaders with three legs five deep, %d spilled over, %d suspended, %d new this month, %d in 30 days (of %d)",
+			leaders, spill, suspended, newThisMonth, new30, len(ms))
 	}
 }

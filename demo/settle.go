@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,7 @@ var minPayout = decimal.NewFromInt(50)
 type Summary struct {
 	Members, Products, Agencies int
 	Orders, Registrations, Open int
+	Returns                     int
 	Periods                     []Period
 	Current                     string // the month in progress, not settled
 }
@@ -42,6 +44,7 @@ type Period struct {
 	Code   string
 	Run    period.Run
 	Payout *period.Payout
+	Ranks  []period.RankCount // members at each rank, lowest first
 }
 
 // settle uploads the demo plan (in force from window) and settles the
@@ -63,6 +66,7 @@ func settle(ctx context.Context, db *ledger.DB, zone *time.Location, window, now
 	runner := &period.Runner{DB: db, Graph: store}
 	var done []Period
 	for i := 0; i < 2; i++ {
+		started := time.Now()
 		code := window.AddDate(0, i, 0).Format("2006-01")
 		p, err := period.Ensure(ctx, db, code, zone, time.Time{}, finance)
 		if err != nil {
@@ -87,7 +91,11 @@ func settle(ctx context.Context, db *ledger.DB, zone *time.Location, window, now
 			d.Payout = &po
 			d.Run.Status = period.Paid
 		}
-		fmt.Fprintf(out, "demo: period %s settled (%s)\n", code, d.Run.Status)
+		if d.Ranks, err = period.RankCounts(ctx, db.Pool, d.Run); err != nil {
+			return done, err
+		}
+		fmt.Fprintf(out, "demo: period %s settled (%s) in %s: %d of %d members active, %d bonus lines\n",
+			code, d.Run.Status, time.Since(started).Round(time.Millisecond), d.Run.Active, d.Run.Members, d.Run.Lines)
 		done = append(done, d)
 	}
 	return done, nil
@@ -96,11 +104,23 @@ func settle(ctx context.Context, db *ledger.DB, zone *time.Location, window, now
 // Print writes the summary of the demo seed.
 func (s Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "demo company: %d products, %d agencies, %d member accounts\n", s.Products, s.Agencies, s.Members)
-	fmt.Fprintf(w, "  %d orders (%d starter kits of new members), %d of the last three days still open\n", s.Orders, s.Registrations, s.Open)
+	fmt.Fprintf(w, "  %d orders (%d starter kits of new members), %d of the last three days still open, %d returned in part\n",
+		s.Orders, s.Registrations, s.Open, s.Returns)
 	for _, p := range s.Periods {
 		r := p.Run
-		fmt.Fprintf(w, "  period %s: %s, %d members, %d active, %d bonus lines, bonus total %s CNY (run by %s, approved by %s)\n",
-			p.Code, r.Status, r.Members, r.Active, r.Lines, r.BonusTotal.StringFixed(2), r.RunBy, r.ApprovedBy)
+		share := 0.0
+		if r.Members > 0 {
+			share = 100 * float64(r.Active) / float64(r.Members)
+		}
+		fmt.Fprintf(w, "  period %s: %s, %d members, %d active (%.0f%%), %d bonus lines, bonus total %s CNY (run by %s, approved by %s)\n",
+			p.Code, r.Status, r.Members, r.Active, share, r.Lines, r.BonusTotal.StringFixed(2), r.RunBy, r.ApprovedBy)
+		var ranks []string
+		for _, c := range p.Ranks {
+			ranks = append(ranks, fmt.Sprintf("%s %d", c.Rank, c.Members))
+		}
+		if len(ranks) > 0 {
+			fmt.Fprintf(w, "    ranks: %s\n", strings.Join(ranks, ", "))
+		}
 		if po := p.Payout; po != nil {
 			fmt.Fprintf(w, "    paid %d members %s CNY; %d below %s CNY carried (%s CNY)\n",
 				po.PaidCount, po.PaidTotal.StringFixed(2), po.CarriedCount, po.MinPayout.StringFixed(2), po.CarriedTotal.StringFixed(2))

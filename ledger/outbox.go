@@ -73,6 +73,35 @@ func QueueOutbox(b *pgx.Batch, events []NewEvent) error {
 	return nil
 }
 
+// CopyOutbox appends events, in order, with COPY under the outbox lock (see
+// outboxLock), for an import of many at once. Call it last in the
+// transaction.
+func CopyOutbox(ctx context.Context, tx pgx.Tx, events []NewEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, outboxLock); err != nil {
+		return fmt.Errorf("outbox lock: %w", err)
+	}
+	i := 0
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"kind", "key", "payload"}, pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= len(events) {
+			return nil, nil
+		}
+		e := events[i]
+		i++
+		body, err := json.Marshal(e.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("outbox %s: %w", e.Kind, err)
+		}
+		return []any{e.Kind, e.Key, string(body)}, nil
+	}))
+	if err != nil {
+		return fmt.Errorf("outbox: copy %d events: %w", len(events), err)
+	}
+	return nil
+}
+
 // ReadOutbox returns up to limit events with seq > after, in seq order.
 func (db *DB) ReadOutbox(ctx context.Context, after int64, limit int) ([]OutboxEvent, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT seq, kind, key, payload, created_at FROM outbox

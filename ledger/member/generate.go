@@ -41,6 +41,83 @@ var (
 // sponsor: its own free slot first, else the bottom of its outer left or
 // right leg, the usual spill-over. It runs in O(n) time with no recursion.
 func GenerateNetwork(n int, seed uint64, start time.Time) []Generated {
+	var chains [4]int32
+	return generate(n, seed, start, func(rng *rand.Rand, out []Generated, i int) int32 {
+		switch r := rng.IntN(100); {
+		case r < 6: // one of a few long recruiting chains grows at its end
+			k := rng.IntN(len(chains))
+			sp := chains[k]
+			chains[k] = int32(i)
+			return sp
+		case r < 55: // preferential: the sponsor of someone already in
+			j := int32(rng.IntN(i))
+			if sp := out[j].Sponsor; sp >= 0 {
+				return sp
+			}
+			return j
+		default:
+			return int32(rng.IntN(i))
+		}
+	})
+}
+
+// CompanyLeaders is how many leaders the company's top member sponsors
+// first in GenerateCompany.
+const CompanyLeaders = 6
+
+// GenerateCompany makes a deterministic network of n members shaped like a
+// direct-selling company's, for the demo: the top member (the company's own
+// account) sponsors a few leaders first, and every member brings a talent
+// for recruiting that stays with it: half never recruit, a few recruit
+// dozens. A new member is recruited by a member drawn in proportion to that
+// talent, so a leader's team grows in a few big legs, deep and wide, rather
+// than evenly. Placement and everything else is as in GenerateNetwork.
+func GenerateCompany(n int, seed uint64, start time.Time) []Generated {
+	// tickets holds each member's index once per unit of its talent: a
+	// uniform draw from it is a draw in proportion to talent.
+	tickets := make([]int32, 0, n*2)
+	talent := func(rng *rand.Rand) int {
+		switch r := rng.IntN(100); {
+		case r < 50:
+			return 0
+		case r < 80:
+			return 1
+		case r < 93:
+			return 3
+		case r < 98:
+			return 8
+		default:
+			return 30
+		}
+	}
+	return generate(n, seed, start, func(rng *rand.Rand, out []Generated, i int) int32 {
+		sp := int32(0)
+		switch {
+		case i <= CompanyLeaders:
+		case len(tickets) == 0:
+			sp = int32(rng.IntN(i))
+		default:
+			sp = tickets[rng.IntN(len(tickets))]
+		}
+		k := talent(rng)
+		if i <= CompanyLeaders { // the leaders the company started with
+			k = 20
+			out[i].Status = network.Active
+		}
+		if out[i].Status != network.Active {
+			k = 0
+		}
+		for ; k > 0; k-- {
+			tickets = append(tickets, int32(i))
+		}
+		return sp
+	})
+}
+
+// generate makes n members from seed, each recruited by the sponsor that
+// sponsor(rng, out, i) picks among the members before i (out[i] already has
+// its name, phone, status and joining time), and places them.
+func generate(n int, seed uint64, start time.Time, sponsor func(rng *rand.Rand, out []Generated, i int) int32) []Generated {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	out := make([]Generated, n)
 	left := make([]int32, n)
@@ -71,7 +148,6 @@ func GenerateNetwork(n int, seed uint64, start time.Time) []Generated {
 		}
 		return root
 	}
-	var chains [4]int32
 	span := 730 * 24 * time.Hour
 	for i := 0; i < n; i++ {
 		g := &out[i]
@@ -104,20 +180,7 @@ func GenerateNetwork(n int, seed uint64, start time.Time) []Generated {
 			g.Sponsor, g.Parent = -1, -1
 			continue
 		}
-		var sp int32
-		switch r := rng.IntN(100); {
-		case r < 6: // one of a few long recruiting chains grows at its end
-			k := rng.IntN(len(chains))
-			sp, chains[k] = chains[k], int32(i)
-		case r < 55: // preferential: the sponsor of someone already in
-			j := int32(rng.IntN(i))
-			sp = out[j].Sponsor
-			if sp < 0 {
-				sp = j
-			}
-		default:
-			sp = int32(rng.IntN(i))
-		}
+		sp := sponsor(rng, out, i)
 		g.Sponsor = sp
 		var parent int32
 		var side network.Side

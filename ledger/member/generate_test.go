@@ -90,3 +90,63 @@ func TestCopyNetwork(t *testing.T) {
 		t.Fatalf("seeding a non-empty table: %v", err)
 	}
 }
+
+// The demo's network: the top member sponsors the leaders, whose teams
+// grow in a few big, deep legs; most members recruit nobody.
+func TestGenerateCompanyShape(t *testing.T) {
+	start := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	const n = 2000
+	a := member.GenerateCompany(n, 1, start)
+	if !reflect.DeepEqual(a, member.GenerateCompany(n, 1, start)) {
+		t.Fatal("the same seed gave different networks")
+	}
+	size, height, front := make([]int, n), make([]int, n), make([]int, n)
+	for i := n - 1; i > 0; i-- {
+		sp := a[i].Sponsor
+		if sp < 0 || int(sp) >= i {
+			t.Fatalf("member %d: sponsor %d", i, sp)
+		}
+		size[i]++
+		size[sp] += size[i]
+		height[sp] = max(height[sp], height[i]+1)
+		front[sp]++
+	}
+	deepLeaders := 0
+	if front[0] != member.CompanyLeaders {
+		t.Errorf("the top member sponsors %d, want the %d leaders", front[0], member.CompanyLeaders)
+	}
+	for l := 1; l <= member.CompanyLeaders; l++ {
+		var legs []int
+		deep := 0
+		for i := l + 1; i < n; i++ {
+			if int(a[i].Sponsor) == l {
+				legs = append(legs, size[i])
+				if height[i] >= 4 { // five levels below the leader
+					deep++
+				}
+			}
+		}
+		slices.Sort(legs)
+		slices.Reverse(legs)
+		t.Logf("leader %d: team %d, %d frontline, legs %v..., %d legs 5 deep", l, size[l]-1, len(legs), legs[:min(5, len(legs))], deep)
+		// A few big legs: the biggest three of dozens hold 40% of the team.
+		if len(legs) < 10 || 5*(legs[0]+legs[1]+legs[2]) < 2*(size[l]-1) || a[l].Status != network.Active {
+			t.Errorf("leader %d: legs %v", l, legs)
+		}
+		if deep >= 3 {
+			deepLeaders++
+		}
+	}
+	if deepLeaders < 2 {
+		t.Errorf("%d leaders have three legs five levels deep", deepLeaders)
+	}
+	none := 0
+	for i := range front {
+		if front[i] == 0 {
+			none++
+		}
+	}
+	if none < n/2 || none > n*9/10 {
+		t.Errorf("%d of %d members recruit nobody", none, n)
+	}
+}

@@ -158,15 +158,7 @@ func ship(ctx context.Context, tx pgx.Tx, r ShipRequest) (Shipment, error) {
 		return Shipment{}, fmt.Errorf("record shipment of %s: %w", o.No, err)
 	}
 	if o.SoldByHQ() {
-		cost := decimal.Zero
-		for _, l := range o.Lines {
-			cost = cost.Add(l.UnitCost.Mul(decimal.NewFromInt(l.Qty)))
-		}
-		if _, err := journal.Post(ctx, tx, journal.Entry{Kind: "shipment", Ref: s.No + " " + o.No, OpKey: r.Key, By: r.By,
-			Lines: []journal.Line{
-				journal.Dr(journal.DeferredRevenue, "", o.Total), journal.Cr(journal.Revenue, "", o.Total),
-				journal.Dr(journal.CostOfGoods, "", cost), journal.Cr(journal.Inventory, "", cost),
-			}}); err != nil {
+		if _, err := journal.Post(ctx, tx, shipmentEntry(o, s.No, r.Key, r.By)); err != nil {
 			return Shipment{}, err
 		}
 	}

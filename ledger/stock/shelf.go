@@ -1,10 +1,13 @@
 package stock
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"downline/ledger"
 )
 
 // Shelf is every balance of some products in some warehouses, locked, for
@@ -20,6 +23,8 @@ type Shelf struct {
 	thresholds map[[2]int64]int64 // (warehouse, product) -> min_available
 	moves      []Move
 	opKeys     []string
+	kinds      []Kind   // of each move: reserve, or ship (Issue)
+	refs       []string // of each ship move
 	err        error
 }
 
@@ -83,8 +88,82 @@ func (s *Shelf) Reserve(w Warehouse, wants []Want, opKey string, today time.Time
 		s.balances[i].Reserved += a.Qty
 		s.moves = append(s.moves, Move{Warehouse: a.WarehouseID, Lot: a.LotID, Reserved: a.Qty})
 		s.opKeys = append(s.opKeys, opKey)
+		s.kinds, s.refs = append(s.kinds, KindReserve), append(s.refs, "")
 	}
 	return allocs, nil
+}
+
+// Issue ships the units of allocs, which Reserve reserved, out of their
+// warehouse: one ship move per lot under ref and opKey, for Copy.
+//
+// Errors: ledger.ErrInsufficientStock when fewer units are reserved.
+func (s *Shelf) Issue(allocs []Allocation, ref, opKey string) error {
+	for _, a := range allocs {
+		i, ok := s.byLot[balanceKey{a.WarehouseID, a.LotID}]
+		if !ok {
+			return fmt.Errorf("issue stock: lot %d in warehouse %d was not locked", a.LotID, a.WarehouseID)
+		}
+		b := &s.balances[i]
+		if b.Reserved < a.Qty || b.OnHand < a.Qty {
+			return fmt.Errorf("%w: SKU %s lot %s: %d units reserved in warehouse %s, %d to ship",
+				ledger.ErrInsufficientStock, b.SKU, b.Batch, b.Reserved, b.Warehouse, a.Qty)
+		}
+		b.OnHand, b.Reserved = b.OnHand-a.Qty, b.Reserved-a.Qty
+		s.moves = append(s.moves, Move{Warehouse: a.WarehouseID, Lot: a.LotID, OnHand: -a.Qty, Reserved: -a.Qty})
+		s.opKeys = append(s.opKeys, opKey)
+		s.kinds, s.refs = append(s.kinds, KindShip), append(s.refs, ref)
+	}
+	return nil
+}
+
+// Copy writes what Reserve and Issue did, for an import of many orders in
+// one transaction: the balances updated once each and the stock_moves rows
+// by COPY (ref reserveRef for the reservations), in the order they were
+// made. It returns the low-stock warnings they raise together, as Queue
+// does.
+func (s *Shelf) Copy(ctx context.Context, tx pgx.Tx, reserveRef string) ([]LowStock, error) {
+	if len(s.moves) == 0 {
+		return nil, nil
+	}
+	type delta struct{ onHand, reserved int64 }
+	sum := map[balanceKey]delta{}
+	drop := map[balanceKey]int64{}
+	for _, m := range s.moves {
+		k := balanceKey{m.Warehouse, m.Lot}
+		d := sum[k]
+		d.onHand, d.reserved = d.onHand+m.OnHand, d.reserved+m.Reserved
+		sum[k] = d
+		drop[k] += m.Reserved - m.OnHand
+	}
+	keys := moveKeys(s.moves)
+	ws, ls := splitKeys(keys)
+	ohs, rs := make([]int64, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		ohs[i], rs[i] = sum[k].onHand, sum[k].reserved
+	}
+	if _, err := tx.Exec(ctx, `UPDATE stock_balances b SET on_hand = b.on_hand + d.oh, reserved = b.reserved + d.rs
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS d(w, l, oh, rs)
+		WHERE b.warehouse_id = d.w AND b.lot_id = d.l`, ws, ls, ohs, rs); err != nil {
+		return nil, fmt.Errorf("stock: update balances: %w", err)
+	}
+	i := 0
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"stock_moves"}, []string{"warehouse_id", "lot_id", "kind", "on_hand_delta", "reserved_delta", "ref", "op_key"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if i >= len(s.moves) {
+				return nil, nil
+			}
+			m, ref := s.moves[i], s.refs[i]
+			if s.kinds[i] == KindReserve {
+				ref = reserveRef
+			}
+			row := []any{m.Warehouse, m.Lot, string(s.kinds[i]), m.OnHand, m.Reserved, ref, s.opKeys[i]}
+			i++
+			return row, nil
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("stock: copy moves: %w", err)
+	}
+	return s.low(keys, drop), nil
 }
 
 // Queue queues in b the update of the balances and one stock_moves row (kind
@@ -116,6 +195,12 @@ func (s *Shelf) Queue(b *pgx.Batch, ref string) []LowStock {
 		SELECT w, l, $4, 0, rs, $5, k FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $6::text[]) AS u(w, l, rs, k)`,
 		mw, ml, mrs, string(KindReserve), ref, s.opKeys)
 
+	return s.low(keys, sum)
+}
+
+// low is the warnings of the thresholds crossed when each balance of keys
+// lost drop[key] available units to reach what the shelf holds now.
+func (s *Shelf) low(keys []balanceKey, drop map[balanceKey]int64) []LowStock {
 	// What each (warehouse, product) has available after, and lost.
 	type span struct{ drop, after int64 }
 	spans := map[[2]int64]*span{}
@@ -129,7 +214,7 @@ func (s *Shelf) Queue(b *pgx.Batch, ref string) []LowStock {
 			}
 			spans[wp] = sp
 		}
-		spans[wp].drop += sum[k]
+		spans[wp].drop += drop[k]
 	}
 	var low []LowStock
 	for _, k := range keys {

@@ -55,6 +55,36 @@ func RankNames(ctx context.Context, q ledger.Querier, run Run) ([]string, error)
 	return names, nil
 }
 
+// RankCount is how many members a run gave a rank.
+type RankCount struct {
+	Rank    string
+	Members int64
+}
+
+// RankCounts counts the members of run at each rank of its plan, lowest
+// first, every rank listed.
+func RankCounts(ctx context.Context, q ledger.Querier, run Run) ([]RankCount, error) {
+	names, err := RankNames(ctx, q, run)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT rank, count(*) FROM settle_run_members WHERE run_id = $1 GROUP BY rank`, run.ID)
+	if err != nil {
+		return nil, fmt.Errorf("ranks of the run of %s: %w", run.Period.Code, err)
+	}
+	n := map[string]int64{}
+	var rank string
+	var c int64
+	if _, err := pgx.ForEachRow(rows, []any{&rank, &c}, func() error { n[rank] = c; return nil }); err != nil {
+		return nil, fmt.Errorf("ranks of the run of %s: %w", run.Period.Code, err)
+	}
+	out := make([]RankCount, len(names))
+	for i, name := range names {
+		out[i] = RankCount{Rank: name, Members: n[name]}
+	}
+	return out, nil
+}
+
 // announceRanks writes member.rank_advanced events for the members whose
 // rank in run (being approved) is above their rank in the approved run of
 // the period before. Ranks are ordered by their position in run's plan.
