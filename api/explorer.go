@@ -285,16 +285,39 @@ func (s *Server) children(c *call) (any, error) {
 		return nil, err
 	}
 	kids := q.x.Children(q.tree, q.member)
-	out := ChildrenView{ExplorerHead: q.head(), Items: []ExplorerNode{}}
-	end := min(offset+limit, len(kids))
-	for _, k := range kids[min(offset, len(kids)):end] {
-		out.Items = append(out.Items, explorerNode(q.x, q.tree, k, 1))
+	page := func() ChildrenView {
+		out := ChildrenView{ExplorerHead: q.head(), Items: []ExplorerNode{}}
+		end := min(offset+limit, len(kids))
+		for _, k := range kids[min(offset, len(kids)):end] {
+			out.Items = append(out.Items, explorerNode(q.x, q.tree, k, 1))
+		}
+		if end < len(kids) {
+			out.Next = strconv.Itoa(end)
+		}
+		return out
 	}
-	if end < len(kids) {
-		out.Next = strconv.Itoa(end)
+	if len(kids) < widePage {
+		return page(), nil
 	}
-	return out, nil
+	// A wide frontline's page is the same until the figures change: it is
+	// written once per index.
+	type pageKey struct {
+		tree                  network.Tree
+		member, offset, limit int32
+	}
+	return q.x.Memo(pageKey{q.tree, q.member, int32(offset), int32(limit)}, func() (any, error) {
+		b, err := page().appendJSON(nil)
+		return encoded(b), err
+	})
 }
+
+// widePage is the number of children from which a page is kept written.
+const widePage = 32
+
+// encoded is an answer already written.
+type encoded []byte
+
+func (e encoded) appendJSON(b []byte) ([]byte, error) { return append(b, e...), nil }
 
 // node answers the member itself with its figures: the explorer's root.
 func (s *Server) node(c *call) (any, error) {

@@ -160,6 +160,13 @@ func BenchmarkExplorerChildrenHTTP(b *testing.B) {
 	if _, err := get(http.DefaultClient, "/api/v1/members/"+top+"/children?period=2026-10"); err != nil {
 		b.Fatal(err)
 	}
+	wide := 0
+	for i := range gen {
+		if gen[i].Sponsor == 0 {
+			wide++
+		}
+	}
+	b.Logf("%s has %d members in its sponsor frontline (pages of 200) and 2 in its placement frontline", top, wide)
 	for _, mix := range []struct {
 		name string
 		path func(rng *rand.Rand) string

@@ -13,6 +13,7 @@ import (
 	"downline/api"
 	"downline/clock"
 	"downline/ledger"
+	"downline/ledger/goodstest"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/network"
@@ -265,15 +266,7 @@ func (w *world) buy(at time.Time, code string, qty int64) {
 	w.t.Helper()
 	key := fmt.Sprintf("buy-%s-%s-%d", code, at.Format("20060102150405"), qty)
 	w.at(at, func(ctx context.Context, tx pgx.Tx) error {
-		o, err := order.Place(ctx, tx, order.Request{Key: key + "-o", Kind: order.Repeat, Member: code, Lines: []order.LineRequest{{SKU: "VC-100", Qty: qty}}, By: "test"})
-		if err != nil {
-			return err
-		}
-		p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-p", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "test"})
-		if err != nil {
-			return err
-		}
-		_, err = order.ConfirmPayment(ctx, tx, order.Decision{Key: key + "-c", Payment: p.No, By: "test"})
+		_, err := goodstest.Buy(ctx, tx, key, code, qty)
 		return err
 	})
 }
@@ -505,5 +498,54 @@ func TestExplorerNodeJSON(t *testing.T) {
 	}
 	if fmt.Sprint(back) != fmt.Sprint(want) {
 		t.Errorf("node JSON:\n got %v\nwant %v", back, want)
+	}
+}
+
+// A wide frontline comes a page at a time, each page written once per
+// index; a member joining shows at once.
+func TestWideFrontlinePages(t *testing.T) {
+	w, _ := explorerWorld(t)
+	admin := w.token("admin")
+	feb := time.Date(2026, 2, 20, 9, 0, 0, 0, time.UTC)
+	add := func(from, to int) {
+		w.at(feb, func(ctx context.Context, tx pgx.Tx) error {
+			for i := from; i < to; i++ {
+				if _, err := member.Register(ctx, tx, member.Registration{Code: fmt.Sprintf("WID%03d", i), Name: "Wide", Phone: fmt.Sprintf("+86139%08d", i),
+					Sponsor: "BBB1", By: "test"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if _, err := w.srv.Feed.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(0, 40)
+	march := clock.With(context.Background(), clock.Fixed(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)))
+	page := func(query string) (map[string]any, []byte) {
+		t.Helper()
+		res := w.callOn(march, w.h, "GET", "/api/v1/members/BBB1/children?"+query, admin, nil)
+		if res.status != 200 {
+			t.Fatalf("children?%s: %d %s", query, res.status, res.body)
+		}
+		return res.json(t), res.body
+	}
+	p1, raw := page("limit=25")
+	p2, _ := page("limit=25&cursor=25")
+	items1, items2 := p1["items"].([]any), p2["items"].([]any)
+	if len(items1) != 25 || p1["next"] != "25" || len(items2) != 15 || p2["next"] != "" ||
+		items1[0].(map[string]any)["code"] != "WID000" || items2[14].(map[string]any)["code"] != "WID039" {
+		t.Errorf("pages of 40 children: %d next %v, then %d next %v", len(items1), p1["next"], len(items2), p2["next"])
+	}
+	if _, again := page("limit=25"); string(again) != string(raw) {
+		t.Errorf("the same page read twice differs:\n%s\n%s", raw, again)
+	}
+	if p1["member"] != "BBB1" || p1["period"] != "2026-03" || items1[0].(map[string]any)["depth"] != 1.0 {
+		t.Errorf("page head: %v", p1)
+	}
+	add(40, 41)
+	if p, _ := page("limit=25&cursor=25"); len(p["items"].([]any)) != 16 {
+		t.Errorf("after one more joined, the second page has %d children", len(p["items"].([]any)))
 	}
 }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
 	_ "time/tzdata" // the company's zone on any host
 )
@@ -41,12 +42,20 @@ func CompanyZone() (*time.Location, error) {
 //
 // Errors: ErrInvalid for a name that is not an IANA zone.
 func LoadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil || name == "Local" || name == "" {
 		return nil, fmt.Errorf("%w: time zone %q: use an IANA name such as Asia/Shanghai or UTC", ErrInvalid, name)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
+
+// zones keeps the zones loaded: reading the zone database on every request
+// that needs the company's zone costs more than the request.
+var zones sync.Map // name -> *time.Location
 
 // ParseWhen reads a moment given without a zone, such as a plan's effective
 // date or a period's cut-off, in loc: YYYY-MM-DD (midnight), YYYY-MM-DD HH:MM,

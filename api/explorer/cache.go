@@ -23,8 +23,9 @@ import (
 //
 // A small index (built in under SyncBelow) is checked on every read and
 // rebuilt before answering, so a small company always reads its latest
-// figures. A large one is checked at most every Interval, in the
-// background: reads go on with the previous index while one rebuild runs.
+// figures. A large one is checked at most every Interval (and five build
+// times), in the background: reads go on with the previous index while one
+// rebuild runs.
 // The first read of a period waits for its first build; concurrent builds
 // of one period are shared.
 type Cache struct {
@@ -92,7 +93,9 @@ func (c *Cache) Get(ctx context.Context, code string, from, to, now time.Time) (
 		return x, nil
 	}
 	last := e.checked.Load()
-	if time.Since(time.Unix(0, last)) >= c.interval() && e.checking.CompareAndSwap(false, true) {
+	// Rebuilding takes CPU from the answers: a large index is rebuilt at
+	// most once in five times its build time.
+	if time.Since(time.Unix(0, last)) >= max(c.interval(), 5*x.Took) && e.checking.CompareAndSwap(false, true) {
 		e.checked.Store(time.Now().UnixNano())
 		bg := context.WithoutCancel(ctx)
 		go func() {

@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,6 +64,31 @@ type Index struct {
 	carryL []int64
 	carryR []int64
 	trees  [2]tree
+
+	memo      sync.Map
+	memoCount atomic.Int64
+}
+
+// MemoMax is the most values Memo keeps per index.
+const MemoMax = 4096
+
+// Memo returns what fn computes, kept under key for the life of the index
+// (which never changes) while fewer than MemoMax values are kept: for
+// answers costly to recompute, such as a wide frontline's page.
+func (x *Index) Memo(key any, fn func() (any, error)) (any, error) {
+	if v, ok := x.memo.Load(key); ok {
+		return v, nil
+	}
+	v, err := fn()
+	if err != nil {
+		return nil, err
+	}
+	if x.memoCount.Load() < MemoMax {
+		if _, loaded := x.memo.LoadOrStore(key, v); !loaded {
+			x.memoCount.Add(1)
+		}
+	}
+	return v, nil
 }
 
 // tree is one tree over the index's members.

@@ -73,16 +73,7 @@ func (c *company) buy(at time.Time, code string) string {
 	var no string
 	c.at(at, func(ctx context.Context, tx pgx.Tx) error {
 		c.n++
-		key := fmt.Sprintf("explorer-%d", c.n)
-		o, err := order.Place(ctx, tx, order.Request{Key: key + "-o", Kind: order.Repeat, Member: code, Lines: []order.LineRequest{{SKU: "VC-100", Qty: 1}}, By: "test"})
-		if err != nil {
-			return err
-		}
-		p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-p", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "test"})
-		if err != nil {
-			return err
-		}
-		_, err = order.ConfirmPayment(ctx, tx, order.Decision{Key: key + "-c", Payment: p.No, By: "test"})
+		o, err := goodstest.Buy(ctx, tx, fmt.Sprintf("explorer-%d", c.n), code, 1)
 		no = o.No
 		return err
 	})

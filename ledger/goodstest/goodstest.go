@@ -15,6 +15,7 @@ import (
 	"downline/ledger/agency"
 	"downline/ledger/catalog"
 	"downline/ledger/member"
+	"downline/ledger/order"
 	"downline/ledger/stock"
 )
 
@@ -129,4 +130,21 @@ func ProductID(t testing.TB, q ledger.Querier, sku string) int64 {
 		t.Fatal(err)
 	}
 	return p.ID
+}
+
+// Buy places a repeat order of qty VC-100 for member under key, records
+// its payment in full and confirms it, in tx (at the clock of ctx): a
+// confirmed order with its volumes, as after a day at the desk.
+func Buy(ctx context.Context, tx pgx.Tx, key, member string, qty int64) (order.Order, error) {
+	o, err := order.Place(ctx, tx, order.Request{Key: key + "-order", Kind: order.Repeat, Member: member,
+		Lines: []order.LineRequest{{SKU: "VC-100", Qty: qty}}, By: "test"})
+	if err != nil {
+		return o, err
+	}
+	p, err := order.RecordPayment(ctx, tx, order.PaymentRequest{Key: key + "-pay", Order: o.No, Method: order.BankTransfer, Amount: o.Total, By: "test"})
+	if err != nil {
+		return o, err
+	}
+	_, err = order.ConfirmPayment(ctx, tx, order.Decision{Key: key + "-confirm", Payment: p.No, By: "test"})
+	return o, err
 }
