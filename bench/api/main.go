@@ -2,7 +2,7 @@
 // clients on keep-alive connections sign in, then enter orders (POST
 // /api/v1/orders, each under its own Idempotency-Key), counter sales (POST
 // /api/v1/counter-sales: placed, paid and confirmed; sign in as finance) or
-// read downline pages, for a fixed time, and it reports throughput and
+// read downline pages or the explorer's children of random members, for a fixed time, and it reports throughput and
 // latency percentiles.
 //
 //	go run ./bench/api -url http://127.0.0.1:8080 -login admin -password PW -mode orders -c 16 -d 20s
@@ -29,10 +29,10 @@ func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "server")
 	login := flag.String("login", "admin", "user to sign in as")
 	password := flag.String("password", os.Getenv("DOWNLINE_PASSWORD"), "its password")
-	mode := flag.String("mode", "orders", "orders, counter or downline")
+	mode := flag.String("mode", "orders", "orders, counter, downline or children (the explorer's children with figures of random members, either tree)")
 	conc := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 20*time.Second, "how long")
-	members := flag.Int("members", 2000, "orders go to members CN0000001..CN<members>")
+	members := flag.Int("members", 2000, "orders (and children reads) go to members CN0000001..CN<members>")
 	root := flag.String("root", "CN0000001", "downline: the member whose pages are read")
 	skus := flag.String("skus", "VC-100,TEA-200,PRO-300,OIL-400", "SKUs ordered, comma-separated")
 	flag.Parse()
@@ -78,6 +78,9 @@ func main() {
 					req, _ = http.NewRequest("POST", *base+path, bytes.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%s-%d", run, n))
+				case "children":
+					u := fmt.Sprintf("%s/api/v1/members/CN%07d/children?tree=%s", *base, 1+rng.IntN(*members), []string{"sponsor", "placement"}[rng.IntN(2)])
+					req, _ = http.NewRequest("GET", u, nil)
 				default:
 					tree = []string{"sponsor", "placement"}[rng.IntN(2)]
 					u := fmt.Sprintf("%s/api/v1/members/%s/downline?tree=%s&limit=100", *base, *root, tree)

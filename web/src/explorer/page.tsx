@@ -19,7 +19,9 @@ import { Stage } from './stage';
 
 // Measurement hooks for the benchmarks: when the root was first painted,
 // how long the last expand took to paint, how many nodes are laid out and
-// drawn.
+// drawn; open expands a node as a tap on it does (with the next pages of a
+// wide frontline when all) and answers its children that have a team, so a
+// benchmark can open thousands of nodes without aiming at each.
 interface Probe {
   rootPaintAt: number; // performance.now() of the root's first paint
   rootMs: number; // from asking for the root to its paint
@@ -28,6 +30,7 @@ interface Probe {
   visible: () => number;
   drawn: () => number;
   at: (code: string) => { x: number; y: number } | null; // a node's centre in client pixels
+  open: (code: string, all?: boolean) => Promise<string[] | null>;
 }
 declare global {
   interface Window {
@@ -116,6 +119,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
     visible: () => 0,
     drawn: () => 0,
     at: () => null,
+    open: () => Promise.resolve(null),
   });
   const marks = useRef({ root: 0, expand: 0 });
 
@@ -220,6 +224,13 @@ export function Explorer({ self, code }: { self: string; code: string }) {
       const r = s.canvas.getBoundingClientRect();
       return { x: r.left + r.width / 2 + (t.x - s.cam.x) * s.cam.k, y: r.top + r.height / 2 + (t.y + nodeH / 2 - s.cam.y) * s.cam.k };
     };
+    p.open = async (c, all) => {
+      const t = model?.get(c);
+      if (!t) return null;
+      if (!t.open) await expand(t, false);
+      while (all && t.kids?.length && t.kids[t.kids.length - 1].more) await model!.loadMore(t.kids[t.kids.length - 1]);
+      return (t.kids ?? []).filter((k) => Model.hasKids(k)).map((k) => k.n.code);
+    };
     window.__explorer = p;
   }, [model]);
 
@@ -230,10 +241,10 @@ export function Explorer({ self, code }: { self: string; code: string }) {
     setHovered(null);
   }
 
-  function expand(t: TNode, toggle = true) {
-    if (!model) return;
+  function expand(t: TNode, toggle = true): Promise<void> {
+    if (!model) return Promise.resolve();
     marks.current.expand = performance.now();
-    (toggle ? model.toggle(t) : model.expand(t)).catch(fail);
+    return (toggle ? model.toggle(t) : model.expand(t)).catch(fail);
   }
 
   // openPath opens the nodes of path (codes from the root down), then
