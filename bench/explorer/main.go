@@ -47,6 +47,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -69,6 +70,7 @@ var (
 	listen  = flag.String("listen", "127.0.0.1:18490", "where downline serve listens")
 	bin     = flag.String("bin", "bin/downline", "the downline binary, built from ./cmd/downline first")
 	apiFor  = flag.Duration("api", 15*time.Second, "length of the children API load (32 clients)")
+	profile = flag.Bool("profile", false, "record a JavaScript CPU profile of the pan and zoom (.data/artefacts/bench-explorer/) and print where its time went")
 	only    = flag.String("only", "", "comma-separated parts to run: api, paint, expand, pan, phone-paint, phone-expand, phone-pan (default all)")
 )
 
@@ -361,6 +363,68 @@ func (b *browser) screenshot(name string) {
 	must(os.WriteFile(fmt.Sprintf("%s/%s-%s.png", dir, device, name), png, 0o644))
 }
 
+func (b *browser) startProfile() {
+	b.do("start the profiler", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, profiler.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, t, profiler.SetSamplingInterval, profiler.SetSamplingIntervalParams{Interval: 200}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, profiler.Start, cdp.Empty{})
+		return err
+	}))
+}
+
+// stopProfile writes the profile for Chrome's DevTools and prints the
+// functions that took the most time themselves.
+func (b *browser) stopProfile(name string) {
+	var prof *profiler.Profile
+	b.do("stop the profiler", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		r, err := cdp.Call(ctx, t, profiler.Stop, cdp.Empty{})
+		prof = r.Profile
+		return err
+	}))
+	device := "desktop"
+	if b.phone {
+		device = "phone"
+	}
+	file := fmt.Sprintf(".data/artefacts/bench-explorer/%s-%s.cpuprofile", device, name)
+	must(os.MkdirAll(".data/artefacts/bench-explorer", 0o755))
+	must(os.WriteFile(file, []byte(jsonOf(prof)), 0o644))
+	self := map[int64]float64{}
+	for i, id := range prof.Samples {
+		self[id] += float64(prof.TimeDeltas[i]) / 1000
+	}
+	type fn struct {
+		name string
+		ms   float64
+	}
+	byName := map[string]float64{}
+	total := 0.0
+	for _, n := range prof.Nodes {
+		f := n.CallFrame
+		name := f.FunctionName
+		if name == "" {
+			name = "(anonymous)"
+		}
+		if f.URL != "" {
+			name += fmt.Sprintf(" %s:%d", f.URL[strings.LastIndex(f.URL, "/")+1:], f.LineNumber+1)
+		}
+		byName[name] += self[n.ID]
+		total += self[n.ID]
+	}
+	var fns []fn
+	for k, v := range byName {
+		fns = append(fns, fn{k, v})
+	}
+	slices.SortFunc(fns, func(a, b fn) int { return int(b.ms*1000 - a.ms*1000) })
+	step("profile %s (%.0f ms sampled), self time:", file, total)
+	for _, f := range fns[:min(12, len(fns))] {
+		step("  %7.1f ms  %s", f.ms, f.name)
+	}
+}
+
 func (b *browser) throttle(rate float64) {
 	b.do("CPU throttling", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: rate})
@@ -573,8 +637,14 @@ func (b *browser) openAndPan(base, top string) panResult {
 
 	step("panning and zooming for %s", *panFor)
 	eval[bool](b, record)
+	if *profile {
+		b.startProfile()
+	}
 	b.panZoom(*panFor)
 	got2 := eval[rec](b, stop)
+	if *profile {
+		b.stopProfile("pan")
+	}
 	b.screenshot("after-pan")
 	r.frames, r.long, r.paints = deltas(got2.Frames), got2.Long, len(got2.Paints)
 	if len(got2.Paints) > 0 {
