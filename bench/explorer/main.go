@@ -70,7 +70,7 @@ var (
 	listen  = flag.String("listen", "127.0.0.1:18490", "where downline serve listens")
 	bin     = flag.String("bin", "bin/downline", "the downline binary, built from ./cmd/downline first")
 	apiFor  = flag.Duration("api", 15*time.Second, "length of the children API load (32 clients)")
-	profile = flag.Bool("profile", false, "record a JavaScript CPU profile of the pan and zoom (.data/artefacts/bench-explorer/) and print where its time went")
+	profile = flag.Bool("profile", false, "record JavaScript CPU profiles of the expands by click and of the pan and zoom (.data/artefacts/bench-explorer/) and print where their time went")
 	only    = flag.String("only", "", "comma-separated parts to run: api, paint, expand, pan, phone-paint, phone-expand, phone-pan (default all)")
 )
 
@@ -503,6 +503,10 @@ func (b *browser) expandByClicks(base, top string) expandResult {
 	b.open(base)
 	kids := eval[[]string](b, fmt.Sprintf(`window.__explorer.open(%q)`, top))
 	tried := map[string]bool{}
+	if *profile {
+		b.startProfile()
+		defer b.stopProfile("expand")
+	}
 	for drags := 0; len(r.clicks) < *expands && drags < 40; {
 		// The first unopened child of the top fully on the canvas.
 		pick := eval[*struct {
