@@ -477,7 +477,10 @@ func (b *browser) firstPaints(base string, cold bool) paintCase {
 		c.paint = append(c.paint, got.Paint)
 		c.nav = append(c.nav, got.Nav)
 	}
-	step("first paint, %s cache: median %.0f ms (%s)", cacheWord(cold), median(c.paint), list(c.paint))
+	step("first paint, %s cache: median %.0f ms (%s); the last load's requests (start-end ms):", cacheWord(cold), median(c.paint), list(c.paint))
+	step("  %s", eval[string](b, `performance.getEntriesByType('resource').map((e) =>
+		e.name.replace(location.origin, '').replace(/\?.*/, '') + ' ' + e.startTime.toFixed(0) + '-' + e.responseEnd.toFixed(0)).join(', ')
+		+ ', root drawn ' + window.__explorer.rootPaintAt.toFixed(0)`))
 	return c
 }
 
