@@ -29,11 +29,11 @@ func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "server")
 	login := flag.String("login", "admin", "user to sign in as")
 	password := flag.String("password", os.Getenv("DOWNLINE_PASSWORD"), "its password")
-	mode := flag.String("mode", "orders", "orders, counter, downline or children (the explorer's children with figures of random members, either tree)")
+	mode := flag.String("mode", "orders", "orders, counter, downline, children (the explorer's children with figures of random members, either tree) or frontline (the explorer's pages of -root's children)")
 	conc := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 20*time.Second, "how long")
 	members := flag.Int("members", 2000, "orders (and children reads) go to members CN0000001..CN<members>")
-	root := flag.String("root", "CN0000001", "downline: the member whose pages are read")
+	root := flag.String("root", "CN0000001", "downline, frontline: the member whose pages are read")
 	skus := flag.String("skus", "VC-100,TEA-200,PRO-300,OIL-400", "SKUs ordered, comma-separated")
 	flag.Parse()
 
@@ -84,6 +84,9 @@ func main() {
 				default:
 					tree = []string{"sponsor", "placement"}[rng.IntN(2)]
 					u := fmt.Sprintf("%s/api/v1/members/%s/downline?tree=%s&limit=100", *base, *root, tree)
+					if *mode == "frontline" {
+						u = fmt.Sprintf("%s/api/v1/members/%s/children?tree=%s", *base, *root, tree)
+					}
 					if cur := cursors[tree]; cur != "" {
 						u += "&cursor=" + cur
 					}
@@ -101,7 +104,7 @@ func main() {
 				mine = append(mine, time.Since(t0))
 				v, _ := statuses.LoadOrStore(res.StatusCode, new(atomic.Int64))
 				v.(*atomic.Int64).Add(1)
-				if *mode == "downline" && res.StatusCode == 200 {
+				if (*mode == "downline" || *mode == "frontline") && res.StatusCode == 200 {
 					var p struct{ Next string }
 					_ = json.Unmarshal(b, &p)
 					cursors[tree] = p.Next

@@ -109,11 +109,15 @@ func main() {
 
 	want := func(part string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), part) }
 	if want("api") {
-		step("the children API through the server: 32 clients for %s (bench/api)", *apiFor)
-		c := command("go", "run", "./bench/api", "-url", base, "-login", login, "-password", password, "-mode", "children",
-			"-members", fmt.Sprint(*members), "-c", "32", "-d", apiFor.String())
-		c.Stdout = os.Stdout
-		must(c.Run())
+		// Random members' children, then the top member's wide frontline
+		// page after page (200 nodes a page), signed in as the top member.
+		for _, mode := range []string{"children", "frontline"} {
+			step("the children API through the server, -mode %s: 32 clients for %s (bench/api)", mode, *apiFor)
+			c := command("go", "run", "./bench/api", "-url", base, "-login", login, "-password", password, "-mode", mode,
+				"-members", fmt.Sprint(*members), "-root", top, "-c", "32", "-d", apiFor.String())
+			c.Stdout = os.Stdout
+			must(c.Run())
+		}
 	}
 	var all []results
 	for _, phone := range []bool{false, true} {
