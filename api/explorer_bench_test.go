@@ -25,6 +25,7 @@ import (
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/user"
+	"downline/network"
 	"downline/projection"
 	"downline/settle/period"
 )
@@ -115,6 +116,21 @@ func BenchmarkExplorerIndexBuild(b *testing.B) {
 		b.ReportMetric(held/(1<<20), "heap-MiB")
 		b.ReportMetric(held/float64(n), "B/member")
 		b.Logf("index of %d members: last built in %s, %.1f MiB held (%.0f B/member)", n, took.Round(time.Millisecond), held/(1<<20), held/float64(n))
+	})
+	// Searching the whole company for a name no one has: the worst case
+	// of /members/{code}/search, a scan of the subtree's range.
+	b.Run("search-top", func(b *testing.B) {
+		x, err := explorer.Build(context.Background(), src, "2026-10", from, to, time.Time{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		root, _ := x.Lookup(1)
+		b.ResetTimer()
+		for range b.N {
+			if got := x.Search(network.Sponsor, root, "nobody", 20); len(got) != 0 {
+				b.Fatalf("found %d", len(got))
+			}
+		}
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"downline/api"
+	"downline/api/explorer"
 	"downline/clock"
 	"downline/graphstore"
 	"downline/graphstore/memory"
@@ -145,7 +146,9 @@ func newWorldAt(t testing.TB, joined time.Time) *world {
 	if err := projection.Sync(ctx, db, store, nil); err != nil {
 		t.Fatal(err)
 	}
-	w.srv = &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}}
+	// The explorer's figures are rebuilt before answering whenever the
+	// ledger moved, however long a build takes on a busy machine.
+	w.srv = &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, Explorer: &explorer.Cache{SyncBelow: time.Hour}}
 	w.h = w.srv.Handler()
 	return w
 }

@@ -127,7 +127,7 @@ func hasChromium() bool {
 
 // browser starts a headless chromium whose preferred language is lang, in
 // Shanghai's time zone, on a phone-sized viewport, and returns its context.
-func browser(t *testing.T, lang string, flags ...chromedp.ExecAllocatorOption) context.Context {
+func browser(t testing.TB, lang string, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	os.Remove(filepath.Join(artefacts, "failed-"+t.Name()+".png")) // of an earlier run
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -150,10 +150,13 @@ func browser(t *testing.T, lang string, flags ...chromedp.ExecAllocatorOption) c
 		return err
 	}), phone())
 	// Then a guard against a hung browser for the rest, not a measurement.
-	ctx, cancel = context.WithTimeout(ctx, time.Minute)
+	ctx, cancel = context.WithTimeout(ctx, browserGuard)
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// browserGuard bounds a browser's life after its start (benchmarks take longer).
+var browserGuard = time.Minute
 
 func phone() chromedp.Action[chromedp.Void] {
 	return chromedp.EmulateViewport(360, 800, chromedp.EmulateScale(2))
@@ -161,14 +164,14 @@ func phone() chromedp.Action[chromedp.Void] {
 
 func desktop() chromedp.Action[chromedp.Void] { return chromedp.EmulateViewport(1280, 900) }
 
-func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func run(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-func eval[T any](t *testing.T, ctx context.Context, expr string, opts ...chromedp.EvaluateOption) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
@@ -227,7 +230,7 @@ func noHorizontalScroll(t *testing.T, ctx context.Context, page string) {
 	}
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -237,7 +240,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 // save keeps a screenshot under .data/artefacts/web.
-func save(t *testing.T, name string, png []byte) {
+func save(t testing.TB, name string, png []byte) {
 	t.Helper()
 	if err := os.MkdirAll(artefacts, 0o755); err != nil {
 		t.Fatal(err)

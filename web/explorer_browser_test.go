@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -44,7 +47,7 @@ import (
 //
 // wide more members join in February, sponsored by AAA3: a frontline wider
 // than the explorer's page of children.
-func teamOffice(t *testing.T, wide int) string {
+func teamOffice(t testing.TB, wide int) string {
 	t.Helper()
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
@@ -131,7 +134,7 @@ bonuses:
 
 // settleMarch runs and approves March 2026 under the ladder: AAA1 (PV 100,
 // GV 100) is Bronze, everyone else a Member.
-func settleMarch(t *testing.T, db *ledger.DB, store *memory.Store) {
+func settleMarch(t testing.TB, db *ledger.DB, store *memory.Store) {
 	t.Helper()
 	loc, err := ledger.CompanyZone()
 	if err != nil {
@@ -348,9 +351,24 @@ func TestExplorerPlacement(t *testing.T) {
 	wantAddress(t, ctx, "/app/team?tree=placement")
 	wantRows(t, ctx, "AAA AAA1 AAA2")
 
+	// From a deep link to AAA2, a member found outside AAA2's team is shown
+	// from oneself.
+	run(t, ctx, "deep link to AAA2", chromedp.Navigate(url+"/app/team/AAA2?tree=placement"))
+	wantRows(t, ctx, "AAA2 AAA5")
+	run(t, ctx, "search", chromedp.SendKeys(chromedp.CSS("#x-q"), "王小明"))
+	wantText(t, ctx, "#x-found", "AAA11")
+	run(t, ctx, "pick AAA11", click(`#x-found [data-code="AAA11"]`))
+	wantAddress(t, ctx, "/app/team?tree=placement")
+	wantRows(t, ctx, "AAA* AAA1* AAA3 AAA11* AAA2")
+	wantText(t, ctx, `#x-card[data-code="AAA11"] .x-name`, "王小明")
+
 	// The period selector reloads the tree as it stood then.
-	run(t, ctx, "choose March 2026", chromedp.SetValue(chromedp.CSS("#x-period"), "2026-03"), chromedp.Evaluate[chromedp.Void](
-		`document.querySelector('#x-period').dispatchEvent(new Event('change', {bubbles: true}))`))
+	// Chosen and told in one step, as a user's choice is.
+	run(t, ctx, "choose March 2026", chromedp.Evaluate[chromedp.Void](`(() => {
+		const el = document.querySelector('#x-period');
+		el.value = '2026-03';
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+	})()`))
 	wantAddress(t, ctx, "/app/team?tree=placement&period=2026-03")
 	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="left-gv"] dd`, "150.00")
 	wantText(t, ctx, `#x-card[data-code="AAA"] [data-figure="team"] dd`, "5 · Active 5")
@@ -509,4 +527,74 @@ func TestExplorerWideFrontline(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll('#x-tree [role=treeitem]').length`); n > 60 {
 		t.Errorf("the list puts %d of its 206 rows in the page, want only those in sight", n)
 	}
+}
+
+// Panning with the mouse, zooming with the wheel and with two fingers,
+// fitting to the screen: the nodes move on the canvas as asked.
+func TestExplorerPanAndZoom(t *testing.T) {
+	requireBrowser(t)
+	url := teamOffice(t, 0)
+	ctx := browser(t, "en-US")
+	run(t, ctx, "open the explorer", chromedp.Navigate(url+"/app/team"), desktop(), signIn("wangfang", password))
+	wantRows(t, ctx, "AAA AAA1 AAA2 AAA3 AAA4 AAA5")
+	at := func(code string) (x, y float64) {
+		p := eval[map[string]float64](t, ctx, fmt.Sprintf(`window.__explorer.at(%q)`, code))
+		return p["x"], p["y"]
+	}
+	gap := func() float64 {
+		x1, _ := at("AAA1")
+		x2, _ := at("AAA2")
+		return x2 - x1
+	}
+	centre := eval[map[string]float64](t, ctx, `(() => { const r = document.querySelector('#x-canvas').getBoundingClientRect();
+		return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()`)
+	cx, cy := centre["x"], centre["y"]
+
+	// The mouse drags the tree 120 px right and 40 px down.
+	x0, y0 := at("AAA")
+	run(t, ctx, "drag", chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, cx, cy, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, cx+60, cy+20, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, cx+120, cy+40, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, cx+120, cy+40, chromedp.ButtonLeft))
+	if x1, y1 := at("AAA"); math.Abs(x1-x0-120) > 2 || math.Abs(y1-y0-40) > 2 {
+		t.Errorf("a drag of (120, 40) moved AAA from (%.0f, %.0f) to (%.0f, %.0f)", x0, y0, x1, y1)
+	}
+
+	// The wheel zooms in around the pointer.
+	g0 := gap()
+	// (A wheel event of the page's own: the protocol's mouseWheel wants a
+	// deltaX its encoder leaves out when 0.)
+	run(t, ctx, "wheel", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('#x-canvas').dispatchEvent(
+		new WheelEvent('wheel', {deltaY: -300, clientX: %f, clientY: %f, bubbles: true, cancelable: true}))`, cx, cy)))
+	if g1 := gap(); g1 < g0*1.3 {
+		t.Errorf("zooming in with the wheel took AAA1 and AAA2 from %.0f to %.0f px apart, want wider", g0, g1)
+	}
+
+	// Fit brings the whole tree back into view.
+	run(t, ctx, "fit", click("#x-fit"))
+	for _, c := range []string{"AAA", "AAA1", "AAA5"} {
+		if !onCanvas(t, ctx, c) {
+			t.Errorf("after fitting to the screen %s is not on the canvas", c)
+		}
+	}
+
+	// Two fingers spread apart zoom in.
+	g0 = gap()
+	touch := func(typ input.DispatchTouchEventType, spread float64) chromedp.Action[chromedp.Void] {
+		id0, id1 := 1.0, 2.0
+		var points []*input.TouchPoint
+		if typ != input.DispatchTouchEventTypeTouchEnd {
+			points = []*input.TouchPoint{{X: cx - spread, Y: cy, ID: &id0}, {X: cx + spread, Y: cy, ID: &id1}}
+		}
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: points})
+			return err
+		})
+	}
+	run(t, ctx, "pinch", touch(input.DispatchTouchEventTypeTouchStart, 40), touch(input.DispatchTouchEventTypeTouchMove, 60), touch(input.DispatchTouchEventTypeTouchMove, 90), touch(input.DispatchTouchEventTypeTouchMove, 120),
+		touch(input.DispatchTouchEventTypeTouchEnd, 0))
+	if g1 := gap(); g1 < g0*2 {
+		t.Errorf("spreading two fingers from 80 to 240 px took AAA1 and AAA2 from %.0f to %.0f px apart, want about 3 times", g0, g1)
+	}
+	screenshot(t, ctx, "explorer-zoomed-desktop-en")
 }

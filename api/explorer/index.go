@@ -12,6 +12,7 @@
 package explorer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 
 	"downline/graphstore"
 	"downline/ledger"
@@ -185,20 +187,21 @@ func Build(ctx context.Context, src Source, code string, from, to, asOf time.Tim
 			x.sparse[id] = int32(i)
 		}
 	}
-	if err := x.readMembers(ctx, src.DB); err != nil {
-		return nil, err
-	}
+	// The three reads fill separate slices: they run side by side, each
+	// on its own connection.
 	x.pv = make([]int64, n)
-	err := order.PeriodPV(ctx, src.DB.Pool, from, to, func(id int64, pv decimal.Decimal) error {
-		if i, ok := x.number(network.MemberID(id)); ok {
-			x.pv[i] = hundredths(pv)
-		}
-		return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return x.readMembers(gctx, src.DB) })
+	g.Go(func() error {
+		return order.PeriodPV(gctx, src.DB.Pool, from, to, func(id int64, pv decimal.Decimal) error {
+			if i, ok := x.number(network.MemberID(id)); ok {
+				x.pv[i] = hundredths(pv)
+			}
+			return nil
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := x.readRuns(ctx, src.DB); err != nil {
+	g.Go(func() error { return x.readRuns(gctx, src.DB) })
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	for _, t := range []network.Tree{network.Sponsor, network.Placement} {
@@ -530,20 +533,16 @@ func (x *Index) LegEnd(i int32, side network.Side) []int32 {
 // pre-order (nearer the top first within a branch).
 func (x *Index) Search(t network.Tree, root int32, q string, limit int) []int32 {
 	tr := &x.trees[t]
-	lq := []byte(strings.ToLower(q))
+	bq, lq := []byte(q), []byte(strings.ToLower(q))
 	var out []int32
 	for o := tr.enter[root]; o <= tr.exit[root] && len(out) < limit; o++ {
 		i := tr.order[o]
 		c := x.code.bytes(i)
-		if (len(c) >= len(q) && strings.EqualFold(string(c[:len(q)]), q)) || containsBytes(x.lname.bytes(i), lq) {
+		if (len(c) >= len(bq) && bytes.EqualFold(c[:len(bq)], bq)) || bytes.Contains(x.lname.bytes(i), lq) {
 			out = append(out, i)
 		}
 	}
 	return out
-}
-
-func containsBytes(s, sub []byte) bool {
-	return strings.Contains(string(s), string(sub))
 }
 
 // NewMembers lists up to limit members below root in the sponsor tree who

@@ -267,7 +267,7 @@ func TestCacheFollowsTheLedger(t *testing.T) {
 	c.sync()
 	now := c.day(2026, 2, 10, 12, 0, 0)
 	ctx := context.Background()
-	cache := &explorer.Cache{Source: c.source()}
+	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Hour}
 	get := func(code string) *explorer.Index {
 		t.Helper()
 		_, from, to, _ := period.ParseCode(code, c.loc)
@@ -314,5 +314,43 @@ func TestAmountPrintsExactly(t *testing.T) {
 		if got := explorer.Amount(v).Decimal().StringFixed(2); got != want {
 			t.Errorf("Amount(%d).Decimal() = %s, want %s", v, got, want)
 		}
+	}
+}
+
+// A large index is checked in the background: reads get the previous
+// index until the rebuild is in.
+func TestCacheServesThePreviousIndexMeanwhile(t *testing.T) {
+	c := newCompany(t)
+	jan := c.day(2026, 1, 5, 9, 0, 0)
+	c.join(jan, "ROOT", "", "", "")
+	c.join(jan, "AAA", "ROOT", "ROOT", "L")
+	c.sync()
+	now := c.day(2026, 2, 10, 12, 0, 0)
+	ctx := context.Background()
+	// Every index counts as large; checks as often as asked.
+	cache := &explorer.Cache{Source: c.source(), SyncBelow: time.Nanosecond, Interval: time.Nanosecond}
+	_, from, to, _ := period.ParseCode("2026-02", c.loc)
+	get := func() *explorer.Index {
+		t.Helper()
+		x, err := cache.Get(ctx, "2026-02", from, to, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	first := get()
+	c.buy(c.day(2026, 2, 10, 11, 0, 0), "AAA")
+	if got := get(); got != first {
+		t.Fatal("a large index was rebuilt before answering")
+	}
+	// A read after the check interval starts a rebuild, which comes in
+	// for a later read; wait for it (a generous bound, not a measure).
+	deadline := time.Now().Add(30 * time.Second)
+	var x *explorer.Index
+	for x = get(); x == first && time.Now().Before(deadline); x = get() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := c.figures(x, network.Sponsor, "ROOT").GV; got != "50.00" || cache.Builds() != 2 {
+		t.Errorf("ROOT's GV once rebuilt: %s, after %d builds", got, cache.Builds())
 	}
 }

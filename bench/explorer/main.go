@@ -11,9 +11,10 @@
 //     (1280 x 900) and on a phone-like viewport (360 x 740 at 2x, CPU
 //     throttled 4x), each with an empty HTTP cache and a warm one;
 //   - expand: real clicks on unopened nodes of the canvas, tap to the
-//     children drawn (the probe's expandMs);
-//   - pan and zoom: the tree opened breadth first through the probe's
-//     open (what a tap does) until -visible nodes are laid out, fitted on
+//     children drawn (the probe's expandMs); on the desktop also Right
+//     arrow in the list beside it once -visible nodes are laid out;
+//   - pan and zoom: the tree grown breadth first by the probe's grow (the
+//     page's own expands) until -visible nodes are laid out, fitted on
 //     screen, then a scripted drag and wheel of a few seconds; the frame
 //     times are requestAnimationFrame timestamps.
 //
@@ -49,6 +50,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/jackc/pgx/v5"
 
 	"downline/ledger/user"
@@ -119,6 +121,9 @@ func main() {
 			must(c.Run())
 		}
 	}
+	// The members of the top's first page of children that have a team:
+	// what the expands click on.
+	frontline := teamKids(base+"/api/v1/members/"+top+"/children", token)
 	var all []results
 	for _, phone := range []bool{false, true} {
 		r := results{device: "desktop 1280x900"}
@@ -134,7 +139,7 @@ func main() {
 			r.paint = []paintCase{b.firstPaints(base, true), b.firstPaints(base, false)}
 		}
 		if want(r.part("expand")) {
-			r.expand = b.expandByClicks(base, top)
+			r.expand = b.expandByClicks(base, top, frontline)
 		}
 		if want(r.part("pan")) {
 			r.pan = b.openAndPan(base, top)
@@ -279,7 +284,24 @@ func apiSignIn(base string) string {
 	return out.Token
 }
 
-func apiGet(url, token string) {
+func teamKids(url, token string) []string {
+	var page struct {
+		Items []struct {
+			Code string
+			Team int
+		}
+	}
+	must(json.Unmarshal(apiGet(url, token), &page))
+	var out []string
+	for _, n := range page.Items {
+		if n.Team > 0 {
+			out = append(out, n.Code)
+		}
+	}
+	return out
+}
+
+func apiGet(url, token string) []byte {
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
@@ -289,6 +311,7 @@ func apiGet(url, token string) {
 	if res.StatusCode != 200 {
 		die("GET %s: %d %s", url, res.StatusCode, b)
 	}
+	return b
 }
 
 type browser struct {
@@ -498,17 +521,16 @@ func cacheWord(cold bool) string {
 // expandResult holds expand latencies in ms.
 type expandResult struct {
 	clicks []float64 // tap to children drawn, real clicks, few nodes laid out
-	deep   []float64 // the same through the probe with many nodes laid out
+	deep   []float64 // the same by the keyboard with many nodes laid out
 	deepN  int       // nodes laid out during deep
 }
 
 // expandByClicks opens the explorer on the top member and clicks
 // unopened nodes of its frontline that are on screen, panning by a drag
 // when none is left in sight.
-func (b *browser) expandByClicks(base, top string) expandResult {
+func (b *browser) expandByClicks(base, top string, kids []string) expandResult {
 	var r expandResult
 	b.open(base)
-	kids := eval[[]string](b, fmt.Sprintf(`window.__explorer.open(%q)`, top))
 	tried := map[string]bool{}
 	if *profile {
 		b.startProfile()
@@ -542,6 +564,28 @@ func (b *browser) expandByClicks(base, top string) expandResult {
 	return r
 }
 
+// expandByKeys measures expands with everything laid out, through the
+// accessible list beside the canvas (shown on a desktop): from its last
+// row upwards, Right arrow on each row that can open, as a keyboard user
+// does; from the key to the children drawn.
+func (b *browser) expandByKeys() expandResult {
+	r := expandResult{deepN: eval[int](b, `window.__explorer.visible()`)}
+	eval[bool](b, `(document.getElementById('x-tree').focus(), true)`)
+	b.do("End", chromedp.KeyEvent(kb.End))
+	for keys := 0; len(r.deep) < 10 && keys < 400; keys++ {
+		state := eval[string](b, `(document.querySelector('#x-tree [aria-selected="true"]') || {getAttribute: () => 'none'}).getAttribute('aria-expanded') || ''`)
+		if state == "false" {
+			before := eval[float64](b, `window.__explorer.expandAt`)
+			b.do("Right", chromedp.KeyEvent(kb.ArrowRight))
+			b.wait("the expand's paint", fmt.Sprintf(`window.__explorer.expandAt > %v`, before))
+			r.deep = append(r.deep, eval[float64](b, `window.__explorer.expandMs`))
+		}
+		b.do("Up", chromedp.KeyEvent(kb.ArrowUp))
+	}
+	step("expand with %d laid out, by the keyboard: median %.0f ms (%s)", r.deepN, median(r.deep), list(r.deep))
+	return r
+}
+
 // drag pans the canvas by (dx, dy) CSS pixels in n pointer moves.
 func (b *browser) drag(dx, dy float64, n int) {
 	c := eval[struct{ X, Y float64 }](b, `(() => { const r = document.getElementById('x-canvas').getBoundingClientRect();
@@ -558,7 +602,6 @@ func (b *browser) drag(dx, dy float64, n int) {
 // panResult is the pan and zoom with many nodes laid out.
 type panResult struct {
 	laidOut, drawn int
-	opened         int
 	openMs         float64
 	frames         []float64 // frame times in ms
 	long           []float64 // long tasks in ms
@@ -580,45 +623,17 @@ func (b *browser) openAndPan(base, top string) panResult {
 		b.throttle(1)
 	}
 	t0 := time.Now()
-	got := eval[struct {
-		Visible, Opened int
-		Rest            []string
-		Err             string
-	}](b, fmt.Sprintf(`(async () => {
-		const p = window.__explorer, want = %d, q = [%q];
-		let head = 0, opened = 0;
-		try {
-			while (head < q.length && p.visible() < want) {
-				const batch = q.slice(head, head + 4);
-				head += batch.length;
-				const kids = await Promise.all(batch.map((c) => p.open(c, true)));
-				opened += batch.length;
-				for (const k of kids) if (k) q.push(...k);
-			}
-		} catch (e) { return {visible: p.visible(), opened, rest: [], err: String(e)}; }
-		return {visible: p.visible(), opened, rest: q.slice(head, head + 10), err: ''};
-	})()`, *visible, top))
+	r.laidOut = eval[int](b, fmt.Sprintf(`window.__explorer.grow(%d)`, *visible))
 	r.openMs = float64(time.Since(t0).Milliseconds())
-	r.laidOut, r.opened = got.Visible, got.Opened
-	if got.Err != "" {
-		r.breaks = got.Err
-	} else if r.laidOut < *visible {
+	if r.laidOut < *visible {
 		r.breaks = "the team has no more nodes to open"
 	}
-	step("laid out %d nodes after opening %d in %.1f s %s", r.laidOut, r.opened, r.openMs/1000, got.Err)
+	step("laid out %d nodes in %.1f s", r.laidOut, r.openMs/1000)
 	if b.phone {
 		b.throttle(4)
+	} else {
+		r.expand = b.expandByKeys()
 	}
-
-	// Expand latency with all of that laid out: the next unopened nodes.
-	r.expand.deepN = r.laidOut
-	for _, code := range got.Rest {
-		before := eval[float64](b, `window.__explorer.expandAt`)
-		eval[[]string](b, fmt.Sprintf(`window.__explorer.open(%q)`, code))
-		b.wait("expand "+code, fmt.Sprintf(`window.__explorer.expandAt > %v`, before))
-		r.expand.deep = append(r.expand.deep, eval[float64](b, `window.__explorer.expandMs`))
-	}
-	step("expand with %d laid out: median %.0f ms (%s)", r.expand.deepN, median(r.expand.deep), list(r.expand.deep))
 
 	b.do("fit", chromedp.Click(chromedp.CSS("#x-fit")))
 	b.wait("the fitted paint", `window.__explorer.drawn() > 0`)
@@ -752,9 +767,9 @@ func (r results) print(w io.Writer) {
 	p := r.pan
 	if p.laidOut > 0 {
 		if len(p.expand.deep) > 0 {
-			fmt.Fprintf(out, "| expand with %d nodes laid out (probe) | %d | %.0f ms | %.0f ms | %s |\n", p.expand.deepN, len(p.expand.deep), median(p.expand.deep), pct(p.expand.deep, .95), list(p.expand.deep))
+			fmt.Fprintf(out, "| expand with %d nodes laid out (keyboard) | %d | %.0f ms | %.0f ms | %s |\n", p.expand.deepN, len(p.expand.deep), median(p.expand.deep), pct(p.expand.deep, .95), list(p.expand.deep))
 		}
-		fmt.Fprintf(out, "\nopened %d nodes breadth first in %.1f s: %d laid out, %d drawn when fitted%s\n", p.opened, p.openMs/1000, p.laidOut, p.drawn, orNone(p.breaks))
+		fmt.Fprintf(out, "\ngrew breadth first to %d nodes laid out in %.1f s, %d drawn when fitted%s\n", p.laidOut, p.openMs/1000, p.drawn, orNone(p.breaks))
 		fmt.Fprintln(out, "\n| frames | count | mean fps | median frame | p95 frame (5th-percentile fps) | max frame | long tasks |")
 		fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- |")
 		for _, f := range []struct {

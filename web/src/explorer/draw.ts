@@ -59,12 +59,15 @@ export function draw(ctx: CanvasRenderingContext2D, w: number, h: number, ratio:
   const y1 = cam.y + h / 2 / k + levelH;
   const inView = (t: TNode) => t.x >= x0 && t.x <= x1 && t.y >= y0 && t.y <= y1;
 
-  // Links: a stub under the parent, a bar over its children, a stub above each.
+  const px = nodeW * k; // a node's width on screen
+  // Links: a stub under the parent, a bar over its children, a stub above
+  // each; none when the nodes are a few pixels wide and the links a blur.
+  const links = px >= 8;
   ctx.lineWidth = Math.max(1, 1 / k);
   ctx.strokeStyle = '#aab4c3';
   ctx.beginPath();
   const spill: TNode[] = [];
-  for (const t of model.visible) {
+  for (const t of links ? model.visible : []) {
     if (!t.open || !t.kids || !t.kids.length || t.y < y0 - levelH || t.y > y1) continue;
     const first = t.kids[0].x;
     const last = t.kids[t.kids.length - 1].x;
@@ -113,7 +116,6 @@ export function draw(ctx: CanvasRenderingContext2D, w: number, h: number, ratio:
     ctx.stroke();
   }
 
-  const px = nodeW * k; // a node's width on screen
   let drawn = 0;
   if (px < 48) {
     // Boxes only, one path per colour.
@@ -126,10 +128,13 @@ export function draw(ctx: CanvasRenderingContext2D, w: number, h: number, ratio:
       if (!list) byColour.set(c, (list = []));
       list.push(t);
     }
+    // At least a pixel and a half each, so a far view still shows where the team is.
+    const bw = Math.max(nodeW, 1.5 / k);
+    const bh = Math.max(nodeH, 1.5 / k);
     for (const [c, list] of byColour) {
       ctx.fillStyle = c;
       ctx.beginPath();
-      for (const t of list) ctx.rect(t.x - nodeW / 2, t.y, nodeW, nodeH);
+      for (const t of list) ctx.rect(t.x - bw / 2, t.y, bw, bh);
       ctx.fill();
     }
     ctx.lineWidth = Math.max(2, 4 / k);

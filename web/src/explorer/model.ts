@@ -20,7 +20,7 @@ export interface TNode {
 }
 
 export const nodeW = 176;
-export const nodeH = 100;
+export const nodeH = 110;
 const gapX = 16;
 export const levelH = nodeH + 64;
 

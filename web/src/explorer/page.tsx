@@ -19,9 +19,7 @@ import { Stage } from './stage';
 
 // Measurement hooks for the benchmarks: when the root was first painted,
 // how long the last expand took to paint, how many nodes are laid out and
-// drawn; open expands a node as a tap on it does (with the next pages of a
-// wide frontline when all) and answers its children that have a team, so a
-// benchmark can open thousands of nodes without aiming at each.
+// drawn.
 interface Probe {
   rootPaintAt: number; // performance.now() of the root's first paint
   rootMs: number; // from asking for the root to its paint
@@ -30,7 +28,7 @@ interface Probe {
   visible: () => number;
   drawn: () => number;
   at: (code: string) => { x: number; y: number } | null; // a node's centre in client pixels
-  open: (code: string, all?: boolean) => Promise<string[] | null>;
+  grow: (n: number) => Promise<number>; // expands breadth first until n nodes show; answers how many do
 }
 declare global {
   interface Window {
@@ -104,6 +102,26 @@ async function rootNode(code: string, tree: TreeKind, period: string): Promise<{
   }
 }
 
+// grow expands the model breadth first, a few fetches at a time, until n
+// nodes show: how the benchmarks reach a big visible tree.
+async function grow(model: Model, n: number, marks: { expand: number }): Promise<number> {
+  const queue: TNode[] = [model.root];
+  while (queue.length && model.visible.length < n) {
+    const batch = queue.splice(0, 8);
+    await Promise.all(
+      batch.map(async (t) => {
+        const p = t.more ? t.parent! : t;
+        const before = t.more ? p.kids!.length - 1 : 0;
+        marks.expand = performance.now();
+        if (t.more) await model.loadMore(t);
+        else if (Model.hasKids(t)) await model.expand(t);
+        if (p.open && p.kids) queue.push(...p.kids.slice(before));
+      }),
+    );
+  }
+  return model.visible.length;
+}
+
 type State = { kind: 'loading' } | { kind: 'notfound' } | { kind: 'error'; msg: Msg } | { kind: 'ready'; model: Model };
 
 export function Explorer({ self, code }: { self: string; code: string }) {
@@ -130,7 +148,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
     visible: () => 0,
     drawn: () => 0,
     at: () => null,
-    open: () => Promise.resolve(null),
+    grow: () => Promise.resolve(0),
   });
   const marks = useRef({ root: 0, expand: 0 });
 
@@ -235,13 +253,7 @@ export function Explorer({ self, code }: { self: string; code: string }) {
       const r = s.canvas.getBoundingClientRect();
       return { x: r.left + r.width / 2 + (t.x - s.cam.x) * s.cam.k, y: r.top + r.height / 2 + (t.y + nodeH / 2 - s.cam.y) * s.cam.k };
     };
-    p.open = async (c, all) => {
-      const t = model?.get(c);
-      if (!t) return null;
-      if (!t.open) await expand(t, false);
-      while (all && t.kids?.length && t.kids[t.kids.length - 1].more) await model!.loadMore(t.kids[t.kids.length - 1]);
-      return (t.kids ?? []).filter((k) => Model.hasKids(k)).map((k) => k.n.code);
-    };
+    p.grow = (n) => (model ? grow(model, n, marks.current) : Promise.resolve(0));
     window.__explorer = p;
   }, [model]);
 
@@ -252,10 +264,10 @@ export function Explorer({ self, code }: { self: string; code: string }) {
     setHovered(null);
   }
 
-  function expand(t: TNode, toggle = true): Promise<void> {
-    if (!model) return Promise.resolve();
+  function expand(t: TNode, toggle = true) {
+    if (!model) return;
     marks.current.expand = performance.now();
-    return (toggle ? model.toggle(t) : model.expand(t)).catch(fail);
+    (toggle ? model.toggle(t) : model.expand(t)).catch(fail);
   }
 
   // openPath opens the nodes of path (codes from the root down), then
@@ -495,6 +507,9 @@ function Search({ self, tree, onPick }: { self: string; tree: TreeKind; onPick: 
     <form
       class="x-search"
       role="search"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') setFound(null);
+      }}
       onSubmit={(e) => {
         e.preventDefault();
         find(q);

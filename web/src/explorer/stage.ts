@@ -176,7 +176,8 @@ export class Stage {
     this.zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), p.x, p.y);
   };
 
-  // Keys on the focused canvas: arrows pan, + and - zoom, 0 fits.
+  // Keys on the focused canvas: arrows pan, + and - zoom, 0 fits, Enter
+  // or Space opens or closes the chosen node.
   private key = (e: KeyboardEvent) => {
     const step = 60 / this.cam.k;
     const c = this.cam;
@@ -202,6 +203,10 @@ export class Stage {
         break;
       case '0':
         this.fit();
+        break;
+      case 'Enter':
+      case ' ':
+        if (this.look.selected) this.onTap(this.look.selected, true);
         break;
       default:
         return;
