@@ -83,6 +83,9 @@ func main() {
 	if _, err := os.Stat("web/static/dist/index.html"); err != nil {
 		die("run from the repository root after dev/web build (web/static/dist is missing: the binary would serve no UI)")
 	}
+	if !slices.ContainsFunc([]string{"chromium", "chromium-browser", "google-chrome"}, func(b string) bool { _, err := exec.LookPath(b); return err == nil }) {
+		die("chromium is not installed: dev/web browser installs it (Debian's chromium package)")
+	}
 	ctx := context.Background()
 	load, _ := os.ReadFile("/proc/loadavg")
 	step("load average %s", strings.Join(strings.Fields(string(load))[:3], " "))
