@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/downline
 
-.PHONY: web build demo test test-go vet bench pg-up pg-down neo4j-up neo4j-down clean
+.PHONY: web build demo test test-go vet bench bench-web pg-up pg-down neo4j-up neo4j-down clean
 
 # The browser UI (web/): npm ci when the lock file changed, then the Vite
 # build into web/static/dist, which the binary embeds (dev/web).
@@ -31,6 +31,12 @@ test:
 
 bench:
 	@eval "$$(dev/pg up)" && export DATABASE_URL && $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The genealogy explorer in headless Chromium (dev/web browser installs it)
+# on a seeded company of 100,000 members: first paint, expand, pan and zoom,
+# and the children API under 32 clients (bench/explorer; docs/performance.md).
+bench-web: web
+	$(GO) run ./bench/explorer
 
 pg-up:
 	@dev/pg up

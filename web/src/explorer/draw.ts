@@ -31,10 +31,17 @@ export function rankColour(i: number | undefined): string {
 }
 
 // compact formats a figure for a node: short forms for big numbers (1.2K,
-// 1.2万); the card shows the exact figures.
+// 1.2万); the card shows the exact figures. One formatter per locale: making
+// one costs more than drawing a frame's text on a slow phone.
+const compactFormats = new Map<string, (v: string | number | undefined) => string>();
 function compactFormat(locale: string) {
-  const f = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
-  return (v: string | number | undefined) => (v === undefined || v === '' ? '—' : f.format(v as number));
+  let fmt = compactFormats.get(locale);
+  if (!fmt) {
+    const f = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
+    fmt = (v) => (v === undefined || v === '' ? '—' : f.format(v as number));
+    compactFormats.set(locale, fmt);
+  }
+  return fmt;
 }
 
 // draw paints the model through cam on a canvas of w × h CSS pixels at
