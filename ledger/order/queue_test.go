@@ -204,3 +204,37 @@ func val(p *int64) any {
 	}
 	return *p
 }
+
+func TestShipQueueConfirmedOldestFirstWithLots(t *testing.T) {
+	db := ledgertest.DB(t)
+	goodstest.World(t, db)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	// 150 VC-100 take all of B2 (expiring first) and 50 of B1.
+	big := recorded(t, db, "s1", "M001", 150, at)
+	small := recorded(t, db, "s2", "M002", 1, at)
+	waiting := recorded(t, db, "s3", "M003", 1, at)
+	must(confirm(db, "s2-c", small.No))
+	must(confirm(db, "s1-c", big.No))
+
+	q := must(order.ShipQueue(ctx, db.Pool, order.ShipFilter{HQ: true}))
+	if len(q) != 2 || q[0].No != big.Order || q[1].No != small.Order {
+		t.Fatalf("queue = %+v, want %s then %s (not %s, unconfirmed)", q, big.Order, small.Order, waiting.Order)
+	}
+	first := q[0]
+	if first.Member != "M001" || first.MemberName == "" || len(first.Lines) != 1 || first.Lines[0].SKU != "VC-100" || first.Lines[0].Qty != 150 {
+		t.Fatalf("order to ship = %+v", first)
+	}
+	if len(first.Lots) != 2 || first.Lots[0].Batch != "B2" || first.Lots[0].Qty != 100 || first.Lots[1].Batch != "B1" || first.Lots[1].Qty != 50 ||
+		first.Lots[0].ExpiresOn == nil || first.Lots[1].ExpiresOn == nil || !first.Lots[0].ExpiresOn.Before(*first.Lots[1].ExpiresOn) {
+		t.Fatalf("suggested lots = %+v", first.Lots)
+	}
+	page := must(order.ShipQueue(ctx, db.Pool, order.ShipFilter{HQ: true, After: first.ID, Limit: 5}))
+	if len(page) != 1 || page[0].No != small.Order {
+		t.Fatalf("after the first: %+v", page)
+	}
+	must(ship(db, order.ShipRequest{Key: "ship-1", Order: big.Order, Tracking: "SF1", By: "warehouse"}))
+	if q := must(order.ShipQueue(ctx, db.Pool, order.ShipFilter{HQ: true})); len(q) != 1 || q[0].No != small.Order {
+		t.Fatalf("after shipping %s: %+v", big.Order, q)
+	}
+}
