@@ -61,6 +61,7 @@ var expected = map[string]string{
 	"POST /payments/confirm":           "admin finance",
 	"POST /payments/reject":            "admin finance",
 	"GET /payments/confirmation-times": "admin finance",
+	"GET /ship-queue":                  "admin warehouse",
 	"POST /orders/{no}/shipments":      "admin warehouse agency",
 	"POST /orders/{no}/deliver":        "admin warehouse agency",
 	"POST /orders/{no}/cancel":         "admin finance agency",

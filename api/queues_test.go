@@ -125,3 +125,53 @@ func TestPaymentQueueAndBulkDecisions(t *testing.T) {
 		t.Fatalf("days=0: %d", r.status)
 	}
 }
+
+func TestShipQueueShowsConfirmedOrders(t *testing.T) {
+	w := newWorld(t)
+	wh, fin := w.token("warehouse"), w.token("finance")
+	type shipPage struct {
+		Items []struct {
+			No    string `json:"no"`
+			Lines []struct {
+				SKU string `json:"sku"`
+				Qty int64  `json:"qty"`
+			} `json:"lines"`
+			Lots []struct {
+				Batch     string `json:"batch"`
+				ExpiresOn string `json:"expires_on"`
+				Qty       int64  `json:"qty"`
+			} `json:"lots"`
+		} `json:"items"`
+	}
+	read := func() shipPage {
+		r := w.call("GET", "/api/v1/ship-queue", wh, nil)
+		var p shipPage
+		if err := json.Unmarshal(r.body, &p); err != nil || r.status != 200 {
+			t.Fatalf("ship queue: %d %s", r.status, r.body)
+		}
+		return p
+	}
+	for _, it := range read().Items {
+		if it.No == w.orders["AAA1"] {
+			t.Fatalf("%s is in the ship queue before its payment is confirmed", it.No)
+		}
+	}
+	if r := w.call("POST", "/api/v1/payments/confirm", fin, map[string]any{"payments": []string{w.pay["AAA1"]}}, "Idempotency-Key", "ship-c"); r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	var found bool
+	for _, it := range read().Items {
+		if it.No == w.orders["AAA1"] {
+			found = true
+			if len(it.Lines) != 1 || it.Lines[0].SKU != "VC-100" || len(it.Lots) == 0 || it.Lots[0].Batch == "" || it.Lots[0].ExpiresOn == "" {
+				t.Fatalf("order to ship: %+v", it)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("%s is not in the ship queue after its payment was confirmed", w.orders["AAA1"])
+	}
+	if r := w.call("GET", "/api/v1/ship-queue?cursor=x", wh, nil); r.status != 400 {
+		t.Fatalf("bad cursor: %d", r.status)
+	}
+}

@@ -13,8 +13,9 @@ import (
 	"downline/ledger/user"
 )
 
-// paymentRoutes are finance's confirmation queue: the recorded payments,
-// decisions on many at once, and how long payments wait.
+// paymentRoutes are the staff's work queues: finance's confirmation queue
+// (the recorded payments, decisions on many at once, and how long payments
+// wait) and the warehouse's ship queue.
 func (s *Server) paymentRoutes() []Route {
 	money := roles(user.Admin, user.Finance)
 	statusParam := Param{"status", "string", "recorded (default: oldest first), confirmed or rejected (newest first)"}
@@ -31,6 +32,9 @@ func (s *Server) paymentRoutes() []Route {
 		{Method: GET, Path: "/payments/confirmation-times", Tag: "payments", Summary: "Time from recording to confirmation: median and p90 per day in the company's zone",
 			Roles: money, Query: []Param{{"days", "integer", "the last this many days, today included (default 14, at most 366)"}},
 			Response: ConfirmationTimesView{}, Handle: s.confirmationTimes},
+		{Method: GET, Path: "/ship-queue", Tag: "shipments", Summary: "Confirmed orders of HQ's warehouses to ship, oldest first, with their reserved lots",
+			Roles: roles(user.Admin, user.Warehouse), Query: []Param{cursorParam, {"limit", "integer", "page size (default 50, at most 500)"}},
+			Response: ShipPage{}, Handle: s.shipQueue},
 	}
 }
 
@@ -58,12 +62,8 @@ func (s *Server) paymentQueue(c *call) (any, error) {
 	if f.Limit, err = intQuery(c, "limit", 50, 1, 500); err != nil {
 		return nil, err
 	}
-	if cur := c.Query("cursor"); cur != "" {
-		n, err := strconv.ParseInt(cur, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, errStatus(http.StatusBadRequest, "cursor must be the next value of the previous page")
-		}
-		f.After = n
+	if f.After, err = cursorQuery(c); err != nil {
+		return nil, err
 	}
 	items, err := order.PaymentQueue(c.ctx(), s.DB.Pool, f)
 	if err != nil {
@@ -195,4 +195,45 @@ func (s *Server) confirmationTimes(c *call) (any, error) {
 		return nil, wrap("confirmation times", err)
 	}
 	return ConfirmationTimesView{TimeZone: zone.String(), Days: figs}, nil
+}
+
+// ShipPage is one page of confirmed orders to ship, oldest first.
+type ShipPage struct {
+	Items []order.ToShip `json:"items"`
+	Next  string         `json:"next,omitempty"`
+}
+
+// shipQueue lists the confirmed orders of HQ's warehouses (agencies ship
+// their own sales).
+func (s *Server) shipQueue(c *call) (any, error) {
+	f := order.ShipFilter{HQ: true}
+	var err error
+	if f.Limit, err = intQuery(c, "limit", 50, 1, 500); err != nil {
+		return nil, err
+	}
+	if f.After, err = cursorQuery(c); err != nil {
+		return nil, err
+	}
+	items, err := order.ShipQueue(c.ctx(), s.DB.Pool, f)
+	if err != nil {
+		return nil, wrap("list orders to ship", err)
+	}
+	p := ShipPage{Items: items}
+	if len(items) == f.Limit {
+		p.Next = strconv.FormatInt(items[len(items)-1].ID, 10)
+	}
+	return p, nil
+}
+
+// cursorQuery reads the cursor of a keyset page: an id, 0 for the first page.
+func cursorQuery(c *call) (int64, error) {
+	cur := c.Query("cursor")
+	if cur == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(cur, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errStatus(http.StatusBadRequest, "cursor must be the next value of the previous page")
+	}
+	return n, nil
 }
