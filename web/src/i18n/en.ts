@@ -336,6 +336,21 @@ export const en = {
   waited: 'Waited',
   confirmedAt: 'Confirmed at',
   noneConfirmed: 'No payments confirmed yet.',
+  shipQueueEmpty: 'No confirmed orders are waiting to ship.',
+  shipBuyer: 'Buyer',
+  shipConfirmed: 'Confirmed',
+  shipLines: 'Goods',
+  shipLots: 'Lots to pick (first expiry first)',
+  lotLine: (batch: string, qty: number) => `${batch} × ${qty}`,
+  expires: (d: string) => `expires ${d}`,
+  trackingNo: 'Tracking number',
+  carrierOptional: 'Carrier (optional)',
+  ship: 'Ship',
+  shipping: 'Shipping…',
+  shippedAs: (no: string) => `Shipped as ${no}`,
+  trackingRequired: 'Enter the tracking number.',
+  shipRefused: 'This order can no longer be shipped (shipped or cancelled meanwhile).',
+  shipStock: 'The reserved lots do not hold the units any more.',
 };
 
 export type Messages = typeof en;

@@ -49,6 +49,15 @@ export interface DayFigure {
   p90?: number;
 }
 
+// ToShip is a confirmed order to ship with the lots reserved for it.
+export interface ToShip extends Order {
+  member?: string;
+  member_name?: string;
+  buyer?: string;
+  lines: { no: number; sku: string; qty: number }[];
+  lots: { line: number; sku: string; batch: string; expires_on?: string; qty: number }[];
+}
+
 export const staffApi = {
   payments: (status: 'recorded' | 'confirmed', limit: number, cursor = '') =>
     request<PaymentPage>('GET', `/payments?status=${status}&limit=${limit}${cursor ? `&cursor=${seg(cursor)}` : ''}`),
@@ -56,6 +65,8 @@ export const staffApi = {
     request<BulkAnswer>('POST', `/payments/${action}`, reason ? { payments, reason } : { payments }, key),
   confirmationTimes: (days: number) =>
     request<{ time_zone: string; days: DayFigure[] }>('GET', `/payments/confirmation-times?days=${days}`),
-  orders: (status: string, limit: number, cursor = '') =>
-    request<{ items: Order[]; next?: string }>('GET', `/orders?status=${status}&limit=${limit}${cursor ? `&cursor=${seg(cursor)}` : ''}`),
+  shipQueue: (limit: number, cursor = '') =>
+    request<{ items: ToShip[]; next?: string }>('GET', `/ship-queue?limit=${limit}${cursor ? `&cursor=${seg(cursor)}` : ''}`),
+  ship: (order: string, tracking: string, carrier: string, key: string) =>
+    request<{ no: string }>('POST', `/orders/${seg(order)}/shipments`, carrier ? { tracking, carrier } : { tracking }, key),
 };

@@ -9,6 +9,7 @@ import { SignIn } from '../signin';
 import { NotFound } from '../notfound';
 import { describe, type Msg } from '../errors';
 import { PaymentQueue } from './payments';
+import { ShipQueue } from './shipments';
 
 const failure = signal<Msg | null>(null);
 
@@ -23,6 +24,7 @@ interface StaffPage {
 
 const pages: StaffPage[] = [
   { route: 'finance/payments', roles: ['admin', 'finance'], label: (m) => m.paymentQueue, render: () => <PaymentQueue /> },
+  { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
 ];
 
 const pagesOf = (role: string) => pages.filter((p) => p.roles.includes(role));
