@@ -62,6 +62,7 @@ export function PaymentQueue() {
   const [now, setNow] = useState(Date.now());
   const attempt = useRef<Attempt | null>(null);
   const reasonInput = useRef<HTMLInputElement>(null);
+  const keys = useRef({ toggleAll: () => {}, decide: (_: Action) => {} });
   const cursor = cursors[cursors.length - 1];
 
   async function load() {
@@ -143,6 +144,10 @@ export function PaymentQueue() {
 
   // Keys: j / k (or the arrows) move between rows, x selects, a selects
   // all, c confirms, r goes to the reason. Typing in a field is left alone.
+  // The listener, added once, acts on this render's state through keys:
+  // an effect would re-add it only after the next paint, and a key pressed
+  // before then would act on the selection of the render before.
+  keys.current = { toggleAll, decide };
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -168,10 +173,10 @@ export function PaymentQueue() {
           if (at >= 0) boxes[at].click();
           break;
         case 'a':
-          toggleAll();
+          keys.current.toggleAll();
           break;
         case 'c':
-          decide('confirm');
+          keys.current.decide('confirm');
           break;
         case 'r':
           reasonInput.current?.focus();
@@ -183,7 +188,7 @@ export function PaymentQueue() {
     }
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  });
+  }, []);
 
   return (
     <main class="staff-page">
@@ -333,28 +338,26 @@ function Row(props: {
           {p.no}
         </label>
       </td>
-      <td data-label={m.payOrder} class="mono">
-        {p.order}
+      <td data-label={m.payOrder}>
+        <span class="mono">{p.order}</span>
       </td>
       <td data-label={m.payMember}>
-        {p.member ? (
-          <>
-            <span class="mono">{p.member}</span> {p.member_name}
-          </>
-        ) : (
-          p.buyer || '—'
-        )}
+        <span>{buyer(p)}</span>
       </td>
       <td data-label={m.payAmount} class="num amount">
-        {money(p.amount)}
+        <span>{money(p.amount)}</span>
       </td>
-      <td data-label={m.payMethod}>{m.method(p.method)}</td>
-      <td data-label={m.payReference} class="mono">
-        {p.reference || '—'}
+      <td data-label={m.payMethod}>
+        <span>{m.method(p.method)}</span>
       </td>
-      <td data-label={m.payRecorded}>{dateTime(p.recorded_at)}</td>
+      <td data-label={m.payReference}>
+        <span class="mono">{p.reference || '—'}</span>
+      </td>
+      <td data-label={m.payRecorded}>
+        <span>{dateTime(p.recorded_at)}</span>
+      </td>
       <td data-label={m.payAge} class="age">
-        {duration(m, now - new Date(p.recorded_at).getTime())}
+        <span>{duration(m, now - new Date(p.recorded_at).getTime())}</span>
       </td>
       <td data-label={m.payResult} class="result" aria-live="polite">
         {result ? outcome(result)(m) : ''}
@@ -363,9 +366,15 @@ function Row(props: {
   );
 }
 
+// buyer names who paid: the member (code and name), else the customer or
+// the buying agency.
+function buyer(p: QueuedPayment): string {
+  return p.member ? `${p.member} ${p.member_name ?? ''}`.trim() : p.buyer || '—';
+}
+
 // day names a company day (YYYY-MM-DD) in the current language.
 function day(d: string): string {
-  return new Intl.DateTimeFormat(locale.value, { month: 'short', day: 'numeric', weekday: 'short', timeZone: 'UTC' }).format(
+  return new Intl.DateTimeFormat(locale.value, { month: 'numeric', day: 'numeric', weekday: 'short', timeZone: 'UTC' }).format(
     new Date(d + 'T00:00:00Z'),
   );
 }
@@ -460,16 +469,20 @@ function RecentlyConfirmed() {
           <tbody>
             {items.map((p) => (
               <tr key={p.no} data-payment={p.no}>
-                <td data-label={m.payNo} class="mono">
-                  {p.no}
+                <td data-label={m.payNo}>
+                  <span class="mono">{p.no}</span>
                 </td>
-                <td data-label={m.payMember}>{p.member ? `${p.member} ${p.member_name ?? ''}` : p.buyer || '—'}</td>
+                <td data-label={m.payMember}>
+                  <span>{buyer(p)}</span>
+                </td>
                 <td data-label={m.payAmount} class="num">
-                  {money(p.amount)}
+                  <span>{money(p.amount)}</span>
                 </td>
-                <td data-label={m.confirmedAt}>{dateTime(p.decided_at)}</td>
+                <td data-label={m.confirmedAt}>
+                  <span>{dateTime(p.decided_at)}</span>
+                </td>
                 <td data-label={m.waited} class="waited">
-                  {duration(m, new Date(p.decided_at!).getTime() - new Date(p.recorded_at).getTime())}
+                  <span>{duration(m, new Date(p.decided_at!).getTime() - new Date(p.recorded_at).getTime())}</span>
                 </td>
               </tr>
             ))}
