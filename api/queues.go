@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"downline/clock"
@@ -118,12 +119,22 @@ func writePaymentsCSV(w io.Writer, ps []order.QueuedPayment, now time.Time) erro
 		if p.DecidedAt != nil {
 			decided, until = p.DecidedAt.UTC().Format(time.RFC3339), *p.DecidedAt
 		}
-		_ = cw.Write([]string{p.No, p.Order, p.Member, p.MemberName, p.Buyer, string(p.Method), p.Amount.StringFixed(2), p.Reference,
-			string(p.Status), p.RecordedAt.UTC().Format(time.RFC3339), decided, p.DecidedBy, p.Reason,
+		_ = cw.Write([]string{p.No, p.Order, p.Member, cell(p.MemberName), cell(p.Buyer), string(p.Method), p.Amount.StringFixed(2),
+			cell(p.Reference), string(p.Status), p.RecordedAt.UTC().Format(time.RFC3339), decided, p.DecidedBy, cell(p.Reason),
 			strconv.FormatInt(int64(until.Sub(p.RecordedAt)/time.Second), 10)})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// cell is free text (a name, a reference a member typed) as a CSV cell
+// that a spreadsheet shows as text: a leading =, +, -, @, tab or carriage
+// return would make it a formula.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 type bulkDecisionRequest struct {

@@ -106,6 +106,15 @@ func TestPaymentQueueAndBulkDecisions(t *testing.T) {
 		t.Fatalf("csv: %d %q", csv.status, csv.body)
 	}
 
+	// What a member typed reaches the spreadsheet as text, not a formula.
+	if r := w.call("POST", "/api/v1/orders/"+w.orders["AAA"]+"/payments", w.token("AAA"),
+		map[string]any{"method": "online", "amount": "100.00", "reference": "=HYPERLINK(1)"}, "Idempotency-Key", "formula"); r.status != 201 {
+		t.Fatalf("member pays: %d %s", r.status, r.body)
+	}
+	if csv := w.call("GET", "/api/v1/payments.csv", fin, nil); !strings.Contains(string(csv.body), ",'=HYPERLINK(1),") {
+		t.Fatalf("the reference is not escaped: %s", csv.body)
+	}
+
 	times := w.call("GET", "/api/v1/payments/confirmation-times", fin, nil)
 	var tv struct {
 		TimeZone string `json:"time_zone"`

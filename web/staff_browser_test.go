@@ -135,6 +135,12 @@ func TestStaffFinanceQueue(t *testing.T) {
 	noHorizontalScroll(t, ctx, "the payment queue")
 	screenshot(t, ctx, "staff-payments-phone-en")
 
+	// The export link gives the list as CSV with the session of the page.
+	csv := eval[string](t, ctx, `fetch(document.querySelector('#export').href).then(r => r.text())`, chromedp.EvalAwaitPromise)
+	if !strings.HasPrefix(csv, "payment,order,member") || !strings.Contains(csv, pA+","+s.orders[0]+",AAA,王芳,") || strings.Count(csv, "\n") != 5 {
+		t.Errorf("the export is not the queue's four payments:\n%s", csv)
+	}
+
 	// One payment, with the mouse.
 	run(t, ctx, "confirm 王芳's payment", click("#pick-"+pA), click("#confirm"))
 	wantText(t, ctx, row(pA)+" .result", "Confirmed")
