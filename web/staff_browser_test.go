@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -280,5 +282,65 @@ func TestStaffConsoleRefusesMembers(t *testing.T) {
 	wantText(t, fin, "#queue-title", "Payments to confirm")
 	if p := eval[string](t, fin, `location.pathname`); p != "/staff/finance/payments" {
 		t.Errorf("the console's home sends finance to %s", p)
+	}
+}
+
+// When the answer to a confirmation is lost after the server decided, the
+// retry goes under the same Idempotency-Key: each payment reads confirmed,
+// not "already decided", and nothing is booked twice.
+func TestStaffConfirmRetryDecidesOnce(t *testing.T) {
+	requireBrowser(t)
+	s := newStaffOffice(t)
+	ctx := browser(t, "en-US")
+	run(t, ctx, "open the payment queue", chromedp.Navigate(s.url+"/staff/finance/payments"), signIn("finance", password))
+	wantText(t, ctx, "#payment-queue", s.pay[1])
+
+	paused := make(chan *fetch.EventRequestPaused, 8)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-paused:
+				if i == 0 {
+					chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				} else {
+					chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+				}
+			}
+		}
+	}()
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/payments/confirm", RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "confirm two", click("#pick-"+s.pay[1]), click("#pick-"+s.pay[2]), click("#confirm"))
+	wantText(t, ctx, "#decide-error", "The server cannot be reached")
+	if st, _ := s.paymentState(t, s.pay[1]); st != "confirmed" {
+		t.Fatalf("the server had not decided before the answer was lost: %s", st)
+	}
+	run(t, ctx, "confirm again", click("#confirm"))
+	for _, no := range s.pay[1:3] {
+		wantText(t, ctx, fmt.Sprintf(`tr[data-payment=%q] .result`, no), "Confirmed")
+	}
+	wantText(t, ctx, "#decide-summary", "2 payments done.")
+	var entries, keys int
+	if err := s.db.Pool.QueryRow(context.Background(), `SELECT
+		(SELECT count(*) FROM journal_entries WHERE kind = 'payment.confirmed' AND (ref LIKE $1||' %' OR ref LIKE $2||' %')),
+		(SELECT count(*) FROM idempotency_keys WHERE op = 'payment.bulk_confirm')`, s.pay[1], s.pay[2]).Scan(&entries, &keys); err != nil {
+		t.Fatal(err)
+	}
+	if keys != 1 {
+		t.Errorf("the retry went under a new key: %d bulk confirmations", keys)
+	}
+	if entries != 2 {
+		t.Errorf("%d journal entries for the two payments, want 2", entries)
 	}
 }
