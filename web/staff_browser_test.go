@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/fetch"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -295,32 +293,7 @@ func TestStaffConfirmRetryDecidesOnce(t *testing.T) {
 	run(t, ctx, "open the payment queue", chromedp.Navigate(s.url+"/staff/finance/payments"), signIn("finance", password))
 	wantText(t, ctx, "#payment-queue", s.pay[1])
 
-	paused := make(chan *fetch.EventRequestPaused, 8)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for i := 0; ; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case e := <-paused:
-				if i == 0 {
-					chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				} else {
-					chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
-				}
-			}
-		}
-	}()
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
-		{URLPattern: "*/api/v1/payments/confirm", RequestStage: fetch.RequestStageResponse}}}); err != nil {
-		t.Fatal(err)
-	}
+	dropFirstAnswer(t, ctx, "*/api/v1/payments/confirm")
 	run(t, ctx, "confirm two", click("#pick-"+s.pay[1]), click("#pick-"+s.pay[2]), click("#confirm"))
 	wantText(t, ctx, "#decide-error", "The server cannot be reached")
 	if st, _ := s.paymentState(t, s.pay[1]); st != "confirmed" {
