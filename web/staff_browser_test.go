@@ -179,6 +179,8 @@ func TestStaffFinanceQueue(t *testing.T) {
 	if st, _ := s.paymentState(t, pD); st != "recorded" {
 		t.Fatalf("a rejection without reason left %s %s", pD, st)
 	}
+	noHorizontalScroll(t, ctx, "the reason's error")
+	screenshot(t, ctx, "staff-payments-reason-phone-en")
 	run(t, ctx, "reject with a reason", chromedp.SendKeys(chromedp.CSS("#reason"), "no such transfer"), click("#reject"))
 	wantText(t, ctx, row(pD)+" .result", "Rejected")
 	if st, why := s.paymentState(t, pD); st != "rejected" || why != "no such transfer" {
