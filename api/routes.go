@@ -27,7 +27,7 @@ var (
 func (s *Server) Routes() []Route {
 	var rs []Route
 	for _, group := range [][]Route{
-		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(),
+		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
 		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(),
 	} {
 		rs = append(rs, group...)

@@ -33,8 +33,8 @@ type Server struct {
 	Feed *projection.Feed
 	// SMS, when set, mounts the Twilio webhooks (see mountSMS).
 	SMS *SMS
-	// UI, when set, is the browser UI (package web), served under /app/;
-	// / then redirects there.
+	// UI, when set, is the browser UI (package web), served under /app/
+	// (the member office; / then redirects there) and /staff/.
 	UI http.Handler
 	// Explorer keeps the genealogy explorer's figures; made on first use
 	// with the defaults when nil.
@@ -99,8 +99,9 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// mountUI serves the browser UI under /app/ (its client routes included: the
-// UI handler answers them with its index.html) and sends / there, until the
+// mountUI serves the browser UI: the member office under /app/ and the
+// staff console under /staff/ (their client routes included: the UI
+// handler answers them with the app's HTML), and sends / to /app/ until the
 // public portal takes /.
 func (s *Server) mountUI(r *gin.Engine) {
 	if s.UI == nil {
@@ -109,6 +110,8 @@ func (s *Server) mountUI(r *gin.Engine) {
 	ui := gin.WrapH(s.UI)
 	r.GET("/app/*path", ui)
 	r.HEAD("/app/*path", ui)
+	r.GET("/staff/*path", ui)
+	r.HEAD("/staff/*path", ui)
 	toApp := func(c *gin.Context) { c.Redirect(http.StatusFound, "/app/") }
 	r.GET("/", toApp)
 	r.HEAD("/", toApp)

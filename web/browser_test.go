@@ -211,6 +211,39 @@ func wantText(t *testing.T, ctx context.Context, sel, want string) {
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
+// dropFirstAnswer makes the browser lose the first answer to a request
+// matching pattern once the server has sent it (a connection reset);
+// later ones pass.
+func dropFirstAnswer(t *testing.T, ctx context.Context, pattern string) {
+	t.Helper()
+	paused := make(chan *fetch.EventRequestPaused, 8)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-paused:
+				if i == 0 {
+					chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				} else {
+					chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+				}
+			}
+		}
+	}()
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: pattern, RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // signIn fills the form and submits it.
 func signIn(login, pw string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
@@ -528,32 +561,7 @@ func TestCheckoutRetryOrdersOnce(t *testing.T) {
 
 	// The first answer to POST /api/v1/orders is dropped once the server has
 	// sent it; later ones pass.
-	paused := make(chan *fetch.EventRequestPaused, 8)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for i := 0; ; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case e := <-paused:
-				if i == 0 {
-					chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				} else {
-					chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
-				}
-			}
-		}
-	}()
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
-		{URLPattern: "*/api/v1/orders", RequestStage: fetch.RequestStageResponse}}}); err != nil {
-		t.Fatal(err)
-	}
+	dropFirstAnswer(t, ctx, "*/api/v1/orders")
 
 	run(t, ctx, "check out", click("#checkout"))
 	wantText(t, ctx, "#checkout-error", "The server cannot be reached")

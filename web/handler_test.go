@@ -14,6 +14,7 @@ func TestHandlerCachingAndFallback(t *testing.T) {
 		"assets/index-abc1.js":  {Data: []byte("console.log(1)")},
 		"assets/index-abc1.css": {Data: []byte("body{}")},
 		"favicon.svg":           {Data: []byte("<svg/>")},
+		"staff.html":            {Data: []byte("<!doctype html><title>staff</title>")},
 	}
 	h := handler(root)
 	for _, tc := range []struct {
@@ -30,6 +31,14 @@ func TestHandlerCachingAndFallback(t *testing.T) {
 		{"GET", "/app/assets/index-old.js", 404, "no-store", "text/plain", "not found"}, // a stale hash is not answered with HTML
 		{"GET", "/app/../../etc/passwd", 200, "no-cache", "text/html", "<title>app</title>"},
 		{"HEAD", "/app/", 200, "no-cache", "text/html", ""},
+		{"GET", "/app/staff.html", 200, "no-cache", "text/html", "<title>app</title>"}, // pages only at their addresses
+		{"GET", "/staff/", 200, "no-cache", "text/html", "<title>staff</title>"},
+		{"GET", "/staff", 200, "no-cache", "text/html", "<title>staff</title>"},
+		{"GET", "/staff/finance/payments", 200, "no-cache", "text/html", "<title>staff</title>"}, // a client route
+		{"GET", "/staff/favicon.svg", 200, "no-cache", "text/html", "<title>staff</title>"},
+		{"GET", "/staff/assets/index-abc1.js", 404, "no-store", "text/plain", "not found"}, // assets are under /app/
+		{"HEAD", "/staff/finance/payments", 200, "no-cache", "text/html", ""},
+		{"POST", "/staff/", 405, "", "text/plain", "only GET and HEAD"},
 		{"POST", "/app/", 405, "", "text/plain", "only GET and HEAD"},
 	} {
 		rec := httptest.NewRecorder()
@@ -62,5 +71,13 @@ func TestEmbeddedIndex(t *testing.T) {
 	}
 	if !Built() && !strings.Contains(rec.Body.String(), "make build") {
 		t.Errorf("the placeholder does not say how to build the UI: %s", rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/staff/finance/payments", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "<html") {
+		t.Fatalf("GET /staff/finance/payments: %d %q", rec.Code, rec.Body.String())
+	}
+	if Built() && !strings.Contains(rec.Body.String(), "/app/assets/staff-") {
+		t.Errorf("the staff console's page does not load its script: %s", rec.Body.String())
 	}
 }

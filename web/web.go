@@ -24,8 +24,14 @@ import (
 //go:embed all:static
 var static embed.FS
 
-// Prefix is where the member office is served; Vite builds with this base.
+// Prefix is where the member office is served; Vite builds with this base,
+// so the assets of both apps are under Prefix + "assets/".
 const Prefix = "/app/"
+
+// StaffPrefix is where the staff console is served: every address under it
+// answers the console's HTML (staff.html of the build), which loads its
+// assets from under Prefix.
+const StaffPrefix = "/staff/"
 
 // Built reports whether the binary carries the built UI rather than the
 // placeholder.
@@ -47,13 +53,15 @@ func files() fs.FS {
 	return sub
 }
 
-// Handler answers GET and HEAD under Prefix: a file of the build when the
-// path names one, index.html for any other address (the app's own routes,
-// which it resolves in the browser), 404 for a missing file under assets/
-// (a stale hashed name must not be answered with HTML).
+// Handler answers GET and HEAD under Prefix and StaffPrefix. Under Prefix:
+// a file of the build when the path names one, index.html for any other
+// address (the app's own routes, which it resolves in the browser), 404 for
+// a missing file under assets/ (a stale hashed name must not be answered
+// with HTML). Under StaffPrefix: staff.html for every address but assets/.
+// The HTML pages are only ever answered as pages, with their headers.
 //
 // Vite names every file under assets/ by a hash of its content, so those
-// are cached for a year as immutable; index.html and the rest must be
+// are cached for a year as immutable; the HTML and the rest must be
 // revalidated, so a new build reaches the browser on the next load.
 func Handler() http.Handler { return handler(files()) }
 
@@ -64,19 +72,31 @@ func handler(root fs.FS) http.Handler {
 			http.Error(w, "only GET and HEAD are allowed here", http.StatusMethodNotAllowed)
 			return
 		}
-		name := strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(r.URL.Path, Prefix)), "/")
-		if name != "" && name != "index.html" {
+		page, prefix := "index.html", Prefix
+		if r.URL.Path+"/" == StaffPrefix || strings.HasPrefix(r.URL.Path, StaffPrefix) {
+			page, prefix = staffPage(root), StaffPrefix
+		}
+		name := strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(r.URL.Path, prefix)), "/")
+		if prefix == Prefix && name != "" && !strings.HasSuffix(name, ".html") {
 			if ok := serveFile(w, r, root, name); ok {
 				return
 			}
-			if strings.HasPrefix(name, "assets/") {
-				w.Header().Set("Cache-Control", "no-store")
-				http.NotFound(w, r)
-				return
-			}
 		}
-		serveIndex(w, r, root)
+		if strings.HasPrefix(name, "assets/") {
+			w.Header().Set("Cache-Control", "no-store")
+			http.NotFound(w, r)
+			return
+		}
+		servePage(w, r, root, page)
 	})
+}
+
+// staffPage is the staff console's HTML; the placeholder has index.html only.
+func staffPage(root fs.FS) string {
+	if _, err := fs.Stat(root, "staff.html"); err == nil {
+		return "staff.html"
+	}
+	return "index.html"
 }
 
 // serveFile answers with the file name of root, if there is one.
@@ -103,12 +123,13 @@ func serveFile(w http.ResponseWriter, r *http.Request, root fs.FS, name string) 
 	return true
 }
 
-// serveIndex answers with index.html, never cached without revalidation,
-// under a content security policy that admits only this origin's scripts.
-func serveIndex(w http.ResponseWriter, r *http.Request, root fs.FS) {
-	b, err := fs.ReadFile(root, "index.html")
+// servePage answers with the HTML page name, never cached without
+// revalidation, under a content security policy that admits only this
+// origin's scripts.
+func servePage(w http.ResponseWriter, r *http.Request, root fs.FS, name string) {
+	b, err := fs.ReadFile(root, name)
 	if err != nil {
-		http.Error(w, "the web UI has no index.html", http.StatusInternalServerError)
+		http.Error(w, "the web UI has no "+name, http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
@@ -116,7 +137,7 @@ func serveIndex(w http.ResponseWriter, r *http.Request, root fs.FS) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Content-Security-Policy", csp)
 	h.Set("Referrer-Policy", "same-origin")
-	http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(b))
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 }
 
 // csp lets the page load scripts, styles, images and API answers from its

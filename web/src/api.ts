@@ -250,7 +250,7 @@ function csrf(): string {
 // key is the Idempotency-Key of a write that moves money or stock: a retry
 // under the same key answers the first request's result instead of
 // repeating it.
-async function request<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (key) headers['Idempotency-Key'] = key;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -285,7 +285,7 @@ async function request<T>(method: string, path: string, body?: unknown, key?: st
   return data as T;
 }
 
-const seg = encodeURIComponent;
+export const seg = encodeURIComponent;
 
 // explorerQuery is the tree and, unless it is the current one (""), the period.
 function explorerQuery(tree: TreeKind, period: string): string {

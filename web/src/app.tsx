@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { locale, locales, setLocale, t, type Locale } from './i18n';
+import { t } from './i18n';
 import { base, navigate, path, route } from './router';
-import { check, signOut, user } from './session';
+import { check, user } from './session';
+import { Bar } from './bar';
 import { SignIn } from './signin';
 import { Home } from './home';
 import { Orders } from './orders';
@@ -28,44 +29,7 @@ export function App() {
   else body = <Page />;
   return (
     <div class="shell">
-      <header class="bar">
-        <a
-          class="brand"
-          href={base}
-          onClick={(e) => {
-            e.preventDefault();
-            navigate(base);
-          }}
-        >
-          {m.appName}
-          <span class="area">{m.memberOffice}</span>
-        </a>
-        <div class="actions">
-          <label class="lang">
-            <span class="sr-only">{m.language}</span>
-            <select
-              id="lang"
-              value={locale.value}
-              onChange={(e) => setLocale((e.target as HTMLSelectElement).value as Locale)}
-            >
-              {locales.map((l) => (
-                <option key={l.code} value={l.code} lang={l.code}>
-                  {l.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          {u && (
-            <button
-              id="signout"
-              class="link"
-              onClick={() => signOut().catch((e) => (failure.value = describe(e)))}
-            >
-              {m.signOut}
-            </button>
-          )}
-        </div>
-      </header>
+      <Bar area={(m) => m.memberOffice} home={base} onError={(e) => (failure.value = e)} />
       {u && u.role === 'member' && u.member && <Nav />}
       {body}
     </div>
@@ -75,7 +39,12 @@ export function App() {
 function Page() {
   const m = t.value;
   const u = user.value!;
-  if (u.role !== 'member' || !u.member) return <main class="card">{m.staffOnly}</main>;
+  if (u.role !== 'member' || !u.member)
+    return (
+      <main class="card" id="staff-only">
+        {m.staffOnly} <a href="/staff/">{m.openStaffConsole}</a>
+      </main>
+    );
   const r = route(path.value);
   if (r.startsWith('statements/')) return <StatementPage code={u.member} period={decodeURIComponent(r.slice('statements/'.length))} />;
   switch (r) {

@@ -1,9 +1,11 @@
 import { signal } from '@preact/signals';
 
-// A small history router: the path under /app/ and its query are signals,
-// so a page re-renders when they change. The server answers every /app/
-// address with index.html, so a reload or a shared link lands here too.
-export const base = '/app/';
+// A small history router: the path under the app's base (/app/ for the
+// member office, /staff/ for the staff console) and its query are signals,
+// so a page re-renders when they change. The server answers every address
+// under a base with that app's HTML, so a reload or a shared link lands
+// here too.
+export const base = /^\/staff(\/|$)/.test(location.pathname) ? '/staff/' : '/app/';
 export const path = signal(location.pathname);
 export const query = signal(location.search);
 
@@ -22,8 +24,8 @@ export function navigate(to: string, replace = false) {
   query.value = location.search;
 }
 
-// route is the path below /app/ without surrounding slashes ("" is home).
+// route is the path below the base without surrounding slashes ("" is home).
 export function route(p: string): string {
-  const rest = p.startsWith(base) ? p.slice(base.length) : p.replace(/^\/app$/, '');
+  const rest = p.startsWith(base) ? p.slice(base.length) : p === base.slice(0, -1) ? '' : p;
   return rest.replace(/^\/+|\/+$/g, '');
 }

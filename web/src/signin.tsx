@@ -7,9 +7,10 @@ import { ended, passwordChanged, user } from './session';
 
 type Field = 'login' | 'password';
 
-// SignIn is shown in place of any /app/ page while signed out; signing in
-// renders that page, so the address the user opened is kept.
-export function SignIn() {
+// SignIn is shown in place of any page while signed out; signing in
+// renders that page, so the address the user opened is kept. title is the
+// form's heading (the member office's by default).
+export function SignIn({ title = (m) => m.signInTitle }: { title?: Msg }) {
   const m = t.value;
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
@@ -67,7 +68,7 @@ export function SignIn() {
   return (
     <main class="signin">
       <form class="card" onSubmit={submit} noValidate>
-        <h1>{m.signInTitle}</h1>
+        <h1>{title(m)}</h1>
         {passwordChanged.value ? (
           <p class="notice" id="password-changed">
             {m.passwordChangedNotice}

@@ -42,7 +42,12 @@ export function setLocale(l: Locale) {
   }
 }
 
+// area names the app in the page's title: the member office unless the
+// staff console says otherwise.
+export const area = signal<(m: Messages) => string>((m) => m.memberOffice);
+
 effect(() => {
   document.documentElement.lang = locale.value;
-  document.title = `${catalogues[locale.value].appName} · ${catalogues[locale.value].memberOffice}`;
+  const m = catalogues[locale.value];
+  document.title = `${m.appName} · ${area.value(m)}`;
 });

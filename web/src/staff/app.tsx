@@ -1,0 +1,108 @@
+import { signal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { t } from '../i18n';
+import type { Messages } from '../i18n/en';
+import { base, navigate, path, route } from '../router';
+import { check, user } from '../session';
+import { Bar } from '../bar';
+import { SignIn } from '../signin';
+import { NotFound } from '../notfound';
+import { describe, type Msg } from '../errors';
+import { PaymentQueue } from './payments';
+import { ShipQueue } from './shipments';
+
+const failure = signal<Msg | null>(null);
+
+// A page of the staff console and the roles that have it. The API refuses
+// the others anyway; the console does not offer them.
+interface StaffPage {
+  route: string;
+  roles: string[];
+  label: (m: Messages) => string;
+  render: () => preact.JSX.Element;
+}
+
+const pages: StaffPage[] = [
+  { route: 'finance/payments', roles: ['admin', 'finance'], label: (m) => m.paymentQueue, render: () => <PaymentQueue /> },
+  { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
+];
+
+const pagesOf = (role: string) => pages.filter((p) => p.roles.includes(role));
+
+export function StaffApp() {
+  useEffect(() => {
+    check().catch((e) => (failure.value = describe(e)));
+  }, []);
+  const m = t.value;
+  const u = user.value;
+  let body;
+  if (failure.value) body = <main class="card form-error">{failure.value(m)}</main>;
+  else if (u === undefined) body = <main class="loading">{m.loading}</main>;
+  else if (u === null) body = <SignIn title={(m) => m.staffSignInTitle} />;
+  else body = <Page role={u.role} />;
+  const mine = u ? pagesOf(u.role) : [];
+  return (
+    <div class="shell staff">
+      <Bar area={(m) => m.staffConsole} home={base} onError={(e) => (failure.value = e)} />
+      {mine.length > 0 && <Nav pages={mine} />}
+      {body}
+    </div>
+  );
+}
+
+function Page({ role }: { role: string }) {
+  const m = t.value;
+  const r = route(path.value);
+  const mine = pagesOf(role);
+  if (r === '') {
+    if (mine.length) return <Redirect to={base + mine[0].route} />;
+    return <NotAllowed member={role === 'member' || role === 'customer'} text={m.noStaffPages} />;
+  }
+  const page = pages.find((p) => p.route === r);
+  if (!page) return <NotFound />;
+  if (!page.roles.includes(role)) return <NotAllowed member={role === 'member' || role === 'customer'} text={m.notAllowedHint} />;
+  return page.render();
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
+}
+
+function NotAllowed({ member, text }: { member: boolean; text: string }) {
+  const m = t.value;
+  return (
+    <main class="card" id="not-allowed">
+      <h1>{m.notAllowed}</h1>
+      <p>{text}</p>
+      {member && (
+        <p>
+          {m.memberGoesToOffice} <a href="/app/">{m.openMemberOffice}</a>
+        </p>
+      )}
+    </main>
+  );
+}
+
+function Nav({ pages }: { pages: StaffPage[] }) {
+  const m = t.value;
+  const here = route(path.value);
+  return (
+    <nav class="nav" aria-label={m.staffNav}>
+      {pages.map((p) => (
+        <a
+          key={p.route}
+          href={base + p.route}
+          id={`nav-${p.route.replace('/', '-')}`}
+          aria-current={p.route === here ? 'page' : undefined}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(base + p.route);
+          }}
+        >
+          {p.label(m)}
+        </a>
+      ))}
+    </nav>
+  );
+}
