@@ -96,6 +96,7 @@ var schema = []string{
 	`CREATE CONSTRAINT holder_key IF NOT EXISTS FOR (h:Holder) REQUIRE h.key IS UNIQUE`,
 	`CREATE INDEX moved_seq IF NOT EXISTS FOR ()-[r:MOVED]-() ON (r.seq)`,
 	`CREATE INDEX moved_lot IF NOT EXISTS FOR ()-[r:MOVED]-() ON (r.lot)`,
+	`CREATE INDEX lot_sku_batch IF NOT EXISTS FOR (l:Lot) ON (l.sku, l.batch)`,
 	`CALL db.awaitIndexes(300)`,
 }
 
