@@ -92,8 +92,8 @@ func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, 
 	if err != nil {
 		return Trace{}, err
 	}
-	tr := Trace{SKU: lot.SKU, Batch: lot.Batch, Lot: lot.ID, Holders: []Holding{}, Recall: []Holding{}}
-	var holding, returned []Holding
+	tr := Trace{SKU: lot.SKU, Batch: lot.Batch, Lot: lot.ID, Holders: make([]Holding, 0, len(flows)), Recall: []Holding{}}
+	var recipients, returned int
 	for _, f := range flows {
 		tr.Movements += f.Moves // counted at both ends: halved below
 		switch f.Holder.Kind {
@@ -112,14 +112,26 @@ func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, 
 		tr.InCirculation += h.Holds
 		tr.Holders = append(tr.Holders, h)
 		if h.Kind == graphstore.MemberHolder || h.Kind == graphstore.Customer {
-			if h.Holds > 0 {
-				holding = append(holding, h)
-			} else {
-				returned = append(returned, h)
+			recipients++
+			if h.Holds <= 0 {
+				returned++
 			}
 		}
 	}
 	tr.Movements /= 2
-	tr.Recall = append(append(tr.Recall, holding...), returned...)
+	// The recall list: those still holding some, then those who gave all back.
+	tr.Recall = make([]Holding, recipients)
+	next, back := 0, recipients-returned
+	for _, h := range tr.Holders {
+		switch {
+		case h.Kind != graphstore.MemberHolder && h.Kind != graphstore.Customer:
+		case h.Holds > 0:
+			tr.Recall[next] = h
+			next++
+		default:
+			tr.Recall[back] = h
+			back++
+		}
+	}
 	return tr, nil
 }
