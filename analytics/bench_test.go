@@ -101,7 +101,15 @@ func BenchmarkLotTraceEmbedded(b *testing.B) {
 	if memErr != nil {
 		b.Fatal(memErr)
 	}
-	benchTrace(b, memLot, n)
+	b.Run("trace", func(b *testing.B) { benchTrace(b, memLot, n) })
+	b.Run("store", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := memLot.LotHolders(ctx, "1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func benchTrace(b *testing.B, cs graphstore.Circulation, n int) {
