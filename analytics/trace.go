@@ -27,11 +27,12 @@ type Trace struct {
 	WrittenOff    int64 `json:"written_off"`
 	InCirculation int64 `json:"in_circulation"`
 	Movements     int64 `json:"movements"`
-	// Holders are every warehouse, agency, member and customer the lot
-	// passed through, in the order it reached them.
+	// Holders are the warehouses and agencies the lot passed through, in the
+	// order it reached them.
 	Holders []Holding `json:"holders"`
-	// Recall lists the members and customers who received the lot: who to
-	// contact when it is recalled, those still holding some first.
+	// Recall lists the members and customers who received the lot, the ends
+	// of its path: who to contact when it is recalled. Those still holding
+	// some come first, each part in the order the lot reached them.
 	Recall []Holding `json:"recall"`
 }
 
@@ -92,8 +93,20 @@ func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, 
 	if err != nil {
 		return Trace{}, err
 	}
-	tr := Trace{SKU: lot.SKU, Batch: lot.Batch, Lot: lot.ID, Holders: make([]Holding, 0, len(flows)), Recall: []Holding{}}
-	var recipients, returned int
+	tr := Trace{SKU: lot.SKU, Batch: lot.Batch, Lot: lot.ID, Holders: []Holding{}}
+	recipients, returned := 0, 0
+	for _, f := range flows {
+		switch f.Holder.Kind {
+		case graphstore.MemberHolder, graphstore.Customer:
+			recipients++
+			if f.Holds() <= 0 {
+				returned++
+			}
+		}
+	}
+	// The recall list: those still holding some, then those who gave all back.
+	tr.Recall = make([]Holding, recipients)
+	next, back := 0, recipients-returned
 	for _, f := range flows {
 		tr.Movements += f.Moves // counted at both ends: halved below
 		switch f.Holder.Kind {
@@ -106,32 +119,22 @@ func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, 
 		}
 		h := Holding{Kind: f.Holder.Kind, ID: f.Holder.ID, Received: f.In, SentOn: f.Out, Holds: f.Holds(), Moves: f.Moves,
 			First: f.First, Last: f.Last}
-		if h.Kind == graphstore.MemberHolder && names != nil {
-			h.Name = names(ctx, h.ID)
-		}
 		tr.InCirculation += h.Holds
-		tr.Holders = append(tr.Holders, h)
-		if h.Kind == graphstore.MemberHolder || h.Kind == graphstore.Customer {
-			recipients++
-			if h.Holds <= 0 {
-				returned++
-			}
-		}
-	}
-	tr.Movements /= 2
-	// The recall list: those still holding some, then those who gave all back.
-	tr.Recall = make([]Holding, recipients)
-	next, back := 0, recipients-returned
-	for _, h := range tr.Holders {
 		switch {
 		case h.Kind != graphstore.MemberHolder && h.Kind != graphstore.Customer:
-		case h.Holds > 0:
+			tr.Holders = append(tr.Holders, h)
+			continue
+		case names != nil && h.Kind == graphstore.MemberHolder:
+			h.Name = names(ctx, h.ID)
+		}
+		if h.Holds > 0 {
 			tr.Recall[next] = h
 			next++
-		default:
+		} else {
 			tr.Recall[back] = h
 			back++
 		}
 	}
+	tr.Movements /= 2
 	return tr, nil
 }

@@ -11,7 +11,7 @@ import (
 func (s *Server) analyticsRoutes() []Route {
 	return []Route{
 		{Method: GET, Path: "/analytics/lots/{sku}/{batch}/trace", Tag: "analytics",
-			Summary: "Where a lot went: every holder it passed through with quantities and dates, what each holds now, and the members and customers who received it (a recall list)",
+			Summary: "Where a lot went: the warehouses and agencies it passed through and the members and customers who received it (a recall list), with quantities, dates and what each holds now",
 			Roles:   roles(user.Admin, user.Analyst), Response: analytics.Trace{}, Handle: s.lotTrace},
 	}
 }

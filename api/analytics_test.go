@@ -70,7 +70,7 @@ func TestLotTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, h := range tr.Holders {
+		for _, h := range append(tr.Holders, tr.Recall...) {
 			got = append(got, fmt.Sprintf("%s:%s %q in %d out %d holds %d", h.Kind, h.ID, h.Name, h.Received, h.SentOn, h.Holds))
 		}
 		want := []string{

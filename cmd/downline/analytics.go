@@ -22,7 +22,7 @@ func newAnalyticsCmd() *cobra.Command {
 func newAnalyticsTraceCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "trace SKU BATCH",
-		Short: "Where a lot went: every holder, what each holds now, and who received it (a recall list)",
+		Short: "Where a lot went: warehouses and agencies, then who received it (a recall list), with what each holds now",
 		Args:  cobra.ExactArgs(2),
 	}
 	flags := withDatabase(cmd).withNeo4j(cmd)
@@ -74,7 +74,7 @@ func printTrace(out io.Writer, tr analytics.Trace, zone *time.Location) error {
 		_, err := fmt.Fprintln(out)
 		return err
 	}
-	if err := table("Holders, in the order the lot reached them", tr.Holders); err != nil {
+	if err := table("Warehouses and agencies, in the order the lot reached them", tr.Holders); err != nil {
 		return err
 	}
 	return table("Recall list: members and customers who received it, those still holding some first", tr.Recall)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"downline/graphstore"
 )
@@ -26,11 +27,17 @@ type circulation struct {
 	lotBy   map[[2]string][]int32 // (SKU, batch) -> lots, usually one
 	lotMv   [][]int32             // per lot: its movements' positions
 	lotSort []bool                // per lot: lotMv is in Seq order
+	lotMax  []int64               // per lot: its highest seq
+	// lotSum is, per lot, LotHolders' answer kept current as movements
+	// arrive, while they arrive in Seq order (lotSort); a trace then costs
+	// a copy rather than a pass over every movement.
+	lotSum []*lotSums
 
 	holders  []graphstore.Holder
 	holderOf map[graphstore.Holder]int32
 	holderMv [][]int32 // per holder: positions of movements into or out of it
 	holdSort []bool
+	holdMax  []int64
 
 	shipments []string // interned shipment references; 0 is ""
 	shipOf    map[string]int32
@@ -84,6 +91,8 @@ func (s *Store) AddLots(ctx context.Context, lots []graphstore.Lot) error {
 			c.lotByID[l.ID] = i
 			c.lotMv = append(c.lotMv, nil)
 			c.lotSort = append(c.lotSort, true)
+			c.lotMax = append(c.lotMax, 0)
+			c.lotSum = append(c.lotSum, &lotSums{slot: map[int32]int32{}})
 			c.lotBy[[2]string{l.SKU, l.Batch}] = append(c.lotBy[[2]string{l.SKU, l.Batch}], i)
 			continue
 		}
@@ -173,13 +182,53 @@ func (c *circulation) record(m graphstore.Movement) {
 	c.qty = append(c.qty, m.Qty)
 	c.at = append(c.at, graphstore.UnixNanos(m.At))
 	c.ship = append(c.ship, sh)
-	c.lotSort[l] = c.lotSort[l] && m.Seq > c.maxSeq
+	c.lotSort[l] = c.lotSort[l] && m.Seq > c.lotMax[l]
+	c.lotMax[l] = max(c.lotMax[l], m.Seq)
 	c.lotMv[l] = append(c.lotMv[l], p)
+	switch {
+	case !c.lotSort[l]:
+		c.lotSum[l] = nil // LotHolders sums the movements in Seq order instead, from now on
+	case c.lotSum[l] != nil:
+		c.lotSum[l].add(f, t, m)
+	}
 	for _, h := range [2]int32{f, t} {
-		c.holdSort[h] = c.holdSort[h] && m.Seq > c.maxSeq
+		c.holdSort[h] = c.holdSort[h] && m.Seq > c.holdMax[h]
+		c.holdMax[h] = max(c.holdMax[h], m.Seq)
 		c.holderMv[h] = append(c.holderMv[h], p)
 	}
 	c.maxSeq = max(c.maxSeq, m.Seq)
+}
+
+// lotSums is one lot's movements summed per holder, in the order the lot
+// reached them.
+type lotSums struct {
+	slot  map[int32]int32 // holder -> index in flows
+	flows []graphstore.HolderFlow
+}
+
+// add counts movement m, from holder f to holder t.
+func (a *lotSums) add(f, t int32, m graphstore.Movement) {
+	a.touch(f, m.From, 0, m.Qty, m.At)
+	a.touch(t, m.To, m.Qty, 0, m.At)
+}
+
+func (a *lotSums) touch(h int32, holder graphstore.Holder, in, out int64, at time.Time) {
+	k, ok := a.slot[h]
+	if !ok {
+		k = int32(len(a.flows))
+		a.slot[h] = k
+		a.flows = append(a.flows, graphstore.HolderFlow{Holder: holder, First: at, Last: at})
+	}
+	fl := &a.flows[k]
+	fl.In += in
+	fl.Out += out
+	fl.Moves++
+	if at.Before(fl.First) {
+		fl.First = at
+	}
+	if at.After(fl.Last) {
+		fl.Last = at
+	}
 }
 
 func (c *circulation) holder(h graphstore.Holder) int32 {
@@ -190,6 +239,7 @@ func (c *circulation) holder(h graphstore.Holder) int32 {
 		c.holderOf[h] = i
 		c.holderMv = append(c.holderMv, nil)
 		c.holdSort = append(c.holdSort, true)
+		c.holdMax = append(c.holdMax, 0)
 	}
 	return i
 }
@@ -310,9 +360,21 @@ func (s *Store) FindLot(ctx context.Context, sku, batch string) (graphstore.Lot,
 	return *best, nil
 }
 
-// LotHolders implements graphstore.Circulation in one pass over the lot's
-// movements, summing into a slot per holder.
+// LotHolders implements graphstore.Circulation: a copy of the sums kept as
+// the lot's movements arrived, or, for a lot whose movements came out of Seq
+// order, one pass over them summing into a slot per holder.
 func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.HolderFlow, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.circ.mu.RLock()
+	i, err := s.circ.lotIndex(lot)
+	if err == nil && s.circ.lotSum[i] != nil {
+		out := slices.Clone(s.circ.lotSum[i].flows)
+		s.circ.mu.RUnlock()
+		return out, nil
+	}
+	s.circ.mu.RUnlock()
 	pos, err := s.lotMoves(ctx, lot)
 	if err != nil {
 		return nil, fmt.Errorf("memory.LotHolders: %w", err)
