@@ -5,8 +5,8 @@
 //	go test -run '^$' -bench . -benchtime 10x ./bench/trace/
 //
 // TRACE_MOVES sizes the lot (default 5,000,000); TRACE_NEO4J_MOVES the
-// lot Neo4j is loaded with (default 1,000,000: loading goes through
-// RecordMoves, a few thousand movements a second on two cores).
+// lot Neo4j is loaded with (default 200,000: loading goes through
+// RecordMoves, about 5,000 movements a second on two cores).
 package trace_test
 
 import (
@@ -151,7 +151,7 @@ func benchTrace(b *testing.B, cs graphstore.Circulation, n int) {
 }
 
 // BenchmarkLotTraceNeo4j: the same trace in Neo4j, loaded with a lot of
-// TRACE_NEO4J_MOVES movements (default 1,000,000) through RecordMoves; the
+// TRACE_NEO4J_MOVES movements (default 200,000) through RecordMoves; the
 // load is not timed. It empties the repository's Neo4j first (as the Neo4j
 // store's tests do) and runs only when NEO4J_URI is set.
 func BenchmarkLotTraceNeo4j(b *testing.B) {
@@ -159,7 +159,7 @@ func BenchmarkLotTraceNeo4j(b *testing.B) {
 	if uri == "" {
 		b.Skip("NEO4J_URI is not set (dev/neo4j up prints one)")
 	}
-	n := 1_000_000
+	n := 200_000
 	if v := os.Getenv("TRACE_NEO4J_MOVES"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 100 {
