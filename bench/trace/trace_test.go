@@ -176,6 +176,11 @@ func BenchmarkLotTraceNeo4j(b *testing.B) {
 	if err := s.Reset(ctx); err != nil {
 		b.Fatal(err)
 	}
+	defer func() {
+		if err := s.Reset(ctx); err != nil {
+			b.Error(err)
+		}
+	}()
 	start := time.Now()
 	if err := feed(ctx, s, n); err != nil {
 		b.Fatal(err)

@@ -122,10 +122,21 @@ func (s *Store) Reset(ctx context.Context) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(ctx)
 	// Batches keep a million-member graph within the transaction memory limit;
-	// CALL ... IN TRANSACTIONS needs this auto-commit Run.
-	res, err := sess.Run(ctx, `MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`, nil)
-	if err == nil {
-		_, err = res.Consume(ctx)
+	// CALL ... IN TRANSACTIONS needs this auto-commit Run. Relationships go
+	// first: a warehouse that moved a best-seller has hundreds of thousands
+	// of MOVED edges, too many for one batch of DETACH DELETE.
+	var err error
+	for _, q := range []string{
+		`MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`,
+		`MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`,
+	} {
+		var res neo4j.ResultWithContext
+		if res, err = sess.Run(ctx, q, nil); err == nil {
+			_, err = res.Consume(ctx)
+		}
+		if err != nil {
+			break
+		}
 	}
 	if err == nil {
 		err = s.mark(ctx, teamsMark, timesMark) // an empty store's aggregates are trivially kept
