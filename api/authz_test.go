@@ -12,9 +12,9 @@ import (
 // table: who may call each route. "public" also admits anonymous callers.
 var expected = map[string]string{
 	"POST /auth/login":    "public",
-	"POST /auth/logout":   "admin finance warehouse agency member customer",
-	"GET /auth/me":        "admin finance warehouse agency member customer",
-	"POST /auth/password": "admin finance warehouse agency member customer",
+	"POST /auth/logout":   "admin finance warehouse agency member customer analyst",
+	"GET /auth/me":        "admin finance warehouse agency member customer analyst",
+	"POST /auth/password": "admin finance warehouse agency member customer analyst",
 	"GET /openapi.json":   "public",
 
 	"POST /members":                   "admin agency member",
@@ -51,8 +51,8 @@ var expected = map[string]string{
 	"POST /orders":                     "admin agency member customer",
 	"POST /counter-sales":              "admin finance agency",
 	"GET /orders":                      "admin finance warehouse",
-	"GET /orders/{no}":                 "admin finance warehouse agency member customer",
-	"GET /orders/{no}/payments":        "admin finance warehouse agency member customer",
+	"GET /orders/{no}":                 "admin finance warehouse agency member customer analyst",
+	"GET /orders/{no}/payments":        "admin finance warehouse agency member customer analyst",
 	"POST /orders/{no}/payments":       "admin finance agency member customer",
 	"POST /payments/{no}/confirm":      "admin finance",
 	"POST /payments/{no}/reject":       "admin finance",
@@ -119,12 +119,14 @@ var expected = map[string]string{
 	"POST /sms/bulk":                 "admin",
 	"GET /sms/bulk/{id}":             "admin",
 	"GET /sms/notifier":              "admin",
+
+	"GET /analytics/lots/{sku}/{batch}/trace": "admin analyst",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.
 var callers = []struct{ role, login string }{
 	{"anonymous", ""}, {"admin", "admin"}, {"finance", "finance"}, {"warehouse", "warehouse"},
-	{"agency", "agency1"}, {"member", "AAA"}, {"customer", "shopper"},
+	{"agency", "agency1"}, {"member", "AAA"}, {"customer", "shopper"}, {"analyst", "analyst"},
 }
 
 // concrete fills a route's path parameters with resources the caller of
@@ -145,6 +147,7 @@ func (w *world) concrete(path string) string {
 		"/periods/{period}", "/periods/2020-01",
 		"/statements/{period}", "/statements/2020-01",
 		"/bonus-lines/{period}", "/bonus-lines/2020-01",
+		"/lots/{sku}/{batch}", "/lots/TEA-200/T1",
 	)
 	return "/api/v1" + r.Replace(path)
 }

@@ -87,7 +87,7 @@ func newWorldAt(t testing.TB, joined time.Time) *world {
 			{Login: "admin", Role: user.Admin}, {Login: "finance", Role: user.Finance}, {Login: "warehouse", Role: user.Warehouse},
 			{Login: "agency1", Role: user.Agency, Agency: "AG1"}, {Login: "agency2", Role: user.Agency, Agency: "AG2"},
 			{Login: "AAA", Role: user.Member, Member: "AAA"}, {Login: "BBB", Role: user.Member, Member: "BBB"},
-			{Login: "shopper", Role: user.Customer},
+			{Login: "shopper", Role: user.Customer}, {Login: "analyst", Role: user.Analyst},
 		} {
 			n.Password = password
 			u, err := user.Create(ctx, tx, n)

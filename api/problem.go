@@ -1,6 +1,7 @@
 package api
 
 import (
+	"downline/analytics"
 	"errors"
 	"log/slog"
 	"net"
@@ -57,6 +58,8 @@ var sentinels = []struct {
 	{ledger.ErrInvalid, http.StatusUnprocessableEntity},
 	{graphstore.ErrInvalid, http.StatusUnprocessableEntity},
 	{graphstore.ErrBadCursor, http.StatusBadRequest},
+	{analytics.ErrNotFound, http.StatusNotFound},
+	{analytics.ErrInvalid, http.StatusUnprocessableEntity},
 }
 
 // opError is an error wrapped with the operation that failed: the log shows

@@ -24,7 +24,30 @@ type Circulation interface {
 	// PassedThrough returns every movement into or out of one holder (an
 	// agency, typically), in Seq order. A holder nothing moved through has none.
 	PassedThrough(ctx context.Context, h Holder) ([]Movement, error)
+	// FindLot returns the lot of a SKU with a batch number.
+	// Errors: ErrNotFound (no such lot).
+	FindLot(ctx context.Context, sku, batch string) (Lot, error)
+	// LotHolders sums one lot's movements per holder: every holder it passed
+	// through (the supplier and write-offs included), what each received and
+	// sent on, and so what each holds now. Holders come in the order the lot
+	// reached them: by the Seq of their first movement of it, the sender
+	// before the receiver. Errors: ErrNotFound (no such lot).
+	LotHolders(ctx context.Context, lot string) ([]HolderFlow, error)
 }
+
+// HolderFlow is what one holder did with one lot.
+type HolderFlow struct {
+	Holder Holder
+	In     int64 // units received
+	Out    int64 // units sent on (sold, returned, written off)
+	Moves  int64 // movements into or out of the holder
+	// First and Last are the earliest and latest At of those movements.
+	First, Last time.Time
+}
+
+// Holds is what the holder has of the lot now: received less sent on. The
+// supplier, where lots start, holds minus what it produced.
+func (f HolderFlow) Holds() int64 { return f.In - f.Out }
 
 // HolderKind is the kind of place goods can be.
 type HolderKind string

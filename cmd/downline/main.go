@@ -42,6 +42,7 @@ func newRootCmd() *cobra.Command {
 		newSettleCmd(),
 		newLedgerCmd(),
 		newSMSCmd(),
+		newAnalyticsCmd(),
 	)
 	return root
 }

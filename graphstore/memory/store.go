@@ -44,6 +44,9 @@ type Store struct {
 	countsStale bool
 	// incremental says the Apply in progress is small enough to patch idx.
 	incremental bool
+
+	// circ is where goods went (graphstore.Circulation), under its own lock.
+	circ circulation
 }
 
 var _ graphstore.Store = (*Store)(nil)

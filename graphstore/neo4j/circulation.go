@@ -1,8 +1,10 @@
 package neo4j
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -170,4 +172,117 @@ RETURN `+movementColumns+` ORDER BY r.seq`,
 		return nil, fmt.Errorf("neo4j.PassedThrough(%v): %w", h, err)
 	}
 	return moves, nil
+}
+
+// FindLot returns the lot of a SKU and batch (with several, the one whose ID
+// sorts first). Errors: ErrNotFound.
+func (s *Store) FindLot(ctx context.Context, sku, batch string) (graphstore.Lot, error) {
+	lot, err := read(ctx, s, func(tx neo4j.ManagedTransaction) (graphstore.Lot, error) {
+		rec, err := single(ctx, tx, `MATCH (l:Lot {sku: $sku, batch: $batch}) RETURN l.id ORDER BY l.id LIMIT 1`,
+			map[string]any{"sku": sku, "batch": batch})
+		if err != nil {
+			return graphstore.Lot{}, err
+		}
+		if rec == nil {
+			return graphstore.Lot{}, fmt.Errorf("SKU %q batch %q: %w", sku, batch, graphstore.ErrNotFound)
+		}
+		return graphstore.Lot{ID: asString(rec.Values[0]), SKU: sku, Batch: batch}, nil
+	})
+	if err != nil {
+		return graphstore.Lot{}, fmt.Errorf("neo4j.FindLot: %w", err)
+	}
+	return lot, nil
+}
+
+// LotHolders sums one lot's movements per holder. Neo4j sums them per pair
+// of holders (one pass over the lot's MOVED edges through their index); the
+// pairs are folded per holder here.
+func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.HolderFlow, error) {
+	type pair struct {
+		from, to        graphstore.Holder
+		qty, moves, seq int64
+		first, last     time.Time
+	}
+	pairs, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]pair, error) {
+		rec, err := single(ctx, tx, `MATCH (l:Lot {id: $lot}) RETURN l.id`, map[string]any{"lot": lot})
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, fmt.Errorf("lot %q: %w", lot, graphstore.ErrNotFound)
+		}
+		var out []pair
+		err = each(ctx, tx, `MATCH (f:Holder)-[r:MOVED {lot: $lot}]->(t:Holder)
+RETURN f.kind, f.id, t.kind, t.id, sum(r.qty), count(r), min(r.seq), min(r.at), max(r.at)`,
+			map[string]any{"lot": lot}, func(r *neo4j.Record) error {
+				p := pair{
+					from:  graphstore.Holder{Kind: graphstore.HolderKind(asString(r.Values[0])), ID: asString(r.Values[1])},
+					to:    graphstore.Holder{Kind: graphstore.HolderKind(asString(r.Values[2])), ID: asString(r.Values[3])},
+					qty:   asInt(r.Values[4]),
+					moves: asInt(r.Values[5]),
+					seq:   asInt(r.Values[6]),
+				}
+				p.first, _ = r.Values[7].(time.Time)
+				p.last, _ = r.Values[8].(time.Time)
+				out = append(out, p)
+				return nil
+			})
+		return out, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.LotHolders(%q): %w", lot, err)
+	}
+	type acc struct {
+		graphstore.HolderFlow
+		seq      int64 // the first movement's seq
+		received bool  // the holder received in that movement
+	}
+	by := map[graphstore.Holder]*acc{}
+	add := func(h graphstore.Holder, p pair, received bool) {
+		a := by[h]
+		if a == nil {
+			a = &acc{HolderFlow: graphstore.HolderFlow{Holder: h, First: p.first.UTC(), Last: p.last.UTC()}, seq: p.seq, received: received}
+			by[h] = a
+		}
+		if received {
+			a.In += p.qty
+		} else {
+			a.Out += p.qty
+		}
+		a.Moves += p.moves
+		if p.first.Before(a.First) {
+			a.First = p.first.UTC()
+		}
+		if p.last.After(a.Last) {
+			a.Last = p.last.UTC()
+		}
+		if p.seq < a.seq {
+			a.seq, a.received = p.seq, received
+		}
+	}
+	for _, p := range pairs {
+		add(p.from, p, false)
+		add(p.to, p, true)
+	}
+	all := make([]*acc, 0, len(by))
+	for _, a := range by {
+		all = append(all, a)
+	}
+	slices.SortFunc(all, func(a, b *acc) int {
+		if c := cmp.Compare(a.seq, b.seq); c != 0 {
+			return c
+		}
+		if a.received == b.received {
+			return 0
+		}
+		if b.received {
+			return -1
+		}
+		return 1
+	})
+	out := make([]graphstore.HolderFlow, len(all))
+	for k, a := range all {
+		out[k] = a.HolderFlow
+	}
+	return out, nil
 }

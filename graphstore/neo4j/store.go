@@ -96,6 +96,7 @@ var schema = []string{
 	`CREATE CONSTRAINT holder_key IF NOT EXISTS FOR (h:Holder) REQUIRE h.key IS UNIQUE`,
 	`CREATE INDEX moved_seq IF NOT EXISTS FOR ()-[r:MOVED]-() ON (r.seq)`,
 	`CREATE INDEX moved_lot IF NOT EXISTS FOR ()-[r:MOVED]-() ON (r.lot)`,
+	`CREATE INDEX lot_sku_batch IF NOT EXISTS FOR (l:Lot) ON (l.sku, l.batch)`,
 	`CALL db.awaitIndexes(300)`,
 }
 
@@ -121,10 +122,21 @@ func (s *Store) Reset(ctx context.Context) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(ctx)
 	// Batches keep a million-member graph within the transaction memory limit;
-	// CALL ... IN TRANSACTIONS needs this auto-commit Run.
-	res, err := sess.Run(ctx, `MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`, nil)
-	if err == nil {
-		_, err = res.Consume(ctx)
+	// CALL ... IN TRANSACTIONS needs this auto-commit Run. Relationships go
+	// first: a warehouse that moved a best-seller has hundreds of thousands
+	// of MOVED edges, too many for one batch of DETACH DELETE.
+	var err error
+	for _, q := range []string{
+		`MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS`,
+		`MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`,
+	} {
+		var res neo4j.ResultWithContext
+		if res, err = sess.Run(ctx, q, nil); err == nil {
+			_, err = res.Consume(ctx)
+		}
+		if err != nil {
+			break
+		}
 	}
 	if err == nil {
 		err = s.mark(ctx, teamsMark, timesMark) // an empty store's aggregates are trivially kept

@@ -28,10 +28,11 @@ const (
 	Agency    Role = "agency"   // staff of one agency
 	Member    Role = "member"   // one member of the network
 	Customer  Role = "customer" // a public shop customer
+	Analyst   Role = "analyst"  // reads HQ-wide analytics, changes nothing
 )
 
 // Roles lists every role.
-var Roles = []Role{Admin, Finance, Warehouse, Agency, Member, Customer}
+var Roles = []Role{Admin, Finance, Warehouse, Agency, Member, Customer, Analyst}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -84,7 +85,7 @@ func Create(ctx context.Context, tx pgx.Tx, n New) (User, error) {
 		return User{}, fmt.Errorf("%w: login %q must be 2-64 letters, digits or . _ @ - (starting with a letter or digit)", ledger.ErrInvalid, n.Login)
 	}
 	if !n.Role.Valid() {
-		return User{}, fmt.Errorf("%w: role %q must be one of admin, finance, warehouse, agency, member, customer", ledger.ErrInvalid, n.Role)
+		return User{}, fmt.Errorf("%w: role %q must be one of admin, finance, warehouse, agency, member, customer, analyst", ledger.ErrInvalid, n.Role)
 	}
 	hash := n.Hash
 	if hash == "" {

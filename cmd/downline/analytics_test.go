@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"downline/ledger"
+	"downline/ledger/goodstest"
+	"downline/ledger/ledgertest"
+	"downline/ledger/order"
+)
+
+// analytics trace prints where a lot went from the embedded store loaded
+// from the ledger: the holders table and the recall list.
+func TestAnalyticsTrace(t *testing.T) {
+	t.Setenv("NEO4J_URI", "")
+	t.Setenv(ledger.CompanyZoneEnv, "Asia/Shanghai")
+	url := ledgertest.NewDatabase(t)
+	db, err := ledger.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	goodstest.World(t, db)
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
+		o, err := goodstest.Buy(ctx, tx, "m1", "M002", 4)
+		if err != nil {
+			return err
+		}
+		_, err = order.Ship(ctx, tx, order.ShipRequest{Key: "s1", Order: o.No, Tracking: "SF1", By: "test"})
+		return err
+	})
+	run := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		root := newRootCmd()
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(append(args, "--database-url", url))
+		err := root.ExecuteContext(context.Background())
+		return out.String(), err
+	}
+	out, err := run("analytics", "trace", "VC-100", "B2")
+	if err != nil {
+		t.Fatalf("analytics trace: %v\n%s", err, out)
+	}
+	fields := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, want := range []string{
+		"Lot B2 of VC-100 (lot id 2): 100 produced, 100 in circulation, 0 written off, 2 movements",
+		"KIND HOLDER NAME RECEIVED SENT ON HOLDS FIRST (Asia/Shanghai) LAST",
+		"warehouse " + goodstest.HQ + " 100 4 96 ",
+		"Recall list: members and customers who received it, those still holding some first (1)",
+		"member M002 ",
+	} {
+		if !strings.Contains(fields(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(fields(out), " 4 0 4 ") {
+		t.Errorf("the member's row does not read received 4, sent on 0, holds 4:\n%s", out)
+	}
+	if out, err := run("analytics", "trace", "VC-100", "NOPE"); err == nil || !strings.Contains(err.Error(), "no lot NOPE of VC-100") {
+		t.Errorf("an unknown lot: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,438 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"downline/graphstore"
+)
+
+// circulation holds lots and their movements (graphstore.Circulation) beside
+// the member trees, under its own lock: a lot movement never touches the
+// trees' indexes, nor a member event the movements.
+//
+// Movements are kept in columns, in the order they arrived (usually Seq
+// order), and each lot and each holder lists the positions of its own: a
+// lot's trace reads only its movements, about 40 bytes each, with no map
+// lookup per movement.
+type circulation struct {
+	mu sync.RWMutex
+
+	lots    []graphstore.Lot
+	lotByID map[string]int32
+	lotBy   map[[2]string][]int32 // (SKU, batch) -> lots, usually one
+	lotMv   [][]int32             // per lot: its movements' positions
+	lotSort []bool                // per lot: lotMv is in Seq order
+	lotMax  []int64               // per lot: its highest seq
+	// lotSum is, per lot, LotHolders' answer kept current as movements
+	// arrive, while they arrive in Seq order (lotSort); a trace then costs
+	// a copy rather than a pass over every movement.
+	lotSum []*lotSums
+
+	holders  []graphstore.Holder
+	holderOf map[graphstore.Holder]int32
+	holderMv [][]int32 // per holder: positions of movements into or out of it
+	holdSort []bool
+	holdMax  []int64
+
+	shipments []string // interned shipment references; 0 is ""
+	shipOf    map[string]int32
+
+	// The movements, by position.
+	seq  []int64
+	lot  []int32
+	from []int32
+	to   []int32
+	qty  []int64
+	at   []int64 // graphstore.UnixNanos
+	ship []int32
+
+	maxSeq int64
+	// bySeq finds stored seqs below maxSeq; nil while every movement came
+	// in Seq order, when a binary search of seq does.
+	bySeq map[int64]struct{}
+}
+
+func (c *circulation) init() {
+	if c.lotByID == nil {
+		c.lotByID = map[string]int32{}
+		c.lotBy = map[[2]string][]int32{}
+		c.holderOf = map[graphstore.Holder]int32{}
+		c.shipments = []string{""}
+		c.shipOf = map[string]int32{"": 0}
+	}
+}
+
+var _ graphstore.Circulation = (*Store)(nil)
+
+// AddLots implements graphstore.Circulation.
+func (s *Store) AddLots(ctx context.Context, lots []graphstore.Lot) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, l := range lots {
+		if l.ID == "" || l.SKU == "" {
+			return fmt.Errorf("memory.AddLots: lot %q sku %q: %w", l.ID, l.SKU, graphstore.ErrInvalid)
+		}
+	}
+	c := &s.circ
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	for _, l := range lots {
+		i, ok := c.lotByID[l.ID]
+		if !ok {
+			i = int32(len(c.lots))
+			c.lots = append(c.lots, l)
+			c.lotByID[l.ID] = i
+			c.lotMv = append(c.lotMv, nil)
+			c.lotSort = append(c.lotSort, true)
+			c.lotMax = append(c.lotMax, 0)
+			c.lotSum = append(c.lotSum, &lotSums{slot: map[int32]int32{}})
+			c.lotBy[[2]string{l.SKU, l.Batch}] = append(c.lotBy[[2]string{l.SKU, l.Batch}], i)
+			continue
+		}
+		old := c.lots[i]
+		if old == l {
+			continue
+		}
+		k := [2]string{old.SKU, old.Batch}
+		if rest := slices.DeleteFunc(c.lotBy[k], func(x int32) bool { return x == i }); len(rest) > 0 {
+			c.lotBy[k] = rest
+		} else {
+			delete(c.lotBy, k)
+		}
+		c.lots[i] = l
+		c.lotBy[[2]string{l.SKU, l.Batch}] = append(c.lotBy[[2]string{l.SKU, l.Batch}], i)
+	}
+	return nil
+}
+
+// RecordMoves implements graphstore.Circulation. The batch is checked whole
+// before anything is stored, so a rejected batch changes nothing.
+func (s *Store) RecordMoves(ctx context.Context, moves []graphstore.Movement) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := &s.circ
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	for _, m := range moves {
+		switch {
+		case m.Seq <= 0 || m.Qty <= 0 || m.Lot == "":
+			return fmt.Errorf("memory.RecordMoves: seq %d lot %q qty %d: %w", m.Seq, m.Lot, m.Qty, graphstore.ErrInvalid)
+		case !m.From.Valid() || !m.To.Valid() || m.From == m.To:
+			return fmt.Errorf("memory.RecordMoves: seq %d from %v to %v: %w", m.Seq, m.From, m.To, graphstore.ErrInvalid)
+		}
+		if _, ok := c.lotByID[m.Lot]; !ok {
+			return fmt.Errorf("memory.RecordMoves: seq %d: lot %q was never added: %w", m.Seq, m.Lot, graphstore.ErrInvalid)
+		}
+	}
+	for _, m := range moves {
+		if c.stored(m.Seq) {
+			continue
+		}
+		c.record(m)
+	}
+	return nil
+}
+
+// stored reports whether a movement with this seq is held.
+func (c *circulation) stored(seq int64) bool {
+	switch {
+	case seq > c.maxSeq:
+		return false
+	case c.bySeq != nil:
+		_, ok := c.bySeq[seq]
+		return ok
+	}
+	_, ok := slices.BinarySearch(c.seq, seq)
+	return ok
+}
+
+func (c *circulation) record(m graphstore.Movement) {
+	p := int32(len(c.seq))
+	if m.Seq < c.maxSeq && c.bySeq == nil {
+		// Out of order: from now on seq is not sorted.
+		c.bySeq = make(map[int64]struct{}, len(c.seq)+1)
+		for _, q := range c.seq {
+			c.bySeq[q] = struct{}{}
+		}
+	}
+	if c.bySeq != nil {
+		c.bySeq[m.Seq] = struct{}{}
+	}
+	l := c.lotByID[m.Lot]
+	f, t := c.holder(m.From), c.holder(m.To)
+	sh, ok := c.shipOf[m.Shipment]
+	if !ok {
+		sh = int32(len(c.shipments))
+		c.shipments = append(c.shipments, m.Shipment)
+		c.shipOf[m.Shipment] = sh
+	}
+	c.seq = append(c.seq, m.Seq)
+	c.lot = append(c.lot, l)
+	c.from = append(c.from, f)
+	c.to = append(c.to, t)
+	c.qty = append(c.qty, m.Qty)
+	c.at = append(c.at, graphstore.UnixNanos(m.At))
+	c.ship = append(c.ship, sh)
+	c.lotSort[l] = c.lotSort[l] && m.Seq > c.lotMax[l]
+	c.lotMax[l] = max(c.lotMax[l], m.Seq)
+	c.lotMv[l] = append(c.lotMv[l], p)
+	switch {
+	case !c.lotSort[l]:
+		c.lotSum[l] = nil // LotHolders sums the movements in Seq order instead, from now on
+	case c.lotSum[l] != nil:
+		c.lotSum[l].add(f, t, m)
+	}
+	for _, h := range [2]int32{f, t} {
+		c.holdSort[h] = c.holdSort[h] && m.Seq > c.holdMax[h]
+		c.holdMax[h] = max(c.holdMax[h], m.Seq)
+		c.holderMv[h] = append(c.holderMv[h], p)
+	}
+	c.maxSeq = max(c.maxSeq, m.Seq)
+}
+
+// lotSums is one lot's movements summed per holder, in the order the lot
+// reached them.
+type lotSums struct {
+	slot  map[int32]int32 // holder -> index in flows
+	flows []graphstore.HolderFlow
+}
+
+// add counts movement m, from holder f to holder t.
+func (a *lotSums) add(f, t int32, m graphstore.Movement) {
+	a.touch(f, m.From, 0, m.Qty, m.At)
+	a.touch(t, m.To, m.Qty, 0, m.At)
+}
+
+func (a *lotSums) touch(h int32, holder graphstore.Holder, in, out int64, at time.Time) {
+	k, ok := a.slot[h]
+	if !ok {
+		k = int32(len(a.flows))
+		a.slot[h] = k
+		a.flows = append(a.flows, graphstore.HolderFlow{Holder: holder, First: at, Last: at})
+	}
+	fl := &a.flows[k]
+	fl.In += in
+	fl.Out += out
+	fl.Moves++
+	if at.Before(fl.First) {
+		fl.First = at
+	}
+	if at.After(fl.Last) {
+		fl.Last = at
+	}
+}
+
+func (c *circulation) holder(h graphstore.Holder) int32 {
+	i, ok := c.holderOf[h]
+	if !ok {
+		i = int32(len(c.holders))
+		c.holders = append(c.holders, h)
+		c.holderOf[h] = i
+		c.holderMv = append(c.holderMv, nil)
+		c.holdSort = append(c.holdSort, true)
+		c.holdMax = append(c.holdMax, 0)
+	}
+	return i
+}
+
+// ordered returns positions in Seq order, sorting them (under the write
+// lock) the first time a list is read after out-of-order movements.
+func (s *Store) ordered(list func(*circulation) ([]int32, *bool)) []int32 {
+	c := &s.circ
+	c.mu.RLock()
+	pos, sorted := list(c)
+	if *sorted {
+		return pos
+	}
+	c.mu.RUnlock()
+	c.mu.Lock()
+	pos, sorted = list(c)
+	if !*sorted {
+		slices.SortFunc(pos, func(a, b int32) int { return cmp.Compare(c.seq[a], c.seq[b]) })
+		*sorted = true
+	}
+	c.mu.Unlock()
+	c.mu.RLock()
+	pos, _ = list(c)
+	return pos
+}
+
+func (c *circulation) movement(p int32) graphstore.Movement {
+	return graphstore.Movement{
+		Seq:      c.seq[p],
+		Lot:      c.lots[c.lot[p]].ID,
+		From:     c.holders[c.from[p]],
+		To:       c.holders[c.to[p]],
+		Qty:      c.qty[p],
+		At:       graphstore.FromUnixNanos(c.at[p]),
+		Shipment: c.shipments[c.ship[p]],
+	}
+}
+
+func (c *circulation) movements(pos []int32) []graphstore.Movement {
+	out := make([]graphstore.Movement, len(pos))
+	for k, p := range pos {
+		out[k] = c.movement(p)
+	}
+	return out
+}
+
+// lotIndex finds a lot; the caller holds the read lock.
+func (c *circulation) lotIndex(lot string) (int32, error) {
+	i, ok := c.lotByID[lot]
+	if !ok {
+		return -1, fmt.Errorf("lot %q: %w", lot, graphstore.ErrNotFound)
+	}
+	return i, nil
+}
+
+// lotMoves returns a lot's movement positions in Seq order, with the read
+// lock held; the caller releases it.
+func (s *Store) lotMoves(ctx context.Context, lot string) ([]int32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.circ.mu.RLock()
+	i, err := s.circ.lotIndex(lot)
+	s.circ.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.ordered(func(c *circulation) ([]int32, *bool) { return c.lotMv[i], &c.lotSort[i] }), nil
+}
+
+// LotPath implements graphstore.Circulation.
+func (s *Store) LotPath(ctx context.Context, lot string) ([]graphstore.Movement, error) {
+	pos, err := s.lotMoves(ctx, lot)
+	if err != nil {
+		return nil, fmt.Errorf("memory.LotPath: %w", err)
+	}
+	defer s.circ.mu.RUnlock()
+	return s.circ.movements(pos), nil
+}
+
+// PassedThrough implements graphstore.Circulation.
+func (s *Store) PassedThrough(ctx context.Context, h graphstore.Holder) ([]graphstore.Movement, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !h.Valid() {
+		return nil, fmt.Errorf("memory.PassedThrough(%v): %w", h, graphstore.ErrInvalid)
+	}
+	s.circ.mu.RLock()
+	i, ok := s.circ.holderOf[h]
+	s.circ.mu.RUnlock()
+	if !ok {
+		return nil, nil
+	}
+	pos := s.ordered(func(c *circulation) ([]int32, *bool) { return c.holderMv[i], &c.holdSort[i] })
+	defer s.circ.mu.RUnlock()
+	return s.circ.movements(pos), nil
+}
+
+// FindLot implements graphstore.Circulation: with several lots of one SKU
+// and batch, the one whose ID sorts first.
+func (s *Store) FindLot(ctx context.Context, sku, batch string) (graphstore.Lot, error) {
+	if err := ctx.Err(); err != nil {
+		return graphstore.Lot{}, err
+	}
+	c := &s.circ
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var best *graphstore.Lot
+	for _, i := range c.lotBy[[2]string{sku, batch}] {
+		if l := &c.lots[i]; best == nil || l.ID < best.ID {
+			best = l
+		}
+	}
+	if best == nil {
+		return graphstore.Lot{}, fmt.Errorf("memory.FindLot: SKU %q batch %q: %w", sku, batch, graphstore.ErrNotFound)
+	}
+	return *best, nil
+}
+
+// LotHolders implements graphstore.Circulation: a copy of the sums kept as
+// the lot's movements arrived, or, for a lot whose movements came out of Seq
+// order, one pass over them summing into a slot per holder.
+func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.HolderFlow, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.circ.mu.RLock()
+	i, err := s.circ.lotIndex(lot)
+	if err == nil && s.circ.lotSum[i] != nil {
+		out := slices.Clone(s.circ.lotSum[i].flows)
+		s.circ.mu.RUnlock()
+		return out, nil
+	}
+	s.circ.mu.RUnlock()
+	pos, err := s.lotMoves(ctx, lot)
+	if err != nil {
+		return nil, fmt.Errorf("memory.LotHolders: %w", err)
+	}
+	defer s.circ.mu.RUnlock()
+	c := &s.circ
+	type sums struct {
+		in, out, moves int64
+		first, last    int64
+	}
+	// slot[h] is holder h's index in acc plus one: in order of first
+	// movement. A dense array when the lot touches many holders (no hashing
+	// per movement), else a map.
+	var dense []int32
+	sparse := map[int32]int32{}
+	if len(pos) >= len(c.holders)/16 {
+		dense = make([]int32, len(c.holders))
+	}
+	var acc []sums
+	var who []int32
+	touch := func(h int32, in, out, at int64) {
+		var k int32
+		if dense != nil {
+			k = dense[h] - 1
+		} else if x, ok := sparse[h]; ok {
+			k = x - 1
+		} else {
+			k = -1
+		}
+		if k < 0 {
+			k = int32(len(acc))
+			if dense != nil {
+				dense[h] = k + 1
+			} else {
+				sparse[h] = k + 1
+			}
+			acc = append(acc, sums{first: at, last: at})
+			who = append(who, h)
+		}
+		a := &acc[k]
+		a.in += in
+		a.out += out
+		a.moves++
+		a.first = min(a.first, at)
+		a.last = max(a.last, at)
+	}
+	for k, p := range pos {
+		if k%(1<<20) == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		q, at := c.qty[p], c.at[p]
+		touch(c.from[p], 0, q, at)
+		touch(c.to[p], q, 0, at)
+	}
+	out := make([]graphstore.HolderFlow, len(acc))
+	for k, a := range acc {
+		out[k] = graphstore.HolderFlow{Holder: c.holders[who[k]], In: a.in, Out: a.out, Moves: a.moves,
+			First: graphstore.FromUnixNanos(a.first), Last: graphstore.FromUnixNanos(a.last)}
+	}
+	return out, nil
+}
