@@ -60,13 +60,15 @@ func newAnalyticsTraceCmd() *cobra.Command {
 func printTrace(out io.Writer, tr analytics.Trace, zone *time.Location) error {
 	fmt.Fprintf(out, "Lot %s of %s (lot id %s): %d produced, %d in circulation, %d written off, %d movements\n\n",
 		tr.Batch, tr.SKU, tr.Lot, tr.Produced, tr.InCirculation, tr.WrittenOff, tr.Movements)
+	// The name comes last: tabwriter counts runes, not display width, so
+	// a Chinese name would push every column after it out of line.
 	table := func(title string, hs []analytics.Holding) error {
 		fmt.Fprintf(out, "%s (%d)\n", title, len(hs))
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "KIND\tHOLDER\tNAME\tRECEIVED\tSENT ON\tHOLDS\tFIRST (%s)\tLAST\t\n", zone)
+		fmt.Fprintf(tw, "KIND\tHOLDER\tRECEIVED\tSENT ON\tHOLDS\tFIRST (%s)\tLAST\tNAME\n", zone)
 		for _, h := range hs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t\n", h.Kind, h.ID, h.Name, h.Received, h.SentOn, h.Holds,
-				h.First.In(zone).Format("2006-01-02 15:04"), h.Last.In(zone).Format("2006-01-02 15:04"))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", h.Kind, h.ID, h.Received, h.SentOn, h.Holds,
+				h.First.In(zone).Format("2006-01-02 15:04"), h.Last.In(zone).Format("2006-01-02 15:04"), h.Name)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

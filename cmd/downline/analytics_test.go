@@ -50,7 +50,7 @@ func TestAnalyticsTrace(t *testing.T) {
 	fields := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	for _, want := range []string{
 		"Lot B2 of VC-100 (lot id 2): 100 produced, 100 in circulation, 0 written off, 2 movements",
-		"KIND HOLDER NAME RECEIVED SENT ON HOLDS FIRST (Asia/Shanghai) LAST",
+		"KIND HOLDER RECEIVED SENT ON HOLDS FIRST (Asia/Shanghai) LAST NAME",
 		"warehouse " + goodstest.HQ + " 100 4 96 ",
 		"Recall list: members and customers who received it, those still holding some first (1)",
 		"member M002 ",
