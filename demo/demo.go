@@ -105,6 +105,7 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 			{Login: "admin", Role: user.Admin}, {Login: "finance", Role: user.Finance}, {Login: "finance2", Role: user.Finance},
 			{Login: "warehouse", Role: user.Warehouse}, {Login: "agency1", Role: user.Agency, Agency: "AG1"},
 			{Login: "agency2", Role: user.Agency, Agency: "AG2"}, {Login: "customer", Role: user.Customer},
+			{Login: "analyst", Role: user.Analyst},
 		} {
 			n.Password = password
 			if _, err := user.Create(ctx, tx, n); err != nil {

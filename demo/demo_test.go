@@ -66,7 +66,7 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 		t.Fatal(err)
 	}
 	done, clockDone := time.Now(), clock.Now(ctx)
-	for _, login := range []string{"admin", "finance", "finance2", "warehouse", "agency1", gen[0].Code, gen[1999].Code} {
+	for _, login := range []string{"admin", "finance", "finance2", "warehouse", "agency1", "analyst", gen[0].Code, gen[1999].Code} {
 		if _, err := user.Authenticate(ctx, db.Pool, login, "demo-password-1"); err != nil {
 			t.Errorf("%s cannot sign in: %v", login, err)
 		}
