@@ -10,6 +10,7 @@ import { NotFound } from '../notfound';
 import { describe, type Msg } from '../errors';
 import { PaymentQueue } from './payments';
 import { ShipQueue } from './shipments';
+import { LotFinder, LotJourney } from './lots';
 
 const failure = signal<Msg | null>(null);
 
@@ -19,13 +20,47 @@ interface StaffPage {
   route: string;
   roles: string[];
   label: (m: Messages) => string;
-  render: () => preact.JSX.Element;
+  // render gets the address's segments below the route when the page
+  // takes them (under: true), e.g. a lot's SKU and batch.
+  render: (below: string[]) => preact.JSX.Element;
+  under?: boolean;
 }
 
 const pages: StaffPage[] = [
   { route: 'finance/payments', roles: ['admin', 'finance'], label: (m) => m.paymentQueue, render: () => <PaymentQueue /> },
   { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
+  {
+    route: 'analytics/lots',
+    roles: ['admin', 'analyst'],
+    label: (m) => m.lotJourney,
+    under: true,
+    render: ([sku, batch]) => (sku && batch ? <LotJourney sku={sku} batch={batch} /> : <LotSearchPage />),
+  },
 ];
+
+function LotSearchPage() {
+  const m = t.value;
+  return (
+    <main class="staff-page">
+      <section class="card">
+        <h1>{m.lotFindTitle}</h1>
+        <LotFinder />
+      </section>
+    </main>
+  );
+}
+
+// pageAt finds the page of a route and the segments below it.
+function pageAt(r: string): { page: StaffPage; below: string[] } | undefined {
+  for (const p of pages) {
+    if (p.route === r) return { page: p, below: [] };
+    if (p.under && r.startsWith(p.route + '/')) {
+      const below = r.slice(p.route.length + 1).split('/').map(decodeURIComponent);
+      if (below.length <= 2) return { page: p, below };
+    }
+  }
+  return undefined;
+}
 
 const pagesOf = (role: string) => pages.filter((p) => p.roles.includes(role));
 
@@ -58,10 +93,11 @@ function Page({ role }: { role: string }) {
     if (mine.length) return <Redirect to={base + mine[0].route} />;
     return <NotAllowed member={role === 'member' || role === 'customer'} text={m.noStaffPages} />;
   }
-  const page = pages.find((p) => p.route === r);
-  if (!page) return <NotFound />;
+  const at = pageAt(r);
+  if (!at) return <NotFound />;
+  const { page, below } = at;
   if (!page.roles.includes(role)) return <NotAllowed member={role === 'member' || role === 'customer'} text={m.notAllowedHint} />;
-  return page.render();
+  return page.render(below);
 }
 
 function Redirect({ to }: { to: string }) {
@@ -94,7 +130,7 @@ function Nav({ pages }: { pages: StaffPage[] }) {
           key={p.route}
           href={base + p.route}
           id={`nav-${p.route.replace('/', '-')}`}
-          aria-current={p.route === here ? 'page' : undefined}
+          aria-current={p.route === here || here.startsWith(p.route + '/') ? 'page' : undefined}
           onClick={(e) => {
             e.preventDefault();
             navigate(base + p.route);
