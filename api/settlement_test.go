@@ -21,27 +21,12 @@ import (
 	"downline/ledger/order"
 	"downline/ledger/user"
 	"downline/projection"
+	"downline/settle/plan/plantest"
 )
 
-// plan pays referral, unilevel and binary bonuses to members with 10 PV or
-// more: in the test world AAA earns from AAA1's order.
-const testPlan = `name: Api
-currency: CNY
-scale: 2
-active_pv: 10
-ranks:
-  - name: Member
-bonuses:
-  referral: {pct: 20}
-  unilevel:
-    levels: [10, 5]
-    depth_by_rank: {Member: 2}
-  binary:
-    pct: 10
-    cap_by_rank: {Member: 1000}
-    carry_cap: 1000
-payout_cap_pct: 60
-`
+// testPlan pays referral, unilevel and binary bonuses to members with 10
+// PV or more: in the test world AAA earns from AAA1's order.
+const testPlan = plantest.Office
 
 var moneyRE = regexp.MustCompile(`^-?[0-9]+\.[0-9]{2}$`)
 
@@ -157,7 +142,7 @@ func TestSettlementOverHTTP(t *testing.T) {
 		t.Fatalf("upload plan: %d %s", res.status, res.body)
 	}
 	pl := res.json(t)
-	if pl["name"] != "Api" || pl["version"] != 1.0 || pl["uploaded_by"] != "user:finance" {
+	if pl["name"] != "Office" || pl["version"] != 1.0 || pl["uploaded_by"] != "user:finance" {
 		t.Errorf("uploaded plan: %v", pl)
 	}
 	got := w.call("GET", fmt.Sprintf("/api/v1/plans/%v", pl["id"]), admin, nil).json(t)
@@ -444,7 +429,7 @@ func TestSettlementOverHTTP(t *testing.T) {
 	// The privileged steps are in the audit log, with what they did.
 	audit := string(w.call("GET", "/api/v1/audit?limit=200", admin, nil).body)
 	for _, want := range []string{"approve " + code + ": totals checked against the sales report", "pay " + code + ", minimum 1.00",
-		"adjust AAA of " + code + " by 5: late order credited", "bank file of " + code, "plan Api version 1"} {
+		"adjust AAA of " + code + " by 5: late order credited", "bank file of " + code, "plan Office version 1"} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("audit log lacks %q", want)
 		}

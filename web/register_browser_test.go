@@ -12,8 +12,6 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/fetch"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
@@ -23,6 +21,7 @@ import (
 	"downline/ledger/goodstest"
 	"downline/ledger/order"
 	"downline/settle/period"
+	"downline/settle/plan/plantest"
 )
 
 // starterKit adds KIT-500, marked as the starter kit (500.00, 250 PV), with stock.
@@ -145,32 +144,7 @@ func TestRegisterOnThePicture(t *testing.T) {
 
 	// The first answer to POST /api/v1/members is dropped once the server
 	// has sent it; later ones pass.
-	paused := make(chan *fetch.EventRequestPaused, 8)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for i := 0; ; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case e := <-paused:
-				if i == 0 {
-					chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				} else {
-					chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
-				}
-			}
-		}
-	}()
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
-		{URLPattern: "*/api/v1/members", RequestStage: fetch.RequestStageResponse}}}); err != nil {
-		t.Fatal(err)
-	}
+	dropFirstAnswer(t, ctx, "*/api/v1/members")
 	run(t, ctx, "submit", click("#reg-submit"))
 	wantText(t, ctx, "#reg-error", "The server cannot be reached")
 	run(t, ctx, "submit again with a double click", chromedp.Evaluate[chromedp.Void](
@@ -293,26 +267,6 @@ func TestRegisterInChinese(t *testing.T) {
 	}
 }
 
-// statementPlan pays referral, unilevel and binary bonuses to members with
-// 10 PV or more.
-const statementPlan = `name: Office
-currency: CNY
-scale: 2
-active_pv: 10
-ranks:
-  - name: Member
-bonuses:
-  referral: {pct: 20}
-  unilevel:
-    levels: [10, 5]
-    depth_by_rank: {Member: 2}
-  binary:
-    pct: 10
-    cap_by_rank: {Member: 1000}
-    carry_cap: 1000
-payout_cap_pct: 60
-`
-
 // settled gives the office an approved settlement of the current month
 // (closed now) in which AAA earns from AAA1's and AAA2's orders, and ships
 // AAA's own order with a tracking number; it returns the period's code.
@@ -353,7 +307,7 @@ func settled(t *testing.T, o office) string {
 		return err
 	})
 	goodstest.Tx(t, o.db, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := period.UploadPlan(ctx, tx, []byte(statementPlan), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), "finance")
+		_, err := period.UploadPlan(ctx, tx, []byte(plantest.Office), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), "finance")
 		return err
 	})
 	zone, err := ledger.CompanyZone()
