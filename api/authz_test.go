@@ -97,6 +97,7 @@ var expected = map[string]string{
 	"GET /run-jobs/{id}":                       "admin finance",
 	"GET /runs":                                "admin finance",
 	"GET /periods/{period}/run":                "admin finance",
+	"GET /periods/{period}/breakdown":          "admin finance",
 	"POST /periods/{period}/approve":           "finance",
 	"GET /periods/{period}/adjustments":        "admin finance",
 	"POST /periods/{period}/adjustments":       "finance",

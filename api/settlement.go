@@ -48,6 +48,10 @@ func (s *Server) settlementRoutes() []Route {
 		{Method: GET, Path: "/runs", Tag: "settlement", Summary: "Every run, by period", Roles: readers, Response: []RunView{}, Handle: s.listRuns},
 		{Method: GET, Path: "/periods/{period}/run", Tag: "settlement", Summary: "A period's run with its totals and manual adjustments",
 			Roles: readers, Response: RunView{}, Handle: s.getRun},
+		{Method: GET, Path: "/periods/{period}/breakdown", Tag: "settlement",
+			Summary: "A run's totals per bonus and per rank beside the previous period's run, and the members whose earnings changed most",
+			Roles:   readers, Query: []Param{{"movers", "integer", "how many members to list (0 to 100, default 10)"}},
+			Response: BreakdownView{}, Handle: s.getBreakdown},
 		{Method: POST, Path: "/periods/{period}/approve", Tag: "settlement",
 			Summary: "Approve a draft run with a reason (four eyes: not by whoever ran it or entered an adjustment); posts it to the journal",
 			Roles:   finance, Idem: KeyRequired, Request: approveRequest{}, Response: RunView{}, Handle: s.approveRun},
@@ -549,4 +553,68 @@ func (s *Server) memberStatements(c *call) (any, error) {
 			TimeZone: e.Period.TimeZone, Status: e.Status, Lines: e.Lines, Total: money(e.Total)}
 	}
 	return out, nil
+}
+
+// BreakdownView is a run's totals per bonus and per rank, each beside the
+// baseline's: the run of the period before, when it has one.
+type BreakdownView struct {
+	Run      RunView          `json:"run"`
+	Baseline *RunView         `json:"baseline,omitempty"`
+	Bonuses  []BonusTotalView `json:"bonuses"`
+	Ranks    []RankTotalView  `json:"ranks"`
+	Movers   []MoverView      `json:"movers"`
+}
+
+// BonusTotalView is one bonus's total in the run and in the baseline.
+type BonusTotalView struct {
+	Bonus    string `json:"bonus"`
+	Amount   Money  `json:"amount"`
+	Baseline Money  `json:"baseline"`
+}
+
+// RankTotalView counts the members at a rank and sums their earnings.
+type RankTotalView struct {
+	Rank            string `json:"rank"`
+	Members         int64  `json:"members"`
+	Amount          Money  `json:"amount"`
+	BaselineMembers int64  `json:"baseline_members"`
+	BaselineAmount  Money  `json:"baseline_amount"`
+}
+
+// MoverView is a member whose earnings changed from the baseline.
+type MoverView struct {
+	Member   string `json:"member"`
+	Rank     string `json:"rank,omitempty"`
+	Amount   Money  `json:"amount"`
+	Baseline Money  `json:"baseline"`
+	Change   Money  `json:"change"`
+}
+
+func (s *Server) getBreakdown(c *call) (any, error) {
+	n, err := intQuery(c, "movers", 10, 0, 100)
+	if err != nil {
+		return nil, err
+	}
+	b, err := period.GetBreakdown(c.ctx(), s.DB.Pool, c.Param("period"), n)
+	if err != nil {
+		return nil, wrap("read breakdown", err)
+	}
+	v := BreakdownView{Run: runView(b.Run), Bonuses: make([]BonusTotalView, len(b.Bonuses)), Ranks: make([]RankTotalView, len(b.Ranks)),
+		Movers: make([]MoverView, len(b.Movers))}
+	if b.Baseline != nil {
+		bv := runView(*b.Baseline)
+		v.Baseline = &bv
+	}
+	for i, t := range b.Bonuses {
+		v.Bonuses[i] = BonusTotalView{Bonus: t.Bonus, Amount: money(t.Amount), Baseline: money(t.Baseline)}
+	}
+	for i, t := range b.Ranks {
+		v.Ranks[i] = RankTotalView{Rank: t.Rank, Members: t.Members, Amount: money(t.Amount), BaselineMembers: t.BaselineMembers,
+			BaselineAmount: money(t.BaselineAmount)}
+	}
+	for i, mv := range b.Movers {
+		v.Movers[i] = MoverView{Member: mv.Member, Rank: mv.Rank, Amount: money(mv.Amount), Baseline: money(mv.Baseline),
+			Change: money(mv.Amount.Sub(mv.Baseline))}
+	}
+	return v, nil
 }
