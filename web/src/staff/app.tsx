@@ -10,6 +10,7 @@ import { NotFound } from '../notfound';
 import { describe, type Msg } from '../errors';
 import { PaymentQueue } from './payments';
 import { ShipQueue } from './shipments';
+import { SettlementPeriod, Settlement } from './settlement';
 
 const failure = signal<Msg | null>(null);
 
@@ -19,15 +20,28 @@ interface StaffPage {
   route: string;
   roles: string[];
   label: (m: Messages) => string;
-  render: () => preact.JSX.Element;
+  render: (params: string[]) => preact.JSX.Element;
+  // match, for a page with parameters in its address, answers them (or
+  // null when route is not this page's).
+  match?: (route: string) => string[] | null;
 }
 
 const pages: StaffPage[] = [
   { route: 'finance/payments', roles: ['admin', 'finance'], label: (m) => m.paymentQueue, render: () => <PaymentQueue /> },
+  { route: 'settlement', roles: ['admin', 'finance'], label: (m) => m.settlement, render: () => <Settlement /> },
+  {
+    route: 'settlement/*',
+    roles: ['admin', 'finance'],
+    label: (m) => m.settlement,
+    render: ([code]) => <SettlementPeriod code={code} />,
+    match: (r) => r.match(/^settlement\/([^/]+)$/)?.slice(1) ?? null,
+  },
   { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
 ];
 
 const pagesOf = (role: string) => pages.filter((p) => p.roles.includes(role));
+// navOf are the pages of the navigation: those without parameters.
+const navOf = (role: string) => pagesOf(role).filter((p) => !p.match);
 
 export function StaffApp() {
   useEffect(() => {
@@ -40,7 +54,7 @@ export function StaffApp() {
   else if (u === undefined) body = <main class="loading">{m.loading}</main>;
   else if (u === null) body = <SignIn title={(m) => m.staffSignInTitle} />;
   else body = <Page role={u.role} />;
-  const mine = u ? pagesOf(u.role) : [];
+  const mine = u ? navOf(u.role) : [];
   return (
     <div class="shell staff">
       <Bar area={(m) => m.staffConsole} home={base} onError={(e) => (failure.value = e)} />
@@ -58,10 +72,11 @@ function Page({ role }: { role: string }) {
     if (mine.length) return <Redirect to={base + mine[0].route} />;
     return <NotAllowed member={role === 'member' || role === 'customer'} text={m.noStaffPages} />;
   }
-  const page = pages.find((p) => p.route === r);
+  let params: string[] = [];
+  const page = pages.find((p) => (p.match ? (params = p.match(r) ?? []).length > 0 : p.route === r));
   if (!page) return <NotFound />;
   if (!page.roles.includes(role)) return <NotAllowed member={role === 'member' || role === 'customer'} text={m.notAllowedHint} />;
-  return page.render();
+  return page.render(params.map(decodeURIComponent));
 }
 
 function Redirect({ to }: { to: string }) {
@@ -94,7 +109,7 @@ function Nav({ pages }: { pages: StaffPage[] }) {
           key={p.route}
           href={base + p.route}
           id={`nav-${p.route.replace('/', '-')}`}
-          aria-current={p.route === here ? 'page' : undefined}
+          aria-current={p.route === here || here.startsWith(p.route + '/') ? 'page' : undefined}
           onClick={(e) => {
             e.preventDefault();
             navigate(base + p.route);
