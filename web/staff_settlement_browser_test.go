@@ -210,7 +210,8 @@ func TestStaffSettlement(t *testing.T) {
 	noHorizontalScroll(t, ctx, "the settlement list")
 	screenshot(t, ctx, "settlement-list-en-phone")
 
-	// March's page: breakdown against February, its own run not approvable.
+	// March's page: breakdown against February, a member's explanation, a
+// re-run compared with the run before; finance's own run not approvable.
 	run(t, ctx, "open March", desktop(), click(`tr[data-period="2026-03"] a`))
 	wantText(t, ctx, "#baseline", "Compared with the run of February 2026")
 	wantText(t, ctx, `#per-bonus tr[data-bonus="unilevel"]`, "Unilevel")
@@ -220,6 +221,10 @@ func TestStaffSettlement(t *testing.T) {
 	run(t, ctx, "explain AAA", click(`#movers tr[data-member="AAA"] button`))
 	wantText(t, ctx, "#explanation", "王芳")
 	wantText(t, ctx, "#explanation", "AAA1")
+	run(t, ctx, "re-run March", click("#rerun"))
+	wantText(t, ctx, "#job", "2026-03 is run (attempt 2)")
+	wantText(t, ctx, "#rerun-compare", "Attempt 1 had a bonus total of "+total)
+	wantText(t, ctx, "#run-by", "attempt 2")
 	run(t, ctx, "approve own run", typeInto("#approve-reason", "looks right"), click("#approve-run"))
 	wantText(t, ctx, "#approve-reason-error", "Refused: you ran or adjusted this period")
 	if r, _ := period.GetRun(context.Background(), o.db.Pool, "2026-03"); r.Status != period.Draft {
