@@ -42,7 +42,8 @@ import (
 //	Placement: ROOT1 -> AAA (L), BBB (R); AAA -> AAA1 (L), AAA2 (R)
 //
 // In February AAA1 and AAA bought 1 × VC-100 each; in March AAA1 3, AAA2 2, BBB 4, AAA
-// and ROOT1 1 each. The users are finance, finance2 and warehouse.
+// and ROOT1 1 each. The users are finance, finance2, warehouse
+// and admin.
 type settleOffice struct {
 	url string
 	db  *ledger.DB
@@ -72,7 +73,8 @@ func newSettleOffice(t *testing.T) settleOffice {
 		}
 		for _, n := range []user.New{{Login: "finance", Password: password, Role: user.Finance},
 			{Login: "finance2", Password: password, Role: user.Finance},
-			{Login: "warehouse", Password: password, Role: user.Warehouse}} {
+			{Login: "warehouse", Password: password, Role: user.Warehouse},
+			{Login: "admin", Password: password, Role: user.Admin}} {
 			if _, err := user.Create(ctx, tx, n); err != nil {
 				return err
 			}
@@ -163,11 +165,13 @@ func settlementCalls(t *testing.T, ctx context.Context) int {
 
 // Finance runs March from the list and follows the job to its totals; a
 // plan with a mistake is refused next to the file field. On March's page
-// the breakdown compares with February; finance cannot approve its own
-// run and is told why; finance2 approves in Chinese with a reason;
-// finance pays with a minimum (the smaller balances carry) and downloads
-// the XLSX bank file, whose rows are the payout's. The warehouse is not
-// allowed and sees none of it. Phone and desktop, both languages.
+// the breakdown compares with February; finance explains a member's
+// bonus, re-runs, enters an adjustment, cannot approve its own run and is
+// told why; finance2 approves in Chinese with a reason; finance pays with
+// a minimum (the smaller balances carry) and downloads the XLSX bank
+// file, whose rows are the payout's. The admin reads without actions; the
+// warehouse is not allowed and sees none of it. Phone and desktop, both
+// languages.
 func TestStaffSettlement(t *testing.T) {
 	requireBrowser(t)
 	o := newSettleOffice(t)
@@ -225,6 +229,15 @@ func TestStaffSettlement(t *testing.T) {
 	wantText(t, ctx, "#job", "2026-03 is run (attempt 2)")
 	wantText(t, ctx, "#rerun-compare", "Attempt 1 had a bonus total of "+total)
 	wantText(t, ctx, "#run-by", "attempt 2")
+	// An adjustment: a reason is required; entered, it is listed.
+	run(t, ctx, "adjust without a reason", typeInto("#adjust-member", "aaa"), typeInto("#adjust-amount", "5"), click("#adjust"))
+	wantText(t, ctx, "#adjust-reason-error", "reason")
+	run(t, ctx, "adjust", typeInto("#adjust-reason", "late order credited"), click("#adjust"))
+	wantText(t, ctx, "#adjustments table", "late order credited")
+	wantText(t, ctx, "#run-summary", "(1)")
+	if n := countRows(t, o.db, `SELECT count(*) FROM settle_manual_adjustments WHERE member = 'AAA' AND amount = 5`); n != 1 {
+		t.Errorf("%d adjustments of AAA by 5.00 stored, want 1", n)
+	}
 	run(t, ctx, "approve own run", typeInto("#approve-reason", "looks right"), click("#approve-run"))
 	wantText(t, ctx, "#approve-reason-error", "Refused: you ran or adjusted this period")
 	if r, _ := period.GetRun(context.Background(), o.db.Pool, "2026-03"); r.Status != period.Draft {
@@ -304,6 +317,15 @@ func TestStaffSettlement(t *testing.T) {
 		t.Errorf("the XLSX's paid rows add up to %s, the payout paid %s", paid, p.PaidTotal)
 	}
 
+	// The admin reads the period but acts on nothing.
+	adm := browser(t, "en")
+	run(t, adm, "admin opens March", chromedp.Navigate(o.url+"/staff/settlement/2026-03"), signIn("admin", password))
+	wantText(t, adm, "#payout", "Bank file (XLSX)")
+	wantText(t, adm, "#adjustments", "late order credited")
+	if eval[bool](t, adm, `!!document.querySelector('#adjust-form, #rerun, #pay-run, #approve-run')`) {
+		t.Error("the admin is offered a settlement action")
+	}
+
 	// The warehouse: not allowed, and nothing asked of the API.
 	wh := browser(t, "en")
 	run(t, wh, "warehouse opens March", chromedp.Navigate(o.url+"/staff/settlement/2026-03"), signIn("warehouse", password))
@@ -329,11 +351,14 @@ func TestStaffSettlement(t *testing.T) {
 }
 
 // balances are the distinct bonus payable balances above zero, smallest
-// first: every approved run's earnings of each member (nothing is paid yet).
+// first: every approved run's earnings of each member and their manual
+// adjustments (nothing is paid yet).
 func balances(t *testing.T, db *ledger.DB) []decimal.Decimal {
 	t.Helper()
-	rows, err := db.Pool.Query(context.Background(), `SELECT DISTINCT sum(earnings) FROM settle_run_members
-		GROUP BY member HAVING sum(earnings) > 0 ORDER BY 1`)
+	rows, err := db.Pool.Query(context.Background(), `SELECT DISTINCT sum(amount) FROM (
+		SELECT member, earnings AS amount FROM settle_run_members
+		UNION ALL SELECT member, amount FROM settle_manual_adjustments) a
+		GROUP BY member HAVING sum(amount) > 0 ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
