@@ -215,7 +215,7 @@ func TestStaffSettlement(t *testing.T) {
 	screenshot(t, ctx, "settlement-list-en-phone")
 
 	// March's page: breakdown against February, a member's explanation, a
-// re-run compared with the run before; finance's own run not approvable.
+	// re-run compared with the run before; finance's own run not approvable.
 	run(t, ctx, "open March", desktop(), click(`tr[data-period="2026-03"] a`))
 	wantText(t, ctx, "#baseline", "Compared with the run of February 2026")
 	wantText(t, ctx, `#per-bonus tr[data-bonus="unilevel"]`, "Unilevel")
