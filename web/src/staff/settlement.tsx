@@ -324,8 +324,10 @@ function Plans({ plans, onUploaded }: { plans: Plan[] | null; onUploaded: () => 
     } catch (e) {
       if (lost(e)) return;
       const d = e instanceof ApiError ? e.detail : '';
-      if (e instanceof ApiError && e.status === 422 && d.startsWith('effective')) setEffError(() => refusal(e, (m) => m.planEffectiveRefused));
-      else if (e instanceof ApiError && (e.status === 422 || e.status === 400)) setDocError(() => refusal(e, (m) => m.planRefused));
+      if (e instanceof ApiError && e.status === 422 && d.startsWith('effective'))
+        setEffError(() => refusal(e, (m) => m.planEffectiveRefused));
+      else if (e instanceof ApiError && (e.status === 422 || e.status === 400))
+        setDocError(() => refusal(e, (m) => m.planRefused));
       else setFormError(() => describe(e));
     } finally {
       setBusy(false);
@@ -513,16 +515,33 @@ export function SettlementPeriod({ code }: { code: string }) {
               </p>
             )}
             <dl class="figures">
-              <Figure label={m.settleBonusTotal} id="bonus-total" value={money(run.bonus_total)} was={before?.bonus_total} now={run.bonus_total} />
+              <Figure
+                label={m.settleBonusTotal}
+                id="bonus-total"
+                value={money(run.bonus_total)}
+                was={before?.bonus_total}
+                now={run.bonus_total}
+              />
               <Figure label={m.settleBeforeCap} value={money(run.before_cap)} />
               <Figure label={m.settleClawbacks} value={money(run.clawback_total)} />
-              <Figure label={m.settleManual} value={`${money(run.manual_adjustments?.total ?? '0')} (${number(run.manual_adjustments?.count ?? adjs.length)})`} />
+              <Figure
+                label={m.settleManual}
+                value={`${money(run.manual_adjustments?.total ?? '0')} (${number(run.manual_adjustments?.count ?? adjs.length)})`}
+              />
               <Figure label={m.settleMembers} value={`${number(run.members)} / ${m.settleActive(number(run.active))}`} />
               <Figure label={m.settleLines} value={number(run.lines)} />
               <Figure label={m.settleTotalBV} value={number(run.total_bv)} />
-              <Figure label={m.settleRunBy} id="run-by" value={`${who(run.run_by)} · ${dateTime(run.run_at)} · ${m.attempt(run.attempt)}`} />
+              <Figure
+                label={m.settleRunBy}
+                id="run-by"
+                value={`${who(run.run_by)} · ${dateTime(run.run_at)} · ${m.attempt(run.attempt)}`}
+              />
               {run.approved_by && (
-                <Figure label={m.settleApprovedBy} id="approved-by" value={`${who(run.approved_by)} · ${dateTime(run.approved_at)} · ${run.approve_reason}`} />
+                <Figure
+                  label={m.settleApprovedBy}
+                  id="approved-by"
+                  value={`${who(run.approved_by)} · ${dateTime(run.approved_at)} · ${run.approve_reason}`}
+                />
               )}
             </dl>
             {before && before.attempt !== run.attempt && (
@@ -631,7 +650,11 @@ function BreakdownCard({ b, onExplain }: { b: Breakdown; onExplain: (code: strin
                 <td data-label={m.settleMembers} class="num">
                   {number(x.members)}
                   {prior && x.members !== x.baseline_members && (
-                    <span class="hint"> ({x.members > x.baseline_members ? '+' : ''}{number(x.members - x.baseline_members)})</span>
+                    <span class="hint">
+                      {' '}
+                      ({x.members > x.baseline_members ? '+' : ''}
+                      {number(x.members - x.baseline_members)})
+                    </span>
                   )}
                 </td>
                 <td data-label={m.colAmount} class="num">
@@ -666,7 +689,12 @@ function BreakdownCard({ b, onExplain }: { b: Breakdown; onExplain: (code: strin
           {b.movers.map((x) => (
             <tr key={x.member} data-member={x.member}>
               <td data-label={m.statementMember}>
-                <button type="button" class="link mono" onClick={() => onExplain(x.member)} aria-label={m.explainMember(x.member)}>
+                <button
+                  type="button"
+                  class="link mono"
+                  onClick={() => onExplain(x.member)}
+                  aria-label={m.explainMember(x.member)}
+                >
                   {x.member}
                 </button>
               </td>
@@ -730,10 +758,16 @@ function Explain({ code, member, onMember }: { code: string; member: string; onM
         }}
         noValidate
       >
-        <Field id="explain-member" label={m.memberCode} value={query} error={error} onInput={(v) => {
-          setQuery(v);
-          setError(null);
-        }} />
+        <Field
+          id="explain-member"
+          label={m.memberCode}
+          value={query}
+          error={error}
+          onInput={(v) => {
+            setQuery(v);
+            setError(null);
+          }}
+        />
         <button type="submit" id="explain-go">
           {m.explain}
         </button>
@@ -805,7 +839,8 @@ function Adjustments({ code, run, items, onDone }: { code: string; run: Run; ite
       if (e instanceof ApiError && e.status !== 0) attempt.current = null;
       const d = e instanceof ApiError ? e.detail : '';
       if (e instanceof ApiError && e.status === 404) setErrs({ member: (m) => m.memberNotFound(c) });
-      else if (e instanceof ApiError && e.status === 422 && /amount/.test(d)) setErrs({ amount: refusal(e, (m) => m.adjustAmountInvalid) });
+      else if (e instanceof ApiError && e.status === 422 && /amount/.test(d))
+        setErrs({ amount: refusal(e, (m) => m.adjustAmountInvalid) });
       else if (e instanceof ApiError && e.status === 422 && /reason/.test(d)) setErrs({ reason: (m) => m.reasonRequired });
       else setErrs({ form: describe(e, { 409: (m) => m.adjustClosed, 422: refusal(e, (m) => m.adjustRefused) }) });
     } finally {
@@ -849,19 +884,38 @@ function Adjustments({ code, run, items, onDone }: { code: string; run: Run; ite
       )}
       {open && (
         <form class="run-form adjust-form" id="adjust-form" onSubmit={submit} noValidate>
-          <Field id="adjust-member" label={m.memberCode} value={member} error={errs.member ?? null} onInput={(v) => {
-            setMember(v);
-            setErrs({ ...errs, member: undefined });
-          }} />
-          <Field id="adjust-amount" label={m.adjustAmount} inputMode="decimal" placeholder="-12.50" value={amount} error={errs.amount ?? null}
+          <Field
+            id="adjust-member"
+            label={m.memberCode}
+            value={member}
+            error={errs.member ?? null}
+            onInput={(v) => {
+              setMember(v);
+              setErrs({ ...errs, member: undefined });
+            }}
+          />
+          <Field
+            id="adjust-amount"
+            label={m.adjustAmount}
+            inputMode="decimal"
+            placeholder="-12.50"
+            value={amount}
+            error={errs.amount ?? null}
             onInput={(v) => {
               setAmount(v);
               setErrs({ ...errs, amount: undefined });
-            }} />
-          <Field id="adjust-reason" label={m.adjustReason} value={reason} error={errs.reason ?? null} onInput={(v) => {
-            setReason(v);
-            setErrs({ ...errs, reason: undefined });
-          }} />
+            }}
+          />
+          <Field
+            id="adjust-reason"
+            label={m.adjustReason}
+            value={reason}
+            error={errs.reason ?? null}
+            onInput={(v) => {
+              setReason(v);
+              setErrs({ ...errs, reason: undefined });
+            }}
+          />
           <button type="submit" id="adjust" disabled={busy}>
             {m.adjustEnter}
           </button>
@@ -906,7 +960,11 @@ function Approve({ code, run, adjs, onDone }: { code: string; run: Run; adjs: Ad
       const d = e instanceof ApiError ? e.detail : '';
       setError(() =>
         describe(e, {
-          422: /second finance user/.test(d) ? (m) => m.fourEyesRefused : /reason/.test(d) ? (m) => m.reasonRequired : refusal(e, (m) => m.approveRefused),
+          422: /second finance user/.test(d)
+            ? (m) => m.fourEyesRefused
+            : /reason/.test(d)
+              ? (m) => m.reasonRequired
+              : refusal(e, (m) => m.approveRefused),
           409: (m) => m.approveConflict,
         }),
       );
@@ -927,10 +985,16 @@ function Approve({ code, run, adjs, onDone }: { code: string; run: Run; adjs: Ad
             </p>
           )}
           <form class="run-form" onSubmit={submit} noValidate>
-            <Field id="approve-reason" label={m.approveReason} value={reason} error={error} onInput={(v) => {
-              setReason(v);
-              setError(null);
-            }} />
+            <Field
+              id="approve-reason"
+              label={m.approveReason}
+              value={reason}
+              error={error}
+              onInput={(v) => {
+                setReason(v);
+                setError(null);
+              }}
+            />
             <button type="submit" id="approve-run" disabled={busy}>
               {m.approveRun}
             </button>
@@ -983,10 +1047,18 @@ function Pay({ code, onDone }: { code: string; onDone: () => void }) {
       <h2 id="pay-title">{m.payTitle}</h2>
       <p class="hint">{m.payHint}</p>
       <form class="run-form" onSubmit={submit} noValidate>
-        <Field id="min-payout" label={m.minPayout} inputMode="decimal" placeholder="0.00" value={min} error={error} onInput={(v) => {
-          setMin(v);
-          setError(null);
-        }} />
+        <Field
+          id="min-payout"
+          label={m.minPayout}
+          inputMode="decimal"
+          placeholder="0.00"
+          value={min}
+          error={error}
+          onInput={(v) => {
+            setMin(v);
+            setError(null);
+          }}
+        />
         <button type="submit" id="pay-run" disabled={busy}>
           {busy ? m.paying : m.payRun}
         </button>
@@ -1002,7 +1074,11 @@ function PayoutCard({ p }: { p: Payout }) {
       <h2 id="payout-title">{m.payoutTitle}</h2>
       <dl class="figures">
         <Figure label={m.payoutPaid} id="paid" value={`${money(p.paid_total, p.currency)} (${number(p.paid_count)})`} />
-        <Figure label={m.payoutCarried} id="carried" value={`${money(p.carried_total, p.currency)} (${number(p.carried_count)})`} />
+        <Figure
+          label={m.payoutCarried}
+          id="carried"
+          value={`${money(p.carried_total, p.currency)} (${number(p.carried_count)})`}
+        />
         <Figure label={m.minPayout} value={money(p.min_payout, p.currency)} />
         <Figure label={m.payoutBy} value={`${who(p.paid_by)} · ${dateTime(p.paid_at)}`} />
       </dl>
