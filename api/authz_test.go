@@ -96,6 +96,7 @@ var expected = map[string]string{
 	"POST /periods/{period}/run":               "finance",
 	"GET /run-jobs/{id}":                       "admin finance",
 	"GET /runs":                                "admin finance",
+	"GET /periods":                             "admin finance",
 	"GET /periods/{period}/run":                "admin finance",
 	"GET /periods/{period}/breakdown":          "admin finance",
 	"POST /periods/{period}/approve":           "finance",

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -83,5 +84,54 @@ func TestRunBreakdown(t *testing.T) {
 	}
 	if res := w.call("GET", "/api/v1/periods/"+code+"/breakdown?movers=101", fin, nil); res.status != 400 && res.status != 422 {
 		t.Errorf("movers=101: %d %s", res.status, res.body)
+	}
+}
+
+// The periods: with none defined, last month is open (with the plan in
+// force once there is one); once a period is run, it is listed with its
+// status and run, and the months before it are not offered any more.
+func TestPeriods(t *testing.T) {
+	w := settleWorld(t)
+	fin := w.token("finance")
+	list := func() []map[string]any {
+		t.Helper()
+		res := w.call("GET", "/api/v1/periods", w.token("admin"), nil)
+		var out []map[string]any
+		if res.status != 200 || json.Unmarshal(res.body, &out) != nil {
+			t.Fatalf("periods: %d %s", res.status, res.body)
+		}
+		return out
+	}
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	now := time.Now().In(shanghai)
+	last := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, shanghai).Format("2006-01")
+	if ps := list(); len(ps) != 1 || ps[0]["period"] != last || ps[0]["status"] != "open" || ps[0]["defined"] != false || ps[0]["plan"] != nil {
+		t.Errorf("periods before any plan or run: %v, want %s open without a plan", ps, last)
+	}
+	if res := w.call("POST", "/api/v1/plans", fin, map[string]any{"document": testPlan, "effective": "2020-01-01"}); res.status != 201 {
+		t.Fatalf("upload plan: %d %s", res.status, res.body)
+	}
+	if ps := list(); len(ps) != 1 || ps[0]["plan"] == nil || ps[0]["plan"].(map[string]any)["name"] != "Api" {
+		t.Errorf("periods with a plan: %v", ps)
+	}
+	var confirmed time.Time
+	if err := w.db.Pool.QueryRow(context.Background(), `SELECT max(confirmed_at) FROM orders`).Scan(&confirmed); err != nil {
+		t.Fatal(err)
+	}
+	code := confirmed.In(shanghai).Format("2006-01")
+	var cutoff map[string]any
+	if code == now.Format("2006-01") {
+		cutoff = map[string]any{"cutoff": now.Format(time.RFC3339Nano)}
+	}
+	w.runPeriod(t, "finance", code, cutoff, "p-1")
+	ps := list()
+	if len(ps) == 0 || ps[len(ps)-1]["period"] != code || ps[len(ps)-1]["status"] != "draft" || ps[len(ps)-1]["defined"] != true ||
+		ps[len(ps)-1]["run"].(map[string]any)["run_by"] != "user:finance" {
+		t.Fatalf("periods after a run of %s: %v", code, ps)
+	}
+	for _, p := range ps[:len(ps)-1] {
+		if p["status"] != "open" || p["defined"] != false || p["period"].(string) <= code {
+			t.Errorf("period %v listed before the run of %s", p, code)
+		}
 	}
 }

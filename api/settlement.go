@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/member"
 	"downline/ledger/user"
@@ -45,6 +46,10 @@ func (s *Server) settlementRoutes() []Route {
 			Request: runRequest{}, Response: RunJob{}, Handle: s.startRun},
 		{Method: GET, Path: "/run-jobs/{id}", Tag: "settlement", Summary: "A run job: running (with its stage), succeeded (with the run) or failed (with why)",
 			Roles: readers, Response: RunJob{}, Handle: s.getRunJob},
+		{Method: GET, Path: "/periods", Tag: "settlement",
+			Summary: "The periods, newest first, with their status (open, draft, approved or paid), plan and run; first the months ended since the last period, open",
+			Roles:   readers, Query: []Param{{"tz", "string", "zone of the calendar months not defined yet (default: the company's)"}},
+			Response: []PeriodView{}, Handle: s.listPeriods},
 		{Method: GET, Path: "/runs", Tag: "settlement", Summary: "Every run, by period", Roles: readers, Response: []RunView{}, Handle: s.listRuns},
 		{Method: GET, Path: "/periods/{period}/run", Tag: "settlement", Summary: "A period's run with its totals and manual adjustments",
 			Roles: readers, Response: RunView{}, Handle: s.getRun},
@@ -617,4 +622,44 @@ func (s *Server) getBreakdown(c *call) (any, error) {
 			Change: money(mv.Amount.Sub(mv.Baseline))}
 	}
 	return v, nil
+}
+
+// PeriodView is a period with where its settlement stands.
+type PeriodView struct {
+	Period   string    `json:"period"`
+	Kind     string    `json:"kind"`
+	StartsAt time.Time `json:"starts_at"`
+	CutoffAt time.Time `json:"cutoff_at"`
+	TimeZone string    `json:"time_zone,omitempty"`
+	// Defined: the period exists (it was run, or defined by a run's start);
+	// an open month not defined yet is defined by its first run.
+	Defined bool      `json:"defined"`
+	Status  string    `json:"status"` // open, draft, approved or paid
+	Plan    *PlanView `json:"plan,omitempty"`
+	Run     *RunView  `json:"run,omitempty"`
+}
+
+func (s *Server) listPeriods(c *call) (any, error) {
+	loc, err := zone(c.Query("tz"))
+	if err != nil {
+		return nil, err
+	}
+	ps, err := period.Periods(c.ctx(), s.DB.Pool, clock.Now(c.ctx()), loc)
+	if err != nil {
+		return nil, wrap("list periods", err)
+	}
+	out := make([]PeriodView, len(ps))
+	for i, p := range ps {
+		out[i] = PeriodView{Period: p.Period.Code, Kind: p.Period.Kind, StartsAt: p.Period.StartsAt, CutoffAt: p.Period.CutoffAt,
+			TimeZone: p.Period.TimeZone, Defined: p.Defined, Status: p.Status}
+		if p.Plan != nil {
+			pv := planView(*p.Plan, false)
+			out[i].Plan = &pv
+		}
+		if p.Run != nil {
+			rv := runView(*p.Run)
+			out[i].Run = &rv
+		}
+	}
+	return out, nil
 }
