@@ -179,8 +179,13 @@ func TestStaffSettlement(t *testing.T) {
 	run(t, ctx, "sign in as finance", chromedp.Navigate(o.url+"/staff/settlement"), signIn("finance", password))
 	wantText(t, ctx, "#periods", "February 2026")
 	wantText(t, ctx, `tr[data-period="2026-02"]`, "approved")
+	wantText(t, ctx, `tr[data-period="2026-03"]`, "open")
+	wantText(t, ctx, `tr[data-period="2026-03"]`, "Office v1")
 	if v := eval[string](t, ctx, `document.querySelector('#run-period').value`); v != "2026-03" {
 		t.Errorf("the period offered to run is %q, want 2026-03 (the month after the last run)", v)
+	}
+	if eval[bool](t, ctx, `!!document.querySelector('tr[data-period="2026-04"]')`) {
+		t.Error("April, not ended on 2 April, is offered")
 	}
 
 	// A plan with a mistake: the API's reason, next to the file field.
@@ -198,8 +203,8 @@ func TestStaffSettlement(t *testing.T) {
 		t.Errorf("a refused plan was stored: %d plans", n)
 	}
 
-	// Run March: the job's progress, then its totals.
-	run(t, ctx, "run March", click("#run"))
+	// Run March from its row: the job's progress, then its totals.
+	run(t, ctx, "run March", click(`tr[data-period="2026-03"] button.run`))
 	wantText(t, ctx, "#job", "2026-03 is run (attempt 1)")
 	r, err := period.GetRun(context.Background(), o.db.Pool, "2026-03")
 	if err != nil {

@@ -456,6 +456,8 @@ export const en = {
   payoutBy: 'Paid by',
   bankFileCsv: 'Bank file (CSV)',
   bankFileXlsx: 'Bank file (XLSX)',
+  settleActions: 'Actions',
+  noPlanInForce: 'No plan in force',
 };
 
 export type Messages = typeof en;

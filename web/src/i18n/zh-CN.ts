@@ -455,4 +455,6 @@ export const zhCN: Messages = {
   payoutBy: '发放人',
   bankFileCsv: '银行文件（CSV）',
   bankFileXlsx: '银行文件（XLSX）',
+  settleActions: '操作',
+  noPlanInForce: '无生效方案',
 };

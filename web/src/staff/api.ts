@@ -107,6 +107,20 @@ export interface Run {
   manual_adjustments?: { count: number; total: string };
 }
 
+// PeriodEntry is a period with where its settlement stands; an open month
+// not defined yet is defined by its first run.
+export interface PeriodEntry {
+  period: string;
+  kind: string;
+  starts_at: string;
+  cutoff_at: string;
+  time_zone?: string;
+  defined: boolean;
+  status: 'open' | 'draft' | 'approved' | 'paid';
+  plan?: Plan;
+  run?: Run;
+}
+
 export interface RunJob {
   id: number;
   period: string;
@@ -154,7 +168,7 @@ const period = (code: string) => `/periods/${seg(code)}`;
 export const settleApi = {
   plans: () => request<Plan[]>('GET', '/plans'),
   upload: (document: string, effective: string) => request<Plan>('POST', '/plans', { document, effective }),
-  runs: () => request<Run[]>('GET', '/runs'),
+  periods: () => request<PeriodEntry[]>('GET', '/periods'),
   start: (code: string, key: string) => request<RunJob>('POST', `${period(code)}/run`, {}, key),
   job: (id: number) => request<RunJob>('GET', `/run-jobs/${id}`),
   breakdown: (code: string) => request<Breakdown>('GET', `${period(code)}/breakdown?movers=10`),

@@ -1,13 +1,22 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
-import { date, dateTime, money, number, periodLabel, previousMonth } from '../format';
+import { date, dateTime, money, number, periodLabel } from '../format';
 import { describe, type Msg } from '../errors';
 import { ApiError, type Statement } from '../api';
 import { base, navigate } from '../router';
 import { lost, user } from '../session';
 import { newKey } from '../cart';
-import { settleApi, type Adjustment, type Breakdown, type Payout, type Plan, type Run, type RunJob } from './api';
+import {
+  settleApi,
+  type Adjustment,
+  type Breakdown,
+  type PeriodEntry,
+  type Payout,
+  type Plan,
+  type Run,
+  type RunJob,
+} from './api';
 
 // Finance's settlement: plans, the runs of periods (background jobs whose
 // progress the page polls), and per period its breakdown, adjustments,
@@ -69,38 +78,35 @@ function StatusBadge({ status }: { status: string }) {
   return <span class={`badge settle-${status}`}>{m.settleStatus[status] ?? status}</span>;
 }
 
-// nextMonth is the code of the month after code (YYYY-MM).
-function nextMonth(code: string): string {
-  const [y, mo] = code.split('-').map(Number);
-  return mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
-}
-
-// Settlement is the list of periods with their runs, the plans, and the
-// form that starts a run.
+// Settlement is the list of periods with their status and runs, the
+// plans, and the run of a period as a background job.
 export function Settlement() {
   const m = t.value;
-  const [runs, setRuns] = useState<Run[] | null>(null);
+  const [periods, setPeriods] = useState<PeriodEntry[] | null>(null);
   const [plans, setPlans] = useState<Plan[] | null>(null);
   const [error, setError] = useState<Msg | null>(null);
   const [loads, setLoads] = useState(0);
   useEffect(() => {
     setError(null);
-    Promise.all([settleApi.runs(), settleApi.plans()]).then(
-      ([r, p]) => {
-        setRuns(r);
-        setPlans(p);
+    Promise.all([settleApi.periods(), settleApi.plans()]).then(
+      ([ps, pl]) => {
+        setPeriods(ps);
+        setPlans(pl);
       },
       (e) => !lost(e) && setError(() => describe(e)),
     );
   }, [loads]);
   const reload = () => setLoads((n) => n + 1);
-  const planName = (id: number) => {
-    const p = plans?.find((x) => x.id === id);
-    return p ? `${p.name} v${p.version}` : `#${id}`;
+  const job = useJob(reload);
+  // The period to run next: the oldest open one.
+  const open = (periods ?? []).filter((p) => p.status === 'open');
+  const suggested = open.length ? open[open.length - 1].period : '';
+  const finance = isFinance();
+  const href = (code: string) => `${base}settlement/${encodeURIComponent(code)}`;
+  const go = (code: string) => (e: Event) => {
+    e.preventDefault();
+    navigate(href(code));
   };
-  // The period to run next: the month after the last run, else last month.
-  const months = (runs ?? []).filter((r) => /^\d{4}-\d{2}$/.test(r.period));
-  const suggested = months.length ? nextMonth(months[months.length - 1].period) : previousMonth(new Date());
   return (
     <main class="staff-page settlement">
       <section class="card" id="periods" aria-labelledby="periods-title">
@@ -115,9 +121,9 @@ export function Settlement() {
             {error(m)}
           </p>
         )}
-        {isFinance() && runs && <StartRun suggested={suggested} runs={runs} onDone={reload} />}
-        {runs && !runs.length && <p id="no-runs">{m.noRuns}</p>}
-        {runs && runs.length > 0 && (
+        {finance && periods && <StartRun suggested={suggested} periods={periods} job={job} />}
+        {periods && !periods.length && <p id="no-runs">{m.noRuns}</p>}
+        {periods && periods.length > 0 && (
           <table class="queue runs">
             <thead>
               <tr>
@@ -132,49 +138,54 @@ export function Settlement() {
                 </th>
                 <th scope="col">{m.settleRunBy}</th>
                 <th scope="col">
-                  <span class="sr-only">{m.settleOpen}</span>
+                  <span class="sr-only">{m.settleActions}</span>
                 </th>
               </tr>
             </thead>
             <tbody>
-              {[...runs].reverse().map((r) => (
-                <tr key={r.period} data-period={r.period}>
+              {periods.map((p) => (
+                <tr key={p.period} data-period={p.period}>
                   <td data-label={m.settlePeriod}>
-                    <a
-                      href={`${base}settlement/${encodeURIComponent(r.period)}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`${base}settlement/${encodeURIComponent(r.period)}`);
-                      }}
-                    >
-                      {periodLabel(r)}
-                    </a>{' '}
-                    <span class="mono hint">{r.period}</span>
+                    <span>
+                      {p.run ? (
+                        <a href={href(p.period)} onClick={go(p.period)}>
+                          {periodLabel(p)}
+                        </a>
+                      ) : (
+                        periodLabel(p)
+                      )}{' '}
+                      <span class="mono hint">{p.period}</span>
+                    </span>
                   </td>
                   <td data-label={m.status}>
-                    <StatusBadge status={r.status} />
+                    <StatusBadge status={p.status} />
                   </td>
-                  <td data-label={m.settlePlan}>{planName(r.plan_id)}</td>
+                  <td data-label={m.settlePlan}>{p.plan ? `${p.plan.name} v${p.plan.version}` : m.noPlanInForce}</td>
                   <td data-label={m.settleMembers} class="num">
-                    {number(r.members)}
+                    {p.run ? number(p.run.members) : '—'}
                   </td>
                   <td data-label={m.settleBonusTotal} class="num total">
-                    {money(r.bonus_total)}
+                    {p.run ? money(p.run.bonus_total) : '—'}
                   </td>
-                  <td data-label={m.settleRunBy}>
-                    {who(r.run_by)} · {dateTime(r.run_at)}
-                  </td>
-                  <td>
-                    <a
-                      class="ghost button"
-                      href={`${base}settlement/${encodeURIComponent(r.period)}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`${base}settlement/${encodeURIComponent(r.period)}`);
-                      }}
-                    >
-                      {m.settleOpen}
-                    </a>
+                  <td data-label={m.settleRunBy}>{p.run ? `${who(p.run.run_by)} · ${dateTime(p.run.run_at)}` : '—'}</td>
+                  <td class="row-actions">
+                    <div class="actions">
+                      {p.run && (
+                        <a class="ghost button" href={href(p.period)} onClick={go(p.period)}>
+                          {m.settleOpen}
+                        </a>
+                      )}
+                      {finance && (p.status === 'open' || p.status === 'draft') && (
+                        <button
+                          type="button"
+                          class={p.status === 'draft' ? 'ghost run' : 'run'}
+                          disabled={job.running || !p.plan}
+                          onClick={() => job.start(p.period)}
+                        >
+                          {p.status === 'draft' ? m.rerunPeriod : m.runPeriod}
+                        </button>
+                      )}
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -232,6 +243,8 @@ function useJob(onDone: (j: RunJob) => void) {
   return { job, error, start, running: job?.status === 'running' };
 }
 
+type Job = ReturnType<typeof useJob>;
+
 // JobProgress shows a run job's stage while it runs, then its outcome.
 function JobProgress({ job }: { job: RunJob }) {
   const m = t.value;
@@ -256,14 +269,15 @@ function JobProgress({ job }: { job: RunJob }) {
   );
 }
 
-// StartRun runs a period (or re-runs its draft) as a background job.
-function StartRun({ suggested, runs, onDone }: { suggested: string; runs: Run[]; onDone: () => void }) {
+// StartRun runs any period by its code (a week, say, or a month not
+// listed), and shows the progress of the job the list's buttons start.
+function StartRun({ suggested, periods, job }: { suggested: string; periods: PeriodEntry[]; job: Job }) {
   const m = t.value;
   const [code, setCode] = useState(suggested);
   const [codeError, setCodeError] = useState<Msg | null>(null);
-  const { job, error, start, running } = useJob(() => onDone());
   useEffect(() => setCode(suggested), [suggested]);
-  const existing = runs.find((r) => r.period === code.trim());
+  const existing = periods.find((p) => p.period === code.trim());
+  const closed = existing?.status === 'approved' || existing?.status === 'paid';
   function submit(e: Event) {
     e.preventDefault();
     const c = code.trim();
@@ -272,7 +286,7 @@ function StartRun({ suggested, runs, onDone }: { suggested: string; runs: Run[];
       return;
     }
     setCodeError(null);
-    start(c);
+    job.start(c);
   }
   return (
     <form class="run-form" id="run-form" onSubmit={submit} noValidate>
@@ -281,17 +295,17 @@ function StartRun({ suggested, runs, onDone }: { suggested: string; runs: Run[];
         label={m.runPeriodLabel}
         value={code}
         placeholder="2026-03"
-        error={codeError ?? error}
+        error={codeError ?? job.error}
         onInput={(v) => {
           setCode(v);
           setCodeError(null);
         }}
       />
-      <button type="submit" id="run" disabled={running || existing?.status === 'approved' || existing?.status === 'paid'}>
-        {existing ? m.rerunPeriod : m.runPeriod}
+      <button type="submit" id="run" disabled={job.running || closed}>
+        {existing?.status === 'draft' ? m.rerunPeriod : m.runPeriod}
       </button>
-      {existing && existing.status !== 'draft' && <p class="hint">{m.runClosed}</p>}
-      {job && <JobProgress job={job} />}
+      {closed && <p class="hint">{m.runClosed}</p>}
+      {job.job && <JobProgress job={job.job} />}
     </form>
   );
 }
