@@ -974,7 +974,7 @@ function Approve({ code, run, adjs, onDone }: { code: string; run: Run; adjs: Ad
       const d = e instanceof ApiError ? e.detail : '';
       setError(() =>
         describe(e, {
-          422: /second finance user/.test(d)
+          422: /cannot also approve/.test(d)
             ? (m) => m.fourEyesRefused
             : /reason/.test(d)
               ? (m) => m.reasonRequired
