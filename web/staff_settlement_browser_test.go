@@ -225,7 +225,10 @@ func TestStaffSettlement(t *testing.T) {
 	wantText(t, ctx, "#baseline", "Compared with the run of February 2026")
 	wantText(t, ctx, `#per-bonus tr[data-bonus="unilevel"]`, "Unilevel")
 	wantText(t, ctx, "#bonus-total", total)
-	wantText(t, ctx, "#movers", "AAA")
+	// In February AAA earned 5.00 (unilevel: 10% of AAA1's 50 BV).
+	wantText(t, ctx, `#per-bonus tr[data-bonus="unilevel"]`, "CN¥5.00")
+	wantText(t, ctx, `#movers tr[data-member="AAA"]`, "CN¥5.00")
+	wantText(t, ctx, "#movers", "ROOT1")
 	wantText(t, ctx, "#four-eyes", "You ran this period")
 	run(t, ctx, "explain AAA", click(`#movers tr[data-member="AAA"] button`))
 	wantText(t, ctx, "#explanation", "王芳")
