@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/member"
 	"downline/ledger/user"
@@ -45,9 +46,17 @@ func (s *Server) settlementRoutes() []Route {
 			Request: runRequest{}, Response: RunJob{}, Handle: s.startRun},
 		{Method: GET, Path: "/run-jobs/{id}", Tag: "settlement", Summary: "A run job: running (with its stage), succeeded (with the run) or failed (with why)",
 			Roles: readers, Response: RunJob{}, Handle: s.getRunJob},
+		{Method: GET, Path: "/periods", Tag: "settlement",
+			Summary: "The periods, newest first, with their status (open, draft, approved or paid), plan and run; first the months ended since the last period, open",
+			Roles:   readers, Query: []Param{{"tz", "string", "zone of the calendar months not defined yet (default: the company's)"}},
+			Response: []PeriodView{}, Handle: s.listPeriods},
 		{Method: GET, Path: "/runs", Tag: "settlement", Summary: "Every run, by period", Roles: readers, Response: []RunView{}, Handle: s.listRuns},
 		{Method: GET, Path: "/periods/{period}/run", Tag: "settlement", Summary: "A period's run with its totals and manual adjustments",
 			Roles: readers, Response: RunView{}, Handle: s.getRun},
+		{Method: GET, Path: "/periods/{period}/breakdown", Tag: "settlement",
+			Summary: "A run's totals per bonus and per rank beside the previous period's run, and the members whose earnings changed most",
+			Roles:   readers, Query: []Param{{"movers", "integer", "how many members to list (0 to 100, default 10)"}},
+			Response: BreakdownView{}, Handle: s.getBreakdown},
 		{Method: POST, Path: "/periods/{period}/approve", Tag: "settlement",
 			Summary: "Approve a draft run with a reason (four eyes: not by whoever ran it or entered an adjustment); posts it to the journal",
 			Roles:   finance, Idem: KeyRequired, Request: approveRequest{}, Response: RunView{}, Handle: s.approveRun},
@@ -547,6 +556,110 @@ func (s *Server) memberStatements(c *call) (any, error) {
 	for i, e := range es {
 		out[i] = StatementEntryView{Period: e.Period.Code, Kind: e.Period.Kind, StartsAt: e.Period.StartsAt, CutoffAt: e.Period.CutoffAt,
 			TimeZone: e.Period.TimeZone, Status: e.Status, Lines: e.Lines, Total: money(e.Total)}
+	}
+	return out, nil
+}
+
+// BreakdownView is a run's totals per bonus and per rank, each beside the
+// baseline's: the run of the period before, when it has one.
+type BreakdownView struct {
+	Run      RunView          `json:"run"`
+	Baseline *RunView         `json:"baseline,omitempty"`
+	Bonuses  []BonusTotalView `json:"bonuses"`
+	Ranks    []RankTotalView  `json:"ranks"`
+	Movers   []MoverView      `json:"movers"`
+}
+
+// BonusTotalView is one bonus's total in the run and in the baseline.
+type BonusTotalView struct {
+	Bonus    string `json:"bonus"`
+	Amount   Money  `json:"amount"`
+	Baseline Money  `json:"baseline"`
+}
+
+// RankTotalView counts the members at a rank and sums their earnings.
+type RankTotalView struct {
+	Rank            string `json:"rank"`
+	Members         int64  `json:"members"`
+	Amount          Money  `json:"amount"`
+	BaselineMembers int64  `json:"baseline_members"`
+	BaselineAmount  Money  `json:"baseline_amount"`
+}
+
+// MoverView is a member whose earnings changed from the baseline.
+type MoverView struct {
+	Member   string `json:"member"`
+	Rank     string `json:"rank,omitempty"`
+	Amount   Money  `json:"amount"`
+	Baseline Money  `json:"baseline"`
+	Change   Money  `json:"change"`
+}
+
+func (s *Server) getBreakdown(c *call) (any, error) {
+	n, err := intQuery(c, "movers", 10, 0, 100)
+	if err != nil {
+		return nil, err
+	}
+	b, err := period.GetBreakdown(c.ctx(), s.DB.Pool, c.Param("period"), n)
+	if err != nil {
+		return nil, wrap("read breakdown", err)
+	}
+	v := BreakdownView{Run: runView(b.Run), Bonuses: make([]BonusTotalView, len(b.Bonuses)), Ranks: make([]RankTotalView, len(b.Ranks)),
+		Movers: make([]MoverView, len(b.Movers))}
+	if b.Baseline != nil {
+		bv := runView(*b.Baseline)
+		v.Baseline = &bv
+	}
+	for i, t := range b.Bonuses {
+		v.Bonuses[i] = BonusTotalView{Bonus: t.Bonus, Amount: money(t.Amount), Baseline: money(t.Baseline)}
+	}
+	for i, t := range b.Ranks {
+		v.Ranks[i] = RankTotalView{Rank: t.Rank, Members: t.Members, Amount: money(t.Amount), BaselineMembers: t.BaselineMembers,
+			BaselineAmount: money(t.BaselineAmount)}
+	}
+	for i, mv := range b.Movers {
+		v.Movers[i] = MoverView{Member: mv.Member, Rank: mv.Rank, Amount: money(mv.Amount), Baseline: money(mv.Baseline),
+			Change: money(mv.Amount.Sub(mv.Baseline))}
+	}
+	return v, nil
+}
+
+// PeriodView is a period with where its settlement stands.
+type PeriodView struct {
+	Period   string    `json:"period"`
+	Kind     string    `json:"kind"`
+	StartsAt time.Time `json:"starts_at"`
+	CutoffAt time.Time `json:"cutoff_at"`
+	TimeZone string    `json:"time_zone,omitempty"`
+	// Defined: the period exists (it was run, or defined by a run's start);
+	// an open month not defined yet is defined by its first run.
+	Defined bool      `json:"defined"`
+	Status  string    `json:"status"` // open, draft, approved or paid
+	Plan    *PlanView `json:"plan,omitempty"`
+	Run     *RunView  `json:"run,omitempty"`
+}
+
+func (s *Server) listPeriods(c *call) (any, error) {
+	loc, err := zone(c.Query("tz"))
+	if err != nil {
+		return nil, err
+	}
+	ps, err := period.Periods(c.ctx(), s.DB.Pool, clock.Now(c.ctx()), loc)
+	if err != nil {
+		return nil, wrap("list periods", err)
+	}
+	out := make([]PeriodView, len(ps))
+	for i, p := range ps {
+		out[i] = PeriodView{Period: p.Period.Code, Kind: p.Period.Kind, StartsAt: p.Period.StartsAt, CutoffAt: p.Period.CutoffAt,
+			TimeZone: p.Period.TimeZone, Defined: p.Defined, Status: p.Status}
+		if p.Plan != nil {
+			pv := planView(*p.Plan, false)
+			out[i].Plan = &pv
+		}
+		if p.Run != nil {
+			rv := runView(*p.Run)
+			out[i].Run = &rv
+		}
 	}
 	return out, nil
 }

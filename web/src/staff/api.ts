@@ -1,4 +1,4 @@
-import { request, seg, type Order } from '../api';
+import { request, seg, type Order, type Statement } from '../api';
 
 // The staff console's reads and writes of /api/v1 (finance and warehouse).
 
@@ -69,4 +69,115 @@ export const staffApi = {
     request<{ items: ToShip[]; next?: string }>('GET', `/ship-queue?limit=${limit}${cursor ? `&cursor=${seg(cursor)}` : ''}`),
   ship: (order: string, tracking: string, carrier: string, key: string) =>
     request<{ no: string }>('POST', `/orders/${seg(order)}/shipments`, carrier ? { tracking, carrier } : { tracking }, key),
+};
+
+// Settlement: plans, runs (background jobs), breakdowns, approval and payout.
+
+export interface Plan {
+  id: number;
+  name: string;
+  version: number;
+  effective_from: string;
+  uploaded_by: string;
+  uploaded_at: string;
+}
+
+export interface Run {
+  period: string;
+  starts_at: string;
+  cutoff_at: string;
+  time_zone?: string;
+  status: string;
+  attempt: number;
+  plan_id: number;
+  run_by: string;
+  run_at: string;
+  members: number;
+  active: number;
+  lines: number;
+  total_bv: string;
+  before_cap: string;
+  bonus_total: string;
+  clawback_total: string;
+  approved_by?: string;
+  approved_at?: string;
+  approve_reason?: string;
+  paid_by?: string;
+  paid_at?: string;
+  manual_adjustments?: { count: number; total: string };
+}
+
+// PeriodEntry is a period with where its settlement stands; an open month
+// not defined yet is defined by its first run.
+export interface PeriodEntry {
+  period: string;
+  kind: string;
+  starts_at: string;
+  cutoff_at: string;
+  time_zone?: string;
+  defined: boolean;
+  status: 'open' | 'draft' | 'approved' | 'paid';
+  plan?: Plan;
+  run?: Run;
+}
+
+export interface RunJob {
+  id: number;
+  period: string;
+  status: 'running' | 'succeeded' | 'failed';
+  stage: string;
+  requested_by: string;
+  replaced?: boolean;
+  error?: { status: number; detail: string };
+  run?: Run;
+}
+
+export interface Breakdown {
+  run: Run;
+  baseline?: Run;
+  bonuses: { bonus: string; amount: string; baseline: string }[];
+  ranks: { rank: string; members: number; amount: string; baseline_members: number; baseline_amount: string }[];
+  movers: { member: string; rank?: string; amount: string; baseline: string; change: string }[];
+}
+
+export interface Adjustment {
+  id: number;
+  member: string;
+  amount: string;
+  reason: string;
+  entered_by: string;
+  entered_at: string;
+}
+
+export interface Payout {
+  period: string;
+  currency: string;
+  min_payout: string;
+  paid_total: string;
+  paid_count: number;
+  carried_total: string;
+  carried_count: number;
+  paid_by: string;
+  paid_at: string;
+  csv: string;
+  xlsx: string;
+}
+
+const period = (code: string) => `/periods/${seg(code)}`;
+
+export const settleApi = {
+  plans: () => request<Plan[]>('GET', '/plans'),
+  upload: (document: string, effective: string) => request<Plan>('POST', '/plans', { document, effective }),
+  periods: () => request<PeriodEntry[]>('GET', '/periods'),
+  start: (code: string, key: string) => request<RunJob>('POST', `${period(code)}/run`, {}, key),
+  job: (id: number) => request<RunJob>('GET', `/run-jobs/${id}`),
+  breakdown: (code: string) => request<Breakdown>('GET', `${period(code)}/breakdown?movers=10`),
+  adjustments: (code: string) => request<Adjustment[]>('GET', `${period(code)}/adjustments`),
+  adjust: (code: string, member: string, amount: string, reason: string, key: string) =>
+    request<Adjustment>('POST', `${period(code)}/adjustments`, { member, amount, reason }, key),
+  approve: (code: string, reason: string, key: string) => request<Run>('POST', `${period(code)}/approve`, { reason }, key),
+  pay: (code: string, min: string, key: string) => request<Payout>('POST', `${period(code)}/pay`, { min_payout: min }, key),
+  payout: (code: string) => request<Payout>('GET', `${period(code)}/payout`),
+  statement: (member: string, code: string, lang: string) =>
+    request<Statement>('GET', `/members/${seg(member)}/statements/${seg(code)}?lang=${seg(lang)}`),
 };

@@ -10,6 +10,7 @@ import { NotFound } from '../notfound';
 import { describe, type Msg } from '../errors';
 import { PaymentQueue } from './payments';
 import { ShipQueue } from './shipments';
+import { SettlementPeriod, Settlement } from './settlement';
 import { LotFinder, LotJourney } from './lots';
 
 const failure = signal<Msg | null>(null);
@@ -20,21 +21,30 @@ interface StaffPage {
   route: string;
   roles: string[];
   label: (m: Messages) => string;
-  // render gets the address's segments below the route when the page
-  // takes them (under: true), e.g. a lot's SKU and batch.
-  render: (below: string[]) => preact.JSX.Element;
-  under?: boolean;
+  render: (params: string[]) => preact.JSX.Element;
+  // match, for a page with parameters in its address, answers them (or
+  // null when route is not this page's).
+  match?: (route: string) => string[] | null;
 }
 
 const pages: StaffPage[] = [
   { route: 'finance/payments', roles: ['admin', 'finance'], label: (m) => m.paymentQueue, render: () => <PaymentQueue /> },
-  { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
+  { route: 'settlement', roles: ['admin', 'finance'], label: (m) => m.settlement, render: () => <Settlement /> },
   {
-    route: 'analytics/lots',
+    route: 'settlement/*',
+    roles: ['admin', 'finance'],
+    label: (m) => m.settlement,
+    render: ([code]) => <SettlementPeriod code={code} />,
+    match: (r) => r.match(/^settlement\/([^/]+)$/)?.slice(1) ?? null,
+  },
+  { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
+  { route: 'analytics/lots', roles: ['admin', 'analyst'], label: (m) => m.lotJourney, render: () => <LotSearchPage /> },
+  {
+    route: 'analytics/lots/*',
     roles: ['admin', 'analyst'],
     label: (m) => m.lotJourney,
-    under: true,
-    render: ([sku, batch]) => (sku && batch ? <LotJourney sku={sku} batch={batch} /> : <LotSearchPage />),
+    render: ([sku, batch]) => <LotJourney sku={sku} batch={batch} />,
+    match: (r) => r.match(/^analytics\/lots\/([^/]+)\/([^/]+)$/)?.slice(1) ?? null,
   },
 ];
 
@@ -50,19 +60,9 @@ function LotSearchPage() {
   );
 }
 
-// pageAt finds the page of a route and the segments below it.
-function pageAt(r: string): { page: StaffPage; below: string[] } | undefined {
-  for (const p of pages) {
-    if (p.route === r) return { page: p, below: [] };
-    if (p.under && r.startsWith(p.route + '/')) {
-      const below = r.slice(p.route.length + 1).split('/').map(decodeURIComponent);
-      if (below.length <= 2) return { page: p, below };
-    }
-  }
-  return undefined;
-}
-
 const pagesOf = (role: string) => pages.filter((p) => p.roles.includes(role));
+// navOf are the pages of the navigation: those without parameters.
+const navOf = (role: string) => pagesOf(role).filter((p) => !p.match);
 
 export function StaffApp() {
   useEffect(() => {
@@ -75,7 +75,7 @@ export function StaffApp() {
   else if (u === undefined) body = <main class="loading">{m.loading}</main>;
   else if (u === null) body = <SignIn title={(m) => m.staffSignInTitle} />;
   else body = <Page role={u.role} />;
-  const mine = u ? pagesOf(u.role) : [];
+  const mine = u ? navOf(u.role) : [];
   return (
     <div class="shell staff">
       <Bar area={(m) => m.staffConsole} home={base} onError={(e) => (failure.value = e)} />
@@ -93,11 +93,11 @@ function Page({ role }: { role: string }) {
     if (mine.length) return <Redirect to={base + mine[0].route} />;
     return <NotAllowed member={role === 'member' || role === 'customer'} text={m.noStaffPages} />;
   }
-  const at = pageAt(r);
-  if (!at) return <NotFound />;
-  const { page, below } = at;
+  let params: string[] = [];
+  const page = pages.find((p) => (p.match ? (params = p.match(r) ?? []).length > 0 : p.route === r));
+  if (!page) return <NotFound />;
   if (!page.roles.includes(role)) return <NotAllowed member={role === 'member' || role === 'customer'} text={m.notAllowedHint} />;
-  return page.render(below);
+  return page.render(params.map(decodeURIComponent));
 }
 
 function Redirect({ to }: { to: string }) {
