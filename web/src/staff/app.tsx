@@ -10,6 +10,8 @@ import { NotFound } from '../notfound';
 import { describe, type Msg } from '../errors';
 import { PaymentQueue } from './payments';
 import { ShipQueue } from './shipments';
+import { AgencyConsole } from './agency';
+import { SMSConsole } from './sms';
 
 const failure = signal<Msg | null>(null);
 
@@ -25,6 +27,8 @@ interface StaffPage {
 const pages: StaffPage[] = [
   { route: 'finance/payments', roles: ['admin', 'finance'], label: (m) => m.paymentQueue, render: () => <PaymentQueue /> },
   { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
+  { route: 'agency', roles: ['agency'], label: (m) => m.agencyConsole, render: () => <AgencyConsole /> },
+  { route: 'sms', roles: ['admin'], label: (m) => m.smsConsole, render: () => <SMSConsole /> },
 ];
 
 const pagesOf = (role: string) => pages.filter((p) => p.roles.includes(role));
