@@ -365,7 +365,7 @@ export const en = {
   available: 'Available',
   belowThreshold: 'low',
   counterSale: 'Counter sale to a member',
-  counterSaleHint: 'Paid in full at the desk in cash; the goods leave our stock and the cash is owed to HQ.',
+  counterSaleHint: 'Paid in full at the desk in cash; the goods leave our own stock (bought from HQ), so the sale does not change what we owe HQ.',
   saleLines: 'Goods',
   addLine: 'Add a line',
   removeLine: (n: number) => `Remove line ${n}`,
@@ -486,6 +486,8 @@ export const en = {
   noOptOuts: 'No number has opted out.',
   optOutWord: 'Word',
   optedOutAt: 'When',
+  chargedAwaiting: 'charged; HQ confirms it',
+  statementHint: 'Purchases count here once HQ confirms the charge to our account.',
 };
 
 export type Messages = typeof en;

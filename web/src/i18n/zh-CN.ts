@@ -364,7 +364,7 @@ export const zhCN: Messages = {
   available: '可用',
   belowThreshold: '不足',
   counterSale: '柜台销售给会员',
-  counterSaleHint: '在柜台以现金全额付款；货品从本店库存出库，现金应付总部。',
+  counterSaleHint: '在柜台以现金全额付款；货品从本店自有库存（向总部购入）出库，不改变本店应付总部的金额。',
   saleLines: '货品',
   addLine: '添加一行',
   removeLine: (n: number) => `删除第 ${n} 行`,
@@ -485,4 +485,6 @@ export const zhCN: Messages = {
   noOptOuts: '没有号码退订。',
   optOutWord: '退订词',
   optedOutAt: '时间',
+  chargedAwaiting: '已记账，待总部确认',
+  statementHint: '进货在总部确认记入往来账后计入本对账单。',
 };

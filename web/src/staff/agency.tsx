@@ -100,6 +100,12 @@ export function currentPeriod(now = new Date()): { from: string; to: string } {
   return { from: `${y}-${pad(mo)}-01`, to: next };
 }
 
+// lastDay is the day before the exclusive end date to, at noon in the
+// company's zone (the same calendar day in every browser zone).
+function lastDay(to: string): string {
+  return new Date(Date.parse(to + 'T12:00:00+08:00') - 86400000).toISOString();
+}
+
 export function AgencyConsole() {
   const m = t.value;
   const code = user.value?.agency ?? '';
@@ -405,7 +411,9 @@ function Purchases({ code, version, onDone }: { code: string; version: number; o
   const [placed, setPlaced] = useState<Order | null>(null);
   const [busy, setBusy] = useState(false);
   const attempt = useAttemptKey('purchase');
-  const charges = useAttemptKey('charge');
+  // Orders charged to the account here, by order number, with the key
+  // of the charge: a second click answers the same payment.
+  const [charged, setCharged] = useState<Record<string, string>>({});
   const cursor = cursors[cursors.length - 1];
   useEffect(() => {
     agencyApi.orders(code, cursor).then(setPage, (e) => !lost(e) && setError(() => describe(e)));
@@ -438,9 +446,11 @@ function Purchases({ code, version, onDone }: { code: string; version: number; o
 
   async function charge(o: AgencyOrder) {
     setError(null);
+    const key = charged[o.no] || newKey('charge');
+    setCharged((c) => ({ ...c, [o.no]: key }));
     try {
-      await agencyApi.charge(o.no, o.total, charges.key(o.no));
-      charges.done();
+      await agencyApi.charge(o.no, o.total, key);
+      setCharged((c) => ({ ...c, [o.no]: 'done' }));
       onDone();
     } catch (e) {
       if (lost(e)) return;
@@ -496,7 +506,10 @@ function Purchases({ code, version, onDone }: { code: string; version: number; o
                 </td>
                 <td data-label={m.orderState} class="status">
                   {statusName(m, o.status)}
-                  {o.kind === 'agency' && o.status === 'placed' && (
+                  {o.kind === 'agency' && o.status === 'placed' && charged[o.no] === 'done' && (
+                    <span class="hint charged"> · {m.chargedAwaiting}</span>
+                  )}
+                  {o.kind === 'agency' && o.status === 'placed' && charged[o.no] !== 'done' && (
                     <button type="button" class="ghost charge" onClick={() => charge(o)}>
                       {m.chargeAccount}
                     </button>
@@ -561,7 +574,8 @@ function StatementSection({ code, version }: { code: string; version: number }) 
       )}
       {draft && (
         <>
-          <p class="hint">{m.statementNow(date(period.from + 'T12:00:00+08:00'), date(period.to + 'T12:00:00+08:00'))}</p>
+          <p class="hint">{m.statementHint}</p>
+          <p class="hint">{m.statementNow(date(period.from + 'T12:00:00+08:00'), date(lastDay(period.to)))}</p>
           <Figures s={draft} id="statement-now" />
           {draft.lines && draft.lines.length > 0 && (
             <details>
