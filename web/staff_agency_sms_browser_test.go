@@ -363,17 +363,24 @@ func TestStaffSMSBulk(t *testing.T) {
 	// Templates: one is edited (its segment count follows) and restored.
 	run(t, ctx, "open the templates", click("#tab-templates"))
 	wantText(t, ctx, "#sms-templates", "built-in")
-	tpl := eval[string](t, ctx, `document.querySelector('.template-card[data-lang="en"]').id`)
-	kind := eval[string](t, ctx, `document.querySelector('.template-card[data-lang="en"]').dataset.kind`)
-	run(t, ctx, "edit a template", typeInto("#"+tpl+"-body", "Hello {name}"), click("#"+tpl+" button.save"))
-	wantText(t, ctx, "#"+tpl, "edited")
-	wantText(t, ctx, "#"+tpl, "1 segment (GSM-7)")
+	const kind, tpl = "payment_confirmed", "#tpl-payment_confirmed-en"
+	run(t, ctx, "only this event", chromedp.SetValue(chromedp.CSS("#tpl-kind"), kind), chromedp.Evaluate[chromedp.Void](
+		`document.querySelector('#tpl-kind').dispatchEvent(new Event('change', {bubbles: true}))`))
+	wantText(t, ctx, "#tpl-payment_confirmed-zh-CN", "payment_confirmed")
+	if n := eval[int](t, ctx, `document.querySelectorAll('.template-card').length`); n != 2 {
+		t.Errorf("the event's filter shows %d templates, want its 2 languages", n)
+	}
+	run(t, ctx, "a placeholder it does not have", typeInto(tpl+"-body", "Hello {name}"), click(tpl+" button.save"))
+	wantText(t, ctx, tpl+" .field-error", "has no placeholder {name}")
+	run(t, ctx, "edit the template", typeInto(tpl+"-body", "Paid {amount} for {order}. Thanks!"), click(tpl+" button.save"))
+	wantText(t, ctx, tpl, "edited")
+	wantText(t, ctx, tpl, "1 segment (GSM-7)")
 	var body string
-	if err := a.db.Pool.QueryRow(bg, `SELECT body FROM sms_templates WHERE kind = $1 AND lang = 'en'`, kind).Scan(&body); err != nil || body != "Hello {name}" {
+	if err := a.db.Pool.QueryRow(bg, `SELECT body FROM sms_templates WHERE kind = $1 AND lang = 'en'`, kind).Scan(&body); err != nil || body != "Paid {amount} for {order}. Thanks!" {
 		t.Errorf("the edited template is %q (%v)", body, err)
 	}
-	run(t, ctx, "restore it", click("#"+tpl+" button.restore"))
-	wantText(t, ctx, "#"+tpl, "built-in")
+	run(t, ctx, "restore it", click(tpl+" button.restore"))
+	wantText(t, ctx, tpl, "built-in")
 	screenshot(t, ctx, "staff-sms-templates-phone-en")
 
 	run(t, ctx, "open the opt-outs", click("#tab-opt-outs"))

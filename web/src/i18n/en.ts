@@ -488,6 +488,8 @@ export const en = {
   optedOutAt: 'When',
   chargedAwaiting: 'charged; HQ confirms it',
   statementHint: 'Purchases count here once HQ confirms the charge to our account.',
+  smsEvent: 'Event',
+  allEvents: 'All events',
 };
 
 export type Messages = typeof en;

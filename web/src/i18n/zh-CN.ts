@@ -487,4 +487,6 @@ export const zhCN: Messages = {
   optedOutAt: '时间',
   chargedAwaiting: '已记账，待总部确认',
   statementHint: '进货在总部确认记入往来账后计入本对账单。',
+  smsEvent: '事件',
+  allEvents: '全部事件',
 };

@@ -182,7 +182,7 @@ function StockSection({ wh, version }: { wh: string; version: number }) {
       )}
       {lines && !lines.length && <p id="stock-empty">{m.stockEmpty}</p>}
       {lines && lines.length > 0 && (
-        <table class="queue">
+        <table class="queue cards">
           <thead>
             <tr>
               <th scope="col">{m.sku}</th>
@@ -210,8 +210,10 @@ function StockSection({ wh, version }: { wh: string; version: number }) {
                   {number(l.reserved)}
                 </td>
                 <td data-label={m.available} class="num available">
-                  {number(l.available)}
-                  {lowOf(l.sku) && <span class="chip warn">{m.belowThreshold}</span>}
+                  <span>
+                    {number(l.available)}
+                    {lowOf(l.sku) && <span class="chip warn">{m.belowThreshold}</span>}
+                  </span>
                 </td>
               </tr>
             ))}
@@ -480,7 +482,7 @@ function Purchases({ code, version, onDone }: { code: string; version: number; o
       )}
       {page && !page.items.length && <p>{m.noOrders}</p>}
       {page && page.items.length > 0 && (
-        <table class="queue" id="orders-list">
+        <table class="queue cards" id="orders-list">
           <thead>
             <tr>
               <th scope="col">{m.orderNo}</th>
@@ -505,15 +507,17 @@ function Purchases({ code, version, onDone }: { code: string; version: number; o
                   {money(o.total)}
                 </td>
                 <td data-label={m.orderState} class="status">
-                  {statusName(m, o.status)}
-                  {o.kind === 'agency' && o.status === 'placed' && charged[o.no] === 'done' && (
-                    <span class="hint charged"> · {m.chargedAwaiting}</span>
-                  )}
-                  {o.kind === 'agency' && o.status === 'placed' && charged[o.no] !== 'done' && (
-                    <button type="button" class="ghost charge" onClick={() => charge(o)}>
-                      {m.chargeAccount}
-                    </button>
-                  )}
+                  <span>
+                    {statusName(m, o.status)}
+                    {o.kind === 'agency' && o.status === 'placed' && charged[o.no] === 'done' && (
+                      <span class="hint charged"> · {m.chargedAwaiting}</span>
+                    )}
+                    {o.kind === 'agency' && o.status === 'placed' && charged[o.no] !== 'done' && (
+                      <button type="button" class="ghost charge" onClick={() => charge(o)}>
+                        {m.chargeAccount}
+                      </button>
+                    )}
+                  </span>
                 </td>
                 <td data-label={m.placedAt}>{dateTime(o.placed_at)}</td>
               </tr>
@@ -580,7 +584,7 @@ function StatementSection({ code, version }: { code: string; version: number }) 
           {draft.lines && draft.lines.length > 0 && (
             <details>
               <summary>{m.statementLines(draft.lines.length)}</summary>
-              <table class="queue" id="statement-lines">
+              <table class="queue cards" id="statement-lines">
                 <thead>
                   <tr>
                     <th scope="col">{m.postedAt}</th>

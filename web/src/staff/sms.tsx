@@ -475,10 +475,12 @@ function MessageTable({ query, id, failures }: { query: string; id: string; fail
       {page && !page.items.length && <p>{m.noMessages}</p>}
       {page && page.items.length > 0 && (
         <>
-          <a class="ghost button export" href={csv()} download={`${id}.csv`}>
-            {m.exportCsv}
-          </a>
-          <table class="queue" id={id}>
+          <p class="list-tools">
+            <a class="ghost button export" href={csv()} download={`${id}.csv`}>
+              {m.exportCsv}
+            </a>
+          </p>
+          <table class="queue cards" id={id}>
             <thead>
               <tr>
                 <th scope="col">{m.smsTo}</th>
@@ -501,15 +503,17 @@ function MessageTable({ query, id, failures }: { query: string; id: string; fail
                     {x.body}
                   </td>
                   <td data-label={m.smsState} class="state">
-                    {stateNames(m)[x.state] ?? x.state}
-                    {x.delivery && <span class="chip">{x.delivery}</span>}
-                    {x.error && <span class="hint"> {x.error_code ? `${x.error_code} ` : ''}{x.error}</span>}
-                    {(x.state === 'failed' || x.state === 'unknown') && (
-                      <button type="button" class="ghost resend" onClick={() => resend(x)}>
-                        {m.resend}
-                      </button>
-                    )}
-                    {resent[x.id] && <span role="status"> {resent[x.id](m)}</span>}
+                    <span>
+                      {stateNames(m)[x.state] ?? x.state}
+                      {x.delivery && <span class="chip">{x.delivery}</span>}
+                      {x.error && <span class="hint sms-error"> {x.error}</span>}
+                      {(x.state === 'failed' || x.state === 'unknown') && (
+                        <button type="button" class="ghost resend" onClick={() => resend(x)}>
+                          {m.resend}
+                        </button>
+                      )}
+                      {resent[x.id] && <span role="status"> {resent[x.id](m)}</span>}
+                    </span>
                   </td>
                   <td data-label={m.smsCreated}>{dateTime(x.created_at)}</td>
                 </tr>
@@ -579,17 +583,42 @@ function Templates() {
   useEffect(() => {
     smsApi.templates().then(setList, (e) => !lost(e) && setError(() => describe(e)));
   }, []);
+  const [kind, setKind] = useState('');
+  const [lang, setLang] = useState('');
   const replace = (v: Template) => setList((l) => l?.map((x) => (x.kind === v.kind && x.lang === v.lang ? v : x)) ?? null);
+  const kinds = [...new Set(list?.map((x) => x.kind) ?? [])];
+  const shown = list?.filter((x) => (!kind || x.kind === kind) && (!lang || x.lang === lang));
   return (
     <section class="card" id="sms-templates" aria-labelledby="templates-title">
       <h2 id="templates-title">{m.smsTemplates}</h2>
+      <div class="log-filter">
+        <div class="field">
+          <label for="tpl-kind">{m.smsEvent}</label>
+          <select id="tpl-kind" value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+            <option value="">{m.allEvents}</option>
+            {kinds.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="tpl-lang">{m.segLang}</label>
+          <select id="tpl-lang" value={lang} onChange={(e) => setLang((e.target as HTMLSelectElement).value)}>
+            <option value="">{m.segAnyLang}</option>
+            <option value="zh-CN">中文</option>
+            <option value="en">English</option>
+          </select>
+        </div>
+      </div>
       {error && (
         <p class="form-error" role="alert">
           {error(m)}
         </p>
       )}
       <ol class="template-list">
-        {list?.map((x) => <TemplateCard key={`${x.kind}-${x.lang}`} x={x} onSaved={replace} />)}
+        {shown?.map((x) => <TemplateCard key={`${x.kind}-${x.lang}`} x={x} onSaved={replace} />)}
       </ol>
     </section>
   );
@@ -680,7 +709,7 @@ function OptOuts() {
       )}
       {list && !list.length && <p>{m.noOptOuts}</p>}
       {list && list.length > 0 && (
-        <table class="queue" id="opt-outs">
+        <table class="queue cards" id="opt-outs">
           <thead>
             <tr>
               <th scope="col">{m.smsTo}</th>
