@@ -316,7 +316,7 @@ func TestStaffSMSBulk(t *testing.T) {
 	wantText(t, ctx, "#bulk-preview", "中文 2 · English 1")
 	// Chinese text is UCS-2 (one segment of up to 70), English GSM-7.
 	wantText(t, ctx, "#preview-segments", "3")
-	wantText(t, ctx, "#preview-cost", "¥")
+	wantText(t, ctx, "#preview-cost", "¥0.15") // 3 segments at the default 0.05
 	if n := len(twilio.Messages()); n != 0 {
 		t.Fatalf("a preview sent %d messages", n)
 	}
