@@ -23,9 +23,10 @@ import (
 )
 
 // agencyOffice is the office of newOffice with agencies AG1 and AG2 (logins
-// agency1 and agency2) and an admin. AG1 bought 10 × VC-100 from HQ on its
-// account, delivered into AG1-WH, whose low-stock threshold for VC-100 is
-// 8; a statement of AG1 for the last 30 days is issued.
+// agency1 and agency2) and an admin. AG1 bought 10 × VC-100 and 20 ×
+// TEA-200 from HQ on its account, delivered into AG1-WH, whose low-stock
+// threshold for VC-100 is 8; a statement of AG1 for the last 30 days is
+// issued.
 type agencyOffice struct {
 	office
 	statement int64
@@ -46,7 +47,7 @@ func newAgencyOffice(t *testing.T) agencyOffice {
 			}
 		}
 		p, err := order.Place(ctx, tx, order.Request{Key: "ag1-buy", Kind: order.Agency, BuyerAgency: "AG1",
-			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 10}}, By: "test"})
+			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 10}, {SKU: "TEA-200", Qty: 20}}, By: "test"})
 		if err != nil {
 			return err
 		}
@@ -180,6 +181,19 @@ func TestStaffAgencyCounterSale(t *testing.T) {
 	wantText(t, ctx, "#statement-now .charges", comma(after.Charges.StringFixed(2)))
 	wantText(t, ctx, "#statement-now .closing", comma(after.Closing.StringFixed(2)))
 	wantText(t, ctx, buyRow, "confirmed")
+	// The stock sorts by SKU, and by what is available, least first; its
+	// CSV is what the list shows.
+	first := `document.querySelector('#stock-list tbody tr').dataset.sku`
+	if sku := eval[string](t, ctx, first); sku != "TEA-200" {
+		t.Errorf("by SKU the stock starts with %s", sku)
+	}
+	run(t, ctx, "sort by available", choose("#stock-sort", "available"))
+	wantText(t, ctx, "#stock-list tbody tr:first-child", "VC-100")
+	csv := eval[string](t, ctx, `(h => decodeURIComponent(h.slice(h.indexOf(',') + 1)))(document.querySelector('#stock-csv').href)`)
+	if !strings.HasPrefix(csv, "sku,batch,expires_on,on_hand,reserved,available,threshold\nVC-100,B2,") ||
+		!strings.Contains(csv, ",10,3,7,8\n") || !strings.Contains(csv, "TEA-200,T1,") {
+		t.Errorf("the stock CSV is %q", csv)
+	}
 	noHorizontalScroll(t, ctx, "the agency console")
 	screenshot(t, ctx, "staff-agency-phone-en")
 
@@ -224,6 +238,13 @@ func TestStaffAgencyCounterSale(t *testing.T) {
 		t.Errorf("agency2 sees %d orders of AG1", n)
 	}
 	screenshot(t, zh, "staff-agency-desktop-zh")
+}
+
+// choose picks value in the select sel as a user would: the app hears the
+// change event.
+func choose(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), value), chromedp.Evaluate[chromedp.Void](
+		fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event('change', {bubbles: true}))`, sel)))
 }
 
 // compute is AG1's statement of [from, to) computed now.
@@ -364,8 +385,7 @@ func TestStaffSMSBulk(t *testing.T) {
 	run(t, ctx, "open the templates", click("#tab-templates"))
 	wantText(t, ctx, "#sms-templates", "built-in")
 	const kind, tpl = "payment_confirmed", "#tpl-payment_confirmed-en"
-	run(t, ctx, "only this event", chromedp.SetValue(chromedp.CSS("#tpl-kind"), kind), chromedp.Evaluate[chromedp.Void](
-		`document.querySelector('#tpl-kind').dispatchEvent(new Event('change', {bubbles: true}))`))
+	run(t, ctx, "only this event", choose("#tpl-kind", kind))
 	wantText(t, ctx, "#tpl-payment_confirmed-zh-CN", "payment_confirmed")
 	if n := eval[int](t, ctx, `document.querySelectorAll('.template-card').length`); n != 2 {
 		t.Errorf("the event's filter shows %d templates, want its 2 languages", n)

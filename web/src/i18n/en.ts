@@ -490,6 +490,7 @@ export const en = {
   statementHint: 'Purchases count here once HQ confirms the charge to our account.',
   smsEvent: 'Event',
   allEvents: 'All events',
+  sortBy: 'Sort by',
 };
 
 export type Messages = typeof en;

@@ -489,4 +489,5 @@ export const zhCN: Messages = {
   statementHint: '进货在总部确认记入往来账后计入本对账单。',
   smsEvent: '事件',
   allEvents: '全部事件',
+  sortBy: '排序',
 };

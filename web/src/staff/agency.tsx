@@ -6,6 +6,7 @@ import { companyZone, date, dateTime, money, number } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost, user } from '../session';
 import { newKey } from '../cart';
+import { csvHref } from './csv';
 
 // The agency's console: its own stock, counter sales to members, purchases
 // from HQ and the goods-payment statement. The API scopes every read to the
@@ -165,6 +166,19 @@ function StockSection({ wh, version }: { wh: string; version: number }) {
     );
   }, [wh, version]);
   const lowOf = (sku: string) => low.find((w) => w.sku === sku);
+  // The stock sorts by SKU, by expiry (first expiry first) or by what is
+  // available (least first).
+  const [sort, setSort] = useState<'sku' | 'expires' | 'available'>('sku');
+  const sorted = [...(lines ?? [])].sort((a, b) => {
+    if (sort === 'available') return a.available - b.available || a.sku.localeCompare(b.sku);
+    if (sort === 'expires') return (a.expires_on ?? '9999').localeCompare(b.expires_on ?? '9999');
+    return a.sku.localeCompare(b.sku) || a.batch.localeCompare(b.batch);
+  });
+  const csv = () =>
+    csvHref([
+      ['sku', 'batch', 'expires_on', 'on_hand', 'reserved', 'available', 'threshold'],
+      ...sorted.map((l) => [l.sku, l.batch, l.expires_on?.slice(0, 10) ?? '', String(l.on_hand), String(l.reserved), String(l.available), String(lowOf(l.sku)?.threshold ?? '')]),
+    ]);
   return (
     <section class="card" id="agency-stock" aria-labelledby="stock-title">
       <h2 id="stock-title">{m.agencyStock(wh)}</h2>
@@ -182,19 +196,38 @@ function StockSection({ wh, version }: { wh: string; version: number }) {
       )}
       {lines && !lines.length && <p id="stock-empty">{m.stockEmpty}</p>}
       {lines && lines.length > 0 && (
-        <table class="queue cards">
+        <div class="list-tools">
+          <label for="stock-sort">{m.sortBy}</label>
+          <select id="stock-sort" value={sort} onChange={(e) => setSort((e.target as HTMLSelectElement).value as typeof sort)}>
+            <option value="sku">{m.sku}</option>
+            <option value="expires">{m.expiresOn}</option>
+            <option value="available">{m.available}</option>
+          </select>
+          <a class="ghost button" id="stock-csv" href={csv()} download={`${wh}-stock.csv`}>
+            {m.exportCsv}
+          </a>
+        </div>
+      )}
+      {lines && lines.length > 0 && (
+        <table class="queue cards" id="stock-list">
           <thead>
             <tr>
               <th scope="col">{m.sku}</th>
               <th scope="col">{m.batch}</th>
               <th scope="col">{m.expiresOn}</th>
-              <th scope="col" class="num">{m.onHand}</th>
-              <th scope="col" class="num">{m.reserved}</th>
-              <th scope="col" class="num">{m.available}</th>
+              <th scope="col" class="num">
+                {m.onHand}
+              </th>
+              <th scope="col" class="num">
+                {m.reserved}
+              </th>
+              <th scope="col" class="num">
+                {m.available}
+              </th>
             </tr>
           </thead>
           <tbody>
-            {lines.map((l) => (
+            {sorted.map((l) => (
               <tr key={l.sku + l.batch} data-sku={l.sku} data-batch={l.batch} class={lowOf(l.sku) ? 'low' : undefined}>
                 <td data-label={m.sku} class="mono">
                   {l.sku}
@@ -481,6 +514,21 @@ function Purchases({ code, version, onDone }: { code: string; version: number; o
         </p>
       )}
       {page && !page.items.length && <p>{m.noOrders}</p>}
+      {page && page.items.length > 0 && (
+        <p class="list-tools">
+          <a
+            class="ghost button"
+            id="orders-csv"
+            download={`${code}-orders.csv`}
+            href={csvHref([
+              ['order', 'kind', 'member', 'total', 'status', 'placed_at'],
+              ...page.items.map((o) => [o.no, o.kind, o.member ?? '', o.total, o.status, o.placed_at]),
+            ])}
+          >
+            {m.exportCsv}
+          </a>
+        </p>
+      )}
       {page && page.items.length > 0 && (
         <table class="queue cards" id="orders-list">
           <thead>

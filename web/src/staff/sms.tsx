@@ -5,6 +5,7 @@ import { ApiError, request, seg } from '../api';
 import { dateTime, money, number } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost } from '../session';
+import { csvHref } from './csv';
 
 // The admin's SMS console: bulk messages to a segment (preview, send, live
 // progress), the templates per event and language, the message log with
@@ -461,8 +462,7 @@ function MessageTable({ query, id, failures }: { query: string; id: string; fail
   function csv() {
     const rows = [['id', 'to', 'lang', 'kind', 'state', 'delivery', 'error', 'created_at', 'body']];
     for (const x of page?.items ?? []) rows.push([String(x.id), x.to, x.lang, x.kind, x.state, x.delivery ?? '', x.error ?? '', x.created_at, x.body]);
-    const text = rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
-    return 'data:text/csv;charset=utf-8,' + encodeURIComponent(text);
+    return csvHref(rows);
   }
 
   return (
