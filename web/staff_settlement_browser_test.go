@@ -30,8 +30,8 @@ import (
 	"downline/projection"
 	"downline/settle/jobs"
 	"downline/settle/period"
-	"downline/web"
 	"downline/settle/plan/plantest"
+	"downline/web"
 )
 
 // settleOffice is a company whose February 2026 is settled (run by

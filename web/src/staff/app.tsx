@@ -12,6 +12,8 @@ import { PaymentQueue } from './payments';
 import { ShipQueue } from './shipments';
 import { SettlementPeriod, Settlement } from './settlement';
 import { LotFinder, LotJourney } from './lots';
+import { AgencyConsole } from './agency';
+import { SMSConsole } from './sms';
 
 const failure = signal<Msg | null>(null);
 
@@ -46,6 +48,8 @@ const pages: StaffPage[] = [
     render: ([sku, batch]) => <LotJourney sku={sku} batch={batch} />,
     match: (r) => r.match(/^analytics\/lots\/([^/]+)\/([^/]+)$/)?.slice(1) ?? null,
   },
+  { route: 'agency', roles: ['agency'], label: (m) => m.agencyConsole, render: () => <AgencyConsole /> },
+  { route: 'sms', roles: ['admin'], label: (m) => m.smsConsole, render: () => <SMSConsole /> },
 ];
 
 function LotSearchPage() {
