@@ -113,7 +113,7 @@ func TestStaffAgencyCounterSale(t *testing.T) {
 
 	// Bad input is named next to its field, and nothing is sold.
 	run(t, ctx, "sell without a member", typeInto("#sale-sku-0", "VC-100"), typeInto("#sale-qty-0", "3"), click("#sell"))
-	wantText(t, ctx, "#sale-member-error", "Enter the member code.")
+	wantText(t, ctx, "#sale-member-error", "Enter a member code.")
 	run(t, ctx, "sell to nobody", typeInto("#sale-member", "ZZZ9"), typeInto("#sale-qty-0", "0"), click("#sell"))
 	wantText(t, ctx, "#sale-line-error-0", "The quantity must be a whole number from 1 to 999.")
 	run(t, ctx, "a good quantity", typeInto("#sale-qty-0", "3"), click("#sell"))
