@@ -82,6 +82,9 @@ func (s *Server) newsList(c *call) (any, error) {
 		return nil, err
 	}
 	list, err := content.Latest(c.ctx(), s.DB.Pool, l, c.Query("cursor"), limit)
+	for i := range list.Items {
+		list.Items[i] = list.Items[i].Anonymous()
+	}
 	return list, wrap("list news", err)
 }
 
@@ -91,12 +94,12 @@ func (s *Server) newsItem(c *call) (any, error) {
 		return nil, err
 	}
 	it, err := content.Public(c.ctx(), s.DB.Pool, id)
-	return it, wrap("read news", err)
+	return it.Anonymous(), wrap("read news", err)
 }
 
 func (s *Server) pageItem(c *call) (any, error) {
 	it, err := content.PageBySlug(c.ctx(), s.DB.Pool, c.Param("slug"))
-	return it, wrap("read page", err)
+	return it.Anonymous(), wrap("read page", err)
 }
 
 func (s *Server) contentGet(c *call) (any, error) {

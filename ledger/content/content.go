@@ -89,7 +89,7 @@ type Item struct {
 	Revision  int        `json:"revision"`           // the newest revision
 	LiveRev   int        `json:"live_rev,omitempty"` // the revision the public reads
 	PublishAt *time.Time `json:"publish_at,omitempty"`
-	Author    string     `json:"author"`
+	Author    string     `json:"author,omitempty"`
 	Editor    string     `json:"editor,omitempty"` // who scheduled or published it last
 	CreatedAt time.Time  `json:"created_at"`
 	Text
@@ -395,6 +395,13 @@ func langFilter(l Lang) string {
 		return ` AND r.title_en <> ''`
 	}
 	return ` AND r.title_zh <> ''`
+}
+
+// Anonymous is the item as the public is given it: without the staff
+// logins of its author and editor.
+func (i Item) Anonymous() Item {
+	i.Author, i.Editor = "", ""
+	return i
 }
 
 // Public returns the live item id with its live revision, as a visitor
