@@ -54,8 +54,34 @@ func TestContentOverTheAPI(t *testing.T) {
 	if r := w.call("GET", "/api/v1/news?lang=fr", "", nil); r.status != 400 {
 		t.Errorf("lang=fr: %d", r.status)
 	}
-	hist := w.call("GET", fmt.Sprintf("/api/v1/content/%d", id), ed, nil)
-	if hist.status != 200 || !strings.Contains(string(hist.body), `"status":"scheduled"`) {
+	base := fmt.Sprintf("/api/v1/content/%d", id)
+	if r := w.callOn(later, w.h, "POST", base+"/revisions", ed, `{"title_en":"News, revised","body_en":"b"}`); r.status != 201 || r.json(t)["revision"] != 2.0 {
+		t.Errorf("a revision: %d %s", r.status, r.body)
+	}
+	if r := w.callOn(later, w.h, "POST", base+"/publish", w.token("admin"), nil); r.status != 200 || r.json(t)["live_rev"] != 2.0 {
+		t.Errorf("publish: %d %s", r.status, r.body)
+	}
+	if r := w.callOn(later, w.h, "GET", path+"?lang=en", "", nil); r.json(t)["title_en"] != "News, revised" {
+		t.Errorf("the public after the revision is published: %s", r.body)
+	}
+	if r := w.callOn(later, w.h, "POST", base+"/archive", ed, nil); r.status != 200 {
+		t.Errorf("archive: %d %s", r.status, r.body)
+	}
+	if r := w.callOn(later, w.h, "POST", base+"/archive", ed, nil); r.status != 409 {
+		t.Errorf("archive twice: %d %s", r.status, r.body)
+	}
+	if r := w.callOn(later, w.h, "GET", path, "", nil); r.status != 404 {
+		t.Errorf("an archived item is public: %d", r.status)
+	}
+	hist := w.call("GET", base, ed, nil)
+	var h struct {
+		Revisions []map[string]any `json:"revisions"`
+		Events    []struct {
+			Status, By string
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(hist.body, &h); err != nil || hist.status != 200 || len(h.Revisions) != 2 || len(h.Events) != 3 ||
+		h.Events[0].Status != "scheduled" || h.Events[1].By != "user:admin" || h.Events[2].Status != "archived" {
 		t.Errorf("the history: %d %s", hist.status, hist.body)
 	}
 }
