@@ -12,9 +12,9 @@ import (
 // table: who may call each route. "public" also admits anonymous callers.
 var expected = map[string]string{
 	"POST /auth/login":    "public",
-	"POST /auth/logout":   "admin finance warehouse agency member customer analyst",
-	"GET /auth/me":        "admin finance warehouse agency member customer analyst",
-	"POST /auth/password": "admin finance warehouse agency member customer analyst",
+	"POST /auth/logout":   "admin finance warehouse agency member customer analyst editor",
+	"GET /auth/me":        "admin finance warehouse agency member customer analyst editor",
+	"POST /auth/password": "admin finance warehouse agency member customer analyst editor",
 	"GET /openapi.json":   "public",
 
 	"POST /members":                   "admin agency member",
@@ -51,8 +51,8 @@ var expected = map[string]string{
 	"POST /orders":                     "admin agency member customer",
 	"POST /counter-sales":              "admin finance agency",
 	"GET /orders":                      "admin finance warehouse",
-	"GET /orders/{no}":                 "admin finance warehouse agency member customer analyst",
-	"GET /orders/{no}/payments":        "admin finance warehouse agency member customer analyst",
+	"GET /orders/{no}":                 "admin finance warehouse agency member customer analyst editor",
+	"GET /orders/{no}/payments":        "admin finance warehouse agency member customer analyst editor",
 	"POST /orders/{no}/payments":       "admin finance agency member customer",
 	"POST /payments/{no}/confirm":      "admin finance",
 	"POST /payments/{no}/reject":       "admin finance",
@@ -123,12 +123,22 @@ var expected = map[string]string{
 	"GET /sms/notifier":              "admin",
 
 	"GET /analytics/lots/{sku}/{batch}/trace": "admin analyst",
+
+	"GET /news":                    "public",
+	"GET /news/{id}":               "public",
+	"GET /pages/{slug}":            "public",
+	"POST /content":                "admin editor",
+	"GET /content/{id}":            "admin editor",
+	"POST /content/{id}/revisions": "admin editor",
+	"POST /content/{id}/schedule":  "admin editor",
+	"POST /content/{id}/publish":   "admin editor",
+	"POST /content/{id}/archive":   "admin editor",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.
 var callers = []struct{ role, login string }{
 	{"anonymous", ""}, {"admin", "admin"}, {"finance", "finance"}, {"warehouse", "warehouse"},
-	{"agency", "agency1"}, {"member", "AAA"}, {"customer", "shopper"}, {"analyst", "analyst"},
+	{"agency", "agency1"}, {"member", "AAA"}, {"customer", "shopper"}, {"analyst", "analyst"}, {"editor", "editor"},
 }
 
 // concrete fills a route's path parameters with resources the caller of
@@ -150,6 +160,9 @@ func (w *world) concrete(path string) string {
 		"/statements/{period}", "/statements/2020-01",
 		"/bonus-lines/{period}", "/bonus-lines/2020-01",
 		"/lots/{sku}/{batch}", "/lots/TEA-200/T1",
+		"/news/{id}", "/news/1",
+		"/content/{id}", "/content/1",
+		"/pages/{slug}", "/pages/about",
 	)
 	return "/api/v1" + r.Replace(path)
 }

@@ -187,8 +187,8 @@ func TestBadInputOnEveryWriteRoute(t *testing.T) {
 	if err := w.db.Pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM users)`).Scan(&members, &users); err != nil {
 		t.Fatal(err)
 	}
-	if members != 8 || users != 9 {
-		t.Errorf("after the fragments: %d members, %d users; want 8 and 9", members, users)
+	if members != 8 || users != 10 {
+		t.Errorf("after the fragments: %d members, %d users; want 8 and 10", members, users)
 	}
 }
 

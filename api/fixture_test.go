@@ -88,6 +88,7 @@ func newWorldAt(t testing.TB, joined time.Time) *world {
 			{Login: "agency1", Role: user.Agency, Agency: "AG1"}, {Login: "agency2", Role: user.Agency, Agency: "AG2"},
 			{Login: "AAA", Role: user.Member, Member: "AAA"}, {Login: "BBB", Role: user.Member, Member: "BBB"},
 			{Login: "shopper", Role: user.Customer}, {Login: "analyst", Role: user.Analyst},
+			{Login: "editor", Role: user.Editor},
 		} {
 			n.Password = password
 			u, err := user.Create(ctx, tx, n)

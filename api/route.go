@@ -88,7 +88,7 @@ func roles(names ...user.Role) []user.Role { return names }
 
 var (
 	staff     = roles(user.Admin, user.Finance, user.Warehouse)
-	everyone  = roles(user.Admin, user.Finance, user.Warehouse, user.Agency, user.Member, user.Customer, user.Analyst)
+	everyone  = roles(user.Admin, user.Finance, user.Warehouse, user.Agency, user.Member, user.Customer, user.Analyst, user.Editor)
 	adminOnly = roles(user.Admin)
 )
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/order"
+	"downline/portal"
 	"downline/projection"
 )
 
@@ -34,8 +36,11 @@ type Server struct {
 	// SMS, when set, mounts the Twilio webhooks (see mountSMS).
 	SMS *SMS
 	// UI, when set, is the browser UI (package web), served under /app/
-	// (the member office; / then redirects there) and /staff/.
+	// (the member office) and /staff/.
 	UI http.Handler
+	// Portal is the public site (package portal) at / and its pages; made
+	// over DB on first use when nil.
+	Portal http.Handler
 	// Explorer keeps the genealogy explorer's figures; made on first use
 	// with the defaults when nil.
 	Explorer *explorer.Cache
@@ -83,6 +88,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	s.mountSMS(r)
 	s.mountUI(r)
+	s.mountPortal(r)
 
 	v1 := r.Group("/api/v1")
 	routes := s.Routes()
@@ -101,8 +107,7 @@ func (s *Server) Handler() http.Handler {
 
 // mountUI serves the browser UI: the member office under /app/ and the
 // staff console under /staff/ (their client routes included: the UI
-// handler answers them with the app's HTML), and sends / to /app/ until the
-// public portal takes /.
+// handler answers them with the app's HTML).
 func (s *Server) mountUI(r *gin.Engine) {
 	if s.UI == nil {
 		return
@@ -112,9 +117,22 @@ func (s *Server) mountUI(r *gin.Engine) {
 	r.HEAD("/app/*path", ui)
 	r.GET("/staff/*path", ui)
 	r.HEAD("/staff/*path", ui)
-	toApp := func(c *gin.Context) { c.Redirect(http.StatusFound, "/app/") }
-	r.GET("/", toApp)
-	r.HEAD("/", toApp)
+}
+
+// mountPortal serves the public site at the portal's paths.
+func (s *Server) mountPortal(r *gin.Engine) {
+	h := s.Portal
+	if h == nil {
+		h = portal.New(s.DB)
+	}
+	site := gin.WrapH(h)
+	for _, p := range portal.Paths {
+		if strings.HasSuffix(p, "/") && p != "/" {
+			p += "*rest"
+		}
+		r.GET(p, site)
+		r.HEAD(p, site)
+	}
 }
 
 func (s *Server) registerMetrics(reg prometheus.Registerer) {

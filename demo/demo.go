@@ -48,11 +48,11 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 	tx := func(fn func(pgx.Tx) error) error { return db.Transact(ctx, pgx.ReadCommitted, fn) }
 	d := decimal.RequireFromString
 	products := []catalog.Product{
-		{SKU: "VC-100", NameZH: "维生素C", NameEN: "Vitamin C", RetailPrice: d("125.00"), MemberPrice: d("100.00"), AgencyPrice: d("80.00"), UnitCost: d("40.00"), PV: d("50"), BV: d("50")},
-		{SKU: "TEA-200", NameZH: "绿茶", NameEN: "Green tea", RetailPrice: d("44.00"), MemberPrice: d("35.50"), AgencyPrice: d("28.40"), UnitCost: d("14.20"), PV: d("20"), BV: d("20")},
-		{SKU: "PRO-300", NameZH: "蛋白粉", NameEN: "Protein powder", RetailPrice: d("299.00"), MemberPrice: d("239.00"), AgencyPrice: d("191.20"), UnitCost: d("95.60"), PV: d("120"), BV: d("110")},
-		{SKU: "OIL-400", NameZH: "鱼油", NameEN: "Fish oil", RetailPrice: d("159.00"), MemberPrice: d("128.00"), AgencyPrice: d("102.40"), UnitCost: d("51.20"), PV: d("64"), BV: d("60")},
-		{SKU: "KIT-500", NameZH: "入会套装", NameEN: "Starter kit", RetailPrice: d("599.00"), MemberPrice: d("499.00"), AgencyPrice: d("399.20"), UnitCost: d("199.60"), PV: d("250"), BV: d("240"), StarterKit: true},
+		{SKU: "VC-100", NameZH: "维生素C", NameEN: "Vitamin C", DescriptionZH: "每片含 500 mg 维生素C，帮助维持免疫力。", DescriptionEN: "500 mg of vitamin C a tablet, for a healthy immune system.", RetailPrice: d("125.00"), MemberPrice: d("100.00"), AgencyPrice: d("80.00"), UnitCost: d("40.00"), PV: d("50"), BV: d("50")},
+		{SKU: "TEA-200", NameZH: "绿茶", NameEN: "Green tea", DescriptionZH: "高山绿茶，清香回甘。", DescriptionEN: "Mountain green tea, fresh and mellow.", RetailPrice: d("44.00"), MemberPrice: d("35.50"), AgencyPrice: d("28.40"), UnitCost: d("14.20"), PV: d("20"), BV: d("20")},
+		{SKU: "PRO-300", NameZH: "蛋白粉", NameEN: "Protein powder", DescriptionZH: "大豆与乳清双蛋白，每份 20 g 蛋白质。", DescriptionEN: "Soy and whey protein, 20 g of protein a serving.", RetailPrice: d("299.00"), MemberPrice: d("239.00"), AgencyPrice: d("191.20"), UnitCost: d("95.60"), PV: d("120"), BV: d("110")},
+		{SKU: "OIL-400", NameZH: "鱼油", NameEN: "Fish oil", DescriptionZH: "深海鱼油软胶囊，富含 Omega-3。", DescriptionEN: "Deep-sea fish oil capsules, rich in omega-3.", RetailPrice: d("159.00"), MemberPrice: d("128.00"), AgencyPrice: d("102.40"), UnitCost: d("51.20"), PV: d("64"), BV: d("60")},
+		{SKU: "KIT-500", NameZH: "入会套装", NameEN: "Starter kit", DescriptionZH: "四款明星产品与入门指南。", DescriptionEN: "Four of our best-loved products and a getting-started guide.", RetailPrice: d("599.00"), MemberPrice: d("499.00"), AgencyPrice: d("399.20"), UnitCost: d("199.60"), PV: d("250"), BV: d("240"), StarterKit: true},
 	}
 	now := clock.Now(ctx)
 	today := now.UTC().Truncate(24 * time.Hour)
@@ -105,7 +105,7 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 			{Login: "admin", Role: user.Admin}, {Login: "finance", Role: user.Finance}, {Login: "finance2", Role: user.Finance},
 			{Login: "warehouse", Role: user.Warehouse}, {Login: "agency1", Role: user.Agency, Agency: "AG1"},
 			{Login: "agency2", Role: user.Agency, Agency: "AG2"}, {Login: "customer", Role: user.Customer},
-			{Login: "analyst", Role: user.Analyst},
+			{Login: "analyst", Role: user.Analyst}, {Login: "editor", Role: user.Editor},
 		} {
 			n.Password = password
 			if _, err := user.Create(ctx, tx, n); err != nil {
@@ -120,6 +120,10 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 	}
 
 	fmt.Fprintln(out, "demo: catalogue, stock, agencies and users created")
+	if err := seedContent(ctx, db); err != nil {
+		return sum, err
+	}
+	fmt.Fprintln(out, "demo: portal pages and news written")
 
 	sum.Products, sum.Agencies = len(products), 2
 	if err := placeOrders(ctx, db, products, seed, window, now, &sum, out); err != nil {

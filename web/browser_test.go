@@ -586,8 +586,8 @@ func TestInsecureOriginSaysWhy(t *testing.T) {
 	wantText(t, ctx, "main.signin .form-error", "did not keep the sign-in cookie")
 }
 
-// The router around the UI: / goes to /app/, hashed assets are cached for
-// good, pages are revalidated, the API is where it was.
+// The router around the UI: / is the public site, hashed assets are cached
+// for good, pages are revalidated, the API is where it was.
 func TestServedByTheRouter(t *testing.T) {
 	if !web.Built() {
 		missingUnderCI(t, "the web UI is not built into the test binary (make web): only the placeholder is embedded")
@@ -599,8 +599,8 @@ func TestServedByTheRouter(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/app/" {
-		t.Errorf("GET /: %d to %q, want 302 to /app/", res.StatusCode, res.Header.Get("Location"))
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /: %d %q, want the public site's home page", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	res, err = noRedirect.Get(o.url + "/app")
 	if err != nil {

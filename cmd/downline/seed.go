@@ -126,7 +126,7 @@ then repeat orders at random times. The orders carry volumes and totals only
 		w := cmd.OutOrStdout()
 		sum.Print(w)
 		fmt.Fprintf(w, "\nDemo accounts (all with password %s):\n", pass)
-		fmt.Fprintf(w, "  admin, finance, finance2, warehouse, agency1 (agency AG1), agency2 (agency AG2), customer, analyst\n")
+		fmt.Fprintf(w, "  admin, finance, finance2, warehouse, agency1 (agency AG1), agency2 (agency AG2), customer, analyst, editor\n")
 		fmt.Fprintf(w, "  members log in with their member code, e.g. %s (the top of the network)", gen[0].Code)
 		if len(gen) > member.CompanyLeaders {
 			fmt.Fprintf(w, " or %s (one of the leaders)", gen[1].Code)

@@ -29,10 +29,11 @@ const (
 	Member    Role = "member"   // one member of the network
 	Customer  Role = "customer" // a public shop customer
 	Analyst   Role = "analyst"  // reads HQ-wide analytics, changes nothing
+	Editor    Role = "editor"   // writes and publishes the public portal's content
 )
 
 // Roles lists every role.
-var Roles = []Role{Admin, Finance, Warehouse, Agency, Member, Customer, Analyst}
+var Roles = []Role{Admin, Finance, Warehouse, Agency, Member, Customer, Analyst, Editor}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -85,7 +86,7 @@ func Create(ctx context.Context, tx pgx.Tx, n New) (User, error) {
 		return User{}, fmt.Errorf("%w: login %q must be 2-64 letters, digits or . _ @ - (starting with a letter or digit)", ledger.ErrInvalid, n.Login)
 	}
 	if !n.Role.Valid() {
-		return User{}, fmt.Errorf("%w: role %q must be one of admin, finance, warehouse, agency, member, customer, analyst", ledger.ErrInvalid, n.Role)
+		return User{}, fmt.Errorf("%w: role %q must be one of admin, finance, warehouse, agency, member, customer, analyst, editor", ledger.ErrInvalid, n.Role)
 	}
 	hash := n.Hash
 	if hash == "" {
