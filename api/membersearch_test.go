@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"net/url"
 	"testing"
 
@@ -114,5 +115,71 @@ func TestMovePreviewChangesNothing(t *testing.T) {
 	}
 	if r := w.call("GET", "/api/v1/members/AAA/move-preview?tree=sponsor&to=BBB1", w.token("finance"), nil); r.status != 403 {
 		t.Fatalf("finance previewing a move: %d", r.status)
+	}
+}
+
+func TestReceiveANewLotClearsItsWarning(t *testing.T) {
+	w := newWorld(t)
+	wh := w.token("warehouse")
+	// Ten more than VC-100 has available in HQ-SH: a warning.
+	var avail int64
+	for _, b := range decode[[]api.BalanceView](t, w.call("GET", "/api/v1/warehouses/HQ-SH/stock", wh, nil)) {
+		if b.SKU == "VC-100" {
+			avail += b.Available
+		}
+	}
+	th := map[string]any{"sku": "VC-100", "min_available": avail + 10}
+	if r := w.call("POST", "/api/v1/warehouses/HQ-SH/thresholds", wh, th); r.status != 200 {
+		t.Fatalf("threshold: %d %s", r.status, r.body)
+	}
+	low := func() bool {
+		for _, l := range decode[[]struct{ Warehouse, SKU string }](t, w.call("GET", "/api/v1/stock/warnings", wh, nil)) {
+			if l.Warehouse == "HQ-SH" && l.SKU == "VC-100" {
+				return true
+			}
+		}
+		return false
+	}
+	if !low() {
+		t.Fatal("no warning below the threshold")
+	}
+	lot := map[string]any{"sku": "VC-100", "batch": "NEW-1", "qty": 10, "produced_on": "2026-01-05", "expires_on": "2027-01-05"}
+	if r := w.call("POST", "/api/v1/warehouses/HQ-SH/receipts", wh, lot); r.status != 400 {
+		t.Fatalf("without a key: %d %s", r.status, r.body)
+	}
+	first := w.call("POST", "/api/v1/warehouses/HQ-SH/receipts", wh, lot, "Idempotency-Key", "recv-new-1")
+	if first.status != 201 || !bytes.Contains(first.body, []byte(`"on_hand":10`)) {
+		t.Fatalf("receipt: %d %s", first.status, first.body)
+	}
+	again := w.call("POST", "/api/v1/warehouses/HQ-SH/receipts", wh, lot, "Idempotency-Key", "recv-new-1")
+	if again.status != 201 || string(again.body) != string(first.body) {
+		t.Fatalf("retry: %d %s, first %s", again.status, again.body, first.body)
+	}
+	if low() {
+		t.Fatal("the warning stays after the receipt")
+	}
+	var onHand int64
+	for _, b := range decode[[]api.BalanceView](t, w.call("GET", "/api/v1/warehouses/HQ-SH/stock", wh, nil)) {
+		if b.Batch == "NEW-1" {
+			onHand = b.OnHand
+			if b.ExpiresOn == nil || b.ExpiresOn.Format("2006-01-02") != "2027-01-05" {
+				t.Fatalf("lot's expiry: %+v", b)
+			}
+		}
+	}
+	if onHand != 10 {
+		t.Fatalf("on hand after a retried receipt: %d", onHand)
+	}
+	other := map[string]any{"sku": "VC-100", "batch": "NEW-1", "qty": 5, "produced_on": "2026-01-05", "expires_on": "2028-01-05"}
+	if r := w.call("POST", "/api/v1/warehouses/HQ-SH/receipts", wh, other, "Idempotency-Key", "recv-new-2"); r.status != 409 {
+		t.Fatalf("same batch, other dates: %d %s", r.status, r.body)
+	}
+	bad := map[string]any{"sku": "VC-100", "batch": "NEW-3", "qty": 5, "produced_on": "2026-01-05", "expires_on": "5 Jan"}
+	if r := w.call("POST", "/api/v1/warehouses/HQ-SH/receipts", wh, bad, "Idempotency-Key", "recv-new-3"); r.status != 422 ||
+		!bytes.Contains(r.body, []byte("expires_on")) {
+		t.Fatalf("bad expiry: %d %s", r.status, r.body)
+	}
+	if r := w.call("GET", "/api/v1/products/VC-100", wh, nil); r.status != 200 {
+		t.Fatal(r.status)
 	}
 }
