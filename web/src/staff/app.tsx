@@ -10,6 +10,9 @@ import { NotFound } from '../notfound';
 import { describe, type Msg } from '../errors';
 import { PaymentQueue } from './payments';
 import { ShipQueue } from './shipments';
+import { Members } from './members';
+import { Audit, Users } from './users';
+import { StockPage } from './stock';
 
 const failure = signal<Msg | null>(null);
 
@@ -20,11 +23,23 @@ interface StaffPage {
   roles: string[];
   label: (m: Messages) => string;
   render: () => preact.JSX.Element;
+  // match, when given, takes routes below this one too (members/{code}).
+  match?: (route: string) => boolean;
 }
 
 const pages: StaffPage[] = [
   { route: 'finance/payments', roles: ['admin', 'finance'], label: (m) => m.paymentQueue, render: () => <PaymentQueue /> },
   { route: 'warehouse/shipments', roles: ['admin', 'warehouse'], label: (m) => m.shipQueue, render: () => <ShipQueue /> },
+  {
+    route: 'members',
+    roles: ['admin', 'finance'],
+    label: (m) => m.hqMembers,
+    render: () => <Members />,
+    match: (r) => r === 'members' || r.startsWith('members/'),
+  },
+  { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
+  { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
+  { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
 ];
 
 const pagesOf = (role: string) => pages.filter((p) => p.roles.includes(role));
@@ -58,7 +73,7 @@ function Page({ role }: { role: string }) {
     if (mine.length) return <Redirect to={base + mine[0].route} />;
     return <NotAllowed member={role === 'member' || role === 'customer'} text={m.noStaffPages} />;
   }
-  const page = pages.find((p) => p.route === r);
+  const page = pages.find((p) => (p.match ? p.match(r) : p.route === r));
   if (!page) return <NotFound />;
   if (!page.roles.includes(role)) return <NotAllowed member={role === 'member' || role === 'customer'} text={m.notAllowedHint} />;
   return page.render();
@@ -94,7 +109,7 @@ function Nav({ pages }: { pages: StaffPage[] }) {
           key={p.route}
           href={base + p.route}
           id={`nav-${p.route.replace('/', '-')}`}
-          aria-current={p.route === here ? 'page' : undefined}
+          aria-current={(p.match ? p.match(here) : p.route === here) ? 'page' : undefined}
           onClick={(e) => {
             e.preventDefault();
             navigate(base + p.route);
