@@ -483,6 +483,7 @@ export const en = {
   hqThresholdInvalid: 'Enter a whole number, 0 or more (0 turns the warning off).',
   hqThresholdRefused: 'The threshold was refused.',
   hqThresholdSaved: 'Threshold saved.',
+  hqNotYourself: 'You cannot disable your own account.',
 };
 
 export type Messages = typeof en;

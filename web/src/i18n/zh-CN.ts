@@ -482,4 +482,5 @@ export const zhCN: Messages = {
   hqThresholdInvalid: '请输入 0 或更大的整数（0 表示关闭提醒）。',
   hqThresholdRefused: '阈值被拒绝。',
   hqThresholdSaved: '阈值已保存。',
+  hqNotYourself: '不能停用自己的账号。',
 };

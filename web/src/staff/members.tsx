@@ -89,7 +89,7 @@ function MemberSearch() {
         <ErrorLine error={error} />
         {q && page && !items.length && <p id="members-none">{m.hqNoMembers(q)}</p>}
         {items.length > 0 && (
-          <table class="queue" id="member-results">
+          <table class="queue recent" id="member-results">
             <thead>
               <tr>
                 <th scope="col">{m.hqCode}</th>
@@ -283,6 +283,8 @@ const statuses = ['active', 'suspended', 'terminated'];
 function StatusForm({ mem, onDone }: { mem: StaffMember; onDone: (x: StaffMember) => void }) {
   const m = t.value;
   const [status, setStatus] = useState(mem.status === 'active' ? 'suspended' : 'active');
+  // Another status than the member's: the form offers a change.
+  useEffect(() => setStatus(mem.status === 'active' ? 'suspended' : 'active'), [mem.status]);
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<Msg | null>(null);
   const [error, setError] = useState<Msg | null>(null);
@@ -543,7 +545,7 @@ function MemberOrders({ code }: { code: string }) {
       <ErrorLine error={error} />
       {page && !items.length && <p>{m.hqNoOrders}</p>}
       {items.length > 0 && (
-        <table class="queue">
+        <table class="queue recent">
           <thead>
             <tr>
               <th scope="col">{m.hqOrderNo}</th>

@@ -164,14 +164,18 @@ export function StockPage() {
                   <tr key={`${r.warehouse}/${r.sku}/${r.batch}`} data-lot={`${r.warehouse}/${r.sku}/${r.batch}`} class={state}>
                     <td data-label={m.hqWarehouse}>{r.warehouse}</td>
                     <td data-label={m.hqProduct}>
-                      <span class="mono">{r.sku}</span> {name(r.sku)}
+                      <span>
+                        <span class="mono">{r.sku}</span> {name(r.sku)}
+                      </span>
                     </td>
                     <td data-label={m.hqBatch} class="mono">
                       {r.batch}
                     </td>
                     <td data-label={m.hqExpires}>
-                      {exp ? day(exp) : m.hqNoExpiry}
-                      {state && <span class={`badge ${state}`}>{state === 'expired' ? m.hqExpired : m.hqExpiringSoon}</span>}
+                      <span>
+                        {exp ? day(exp) : m.hqNoExpiry}
+                        {state && <span class={`badge ${state}`}>{state === 'expired' ? m.hqExpired : m.hqExpiringSoon}</span>}
+                      </span>
                     </td>
                     <td data-label={m.hqOnHand} class="num">
                       {number(r.on_hand)}
@@ -357,7 +361,9 @@ function LowStockBoard(props: {
               <tr key={`${w.warehouse}/${w.sku}`} data-low={`${w.warehouse}/${w.sku}`}>
                 <td data-label={m.hqWarehouse}>{w.warehouse}</td>
                 <td data-label={m.hqProduct}>
-                  <span class="mono">{w.sku}</span> {name(w.sku)}
+                  <span>
+                    <span class="mono">{w.sku}</span> {name(w.sku)}
+                  </span>
                 </td>
                 <td data-label={m.hqAvailable} class="num short">
                   {number(w.available)}

@@ -4,7 +4,7 @@ import type { Messages } from '../i18n/en';
 import type { User } from '../api';
 import { dateTime } from '../format';
 import { describe, type Msg } from '../errors';
-import { lost } from '../session';
+import { lost, user } from '../session';
 import { hqApi } from './hqapi';
 import { downloadCsv, ErrorLine, FieldError, usePaged } from './lists';
 
@@ -99,70 +99,73 @@ function UserRow({ u, m, onChange }: { u: UserWithDate; m: Messages; onChange: (
       <td data-label={m.hqStatus}>{enabled ? m.hqEnabled : m.hqDisabled}</td>
       <td data-label={m.hqCreated}>{dateTime(u.created_at)}</td>
       <td data-label={m.hqActions}>
-        <div class="row-actions">
-          <button
-            type="button"
-            class={enabled ? 'ghost danger-text' : 'ghost'}
-            id={`toggle-${id}`}
-            disabled={busy}
-            onClick={() =>
-              act(
-                async () => onChange(await hqApi.setUserStatus(u.login, enabled ? 'disabled' : 'active')),
-                enabled ? (m) => m.hqUserDisabled : (m) => m.hqUserEnabled,
-              )
-            }
-          >
-            {enabled ? m.hqDisable : m.hqEnable}
-          </button>
-          {pw === null ? (
-            <button type="button" class="ghost" id={`pw-${id}`} onClick={() => setPw('')}>
-              {m.hqSetPassword}
-            </button>
-          ) : (
-            <form
-              class="inline-form"
-              noValidate
-              onSubmit={(e) => {
-                e.preventDefault();
-                if (pw.length < minPassword) {
-                  setPwError(() => (m: Messages) => m.hqPasswordShort(minPassword));
-                  return;
-                }
-                act(async () => {
-                  await hqApi.setPassword(u.login, pw);
-                  setPw(null);
-                }, (m) => m.hqPasswordSet);
-              }}
+        <div>
+          <div class="row-actions">
+            <button
+              type="button"
+              class={enabled ? 'ghost danger-text' : 'ghost'}
+              id={`toggle-${id}`}
+              disabled={busy || u.login === user.value?.login}
+              title={u.login === user.value?.login ? m.hqNotYourself : undefined}
+              onClick={() =>
+                act(
+                  async () => onChange(await hqApi.setUserStatus(u.login, enabled ? 'disabled' : 'active')),
+                  enabled ? (m) => m.hqUserDisabled : (m) => m.hqUserEnabled,
+                )
+              }
             >
-              <label for={`pw-input-${id}`} class="sr-only">
-                {m.hqNewPassword(u.login)}
-              </label>
-              <input
-                id={`pw-input-${id}`}
-                type="password"
-                autocomplete="new-password"
-                value={pw}
-                placeholder={m.hqNewPasswordShort}
-                aria-invalid={pwError ? 'true' : undefined}
-                aria-describedby={pwError ? `pw-error-${id}` : undefined}
-                onInput={(e) => {
-                  setPw(e.currentTarget.value);
-                  setPwError(null);
-                }}
-              />
-              <button type="submit" disabled={busy}>
-                {m.hqSave}
+              {enabled ? m.hqDisable : m.hqEnable}
+            </button>
+            {pw === null ? (
+              <button type="button" class="ghost" id={`pw-${id}`} onClick={() => setPw('')}>
+                {m.hqSetPassword}
               </button>
-              <FieldError id={`pw-error-${id}`} error={pwError} m={m} />
-            </form>
+            ) : (
+              <form
+                class="inline-form"
+                noValidate
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  if (pw.length < minPassword) {
+                    setPwError(() => (m: Messages) => m.hqPasswordShort(minPassword));
+                    return;
+                  }
+                  act(async () => {
+                    await hqApi.setPassword(u.login, pw);
+                    setPw(null);
+                  }, (m) => m.hqPasswordSet);
+                }}
+              >
+                <label for={`pw-input-${id}`} class="sr-only">
+                  {m.hqNewPassword(u.login)}
+                </label>
+                <input
+                  id={`pw-input-${id}`}
+                  type="password"
+                  autocomplete="new-password"
+                  value={pw}
+                  placeholder={m.hqNewPasswordShort}
+                  aria-invalid={pwError ? 'true' : undefined}
+                  aria-describedby={pwError ? `pw-error-${id}` : undefined}
+                  onInput={(e) => {
+                    setPw(e.currentTarget.value);
+                    setPwError(null);
+                  }}
+                />
+                <button type="submit" disabled={busy}>
+                  {m.hqSave}
+                </button>
+                <FieldError id={`pw-error-${id}`} error={pwError} m={m} />
+              </form>
+            )}
+          </div>
+          {error && <p class="form-error">{error(m)}</p>}
+          {done && (
+            <p class="notice" role="status">
+              {done(m)}
+            </p>
           )}
         </div>
-        {error && <p class="form-error">{error(m)}</p>}
-        {done && (
-          <p class="notice" role="status">
-            {done(m)}
-          </p>
-        )}
       </td>
     </tr>
   );
