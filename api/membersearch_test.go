@@ -179,7 +179,12 @@ func TestReceiveANewLotClearsItsWarning(t *testing.T) {
 		!bytes.Contains(r.body, []byte("expires_on")) {
 		t.Fatalf("bad expiry: %d %s", r.status, r.body)
 	}
-	if r := w.call("GET", "/api/v1/products/VC-100", wh, nil); r.status != 200 {
-		t.Fatal(r.status)
+	// A lot that does not expire.
+	tea := map[string]any{"sku": "TEA-200", "batch": "T-NEW", "qty": 40, "produced_on": "2026-01-05"}
+	for range 2 {
+		if r := w.call("POST", "/api/v1/warehouses/HQ-SH/receipts", wh, tea, "Idempotency-Key", "recv-tea"); r.status != 201 ||
+			!bytes.Contains(r.body, []byte(`"on_hand":40`)) {
+			t.Fatalf("a lot without expiry: %d %s", r.status, r.body)
+		}
 	}
 }

@@ -304,3 +304,30 @@ func TestStaffHQRefusesOtherRoles(t *testing.T) {
 		})
 	}
 }
+
+// When the answer to a receipt is lost after the server booked it, the
+// warehouse submits again under the same Idempotency-Key: the page says
+// received, and the lot holds the units once.
+func TestStaffHQReceiptRetryReceivesOnce(t *testing.T) {
+	requireBrowser(t)
+	s := newHQOffice(t)
+	ctx := browser(t, "en-US")
+	run(t, ctx, "open the stock", chromedp.Navigate(s.url+"/staff/warehouse/stock"), signIn("warehouse", password))
+	wantText(t, ctx, "#stock-table", "VC-100")
+	dropFirstAnswer(t, ctx, "*/api/v1/warehouses/*/receipts")
+	run(t, ctx, "receive", choose("#receipt-sku", "TEA-200"), typeInto("#receipt-batch", "T-RETRY"), setField("#receipt-qty", "40"),
+		click("#receipt-save"))
+	wantText(t, ctx, "#receipt-error", "The server cannot be reached")
+	run(t, ctx, "receive again", click("#receipt-save"))
+	wantText(t, ctx, "#receipt-done", "Received 40 of lot T-RETRY; 40 on hand in this lot.")
+	wantText(t, ctx, `tr[data-lot="HQ-SH/TEA-200/T-RETRY"]`, "does not expire")
+	var onHand, receipts int64
+	if err := s.db.Pool.QueryRow(context.Background(), `SELECT
+		(SELECT coalesce(sum(b.on_hand), 0) FROM stock_balances b JOIN lots l ON l.id = b.lot_id WHERE l.batch = 'T-RETRY'),
+		(SELECT count(*) FROM stock_moves sm JOIN lots l ON l.id = sm.lot_id WHERE l.batch = 'T-RETRY')`).Scan(&onHand, &receipts); err != nil {
+		t.Fatal(err)
+	}
+	if onHand != 40 || receipts != 1 {
+		t.Errorf("after a retried receipt: %d on hand in %d moves, want 40 in 1", onHand, receipts)
+	}
+}

@@ -215,8 +215,8 @@ function ReceiveLot(props: { warehouses: Warehouse[]; products: Product[]; onDon
   const attempt = useRef<{ body: string; key: string } | null>(null);
   const wh = f.warehouse || warehouses[0]?.code || '';
   const set = (k: keyof ReceiptForm, v: string) => {
-    setF({ ...f, [k]: v });
-    setErrors({ ...errors, [k]: undefined });
+    setF((f) => ({ ...f, [k]: v }));
+    setErrors((es) => ({ ...es, [k]: undefined }));
     setDone(null);
   };
   async function submit(e: Event) {

@@ -180,8 +180,8 @@ function AddUser({ onAdded }: { onAdded: () => void }) {
   const [busy, setBusy] = useState(false);
   const needs = f.role === 'agency' ? 'agency' : f.role === 'member' ? 'member' : '';
   const set = (k: keyof typeof f, v: string) => {
-    setF({ ...f, [k]: v });
-    setErrors({ ...errors, [k]: undefined });
+    setF((f) => ({ ...f, [k]: v }));
+    setErrors((es) => ({ ...es, [k]: undefined }));
   };
   async function submit(e: Event) {
     e.preventDefault();
