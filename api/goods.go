@@ -1,12 +1,16 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/stock"
 	"downline/ledger/user"
@@ -203,6 +207,11 @@ type receiptRequest struct {
 	SKU   string `json:"sku"`
 	Batch string `json:"batch"`
 	Qty   int64  `json:"qty"`
+	// ProducedOn and ExpiresOn, when given, record a new lot in the same
+	// transaction as its receipt (a retry under the same key finds the lot
+	// recorded with the same dates and answers the first receipt).
+	ProducedOn string `json:"produced_on,omitempty"`
+	ExpiresOn  string `json:"expires_on,omitempty"`
 }
 
 func (s *Server) receive(c *call) (any, error) {
@@ -210,12 +219,46 @@ func (s *Server) receive(c *call) (any, error) {
 	if err := c.bind(&req); err != nil {
 		return nil, err
 	}
+	var lot *catalog.Lot
+	if req.ProducedOn != "" || req.ExpiresOn != "" {
+		prod, err := parseDate("produced_on", req.ProducedOn)
+		if err != nil {
+			return nil, err
+		}
+		exp, err := parseDate("expires_on", req.ExpiresOn)
+		if err != nil {
+			return nil, err
+		}
+		lot = &catalog.Lot{SKU: req.SKU, Batch: req.Batch, ProducedOn: prod, ExpiresOn: exp}
+	}
 	var out stock.Received
 	err := s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		if lot != nil {
+			if err := newLot(c.ctx(), tx, *lot); err != nil {
+				return err
+			}
+		}
 		out, err = stock.Receive(c.ctx(), tx, stock.Receipt{Key: c.key, Warehouse: c.Param("code"), SKU: req.SKU, Batch: req.Batch, Qty: req.Qty, By: c.who.By()})
 		return err
 	})
 	return out, wrap("receive stock", err)
+}
+
+// newLot records l unless the same lot (batch and dates) is recorded
+// already; another lot under its batch number is a conflict.
+func newLot(ctx context.Context, tx pgx.Tx, l catalog.Lot) error {
+	had, err := catalog.GetLot(ctx, tx, l.SKU, l.Batch)
+	if errors.Is(err, ledger.ErrNotFound) {
+		_, err = catalog.CreateLot(ctx, tx, l)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if !had.ProducedOn.Equal(l.ProducedOn) || !had.ExpiresOn.Equal(l.ExpiresOn) {
+		return fmt.Errorf("%w: %s already has a lot with batch number %s, with other dates", ledger.ErrConflict, l.SKU, l.Batch)
+	}
+	return nil
 }
 
 type thresholdRequest struct {

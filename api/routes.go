@@ -53,6 +53,10 @@ func (s *Server) memberRoutes() []Route {
 	team := Scope{MemberTeam, "code"}
 	own := Scope{MemberSelf, "code"}
 	return []Route{
+		{Method: GET, Path: "/members", Tag: "members", Summary: "Search every member by a code's start, part of a name or a phone number (normalised), by id",
+			Roles: roles(user.Admin, user.Finance), Query: []Param{{"q", "string", "a code's start, part of a name, or a phone number or part of one (spaces, dashes, brackets ignored)"},
+				cursorParam, {"limit", "integer", "page size (default 50, at most 200)"}},
+			Response: MemberPage{}, Handle: s.searchMembers},
 		{Method: POST, Path: "/members", Tag: "members", Summary: "Register a member (auto-placed unless a slot is given), optionally with its registration order",
 			Roles: roles(user.Admin, user.Agency, user.Member), Body: registerScope, Idem: KeyOptional, Status: 201,
 			Request: registerRequest{}, Response: registered{}, Handle: s.registerMember},
@@ -90,6 +94,9 @@ func (s *Server) memberRoutes() []Route {
 			Handle: s.memberMoves},
 		{Method: POST, Path: "/members/{code}/move", Tag: "network", Summary: "Move a member with its subtree to a new sponsor or placement slot",
 			Roles: adminOnly, Request: moveRequest{}, Response: MemberView{}, Handle: s.moveMember},
+		{Method: GET, Path: "/members/{code}/move-preview", Tag: "network", Summary: "What a move would do, without doing it: the subtree that moves, the new upline",
+			Roles: adminOnly, Query: []Param{{"tree", "string", "sponsor or placement"}, {"to", "string", "the new sponsor or placement parent"}, {"side", "string", "L or R (placement only)"}},
+			Response: MovePreviewView{}, Handle: s.previewMove},
 		{Method: POST, Path: "/members/{code}/status", Tag: "members", Summary: "Activate, suspend or terminate a member",
 			Roles: adminOnly, Request: statusRequest{}, Response: MemberView{}, Handle: s.setMemberStatus},
 		{Method: GET, Path: "/members/{code}/orders", Tag: "orders", Summary: "A member's own orders, newest first", Roles: readers, Scope: own,

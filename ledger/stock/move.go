@@ -51,7 +51,7 @@ func (b Balance) Available() int64 { return b.OnHand - b.Reserved }
 type balanceKey struct{ warehouse, lot int64 }
 
 const balanceSelect = `SELECT b.warehouse_id, w.code, b.lot_id, b.product_id, p.sku, l.batch,
-		coalesce(l.expires_on, 'infinity'::date)::timestamptz, b.on_hand, b.reserved
+		coalesce(l.expires_on, '9999-12-31'::date)::timestamptz, b.on_hand, b.reserved
 	FROM stock_balances b
 	JOIN warehouses w ON w.id = b.warehouse_id
 	JOIN lots l ON l.id = b.lot_id

@@ -14,6 +14,9 @@ import { SettlementPeriod, Settlement } from './settlement';
 import { LotFinder, LotJourney } from './lots';
 import { AgencyConsole } from './agency';
 import { SMSConsole } from './sms';
+import { Members } from './members';
+import { Audit, Users } from './users';
+import { StockPage } from './stock';
 
 const failure = signal<Msg | null>(null);
 
@@ -50,6 +53,17 @@ const pages: StaffPage[] = [
   },
   { route: 'agency', roles: ['agency'], label: (m) => m.agencyConsole, render: () => <AgencyConsole /> },
   { route: 'sms', roles: ['admin'], label: (m) => m.smsConsole, render: () => <SMSConsole /> },
+  { route: 'members', roles: ['admin', 'finance'], label: (m) => m.hqMembers, render: () => <Members /> },
+  {
+    route: 'members/*',
+    roles: ['admin', 'finance'],
+    label: (m) => m.hqMembers,
+    render: () => <Members />,
+    match: (r) => r.match(/^members\/([^/]+)$/)?.slice(1) ?? null,
+  },
+  { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
+  { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
+  { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
 ];
 
 function LotSearchPage() {
