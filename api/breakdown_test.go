@@ -111,7 +111,7 @@ func TestPeriods(t *testing.T) {
 	if res := w.call("POST", "/api/v1/plans", fin, map[string]any{"document": testPlan, "effective": "2020-01-01"}); res.status != 201 {
 		t.Fatalf("upload plan: %d %s", res.status, res.body)
 	}
-	if ps := list(); len(ps) != 1 || ps[0]["plan"] == nil || ps[0]["plan"].(map[string]any)["name"] != "Api" {
+	if ps := list(); len(ps) != 1 || ps[0]["plan"] == nil || ps[0]["plan"].(map[string]any)["name"] != "Office" {
 		t.Errorf("periods with a plan: %v", ps)
 	}
 	var confirmed time.Time
