@@ -20,7 +20,7 @@ demo: build
 	@eval "$$(dev/pg up)" && export DATABASE_URL && \
 	  $(BIN) migrate && \
 	  $(BIN) seed --demo --reset --members $(MEMBERS) && \
-	  echo "Downline is serving on http://127.0.0.1:8080: open http://127.0.0.1:8080/app/ (Ctrl-C stops it)" && \
+	  echo "Downline is serving on http://127.0.0.1:8080: the portal at /, the member office at http://127.0.0.1:8080/app/, the staff console at http://127.0.0.1:8080/staff/ (sign in with the accounts printed above; Ctrl-C stops it)" && \
 	  $(BIN) serve --listen 127.0.0.1:8080
 
 # Builds the web UI, starts what the tests need (Postgres, Neo4j; Chromium
