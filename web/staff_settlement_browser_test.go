@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -177,7 +178,13 @@ func TestStaffSettlement(t *testing.T) {
 	requireBrowser(t)
 	o := newSettleOffice(t)
 	ctx := browser(t, "en")
+	// A browser in New York: the plan in force from midnight on 1 January
+	// in Shanghai still reads 1 January (the 31st of December there).
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
 	run(t, ctx, "sign in as finance", chromedp.Navigate(o.url+"/staff/settlement"), signIn("finance", password))
+	wantText(t, ctx, "table.plans tr[data-plan]", "Jan 1, 2026")
 	wantText(t, ctx, "#periods", "February 2026")
 	wantText(t, ctx, `tr[data-period="2026-02"]`, "approved")
 	wantText(t, ctx, `tr[data-period="2026-03"]`, "open")

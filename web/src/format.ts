@@ -24,6 +24,14 @@ export function date(iso: string | undefined): string {
   return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium' }).format(new Date(iso));
 }
 
+// companyDate is the calendar day of an instant in the company's zone: a
+// plan in force from midnight in Shanghai starts that day, whatever the
+// browser's zone.
+export function companyDate(iso: string | undefined, zone = companyZone): string {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: zone }).format(new Date(iso));
+}
+
 export function dateTime(iso: string | undefined): string {
   if (!iso) return '—';
   return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));

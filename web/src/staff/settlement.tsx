@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
-import { date, dateTime, money, number, periodLabel } from '../format';
+import { companyDate, dateTime, money, number, periodLabel } from '../format';
 import { describe, type Msg } from '../errors';
 import { ApiError, type Statement } from '../api';
 import { base, navigate } from '../router';
@@ -366,7 +366,7 @@ function Plans({ plans, onUploaded }: { plans: Plan[] | null; onUploaded: () => 
                 <td data-label={m.settlePlan}>
                   {p.name} v{p.version}
                 </td>
-                <td data-label={m.planEffective}>{date(p.effective_from)}</td>
+                <td data-label={m.planEffective}>{companyDate(p.effective_from)}</td>
                 <td data-label={m.planUploaded}>
                   {who(p.uploaded_by)} · {dateTime(p.uploaded_at)}
                 </td>
@@ -424,7 +424,7 @@ function Plans({ plans, onUploaded }: { plans: Plan[] | null; onUploaded: () => 
           )}
           {done && (
             <p class="notice" id="plan-uploaded" role="status">
-              {m.planStored(done.name, done.version, date(done.effective_from))}
+              {m.planStored(done.name, done.version, companyDate(done.effective_from))}
             </p>
           )}
         </form>
