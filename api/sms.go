@@ -46,8 +46,8 @@ func (s *Server) smsRoutes() []Route {
 			Roles: adminOnly, Request: templateRequest{}, Response: sms.TemplateView{}, Handle: s.smsSetTemplate},
 		{Method: POST, Path: "/sms/bulk/preview", Tag: "sms", Summary: "Recipients, segments and cost of a bulk message, without sending it",
 			Roles: adminOnly, Request: sms.Bulk{}, Response: sms.Preview{}, Handle: s.smsPreview},
-		{Method: POST, Path: "/sms/bulk", Tag: "sms", Summary: "Queue a bulk message to a segment (sent at the configured rate)",
-			Roles: adminOnly, Status: 201, Request: sms.Bulk{}, Response: bulkQueued{}, Handle: s.smsQueueBulk},
+		{Method: POST, Path: "/sms/bulk", Tag: "sms", Summary: "Queue a bulk message to a segment (sent at the configured rate); a retry under the same Idempotency-Key queues it once",
+			Roles: adminOnly, Idem: KeyOptional, Status: 201, Request: sms.Bulk{}, Response: bulkQueued{}, Handle: s.smsQueueBulk},
 		{Method: GET, Path: "/sms/bulk/{id}", Tag: "sms", Summary: "Progress of a bulk message", Roles: adminOnly,
 			Response: sms.Progress{}, Handle: s.smsBulkProgress},
 		{Method: GET, Path: "/sms/notifier", Tag: "sms", Summary: "Where the notifier started (no event before is texted), where it is, and the events it skipped as older than the horizon",
@@ -174,7 +174,7 @@ func (s *Server) smsQueueBulk(c *call) (any, error) {
 	if err := c.bind(&b); err != nil {
 		return nil, err
 	}
-	b.By = c.who.By()
+	b.By, b.Key = c.who.By(), c.key
 	id, p, err := sms.QueueBulk(c.ctx(), s.DB, b, s.price())
 	if err != nil {
 		return nil, wrap("queue bulk SMS", err)

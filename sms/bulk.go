@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"downline/ledger"
+	"downline/ledger/idempotency"
 	"downline/settle/period"
 )
 
@@ -101,6 +102,16 @@ type Bulk struct {
 	BodyZH  string  `json:"body_zh"`
 	BodyEN  string  `json:"body_en"`
 	By      string  `json:"-"`
+	// Key, when given, is the Idempotency-Key of the send: the same key
+	// with the same message answers the bulk queued first instead of
+	// queuing it again.
+	Key string `json:"-"`
+}
+
+// queuedBulk is what QueueBulk answers, kept under its key.
+type queuedBulk struct {
+	ID      int64   `json:"id"`
+	Preview Preview `json:"preview"`
 }
 
 func (b *Bulk) bodies() error {
@@ -171,25 +182,38 @@ func QueueBulk(ctx context.Context, db *ledger.DB, b Bulk, pricePerSegment decim
 	if strings.TrimSpace(b.By) == "" {
 		return 0, Preview{}, fmt.Errorf("%w: a bulk message must say who sent it", ledger.ErrInvalid)
 	}
-	var id int64
-	var p Preview
+	var q queuedBulk
 	err := db.Transact(ctx, pgx.RepeatableRead, func(tx pgx.Tx) error {
+		queue := func() (queuedBulk, error) { return queueBulk(ctx, tx, b, pricePerSegment) }
 		var err error
-		if p, err = PreviewBulk(ctx, tx, b, pricePerSegment); err != nil {
-			return err
+		if b.Key == "" {
+			q, err = queue()
+		} else {
+			q, err = idempotency.Do(ctx, tx, b.Key, "sms.bulk", b, queue)
 		}
-		if p.Recipients == 0 {
-			return fmt.Errorf("%w: the segment has no one to send to", ledger.ErrInvalid)
-		}
-		seg, _ := json.Marshal(b.Segment)
-		if err := tx.QueryRow(ctx, `INSERT INTO sms_bulks (segment, body_zh, body_en, recipients, segments, cost_estimate, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, seg, b.BodyZH, b.BodyEN, p.Recipients, p.Segments, p.Cost, b.By).Scan(&id); err != nil {
-			return err
-		}
-		_, err = queueSegment(ctx, tx, b.Segment, KindBulk, "bulk:"+strconv.FormatInt(id, 10), b.BodyZH, b.BodyEN, false, id)
 		return err
 	})
-	return id, p, err
+	return q.ID, q.Preview, err
+}
+
+func queueBulk(ctx context.Context, tx pgx.Tx, b Bulk, pricePerSegment decimal.Decimal) (queuedBulk, error) {
+	p, err := PreviewBulk(ctx, tx, b, pricePerSegment)
+	if err != nil {
+		return queuedBulk{}, err
+	}
+	if p.Recipients == 0 {
+		return queuedBulk{}, fmt.Errorf("%w: the segment has no one to send to", ledger.ErrInvalid)
+	}
+	seg, _ := json.Marshal(b.Segment)
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO sms_bulks (segment, body_zh, body_en, recipients, segments, cost_estimate, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, seg, b.BodyZH, b.BodyEN, p.Recipients, p.Segments, p.Cost, b.By).Scan(&id); err != nil {
+		return queuedBulk{}, err
+	}
+	if _, err := queueSegment(ctx, tx, b.Segment, KindBulk, "bulk:"+strconv.FormatInt(id, 10), b.BodyZH, b.BodyEN, false, id); err != nil {
+		return queuedBulk{}, err
+	}
+	return queuedBulk{ID: id, Preview: p}, nil
 }
 
 // queueSegment queues a message to every member of s (one per phone) in one

@@ -6,6 +6,7 @@ import { dateTime, money, number } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost } from '../session';
 import { csvHref } from './csv';
+import { newKey } from '../cart';
 
 // The admin's SMS console: bulk messages to a segment (preview, send, live
 // progress), the templates per event and language, the message log with
@@ -90,7 +91,9 @@ interface OptOut {
 
 const smsApi = {
   preview: (b: Bulk) => request<Preview>('POST', '/sms/bulk/preview', b),
-  queue: (b: Bulk) => request<{ id: number; preview: Preview }>('POST', '/sms/bulk', b),
+  // key: one per previewed message, so that a retry after a lost answer
+  // queues it once.
+  queue: (b: Bulk, key: string) => request<{ id: number; preview: Preview }>('POST', '/sms/bulk', b, key),
   progress: (id: number) => request<Progress>('GET', `/sms/bulk/${id}`),
   messages: (q: string, cursor: string) =>
     request<{ items: Message[]; next?: string }>('GET', `/sms/messages?limit=20${q}${cursor ? `&cursor=${seg(cursor)}` : ''}`),
@@ -180,7 +183,7 @@ function BulkSend() {
   const [zh, setZh] = useState('');
   const [en, setEn] = useState('');
   const [errors, setErrors] = useState<Partial<Record<Field, Msg>>>({});
-  const [preview, setPreview] = useState<{ p: Preview; body: string } | null>(null);
+  const [preview, setPreview] = useState<{ p: Preview; body: string; key: string } | null>(null);
   const [error, setError] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);
   const [bulkId, setBulkId] = useState(0);
@@ -205,7 +208,7 @@ function BulkSend() {
     if (!bulk) return;
     setBusy(true);
     try {
-      setPreview({ p: await smsApi.preview(bulk), body: JSON.stringify(bulk) });
+      setPreview({ p: await smsApi.preview(bulk), body: JSON.stringify(bulk), key: newKey('bulk') });
     } catch (e) {
       refused(e);
     } finally {
@@ -218,7 +221,7 @@ function BulkSend() {
     setError(null);
     setBusy(true);
     try {
-      const r = await smsApi.queue(JSON.parse(preview.body));
+      const r = await smsApi.queue(JSON.parse(preview.body), preview.key);
       setBulkId(r.id);
       setPreview(null);
     } catch (e) {
