@@ -5,9 +5,28 @@ import { locale } from './i18n';
 // formats a numeric string exactly.
 export const currency = 'CNY';
 
+// Intl formatters are costly to build (the explorer formats on every
+// frame): one per language and options, kept.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function numberFormat(opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const k = locale.value + JSON.stringify(opts);
+  let f = numberFormats.get(k);
+  if (!f) numberFormats.set(k, (f = new Intl.NumberFormat(locale.value, opts)));
+  return f;
+}
+
+function dateFormat(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const k = locale.value + JSON.stringify(opts);
+  let f = dateFormats.get(k);
+  if (!f) dateFormats.set(k, (f = new Intl.DateTimeFormat(locale.value, opts)));
+  return f;
+}
+
 export function money(amount: string | undefined, curr = currency): string {
   if (amount === undefined || amount === '') return '—';
-  return new Intl.NumberFormat(locale.value, { style: 'currency', currency: curr }).format(
+  return numberFormat({ style: 'currency', currency: curr }).format(
     amount as unknown as number,
   );
 }
@@ -16,12 +35,12 @@ export function number(n: number | string | undefined, fractionDigits?: number):
   if (n === undefined || n === '') return '—';
   const opts: Intl.NumberFormatOptions =
     fractionDigits === undefined ? {} : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits };
-  return new Intl.NumberFormat(locale.value, opts).format(n as number);
+  return numberFormat(opts).format(n as number);
 }
 
 export function date(iso: string | undefined): string {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium' }).format(new Date(iso));
+  return dateFormat({ dateStyle: 'medium' }).format(new Date(iso));
 }
 
 // companyDate is the calendar day of an instant in the company's zone: a
@@ -29,12 +48,12 @@ export function date(iso: string | undefined): string {
 // browser's zone.
 export function companyDate(iso: string | undefined, zone = companyZone): string {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: zone }).format(new Date(iso));
+  return dateFormat({ dateStyle: 'medium', timeZone: zone }).format(new Date(iso));
 }
 
 export function dateTime(iso: string | undefined): string {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return dateFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
 // The company's time zone: settlement periods are calendar months (or
@@ -46,7 +65,7 @@ export const companyZone = 'Asia/Shanghai';
 // start, read in the period's own zone; a week keeps its code.
 export function periodLabel(p: { period: string; kind?: string; starts_at: string; time_zone?: string }): string {
   if (p.kind === 'week' || /W/.test(p.period)) return p.period;
-  return new Intl.DateTimeFormat(locale.value, { year: 'numeric', month: 'long', timeZone: p.time_zone || companyZone }).format(
+  return dateFormat({ year: 'numeric', month: 'long', timeZone: p.time_zone || companyZone }).format(
     new Date(p.starts_at),
   );
 }
@@ -54,7 +73,7 @@ export function periodLabel(p: { period: string; kind?: string; starts_at: strin
 // periodDates are a period's first and last day in its zone (the cut-off
 // is the first instant after it).
 export function periodDates(p: { starts_at: string; cutoff_at: string; time_zone?: string }): string {
-  const f = new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: p.time_zone || companyZone });
+  const f = dateFormat({ dateStyle: 'medium', timeZone: p.time_zone || companyZone });
   return f.formatRange(new Date(p.starts_at), new Date(new Date(p.cutoff_at).getTime() - 1));
 }
 

@@ -1,34 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
 import { api, type Member, type Order, type OrderPage, type Statement, type StatementEntry, type Team, type Wallet } from './api';
 import { locale, t } from './i18n';
-import { describe, type Msg } from './errors';
 import { date, dateTime, money, number, periodLabel, previousMonth } from './format';
 import { base } from './router';
 import { go, statementPath } from './statements';
-import { lost } from './session';
+import { Panel, useLoad, type Load } from './load';
 import { NewInTeam, ThisMonth } from './progress';
-
-// A panel's data: loading (undefined), loaded, or failed with a message.
-export type Load<T> = { data?: T; error?: Msg; done: boolean };
-
-export function useLoad<T>(fetcher: () => Promise<T>, deps: unknown[]): Load<T> {
-  const [state, setState] = useState<Load<T>>({ done: false });
-  useEffect(() => {
-    let live = true;
-    setState({ done: false });
-    fetcher().then(
-      (data) => live && setState({ data, done: true }),
-      (e) => {
-        if (!live || lost(e)) return;
-        setState({ error: describe(e), done: true });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, deps);
-  return state;
-}
 
 // Home is the member's first page: their profile, money, teams, last
 // statement and recent orders, each from the API as it stands.
@@ -183,21 +159,6 @@ function TeamPanel({ title, load, id, tree }: { title: string; load: Load<Team>;
   );
 }
 
-export function Panel<T>({ title, load, id, children }: { title: string; load: Load<T>; id: string; children: (d: T) => any }) {
-  const m = t.value;
-  return (
-    <section class="card" id={id}>
-      <h2>{title}</h2>
-      {!load.done ? (
-        <p class="loading">{m.loading}</p>
-      ) : load.error ? (
-        <p class="form-error">{load.error(m)}</p>
-      ) : (
-        children(load.data as T)
-      )}
-    </section>
-  );
-}
 
 // OrderFigures are an order's number, status, date, total and PV, as the
 // home's recent orders and the orders page's history list them.

@@ -18,7 +18,8 @@ import {
 } from './cart';
 import { describe, type Msg } from './errors';
 import { date, money, number } from './format';
-import { OrderFigures, Panel, useLoad } from './home';
+import { OrderFigures } from './home';
+import { Panel, useLoad } from './load';
 import { locale, t } from './i18n';
 import { lost } from './session';
 

@@ -3,7 +3,7 @@ import { t } from './i18n';
 import { date, number, periodLabel } from './format';
 import { base } from './router';
 import { go } from './statements';
-import { Panel, useLoad } from './home';
+import { Panel, useLoad } from './load';
 
 // Volumes arrive as decimal strings. What is still missing is a difference
 // of two of them, taken exactly on integers scaled by 10^6 (a plan's

@@ -3,7 +3,7 @@ import { api, ApiError, type Node, type Product, type Registered, type Registrat
 import { cents, decimal, maxQty, newKey } from './cart';
 import { describe, type Msg } from './errors';
 import { money, number } from './format';
-import { Panel, useLoad } from './home';
+import { Panel, useLoad } from './load';
 import { locale, t } from './i18n';
 import type { Messages } from './i18n/en';
 import { allProducts, PayButton, productName } from './orders';

@@ -1,7 +1,7 @@
 import { api, type Statement, type StatementEntry } from './api';
 import { cents, decimal } from './cart';
 import { money, number, periodDates, periodLabel } from './format';
-import { Panel, useLoad } from './home';
+import { Panel, useLoad } from './load';
 import { locale, t } from './i18n';
 import { base, navigate } from './router';
 

@@ -3,7 +3,7 @@ import { request, seg } from '../api';
 import { t } from '../i18n';
 import { dateTime, number } from '../format';
 import { base, navigate } from '../router';
-import { useLoad } from '../home';
+import { useLoad } from '../load';
 
 // A lot's forward trace, as GET /analytics/lots/{sku}/{batch}/trace
 // answers it.
