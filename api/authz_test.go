@@ -129,6 +129,7 @@ var expected = map[string]string{
 	"GET /news":                    "public",
 	"GET /news/{id}":               "public",
 	"GET /pages/{slug}":            "public",
+	"GET /content":                 "admin editor",
 	"POST /content":                "admin editor",
 	"GET /content/{id}":            "admin editor",
 	"POST /content/{id}/revisions": "admin editor",

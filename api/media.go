@@ -3,7 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
-		"io"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
