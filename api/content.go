@@ -20,6 +20,7 @@ func (s *Server) contentRoutes() []Route {
 		{Method: GET, Path: "/news", Tag: "content", Summary: "Published news and product announcements in a language, newest first, a page at a time",
 			Public: true, Roles: everyone, Query: []Param{
 				{"lang", "string", "zh-CN (default) or en: items with a title in it"},
+				{"kind", "string", "news or product (new-product announcements); default both"},
 				{"cursor", "string", "the next of the previous page"},
 				{"limit", "integer", "items per page, 1-100 (default 20)"},
 			}, Response: content.List{}, Handle: s.newsList},
@@ -88,7 +89,7 @@ func (s *Server) newsList(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := content.Latest(c.ctx(), s.DB.Pool, l, c.Query("cursor"), limit)
+	list, err := content.LatestOf(c.ctx(), s.DB.Pool, l, content.Kind(c.Query("kind")), c.Query("cursor"), limit)
 	for i := range list.Items {
 		list.Items[i] = list.Items[i].Anonymous()
 	}

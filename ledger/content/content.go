@@ -475,6 +475,14 @@ type List struct {
 // announcements) with a title in lang, newest first, after cursor (a
 // List.Next, or "" for the first page).
 func Latest(ctx context.Context, q ledger.Querier, l Lang, cursor string, limit int) (List, error) {
+	return LatestOf(ctx, q, l, "", cursor, limit)
+}
+
+// LatestOf is Latest of one kind of news (News or Product; "" for both).
+func LatestOf(ctx context.Context, q ledger.Querier, l Lang, kind Kind, cursor string, limit int) (List, error) {
+	if kind != "" && kind != News && kind != Product {
+		return List{}, fmt.Errorf("%w: kind %q must be news or product", ledger.ErrInvalid, kind)
+	}
 	at, id := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), int64(1<<62)
 	if cursor != "" {
 		var err error
@@ -482,9 +490,9 @@ func Latest(ctx context.Context, q ledger.Querier, l Lang, cursor string, limit 
 			return List{}, err
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT `+itemCols+live+` AND i.kind <> 'page'`+langFilter(l)+`
+	rows, err := q.Query(ctx, `SELECT `+itemCols+live+` AND i.kind <> 'page' AND ($5 = '' OR i.kind = $5)`+langFilter(l)+`
 		AND (i.publish_at, i.id) < ($2, $3) ORDER BY i.publish_at DESC, i.id DESC LIMIT $4`,
-		clock.Now(ctx), at, id, limit+1)
+		clock.Now(ctx), at, id, limit+1, string(kind))
 	if err != nil {
 		return List{}, err
 	}
