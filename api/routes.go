@@ -28,7 +28,7 @@ func (s *Server) Routes() []Route {
 	var rs []Route
 	for _, group := range [][]Route{
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
-		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
+		s.agencyRoutes(), s.bookRoutes(), s.journalBookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
 		s.contentRoutes(),
 	} {
 		rs = append(rs, group...)
@@ -205,13 +205,13 @@ func (s *Server) bookRoutes() []Route {
 	money := roles(user.Admin, user.Finance)
 	return []Route{
 		{Method: GET, Path: "/journal", Tag: "books", Summary: "Journal entries, newest first", Roles: money,
-			Query:    []Param{{"account", "string", "only entries on this account"}, {"holder", "string", "and this holder"}, cursorParam, limitParam},
+			Query:    append(journalQuery[:len(journalQuery):len(journalQuery)], cursorParam, limitParam),
 			Response: EntryPage{}, Handle: s.listJournal},
 		{Method: GET, Path: "/journal/{id}", Tag: "books", Summary: "One journal entry with its lines", Roles: money, Response: journal.Entry{}, Handle: s.getEntry},
 		{Method: POST, Path: "/journal/{id}/reverse", Tag: "books", Summary: "Post the entry that reverses another", Roles: money, Idem: KeyRequired, Status: 201,
 			Request: reverseRequest{}, Response: journal.Entry{}, Handle: s.reverseEntry},
 		{Method: GET, Path: "/balances", Tag: "books", Summary: "Account balances (per holder for per-holder accounts)", Roles: money,
-			Query: []Param{{"account", "string", "one account"}, {"holder", "string", "agency or member code"}}, Response: []BalanceLine{}, Handle: s.balances},
+			Query: []Param{{"account", "string", "one account"}, {"holder", "string", "agency or member code"}, asOfParam}, Response: []BalanceLine{}, Handle: s.balances},
 		{Method: GET, Path: "/audit", Tag: "users", Summary: "The audit log of privileged actions, newest first", Roles: adminOnly,
 			Query: []Param{cursorParam, limitParam}, Response: AuditPage{}, Handle: s.auditLog},
 	}
