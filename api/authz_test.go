@@ -47,6 +47,7 @@ var expected = map[string]string{
 	"POST /warehouses":                   "admin",
 	"GET /warehouses/{code}/stock":       "admin finance warehouse agency",
 	"POST /warehouses/{code}/receipts":   "admin warehouse",
+	"GET /warehouses/{code}/stock.csv":   "admin finance warehouse agency",
 	"POST /warehouses/{code}/thresholds": "admin warehouse agency",
 	"GET /stock/warnings":                "admin finance warehouse agency",
 

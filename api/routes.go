@@ -29,7 +29,7 @@ func (s *Server) Routes() []Route {
 	for _, group := range [][]Route{
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
 		s.agencyRoutes(), s.bookRoutes(), s.journalBookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
-		s.contentRoutes(),
+		s.contentRoutes(), s.stockListRoutes(),
 	} {
 		rs = append(rs, group...)
 	}
@@ -123,8 +123,8 @@ func (s *Server) goodsRoutes() []Route {
 		{Method: GET, Path: "/warehouses", Tag: "stock", Summary: "Every warehouse", Roles: staff, Response: []stock.Warehouse{}, Handle: s.listWarehouses},
 		{Method: POST, Path: "/warehouses", Tag: "stock", Summary: "Add an HQ warehouse", Roles: adminOnly, Status: 201,
 			Request: warehouseRequest{}, Response: stock.Warehouse{}, Handle: s.createWarehouse},
-		{Method: GET, Path: "/warehouses/{code}/stock", Tag: "stock", Summary: "What a warehouse holds, by SKU and lot",
-			Roles: roles(user.Admin, user.Finance, user.Warehouse, user.Agency), Scope: wh, Response: []BalanceView{}, Handle: s.warehouseStock},
+		{Method: GET, Path: "/warehouses/{code}/stock", Tag: "stock", Summary: "What a warehouse holds, by SKU and lot: one page, first expiry first",
+			Roles: roles(user.Admin, user.Finance, user.Warehouse, user.Agency), Scope: wh, Query: stockQuery(true), Response: StockPage{}, Handle: s.warehouseStock},
 		{Method: POST, Path: "/warehouses/{code}/receipts", Tag: "stock", Summary: "Receive produced goods of a lot into an HQ warehouse",
 			Roles: stockKeepers, Idem: KeyRequired, Status: 201, Request: receiptRequest{}, Response: stock.Received{}, Handle: s.receive},
 		{Method: POST, Path: "/warehouses/{code}/thresholds", Tag: "stock", Summary: "Set the low-stock threshold of a SKU",
