@@ -17,6 +17,7 @@ import { SMSConsole } from './sms';
 import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
+import { AccountPage, BalancesPage, EntryPage, JournalPage } from './books';
 
 const failure = signal<Msg | null>(null);
 
@@ -64,6 +65,22 @@ const pages: StaffPage[] = [
   { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
   { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
   { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
+  { route: 'finance/journal', roles: ['admin', 'finance'], label: (m) => m.bkJournal, render: () => <JournalPage /> },
+  {
+    route: 'finance/journal/*',
+    roles: ['admin', 'finance'],
+    label: (m) => m.bkJournal,
+    render: ([id]) => <EntryPage id={id} />,
+    match: (r) => r.match(/^finance\/journal\/(\d+)$/)?.slice(1) ?? null,
+  },
+  { route: 'finance/balances', roles: ['admin', 'finance'], label: (m) => m.bkBalances, render: () => <BalancesPage /> },
+  {
+    route: 'finance/balances/*',
+    roles: ['admin', 'finance'],
+    label: (m) => m.bkBalances,
+    render: ([code]) => <AccountPage code={code} />,
+    match: (r) => r.match(/^finance\/balances\/([^/]+)$/)?.slice(1) ?? null,
+  },
 ];
 
 function LotSearchPage() {
