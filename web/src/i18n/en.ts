@@ -760,7 +760,8 @@ export const en = {
   hqThresholdInvalid: 'Enter a whole number, 0 or more (0 turns the warning off).',
   hqThresholdRefused: 'The threshold was refused.',
   hqThresholdSaved: 'Threshold saved.',
-  hqNotYourself: 'You cannot disable your own account.',  // finance books
+  hqNotYourself: 'You cannot disable your own account.',
+  // finance books and the stock list
   bkJournal: 'Journal',
   bkBalances: 'Balances',
   bkAccount: 'Account',
@@ -816,6 +817,7 @@ export const en = {
   bkHolderLines: (h: string) => `Lines of ${h}`,
   stkProduct: 'Product (SKU or name)',
   stkExpiresBefore: 'Expiring before',
+  bkBalance: 'Balance',
 };
 
 export type Messages = typeof en;

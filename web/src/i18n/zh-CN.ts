@@ -759,7 +759,8 @@ export const zhCN: Messages = {
   hqThresholdInvalid: '请输入 0 或更大的整数（0 表示关闭提醒）。',
   hqThresholdRefused: '阈值被拒绝。',
   hqThresholdSaved: '阈值已保存。',
-  hqNotYourself: '不能停用自己的账号。',  // finance books
+  hqNotYourself: '不能停用自己的账号。',
+  // finance books and the stock list
   bkJournal: '日记账',
   bkBalances: '科目余额',
   bkAccount: '科目',
@@ -814,4 +815,5 @@ export const zhCN: Messages = {
   bkHolderLines: (h: string) => `${h} 的分录行`,
   stkProduct: '产品（SKU 或名称）',
   stkExpiresBefore: '在此日期前过期',
+  bkBalance: '余额',
 };

@@ -660,6 +660,14 @@ export function AccountPage({ code }: { code: string }) {
   const acct = chart.value?.find((a) => a.account === code);
   const [holder, setHolder] = useState('');
   const day = asOf.value;
+  const [balance, setBalance] = useState<AccountBalance | null>(null);
+  useEffect(() => {
+    let live = true;
+    booksApi.balances(day).then((b) => live && setBalance(b.find((a) => a.account === code) ?? null), () => {});
+    return () => {
+      live = false;
+    };
+  }, [code, day]);
   const holders = usePaged((cursor) => (acct?.per_holder ? booksApi.holders(code, day, cursor) : Promise.resolve({ items: [] })), [
     code,
     day,
@@ -690,6 +698,11 @@ export function AccountPage({ code }: { code: string }) {
           </div>
         </div>
         <p class="hint">{day ? m.bkAsOfEnd(day) : m.bkAsOfNow}</p>
+        {balance && (
+          <p id="account-balance">
+            {m.bkBalance}: {side(balance.balance)[0] ? `${m.bkDebit} ${side(balance.balance)[0]}` : `${m.bkCredit} ${side(balance.balance)[1]}`}
+          </p>
+        )}
         {acct?.per_holder && (
           <>
             <h2>{m.bkHolders}</h2>
