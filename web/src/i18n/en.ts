@@ -818,6 +818,7 @@ export const en = {
   stkProduct: 'Product (SKU or name)',
   stkExpiresBefore: 'Expiring before',
   bkBalance: 'Balance',
+  bkAccountName: (_code: string, name: string) => name,
 };
 
 export type Messages = typeof en;

@@ -116,8 +116,8 @@ function useChart(): AccountBalance[] {
   return chart.value ?? [];
 }
 
-function accountName(code: string): string {
-  return chart.value?.find((a) => a.account === code)?.name ?? '';
+function accountName(m: Messages, code: string): string {
+  return m.bkAccountName(code, chart.value?.find((a) => a.account === code)?.name ?? '');
 }
 
 function go(e: Event, to: string) {
@@ -188,7 +188,7 @@ export function JournalPage() {
               <option value="">{m.bkAllAccounts}</option>
               {accounts.map((a) => (
                 <option key={a.account} value={a.account}>
-                  {a.account} · {a.name}
+                  {a.account} · {m.bkAccountName(a.account, a.name)}
                 </option>
               ))}
             </select>
@@ -394,7 +394,7 @@ function EntryCard({ e, m }: { e: JournalEntry; m: Messages }) {
               <tr key={i}>
                 <td data-label={m.bkAccount}>
                   <span>
-                    <span class="mono">{l.account}</span> {accountName(l.account)}
+                    <span class="mono">{l.account}</span> {accountName(m, l.account)}
                   </span>
                 </td>
                 <td data-label={m.bkHolder}>
@@ -511,7 +511,7 @@ function ReverseForm({ e, m, onDone }: { e: JournalEntry; m: Messages; onDone: (
           </button>
         </form>
       )}
-      {e.reversed_by && !done && <p id="reverse-closed">{m.bkAlreadyReversed}</p>}
+      {e.reversed_by && !done && !formError && <p id="reverse-closed">{m.bkAlreadyReversed}</p>}
     </section>
   );
 }
@@ -608,7 +608,7 @@ export function BalancesPage() {
                   <tr key={r.account} data-account={r.account}>
                     <td data-label={m.bkAccount}>
                       <a href={accountHref(r.account)} onClick={(e) => go(e, accountHref(r.account))}>
-                        <span class="mono">{r.account}</span> {r.name}
+                        <span class="mono">{r.account}</span> {m.bkAccountName(r.account, r.name)}
                       </a>
                     </td>
                     <td data-label={m.bkType}>
@@ -689,7 +689,7 @@ export function AccountPage({ code }: { code: string }) {
       <section class="card" id="account" aria-labelledby="account-title">
         <div class="queue-head">
           <h1 id="account-title">
-            <span class="mono">{code}</span> {acct?.name ?? ''}
+            <span class="mono">{code}</span> {accountName(m, code)}
           </h1>
           <div class="queue-tools">
             <button type="button" class="ghost" id="account-journal" onClick={journal}>
