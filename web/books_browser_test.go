@@ -296,3 +296,24 @@ func yuan(d decimal.Decimal) string {
 	}
 	return "¥" + b.String() + cents
 }
+
+// The warehouse opening finance's books by their addresses is refused,
+// with none of the data and without the console asking the API for it.
+func TestStaffBooksRefusedToTheWarehouse(t *testing.T) {
+	requireBrowser(t)
+	s := booksOffice(t)
+	for _, page := range []string{"/staff/finance/journal", "/staff/finance/journal/1", "/staff/finance/balances/1010"} {
+		ctx := browser(t, "zh-CN")
+		run(t, ctx, "open "+page, chromedp.Navigate(s.url+page))
+		run(t, ctx, "sign in as warehouse", signIn("warehouse", password))
+		wantText(t, ctx, "#not-allowed", "无权访问")
+		for _, api := range []string{"/api/v1/journal", "/api/v1/balances", "/api/v1/accounts"} {
+			if n := eval[int](t, ctx, fmt.Sprintf(`performance.getEntriesByType('resource').filter(e => e.name.includes(%q)).length`, api)); n != 0 {
+				t.Errorf("%s: the console asked %s %d times for the warehouse", page, api, n)
+			}
+		}
+		if body := eval[string](t, ctx, `document.body.innerText`); strings.Contains(body, s.pay[0]) || strings.Contains(body, "payment.confirmed") {
+			t.Errorf("%s shows the journal to the warehouse:\n%s", page, body)
+		}
+	}
+}

@@ -59,18 +59,6 @@ func Find(ctx context.Context, q ledger.Querier, f Filter) ([]Listed, error) {
 	})
 }
 
-// List returns up to limit entries (without lines) with id < before (0: from
-// the newest), newest first; with account set, only entries touching it (and
-// holder, when given).
-func List(ctx context.Context, q ledger.Querier, account Account, holder string, before int64, limit int) ([]Entry, error) {
-	ls, err := Find(ctx, q, Filter{Account: account, Holder: holder, Before: before, Limit: limit})
-	out := make([]Entry, len(ls))
-	for i, l := range ls {
-		out[i] = l.Entry
-	}
-	return out, err
-}
-
 // Kinds lists the kinds of entry the journal holds, by name.
 func Kinds(ctx context.Context, q ledger.Querier) ([]string, error) {
 	rows, err := q.Query(ctx, `SELECT DISTINCT kind FROM journal_entries ORDER BY kind`)
