@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/csv"
 	"strconv"
 	"strings"
@@ -152,4 +153,79 @@ func zone(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// TestJournalDaysAtTheCompanyMidnight posts entries a second either side
+// of midnight in Asia/Shanghai at the end of January 2026 (16:00 UTC) and
+// of a leap February, and reads them back by day and as balances at a
+// day's end: each falls on its company day, not its UTC one. A per-holder
+// account lists its holders with their balances and each holder's lines.
+func TestJournalDaysAtTheCompanyMidnight(t *testing.T) {
+	t.Setenv("COMPANY_TZ", "Asia/Shanghai")
+	w := newWorld(t)
+	fin := w.token("finance")
+	post := func(ref, holder, amount, at string) {
+		t.Helper()
+		if _, err := w.db.Pool.Exec(context.Background(), `WITH e AS (
+				INSERT INTO journal_entries (kind, ref, posted_by, posted_at) VALUES ('test', $1, 'test', $4::timestamptz) RETURNING id)
+			INSERT INTO journal_lines (entry_id, account, holder, amount)
+			SELECT e.id, a, h, m FROM e, (VALUES ('1100', $2, $3::numeric), ('1000', '', -$3::numeric)) v(a, h, m)`,
+			ref, holder, amount, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post("JAN-LAST", "AG1", "10.00", "2026-01-31T23:59:59+08:00")
+	post("FEB-FIRST", "AG2", "20.00", "2026-02-01T00:00:00+08:00")
+	post("LEAP-DAY", "AG1", "30.00", "2028-02-29T23:59:59+08:00")
+	post("MAR-FIRST", "AG1", "40.00", "2028-03-01T00:00:00+08:00")
+	refs := func(q string) string {
+		t.Helper()
+		var out []string
+		for _, e := range decode[struct{ Items []listedEntry }](t, w.call("GET", "/api/v1/journal?kind=test&"+q, fin, nil)).Items {
+			out = append(out, e.Ref)
+		}
+		return strings.Join(out, " ")
+	}
+	for q, want := range map[string]string{
+		"from=2026-01-31&to=2026-01-31": "JAN-LAST",
+		"from=2026-02-01&to=2026-02-01": "FEB-FIRST",
+		"to=2026-01-31":                 "JAN-LAST",
+		"from=2028-02-29&to=2028-02-29": "LEAP-DAY",
+		"from=2028-03-01":               "MAR-FIRST",
+		"account=1100&holder=AG2":       "FEB-FIRST",
+		"ref=FIRST":                     "MAR-FIRST FEB-FIRST",
+	} {
+		if got := refs(q); got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+	}
+	bank := func(asOf string) string {
+		t.Helper()
+		for _, b := range decode[[]balanceLine](t, w.call("GET", "/api/v1/balances?account=1100&as_of="+asOf, fin, nil)) {
+			return b.Balance + "/" + strconv.Itoa(b.Holders)
+		}
+		t.Fatalf("no balance of 1100 as of %s", asOf)
+		return ""
+	}
+	for asOf, want := range map[string]string{"2026-01-30": "0.00/0", "2026-01-31": "10.00/1", "2026-02-01": "30.00/2",
+		"2028-02-28": "30.00/2", "2028-02-29": "60.00/2", "2028-03-01": "100.00/2"} {
+		if got := bank(asOf); got != want {
+			t.Errorf("1100 as of %s: %s, want %s", asOf, got, want)
+		}
+	}
+	type holders struct {
+		Items []struct{ Holder, Balance string }
+		Next  string
+	}
+	h1 := decode[holders](t, w.call("GET", "/api/v1/accounts/1100/holders?limit=1&as_of=2028-02-29", fin, nil))
+	h2 := decode[holders](t, w.call("GET", "/api/v1/accounts/1100/holders?limit=1&as_of=2028-02-29&cursor="+h1.Next, fin, nil))
+	if len(h1.Items) != 1 || h1.Items[0].Holder != "AG1" || h1.Items[0].Balance != "40.00" || len(h2.Items) != 1 || h2.Items[0].Holder != "AG2" {
+		t.Fatalf("holders of 1100 as of 29 February 2028: %+v then %+v", h1, h2)
+	}
+	lines := decode[struct {
+		Items []struct{ Ref, Amount string }
+	}](t, w.call("GET", "/api/v1/accounts/1100/lines?holder=AG1&as_of=2028-02-29", fin, nil))
+	if len(lines.Items) != 2 || lines.Items[0].Ref != "LEAP-DAY" || lines.Items[1].Ref != "JAN-LAST" {
+		t.Fatalf("AG1's lines of 1100 as of 29 February 2028: %+v", lines)
+	}
 }
