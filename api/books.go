@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -13,8 +14,8 @@ import (
 
 // EntryPage is one page of journal entries, newest first.
 type EntryPage struct {
-	Items []journal.Entry `json:"items"`
-	Next  string          `json:"next,omitempty"`
+	Items []journal.Listed `json:"items"`
+	Next  string           `json:"next,omitempty"`
 }
 
 func beforeCursor(c *call) (int64, error) {
@@ -30,20 +31,25 @@ func beforeCursor(c *call) (int64, error) {
 }
 
 func (s *Server) listJournal(c *call) (any, error) {
-	limit, err := intQuery(c, "limit", 50, 1, 500)
+	f, err := s.journalFilter(c)
 	if err != nil {
 		return nil, err
 	}
-	before, err := beforeCursor(c)
-	if err != nil {
+	if f.Limit, err = intQuery(c, "limit", 50, 1, 500); err != nil {
 		return nil, err
 	}
-	es, err := journal.List(c.ctx(), s.DB.Pool, journal.Account(c.Query("account")), c.Query("holder"), before, limit)
+	if f.Before, err = beforeCursor(c); err != nil {
+		return nil, err
+	}
+	es, err := journal.Find(c.ctx(), s.DB.Pool, f)
 	if err != nil {
 		return nil, wrap("list journal entries", err)
 	}
 	p := EntryPage{Items: es}
-	if len(es) == limit {
+	if p.Items == nil {
+		p.Items = []journal.Listed{}
+	}
+	if len(es) == f.Limit {
 		p.Next = strconv.FormatInt(es[len(es)-1].ID, 10)
 	}
 	return p, nil
@@ -70,43 +76,15 @@ func (s *Server) reverseEntry(c *call) (any, error) {
 	if err != nil || id <= 0 {
 		return nil, err404("journal entry %q", c.Param("id"))
 	}
-	if req.Memo == "" {
+	if strings.TrimSpace(req.Memo) == "" {
 		return nil, errStatus(http.StatusUnprocessableEntity, "a reversal needs a memo saying why")
 	}
 	var e journal.Entry
 	err = s.DB.Transact(c.ctx(), pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		e, err = journal.Reverse(c.ctx(), tx, id, c.who.By(), req.Memo, c.key)
+		e, err = journal.ReverseOnce(c.ctx(), tx, c.key, id, c.who.By(), req.Memo)
 		return err
 	})
 	return e, wrap("reverse journal entry", err)
-}
-
-// BalanceLine is the balance of one account (for one holder).
-type BalanceLine struct {
-	Account string          `json:"account"`
-	Name    string          `json:"name"`
-	Holder  string          `json:"holder,omitempty"`
-	Balance decimal.Decimal `json:"balance"`
-}
-
-func (s *Server) balances(c *call) (any, error) {
-	accts, err := journal.Accounts(c.ctx(), s.DB.Pool)
-	if err != nil {
-		return nil, wrap("list accounts", err)
-	}
-	holder := c.Query("holder")
-	out := []BalanceLine{}
-	for _, a := range accts {
-		if q := c.Query("account"); q != "" && q != a[0] {
-			continue
-		}
-		b, err := journal.Balance(c.ctx(), s.DB.Pool, journal.Account(a[0]), holder, zeroTime)
-		if err != nil {
-			return nil, wrap("read balance", err)
-		}
-		out = append(out, BalanceLine{Account: a[0], Name: a[1], Holder: holder, Balance: b})
-	}
-	return out, nil
 }
 
 // Wallet is what a member has with the company.

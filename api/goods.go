@@ -174,35 +174,6 @@ func (s *Server) createWarehouse(c *call) (any, error) {
 	return w, wrap("create warehouse", err)
 }
 
-// BalanceView is a warehouse's holding of one lot.
-type BalanceView struct {
-	SKU       string     `json:"sku"`
-	Batch     string     `json:"batch"`
-	ExpiresOn *time.Time `json:"expires_on,omitempty"`
-	OnHand    int64      `json:"on_hand"`
-	Reserved  int64      `json:"reserved"`
-	Available int64      `json:"available"`
-}
-
-func (s *Server) warehouseStock(c *call) (any, error) {
-	if _, err := stock.GetWarehouse(c.ctx(), s.DB.Pool, c.Param("code")); err != nil {
-		return nil, err
-	}
-	bs, err := stock.Balances(c.ctx(), s.DB.Pool, c.Param("code"))
-	if err != nil {
-		return nil, wrap("read stock balances", err)
-	}
-	out := make([]BalanceView, len(bs))
-	for i, b := range bs {
-		out[i] = BalanceView{SKU: b.SKU, Batch: b.Batch, OnHand: b.OnHand, Reserved: b.Reserved, Available: b.Available()}
-		if !b.ExpiresOn.IsZero() {
-			e := b.ExpiresOn
-			out[i].ExpiresOn = &e
-		}
-	}
-	return out, nil
-}
-
 type receiptRequest struct {
 	SKU   string `json:"sku"`
 	Batch string `json:"batch"`

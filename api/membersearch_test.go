@@ -123,7 +123,7 @@ func TestReceiveANewLotClearsItsWarning(t *testing.T) {
 	wh := w.token("warehouse")
 	// Ten more than VC-100 has available in HQ-SH: a warning.
 	var avail int64
-	for _, b := range decode[[]api.BalanceView](t, w.call("GET", "/api/v1/warehouses/HQ-SH/stock", wh, nil)) {
+	for _, b := range decode[api.StockPage](t, w.call("GET", "/api/v1/warehouses/HQ-SH/stock", wh, nil)).Items {
 		if b.SKU == "VC-100" {
 			avail += b.Available
 		}
@@ -159,7 +159,7 @@ func TestReceiveANewLotClearsItsWarning(t *testing.T) {
 		t.Fatal("the warning stays after the receipt")
 	}
 	var onHand int64
-	for _, b := range decode[[]api.BalanceView](t, w.call("GET", "/api/v1/warehouses/HQ-SH/stock", wh, nil)) {
+	for _, b := range decode[api.StockPage](t, w.call("GET", "/api/v1/warehouses/HQ-SH/stock", wh, nil)).Items {
 		if b.Batch == "NEW-1" {
 			onHand = b.OnHand
 			if b.ExpiresOn == nil || b.ExpiresOn.Format("2006-01-02") != "2027-01-05" {

@@ -28,8 +28,8 @@ func (s *Server) Routes() []Route {
 	var rs []Route
 	for _, group := range [][]Route{
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
-		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
-		s.contentRoutes(), s.mediaRoutes(),
+		s.agencyRoutes(), s.bookRoutes(), s.journalBookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
+		s.contentRoutes(), s.mediaRoutes(), s.stockListRoutes(),
 	} {
 		rs = append(rs, group...)
 	}
@@ -123,8 +123,8 @@ func (s *Server) goodsRoutes() []Route {
 		{Method: GET, Path: "/warehouses", Tag: "stock", Summary: "Every warehouse", Roles: staff, Response: []stock.Warehouse{}, Handle: s.listWarehouses},
 		{Method: POST, Path: "/warehouses", Tag: "stock", Summary: "Add an HQ warehouse", Roles: adminOnly, Status: 201,
 			Request: warehouseRequest{}, Response: stock.Warehouse{}, Handle: s.createWarehouse},
-		{Method: GET, Path: "/warehouses/{code}/stock", Tag: "stock", Summary: "What a warehouse holds, by SKU and lot",
-			Roles: roles(user.Admin, user.Finance, user.Warehouse, user.Agency), Scope: wh, Response: []BalanceView{}, Handle: s.warehouseStock},
+		{Method: GET, Path: "/warehouses/{code}/stock", Tag: "stock", Summary: "What a warehouse holds, by SKU and lot: one page, first expiry first",
+			Roles: roles(user.Admin, user.Finance, user.Warehouse, user.Agency), Scope: wh, Query: stockQuery(true), Response: StockPage{}, Handle: s.warehouseStock},
 		{Method: POST, Path: "/warehouses/{code}/receipts", Tag: "stock", Summary: "Receive produced goods of a lot into an HQ warehouse",
 			Roles: stockKeepers, Idem: KeyRequired, Status: 201, Request: receiptRequest{}, Response: stock.Received{}, Handle: s.receive},
 		{Method: POST, Path: "/warehouses/{code}/thresholds", Tag: "stock", Summary: "Set the low-stock threshold of a SKU",
@@ -205,13 +205,13 @@ func (s *Server) bookRoutes() []Route {
 	money := roles(user.Admin, user.Finance)
 	return []Route{
 		{Method: GET, Path: "/journal", Tag: "books", Summary: "Journal entries, newest first", Roles: money,
-			Query:    []Param{{"account", "string", "only entries on this account"}, {"holder", "string", "and this holder"}, cursorParam, limitParam},
+			Query:    append(journalQuery[:len(journalQuery):len(journalQuery)], cursorParam, limitParam),
 			Response: EntryPage{}, Handle: s.listJournal},
 		{Method: GET, Path: "/journal/{id}", Tag: "books", Summary: "One journal entry with its lines", Roles: money, Response: journal.Entry{}, Handle: s.getEntry},
 		{Method: POST, Path: "/journal/{id}/reverse", Tag: "books", Summary: "Post the entry that reverses another", Roles: money, Idem: KeyRequired, Status: 201,
 			Request: reverseRequest{}, Response: journal.Entry{}, Handle: s.reverseEntry},
 		{Method: GET, Path: "/balances", Tag: "books", Summary: "Account balances (per holder for per-holder accounts)", Roles: money,
-			Query: []Param{{"account", "string", "one account"}, {"holder", "string", "agency or member code"}}, Response: []BalanceLine{}, Handle: s.balances},
+			Query: []Param{{"account", "string", "one account"}, {"holder", "string", "agency or member code"}, asOfParam}, Response: []BalanceLine{}, Handle: s.balances},
 		{Method: GET, Path: "/audit", Tag: "users", Summary: "The audit log of privileged actions, newest first", Roles: adminOnly,
 			Query: []Param{cursorParam, limitParam}, Response: AuditPage{}, Handle: s.auditLog},
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"downline/ledger"
+	"downline/ledger/idempotency"
 )
 
 // Account is a code of the chart of accounts (table accounts).
@@ -67,9 +68,11 @@ type Entry struct {
 	Memo     string `json:",omitempty"`
 	OpKey    string `json:",omitempty"` // idempotency key of the operation
 	Reverses int64  `json:",omitempty"`
-	By       string
-	PostedAt time.Time
-	Lines    []Line
+	// ReversedBy is the entry that reverses this one (read by Get and Find).
+	ReversedBy int64 `json:",omitempty"`
+	By         string
+	PostedAt   time.Time
+	Lines      []Line
 }
 
 // Post validates e and appends it in tx. Lines with a zero amount are
@@ -222,9 +225,10 @@ const IDSequence = `nextval('journal_entries_id_seq')`
 func Get(ctx context.Context, q ledger.Querier, id int64) (Entry, error) {
 	var e Entry
 	var rev *int64
-	err := q.QueryRow(ctx, `SELECT id, kind, ref, memo, op_key, reverses, posted_by, posted_at
-		FROM journal_entries WHERE id = $1`, id).
-		Scan(&e.ID, &e.Kind, &e.Ref, &e.Memo, &e.OpKey, &rev, &e.By, &e.PostedAt)
+	err := q.QueryRow(ctx, `SELECT id, kind, ref, memo, op_key, reverses, posted_by, posted_at,
+			coalesce((SELECT r.id FROM journal_entries r WHERE r.reverses = e.id), 0)
+		FROM journal_entries e WHERE id = $1`, id).
+		Scan(&e.ID, &e.Kind, &e.Ref, &e.Memo, &e.OpKey, &rev, &e.By, &e.PostedAt, &e.ReversedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Entry{}, fmt.Errorf("%w: journal entry %d", ledger.ErrNotFound, id)
 	}
@@ -250,7 +254,7 @@ func Get(ctx context.Context, q ledger.Querier, id int64) (Entry, error) {
 // signs, referencing the original.
 //
 // Errors: ledger.ErrNotFound for an unknown entry; ledger.ErrConflict when it
-// is already reversed or is itself a reversal.
+// is already reversed (naming the reversing entry) or is itself a reversal.
 func Reverse(ctx context.Context, tx pgx.Tx, id int64, by, memo, opKey string) (Entry, error) {
 	orig, err := Get(ctx, tx, id)
 	if err != nil {
@@ -259,11 +263,37 @@ func Reverse(ctx context.Context, tx pgx.Tx, id int64, by, memo, opKey string) (
 	if orig.Reverses != 0 {
 		return Entry{}, fmt.Errorf("%w: journal entry %d is itself a reversal of %d; post a new entry instead", ledger.ErrConflict, id, orig.Reverses)
 	}
+	if orig.ReversedBy != 0 {
+		return Entry{}, fmt.Errorf("%w: journal entry %d is already reversed by entry %d", ledger.ErrConflict, id, orig.ReversedBy)
+	}
 	rev := Entry{Kind: "reversal", Ref: orig.Ref, Memo: memo, OpKey: opKey, Reverses: id, By: by}
 	for _, l := range orig.Lines {
 		rev.Lines = append(rev.Lines, Line{Account: l.Account, Holder: l.Holder, Amount: l.Amount.Neg()})
 	}
 	return Post(ctx, tx, rev)
+}
+
+// ReverseOnce is Reverse under idempotency key key: a retry with the same
+// entry and memo returns the reversing entry posted the first time.
+//
+// Errors: those of Reverse; ledger.ErrInvalid for a memo that is blank;
+// ledger.ErrIdempotencyConflict for key used by another request.
+func ReverseOnce(ctx context.Context, tx pgx.Tx, key string, id int64, by, memo string) (Entry, error) {
+	memo = strings.TrimSpace(memo)
+	if memo == "" {
+		return Entry{}, fmt.Errorf("%w: a reversal needs a memo saying why", ledger.ErrInvalid)
+	}
+	req := struct {
+		Entry int64
+		Memo  string
+	}{id, memo}
+	return idempotency.Do(ctx, tx, key, "journal.reverse", req, func() (Entry, error) {
+		e, err := Reverse(ctx, tx, id, by, memo, key)
+		if err != nil {
+			return e, err
+		}
+		return Get(ctx, tx, e.ID)
+	})
 }
 
 // Balance is the sum of the lines of account (for holder, when the account is

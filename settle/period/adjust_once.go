@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/idempotency"
 )
@@ -68,8 +69,8 @@ func enterAdjustment(ctx context.Context, tx pgx.Tx, p Period, member string, am
 		return ManualAdjustment{}, fmt.Errorf("%w: no member %q", ledger.ErrNotFound, member)
 	}
 	a := ManualAdjustment{Period: p.Code, Member: member, Amount: amount, Reason: reason, EnteredBy: by}
-	err = tx.QueryRow(ctx, `INSERT INTO settle_manual_adjustments (period_id, member, amount, reason, entered_by)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id, entered_at`, p.ID, member, amount, reason, by).Scan(&a.ID, &a.EnteredAt)
+	err = tx.QueryRow(ctx, `INSERT INTO settle_manual_adjustments (period_id, member, amount, reason, entered_by, entered_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, entered_at`, p.ID, member, amount, reason, by, clock.Now(ctx)).Scan(&a.ID, &a.EnteredAt)
 	return a, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/journal"
 )
@@ -132,9 +133,9 @@ func pay(ctx context.Context, tx pgx.Tx, p Period, minPayout decimal.Decimal, by
 			k++
 		}
 	}
-	if err := tx.QueryRow(ctx, `INSERT INTO settle_payouts (run_id, min_payout, currency, paid_total, paid_count, carried_total, carried_count, paid_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, paid_at`, r.ID, minPayout, out.Currency, out.PaidTotal, out.PaidCount,
-		out.CarriedTotal, out.CarriedCount, by).Scan(&out.ID, &out.PaidAt); err != nil {
+	if err := tx.QueryRow(ctx, `INSERT INTO settle_payouts (run_id, min_payout, currency, paid_total, paid_count, carried_total, carried_count, paid_by, paid_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, paid_at`, r.ID, minPayout, out.Currency, out.PaidTotal, out.PaidCount,
+		out.CarriedTotal, out.CarriedCount, by, clock.Now(ctx)).Scan(&out.ID, &out.PaidAt); err != nil {
 		return Payout{}, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO settle_payout_items (payout_id, member, amount, carried, entry_id)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/graphstore"
 	"downline/ledger"
 	"downline/settle/engine"
@@ -297,12 +298,12 @@ func (r *Runner) run(ctx context.Context, tx pgx.Tx, p Period, by string) (*Outc
 				return nil, fmt.Errorf("replace the draft of %s: %w", p.Code, err)
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE settle_runs SET plan_id = $2, attempt = attempt + 1, run_by = $3, run_at = now() WHERE id = $1`,
-			runID, sp.ID, by)
+		_, err = tx.Exec(ctx, `UPDATE settle_runs SET plan_id = $2, attempt = attempt + 1, run_by = $3, run_at = $4 WHERE id = $1`,
+			runID, sp.ID, by, clock.Now(ctx))
 	} else {
 		err = tx.QueryRow(ctx, `INSERT INTO settle_runs (period_id, plan_id, status, run_by, members, active, lines, total_bv,
-			before_cap, bonus_total, adjust_total, lines_sha256, read_ms, compute_ms, write_ms, lines_set)
-			VALUES ($1, $2, 'draft', $3, 0, 0, 0, 0, 0, 0, 0, '', 0, 0, 0, $4) RETURNING id`, p.ID, sp.ID, by, set.id).Scan(&runID)
+			before_cap, bonus_total, adjust_total, lines_sha256, read_ms, compute_ms, write_ms, lines_set, run_at)
+			VALUES ($1, $2, 'draft', $3, 0, 0, 0, 0, 0, 0, 0, '', 0, 0, 0, $4, $5) RETURNING id`, p.ID, sp.ID, by, set.id, clock.Now(ctx)).Scan(&runID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record the run of %s: %w", p.Code, err)

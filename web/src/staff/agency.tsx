@@ -65,7 +65,20 @@ interface AgencyOrder extends Order {
 
 const agencyApi = {
   agency: (code: string) => request<Agency>('GET', `/agencies/${seg(code)}`),
-  stock: (wh: string) => request<StockLine[]>('GET', `/warehouses/${seg(wh)}/stock`),
+  // An agency's stock is a few lots: every page of it, sorted here.
+  stock: async (wh: string) => {
+    const out: StockLine[] = [];
+    let cursor = '';
+    do {
+      const p = await request<{ items: StockLine[]; next?: string }>(
+        'GET',
+        `/warehouses/${seg(wh)}/stock?limit=500${cursor ? `&cursor=${seg(cursor)}` : ''}`,
+      );
+      out.push(...p.items);
+      cursor = p.next ?? '';
+    } while (cursor);
+    return out;
+  },
   warnings: () => request<LowStock[]>('GET', '/stock/warnings'),
   orders: (code: string, cursor: string) =>
     request<OrderPage>('GET', `/agencies/${seg(code)}/orders?limit=10${cursor ? `&cursor=${seg(cursor)}` : ''}`),

@@ -18,6 +18,7 @@ import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
 import { ContentEditor, ContentList } from './content';
+import { AccountPage, BalancesPage, EntryPage, JournalPage } from './books';
 
 const failure = signal<Msg | null>(null);
 
@@ -72,6 +73,22 @@ const pages: StaffPage[] = [
     label: (m) => m.contentTitle,
     render: ([id]) => <ContentEditor id={id} />,
     match: (r) => r.match(/^content\/(\d+|new)$/)?.slice(1) ?? null,
+  },
+  { route: 'finance/journal', roles: ['admin', 'finance'], label: (m) => m.bkJournal, render: () => <JournalPage /> },
+  {
+    route: 'finance/journal/*',
+    roles: ['admin', 'finance'],
+    label: (m) => m.bkJournal,
+    render: ([id]) => <EntryPage id={id} />,
+    match: (r) => r.match(/^finance\/journal\/(\d+)$/)?.slice(1) ?? null,
+  },
+  { route: 'finance/balances', roles: ['admin', 'finance'], label: (m) => m.bkBalances, render: () => <BalancesPage /> },
+  {
+    route: 'finance/balances/*',
+    roles: ['admin', 'finance'],
+    label: (m) => m.bkBalances,
+    render: ([code]) => <AccountPage code={code} />,
+    match: (r) => r.match(/^finance\/balances\/([^/]+)$/)?.slice(1) ?? null,
   },
 ];
 

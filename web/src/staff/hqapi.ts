@@ -58,12 +58,29 @@ export interface Warehouse {
 }
 
 export interface Balance {
+  lot: number;
   sku: string;
   batch: string;
   expires_on?: string;
   on_hand: number;
   reserved: number;
   available: number;
+}
+
+// StockFilter is the stock list's filter and order.
+export interface StockFilter {
+  product: string;
+  lot: string;
+  expiresBefore: string;
+  sort: 'expiry' | 'sku';
+}
+
+function stockQuery(f: StockFilter): string {
+  const q = [`sort=${f.sort}`];
+  if (f.product) q.push(`product=${encodeURIComponent(f.product)}`);
+  if (f.lot) q.push(`lot=${encodeURIComponent(f.lot)}`);
+  if (f.expiresBefore) q.push(`expires_before=${f.expiresBefore}`);
+  return q.join('&');
 }
 
 export interface LowStock {
@@ -108,7 +125,9 @@ export const hqApi = {
   setPassword: (login: string, password: string) => request<void>('POST', `/users/${seg(login)}/password`, { password }),
   audit: (limit: number, cursor = '') => request<{ items: AuditRecord[]; next?: string }>('GET', `/audit?${paged(cursor, limit)}`),
   warehouses: () => request<Warehouse[]>('GET', '/warehouses'),
-  stock: (code: string) => request<Balance[]>('GET', `/warehouses/${seg(code)}/stock`),
+  stock: (code: string, f: StockFilter, cursor = '', limit = 100) =>
+    request<{ warehouse: string; items: Balance[]; next?: string }>('GET', `/warehouses/${seg(code)}/stock?${stockQuery(f)}&${paged(cursor, limit)}`),
+  stockCsv: (code: string, f: StockFilter) => `/api/v1/warehouses/${seg(code)}/stock.csv?${stockQuery(f)}`,
   products: async (): Promise<Product[]> => {
     const out: Product[] = [];
     let cursor = '';

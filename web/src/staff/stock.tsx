@@ -6,14 +6,15 @@ import { number } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost } from '../session';
 import { newKey } from '../cart';
-import { hqApi, type Balance, type LowStock, type Warehouse } from './hqapi';
-import { downloadCsv, ErrorLine, FieldError, today } from './lists';
+import { hqApi, type Balance, type LowStock, type StockFilter, type Warehouse } from './hqapi';
+import { ErrorLine, FieldError, today, usePaged } from './lists';
 
 // A lot expiring within this many days is highlighted.
 export const soonDays = 90;
 
-type Row = Balance & { warehouse: string };
-type Sort = 'expiry' | 'sku' | 'available';
+function day(d: string): string {
+  return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(d + 'T00:00:00Z'));
+}
 
 function addDays(d: string, n: number): string {
   const x = new Date(d + 'T00:00:00Z');
@@ -21,41 +22,37 @@ function addDays(d: string, n: number): string {
   return x.toISOString().slice(0, 10);
 }
 
-function day(d: string): string {
-  return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(d + 'T00:00:00Z'));
-}
+const noFilter: StockFilter = { product: '', lot: '', expiresBefore: '', sort: 'expiry' };
 
-// StockPage is /staff/warehouse/stock: what every warehouse holds by
-// product and lot, the receipt of new lots, and the low-stock board.
+// StockPage is /staff/warehouse/stock: what a warehouse holds by product
+// and lot, filtered and paged by the API, exported by it as CSV; the
+// receipt of new lots; and the low-stock board.
 export function StockPage() {
   const m = t.value;
   const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
   const [products, setProducts] = useState<Product[]>([]);
-  const [rows, setRows] = useState<Row[] | null>(null);
   const [warnings, setWarnings] = useState<LowStock[] | null>(null);
   const [error, setError] = useState<Msg | null>(null);
   const [tick, setTick] = useState(0);
   const [where, setWhere] = useState('');
-  const [filter, setFilter] = useState('');
-  const [sort, setSort] = useState<Sort>('expiry');
+  const [draft, setDraft] = useState<StockFilter>(noFilter);
+  const [filter, setFilter] = useState<StockFilter>(noFilter);
   useEffect(() => {
     let live = true;
     const fail = (e: unknown) => live && !lost(e) && setError(() => describe(e));
     hqApi.products().then((p) => live && setProducts(p), fail);
-    hqApi
-      .warehouses()
-      .then(async (ws) => {
-        const all = await Promise.all(ws.map((w) => hqApi.stock(w.code).then((bs) => bs.map((b) => ({ ...b, warehouse: w.code })))));
-        if (!live) return;
-        setWarehouses(ws);
-        setRows(all.flat());
-      })
-      .catch(fail);
+    hqApi.warehouses().then((ws) => live && setWarehouses(ws), fail);
     hqApi.warnings().then((w) => live && setWarnings(w), fail);
     return () => {
       live = false;
     };
   }, [tick]);
+  // The first HQ warehouse until another is chosen.
+  const wh = where || warehouses.find((w) => !w.agency_code)?.code || warehouses[0]?.code || '';
+  const list = usePaged<Balance>(
+    (cursor) => (wh ? hqApi.stock(wh, filter, cursor) : new Promise(() => {})),
+    [wh, JSON.stringify(filter), tick],
+  );
   const reload = () => setTick(tick + 1);
   const name = useMemo(() => {
     const by = new Map(products.map((p) => [p.sku, p]));
@@ -66,18 +63,12 @@ export function StockPage() {
   }, [products, locale.value]);
   const now = today();
   const soon = addDays(now, soonDays);
-  const f = filter.trim().toLowerCase();
-  const shown = (rows ?? [])
-    .filter((r) => !where || r.warehouse === where)
-    .filter((r) => !f || r.sku.toLowerCase().includes(f) || r.batch.toLowerCase().includes(f) || name(r.sku).toLowerCase().includes(f))
-    .sort((a, b) => {
-      if (sort === 'available') return a.available - b.available;
-      if (sort === 'sku') return a.sku.localeCompare(b.sku) || a.batch.localeCompare(b.batch);
-      return (a.expires_on ?? '9999').localeCompare(b.expires_on ?? '9999') || a.sku.localeCompare(b.sku);
-    });
+  const rows = list.page?.items ?? [];
+  const set = (k: keyof StockFilter) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
+    setDraft({ ...draft, [k]: e.currentTarget.value });
   return (
     <main class="staff-page">
-      <ErrorLine error={error} />
+      <ErrorLine error={error ?? list.error} />
       <section class="card" id="stock" aria-labelledby="stock-title">
         <div class="queue-head">
           <h1 id="stock-title">{m.hqStock}</h1>
@@ -85,36 +76,22 @@ export function StockPage() {
             <button type="button" class="ghost" id="stock-refresh" onClick={reload}>
               {m.refresh}
             </button>
-            <button
-              type="button"
-              class="ghost"
-              id="stock-export"
-              disabled={!shown.length}
-              onClick={() =>
-                downloadCsv(`stock-${now}.csv`, [
-                  [m.hqWarehouse, 'SKU', m.hqProduct, m.hqBatch, m.hqExpires, m.hqOnHand, m.hqReserved, m.hqAvailable],
-                  ...shown.map((r) => [
-                    r.warehouse,
-                    r.sku,
-                    name(r.sku),
-                    r.batch,
-                    r.expires_on?.slice(0, 10) ?? '',
-                    r.on_hand,
-                    r.reserved,
-                    r.available,
-                  ]),
-                ])
-              }
-            >
+            <a class="ghost button" id="stock-export" href={wh ? hqApi.stockCsv(wh, filter) : undefined} download>
               {m.exportCsv}
-            </button>
+            </a>
           </div>
         </div>
-        <div class="ship-form filters">
+        <form
+          class="ship-form filters"
+          id="stock-filters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setFilter({ ...draft, product: draft.product.trim(), lot: draft.lot.trim() });
+          }}
+        >
           <div class="field">
             <label for="stock-warehouse">{m.hqWarehouse}</label>
-            <select id="stock-warehouse" value={where} onChange={(e) => setWhere(e.currentTarget.value)}>
-              <option value="">{m.hqAllWarehouses}</option>
+            <select id="stock-warehouse" value={wh} onChange={(e) => setWhere(e.currentTarget.value)}>
               {warehouses.map((w) => (
                 <option key={w.code} value={w.code}>
                   {w.code} · {w.name}
@@ -123,21 +100,31 @@ export function StockPage() {
             </select>
           </div>
           <div class="field">
-            <label for="stock-filter">{m.hqFilter}</label>
-            <input id="stock-filter" type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+            <label for="stock-product">{m.stkProduct}</label>
+            <input id="stock-product" type="search" value={draft.product} onInput={set('product')} />
+          </div>
+          <div class="field">
+            <label for="stock-lot">{m.hqBatch}</label>
+            <input id="stock-lot" type="search" value={draft.lot} onInput={set('lot')} />
+          </div>
+          <div class="field">
+            <label for="stock-expires-before">{m.stkExpiresBefore}</label>
+            <input id="stock-expires-before" type="date" value={draft.expiresBefore} onInput={set('expiresBefore')} />
           </div>
           <div class="field">
             <label for="stock-sort">{m.hqSortBy}</label>
-            <select id="stock-sort" value={sort} onChange={(e) => setSort(e.currentTarget.value as Sort)}>
+            <select id="stock-sort" value={draft.sort} onChange={set('sort')}>
               <option value="expiry">{m.hqExpires}</option>
               <option value="sku">SKU</option>
-              <option value="available">{m.hqAvailable}</option>
             </select>
           </div>
-        </div>
+          <button type="submit" id="stock-apply">
+            {m.bkApply}
+          </button>
+        </form>
         <p class="hint">{m.hqSoonHint(soonDays)}</p>
-        {rows && !shown.length && <p>{m.hqNoStock}</p>}
-        {shown.length > 0 && (
+        {list.page && !rows.length && <p id="stock-empty">{m.hqNoStock}</p>}
+        {rows.length > 0 && (
           <table class="queue recent" id="stock-table">
             <thead>
               <tr>
@@ -157,12 +144,12 @@ export function StockPage() {
               </tr>
             </thead>
             <tbody>
-              {shown.map((r) => {
+              {rows.map((r) => {
                 const exp = r.expires_on?.slice(0, 10);
                 const state = !exp ? '' : exp < now ? 'expired' : exp <= soon ? 'soon' : '';
                 return (
-                  <tr key={`${r.warehouse}/${r.sku}/${r.batch}`} data-lot={`${r.warehouse}/${r.sku}/${r.batch}`} class={state}>
-                    <td data-label={m.hqWarehouse}>{r.warehouse}</td>
+                  <tr key={r.lot} data-lot={`${wh}/${r.sku}/${r.batch}`} class={state}>
+                    <td data-label={m.hqWarehouse}>{wh}</td>
                     <td data-label={m.hqProduct}>
                       <span>
                         <span class="mono">{r.sku}</span> {name(r.sku)}
@@ -192,6 +179,7 @@ export function StockPage() {
             </tbody>
           </table>
         )}
+        {list.pager(m.hqStock, 'stock')}
       </section>
       <ReceiveLot warehouses={warehouses.filter((w) => !w.agency_code)} products={products} onDone={reload} />
       <LowStockBoard warnings={warnings} warehouses={warehouses} products={products} name={name} onDone={reload} />
