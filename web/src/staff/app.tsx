@@ -17,6 +17,8 @@ import { SMSConsole } from './sms';
 import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
+import { Catalogue, ProductPage } from './catalogue';
+import { ReturnsPage } from './returns';
 
 const failure = signal<Msg | null>(null);
 
@@ -64,6 +66,15 @@ const pages: StaffPage[] = [
   { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
   { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
   { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
+  { route: 'warehouse/returns', roles: ['admin', 'warehouse'], label: (m) => m.rtTitle, render: () => <ReturnsPage /> },
+  { route: 'catalogue', roles: ['admin'], label: (m) => m.cgTitle, render: () => <Catalogue /> },
+  {
+    route: 'catalogue/*',
+    roles: ['admin'],
+    label: (m) => m.cgTitle,
+    render: ([sku]) => <ProductPage sku={sku} />,
+    match: (r) => r.match(/^catalogue\/([^/]+)$/)?.slice(1) ?? null,
+  },
 ];
 
 function LotSearchPage() {
