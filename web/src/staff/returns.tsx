@@ -177,7 +177,7 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
                       <td data-label={m.rtShipped} class="num">
                         {number(l.shipped)}
                       </td>
-                      <td data-label={m.rtLeft} class="num">
+                      <td data-label={m.rtLeft} class="num" data-left={l.left}>
                         {number(l.left)}
                       </td>
                       <td data-label={m.rtQty}>
@@ -193,7 +193,10 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
                           disabled={l.left === 0 || !order.open}
                           aria-invalid={errors[k] ? 'true' : undefined}
                           aria-describedby={errors[k] ? `${id}-error` : undefined}
-                          onInput={(e) => setRows({ ...rows, [k]: { ...r, qty: e.currentTarget.value } })}
+                          onInput={(e) => {
+                            const qty = e.currentTarget.value;
+                            setRows((rs) => ({ ...rs, [k]: { ...(rs[k] ?? { writeOff: false }), qty } }));
+                          }}
                         />
                         <FieldError id={`${id}-error`} error={errors[k]} m={m} />
                       </td>
@@ -203,7 +206,10 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
                           aria-label={m.rtWhereOf(l.sku, l.batch)}
                           value={r.writeOff ? 'writeoff' : 'restock'}
                           disabled={l.left === 0 || !order.open}
-                          onChange={(e) => setRows({ ...rows, [k]: { ...r, writeOff: e.currentTarget.value === 'writeoff' } })}
+                          onChange={(e) => {
+                            const writeOff = e.currentTarget.value === 'writeoff';
+                            setRows((rs) => ({ ...rs, [k]: { ...(rs[k] ?? { qty: '' }), writeOff } }));
+                          }}
                         >
                           <option value="restock">{m.rtRestock}</option>
                           <option value="writeoff">{m.rtWriteOff}</option>
@@ -243,7 +249,7 @@ function ReturnList({ version }: { version: number }) {
   const list = usePaged((cursor) => goodsApi.returns(25, cursor), [version]);
   const items = list.page?.items ?? [];
   return (
-    <section class="card" aria-labelledby="rt-list-title">
+    <section class="card" id="rt-returns" aria-labelledby="rt-list-title">
       <div class="queue-head">
         <h2 id="rt-list-title">{m.rtList}</h2>
         <button
