@@ -51,6 +51,12 @@ var expected = map[string]string{
 	"POST /warehouses/{code}/thresholds": "admin warehouse agency",
 	"GET /stock/warnings":                "admin finance warehouse agency",
 
+	"POST /products/{sku}":          "admin",
+	"GET /products/{sku}/revisions": "admin",
+	"GET /products/{sku}/lots":      "admin finance warehouse",
+	"GET /returns":                  "admin warehouse agency",
+	"GET /orders/{no}/returnable":   "admin warehouse agency",
+
 	"POST /orders":                     "admin agency member customer",
 	"POST /counter-sales":              "admin finance agency",
 	"GET /orders":                      "admin finance warehouse",

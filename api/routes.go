@@ -28,8 +28,8 @@ func (s *Server) Routes() []Route {
 	var rs []Route
 	for _, group := range [][]Route{
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
-		s.agencyRoutes(), s.bookRoutes(), s.journalBookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
-		s.contentRoutes(), s.mediaRoutes(), s.stockListRoutes(),
+		s.agencyRoutes(), s.bookRoutes(), s.journalBookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(),
+		s.analyticsRoutes(), s.contentRoutes(), s.mediaRoutes(), s.stockListRoutes(), s.staffGoodsRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

@@ -47,6 +47,12 @@ type Product struct {
 	// StarterKit marks a product a new member's registration order is
 	// usually made of: the member office offers it first.
 	StarterKit bool
+	// Revision numbers the version in force (1 at creation, one more per
+	// edit); UpdatedBy and UpdatedAt say who wrote it and when (empty for
+	// the first).
+	Revision  int
+	UpdatedBy string     `json:",omitempty"`
+	UpdatedAt *time.Time `json:",omitempty"`
 }
 
 // Lot is one production batch of a product.
@@ -119,17 +125,20 @@ func CreateProduct(ctx context.Context, tx pgx.Tx, p Product) (Product, error) {
 	if err != nil {
 		return Product{}, fmt.Errorf("create product %s: %w", p.SKU, err)
 	}
+	p.Revision = 1
 	return p, nil
 }
 
 const productCols = `id, sku, name_zh, name_en, description_zh, description_en, images,
-	retail_price, member_price, agency_price, unit_cost, pv, bv, status, launch_date, starter_kit`
+	retail_price, member_price, agency_price, unit_cost, pv, bv, status, launch_date, starter_kit,
+	revision, updated_by, updated_at`
 
 func scanProduct(r pgx.Row) (Product, error) {
 	var p Product
 	var st string
 	err := r.Scan(&p.ID, &p.SKU, &p.NameZH, &p.NameEN, &p.DescriptionZH, &p.DescriptionEN, &p.Images,
-		&p.RetailPrice, &p.MemberPrice, &p.AgencyPrice, &p.UnitCost, &p.PV, &p.BV, &st, &p.LaunchDate, &p.StarterKit)
+		&p.RetailPrice, &p.MemberPrice, &p.AgencyPrice, &p.UnitCost, &p.PV, &p.BV, &st, &p.LaunchDate, &p.StarterKit,
+		&p.Revision, &p.UpdatedBy, &p.UpdatedAt)
 	p.Status = Status(st)
 	return p, err
 }

@@ -112,6 +112,10 @@ func ship(ctx context.Context, tx pgx.Tx, r ShipRequest) (Shipment, error) {
 		for _, a := range o.Allocations {
 			moves = append(moves, stock.Move{Warehouse: a.WarehouseID, Lot: a.LotID, Reserved: -a.Qty})
 		}
+		today, err := companyToday(ctx)
+		if err != nil {
+			return Shipment{}, err
+		}
 		perLine := map[int]int64{}
 		for _, pk := range r.Lots {
 			l, ok := lines[pk.Line]
@@ -124,6 +128,10 @@ func ship(ctx context.Context, tx pgx.Tx, r ShipRequest) (Shipment, error) {
 			lot, err := catalog.GetLot(ctx, tx, l.SKU, pk.Batch)
 			if err != nil {
 				return Shipment{}, err
+			}
+			if !lot.ExpiresOn.IsZero() && lot.ExpiresOn.Before(today) {
+				return Shipment{}, fmt.Errorf("%w: line %d (%s): lot %s expired on %s and cannot be shipped",
+					ledger.ErrInvalid, pk.Line, l.SKU, lot.Batch, lot.ExpiresOn.Format(time.DateOnly))
 			}
 			perLine[pk.Line] += pk.Qty
 			moves = append(moves, stock.Move{Warehouse: o.warehouseID, Lot: lot.ID, OnHand: -pk.Qty})
@@ -179,6 +187,17 @@ func ship(ctx context.Context, tx pgx.Tx, r ShipRequest) (Shipment, error) {
 		return Shipment{}, err
 	}
 	return s, emitOrderEvent(ctx, tx, EventShipped, o, OrderEvent{Shipment: s.No, Tracking: s.Tracking, At: s.ShippedAt})
+}
+
+// companyToday is the business clock's date in the company's zone, as a
+// UTC midnight like the lot dates: a lot expiring on that day still ships.
+func companyToday(ctx context.Context) (time.Time, error) {
+	zone, err := ledger.CompanyZone()
+	if err != nil {
+		return time.Time{}, err
+	}
+	y, m, d := clock.Now(ctx).In(zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 }
 
 // shippedLots reads what was shipped for an order.

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ReturnDesk } from './returns';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { api, ApiError, request, seg, type Order, type OrderPage, type Product } from '../api';
@@ -154,6 +155,7 @@ export function AgencyConsole() {
           <CounterSale onDone={changed} />
           <Purchases code={agency.code} version={version} onDone={changed} />
           <StatementSection code={agency.code} version={version} />
+          <ReturnDesk title={m.rtAgencyTitle} hint={m.rtAgencyHint} sub />
           <section class="card" id="member-debts" aria-labelledby="debts-title">
             <h2 id="debts-title">{m.memberDebts}</h2>
             <p class="hint">{m.memberDebtsNone}</p>

@@ -51,6 +51,8 @@ export interface DayFigure {
 
 // ToShip is a confirmed order to ship with the lots reserved for it.
 export interface ToShip extends Order {
+  warehouse: string;
+  ship_to?: string;
   member?: string;
   member_name?: string;
   buyer?: string;
@@ -67,8 +69,13 @@ export const staffApi = {
     request<{ time_zone: string; days: DayFigure[] }>('GET', `/payments/confirmation-times?days=${days}`),
   shipQueue: (limit: number, cursor = '') =>
     request<{ items: ToShip[]; next?: string }>('GET', `/ship-queue?limit=${limit}${cursor ? `&cursor=${seg(cursor)}` : ''}`),
-  ship: (order: string, tracking: string, carrier: string, key: string) =>
-    request<{ no: string }>('POST', `/orders/${seg(order)}/shipments`, carrier ? { tracking, carrier } : { tracking }, key),
+  ship: (order: string, tracking: string, carrier: string, key: string, lots: { line: number; batch: string; qty: number }[] = []) =>
+    request<{ no: string }>(
+      'POST',
+      `/orders/${seg(order)}/shipments`,
+      { tracking, ...(carrier ? { carrier } : {}), ...(lots.length ? { lots } : {}) },
+      key,
+    ),
 };
 
 // Settlement: plans, runs (background jobs), breakdowns, approval and payout.

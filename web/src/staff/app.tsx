@@ -19,6 +19,8 @@ import { Audit, Users } from './users';
 import { StockPage } from './stock';
 import { ContentEditor, ContentList } from './content';
 import { AccountPage, BalancesPage, EntryPage, JournalPage } from './books';
+import { Catalogue, ProductPage } from './catalogue';
+import { ReturnsPage } from './returns';
 
 const failure = signal<Msg | null>(null);
 
@@ -89,6 +91,15 @@ const pages: StaffPage[] = [
     label: (m) => m.bkBalances,
     render: ([code]) => <AccountPage code={code} />,
     match: (r) => r.match(/^finance\/balances\/([^/]+)$/)?.slice(1) ?? null,
+  },
+  { route: 'warehouse/returns', roles: ['admin', 'warehouse'], label: (m) => m.rtTitle, render: () => <ReturnsPage /> },
+  { route: 'catalogue', roles: ['admin'], label: (m) => m.cgTitle, render: () => <Catalogue /> },
+  {
+    route: 'catalogue/*',
+    roles: ['admin'],
+    label: (m) => m.cgTitle,
+    render: ([sku]) => <ProductPage sku={sku} />,
+    match: (r) => r.match(/^catalogue\/([^/]+)$/)?.slice(1) ?? null,
   },
 ];
 
