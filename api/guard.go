@@ -107,6 +107,10 @@ func (s *Server) guard(rt *Route) gin.HandlerFunc {
 			d.send(g, code)
 			return
 		}
+		if st, ok := out.(stream); ok {
+			st.send(g, code)
+			return
+		}
 		if out == nil {
 			g.Status(http.StatusNoContent)
 			return

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -49,7 +50,7 @@ func Lookup(name string) (*Dataset, error) {
 	for i, d := range Datasets {
 		names[i] = d.Name
 	}
-	return nil, fmt.Errorf("%w: no dataset %q (there are %v)", ErrInvalid, name, names)
+	return nil, fmt.Errorf("%w: no dataset %q (there are %s)", ErrInvalid, name, strings.Join(names, ", "))
 }
 
 // cents is an amount of money in SQL as bigint cents, exactly: NULL (which

@@ -37,7 +37,7 @@ func newParquetSink(w io.Writer, schema *arrow.Schema) (sink, error) {
 }
 
 func (s parquetSink) write(rec arrow.RecordBatch) error { return s.w.Write(rec) }
-func (s parquetSink) close() error                     { return s.w.Close() }
+func (s parquetSink) close() error                      { return s.w.Close() }
 
 // arrowSink writes the Arrow IPC file format (Feather v2: pyarrow.feather,
 // pandas.read_feather, polars.read_ipc, DuckDB's arrow extension), which
@@ -53,7 +53,7 @@ func newArrowSink(w io.Writer, schema *arrow.Schema) (sink, error) {
 }
 
 func (s arrowSink) write(rec arrow.RecordBatch) error { return s.w.Write(rec) }
-func (s arrowSink) close() error                     { return s.w.Close() }
+func (s arrowSink) close() error                      { return s.w.Close() }
 
 // csvSink writes UTF-8 CSV (RFC 4180) with a header row: money with two
 // decimals, moments as RFC 3339 in the company zone, dates YYYY-MM-DD,
