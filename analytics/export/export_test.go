@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -575,6 +576,34 @@ func TestEmptyExportsAreFiles(t *testing.T) {
 		}
 		if len(tb.rows) != 0 || len(tb.names) != len(ds.Columns) {
 			t.Errorf("%s: %d rows, columns %v", format, len(tb.rows), tb.names)
+		}
+	}
+}
+
+// docs/exports.md documents every column of every dataset with its type.
+func TestDocsDescribeEveryColumn(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/exports.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range export.Datasets {
+		_, section, ok := strings.Cut(string(doc), "### `"+d.Name+"`\n")
+		if !ok {
+			t.Errorf("docs/exports.md has no section for %s", d.Name)
+			continue
+		}
+		section, _, _ = strings.Cut(section, "\n### ")
+		for _, c := range d.Columns {
+			nullable := ""
+			if c.Nullable {
+				nullable = "yes"
+			}
+			if row := fmt.Sprintf("| `%s` | %s | %s | %s |", c.Name, c.Type, nullable, c.Doc); !strings.Contains(section, row) {
+				t.Errorf("docs/exports.md, %s: no row %s", d.Name, row)
+			}
+		}
+		if strings.Count(section, "\n| `") != len(d.Columns) {
+			t.Errorf("docs/exports.md, %s: %d columns, the dataset has %d", d.Name, strings.Count(section, "\n| `"), len(d.Columns))
 		}
 	}
 }
