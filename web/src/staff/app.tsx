@@ -17,6 +17,7 @@ import { SMSConsole } from './sms';
 import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
+import { Exports } from './exports';
 
 const failure = signal<Msg | null>(null);
 
@@ -51,6 +52,7 @@ const pages: StaffPage[] = [
     render: ([sku, batch]) => <LotJourney sku={sku} batch={batch} />,
     match: (r) => r.match(/^analytics\/lots\/([^/]+)\/([^/]+)$/)?.slice(1) ?? null,
   },
+  { route: 'analytics/exports', roles: ['admin', 'analyst'], label: (m) => m.expNav, render: () => <Exports /> },
   { route: 'agency', roles: ['agency'], label: (m) => m.agencyConsole, render: () => <AgencyConsole /> },
   { route: 'sms', roles: ['admin'], label: (m) => m.smsConsole, render: () => <SMSConsole /> },
   { route: 'members', roles: ['admin', 'finance'], label: (m) => m.hqMembers, render: () => <Members /> },
