@@ -136,6 +136,8 @@ var expected = map[string]string{
 	"GET /sms/notifier":              "admin",
 
 	"GET /analytics/lots/{sku}/{batch}/trace": "admin analyst",
+	"GET /analytics/exports":                  "admin analyst",
+	"GET /analytics/exports/{file}":           "admin analyst",
 
 	"GET /news":                    "public",
 	"GET /news/{id}":               "public",

@@ -111,6 +111,10 @@ func (s *Server) guard(rt *Route) gin.HandlerFunc {
 			f.serve(g, code)
 			return
 		}
+		if st, ok := out.(stream); ok {
+			st.send(g, code)
+			return
+		}
 		if out == nil {
 			g.Status(http.StatusNoContent)
 			return

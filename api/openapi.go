@@ -100,7 +100,11 @@ func (g *schemaGen) operation(rt Route) map[string]any {
 	}
 	ok := map[string]any{"description": http.StatusText(status)}
 	if rt.Produces != "" {
-		ok["content"] = map[string]any{rt.Produces: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+		content := map[string]any{}
+		for _, ct := range strings.Split(rt.Produces, ", ") { // a file in one of several formats
+			content[ct] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+		}
+		ok["content"] = content
 	} else if rt.Response != nil {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response), false)}}
 	} else if status != http.StatusNoContent {

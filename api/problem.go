@@ -2,6 +2,7 @@ package api
 
 import (
 	"downline/analytics"
+	"downline/analytics/export"
 	"errors"
 	"log/slog"
 	"net"
@@ -60,6 +61,8 @@ var sentinels = []struct {
 	{graphstore.ErrBadCursor, http.StatusBadRequest},
 	{analytics.ErrNotFound, http.StatusNotFound},
 	{analytics.ErrInvalid, http.StatusUnprocessableEntity},
+	{export.ErrNotFound, http.StatusNotFound},
+	{export.ErrInvalid, http.StatusUnprocessableEntity},
 }
 
 // opError is an error wrapped with the operation that failed: the log shows

@@ -36,7 +36,9 @@ type Route struct {
 	// Status is the success status (default 200).
 	Status int
 	// Produces is the content type of a route that answers a file (a
-	// download) instead of JSON; its handler returns a download.
+	// download) instead of JSON; its handler returns a download or a stream.
+	// Several types, when the file comes in several formats, are separated
+	// by ", ".
 	Produces string
 	// Audit records even a read in the audit log (bank files, say); writes
 	// by staff always are.

@@ -1,21 +1,25 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"downline/analytics"
+	"downline/analytics/export"
 	"downline/graphstore"
 	"downline/ledger"
 )
 
 func newAnalyticsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "analytics", Short: "HQ's questions about the business, answered from the graph store"}
-	cmd.AddCommand(newAnalyticsTraceCmd())
+	cmd := &cobra.Command{Use: "analytics", Short: "HQ's questions about the business, answered from the graph store, and exports of the ledger"}
+	cmd.AddCommand(newAnalyticsTraceCmd(), newAnalyticsExportCmd())
 	return cmd
 }
 
@@ -80,4 +84,99 @@ func printTrace(out io.Writer, tr analytics.Trace, zone *time.Location) error {
 		return err
 	}
 	return table("Recall list: members and customers who received it, those still holding some first", tr.Recall)
+}
+
+func newAnalyticsExportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export DATASET",
+		Short: "Write a dataset (members, links, orders, order_lines, lot_moves, bonus_lines) as Parquet, Arrow IPC or CSV for analysts' tools (docs/exports.md)",
+		Long: `Write a dataset of the ledger as a file, streamed: Parquet (zstd), Arrow IPC
+(file format) or CSV (UTF-8, header row). Columns and types: docs/exports.md.
+Progress goes to stderr; the file to -o (written beside it, then renamed: an
+export that fails leaves no file) or to stdout.
+
+Filters, each for the datasets that take it:
+  --period YYYY-MM       orders, order_lines, lot_moves: a month in the company zone
+  --period CODE          bonus_lines: a settlement period (its approved or paid run)
+  --from, --to DATE      members (joined), orders, order_lines (placed), lot_moves (moved); inclusive
+  --as-of WHEN           links: the trees as they stood then (default now)
+  --run ID               bonus_lines: one run, any status
+  --sku, --batch         lot_moves: one product, one lot`,
+		Args: cobra.ExactArgs(1),
+	}
+	flags := withDatabase(cmd)
+	var (
+		format, out string
+		f           export.Filters
+	)
+	cmd.Flags().StringVar(&format, "format", "parquet", "parquet, arrow or csv")
+	cmd.Flags().StringVarP(&out, "output", "o", "-", "the file to write (- for stdout)")
+	cmd.Flags().StringVar(&f.Period, "period", "", "a month YYYY-MM, or for bonus_lines a settlement period's code")
+	cmd.Flags().StringVar(&f.From, "from", "", "from this date (YYYY-MM-DD, company zone)")
+	cmd.Flags().StringVar(&f.To, "to", "", "up to and including this date")
+	cmd.Flags().StringVar(&f.AsOf, "as-of", "", "links: as of this moment")
+	cmd.Flags().StringVar(&f.Run, "run", "", "bonus_lines: a run's id")
+	cmd.Flags().StringVar(&f.SKU, "sku", "", "lot_moves: a product")
+	cmd.Flags().StringVar(&f.Batch, "batch", "", "lot_moves: a lot's batch (with --sku)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		ft, err := export.ParseFormat(format)
+		if err != nil {
+			return err
+		}
+		db, err := flags.config().openDB(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		e, err := export.Open(ctx, db, args[0], f)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		stderr := cmd.ErrOrStderr()
+		started := time.Now()
+		last := started
+		progress := func(rows int64) {
+			if time.Since(last) >= time.Second {
+				last = time.Now()
+				fmt.Fprintf(stderr, "%s: %d rows (%.0f a second)\n", args[0], rows, float64(rows)/time.Since(started).Seconds())
+			}
+		}
+		var n int64
+		if out == "-" {
+			n, err = e.Write(ctx, cmd.OutOrStdout(), ft, progress)
+		} else {
+			n, err = writeFileAtomically(out, func(w io.Writer) (int64, error) { return e.Write(ctx, w, ft, progress) })
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s: %d rows as %s to %s in %s\n", args[0], n, ft, out, time.Since(started).Round(time.Millisecond))
+		return nil
+	}
+	return cmd
+}
+
+// writeFileAtomically writes path through a temporary file beside it,
+// renamed into place once write succeeded: a failed export leaves nothing
+// that looks like a whole file.
+func writeFileAtomically(path string, write func(io.Writer) (int64, error)) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	n, err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	return n, err
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,5 +67,58 @@ func TestAnalyticsTrace(t *testing.T) {
 	}
 	if out, err := run("analytics", "trace", "VC-100", "NOPE"); err == nil || !strings.Contains(err.Error(), "no lot NOPE of VC-100") {
 		t.Errorf("an unknown lot: %v\n%s", err, out)
+	}
+}
+
+// analytics export writes a dataset to a file, with its row count on
+// stderr; a refused filter leaves no file.
+func TestAnalyticsExport(t *testing.T) {
+	t.Setenv(ledger.CompanyZoneEnv, "Asia/Shanghai")
+	url := ledgertest.NewDatabase(t)
+	db, err := ledger.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	goodstest.World(t, db)
+	var members int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM members`).Scan(&members); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, string, error) {
+		var out, errs bytes.Buffer
+		root := newRootCmd()
+		root.SetOut(&out)
+		root.SetErr(&errs)
+		root.SetArgs(append(args, "--database-url", url))
+		err := root.ExecuteContext(context.Background())
+		return out.String(), errs.String(), err
+	}
+	path := filepath.Join(t.TempDir(), "members.csv")
+	_, stderr, err := run("analytics", "export", "members", "--format", "csv", "-o", path)
+	if err != nil {
+		t.Fatalf("analytics export: %v\n%s", err, stderr)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n")
+	if lines[0] != "member_id,code,name,lang,status,joined_at,joined_on" || len(lines) != members+1 {
+		t.Errorf("members.csv: header %q and %d rows, want %d members", lines[0], len(lines)-1, members)
+	}
+	if want := fmt.Sprintf("members: %d rows as csv to %s in ", members, path); !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q lacks %q", stderr, want)
+	}
+	stdout, _, err := run("analytics", "export", "links", "--format", "arrow")
+	if err != nil || !strings.HasPrefix(stdout, "ARROW1") {
+		t.Errorf("links to stdout: %v, %.8q", err, stdout)
+	}
+	bad := filepath.Join(t.TempDir(), "orders.parquet")
+	if _, _, err := run("analytics", "export", "orders", "--period", "2024-2", "-o", bad); err == nil || !strings.Contains(err.Error(), `period "2024-2"`) {
+		t.Errorf("a bad period: %v", err)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("a refused export left %s (%v)", bad, err)
 	}
 }

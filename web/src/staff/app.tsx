@@ -21,6 +21,7 @@ import { ContentEditor, ContentList } from './content';
 import { AccountPage, BalancesPage, EntryPage, JournalPage } from './books';
 import { Catalogue, ProductPage } from './catalogue';
 import { ReturnsPage } from './returns';
+import { Exports } from './exports';
 
 const failure = signal<Msg | null>(null);
 
@@ -55,6 +56,7 @@ const pages: StaffPage[] = [
     render: ([sku, batch]) => <LotJourney sku={sku} batch={batch} />,
     match: (r) => r.match(/^analytics\/lots\/([^/]+)\/([^/]+)$/)?.slice(1) ?? null,
   },
+  { route: 'analytics/exports', roles: ['admin', 'analyst'], label: (m) => m.expNav, render: () => <Exports /> },
   { route: 'agency', roles: ['agency'], label: (m) => m.agencyConsole, render: () => <AgencyConsole /> },
   { route: 'sms', roles: ['admin'], label: (m) => m.smsConsole, render: () => <SMSConsole /> },
   { route: 'members', roles: ['admin', 'finance'], label: (m) => m.hqMembers, render: () => <Members /> },
