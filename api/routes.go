@@ -28,7 +28,7 @@ func (s *Server) Routes() []Route {
 	var rs []Route
 	for _, group := range [][]Route{
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
-		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
+		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(), s.circulationRoutes(),
 		s.contentRoutes(),
 	} {
 		rs = append(rs, group...)

@@ -23,7 +23,7 @@ func ConvertLotMoved(e ledger.OutboxEvent) (lot graphstore.Lot, mv graphstore.Mo
 		return lot, mv, false, fmt.Errorf("outbox event %d (%s): %w", e.Seq, e.Kind, err)
 	}
 	lot = graphstore.Lot{ID: strconv.FormatInt(p.Lot, 10), SKU: p.SKU, Batch: p.Batch}
-	mv = graphstore.Movement{Seq: e.Seq, Lot: lot.ID, From: holder(p.From), To: holder(p.To), Qty: p.Qty, At: p.At, Shipment: p.Shipment}
+	mv = graphstore.Movement{Seq: e.Seq, Lot: lot.ID, From: holder(p.From), To: holder(p.To), Qty: p.Qty, At: p.At, Shipment: p.Shipment, Order: p.Order}
 	if mv.At.IsZero() {
 		mv.At = e.At
 	}
