@@ -28,7 +28,7 @@ type BackLine struct {
 	Lot   string `json:"lot"`
 	From  Ref    `json:"from"` // who sent it: a warehouse, an agency, the supplier for a receipt, a buyer for a return
 	// Qty is what the holder received from From; Returned what it sent
-	// back to From afterwards.
+	// back to From afterwards or returned to be written off.
 	Qty      int64     `json:"qty"`
 	Returned int64     `json:"returned"`
 	First    time.Time `json:"first"`
@@ -99,8 +99,26 @@ func Back(ctx context.Context, cs graphstore.Circulation, h graphstore.Holder, o
 		last[k] = m.Seq
 	}
 	for _, m := range moves {
-		if i, ok := at[key{m.Lot, m.To}]; ok && m.From == h && (order == "" || m.Order == order) {
+		if m.From != h || (order != "" && m.Order != order) {
+			continue
+		}
+		if i, ok := at[key{m.Lot, m.To}]; ok {
 			out.Lines[i].Returned += m.Qty
+			continue
+		}
+		if m.To.Kind != graphstore.WriteOff {
+			continue
+		}
+		// A return written off: counted on the line of the lot that came
+		// with the same order (else the lot's first line).
+		best := -1
+		for i, l := range out.Lines {
+			if l.Lot == m.Lot && (best < 0 || slices.Contains(l.Orders, m.Order)) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			out.Lines[best].Returned += m.Qty
 		}
 	}
 	paths := map[string][]graphstore.Movement{}
