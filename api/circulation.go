@@ -14,6 +14,7 @@ import (
 	"downline/ledger/order"
 	"downline/ledger/stock"
 	"downline/ledger/user"
+	"downline/projection"
 )
 
 // circulationRoutes are HQ's tracing questions beyond a lot's forward
@@ -104,21 +105,8 @@ func (s *Server) orderBackTrace(c *call) (any, error) {
 	if err != nil {
 		return nil, wrap("back trace order", err)
 	}
-	bt, err := analytics.Back(ctx, cs, graphHolder(h), o.No)
+	bt, err := analytics.Back(ctx, cs, projection.HolderOf(h), o.No)
 	return bt, wrap("back trace order", err)
-}
-
-// graphHolder names a ledger holder as circulation does.
-func graphHolder(h stock.Holder) graphstore.Holder {
-	id := h.Code
-	if id == "" {
-		id = strconv.FormatInt(h.ID, 10)
-	}
-	kind := graphstore.HolderKind(h.Kind)
-	if h.Kind == "agency_warehouse" {
-		kind = graphstore.Agency
-	}
-	return graphstore.Holder{Kind: kind, ID: id}
 }
 
 func (s *Server) memberBackTrace(c *call) (any, error) {
