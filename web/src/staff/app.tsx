@@ -17,6 +17,7 @@ import { SMSConsole } from './sms';
 import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
+import { AgeingPage, BackTracePage, DiversionPage, LotSearch, ReconcilePage } from './circulation';
 
 const failure = signal<Msg | null>(null);
 
@@ -64,6 +65,10 @@ const pages: StaffPage[] = [
   { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
   { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
   { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
+  { route: 'analytics/back', roles: ['admin', 'analyst'], label: (m) => m.circBack, render: () => <BackTracePage /> },
+  { route: 'analytics/reconcile', roles: ['admin', 'analyst'], label: (m) => m.circReconcile, render: () => <ReconcilePage /> },
+  { route: 'analytics/diversion', roles: ['admin', 'analyst'], label: (m) => m.circDiversion, render: () => <DiversionPage /> },
+  { route: 'analytics/ageing', roles: ['admin', 'analyst'], label: (m) => m.circAgeing, render: () => <AgeingPage /> },
 ];
 
 function LotSearchPage() {
@@ -74,6 +79,7 @@ function LotSearchPage() {
         <h1>{m.lotFindTitle}</h1>
         <LotFinder />
       </section>
+      <LotSearch />
     </main>
   );
 }
