@@ -29,7 +29,7 @@ func (s *Server) circulationRoutes() []Route {
 		{Method: GET, Path: "/analytics/lots", Tag: "analytics", Roles: hq,
 			Summary:  "Lots in circulation, found by product code or batch",
 			Query:    []Param{{"q", "string", "part of a SKU or a batch number, any case (empty: every lot)"}},
-			Response: []graphstore.Lot{}, Handle: s.findLots},
+			Response: []lotFound{}, Handle: s.findLots},
 		{Method: GET, Path: "/analytics/orders/{no}/lots", Tag: "analytics", Roles: hq,
 			Summary:  "Back trace of an order: the lots it brought its buyer, from which agency, HQ warehouse and receipt",
 			Response: analytics.BackTrace{}, Handle: s.orderBackTrace},
@@ -82,13 +82,20 @@ func (s *Server) findLots(c *call) (any, error) {
 		return nil, wrap("list lots", err)
 	}
 	q := strings.ToLower(strings.TrimSpace(c.Query("q")))
-	out := []graphstore.Lot{}
+	out := []lotFound{}
 	for _, l := range lots {
 		if q == "" || strings.Contains(strings.ToLower(l.SKU), q) || strings.Contains(strings.ToLower(l.Batch), q) {
-			out = append(out, l)
+			out = append(out, lotFound{Lot: l.ID, SKU: l.SKU, Batch: l.Batch})
 		}
 	}
 	return out, nil
+}
+
+// lotFound is a lot in circulation: the ledger's lot id, its product and batch.
+type lotFound struct {
+	Lot   string `json:"lot"`
+	SKU   string `json:"sku"`
+	Batch string `json:"batch"`
 }
 
 func (s *Server) orderBackTrace(c *call) (any, error) {

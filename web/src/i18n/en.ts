@@ -806,7 +806,7 @@ export const en = {
   circMonths: 'Months',
   circUse: 'Personal use (units a month)',
   circFactor: 'Factor',
-  circParamInvalid: 'Enter a whole number in range.',
+  circParamInvalid: (lo: string, hi: string) => `Enter a whole number from ${lo} to ${hi}.`,
   circTerritory: 'Sales outside the territory',
   circLoading: 'Inventory loading',
   circCrossReturns: 'Returns through another channel',

@@ -805,7 +805,7 @@ export const zhCN: Messages = {
   circMonths: '月数',
   circUse: '自用量（每月件数）',
   circFactor: '倍数',
-  circParamInvalid: '请输入范围内的整数。',
+  circParamInvalid: (lo: string, hi: string) => `请输入 ${lo} 到 ${hi} 之间的整数。`,
   circTerritory: '辖区外销售',
   circLoading: '囤货',
   circCrossReturns: '跨渠道退货',

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { request, seg } from '../api';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
@@ -93,9 +93,9 @@ interface Ageing {
 }
 
 interface Lot {
-  ID: string;
-  SKU: string;
-  Batch: string;
+  lot: string;
+  sku: string;
+  batch: string;
 }
 
 const params = () => new URLSearchParams(query.value);
@@ -137,8 +137,12 @@ function day(d: string | undefined): string {
   return new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(d.slice(0, 10) + 'T00:00:00Z'));
 }
 
+// An error kept as a function of the catalogue: it follows a switch of language.
+type Err = (m: Messages) => string;
+
 // A text field with its label and its error, the error next to it.
-function Field(props: { id: string; label: string; value: string; set: (v: string) => void; error?: string; type?: 'text' | 'date'; inputmode?: string }) {
+function Field(props: { id: string; label: string; value: string; set: (v: string) => void; error?: Err; type?: 'text' | 'date'; inputmode?: string }) {
+  const error = props.error?.(t.value);
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
@@ -147,13 +151,13 @@ function Field(props: { id: string; label: string; value: string; set: (v: strin
         id={props.id}
         value={props.value}
         autocomplete="off"
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${props.id}-error` : undefined}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${props.id}-error` : undefined}
         onInput={(e) => props.set((e.currentTarget as HTMLInputElement).value)}
       />
-      {props.error && (
+      {error && (
         <p class="field-error" id={`${props.id}-error`} role="alert">
-          {props.error}
+          {error}
         </p>
       )}
     </div>
@@ -188,7 +192,7 @@ export function BackTracePage() {
   const q = p.get('q') ?? '';
   const [b, setB] = useState(by);
   const [v, setV] = useState(q);
-  const [error, setError] = useState('');
+  const [error, setError] = useState<Err | undefined>();
   const load = useLoad<BackTrace | null>(() => {
     if (!q) return Promise.resolve(null);
     const path =
@@ -198,9 +202,9 @@ export function BackTracePage() {
   function submit(e: Event) {
     e.preventDefault();
     const x = v.trim();
-    if (!x) return setError(m.circValueRequired);
-    if (b === 'holder' && !holderRE.test(x)) return setError(m.circHolderInvalid);
-    setError('');
+    if (!x) return setError(() => (m: Messages) => m.circValueRequired);
+    if (b === 'holder' && !holderRE.test(x)) return setError(() => (m: Messages) => m.circHolderInvalid);
+    setError(undefined);
     go('back', { by: b, q: x });
   }
   return (
@@ -334,7 +338,7 @@ export function ReconcilePage() {
   const [h, setH] = useState(holder);
   const [f, setF] = useState(from);
   const [tt, setT] = useState(to);
-  const [errors, setErrors] = useState<{ holder?: string; from?: string; to?: string }>({});
+  const [errors, setErrors] = useState<{ holder?: Err; from?: Err; to?: Err }>({});
   const load = useLoad<Reconciliation | null>(
     () => (holder ? request<Reconciliation>('GET', `/analytics/holders/${holderPath(holder)}/reconciliation?${new URLSearchParams({ from, to })}`) : Promise.resolve(null)),
     [holder, from, to],
@@ -342,9 +346,9 @@ export function ReconcilePage() {
   function submit(e: Event) {
     e.preventDefault();
     const errs: typeof errors = {};
-    if (!/^(warehouse|agency):\S+$/.test(h.trim())) errs.holder = m.circHolderInvalid;
-    if (!f || !tt) errs[!f ? 'from' : 'to'] = m.circDateRequired;
-    else if (tt <= f) errs.to = m.circDatesOrder;
+    if (!/^(warehouse|agency):\S+$/.test(h.trim())) errs.holder = (m) => m.circHolderInvalid;
+    if (!f || !tt) errs[!f ? 'from' : 'to'] = (m) => m.circDateRequired;
+    else if (tt <= f) errs.to = (m) => m.circDatesOrder;
     setErrors(errs);
     if (Object.keys(errs).length) return;
     go('reconcile', { holder: h.trim(), from: f, to: tt });
@@ -455,14 +459,15 @@ export function DiversionPage() {
   const [mo, setMo] = useState(months);
   const [u, setU] = useState(use);
   const [fa, setFa] = useState(factor);
-  const [errors, setErrors] = useState<{ months?: string; use?: string; factor?: string }>({});
+  const [errors, setErrors] = useState<{ months?: Err; use?: Err; factor?: Err }>({});
   const load = useLoad(() => request<Diversion>('GET', `/analytics/diversion?${new URLSearchParams({ months, use, factor })}`), [months, use, factor]);
   function submit(e: Event) {
     e.preventDefault();
     const errs: typeof errors = {};
-    if (whole(mo, 1, 36) === null) errs.months = m.circParamInvalid + ' (1–36)';
-    if (whole(u, 0, 1000000) === null) errs.use = m.circParamInvalid + ' (0–1000000)';
-    if (whole(fa, 1, 1000) === null) errs.factor = m.circParamInvalid + ' (1–1000)';
+    const range = (lo: number, hi: number) => (m: Messages) => m.circParamInvalid(number(lo), number(hi));
+    if (whole(mo, 1, 36) === null) errs.months = range(1, 36);
+    if (whole(u, 0, 1000000) === null) errs.use = range(0, 1000000);
+    if (whole(fa, 1, 1000) === null) errs.factor = range(1, 1000);
     setErrors(errs);
     if (Object.keys(errs).length) return;
     go('diversion', { months: mo.trim(), use: u.trim(), factor: fa.trim() });
@@ -627,14 +632,14 @@ export function AgeingPage() {
   const p = params();
   const slowDays = p.get('slow_days') ?? '60';
   const [sd, setSd] = useState(slowDays);
-  const [error, setError] = useState('');
+  const [error, setError] = useState<Err | undefined>();
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<'expiry' | 'idle'>('expiry');
   const load = useLoad(() => request<Ageing>('GET', `/analytics/ageing?slow_days=${seg(slowDays)}`), [slowDays]);
   function submit(e: Event) {
     e.preventDefault();
-    if (whole(sd, 1, 3650) === null) return setError(m.circParamInvalid + ' (1–3650)');
-    setError('');
+    if (whole(sd, 1, 3650) === null) return setError(() => (m: Messages) => m.circParamInvalid(number(1), number(3650)));
+    setError(undefined);
     go('ageing', { slow_days: sd.trim() });
   }
   return (
@@ -769,7 +774,7 @@ export function LotSearch() {
             <p class="hint">{m.circLotsFound(lots.length)}</p>
             <ul class="lot-list" id="lot-results">
               {lots.slice(0, 200).map((l) => (
-                <li key={l.ID}>{link(lotHref(l.SKU, l.Batch), `${l.SKU} ${l.Batch}`)}</li>
+                <li key={l.lot}>{link(lotHref(l.sku, l.batch), `${l.sku} ${l.batch}`)}</li>
               ))}
             </ul>
           </>
@@ -784,12 +789,21 @@ export function LotSearch() {
 export function FlowPanel({ flows }: { flows: FlowEdge[] }) {
   const m = t.value;
   const back = flows.filter((e) => e.from.kind !== 'supplier' && !forward(e));
+  const wrap = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   return (
     <section class="card" id="lot-flows">
       <h2>{m.circFlow}</h2>
       <p class="hint">{m.circFlowHint}</p>
-      <div class="sankey-wrap">
-        <Sankey edges={flows} />
+      <div class="sankey-wrap" ref={wrap}>
+        {width > 0 && <Sankey edges={flows} width={width} />}
       </div>
       {back.length > 0 && (
         <>

@@ -31,7 +31,6 @@ interface Node {
   others?: number;
 }
 
-const W = 720;
 const NODE_W = 10;
 const GAP = 8;
 
@@ -42,9 +41,12 @@ export const forward = (e: FlowEdge) =>
 
 // Sankey draws the forward flows of a lot as bands between its holders,
 // laid out in columns (HQ warehouses, agencies, members and customers,
-// write-offs); a band is as wide as the units it carried. Written for this
-// page: a few dozen nodes need no layout library.
-export function Sankey({ edges, height = 320 }: { edges: FlowEdge[]; height?: number }) {
+// write-offs); a band is as wide as the units it carried. Drawn at the
+// width it is shown at (one unit a pixel), so its labels read as well on
+// a phone as on a desktop. Written for this page: a few dozen nodes need
+// no layout library.
+export function Sankey({ edges, width, height = 260 }: { edges: FlowEdge[]; width: number; height?: number }) {
+  const W = Math.max(280, width);
   const m = t.value;
   const fwd = edges.filter(forward);
   // The biggest recipients keep their own node; the rest share one.
