@@ -34,7 +34,31 @@ type Trace struct {
 	// of its path: who to contact when it is recalled. Those still holding
 	// some come first, each part in the order the lot reached them.
 	Recall []Holding `json:"recall"`
+	// Flows are who sent how much of the lot to whom, summed per pair of
+	// holders in the order of their first movement (the edges a Sankey
+	// draws): supplier to warehouse, warehouse to agency, agency to member,
+	// returns back and write-offs.
+	Flows []Flow `json:"flows"`
 }
+
+// Flow is one lot's movements from one holder to another, summed.
+type Flow struct {
+	From  Ref       `json:"from"`
+	To    Ref       `json:"to"`
+	Qty   int64     `json:"qty"`
+	Moves int64     `json:"moves"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+}
+
+// Ref names a holder: its kind (warehouse, agency, member, customer,
+// supplier, writeoff) and id (a warehouse or member code, an order number).
+type Ref struct {
+	Kind graphstore.HolderKind `json:"kind"`
+	ID   string                `json:"id"`
+}
+
+func refOf(h graphstore.Holder) Ref { return Ref{Kind: h.Kind, ID: h.ID} }
 
 // Holding is what one holder did with the lot.
 type Holding struct {
@@ -136,5 +160,13 @@ func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, 
 		}
 	}
 	tr.Movements /= 2
+	edges, err := cs.LotEdges(ctx, lot.ID)
+	if err != nil {
+		return Trace{}, err
+	}
+	tr.Flows = make([]Flow, len(edges))
+	for k, e := range edges {
+		tr.Flows[k] = Flow{From: refOf(e.From), To: refOf(e.To), Qty: e.Qty, Moves: e.Moves, First: e.First, Last: e.Last}
+	}
 	return tr, nil
 }

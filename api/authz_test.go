@@ -138,6 +138,15 @@ var expected = map[string]string{
 	"GET /analytics/lots/{sku}/{batch}/trace": "admin analyst",
 	"GET /analytics/exports":                  "admin analyst",
 	"GET /analytics/exports/{file}":           "admin analyst",
+	// circulation
+	"GET /analytics/lots":                               "admin analyst",
+	"GET /analytics/orders/{no}/lots":                   "admin analyst",
+	"GET /analytics/members/{code}/lots":                "admin analyst",
+	"GET /analytics/holders/{kind}/{id}/lots":           "admin analyst",
+	"GET /analytics/holders/{kind}/{id}/downstream":     "admin analyst",
+	"GET /analytics/holders/{kind}/{id}/reconciliation": "admin analyst",
+	"GET /analytics/diversion":                          "admin analyst",
+	"GET /analytics/ageing":                             "admin analyst",
 
 	"GET /news":                    "public",
 	"GET /news/{id}":               "public",

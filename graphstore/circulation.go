@@ -33,6 +33,31 @@ type Circulation interface {
 	// reached them: by the Seq of their first movement of it, the sender
 	// before the receiver. Errors: ErrNotFound (no such lot).
 	LotHolders(ctx context.Context, lot string) ([]HolderFlow, error)
+	// LotEdges sums one lot's movements per pair of holders: who sent how
+	// much of it to whom (a flow of the lot, as a Sankey draws it). Edges
+	// come in the order of their first movement (by Seq).
+	// Errors: ErrNotFound (no such lot).
+	LotEdges(ctx context.Context, lot string) ([]Edge, error)
+	// Lots returns every lot, ordered by SKU, batch and ID.
+	Lots(ctx context.Context) ([]Lot, error)
+	// Downstream walks from holder h along the movements of each lot: every
+	// movement h made, and every later movement (higher Seq) of the same
+	// lot out of a holder the lot reached that way, in Seq order. It is
+	// everything that followed from what h sent on: the members an agency
+	// supplied, what they returned and where that went next.
+	// Errors: ErrInvalid (a bad holder).
+	Downstream(ctx context.Context, h Holder) ([]Movement, error)
+}
+
+// Edge is one lot's movements from one holder to another, summed.
+type Edge struct {
+	From, To Holder
+	Qty      int64 // units moved
+	Moves    int64 // movements
+	// First and Last are the earliest and latest At of those movements;
+	// FirstSeq is the Seq of the first.
+	First, Last time.Time
+	FirstSeq    int64
 }
 
 // HolderFlow is what one holder did with one lot.
@@ -94,4 +119,5 @@ type Movement struct {
 	Qty      int64
 	At       time.Time
 	Shipment string // the ledger's shipment reference, "" when none
+	Order    string // the ledger's order number, "" when none (a receipt, a write-off)
 }

@@ -23,17 +23,17 @@ func ConvertLotMoved(e ledger.OutboxEvent) (lot graphstore.Lot, mv graphstore.Mo
 		return lot, mv, false, fmt.Errorf("outbox event %d (%s): %w", e.Seq, e.Kind, err)
 	}
 	lot = graphstore.Lot{ID: strconv.FormatInt(p.Lot, 10), SKU: p.SKU, Batch: p.Batch}
-	mv = graphstore.Movement{Seq: e.Seq, Lot: lot.ID, From: holder(p.From), To: holder(p.To), Qty: p.Qty, At: p.At, Shipment: p.Shipment}
+	mv = graphstore.Movement{Seq: e.Seq, Lot: lot.ID, From: HolderOf(p.From), To: HolderOf(p.To), Qty: p.Qty, At: p.At, Shipment: p.Shipment, Order: p.Order}
 	if mv.At.IsZero() {
 		mv.At = e.At
 	}
 	return lot, mv, true, nil
 }
 
-// holder names a ledger holder in the graph: warehouses (HQ's and the
+// HolderOf names a ledger holder in the graph: warehouses (HQ's and the
 // agencies') by code, members by code, shop customers by order number; the
 // supplier and write-offs are one holder each.
-func holder(h stock.Holder) graphstore.Holder {
+func HolderOf(h stock.Holder) graphstore.Holder {
 	id := h.Code
 	if id == "" && h.ID != 0 {
 		id = strconv.FormatInt(h.ID, 10)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -15,11 +16,13 @@ import (
 	"downline/analytics/export"
 	"downline/graphstore"
 	"downline/ledger"
+	"downline/ledger/order"
+	"downline/projection"
 )
 
 func newAnalyticsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "analytics", Short: "HQ's questions about the business, answered from the graph store, and exports of the ledger"}
-	cmd.AddCommand(newAnalyticsTraceCmd(), newAnalyticsExportCmd())
+	cmd.AddCommand(newAnalyticsTraceCmd(), newAnalyticsBackCmd(), newAnalyticsExportCmd())
 	return cmd
 }
 
@@ -179,4 +182,95 @@ func writeFileAtomically(path string, write func(io.Writer) (int64, error)) (int
 		err = os.Rename(tmp.Name(), path)
 	}
 	return n, err
+}
+
+func newAnalyticsBackCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "back (--order NO | --member CODE | --holder KIND:ID)",
+		Short: "Where goods came from: the lots an order, a member or a holder received, from which agency, HQ warehouse and receipt",
+		Args:  cobra.NoArgs,
+	}
+	var orderNo, memberCode, holder string
+	cmd.Flags().StringVar(&orderNo, "order", "", "an order number: the lots it brought its buyer")
+	cmd.Flags().StringVar(&memberCode, "member", "", "a member code: every lot the member received")
+	cmd.Flags().StringVar(&holder, "holder", "", "a holder as KIND:ID (warehouse:HQ-SH, agency:AG1-WH, customer:SO000000042)")
+	cmd.MarkFlagsOneRequired("order", "member", "holder")
+	cmd.MarkFlagsMutuallyExclusive("order", "member", "holder")
+	flags := withDatabase(cmd).withNeo4j(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		conf := flags.config()
+		db, err := conf.openDB(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		var h graphstore.Holder
+		switch {
+		case orderNo != "":
+			o, err := order.Get(ctx, db.Pool, orderNo)
+			if err != nil {
+				return err
+			}
+			sh, err := o.BuyerHolder(ctx, db.Pool)
+			if err != nil {
+				return err
+			}
+			h = projection.HolderOf(sh)
+		case memberCode != "":
+			h = graphstore.Holder{Kind: graphstore.MemberHolder, ID: memberCode}
+		default:
+			kind, id, _ := strings.Cut(holder, ":")
+			if h, err = analytics.ParseHolder(kind, id); err != nil {
+				return fmt.Errorf("--holder: %w", err)
+			}
+		}
+		g, err := conf.openGraph(ctx, db, true)
+		if err != nil {
+			return err
+		}
+		defer g.close()
+		cs, ok := g.Store.(graphstore.Circulation)
+		if !ok {
+			return fmt.Errorf("the graph store in use does not trace circulation")
+		}
+		bt, err := analytics.Back(ctx, cs, h, orderNo)
+		if err != nil {
+			return err
+		}
+		zone, err := ledger.CompanyZone()
+		if err != nil {
+			return err
+		}
+		return printBack(cmd.OutOrStdout(), bt, zone)
+	}
+	return cmd
+}
+
+// printBack writes a back trace: one row per lot and sender, with the
+// agencies and HQ warehouses behind it and its receipts.
+func printBack(out io.Writer, bt analytics.BackTrace, zone *time.Location) error {
+	what := string(bt.Holder.Kind) + ":" + bt.Holder.ID
+	if bt.Order != "" {
+		what += ", order " + bt.Order
+	}
+	fmt.Fprintf(out, "Where the goods of %s came from (%d lines)\n\n", what, len(bt.Lines))
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "SKU\tBATCH\tLOT\tFROM\tQTY\tRETURNED\tFIRST (%s)\tAGENCIES\tHQ WAREHOUSES\tRECEIPTS\tORDERS\n", zone)
+	refs := func(rs []analytics.Ref) string {
+		var s []string
+		for _, r := range rs {
+			s = append(s, r.ID)
+		}
+		return strings.Join(s, " ")
+	}
+	for _, l := range bt.Lines {
+		var rec []string
+		for _, r := range l.Receipts {
+			rec = append(rec, fmt.Sprintf("%s %d on %s", r.Warehouse, r.Qty, r.At.In(zone).Format(time.DateOnly)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", l.SKU, l.Batch, l.Lot, l.From.Kind, l.From.ID, l.Qty, l.Returned,
+			l.First.In(zone).Format("2006-01-02 15:04"), refs(l.Agencies), refs(l.Warehouses), strings.Join(rec, "; "), strings.Join(l.Orders, " "))
+	}
+	return tw.Flush()
 }

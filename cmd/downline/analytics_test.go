@@ -29,8 +29,10 @@ func TestAnalyticsTrace(t *testing.T) {
 	}
 	t.Cleanup(db.Close)
 	goodstest.World(t, db)
+	var bought string
 	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		o, err := goodstest.Buy(ctx, tx, "m1", "M002", 4)
+		bought = o.No
 		if err != nil {
 			return err
 		}
@@ -67,6 +69,20 @@ func TestAnalyticsTrace(t *testing.T) {
 	}
 	if out, err := run("analytics", "trace", "VC-100", "NOPE"); err == nil || !strings.Contains(err.Error(), "no lot NOPE of VC-100") {
 		t.Errorf("an unknown lot: %v\n%s", err, out)
+	}
+	// The same shipment traced back from the order, and from the member.
+	for _, args := range [][]string{{"--order", bought}, {"--member", "M002"}} {
+		out, err := run(append([]string{"analytics", "back"}, args...)...)
+		if err != nil {
+			t.Fatalf("analytics back %v: %v\n%s", args, err, out)
+		}
+		if want := "VC-100 B2 2 warehouse:" + goodstest.HQ + " 4 0 "; !strings.Contains(fields(out), want) ||
+			!strings.Contains(fields(out), goodstest.HQ+" 100 on ") || !strings.Contains(out, bought) {
+			t.Errorf("analytics back %v lacks %q, the receipt or the order:\n%s", args, want, out)
+		}
+	}
+	if out, err := run("analytics", "back", "--holder", "truck:T1"); err == nil || !strings.Contains(err.Error(), "--holder") {
+		t.Errorf("a bad holder: %v\n%s", err, out)
 	}
 }
 

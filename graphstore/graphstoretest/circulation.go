@@ -60,9 +60,9 @@ func testCirculationBasics(t *testing.T, s graphstore.Circulation) {
 		{Seq: 2, Lot: "L1", From: hq, To: north, Qty: 100, At: at(1), Shipment: "SH-1"},
 		{Seq: 3, Lot: "L2", From: Supplier, To: hq, Qty: 50, At: at(1)},
 		{Seq: 4, Lot: "L2", From: hq, To: south, Qty: 50, At: at(2), Shipment: "SH-2"},
-		{Seq: 5, Lot: "L1", From: north, To: alice, Qty: 3, At: at(3)},
-		{Seq: 6, Lot: "L1", From: north, To: bob, Qty: 2, At: at(4)},
-		{Seq: 7, Lot: "L1", From: bob, To: north, Qty: 1, At: at(5)}, // a return
+		{Seq: 5, Lot: "L1", From: north, To: alice, Qty: 3, At: at(3), Order: "SO-5"},
+		{Seq: 6, Lot: "L1", From: north, To: bob, Qty: 2, At: at(4), Order: "SO-6"},
+		{Seq: 7, Lot: "L1", From: bob, To: north, Qty: 1, At: at(5), Order: "SO-6"}, // a return
 		{Seq: 8, Lot: "L2", From: south, To: alice, Qty: 1, At: at(6)},
 		{Seq: 9, Lot: "L1", From: hq, To: shop, Qty: 2, At: at(6)},
 		{Seq: 10, Lot: "L1", From: alice, To: WrittenOff, Qty: 1, At: at(7)}, // a damaged return
@@ -108,6 +108,34 @@ func testCirculationBasics(t *testing.T, s graphstore.Circulation) {
 	}
 	checkHolder(t, s, north, moves)
 	checkHolder(t, s, alice, moves)
+	wantEdges := []string{
+		"supplier:supplier->warehouse:HQ-1 500 in 1 " + span(0, 0),
+		"warehouse:HQ-1->agency:AG-N 100 in 1 " + span(1, 1),
+		"agency:AG-N->member:101 4 in 2 " + span(3, 8),
+		"agency:AG-N->member:102 2 in 1 " + span(4, 4),
+		"member:102->agency:AG-N 1 in 1 " + span(5, 5),
+		"warehouse:HQ-1->customer:SO-7 2 in 1 " + span(6, 6),
+		"member:101->writeoff:writeoff 1 in 1 " + span(7, 7),
+	}
+	if got := edgeLines(lotEdges(t, s, "L1")); !slices.Equal(got, wantEdges) {
+		t.Errorf("LotEdges(L1) =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantEdges, "\n"))
+	}
+	// Downstream of the north agency: its sales, bob's return to it, and
+	// alice's write-off; not HQ's sale to the shop.
+	if got, err := s.Downstream(ctx, north); err != nil {
+		t.Error(err)
+	} else if seqs := seqsOf(got); !slices.Equal(seqs, []int64{5, 6, 7, 10, 11}) {
+		t.Errorf("Downstream(AG-N) = %v, want seqs 5 6 7 10 11", seqs)
+	}
+	if got, err := s.Downstream(ctx, graphstore.Holder{Kind: graphstore.Agency, ID: "AG-NONE"}); err != nil || len(got) != 0 {
+		t.Errorf("Downstream of an unknown agency = %v, %v", got, err)
+	}
+	if _, err := s.Downstream(ctx, graphstore.Holder{Kind: "truck", ID: "T1"}); !errors.Is(err, graphstore.ErrInvalid) {
+		t.Errorf("Downstream(truck) err = %v, want ErrInvalid", err)
+	}
+	if got, err := s.Lots(ctx); err != nil || fmt.Sprint(got) != "[{L2 SOAP B7} {L1 TEA-250 2025-01} {L3 TEA-250 2025-02}]" {
+		t.Errorf("Lots = %v, %v", got, err)
+	}
 	if got, err := s.PassedThrough(ctx, graphstore.Holder{Kind: graphstore.Agency, ID: "AG-NONE"}); err != nil || len(got) != 0 {
 		t.Errorf("an unknown agency has traffic: %v, %v", got, err)
 	}
@@ -131,6 +159,9 @@ func testCirculationBasics(t *testing.T, s graphstore.Circulation) {
 		}
 		if _, err := s.LotHolders(ctx, lot); !errors.Is(err, graphstore.ErrNotFound) {
 			t.Errorf("LotHolders(%q) err = %v, want ErrNotFound", lot, err)
+		}
+		if _, err := s.LotEdges(ctx, lot); !errors.Is(err, graphstore.ErrNotFound) {
+			t.Errorf("LotEdges(%q) err = %v, want ErrNotFound", lot, err)
 		}
 	}
 
@@ -227,7 +258,71 @@ func checkAll(t *testing.T, s graphstore.Circulation, lots []graphstore.Lot, mov
 	}
 	for h := range holders {
 		checkHolder(t, s, h, moves)
+		if h.Kind == graphstore.Agency || h.Kind == graphstore.Warehouse {
+			checkDownstream(t, s, h, moves)
+		}
 	}
+	got, err := s.Lots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(lots)
+	slices.SortFunc(want, func(a, b graphstore.Lot) int {
+		return strings.Compare(a.SKU+"\x00"+a.Batch+"\x00"+a.ID, b.SKU+"\x00"+b.Batch+"\x00"+b.ID)
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("Lots() =\n%v\nwant\n%v", got, want)
+	}
+}
+
+// checkDownstream compares Downstream(h) with a walk of every path of
+// movements out of h, one movement at a time, each later than the last.
+func checkDownstream(t *testing.T, s graphstore.Circulation, h graphstore.Holder, moves []graphstore.Movement) {
+	t.Helper()
+	type at struct {
+		lot string
+		h   graphstore.Holder
+	}
+	// earliest[lot, holder]: the lowest Seq at which a path from h reached it.
+	earliest := map[at]int64{}
+	picked := map[int64]bool{}
+	var walk func(lot string, from graphstore.Holder, after int64)
+	walk = func(lot string, from graphstore.Holder, after int64) {
+		for _, m := range moves {
+			if m.From != from || m.Seq <= after || (lot != "" && m.Lot != lot) {
+				continue
+			}
+			picked[m.Seq] = true
+			k := at{m.Lot, m.To}
+			if e, ok := earliest[k]; !ok || m.Seq < e {
+				earliest[k] = m.Seq
+				walk(m.Lot, m.To, m.Seq)
+			}
+		}
+	}
+	walk("", h, 0)
+	var want []graphstore.Movement
+	for _, m := range moves {
+		if picked[m.Seq] {
+			want = append(want, m)
+		}
+	}
+	got, err := s.Downstream(context.Background(), h)
+	if err != nil {
+		t.Errorf("Downstream(%v): %v", h, err)
+		return
+	}
+	if g, w := moveLines(got), moveLines(want); !slices.Equal(g, w) {
+		t.Errorf("Downstream(%v): %d movements, want %d\n%s\nwant\n%s", h, len(got), len(want), strings.Join(g, "\n"), strings.Join(w, "\n"))
+	}
+}
+
+func seqsOf(ms []graphstore.Movement) []int64 {
+	out := make([]int64, len(ms))
+	for k, m := range ms {
+		out[k] = m.Seq
+	}
+	return out
 }
 
 // checkLot compares a lot's path and holders with those of the movements.
@@ -249,6 +344,9 @@ func checkLot(t *testing.T, s graphstore.Circulation, lot string, moves []graphs
 	}
 	if got, want := holderLines(lotHolders(t, s, lot)), holderLines(sumHolders(mine)); !slices.Equal(got, want) {
 		t.Errorf("LotHolders(%s) =\n%s\nwant\n%s", lot, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got, want := edgeLines(lotEdges(t, s, lot)), edgeLines(sumEdges(mine)); !slices.Equal(got, want) {
+		t.Errorf("LotEdges(%s) =\n%s\nwant\n%s", lot, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -313,8 +411,50 @@ func sumHolders(moves []graphstore.Movement) []graphstore.HolderFlow {
 func moveLines(ms []graphstore.Movement) []string {
 	out := make([]string, len(ms))
 	for k, m := range ms {
-		out[k] = fmt.Sprintf("#%d %s %s:%s->%s:%s x%d %s %q", m.Seq, m.Lot, m.From.Kind, m.From.ID, m.To.Kind, m.To.ID, m.Qty,
-			m.At.UTC().Format(time.RFC3339), m.Shipment)
+		out[k] = fmt.Sprintf("#%d %s %s:%s->%s:%s x%d %s %q %q", m.Seq, m.Lot, m.From.Kind, m.From.ID, m.To.Kind, m.To.ID, m.Qty,
+			m.At.UTC().Format(time.RFC3339), m.Shipment, m.Order)
+	}
+	return out
+}
+
+func lotEdges(t *testing.T, s graphstore.Circulation, lot string) []graphstore.Edge {
+	t.Helper()
+	edges, err := s.LotEdges(context.Background(), lot)
+	if err != nil {
+		t.Errorf("LotEdges(%s): %v", lot, err)
+	}
+	return edges
+}
+
+// sumEdges is LotEdges' answer counted from one lot's movements in Seq order.
+func sumEdges(moves []graphstore.Movement) []graphstore.Edge {
+	var out []graphstore.Edge
+	at := map[[2]graphstore.Holder]int{}
+	for _, m := range moves {
+		k, ok := at[[2]graphstore.Holder{m.From, m.To}]
+		if !ok {
+			k = len(out)
+			at[[2]graphstore.Holder{m.From, m.To}] = k
+			out = append(out, graphstore.Edge{From: m.From, To: m.To, First: m.At, Last: m.At, FirstSeq: m.Seq})
+		}
+		e := &out[k]
+		e.Qty += m.Qty
+		e.Moves++
+		if m.At.Before(e.First) {
+			e.First = m.At
+		}
+		if m.At.After(e.Last) {
+			e.Last = m.At
+		}
+	}
+	return out
+}
+
+func edgeLines(es []graphstore.Edge) []string {
+	out := make([]string, len(es))
+	for k, e := range es {
+		out[k] = fmt.Sprintf("%s:%s->%s:%s %d in %d %s..%s", e.From.Kind, e.From.ID, e.To.Kind, e.To.ID, e.Qty, e.Moves,
+			e.First.UTC().Format(time.RFC3339), e.Last.UTC().Format(time.RFC3339))
 	}
 	return out
 }

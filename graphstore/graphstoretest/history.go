@@ -106,13 +106,18 @@ func (g *historyGen) lot() string { return g.h.Lots[g.rng.IntN(len(g.h.Lots))].I
 
 // move records one movement and keeps the counts.
 func (g *historyGen) move(lot string, from, to graphstore.Holder, qty int64) {
+	g.moveFor(lot, from, to, qty, "")
+}
+
+// moveFor records one movement of an order (order "" for none).
+func (g *historyGen) moveFor(lot string, from, to graphstore.Holder, qty int64, order string) {
 	g.seq += 1 + int64(g.rng.IntN(3))
 	g.now = g.now.Add(time.Duration(g.rng.IntN(3)) * time.Second)
 	shipment := ""
 	if g.rng.IntN(2) == 0 {
 		shipment = fmt.Sprintf("SH-%d", g.seq)
 	}
-	g.h.Moves = append(g.h.Moves, graphstore.Movement{Seq: g.seq, Lot: lot, From: from, To: to, Qty: qty, At: g.now, Shipment: shipment})
+	g.h.Moves = append(g.h.Moves, graphstore.Movement{Seq: g.seq, Lot: lot, From: from, To: to, Qty: qty, At: g.now, Shipment: shipment, Order: order})
 	held := g.h.Held[lot]
 	held[from] -= qty
 	held[to] += qty
@@ -198,5 +203,10 @@ func (g *historyGen) sell(lot string, from, to graphstore.Holder, qty int64) {
 		g.sellers[lot] = map[graphstore.Holder][]graphstore.Holder{}
 	}
 	g.sellers[lot][to] = append(g.sellers[lot][to], from)
-	g.move(lot, from, to, qty)
+	order := to.ID
+	if to.Kind != graphstore.Customer {
+		g.orders++
+		order = fmt.Sprintf("SO%06d", g.orders)
+	}
+	g.moveFor(lot, from, to, qty, order)
 }

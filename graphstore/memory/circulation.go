@@ -39,7 +39,7 @@ type circulation struct {
 	holdSort []bool
 	holdMax  []int64
 
-	shipments []string // interned shipment references; 0 is ""
+	shipments []string // interned shipment references and order numbers; 0 is ""
 	shipOf    map[string]int32
 
 	// The movements, by position.
@@ -50,6 +50,7 @@ type circulation struct {
 	qty  []int64
 	at   []int64 // graphstore.UnixNanos
 	ship []int32
+	ord  []int32 // the order number, interned with the shipments
 
 	maxSeq int64
 	// bySeq finds stored seqs below maxSeq; nil while every movement came
@@ -169,12 +170,7 @@ func (c *circulation) record(m graphstore.Movement) {
 	}
 	l := c.lotByID[m.Lot]
 	f, t := c.holder(m.From), c.holder(m.To)
-	sh, ok := c.shipOf[m.Shipment]
-	if !ok {
-		sh = int32(len(c.shipments))
-		c.shipments = append(c.shipments, m.Shipment)
-		c.shipOf[m.Shipment] = sh
-	}
+	sh, or := c.intern(m.Shipment), c.intern(m.Order)
 	c.seq = append(c.seq, m.Seq)
 	c.lot = append(c.lot, l)
 	c.from = append(c.from, f)
@@ -182,6 +178,7 @@ func (c *circulation) record(m graphstore.Movement) {
 	c.qty = append(c.qty, m.Qty)
 	c.at = append(c.at, graphstore.UnixNanos(m.At))
 	c.ship = append(c.ship, sh)
+	c.ord = append(c.ord, or)
 	c.lotSort[l] = c.lotSort[l] && m.Seq > c.lotMax[l]
 	c.lotMax[l] = max(c.lotMax[l], m.Seq)
 	c.lotMv[l] = append(c.lotMv[l], p)
@@ -231,6 +228,17 @@ func (a *lotSums) touch(h int32, holder graphstore.Holder, in, out int64, at tim
 	}
 }
 
+// intern returns the number of a shipment reference or order number.
+func (c *circulation) intern(ref string) int32 {
+	k, ok := c.shipOf[ref]
+	if !ok {
+		k = int32(len(c.shipments))
+		c.shipments = append(c.shipments, ref)
+		c.shipOf[ref] = k
+	}
+	return k
+}
+
 func (c *circulation) holder(h graphstore.Holder) int32 {
 	i, ok := c.holderOf[h]
 	if !ok {
@@ -275,6 +283,7 @@ func (c *circulation) movement(p int32) graphstore.Movement {
 		Qty:      c.qty[p],
 		At:       graphstore.FromUnixNanos(c.at[p]),
 		Shipment: c.shipments[c.ship[p]],
+		Order:    c.shipments[c.ord[p]],
 	}
 }
 
@@ -435,4 +444,96 @@ func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.Holder
 			First: graphstore.FromUnixNanos(a.first), Last: graphstore.FromUnixNanos(a.last)}
 	}
 	return out, nil
+}
+
+// LotEdges implements graphstore.Circulation: one pass over the lot's
+// movements in Seq order, summing per pair of holders.
+func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, error) {
+	pos, err := s.lotMoves(ctx, lot)
+	if err != nil {
+		return nil, fmt.Errorf("memory.LotEdges: %w", err)
+	}
+	defer s.circ.mu.RUnlock()
+	c := &s.circ
+	slot := map[[2]int32]int{}
+	var out []graphstore.Edge
+	for _, p := range pos {
+		k := [2]int32{c.from[p], c.to[p]}
+		i, ok := slot[k]
+		at := graphstore.FromUnixNanos(c.at[p])
+		if !ok {
+			i = len(out)
+			slot[k] = i
+			out = append(out, graphstore.Edge{From: c.holders[k[0]], To: c.holders[k[1]], First: at, Last: at, FirstSeq: c.seq[p]})
+		}
+		e := &out[i]
+		e.Qty += c.qty[p]
+		e.Moves++
+		if at.Before(e.First) {
+			e.First = at
+		}
+		if at.After(e.Last) {
+			e.Last = at
+		}
+	}
+	return out, nil
+}
+
+// Lots implements graphstore.Circulation.
+func (s *Store) Lots(ctx context.Context) ([]graphstore.Lot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.circ.mu.RLock()
+	out := slices.Clone(s.circ.lots)
+	s.circ.mu.RUnlock()
+	slices.SortFunc(out, func(a, b graphstore.Lot) int {
+		return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Batch, b.Batch), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// Downstream implements graphstore.Circulation: for each lot h sent, one
+// pass over the lot's movements in Seq order, carrying the set of holders
+// the lot has reached from h.
+func (s *Store) Downstream(ctx context.Context, h graphstore.Holder) ([]graphstore.Movement, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !h.Valid() {
+		return nil, fmt.Errorf("memory.Downstream(%v): %w", h, graphstore.ErrInvalid)
+	}
+	s.circ.mu.RLock()
+	hi, ok := s.circ.holderOf[h]
+	s.circ.mu.RUnlock()
+	if !ok {
+		return nil, nil
+	}
+	mine := s.ordered(func(c *circulation) ([]int32, *bool) { return c.holderMv[hi], &c.holdSort[hi] })
+	c := &s.circ
+	var lots []int32
+	seen := map[int32]bool{}
+	for _, p := range mine {
+		if l := c.lot[p]; c.from[p] == hi && !seen[l] {
+			seen[l] = true
+			lots = append(lots, l)
+		}
+	}
+	s.circ.mu.RUnlock()
+	var picked []int32
+	for _, l := range lots {
+		pos := s.ordered(func(c *circulation) ([]int32, *bool) { return c.lotMv[l], &c.lotSort[l] })
+		reached := map[int32]bool{hi: true}
+		for _, p := range pos {
+			if reached[c.from[p]] {
+				picked = append(picked, p)
+				reached[c.to[p]] = true
+			}
+		}
+		s.circ.mu.RUnlock()
+	}
+	s.circ.mu.RLock()
+	defer s.circ.mu.RUnlock()
+	slices.SortFunc(picked, func(a, b int32) int { return cmp.Compare(c.seq[a], c.seq[b]) })
+	return c.movements(picked), nil
 }

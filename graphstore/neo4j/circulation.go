@@ -16,7 +16,7 @@ import (
 //
 //	(:Lot {id, sku, batch})
 //	(:Holder {key: "kind:id", kind, id})
-//	(from:Holder)-[:MOVED {seq, lot, qty, at, shipment}]->(to:Holder)
+//	(from:Holder)-[:MOVED {seq, lot, qty, at, shipment, order}]->(to:Holder)
 //
 // The lot is a property of the movement (indexed) rather than a node on the
 // path, so a lot's path and an agency's traffic are both one index lookup
@@ -63,7 +63,7 @@ func (s *Store) RecordMoves(ctx context.Context, moves []graphstore.Movement) er
 		seqs[i] = m.Seq
 		lots[m.Lot] = true
 		rows[i] = map[string]any{
-			"seq": m.Seq, "lot": m.Lot, "qty": m.Qty, "at": m.At.UTC(), "shipment": m.Shipment,
+			"seq": m.Seq, "lot": m.Lot, "qty": m.Qty, "at": m.At.UTC(), "shipment": m.Shipment, "order": m.Order,
 			"from": holderKey(m.From), "fromKind": string(m.From.Kind), "fromID": m.From.ID,
 			"to": holderKey(m.To), "toKind": string(m.To.Kind), "toID": m.To.ID,
 		}
@@ -110,7 +110,7 @@ const qRecordMoves = `
 UNWIND $rows AS row
 MERGE (f:Holder {key: row.from}) ON CREATE SET f.kind = row.fromKind, f.id = row.fromID
 MERGE (t:Holder {key: row.to}) ON CREATE SET t.kind = row.toKind, t.id = row.toID
-CREATE (f)-[:MOVED {seq: row.seq, lot: row.lot, qty: row.qty, at: row.at, shipment: row.shipment}]->(t)`
+CREATE (f)-[:MOVED {seq: row.seq, lot: row.lot, qty: row.qty, at: row.at, shipment: row.shipment, order: row.order}]->(t)`
 
 func movementOf(r *neo4j.Record) graphstore.Movement {
 	m := graphstore.Movement{
@@ -120,6 +120,7 @@ func movementOf(r *neo4j.Record) graphstore.Movement {
 		To:       graphstore.Holder{Kind: graphstore.HolderKind(asString(r.Values[4])), ID: asString(r.Values[5])},
 		Qty:      asInt(r.Values[6]),
 		Shipment: asString(r.Values[8]),
+		Order:    asString(r.Values[9]),
 	}
 	if t, ok := r.Values[7].(time.Time); ok {
 		m.At = t.UTC()
@@ -127,7 +128,7 @@ func movementOf(r *neo4j.Record) graphstore.Movement {
 	return m
 }
 
-const movementColumns = `r.seq, r.lot, f.kind, f.id, t.kind, t.id, r.qty, r.at, r.shipment`
+const movementColumns = `r.seq, r.lot, f.kind, f.id, t.kind, t.id, r.qty, r.at, r.shipment, r.order`
 
 // LotPath returns every movement of one lot in Seq order. Errors: ErrNotFound.
 func (s *Store) LotPath(ctx context.Context, lot string) ([]graphstore.Movement, error) {
@@ -286,3 +287,111 @@ RETURN f.kind, f.id, t.kind, t.id, sum(r.qty), count(r), min(r.seq), min(r.at), 
 	}
 	return out, nil
 }
+
+// LotEdges sums one lot's movements per pair of holders, in Cypher: one
+// pass over the lot's MOVED edges through their index. Errors: ErrNotFound.
+func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, error) {
+	edges, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Edge, error) {
+		rec, err := single(ctx, tx, `MATCH (l:Lot {id: $lot}) RETURN l.id`, map[string]any{"lot": lot})
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, fmt.Errorf("lot %q: %w", lot, graphstore.ErrNotFound)
+		}
+		var out []graphstore.Edge
+		err = each(ctx, tx, `MATCH (f:Holder)-[r:MOVED {lot: $lot}]->(t:Holder)
+WITH f, t, sum(r.qty) AS qty, count(r) AS moves, min(r.seq) AS seq, min(r.at) AS first, max(r.at) AS last
+RETURN f.kind, f.id, t.kind, t.id, qty, moves, seq, first, last ORDER BY seq`,
+			map[string]any{"lot": lot}, func(r *neo4j.Record) error {
+				e := graphstore.Edge{
+					From:     graphstore.Holder{Kind: graphstore.HolderKind(asString(r.Values[0])), ID: asString(r.Values[1])},
+					To:       graphstore.Holder{Kind: graphstore.HolderKind(asString(r.Values[2])), ID: asString(r.Values[3])},
+					Qty:      asInt(r.Values[4]),
+					Moves:    asInt(r.Values[5]),
+					FirstSeq: asInt(r.Values[6]),
+				}
+				if t, ok := r.Values[7].(time.Time); ok {
+					e.First = t.UTC()
+				}
+				if t, ok := r.Values[8].(time.Time); ok {
+					e.Last = t.UTC()
+				}
+				out = append(out, e)
+				return nil
+			})
+		return out, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.LotEdges(%q): %w", lot, err)
+	}
+	return edges, nil
+}
+
+// Lots returns every lot, ordered by SKU, batch and ID.
+func (s *Store) Lots(ctx context.Context) ([]graphstore.Lot, error) {
+	lots, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Lot, error) {
+		var out []graphstore.Lot
+		err := each(ctx, tx, `MATCH (l:Lot) RETURN l.id, l.sku, l.batch ORDER BY l.sku, l.batch, l.id`, nil,
+			func(r *neo4j.Record) error {
+				out = append(out, graphstore.Lot{ID: asString(r.Values[0]), SKU: asString(r.Values[1]), Batch: asString(r.Values[2])})
+				return nil
+			})
+		return out, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.Lots: %w", err)
+	}
+	return lots, nil
+}
+
+// Downstream walks the graph from h one step at a time: each step is one
+// Cypher query that follows, from every holder reached so far (with the lot
+// and the Seq at which the lot reached it), the later MOVED edges of that
+// lot. A holder reached again earlier than before is walked again from
+// there, so the walk ends when no step reaches anything sooner.
+func (s *Store) Downstream(ctx context.Context, h graphstore.Holder) ([]graphstore.Movement, error) {
+	if !h.Valid() {
+		return nil, fmt.Errorf("neo4j.Downstream(%v): %w", h, graphstore.ErrInvalid)
+	}
+	moves, err := read(ctx, s, func(tx neo4j.ManagedTransaction) ([]graphstore.Movement, error) {
+		type reach struct{ lot, key string }
+		// reached[lot, holder] is the lowest Seq at which the lot reached the holder.
+		reached := map[reach]int64{}
+		picked := map[int64]graphstore.Movement{}
+		frontier := []map[string]any{{"key": holderKey(h), "lot": nil, "seq": int64(0)}}
+		for len(frontier) > 0 {
+			var next []map[string]any
+			err := each(ctx, tx, qDownstream, map[string]any{"frontier": frontier}, func(r *neo4j.Record) error {
+				m := movementOf(r)
+				picked[m.Seq] = m
+				k := reach{m.Lot, holderKey(m.To)}
+				if at, ok := reached[k]; !ok || m.Seq < at {
+					reached[k] = m.Seq
+					next = append(next, map[string]any{"key": k.key, "lot": k.lot, "seq": m.Seq})
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			frontier = next
+		}
+		out := make([]graphstore.Movement, 0, len(picked))
+		for _, m := range picked {
+			out = append(out, m)
+		}
+		slices.SortFunc(out, func(a, b graphstore.Movement) int { return cmp.Compare(a.Seq, b.Seq) })
+		return out, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j.Downstream(%v): %w", h, err)
+	}
+	return moves, nil
+}
+
+const qDownstream = `
+UNWIND $frontier AS x
+MATCH (f:Holder {key: x.key})-[r:MOVED]->(t:Holder)
+WHERE r.seq > x.seq AND (x.lot IS NULL OR r.lot = x.lot)
+RETURN DISTINCT ` + movementColumns

@@ -22,6 +22,7 @@ import { AccountPage, BalancesPage, EntryPage, JournalPage } from './books';
 import { Catalogue, ProductPage } from './catalogue';
 import { ReturnsPage } from './returns';
 import { Exports } from './exports';
+import { AgeingPage, BackTracePage, DiversionPage, LotSearch, ReconcilePage } from './circulation';
 
 const failure = signal<Msg | null>(null);
 
@@ -103,6 +104,10 @@ const pages: StaffPage[] = [
     render: ([sku]) => <ProductPage sku={sku} />,
     match: (r) => r.match(/^catalogue\/([^/]+)$/)?.slice(1) ?? null,
   },
+  { route: 'analytics/back', roles: ['admin', 'analyst'], label: (m) => m.circBack, render: () => <BackTracePage /> },
+  { route: 'analytics/reconcile', roles: ['admin', 'analyst'], label: (m) => m.circReconcile, render: () => <ReconcilePage /> },
+  { route: 'analytics/diversion', roles: ['admin', 'analyst'], label: (m) => m.circDiversion, render: () => <DiversionPage /> },
+  { route: 'analytics/ageing', roles: ['admin', 'analyst'], label: (m) => m.circAgeing, render: () => <AgeingPage /> },
 ];
 
 function LotSearchPage() {
@@ -113,6 +118,7 @@ function LotSearchPage() {
         <h1>{m.lotFindTitle}</h1>
         <LotFinder />
       </section>
+      <LotSearch />
     </main>
   );
 }

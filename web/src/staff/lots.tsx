@@ -4,6 +4,8 @@ import { t } from '../i18n';
 import { dateTime, number } from '../format';
 import { base, navigate } from '../router';
 import { useLoad } from '../load';
+import type { FlowEdge } from './sankey';
+import { FlowPanel } from './circulation';
 
 // A lot's forward trace, as GET /analytics/lots/{sku}/{batch}/trace
 // answers it.
@@ -29,6 +31,7 @@ export interface Trace {
   movements: number;
   holders: Holding[];
   recall: Holding[];
+  flows: FlowEdge[];
 }
 
 export const lotTrace = (sku: string, batch: string) =>
@@ -115,6 +118,7 @@ export function LotJourney({ sku, batch }: { sku: string; batch: string }) {
                 </dl>
                 <Flow tr={tr} />
               </section>
+              <FlowPanel flows={tr.flows} />
               <section class="card">
                 <h2>{m.lotHolders}</h2>
                 <Holdings id="lot-holders" rows={tr.holders} />
