@@ -125,6 +125,8 @@ var expected = map[string]string{
 	"GET /sms/notifier":              "admin",
 
 	"GET /analytics/lots/{sku}/{batch}/trace": "admin analyst",
+	"GET /analytics/teams/stats":              "admin analyst",
+	"GET /members/{code}/team-stats":          "admin analyst member",
 
 	"GET /news":                    "public",
 	"GET /news/{id}":               "public",

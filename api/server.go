@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"downline/api/explorer"
+	"downline/api/teamdata"
 	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/order"
@@ -44,8 +45,11 @@ type Server struct {
 	// Explorer keeps the genealogy explorer's figures; made on first use
 	// with the defaults when nil.
 	Explorer *explorer.Cache
+	// TeamData keeps the team statistics' data; made on first use when nil.
+	TeamData *teamdata.Cache
 
 	explorerOnce sync.Once
+	teamDataOnce sync.Once
 
 	desk     *order.Desk
 	deskOnce sync.Once

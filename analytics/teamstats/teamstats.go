@@ -14,12 +14,12 @@
 package teamstats
 
 import (
-	"errors"
 	"fmt"
 	"math/bits"
 	"sort"
 	"time"
 
+	"downline/analytics"
 	"downline/graphstore"
 	"downline/network"
 )
@@ -28,10 +28,11 @@ import (
 // holds every sum exactly.
 const Scale = 2
 
-// ErrInvalid and ErrNotFound are what Compute fails with (wrapped).
+// ErrInvalid and ErrNotFound are what New and Compute fail with (wrapped):
+// the analytics package's, so callers tell them apart once.
 var (
-	ErrInvalid  = errors.New("invalid argument")
-	ErrNotFound = errors.New("not found")
+	ErrInvalid  = analytics.ErrInvalid
+	ErrNotFound = analytics.ErrNotFound
 )
 
 // Period is one month, [From, To), its boundaries taken in the company's zone.
