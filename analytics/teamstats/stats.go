@@ -41,10 +41,13 @@ type PeriodStats struct {
 	RightVolume *decimal.Decimal `json:"right_volume"`
 	// Ranked says whether the period has a settled run; Ranks then counts,
 	// per rank of the ladder, the members holding it, those who reached it
-	// (a higher rank than in the period before) and those who lost it.
+	// (a higher rank than in the period before) and those who lost it. A
+	// member who had not joined, or a period before without a run, counts
+	// as the first rank (as the rank announcements count it).
 	Ranked bool        `json:"ranked"`
 	Ranks  []RankCount `json:"ranks"`
-	// Legs are the first-level sponsor legs (HQ: those of the root), the
+	// Legs are the first-level sponsor legs that had joined by the period's
+	// end (HQ: those of the root, or the roots when there are several), the
 	// LegLimit largest by volume; LegCount is how many there are.
 	Legs     []Leg `json:"legs"`
 	LegCount int   `json:"leg_count"`
@@ -150,19 +153,23 @@ func Compute(ctx context.Context, d *Data, member string, n int) (Stats, error) 
 			Period: d.periods[p].Code, From: d.periods[p].From, To: d.periods[p].To,
 			Members: total.members[p], Joins: total.joins[p], Active: total.active[p],
 			Growth: growth(total.active, p), Volume: amount(total.volume[p]),
-			Retention: ret[p], LegCount: len(legs),
+			Retention: ret[p],
 		}
 		if head >= 0 && d.pl.seq != nil {
 			l, r := d.plVolume(p, d.pl.left[head]), d.plVolume(p, d.pl.right[head])
 			ps.LeftVolume, ps.RightVolume = &l, &r
 		}
 		ps.Ranked, ps.Ranks = d.rankMoves(p, lo, hi)
-		all := make([]Leg, len(legs))
+		all := make([]Leg, 0, len(legs))
 		for l, h := range legs {
 			c := legCounts[l]
-			all[l] = Leg{Code: d.code[h], Name: d.name[h], Members: c.members[p], Joins: c.joins[p],
-				Active: c.active[p], Growth: growth(c.active, p), Volume: amount(c.volume[p])}
+			if c.members[p] == 0 {
+				continue // not joined yet
+			}
+			all = append(all, Leg{Code: d.code[h], Name: d.name[h], Members: c.members[p], Joins: c.joins[p],
+				Active: c.active[p], Growth: growth(c.active, p), Volume: amount(c.volume[p])})
 		}
+		ps.LegCount = len(all)
 		ps.TopGrowing = topGrowing(all)
 		sort.SliceStable(all, func(a, b int) bool {
 			if c := all[a].Volume.Cmp(all[b].Volume); c != 0 {
@@ -242,7 +249,9 @@ func (d *Data) retention(lo, hi int32) []Retention {
 }
 
 // rankMoves counts the ranks held, reached and lost among lo..hi in period
-// p; a member who had not joined by the period before held the first rank.
+// p. As the rank announcements count it, a member held the first rank in
+// the period before when it had not joined yet or that period has no
+// settled run.
 func (d *Data) rankMoves(p int, lo, hi int32) (bool, []RankCount) {
 	now := d.rank[p]
 	if now == nil {
@@ -262,11 +271,8 @@ func (d *Data) rankMoves(p int, lo, hi int32) (bool, []RankCount) {
 		if int(r) < len(held) {
 			held[r]++
 		}
-		if before == nil {
-			continue
-		}
 		var was int16
-		if j < p {
+		if j < p && before != nil {
 			was = before[k]
 		}
 		switch {
@@ -278,10 +284,7 @@ func (d *Data) rankMoves(p int, lo, hi int32) (bool, []RankCount) {
 	}
 	out := make([]RankCount, len(d.ranks))
 	for r, name := range d.ranks {
-		out[r] = RankCount{Rank: name, Held: held[r]}
-		if before != nil {
-			out[r].Reached, out[r].Lost = reached[r], lost[r]
-		}
+		out[r] = RankCount{Rank: name, Held: held[r], Reached: reached[r], Lost: lost[r]}
 	}
 	return true, out
 }
@@ -361,7 +364,7 @@ func (d *Data) All(ctx context.Context, p int) (Columns, error) {
 		Volume: make([]int64, n), Reached: make([]int32, n), Lost: make([]int32, n)}
 	pv := d.pv[p]
 	now, before := d.rank[p], []int16(nil)
-	if p > 0 && now != nil {
+	if p > 0 {
 		before = d.rank[p-1]
 	}
 	for k := int32(n - 1); k >= 0; k-- {
@@ -380,9 +383,9 @@ func (d *Data) All(ctx context.Context, p int) (Columns, error) {
 				c.Active[k]++
 				c.Growth[k]++
 			}
-			if before != nil {
+			if now != nil {
 				var was int16
-				if j < p {
+				if j < p && before != nil {
 					was = before[k]
 				}
 				if now[k] > was {

@@ -171,14 +171,14 @@ func (w *world) count(head string, p int) figures {
 			f.members++
 			if r, ok := w.rankOf(m, p); ok {
 				f.held[r]++
+				var was int16 // the first rank before the data, or without a run
 				if p > 0 {
-					if was, ok := w.rankOf(m, p-1); ok {
-						if r > was {
-							f.reached[r]++
-						} else if r < was {
-							f.lost[was]++
-						}
-					}
+					was, _ = w.rankOf(m, p-1)
+				}
+				if r > was {
+					f.reached[r]++
+				} else if r < was {
+					f.lost[was]++
 				}
 			}
 		}
@@ -231,10 +231,11 @@ func (w *world) check(t *testing.T, d *teamstats.Data, head string, n int) teams
 				t.Errorf("%s: rank %+v, counted held %d reached %d lost %d", where, rc, f.held[int16(r)], f.reached[int16(r)], f.lost[int16(r)])
 			}
 		}
-		// Legs: the head's frontline (HQ: the root's), each counted on its own.
+		// Legs: the head's frontline (HQ: the root's) that had joined, each
+		// counted on its own.
 		var heads []string
 		for _, m := range w.codes {
-			if s, ok := w.sponsor[m]; (ok && s == head) || (head == "" && ok && s == w.codes[0]) {
+			if s, ok := w.sponsor[m]; w.joinedBy(m, p) && ((ok && s == head) || (head == "" && ok && s == w.codes[0])) {
 				heads = append(heads, m)
 			}
 		}
@@ -449,6 +450,11 @@ func TestHandBuiltNetworkMatchesTheCount(t *testing.T) {
 	if mar.Ranks[2] != (teamstats.RankCount{Rank: "Silver", Held: 1, Reached: 1, Lost: 1}) ||
 		mar.Ranks[1] != (teamstats.RankCount{Rank: "Bronze", Held: 3, Reached: 1, Lost: 1}) {
 		t.Errorf("March ranks %+v", mar.Ranks)
+	}
+	// December has the first run: November without one counts as everyone
+	// holding the first rank, so R reached Bronze.
+	if dec := byPeriod["2023-12"].Ranks; dec[1] != (teamstats.RankCount{Rank: "Bronze", Held: 1, Reached: 1}) || dec[0].Held != 3 {
+		t.Errorf("December ranks %+v", dec)
 	}
 	if byPeriod["2024-05"].Ranked || byPeriod["2024-05"].Ranks != nil {
 		t.Errorf("May has no run: %+v", byPeriod["2024-05"])

@@ -112,13 +112,14 @@ func readMembers(ctx context.Context, db *ledger.DB, num map[network.MemberID]in
 }
 
 // readPlans sets each month's active_pv from the plan in force at its start
-// (none: 0, everyone is active, as the plan's default), the ladder from the
-// plan of the last month, and each month's ranks from its approved or paid
-// run, read by rank name.
+// (without a plan, any PV makes a member active), the ladder from the plan
+// of the latest month that has one, and each month's ranks from its approved or paid run,
+// read by rank name.
 func readPlans(ctx context.Context, db *ledger.DB, num map[network.MemberID]int32, net *teamstats.Network) error {
 	for p, per := range net.Periods {
 		sp, err := period.PlanInForce(ctx, db.Pool, per.From)
 		if errors.Is(err, ledger.ErrNotFound) {
+			net.ActivePV[p] = 1 // a hundredth
 			continue
 		}
 		if err != nil {
@@ -129,10 +130,9 @@ func readPlans(ctx context.Context, db *ledger.DB, num map[network.MemberID]int3
 			return fmt.Errorf("plan %s: %w", sp.Name, err)
 		}
 		net.ActivePV[p] = pl.ActivePV.Shift(teamstats.Scale).Ceil().IntPart()
-		if p == len(net.Periods)-1 {
-			for _, r := range pl.Ranks {
-				net.Ranks = append(net.Ranks, r.Name)
-			}
+		net.Ranks = net.Ranks[:0]
+		for _, r := range pl.Ranks {
+			net.Ranks = append(net.Ranks, r.Name)
 		}
 	}
 	if len(net.Periods) == 0 {
