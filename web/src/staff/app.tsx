@@ -17,6 +17,7 @@ import { SMSConsole } from './sms';
 import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
+import { HQTeamStats } from '../teamstats';
 
 const failure = signal<Msg | null>(null);
 
@@ -64,6 +65,7 @@ const pages: StaffPage[] = [
   { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
   { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
   { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
+  { route: 'analytics/teams', roles: ['admin', 'analyst'], label: (m) => m.tsHQTitle, render: () => <HQTeamStats /> },
 ];
 
 function LotSearchPage() {
