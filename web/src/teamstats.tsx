@@ -242,7 +242,7 @@ function Body({ st, code }: { st: TeamStats; code: string }) {
         {ranks.length === 0 || !ps.some((p) => p.ranked) ? (
           <p class="empty">{m.tsNoRuns}</p>
         ) : (
-          <>
+          <div class="ts-pair">
             <BarChart
               id="ts-ranks-chart"
               title={m.tsRanksChart}
@@ -291,7 +291,7 @@ function Body({ st, code }: { st: TeamStats; code: string }) {
                 </tbody>
               </table>
             </div>
-          </>
+          </div>
         )}
       </section>
 
@@ -408,7 +408,7 @@ interface Series {
 
 const W = 640;
 const H = 240;
-const pad = { top: 16, right: 12, bottom: 34, left: 56 };
+const pad = { top: 16, right: 40, bottom: 40, left: 72 };
 
 // scale is the axis of values: from the lowest (0 or below) to the highest
 // (above 0), in round steps.
@@ -417,13 +417,14 @@ function scale(series: Series[]) {
   let lo = Math.min(0, ...all);
   let hi = Math.max(0, ...all);
   if (lo === hi) hi = 1;
-  const raw = (hi - lo) / 4;
+  // Counts: whole steps.
+  const raw = Math.max(1, (hi - lo) / 4);
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? raw;
   lo = Math.floor(lo / step) * step;
   hi = Math.ceil(hi / step) * step;
   const ticks: number[] = [];
-  for (let v = lo; v <= hi + step / 2; v += step) ticks.push(Math.round(v / step) * step);
+  for (let v = lo; v <= hi + step / 2; v += step) ticks.push(Math.round(v / step) * step || 0); // never -0
   const y = (v: number) => pad.top + ((hi - v) / (hi - lo)) * (H - pad.top - pad.bottom);
   return { y, ticks };
 }
@@ -447,13 +448,15 @@ function Frame({ id, title, labels, series, children }: { id: string; title: str
           </g>
         ))}
         {children(x, bw, y)}
-        {labels.map((l, i) =>
-          i % every === (n - 1) % every ? (
-            <text key={i} class="label" x={x(i)} y={H - 10} text-anchor="middle">
+        {labels.map((l, i) => {
+          // The latest month always labelled; on a phone every other label (alt) is left out.
+          const k = (n - 1 - i) / every;
+          return Number.isInteger(k) ? (
+            <text key={i} class={k % 2 ? 'label alt' : 'label'} x={x(i)} y={H - 10} text-anchor="middle">
               {l}
             </text>
-          ) : null,
-        )}
+          ) : null;
+        })}
       </svg>
       <figcaption class="ts-legend">
         {series.map((s) => (
