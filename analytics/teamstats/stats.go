@@ -116,7 +116,7 @@ func Compute(ctx context.Context, d *Data, member string, n int) (Stats, error) 
 	var legs []int32
 	st := Stats{Ranks: d.ranks}
 	if member != "" {
-		k, ok := d.byCode[member]
+		k, ok := d.member(member)
 		if !ok {
 			return Stats{}, fmt.Errorf("%w: member %s", ErrNotFound, member)
 		}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
+	"sync"
 	"time"
 
 	"downline/analytics"
@@ -89,7 +90,8 @@ type Data struct {
 	n       int
 	code    []string // by pre-order number
 	name    []string
-	byCode  map[string]int32
+	byCode  map[string]int32 // made on the first question about a member
+	codeMap sync.Once
 	parent  []int32 // pre-order number of the sponsor, -1 for a root
 	exit    []int32 // the last pre-order number of k's subtree
 	roots   []int32
@@ -136,7 +138,7 @@ func New(net Network) (*Data, error) {
 	start, kids, roots := children(net.Sponsor.Parent)
 	enter, order := preorder(roots, start, kids)
 
-	d := &Data{periods: net.Periods, ranks: net.Ranks, n: n, byCode: make(map[string]int32, n)}
+	d := &Data{periods: net.Periods, ranks: net.Ranks, n: n}
 	d.code = make([]string, n)
 	d.name = make([]string, n)
 	d.parent = make([]int32, n)
@@ -146,7 +148,6 @@ func New(net Network) (*Data, error) {
 		if net.Names != nil {
 			d.name[k] = net.Names[i]
 		}
-		d.byCode[net.Codes[i]] = int32(k)
 		d.parent[k] = -1
 		if p := net.Sponsor.Parent[i]; p >= 0 {
 			d.parent[k] = enter[p]
@@ -302,6 +303,18 @@ func preorder(roots, start, kids []int32) (enter, order []int32) {
 		}
 	}
 	return enter, order
+}
+
+// member finds a member's number by code.
+func (d *Data) member(code string) (int32, bool) {
+	d.codeMap.Do(func() {
+		d.byCode = make(map[string]int32, d.n)
+		for k, c := range d.code {
+			d.byCode[c] = int32(k)
+		}
+	})
+	k, ok := d.byCode[code]
+	return k, ok
 }
 
 // Periods are the periods of the data, oldest first.
