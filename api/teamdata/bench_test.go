@@ -115,6 +115,38 @@ func BenchmarkAllTeamsMemory(b *testing.B) {
 	}
 }
 
+// BenchmarkComputeTeams is one team's figures over 36 months: HQ (every
+// member) and the leader of the largest team under half the network.
+func BenchmarkComputeTeams(b *testing.B) {
+	ctx := context.Background()
+	d, err := teamstats.New(columns(generated(1_000_000)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := d.All(ctx, 35)
+	if err != nil {
+		b.Fatal(err)
+	}
+	leader, size := "", int32(0)
+	for k, m := range c.Members {
+		if m > size && m < int32(d.Members()/2) {
+			leader, size = c.Code[k], m
+		}
+	}
+	for _, team := range []struct{ name, code string }{{"hq", ""}, {"leader", leader}} {
+		b.Run(team.name, func(b *testing.B) {
+			c0 := cpu()
+			for b.Loop() {
+				if _, err := teamstats.Compute(ctx, d, team.code, 36); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpu()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
+		})
+	}
+	b.Logf("the leader %s has a team of %d", leader, size)
+}
+
 // allTeamsSQL is the question in SQL: every member paired with each of its
 // sponsor ancestors (itself included) by a recursive CTE, then grouped by
 // ancestor. $1 and $2 bound the month.
