@@ -147,6 +147,8 @@ var expected = map[string]string{
 	"GET /analytics/holders/{kind}/{id}/reconciliation": "admin analyst",
 	"GET /analytics/diversion":                          "admin analyst",
 	"GET /analytics/ageing":                             "admin analyst",
+	"GET /analytics/teams/stats":                        "admin analyst",
+	"GET /members/{code}/team-stats":                    "admin analyst member",
 
 	"GET /news":                    "public",
 	"GET /news/{id}":               "public",

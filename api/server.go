@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"downline/api/explorer"
+	"downline/api/teamdata"
 	"downline/graphstore"
 	"downline/ledger"
 	"downline/ledger/order"
@@ -46,8 +47,11 @@ type Server struct {
 	Explorer *explorer.Cache
 	// MediaMaxBytes is the largest image taken (0: media.DefaultMaxBytes).
 	MediaMaxBytes int64
+	// TeamData keeps the team statistics' data; made on first use when nil.
+	TeamData *teamdata.Cache
 
 	explorerOnce sync.Once
+	teamDataOnce sync.Once
 
 	desk     *order.Desk
 	deskOnce sync.Once

@@ -199,15 +199,24 @@ func (c *Cache) build(ctx context.Context, k key, e *entry, from, to time.Time) 
 // store's position is read from it.
 func (c *Cache) version(ctx context.Context) (version, error) {
 	var v version
-	err := c.Source.DB.Pool.QueryRow(ctx, `SELECT
+	var err error
+	v.outbox, v.graph, v.runs, err = Position(ctx, c.Source)
+	return v, err
+}
+
+// Position is how far src has gone: the ledger's outbox head, the graph
+// store's last applied event and the approved (or paid) runs. Figures
+// built from src stay current while it is unchanged.
+func Position(ctx context.Context, src Source) (outbox, graph int64, runs string, err error) {
+	err = src.DB.Pool.QueryRow(ctx, `SELECT
 		coalesce((SELECT max(seq) FROM outbox), 0),
 		(SELECT coalesce(string_agg(r.id || ':' || r.status, ',' ORDER BY r.id), '') FROM settle_runs r WHERE r.status IN ('approved', 'paid'))`).
-		Scan(&v.outbox, &v.runs)
+		Scan(&outbox, &runs)
 	if err != nil {
-		return v, fmt.Errorf("read the ledger's position: %w", err)
+		return 0, 0, "", fmt.Errorf("read the ledger's position: %w", err)
 	}
-	if v.graph, err = c.Source.Graph.LastSeq(ctx); err != nil {
-		return v, fmt.Errorf("read the graph store's position: %w", err)
+	if graph, err = src.Graph.LastSeq(ctx); err != nil {
+		return 0, 0, "", fmt.Errorf("read the graph store's position: %w", err)
 	}
-	return v, nil
+	return outbox, graph, runs, nil
 }

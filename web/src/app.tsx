@@ -10,6 +10,7 @@ import { Register } from './register';
 import { Account } from './account';
 import { StatementPage, Statements } from './statements';
 import { NotFound } from './notfound';
+import { MyTeamStats } from './teamstats';
 import { describe, type Msg } from './errors';
 import type { Messages } from './i18n/en';
 import { signal } from '@preact/signals';
@@ -58,6 +59,8 @@ function Page() {
       return <Home code={u.member} />;
     case 'orders':
       return <Orders code={u.member} />;
+    case 'team/stats':
+      return <MyTeamStats code={u.member} />;
     default: {
       if (r === 'team' || r.startsWith('team/')) return <Team self={u.member} code={decodeURIComponent(r.slice(5))} />;
       return <NotFound />;
@@ -90,6 +93,7 @@ const pages: { to: string; label: (m: Messages) => string }[] = [
   { to: base, label: (m) => m.home },
   { to: base + 'orders', label: (m) => m.orders },
   { to: base + 'team', label: (m) => m.team },
+  { to: base + 'team/stats', label: (m) => m.tsNav },
   { to: base + 'register', label: (m) => m.register },
   { to: base + 'statements', label: (m) => m.statements },
   { to: base + 'account', label: (m) => m.account },
@@ -97,14 +101,19 @@ const pages: { to: string; label: (m: Messages) => string }[] = [
 
 function Nav() {
   const m = t.value;
-  const here = route(path.value).split('/')[0];
+  // The page whose address is the longest start of this one's.
+  const r = route(path.value);
+  const here = pages
+    .map((p) => route(p.to))
+    .filter((to) => to === r || (to !== '' && r.startsWith(to + '/')))
+    .sort((a, b) => b.length - a.length)[0];
   return (
     <nav class="nav" aria-label={m.memberOffice}>
       {pages.map((p) => (
         <a
           key={p.to}
           href={p.to}
-          id={`nav-${route(p.to) || 'home'}`}
+          id={`nav-${(route(p.to) || 'home').replace('/', '-')}`}
           aria-current={route(p.to) === here ? 'page' : undefined}
           onClick={(e) => {
             e.preventDefault();

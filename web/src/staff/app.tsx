@@ -23,6 +23,7 @@ import { Catalogue, ProductPage } from './catalogue';
 import { ReturnsPage } from './returns';
 import { Exports } from './exports';
 import { AgeingPage, BackTracePage, DiversionPage, LotSearch, ReconcilePage } from './circulation';
+import { HQTeamStats } from '../teamstats';
 
 const failure = signal<Msg | null>(null);
 
@@ -108,6 +109,7 @@ const pages: StaffPage[] = [
   { route: 'analytics/reconcile', roles: ['admin', 'analyst'], label: (m) => m.circReconcile, render: () => <ReconcilePage /> },
   { route: 'analytics/diversion', roles: ['admin', 'analyst'], label: (m) => m.circDiversion, render: () => <DiversionPage /> },
   { route: 'analytics/ageing', roles: ['admin', 'analyst'], label: (m) => m.circAgeing, render: () => <AgeingPage /> },
+  { route: 'analytics/teams', roles: ['admin', 'analyst'], label: (m) => m.tsHQTitle, render: () => <HQTeamStats /> },
 ];
 
 function LotSearchPage() {
