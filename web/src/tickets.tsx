@@ -156,7 +156,15 @@ export function NewTicket({ code }: { code?: string }) {
       <form class="card ticket-form" id="ticket-form" onSubmit={submit} noValidate>
         <div class="field">
           <label for="ticket-category">{m.deskCategory}</label>
-          <select id="ticket-category" value={category} onChange={(e) => setCategory(e.currentTarget.value)} {...aria('category')}>
+          <select
+            id="ticket-category"
+            value={category}
+            onChange={(e) => {
+              setCategory(e.currentTarget.value);
+              setErrors({ ...errors, category: undefined });
+            }}
+            {...aria('category')}
+          >
             <option value="">{m.deskPickCategory}</option>
             {slas.map((s) => (
               <option key={s.category} value={s.category}>
@@ -169,7 +177,15 @@ export function NewTicket({ code }: { code?: string }) {
         {code && (
           <div class="field">
             <label for="ticket-order">{m.deskOrder}</label>
-            <select id="ticket-order" value={order} onChange={(e) => setOrder(e.currentTarget.value)} {...aria('order')}>
+            <select
+              id="ticket-order"
+              value={order}
+              onChange={(e) => {
+                setOrder(e.currentTarget.value);
+                setErrors({ ...errors, order: undefined });
+              }}
+              {...aria('order')}
+            >
               <option value="">{m.deskNoOrder}</option>
               {orders.map((o) => (
                 <option key={o.no} value={o.no}>
@@ -182,7 +198,16 @@ export function NewTicket({ code }: { code?: string }) {
         )}
         <div class="field">
           <label for="ticket-text">{m.deskText}</label>
-          <textarea id="ticket-text" rows={6} value={text} onInput={(e) => setText(e.currentTarget.value)} {...aria('text')} />
+          <textarea
+            id="ticket-text"
+            rows={6}
+            value={text}
+            onInput={(e) => {
+              setText(e.currentTarget.value);
+              if (errors.text) setErrors({ ...errors, text: undefined });
+            }}
+            {...aria('text')}
+          />
           <p class="hint">{m.deskTextHint(maxText)}</p>
           {err('text')}
         </div>
@@ -235,8 +260,9 @@ export function TicketPage({ no }: { no: string }) {
   );
 }
 
-// TicketHead is a ticket's number, subject, state and dates.
-export function TicketHead({ tk }: { tk: Ticket }) {
+// TicketHead is a ticket's number, subject, state and dates; staff read
+// "waiting for the member" where the member reads "waiting for you".
+export function TicketHead({ tk, staff }: { tk: Ticket; staff?: boolean }) {
   const m = t.value;
   const st = stateOf(tk);
   return (
@@ -246,7 +272,7 @@ export function TicketHead({ tk }: { tk: Ticket }) {
       </h1>
       <p class="ticket-badges">
         <span class={`badge state-${st}`} id="ticket-state">
-          {m.deskState(st)}
+          {staff ? m.deskStaffState(st) : m.deskState(st)}
         </span>
         {tk.overdue && <span class="badge overdue">{m.deskOverdue}</span>}
       </p>

@@ -793,6 +793,7 @@ export const en = {
   deskOpened: (no: string) => `Ticket ${no} is open. We will answer here and by text.`,
   deskState: (s: string): string =>
     (<Record<string, string>>{ open: 'Open', assigned: 'Being handled', waiting: 'Waiting for you', closed: 'Closed', escalated: 'Escalated' })[s] ?? s,
+  deskStaffState: (s: string): string => (s === 'waiting' ? 'Waiting for the member' : en.deskState(s)),
   deskStateFilter: 'State',
   deskAllStates: 'All states',
   deskAllCategories: 'All categories',
@@ -846,7 +847,7 @@ export const en = {
   deskNote: 'Internal note (never shown to the member)',
   deskAddNote: 'Add the note',
   deskEscalate: 'Escalate',
-  deskReason: 'Reason',
+  deskReason: 'Reason to escalate',
   deskReasonRequired: 'Give a reason.',
   deskClose: 'Close with resolution',
   deskResolutionRequired: 'Write the resolution the member will read.',

@@ -792,6 +792,7 @@ export const zhCN: Messages = {
   deskOpened: (no: string) => `服务单 ${no} 已提交。我们会在此处并通过短信答复您。`,
   deskState: (s: string): string =>
     (<Record<string, string>>{ open: '待处理', assigned: '处理中', waiting: '待您回复', closed: '已关闭', escalated: '已升级' })[s] ?? s,
+  deskStaffState: (s: string): string => (s === 'waiting' ? '待会员回复' : zhCN.deskState(s)),
   deskStateFilter: '状态',
   deskAllStates: '全部状态',
   deskAllCategories: '全部类别',
@@ -845,7 +846,7 @@ export const zhCN: Messages = {
   deskNote: '内部备注（会员看不到）',
   deskAddNote: '添加备注',
   deskEscalate: '升级',
-  deskReason: '原因',
+  deskReason: '升级原因',
   deskReasonRequired: '请填写原因。',
   deskClose: '填写处理结果并关闭',
   deskResolutionRequired: '请填写会员将看到的处理结果。',

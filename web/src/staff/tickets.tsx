@@ -78,7 +78,7 @@ export function TicketBoard() {
               <option value="">{m.deskAllStates}</option>
               {states.map((s) => (
                 <option key={s} value={s}>
-                  {m.deskState(s)}
+                  {m.deskStaffState(s)}
                 </option>
               ))}
             </select>
@@ -157,13 +157,17 @@ export function TicketBoard() {
                   <td data-label={m.deskOwner}>{owner(tk, m)}</td>
                   <td data-label={m.deskCategory}>{m.deskCategoryName(tk.category)}</td>
                   <td data-label={m.deskStateFilter}>
-                    <span class={`badge state-${stateOf(tk)}`}>{m.deskState(stateOf(tk))}</span>
+                    <span>
+                      <span class={`badge state-${stateOf(tk)}`}>{m.deskStaffState(stateOf(tk))}</span>
+                    </span>
                   </td>
                   <td data-label={m.deskAge} class="num">
                     {m.deskAgeOf(ageHours(tk, now))}
                   </td>
                   <td data-label={m.deskDueAt}>
-                    {dateTime(tk.due_at)} {tk.overdue && <span class="badge overdue">{m.deskOverdue}</span>}
+                    <span>
+                      {dateTime(tk.due_at)} {tk.overdue && <span class="badge overdue">{m.deskOverdue}</span>}
+                    </span>
                   </td>
                   <td data-label={m.deskAssignee}>{tk.assignee ?? m.deskUnassigned}</td>
                 </tr>
@@ -235,7 +239,7 @@ export function StaffTicket({ no }: { no: string }) {
           ← {m.deskBoard}
         </a>
       </p>
-      <TicketHead tk={tk} />
+      <TicketHead tk={tk} staff />
       <section class="card">
         <p>
           {m.deskOwner}: <strong>{owner(tk, m)}</strong> · {m.deskAssignee}: <strong id="ticket-assignee">{tk.assignee ?? m.deskUnassigned}</strong>
