@@ -245,4 +245,18 @@ func TestServiceDesk(t *testing.T) {
 	wantText(t, hq, `#tickets tr[data-ticket="`+old.No+`"]`, "已超时")
 	noHorizontalScroll(t, hq, "the board")
 	screenshot(t, hq, "desk-board-phone-zh")
+
+	// The SLA of bonus questions: 0 hours is refused next to the field, 12 saved.
+	run(t, hq, "open the SLAs", click("#sla-editor summary"))
+	wantText(t, hq, "#sla-editor", "奖金咨询")
+	run(t, hq, "0 hours", typeInto("#sla-bonus", "0"), click("#sla-bonus-save"))
+	wantText(t, hq, "#sla-bonus-result", "请输入 1 到 2160")
+	run(t, hq, "12 hours", typeInto("#sla-bonus", "12"), click("#sla-bonus-save"))
+	wantText(t, hq, "#sla-bonus-result", "已保存")
+	var hours float64
+	if err := d.db.Pool.QueryRow(bg, `SELECT extract(epoch FROM sla) / 3600 FROM desk_categories WHERE category = 'bonus'`).Scan(&hours); err != nil || hours != 12 {
+		t.Errorf("the bonus SLA is %v hours (%v), want 12", hours, err)
+	}
+	noHorizontalScroll(t, hq, "the SLA editor")
+	screenshot(t, hq, "desk-sla-phone-zh")
 }

@@ -83,6 +83,7 @@ export const deskApi = {
   close: (no: string, resolution: string) => request<Ticket>('POST', `/tickets/${seg(no)}/close`, { resolution }),
   reopen: (no: string) => request<Ticket>('POST', `/tickets/${seg(no)}/reopen`),
   categories: () => request<SLA[]>('GET', '/ticket-categories'),
+  setSLA: (category: string, hours: number) => request<SLA>('POST', `/ticket-categories/${seg(category)}`, { hours }),
 };
 
 // stateOf is the state a ticket shows: escalated while it is not closed.

@@ -856,6 +856,12 @@ export const en = {
   deskConflict: 'The ticket changed meanwhile: it has been reloaded.',
   deskActionRefused: 'Refused: check the field.',
   deskCustomer: (login: string) => `Customer ${login}`,
+  deskSLATitle: 'Time to answer (SLA) per category',
+  deskSLAHint: 'Tickets opened or reopened from now on are due this many hours later.',
+  deskHours: 'hours',
+  deskSave: 'Save',
+  deskSLASaved: 'Saved.',
+  deskSLAInvalid: 'Enter whole hours from 1 to 2160 (90 days).',
 };
 
 export type Messages = typeof en;

@@ -855,4 +855,10 @@ export const zhCN: Messages = {
   deskConflict: '服务单已被他人更改，已重新加载。',
   deskActionRefused: '被拒绝，请检查填写内容。',
   deskCustomer: (login: string) => `顾客 ${login}`,
+  deskSLATitle: '各类别答复时限（SLA）',
+  deskSLAHint: '此后提交或重新打开的服务单，期限为提交后的相应小时数。',
+  deskHours: '小时',
+  deskSave: '保存',
+  deskSLASaved: '已保存。',
+  deskSLAInvalid: '请输入 1 到 2160（90 天）之间的整数小时。',
 };

@@ -1,6 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { ageHours, categories, deskApi, length, maxText, sorts, stateOf, states, type Ticket, type TicketFilter, type TicketPage } from '../desk';
+import {
+  ageHours,
+  categories,
+  deskApi,
+  length,
+  maxText,
+  sorts,
+  stateOf,
+  states,
+  type SLA,
+  type Ticket,
+  type TicketFilter,
+  type TicketPage,
+} from '../desk';
 import { describe, type Msg } from '../errors';
 import { dateTime } from '../format';
 import { t } from '../i18n';
@@ -185,7 +198,74 @@ export function TicketBoard() {
           </button>
         </nav>
       </section>
+      <SLAEditor />
     </main>
+  );
+}
+
+// SLAEditor sets each category's SLA, in hours; tickets opened from then
+// on are due accordingly.
+function SLAEditor() {
+  const m = t.value;
+  const [slas, setSLAs] = useState<SLA[]>([]);
+  const [hours, setHours] = useState<Record<string, string>>({});
+  const [result, setResult] = useState<Record<string, { ok: boolean; msg: Msg }>>({});
+  useEffect(() => {
+    deskApi.categories().then(
+      (l) => {
+        setSLAs(l);
+        setHours(Object.fromEntries(l.map((s) => [s.category, String(s.hours)])));
+      },
+      () => undefined,
+    );
+  }, []);
+  const save = async (e: Event, c: string) => {
+    e.preventDefault();
+    const v = hours[c]?.trim() ?? '';
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > 2160) {
+      setResult({ ...result, [c]: { ok: false, msg: (m) => m.deskSLAInvalid } });
+      document.getElementById(`sla-${c}`)?.focus();
+      return;
+    }
+    try {
+      const s = await deskApi.setSLA(c, n);
+      setSLAs(slas.map((x) => (x.category === c ? s : x)));
+      setResult({ ...result, [c]: { ok: true, msg: (m) => m.deskSLASaved } });
+    } catch (err) {
+      if (!lost(err)) setResult({ ...result, [c]: { ok: false, msg: describe(err, { 422: (m) => m.deskSLAInvalid }) } });
+    }
+  };
+  return (
+    <details class="card" id="sla-editor">
+      <summary>{m.deskSLATitle}</summary>
+      <p class="hint">{m.deskSLAHint}</p>
+      {slas.map((s) => {
+        const r = result[s.category];
+        return (
+          <form key={s.category} class="sla-row" onSubmit={(e) => save(e, s.category)} noValidate>
+            <label for={`sla-${s.category}`}>{m.deskCategoryName(s.category)}</label>
+            <input
+              id={`sla-${s.category}`}
+              inputMode="numeric"
+              value={hours[s.category] ?? ''}
+              onInput={(e) => setHours({ ...hours, [s.category]: e.currentTarget.value })}
+              aria-invalid={r && !r.ok ? 'true' : undefined}
+              aria-describedby={r ? `sla-${s.category}-result` : undefined}
+            />
+            <span>{m.deskHours}</span>
+            <button type="submit" class="ghost" id={`sla-${s.category}-save`}>
+              {m.deskSave}
+            </button>
+            {r && (
+              <p class={r.ok ? 'hint' : 'field-error'} id={`sla-${s.category}-result`} role={r.ok ? 'status' : 'alert'}>
+                {r.msg(m)}
+              </p>
+            )}
+          </form>
+        );
+      })}
+    </details>
   );
 }
 
