@@ -201,8 +201,8 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 		t.Fatalf("%d time stamp columns: %v", len(cols), err)
 	}
 	for _, c := range cols {
-		if c[1] == "publish_at" {
-			continue // the demo schedules a news item ahead, on purpose
+		if c[1] == "publish_at" || c == [2]string{"tickets", "due_at"} {
+			continue // the demo schedules a news item ahead, on purpose; open tickets are due ahead
 		}
 		var n int
 		var latest *time.Time
