@@ -129,6 +129,7 @@ var expected = map[string]string{
 	"GET /news":                    "public",
 	"GET /news/{id}":               "public",
 	"GET /pages/{slug}":            "public",
+	"GET /content":                 "admin editor",
 	"POST /content":                "admin editor",
 	"GET /content/{id}":            "admin editor",
 	"POST /content/{id}/revisions": "admin editor",
@@ -147,6 +148,8 @@ var expected = map[string]string{
 	"POST /tickets/{id}/reopen":          "admin member customer",
 	"GET /ticket-categories":             "admin member customer",
 	"POST /ticket-categories/{category}": "admin",
+	"POST /media":     "admin editor member customer",
+	"GET /media/{id}": "public",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.
@@ -179,6 +182,7 @@ func (w *world) concrete(path string) string {
 		"/pages/{slug}", "/pages/about",
 		"/tickets/{id}", "/tickets/1",
 		"/ticket-categories/{category}", "/ticket-categories/other",
+		"/media/{id}", "/media/"+strings.Repeat("0", 64),
 	)
 	return "/api/v1" + r.Replace(path)
 }

@@ -26,6 +26,7 @@ const (
 	TplProductLaunched    = "product_launched"    // {product} {sku} {price}
 	TplStockLow           = "stock_low"           // {warehouse} {sku} {available} {threshold}
 	TplTicketReplied      = "ticket_replied"      // {ticket} {reply}: HQ's reply to a ticket
+	TplProductAnnounced   = "product_announced"   // a new-product announcement of the portal: {title} {sku}
 
 	TplReplyBalance       = "reply_balance"        // {code} {wallet} {bonus} {last}
 	TplReplyLastNone      = "reply_last_none"      // the {last} of reply_balance without any settlement
@@ -53,6 +54,7 @@ var builtin = map[string][2]string{
 	TplSettlementPaid:     {"{period} 期奖金 {amount} 元已发放。", "Your bonus for {period}, {amount}, has been paid."},
 	TplRankAdvanced:       {"恭喜！您在 {period} 期晋升为 {rank}。", "Congratulations! You advanced to {rank} in {period}."},
 	TplProductLaunched:    {"新品上市：{product}，会员价 {price} 元。", "New product: {product}, member price {price}."},
+	TplProductAnnounced:   {"新品发布：{title}。登录会员办公室查看详情。", "New product: {title}. See it in your member office."},
 	TplStockLow:           {"库存预警：{warehouse} 的 {sku} 可用 {available}，低于 {threshold}。", "Low stock: {sku} in {warehouse} has {available} available, below {threshold}."},
 	TplTicketReplied:      {"工单 {ticket} 有新回复：{reply}", "Reply to your ticket {ticket}: {reply}"},
 
@@ -151,6 +153,7 @@ var example = map[string]string{
 	"price": "198.00", "warehouse": "WH-SH", "available": "12", "threshold": "50", "wallet": "356.20", "bonus": "1280.00",
 	"last": "Last settlement: 2026-04, 1280.00.", "pv": "420.00", "status": "shipped", "total": "1280.00",
 	"ticket": "T000123", "reply": "您好，补发的货品已于今天寄出，快递单号 SF1234567890123。",
+	"title": "人参茶 Ginseng Tea 今日上市",
 }
 
 // View lists every template in force with its segment count.

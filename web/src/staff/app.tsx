@@ -18,6 +18,7 @@ import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
 import { StaffTicket, TicketBoard } from './tickets';
+import { ContentEditor, ContentList } from './content';
 
 const failure = signal<Msg | null>(null);
 
@@ -72,6 +73,14 @@ const pages: StaffPage[] = [
     label: (m) => m.deskBoard,
     render: ([no]) => <StaffTicket no={no} />,
     match: (r) => r.match(/^tickets\/([^/]+)$/)?.slice(1) ?? null,
+  },
+  { route: 'content', roles: ['admin', 'editor'], label: (m) => m.contentTitle, render: () => <ContentList /> },
+  {
+    route: 'content/*',
+    roles: ['admin', 'editor'],
+    label: (m) => m.contentTitle,
+    render: ([id]) => <ContentEditor id={id} />,
+    match: (r) => r.match(/^content\/(\d+|new)$/)?.slice(1) ?? null,
   },
 ];
 
