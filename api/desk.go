@@ -32,7 +32,7 @@ func (s *Server) deskRoutes() []Route {
 		{Method: GET, Path: "/tickets/{id}", Tag: "desk", Summary: "A ticket with its history (members and customers: their own, without HQ's internal notes)",
 			Roles: all, Response: desk.Ticket{}, Handle: s.getTicket},
 		{Method: POST, Path: "/tickets/{id}/replies", Tag: "desk", Summary: "Reply (HQ's reply is texted to the member; the owner's reply reopens a closed ticket)",
-			Roles: all, Status: 201, Request: textRequest{}, Response: desk.Ticket{}, Handle: s.replyTicket},
+			Roles: all, Status: 201, Request: replyRequest{}, Response: desk.Ticket{}, Handle: s.replyTicket},
 		{Method: POST, Path: "/tickets/{id}/assign", Tag: "desk", Summary: "Assign a ticket to an HQ user",
 			Roles: adminOnly, Request: assignRequest{}, Response: desk.Ticket{}, Handle: s.assignTicket},
 		{Method: POST, Path: "/tickets/{id}/notes", Tag: "desk", Summary: "Add an internal note (never shown to the member)",
@@ -52,6 +52,12 @@ func (s *Server) deskRoutes() []Route {
 
 type textRequest struct {
 	Text string `json:"text"`
+}
+
+type replyRequest struct {
+	Text string `json:"text"`
+	// Photos are ids of images uploaded with POST /media.
+	Photos []string `json:"photos,omitempty"`
 }
 
 type assignRequest struct {
@@ -184,9 +190,9 @@ func (s *Server) ticketWrite(c *call, req any, op string, fn func(tx pgx.Tx, id 
 }
 
 func (s *Server) replyTicket(c *call) (any, error) {
-	var req textRequest
+	var req replyRequest
 	return s.ticketWrite(c, &req, "reply to ticket", func(tx pgx.Tx, id int64) error {
-		_, err := desk.Reply(c.ctx(), tx, id, req.Text, c.who.By(), c.owner() == desk.Owner{})
+		_, err := desk.Reply(c.ctx(), tx, id, req.Text, c.who.By(), c.owner() == desk.Owner{}, req.Photos...)
 		return err
 	})
 }

@@ -30,6 +30,7 @@ import (
 
 	"downline/clock"
 	"downline/ledger"
+	"downline/ledger/media"
 )
 
 // Category is what a ticket is about.
@@ -131,6 +132,7 @@ type Event struct {
 	ID       int64     `json:"id"`
 	Kind     Kind      `json:"kind"`
 	Body     string    `json:"body,omitempty"`
+	Photos   []string  `json:"photos,omitempty"` // image ids, served at /media/{id}
 	Assignee string    `json:"assignee,omitempty"`
 	By       string    `json:"by"`
 	ByStaff  bool      `json:"by_staff"`
@@ -160,6 +162,51 @@ type NewTicket struct {
 	Category Category `json:"category"`
 	Order    string   `json:"order,omitempty"`
 	Text     string   `json:"text"`
+	// Photos are ids of images in the media store (package media), at
+	// most MaxPhotos.
+	Photos []string `json:"photos,omitempty"`
+}
+
+// MaxPhotos is the most photos one opening or reply carries.
+const MaxPhotos = 6
+
+// checkPhotos refuses more than MaxPhotos, malformed ids, repeats and
+// images the media store does not hold.
+func checkPhotos(ctx context.Context, tx pgx.Tx, photos []string) error {
+	if len(photos) > MaxPhotos {
+		return fmt.Errorf("%w: photos: %d given; at most %d are taken", ledger.ErrInvalid, len(photos), MaxPhotos)
+	}
+	seen := map[string]bool{}
+	for _, p := range photos {
+		if !media.ValidID(p) {
+			return fmt.Errorf("%w: photos: %q is not an image id (upload it with POST /api/v1/media)", ledger.ErrInvalid, p)
+		}
+		if seen[p] {
+			return fmt.Errorf("%w: photos: %s is given twice", ledger.ErrInvalid, p)
+		}
+		seen[p] = true
+	}
+	if len(photos) == 0 {
+		return nil
+	}
+	var held int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM media WHERE sha256 = ANY($1)`, photos).Scan(&held); err != nil {
+		return err
+	}
+	if held != len(photos) {
+		return fmt.Errorf("%w: photos: %d of the images are not stored; upload them first", ledger.ErrInvalid, len(photos)-held)
+	}
+	return nil
+}
+
+// addPhotos attaches photos, in order, to event ev.
+func addPhotos(ctx context.Context, tx pgx.Tx, ev int64, photos []string) error {
+	for i, p := range photos {
+		if _, err := tx.Exec(ctx, `INSERT INTO ticket_photos (event_id, n, sha256) VALUES ($1, $2, $3)`, ev, i+1, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Source is how a ticket came: who opened it (a login, or "sms:+86..."),
@@ -210,6 +257,9 @@ func Open(ctx context.Context, tx pgx.Tx, o Owner, n NewTicket, src Source) (Tic
 	if err != nil {
 		return Ticket{}, err
 	}
+	if err := checkPhotos(ctx, tx, n.Photos); err != nil {
+		return Ticket{}, err
+	}
 	if src.Key != "" {
 		var id int64
 		err := tx.QueryRow(ctx, `SELECT id FROM tickets WHERE opened_by = $1 AND open_key = $2`, src.By, src.Key).Scan(&id)
@@ -251,16 +301,26 @@ func Open(ctx context.Context, tx pgx.Tx, o Owner, n NewTicket, src Source) (Tic
 	if err != nil {
 		return Ticket{}, fmt.Errorf("open a ticket: %w", err)
 	}
-	if err := appendEvent(ctx, tx, id, Event{Kind: KindOpened, Body: text, By: src.By}, now); err != nil {
+	if err := appendEvent(ctx, tx, id, Event{Kind: KindOpened, Body: text, By: src.By, Photos: n.Photos}, now); err != nil {
 		return Ticket{}, err
 	}
 	return Get(ctx, tx, id, true)
 }
 
 func appendEvent(ctx context.Context, tx pgx.Tx, id int64, e Event, at time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO ticket_events (ticket_id, kind, body, assignee, by, by_staff, at)
-		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7)`, id, e.Kind, e.Body, e.Assignee, e.By, e.ByStaff, at)
+	_, err := insertEvent(ctx, tx, id, e, at)
 	return err
+}
+
+// insertEvent appends e with its photos and returns its id.
+func insertEvent(ctx context.Context, tx pgx.Tx, id int64, e Event, at time.Time) (int64, error) {
+	var ev int64
+	err := tx.QueryRow(ctx, `INSERT INTO ticket_events (ticket_id, kind, body, assignee, by, by_staff, at)
+		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7) RETURNING id`, id, e.Kind, e.Body, e.Assignee, e.By, e.ByStaff, at).Scan(&ev)
+	if err != nil {
+		return 0, err
+	}
+	return ev, addPhotos(ctx, tx, ev, e.Photos)
 }
 
 const ticketCols = `t.id, t.category, coalesce(t.order_no, ''), t.subject, t.channel, t.state, t.escalated,
@@ -295,14 +355,15 @@ func Get(ctx context.Context, q ledger.Querier, id int64, staff bool) (Ticket, e
 	if err != nil {
 		return Ticket{}, err
 	}
-	rows, err := q.Query(ctx, `SELECT id, kind, body, coalesce(assignee, ''), by, by_staff, at FROM ticket_events
-		WHERE ticket_id = $1 AND ($2 OR kind <> 'note') ORDER BY id`, id, staff)
+	rows, err := q.Query(ctx, `SELECT e.id, e.kind, e.body, coalesce(e.assignee, ''), e.by, e.by_staff, e.at,
+			(SELECT array_agg(p.sha256 ORDER BY p.n) FROM ticket_photos p WHERE p.event_id = e.id)
+		FROM ticket_events e WHERE e.ticket_id = $1 AND ($2 OR e.kind <> 'note') ORDER BY e.id`, id, staff)
 	if err != nil {
 		return Ticket{}, err
 	}
 	t.Events, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
 		var e Event
-		return e, r.Scan(&e.ID, &e.Kind, &e.Body, &e.Assignee, &e.By, &e.ByStaff, &e.At)
+		return e, r.Scan(&e.ID, &e.Kind, &e.Body, &e.Assignee, &e.By, &e.ByStaff, &e.At, &e.Photos)
 	})
 	return t, err
 }
@@ -368,15 +429,18 @@ func Assign(ctx context.Context, tx pgx.Tx, id int64, to, by string) (Ticket, er
 	return Get(ctx, tx, id, true)
 }
 
-// Reply adds a reply. From HQ (staff true) it waits for the member and is
-// written to the outbox so the owner gets it by text; from the owner it
-// goes back to HQ, reopening a closed ticket.
-func Reply(ctx context.Context, tx pgx.Tx, id int64, text, by string, staff bool) (Ticket, error) {
+// Reply adds a reply, with photos if any. From HQ (staff true) it waits
+// for the member and is written to the outbox so the owner gets it by
+// text; from the owner it goes back to HQ, reopening a closed ticket.
+func Reply(ctx context.Context, tx pgx.Tx, id int64, text, by string, staff bool, photos ...string) (Ticket, error) {
 	t, err := lock(ctx, tx, id)
 	if err != nil {
 		return Ticket{}, err
 	}
 	if text, err = checkText("text", text); err != nil {
+		return Ticket{}, err
+	}
+	if err := checkPhotos(ctx, tx, photos); err != nil {
 		return Ticket{}, err
 	}
 	now := clock.Now(ctx)
@@ -396,9 +460,7 @@ func Reply(ctx context.Context, tx pgx.Tx, id int64, text, by string, staff bool
 			return Ticket{}, err
 		}
 	}
-	var ev int64
-	err = tx.QueryRow(ctx, `INSERT INTO ticket_events (ticket_id, kind, body, by, by_staff, at) VALUES ($1, 'replied', $2, $3, $4, $5) RETURNING id`,
-		id, text, by, staff, now).Scan(&ev)
+	ev, err := insertEvent(ctx, tx, id, Event{Kind: KindReplied, Body: text, By: by, ByStaff: staff, Photos: photos}, now)
 	if err != nil {
 		return Ticket{}, err
 	}

@@ -1,9 +1,13 @@
 package desk_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/color"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 	"downline/ledger/desk"
 	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
+	"downline/ledger/media"
 	"downline/ledger/member"
 	"downline/ledger/user"
 	"downline/network"
@@ -343,5 +348,74 @@ func TestPaging(t *testing.T) {
 		if len(seen) != 7 || pages != 3 {
 			t.Errorf("%s: %d tickets in %d pages", s, len(seen), pages)
 		}
+	}
+}
+
+// pngOf is a small PNG of one colour.
+func pngOf(t *testing.T, c color.Color) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 6))
+	for x := 0; x < 8; x++ {
+		for y := 0; y < 6; y++ {
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// Photos from the media store go with an opening and a reply, in order;
+// unknown, malformed, repeated or too many images are refused.
+func TestPhotos(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var red, blue media.Image
+	goodstest.Tx(t, w.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+		if red, err = media.Put(ctx, tx, pngOf(t, color.RGBA{R: 255, A: 255}), media.DefaultMaxBytes, "user:ANN"); err != nil {
+			return err
+		}
+		blue, err = media.Put(ctx, tx, pngOf(t, color.RGBA{B: 255, A: 255}), media.DefaultMaxBytes, "user:ANN")
+		return err
+	})
+	var tk desk.Ticket
+	goodstest.Tx(t, w.db, func(ctx context.Context, tx pgx.Tx) (err error) {
+		tk, err = desk.Open(ctx, tx, desk.Owner{Member: w.ann.ID}, desk.NewTicket{Category: desk.Quality, Text: "see the box",
+			Photos: []string{blue.ID, red.ID}}, desk.Source{By: "user:ANN"})
+		if err != nil {
+			return err
+		}
+		tk, err = desk.Reply(ctx, tx, tk.ID, "and the bottle", "user:ANN", false, red.ID)
+		return err
+	})
+	if got := tk.Events[0].Photos; len(got) != 2 || got[0] != blue.ID || got[1] != red.ID {
+		t.Errorf("the opening's photos: %v", got)
+	}
+	if got := tk.Events[1].Photos; len(got) != 1 || got[0] != red.ID {
+		t.Errorf("the reply's photos: %v", got)
+	}
+	missing := strings.Repeat("ab", 32)
+	for _, c := range []struct {
+		photos []string
+		want   string
+	}{
+		{[]string{missing}, "not stored"},
+		{[]string{"../etc/passwd"}, "not an image id"},
+		{[]string{red.ID, red.ID}, "twice"},
+		{[]string{red.ID, blue.ID, missing, missing + "0", "a", "b", "c"}, "at most 6"},
+	} {
+		err := w.db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			_, err := desk.Open(ctx, tx, desk.Owner{Member: w.ann.ID}, desk.NewTicket{Category: desk.Quality, Text: "x", Photos: c.photos},
+				desk.Source{By: "user:ANN"})
+			return err
+		})
+		if !errors.Is(err, ledger.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("photos %v: %v, want ErrInvalid naming %q", c.photos, err, c.want)
+		}
+	}
+	if _, err := w.db.Pool.Exec(ctx, `DELETE FROM ticket_photos`); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Errorf("deleting photos: %v", err)
 	}
 }
