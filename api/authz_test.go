@@ -148,8 +148,8 @@ var expected = map[string]string{
 	"POST /tickets/{id}/reopen":          "admin member customer",
 	"GET /ticket-categories":             "admin member customer",
 	"POST /ticket-categories/{category}": "admin",
-	"POST /media":     "admin editor member customer",
-	"GET /media/{id}": "public",
+	"POST /media":                        "admin editor member customer",
+	"GET /media/{id}":                    "public",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.

@@ -1,11 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,8 +105,24 @@ func (d deskOffice) texted(t *testing.T, phone string) []string {
 	return d.twilio.To(phone)
 }
 
-// A member opens a ticket on the web (bad input first, named next to its
-// fields; a script in the text stays text), another arrives by text, and a
+// testPNG is an 8 × 6 PNG.
+func testPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 6))
+	for x := 0; x < 8; x++ {
+		for y := 0; y < 6; y++ {
+			img.Set(x, y, color.RGBA{R: 200, G: 60, B: 40, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// A member opens a ticket on the web with a photo (bad input first, named
+// next to its fields; a script in the text stays text), another arrives by text, and a
 // third, opened three days ago by a member of the team, is past its due
 // time. HQ's board shows that one first, marked overdue; HQ assigns the web
 // ticket, adds an internal note and replies. The member gets the reply by
@@ -138,6 +160,19 @@ func TestServiceDesk(t *testing.T) {
 	if n := eval[int](t, mem, `document.querySelectorAll('#ticket-order option').length`); n != 2 {
 		t.Errorf("the order list offers %d options, want none and her one order", n)
 	}
+	// Photos: a text file is refused next to the field, a PNG is taken.
+	dir := t.TempDir()
+	notImage, photo := filepath.Join(dir, "note.png"), filepath.Join(dir, "cap.png")
+	if err := os.WriteFile(notImage, []byte("not a picture"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photo, testPNG(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, mem, "attach a text file", chromedp.SetUploadFiles(chromedp.CSS("#ticket-photos"), []string{notImage}))
+	wantText(t, mem, "#ticket-photos-error", "此文件不是照片")
+	run(t, mem, "attach a photo", chromedp.SetUploadFiles(chromedp.CSS("#ticket-photos"), []string{photo}))
+	wantText(t, mem, "#ticket-photos-list", "删除照片 1")
 	const script = `<script>window.__hacked = 1</script><img src=x onerror="window.__hacked = 2">`
 	run(t, mem, "fill the form", choose("#ticket-category", "quality"), choose("#ticket-order", d.orderNo),
 		typeInto("#ticket-text", "收到的维生素瓶盖破损"+script))
@@ -149,8 +184,15 @@ func TestServiceDesk(t *testing.T) {
 	if v := eval[any](t, mem, `window.__hacked === undefined ? null : window.__hacked`); v != nil {
 		t.Fatalf("the stored script ran: window.__hacked = %v", v)
 	}
-	if n := eval[int](t, mem, `document.querySelectorAll('#ticket-history script, #ticket-history img').length`); n != 0 {
+	if n := eval[int](t, mem, `document.querySelectorAll('#ticket-history script, #ticket-history .event-body *').length`); n != 0 {
 		t.Errorf("the text became %d elements", n)
+	}
+	// The photo is on the ticket, served by the media store.
+	_, err = chromedp.Run(mem, chromedp.PollFunction[chromedp.Void](
+		`() => { const i = document.querySelector('#ticket-history .ticket-photos img'); return !!i && i.complete && i.naturalWidth === 8; }`,
+		chromedp.WithPollingTimeout(0)))
+	if err != nil {
+		t.Fatalf("the ticket's photo never showed: %v", err)
 	}
 	webNo := eval[string](t, mem, `document.querySelector('#ticket-head .order-no').innerText`)
 	wantText(t, mem, "#ticket-head", d.orderNo)
@@ -187,6 +229,9 @@ func TestServiceDesk(t *testing.T) {
 	// HQ works the web ticket: assign, note, reply.
 	run(t, hq, "open the web ticket", click(`#tickets tr[data-ticket="`+webNo+`"] a`))
 	wantText(t, hq, "#ticket-history", "收到的维生素瓶盖破损")
+	if n := eval[int](t, hq, `document.querySelectorAll('#ticket-history .ticket-photos img').length`); n != 1 {
+		t.Errorf("HQ sees %d photos on the ticket, want 1", n)
+	}
 	if v := eval[any](t, hq, `window.__hacked === undefined ? null : window.__hacked`); v != nil {
 		t.Fatalf("the stored script ran in the staff console: %v", v)
 	}

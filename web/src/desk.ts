@@ -10,11 +10,14 @@ export const sorts = ['due', 'newest', 'oldest'] as const;
 
 // The longest text the API accepts, in characters (ledger/desk.MaxText).
 export const maxText = 4000;
+// The most photos an opening or a reply carries (ledger/desk.MaxPhotos).
+export const maxPhotos = 6;
 
 export interface TicketEvent {
   id: number;
   kind: string;
   body?: string;
+  photos?: string[];
   assignee?: string;
   by: string;
   by_staff: boolean;
@@ -75,8 +78,10 @@ function query(f: TicketFilter, limit: number, cursor: string): string {
 export const deskApi = {
   list: (f: TicketFilter, limit: number, cursor = '') => request<TicketPage>('GET', `/tickets?${query(f, limit, cursor)}`),
   get: (no: string) => request<Ticket>('GET', `/tickets/${seg(no)}`),
-  open: (t: { category: string; order?: string; text: string }, key: string) => request<Ticket>('POST', '/tickets', t, key),
-  reply: (no: string, text: string) => request<Ticket>('POST', `/tickets/${seg(no)}/replies`, { text }),
+  open: (t: { category: string; order?: string; text: string; photos?: string[] }, key: string) =>
+    request<Ticket>('POST', '/tickets', t, key),
+  reply: (no: string, text: string, photos: string[] = []) =>
+    request<Ticket>('POST', `/tickets/${seg(no)}/replies`, photos.length ? { text, photos } : { text }),
   assign: (no: string, assignee: string) => request<Ticket>('POST', `/tickets/${seg(no)}/assign`, { assignee }),
   note: (no: string, text: string) => request<Ticket>('POST', `/tickets/${seg(no)}/notes`, { text }),
   escalate: (no: string, reason: string) => request<Ticket>('POST', `/tickets/${seg(no)}/escalate`, { reason }),

@@ -2,7 +2,8 @@ import { signal } from '@preact/signals';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Order } from './api';
 import { newKey } from './cart';
-import { deskApi, length, maxText, stateOf, type SLA, type Ticket, type TicketEvent, type TicketPage } from './desk';
+import { contentApi, type Picture } from './content';
+import { deskApi, length, maxPhotos, maxText, stateOf, type SLA, type Ticket, type TicketEvent, type TicketPage } from './desk';
 import { describe, type Msg } from './errors';
 import { dateTime } from './format';
 import { t } from './i18n';
@@ -76,13 +77,13 @@ export function Tickets() {
   );
 }
 
-type Field = 'category' | 'order' | 'text';
+type Field = 'category' | 'order' | 'text' | 'photos';
 
 // fieldOf is the field an API refusal names (its detail starts with it).
 function fieldOf(e: unknown): Field | null {
   if (!(e instanceof ApiError) || e.status !== 422) return null;
   const d = e.detail.toLowerCase();
-  for (const f of ['category', 'order', 'text'] as Field[]) if (d.startsWith(f)) return f;
+  for (const f of ['category', 'order', 'text', 'photos'] as Field[]) if (d.startsWith(f)) return f;
   return null;
 }
 
@@ -95,6 +96,7 @@ export function NewTicket({ code }: { code?: string }) {
   const [category, setCategory] = useState('');
   const [order, setOrder] = useState('');
   const [text, setText] = useState('');
+  const [photos, setPhotos] = useState<Picture[]>([]);
   const [errors, setErrors] = useState<Partial<Record<Field, Msg>>>({});
   const [failure, setFailure] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);
@@ -123,7 +125,10 @@ export function NewTicket({ code }: { code?: string }) {
     key.current ||= newKey('ticket');
     setBusy(true);
     try {
-      const tk = await deskApi.open({ category, text, ...(order ? { order } : {}) }, key.current);
+      const tk = await deskApi.open(
+        { category, text, ...(order ? { order } : {}), ...(photos.length ? { photos: photos.map((p) => p.id) } : {}) },
+        key.current,
+      );
       key.current = '';
       flash.value = (m) => m.deskOpened(tk.no);
       navigate(base + 'tickets/' + tk.no);
@@ -132,7 +137,7 @@ export function NewTicket({ code }: { code?: string }) {
       const f = fieldOf(err);
       if (f) {
         key.current = '';
-        setErrors({ [f]: f === 'order' ? (m: Messages) => m.deskOrderRefused : (m: Messages) => m.deskRefused });
+        setErrors({ [f === 'photos' ? 'text' : f]: f === 'order' ? (m: Messages) => m.deskOrderRefused : (m: Messages) => m.deskRefused });
         document.getElementById(`ticket-${f}`)?.focus();
       } else setFailure(() => describe(err));
     } finally {
@@ -211,6 +216,7 @@ export function NewTicket({ code }: { code?: string }) {
           <p class="hint">{m.deskTextHint(maxText)}</p>
           {err('text')}
         </div>
+        <Photos id="ticket-photos" photos={photos} onChange={setPhotos} />
         {failure && (
           <p class="form-error" role="alert">
             {failure(m)}
@@ -319,6 +325,17 @@ export function History({ events, own }: { events: TicketEvent[]; own?: boolean 
             {e.kind === 'assigned' && <p>{own ? m.deskHandled : m.deskAssignedTo(e.assignee ?? '')}</p>}
             {e.kind === 'closed' && <p class="event-label">{m.deskResolution}</p>}
             {e.body && <p class="event-body">{e.body}</p>}
+            {e.photos && e.photos.length > 0 && (
+              <ul class="ticket-photos">
+                {e.photos.map((id, i) => (
+                  <li key={id}>
+                    <a href={'/media/' + id} target="_blank" rel="noopener">
+                      <img src={'/media/' + id} alt={m.deskPhotoN(i + 1)} loading="lazy" />
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
           </li>
         ))}
       </ol>
@@ -329,6 +346,7 @@ export function History({ events, own }: { events: TicketEvent[]; own?: boolean 
 function ReplyForm({ tk, onDone }: { tk: Ticket; onDone: (t: Ticket) => void }) {
   const m = t.value;
   const [text, setText] = useState('');
+  const [photos, setPhotos] = useState<Picture[]>([]);
   const [error, setError] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);
   async function send(e: Event) {
@@ -342,8 +360,9 @@ function ReplyForm({ tk, onDone }: { tk: Ticket; onDone: (t: Ticket) => void }) 
     }
     setBusy(true);
     try {
-      onDone(await deskApi.reply(tk.no, text));
+      onDone(await deskApi.reply(tk.no, text, photos.map((p) => p.id)));
       setText('');
+      setPhotos([]);
       flash.value = (m) => m.deskReplySent;
     } catch (err) {
       if (!lost(err)) setError(() => describe(err, { 422: (m) => m.deskRefused }));
@@ -370,9 +389,73 @@ function ReplyForm({ tk, onDone }: { tk: Ticket; onDone: (t: Ticket) => void }) 
           </p>
         )}
       </div>
+      <Photos id="reply-photos" photos={photos} onChange={setPhotos} />
       <button type="submit" id="reply-send" disabled={busy}>
         {m.deskSendReply}
       </button>
     </form>
+  );
+}
+
+// Photos picks images to attach: each is uploaded to the media store at
+// once (a file that is too large or not an image is refused next to the
+// field) and shown as a thumbnail that can be taken off again.
+function Photos({ id, photos, onChange }: { id: string; photos: Picture[]; onChange: (p: Picture[]) => void }) {
+  const m = t.value;
+  const [error, setError] = useState<Msg | null>(null);
+  const [busy, setBusy] = useState(false);
+  const add = async (input: HTMLInputElement) => {
+    const files = [...(input.files ?? [])];
+    input.value = '';
+    setError(null);
+    if (photos.length + files.length > maxPhotos) {
+      setError(() => (m: Messages) => m.deskPhotosTooMany(maxPhotos));
+      return;
+    }
+    setBusy(true);
+    const added: Picture[] = [];
+    try {
+      for (const f of files) added.push(await contentApi.upload(f));
+    } catch (e) {
+      if (!lost(e)) setError(() => describe(e, { 413: (m) => m.deskPhotoTooLarge, 415: (m) => m.deskPhotoNotImage }));
+    } finally {
+      setBusy(false);
+      if (added.length) onChange([...photos, ...added.filter((p) => !photos.some((q) => q.id === p.id))]);
+    }
+  };
+  return (
+    <div class="field">
+      <label for={id}>{m.deskPhotos}</label>
+      <input
+        id={id}
+        type="file"
+        multiple
+        accept="image/jpeg,image/png,image/gif,image/webp"
+        disabled={busy || photos.length >= maxPhotos}
+        onChange={(e) => add(e.currentTarget)}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : `${id}-hint`}
+      />
+      <p class="hint" id={`${id}-hint`}>
+        {busy ? m.deskUploading : m.deskPhotosHint(maxPhotos)}
+      </p>
+      {error && (
+        <p class="field-error" id={`${id}-error`} role="alert">
+          {error(m)}
+        </p>
+      )}
+      {photos.length > 0 && (
+        <ul class="ticket-photos" id={`${id}-list`}>
+          {photos.map((p, i) => (
+            <li key={p.id}>
+              <img src={p.url} alt={m.deskPhotoN(i + 1)} />
+              <button type="button" class="link" onClick={() => onChange(photos.filter((q) => q.id !== p.id))}>
+                {m.deskRemovePhoto(i + 1)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

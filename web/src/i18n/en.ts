@@ -862,6 +862,14 @@ export const en = {
   deskSave: 'Save',
   deskSLASaved: 'Saved.',
   deskSLAInvalid: 'Enter whole hours from 1 to 2160 (90 days).',
+  deskPhotos: 'Photos (if any)',
+  deskPhotosHint: (max: number) => `JPEG, PNG, GIF or WebP, up to ${max}.`,
+  deskPhotosTooMany: (max: number) => `At most ${max} photos.`,
+  deskPhotoTooLarge: 'This photo is too large.',
+  deskPhotoNotImage: 'This file is not a photo (JPEG, PNG, GIF or WebP).',
+  deskUploading: 'Uploading…',
+  deskPhotoN: (n: number) => `Photo ${n}`,
+  deskRemovePhoto: (n: number) => `Remove photo ${n}`,
 
   // content
   contentTitle: 'Content',

@@ -861,6 +861,14 @@ export const zhCN: Messages = {
   deskSave: '保存',
   deskSLASaved: '已保存。',
   deskSLAInvalid: '请输入 1 到 2160（90 天）之间的整数小时。',
+  deskPhotos: '照片（如有）',
+  deskPhotosHint: (max: number) => `JPEG、PNG、GIF 或 WebP，最多 ${max} 张。`,
+  deskPhotosTooMany: (max: number) => `最多 ${max} 张照片。`,
+  deskPhotoTooLarge: '照片太大。',
+  deskPhotoNotImage: '此文件不是照片（JPEG、PNG、GIF 或 WebP）。',
+  deskUploading: '正在上传…',
+  deskPhotoN: (n: number) => `照片 ${n}`,
+  deskRemovePhoto: (n: number) => `删除照片 ${n}`,
 
   // content
   contentTitle: '内容',
