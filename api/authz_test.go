@@ -161,8 +161,19 @@ var expected = map[string]string{
 	"POST /content/{id}/publish":   "admin editor",
 	"POST /content/{id}/archive":   "admin editor",
 
-	"POST /media":     "admin editor member customer",
-	"GET /media/{id}": "public",
+	"POST /tickets":                      "member customer",
+	"GET /tickets":                       "admin member customer",
+	"GET /tickets/{id}":                  "admin member customer",
+	"POST /tickets/{id}/replies":         "admin member customer",
+	"POST /tickets/{id}/assign":          "admin",
+	"POST /tickets/{id}/notes":           "admin",
+	"POST /tickets/{id}/escalate":        "admin",
+	"POST /tickets/{id}/close":           "admin",
+	"POST /tickets/{id}/reopen":          "admin member customer",
+	"GET /ticket-categories":             "admin member customer",
+	"POST /ticket-categories/{category}": "admin",
+	"POST /media":                        "admin editor member customer",
+	"GET /media/{id}":                    "public",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.
@@ -194,6 +205,8 @@ func (w *world) concrete(path string) string {
 		"/news/{id}", "/news/1",
 		"/content/{id}", "/content/1",
 		"/pages/{slug}", "/pages/about",
+		"/tickets/{id}", "/tickets/1",
+		"/ticket-categories/{category}", "/ticket-categories/other",
 		"/media/{id}", "/media/"+strings.Repeat("0", 64),
 	)
 	return "/api/v1" + r.Replace(path)

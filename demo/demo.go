@@ -124,6 +124,10 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 		return sum, err
 	}
 	fmt.Fprintln(out, "demo: portal pages and news written")
+	if err := seedTickets(ctx, db); err != nil {
+		return sum, err
+	}
+	fmt.Fprintln(out, "demo: service desk tickets opened")
 
 	sum.Products, sum.Agencies = len(products), 2
 	if err := placeOrders(ctx, db, products, seed, window, now, &sum, out); err != nil {

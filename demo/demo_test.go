@@ -14,6 +14,7 @@ import (
 	"downline/ledger"
 	"downline/ledger/check"
 	"downline/ledger/content"
+	"downline/ledger/desk"
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/user"
@@ -87,6 +88,23 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 				t.Errorf("demo news in %s at %s: %d items (%v), want %d", l, at, len(news.Items), err, want)
 			}
 		}
+	}
+
+	// The service desk: four tickets at their stages, the oldest open one
+	// overdue.
+	tickets, err := desk.List(ctx, db.Pool, desk.Filter{})
+	if err != nil || len(tickets.Items) != 4 {
+		t.Fatalf("demo tickets: %+v %v", tickets.Items, err)
+	}
+	if first := tickets.Items[0]; !first.Overdue || first.Category != desk.Delivery {
+		t.Errorf("the board's first demo ticket: %+v", first)
+	}
+	states := map[desk.State]int{}
+	for _, tk := range tickets.Items {
+		states[tk.State]++
+	}
+	if states[desk.StateOpen] != 2 || states[desk.StateWaiting] != 1 || states[desk.StateClosed] != 1 {
+		t.Errorf("demo ticket states: %v", states)
 	}
 
 	// Orders in both settled months and, unless it began less than a day
@@ -183,8 +201,8 @@ func testDemoCompany(t *testing.T, ctx context.Context) {
 		t.Fatalf("%d time stamp columns: %v", len(cols), err)
 	}
 	for _, c := range cols {
-		if c[1] == "publish_at" {
-			continue // the demo schedules a news item ahead, on purpose
+		if c[1] == "publish_at" || c == [2]string{"tickets", "due_at"} {
+			continue // the demo schedules a news item ahead, on purpose; open tickets are due ahead
 		}
 		var n int
 		var latest *time.Time

@@ -18,6 +18,7 @@ import (
 
 	"downline/clock"
 	"downline/ledger"
+	"downline/ledger/desk"
 	"downline/ledger/journal"
 	"downline/ledger/member"
 )
@@ -91,7 +92,7 @@ func (w *Webhooks) Inbound(rw http.ResponseWriter, r *http.Request) {
 	if w.Now != nil {
 		now = w.Now()
 	}
-	reply, memberID, err := Answer(r.Context(), w.DB, from, body, now)
+	reply, memberID, err := Answer(r.Context(), w.DB, r.PostForm.Get("MessageSid"), from, body, now)
 	if err != nil {
 		w.log().Error("sms inbound", "from", from, "err", err)
 		rw.WriteHeader(http.StatusInternalServerError)
@@ -155,6 +156,8 @@ var (
 	balWords   = words("BAL", "BALANCE", "余额")
 	pvWords    = words("PV", "业绩")
 	orderWords = words("ORDER", "订单")
+	// A complaint or request: TS or 投诉 and its text opens a ticket.
+	ticketWords = words("TS", "投诉")
 )
 
 func words(ws ...string) map[string]bool {
@@ -169,7 +172,7 @@ func words(ws ...string) map[string]bool {
 // Chinese keyword may be followed directly by its argument (订单SO000000001).
 func keyword(body string) (string, string) {
 	body = strings.TrimSpace(body)
-	for _, w := range []string{"余额", "业绩", "订单", "帮助", "退订", "订阅"} {
+	for _, w := range []string{"余额", "业绩", "订单", "帮助", "退订", "订阅", "投诉"} {
 		if rest, ok := strings.CutPrefix(body, w); ok {
 			return w, strings.TrimSpace(rest)
 		}
@@ -189,9 +192,11 @@ func guessLang(body string) string {
 
 // Answer is the reply to a text from phone: opt-out and opt-in for any
 // number, queries only for a number that belongs to exactly one member (an
-// unknown number learns nothing, not even whether an order exists). It
+// unknown number learns nothing, not even whether an order exists). A
+// complaint (TS or 投诉 and its text) opens a ticket for that member, once
+// per message id sid (Twilio retries a webhook with the same one). It
 // returns the member answered (0: none).
-func Answer(ctx context.Context, db *ledger.DB, phone, body string, now time.Time) (string, int64, error) {
+func Answer(ctx context.Context, db *ledger.DB, sid, phone, body string, now time.Time) (string, int64, error) {
 	tpl, err := LoadTemplates(ctx, db.Pool)
 	if err != nil {
 		return "", 0, err
@@ -215,8 +220,13 @@ func Answer(ctx context.Context, db *ledger.DB, phone, body string, now time.Tim
 	case startWords[kw]:
 		_, err := db.Pool.Exec(ctx, `DELETE FROM sms_opt_outs WHERE phone = $1`, phone)
 		return tpl.Render(TplReplyStarted, lang, nil), m.ID, err
+	case !known && ticketWords[kw]:
+		return tpl.Render(TplReplyTicketUnknown, lang, nil), 0, nil
 	case !known:
 		return tpl.Render(TplReplyUnknownSender, lang, nil), 0, nil
+	case ticketWords[kw]:
+		s, err := openTicket(ctx, db, tpl, m, sid, phone, arg, kw)
+		return s, m.ID, err
 	case balWords[kw]:
 		s, err := balance(ctx, db, tpl, m)
 		return s, m.ID, err
@@ -283,6 +293,28 @@ func volume(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member,
 		return "", err
 	}
 	return tpl.Render(TplReplyVolume, m.Lang, map[string]string{"code": m.Code, "period": from.Format("2006-01"), "pv": pv.StringFixed(2)}), nil
+}
+
+// openTicket opens a ticket for member m from a text, keyed by the text so
+// that Twilio's retry of the same webhook opens nothing twice.
+func openTicket(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member, sid, phone, text, kw string) (string, error) {
+	lang := m.Lang
+	if strings.TrimSpace(text) == "" {
+		if kw == "投诉" {
+			lang = "zh-CN"
+		}
+		return tpl.Render(TplReplyTicketEmpty, lang, nil), nil
+	}
+	var t desk.Ticket
+	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+		t, err = desk.Open(ctx, tx, desk.Owner{Member: m.ID}, desk.NewTicket{Category: desk.Complaint, Text: text},
+			desk.Source{By: "sms:" + phone, Channel: "sms", Phone: phone, Lang: lang, Key: sid})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return tpl.Render(TplReplyTicketOpened, lang, map[string]string{"ticket": t.No}), nil
 }
 
 var orderStatusText = map[string][2]string{

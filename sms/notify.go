@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"downline/ledger"
+	"downline/ledger/desk"
 	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/stock"
@@ -456,6 +458,15 @@ func (n *Notifier) messagesFor(ctx context.Context, tpl *Templates, e ledger.Out
 		for _, m := range p.Members {
 			add("member", rs[m.Code], TplRankAdvanced, false, map[string]string{"period": p.Period, "rank": m.Rank})
 		}
+	case desk.EventReplied:
+		var p desk.ReplyEvent
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return nil, err
+		}
+		if validPhone(p.Phone) {
+			add("owner", recipient{phone: p.Phone, lang: p.Lang}, TplTicketReplied, false,
+				map[string]string{"ticket": p.Ticket, "reply": excerpt(p.Text, replyExcerpt)})
+		}
 	case stock.EventLowStock:
 		var p stock.LowStock
 		if err := json.Unmarshal(e.Payload, &p); err != nil {
@@ -471,6 +482,19 @@ func (n *Notifier) messagesFor(ctx context.Context, tpl *Templates, e ledger.Out
 		}
 	}
 	return out, nil
+}
+
+// replyExcerpt is how much of HQ's reply to a ticket is texted, in
+// characters; the whole reply is in the member office.
+const replyExcerpt = 120
+
+// excerpt is s cut to n characters, with an ellipsis when cut.
+func excerpt(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // buyer is who bought an order: the member, the shop customer, or the agency.

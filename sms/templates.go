@@ -25,6 +25,7 @@ const (
 	TplRankAdvanced       = "rank_advanced"       // {period} {rank}
 	TplProductLaunched    = "product_launched"    // {product} {sku} {price}
 	TplStockLow           = "stock_low"           // {warehouse} {sku} {available} {threshold}
+	TplTicketReplied      = "ticket_replied"      // {ticket} {reply}: HQ's reply to a ticket
 	TplProductAnnounced   = "product_announced"   // a new-product announcement of the portal: {title} {sku}
 
 	TplReplyBalance       = "reply_balance"        // {code} {wallet} {bonus} {last}
@@ -37,6 +38,9 @@ const (
 	TplReplyUnknownSender = "reply_unknown_sender"
 	TplReplyStopped       = "reply_stopped"
 	TplReplyStarted       = "reply_started"
+	TplReplyTicketOpened  = "reply_ticket_opened"  // {ticket}
+	TplReplyTicketEmpty   = "reply_ticket_empty"   // TS or 投诉 without a text
+	TplReplyTicketUnknown = "reply_ticket_unknown" // TS or 投诉 from a number not on file
 )
 
 // builtin holds the default texts, zh-CN and en.
@@ -52,6 +56,7 @@ var builtin = map[string][2]string{
 	TplProductLaunched:    {"新品上市：{product}，会员价 {price} 元。", "New product: {product}, member price {price}."},
 	TplProductAnnounced:   {"新品发布：{title}。登录会员办公室查看详情。", "New product: {title}. See it in your member office."},
 	TplStockLow:           {"库存预警：{warehouse} 的 {sku} 可用 {available}，低于 {threshold}。", "Low stock: {sku} in {warehouse} has {available} available, below {threshold}."},
+	TplTicketReplied:      {"工单 {ticket} 有新回复：{reply}", "Reply to your ticket {ticket}: {reply}"},
 
 	TplReplyBalance:       {"会员 {code}：钱包余额 {wallet} 元，待发奖金 {bonus} 元。{last}", "Member {code}: wallet {wallet}, bonus payable {bonus}. {last}"},
 	TplReplyLastNone:      {"尚无结算记录。", "No settlement yet."},
@@ -63,6 +68,9 @@ var builtin = map[string][2]string{
 	TplReplyUnknownSender: {"抱歉，此号码未登记为会员号码，无法提供查询。", "Sorry, this number is not registered with us, so we cannot answer queries from it."},
 	TplReplyStopped:       {"您已退订，将不再收到通知短信。回复 START 恢复。", "You are unsubscribed and will get no more notifications. Text START to resume."},
 	TplReplyStarted:       {"您已恢复接收通知短信。", "You will receive notifications again."},
+	TplReplyTicketOpened:  {"已收到您的投诉，工单号 {ticket}。我们的回复将以短信发给您，也可在会员中心查看。", "We have your ticket {ticket}. Our reply will come by text; you can also follow it in the member office."},
+	TplReplyTicketEmpty:   {"请在 投诉 后写明问题，例如：投诉 订单 SO000000001 未收到货", "Write your request after TS, e.g. TS order SO000000001 has not arrived"},
+	TplReplyTicketUnknown: {"抱歉，此号码未在我们这里登记，无法通过短信受理投诉。请登录网站提交，或致电客服热线。", "Sorry, this number is not registered with us, so we cannot open a ticket by text. Please use the website or call our service line."},
 }
 
 // Kinds lists the template kinds, sorted.
@@ -144,6 +152,7 @@ var example = map[string]string{
 	"return": "RT000001234", "period": "2026-05", "rank": "Gold", "product": "Ginseng Tea 人参茶", "sku": "TEA-GINSENG-250",
 	"price": "198.00", "warehouse": "WH-SH", "available": "12", "threshold": "50", "wallet": "356.20", "bonus": "1280.00",
 	"last": "Last settlement: 2026-04, 1280.00.", "pv": "420.00", "status": "shipped", "total": "1280.00",
+	"ticket": "T000123", "reply": "您好，补发的货品已于今天寄出，快递单号 SF1234567890123。",
 	"title": "人参茶 Ginseng Tea 今日上市",
 }
 

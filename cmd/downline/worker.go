@@ -12,6 +12,7 @@ import (
 	"downline/api"
 	"downline/graphstore"
 	"downline/ledger"
+	"downline/ledger/desk"
 	"downline/projection"
 	"downline/settle/jobs"
 )
@@ -19,14 +20,15 @@ import (
 func newWorkerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker",
-		Short: "Run queued settlement runs, the SMS notifier and sender, and the graph feed (no HTTP)",
+		Short: "Run queued settlement runs, the SMS notifier and sender, the graph feed and the service desk's overdue check (no HTTP)",
 		Long: `Run queued settlement runs, the SMS notifier and sender, and the graph feed.
 
 Settlement runs are queued in Postgres by any API server (POST
 /api/v1/periods/{period}/run); each is claimed by one worker. Run as many
 workers, on as many machines, as you like: a worker that dies mid-run leaves
 nothing written, and another runs the job again once the dead one's heartbeat
-is a minute old. ` + "`downline serve`" + ` embeds a worker unless --no-worker.`,
+is a minute old. Every minute it escalates the service desk's tickets past
+their due time (each once). ` + "`downline serve`" + ` embeds a worker unless --no-worker.`,
 		Args: cobra.NoArgs,
 	}
 	cfg := withDatabase(cmd).withNeo4j(cmd)
@@ -56,6 +58,7 @@ func startWorker(ctx context.Context, db *ledger.DB, store graphstore.Store, f *
 	w := &jobs.Worker{DB: db, Graph: store, Log: log, Describe: api.Describe,
 		CatchUp: func(ctx context.Context) { _, _ = f.CatchUp(ctx) }}
 	done := make(chan struct{})
+	go desk.WatchOverdue(ctx, db, time.Minute, log)
 	go func() {
 		defer close(done)
 		if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -11,6 +11,7 @@ import { Account } from './account';
 import { StatementPage, Statements } from './statements';
 import { NotFound } from './notfound';
 import { MyTeamStats } from './teamstats';
+import { NewTicket, TicketPage, Tickets } from './tickets';
 import { describe, type Msg } from './errors';
 import type { Messages } from './i18n/en';
 import { signal } from '@preact/signals';
@@ -32,6 +33,7 @@ export function App() {
     <div class="shell">
       <Bar area={(m) => m.memberOffice} home={base} onError={(e) => (failure.value = e)} />
       {u && u.role === 'member' && u.member && <Nav />}
+      {u && u.role === 'customer' && <Nav customer />}
       {body}
     </div>
   );
@@ -40,13 +42,20 @@ export function App() {
 function Page() {
   const m = t.value;
   const u = user.value!;
+  const r = route(path.value);
+  // Members and shop customers follow their service desk tickets here.
+  if (u.role === 'customer' || (u.role === 'member' && u.member)) {
+    if (r === 'tickets' || (u.role === 'customer' && r === '')) return <Tickets />;
+    if (r === 'tickets/new') return <NewTicket code={u.member} />;
+    if (r.startsWith('tickets/')) return <TicketPage no={decodeURIComponent(r.slice('tickets/'.length))} />;
+    if (u.role === 'customer') return <NotFound />;
+  }
   if (u.role !== 'member' || !u.member)
     return (
       <main class="card" id="staff-only">
         {m.staffOnly} <a href="/staff/">{m.openStaffConsole}</a>
       </main>
     );
-  const r = route(path.value);
   if (r.startsWith('statements/')) return <StatementPage code={u.member} period={decodeURIComponent(r.slice('statements/'.length))} />;
   switch (r) {
     case 'register':
@@ -97,9 +106,11 @@ const pages: { to: string; label: (m: Messages) => string }[] = [
   { to: base + 'register', label: (m) => m.register },
   { to: base + 'statements', label: (m) => m.statements },
   { to: base + 'account', label: (m) => m.account },
+  { to: base + 'tickets', label: (m) => m.deskTickets },
 ];
 
-function Nav() {
+// Nav is the member office's row of pages; a customer has its tickets only.
+function Nav({ customer }: { customer?: boolean }) {
   const m = t.value;
   // The page whose address is the longest start of this one's.
   const r = route(path.value);
@@ -107,9 +118,10 @@ function Nav() {
     .map((p) => route(p.to))
     .filter((to) => to === r || (to !== '' && r.startsWith(to + '/')))
     .sort((a, b) => b.length - a.length)[0];
+  const shown = customer ? pages.filter((p) => p.to === base + 'tickets') : pages;
   return (
     <nav class="nav" aria-label={m.memberOffice}>
-      {pages.map((p) => (
+      {shown.map((p) => (
         <a
           key={p.to}
           href={p.to}

@@ -17,6 +17,7 @@ import { SMSConsole } from './sms';
 import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
+import { StaffTicket, TicketBoard } from './tickets';
 import { ContentEditor, ContentList } from './content';
 import { AccountPage, BalancesPage, EntryPage, JournalPage } from './books';
 import { Catalogue, ProductPage } from './catalogue';
@@ -72,6 +73,14 @@ const pages: StaffPage[] = [
   { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
   { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
   { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
+  { route: 'tickets', roles: ['admin'], label: (m) => m.deskBoard, render: () => <TicketBoard /> },
+  {
+    route: 'tickets/*',
+    roles: ['admin'],
+    label: (m) => m.deskBoard,
+    render: ([no]) => <StaffTicket no={no} />,
+    match: (r) => r.match(/^tickets\/([^/]+)$/)?.slice(1) ?? null,
+  },
   { route: 'content', roles: ['admin', 'editor'], label: (m) => m.contentTitle, render: () => <ContentList /> },
   {
     route: 'content/*',
