@@ -23,6 +23,7 @@ import (
 	"downline/ledger/order"
 	"downline/portal"
 	"downline/projection"
+	"downline/shop"
 )
 
 // Server holds what the handlers need.
@@ -46,6 +47,11 @@ type Server struct {
 	Explorer *explorer.Cache
 
 	explorerOnce sync.Once
+
+	// Shop is the online shop (package shop); made over DB without SMS
+	// (sign-up closed) and with the local payment provider when nil.
+	Shop     *shop.Service
+	shopOnce sync.Once
 
 	desk     *order.Desk
 	deskOnce sync.Once
@@ -123,7 +129,9 @@ func (s *Server) mountUI(r *gin.Engine) {
 func (s *Server) mountPortal(r *gin.Engine) {
 	h := s.Portal
 	if h == nil {
-		h = portal.New(s.DB)
+		p := portal.New(s.DB)
+		p.Shop = s.shopService()
+		h = p
 	}
 	site := gin.WrapH(h)
 	for _, p := range portal.Paths {
@@ -132,6 +140,9 @@ func (s *Server) mountPortal(r *gin.Engine) {
 		}
 		r.GET(p, site)
 		r.HEAD(p, site)
+		if strings.HasPrefix(p, "/shop/") {
+			r.POST(p, site) // the shop's forms
+		}
 	}
 }
 
