@@ -243,7 +243,9 @@ func (s *Server) askReturn(c *call) (any, error) {
 	return t, wrap("ask for a return", err)
 }
 
-func (s *Server) returnRequests(c *call) (any, error) { return lshop.ReturnRequests(c.ctx(), s.DB.Pool) }
+func (s *Server) returnRequests(c *call) (any, error) {
+	return lshop.ReturnRequests(c.ctx(), s.DB.Pool)
+}
 
 func (s *Server) paymentCallback(c *call) (any, error) {
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, 64<<10))
