@@ -452,7 +452,14 @@ func (p *Portal) signinPost(q *shopReq) (string, int, error) {
 	if !ok {
 		q.page().Errs["phone"] = q.v.T["err_phone_format"]
 	} else {
-		u, err := user.Authenticate(q.ctx(), p.db.Pool, lshop.LoginOf(phone), f.Get("password"))
+		login, err := lshop.LoginByPhone(q.ctx(), p.db.Pool, phone)
+		if errors.Is(err, ledger.ErrNotFound) {
+			login, err = lshop.LoginOf(phone), nil // fails like a wrong password, in as long
+		}
+		if err != nil {
+			return "", 0, err
+		}
+		u, err := user.Authenticate(q.ctx(), p.db.Pool, login, f.Get("password"))
 		if err == nil && u.Role == user.Customer {
 			if err := p.startSession(q, u); err != nil {
 				return "", 0, err

@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/api"
+	"downline/shop"
+	"downline/sms"
 	"downline/web"
 )
 
@@ -49,7 +51,15 @@ func newServeCmd() *cobra.Command {
 			stop := startWorker(ctx, db, store, f, log)
 			defer stop() // a settlement run still going rolls back, its job queued again
 		}
-		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler()}
+		// The shop texts its sign-up codes itself, when SMS is set up, and
+		// takes payments through the local provider.
+		var texter shop.Texter
+		if b.conf.SMS.Enabled() {
+			if c, err := sms.NewClient(b.conf.SMS); err == nil {
+				texter = c
+			}
+		}
+		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler(), Shop: shop.New(db, texter)}
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go apiServer.WarmExplorer(ctx)
 		errc := make(chan error, 1)

@@ -108,10 +108,8 @@ func Register(ctx context.Context, db *ledger.DB, s SignUp) (Customer, error) {
 		if err != nil {
 			return err
 		}
-		c = Customer{Login: u.Login, Phone: s.Phone, Name: s.Name, Referrer: s.Referrer, UserID: u.ID}
-		return tx.QueryRow(ctx, `INSERT INTO shop_customers (user_id, phone, name, referrer_id, created_at)
-			VALUES ($1, $2, $3, (SELECT id FROM members WHERE code = nullif($4, '')), $5) RETURNING id, created_at`,
-			u.ID, s.Phone, s.Name, s.Referrer, clock.Now(ctx)).Scan(&c.ID, &c.CreatedAt)
+		c, err = Adopt(ctx, tx, u, s.Phone, s.Name, s.Referrer)
+		return err
 	})
 	if err != nil {
 		return Customer{}, fmt.Errorf("sign up %s: %w", s.Phone, err)
@@ -148,4 +146,29 @@ func Referred(ctx context.Context, q ledger.Querier, member string) ([]Customer,
 		err := r.Scan(&c.ID, &c.Login, &c.Phone, &c.Name, &c.Referrer, &c.CreatedAt, &c.UserID)
 		return c, err
 	})
+}
+
+// Adopt makes customer account u (role customer) a shop customer with a
+// verified phone, a name and the referring member (a code, or "").
+func Adopt(ctx context.Context, tx pgx.Tx, u user.User, phone, name, referrer string) (Customer, error) {
+	if u.Role != user.Customer {
+		return Customer{}, fmt.Errorf("%w: %s is a %s account, not a customer's", ledger.ErrInvalid, u.Login, u.Role)
+	}
+	c := Customer{Login: u.Login, Phone: phone, Name: name, Referrer: referrer, UserID: u.ID}
+	err := tx.QueryRow(ctx, `INSERT INTO shop_customers (user_id, phone, name, referrer_id, created_at)
+		VALUES ($1, $2, $3, (SELECT id FROM members WHERE code = nullif($4, '')), $5) RETURNING id, created_at`,
+		u.ID, phone, name, referrer, clock.Now(ctx)).Scan(&c.ID, &c.CreatedAt)
+	return c, err
+}
+
+// LoginByPhone is the login of the customer whose phone is phone.
+//
+// Errors: ledger.ErrNotFound.
+func LoginByPhone(ctx context.Context, q ledger.Querier, phone string) (string, error) {
+	var login string
+	err := q.QueryRow(ctx, `SELECT u.login FROM shop_customers c JOIN users u ON u.id = c.user_id WHERE c.phone = $1`, phone).Scan(&login)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("%w: no customer has the phone %s", ledger.ErrNotFound, phone)
+	}
+	return login, err
 }
