@@ -77,6 +77,7 @@ type orderView struct {
 	Payment                                    string
 	ReturnBy                                   string
 	ReturnOpen                                 bool
+	ReturnClosed                               string // why no return can be asked for now
 	ReturnAsked                                string
 	Steps                                      []stepView
 	Lines                                      []lineView
@@ -627,7 +628,10 @@ func (p *Portal) orderView(q *shopReq, t lshop.Tracked) orderView {
 	}
 	if t.ReturnBy != nil {
 		ov.ReturnBy = when(t.ReturnBy)
-		ov.ReturnOpen = t.ReturnRequested == nil && order.ReturnOpen(q.ctx(), p.db.Pool, t.Order) == nil
+		ov.ReturnOpen = order.ReturnOpen(q.ctx(), p.db.Pool, t.Order) == nil
+		if !ov.ReturnOpen {
+			ov.ReturnClosed = strings.ReplaceAll(q.v.T["err_return_closed"], "{date}", ov.ReturnBy)
+		}
 	}
 	if t.ReturnRequested != nil {
 		ov.ReturnAsked = when(t.ReturnRequested)
