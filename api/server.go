@@ -130,7 +130,7 @@ func (s *Server) mountPortal(r *gin.Engine) {
 	h := s.Portal
 	if h == nil {
 		p := portal.New(s.DB)
-		p.Shop = s.shopService()
+		p.Shop, p.Throttle = s.shopService(), portalThrottle{&s.throttle}
 		h = p
 	}
 	site := gin.WrapH(h)

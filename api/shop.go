@@ -296,3 +296,10 @@ func maskPhone(p string) string {
 	}
 	return p[:len(p)-8] + "****" + p[len(p)-4:]
 }
+
+// portalThrottle lends the sign-in throttle to the shop's sign-in page.
+type portalThrottle struct{ t *throttle }
+
+func (p portalThrottle) Wait(key string) time.Duration { return p.t.wait("shop\x00"+key, time.Now()) }
+func (p portalThrottle) Fail(key string)               { p.t.fail("shop\x00"+key, time.Now()) }
+func (p portalThrottle) Reset(key string)              { p.t.reset("shop\x00" + key) }

@@ -204,3 +204,28 @@ func TestShopJourney(t *testing.T) {
 		t.Fatalf("another member reads AAA's referrals: %d", r.status)
 	}
 }
+
+// The shop's sign-in page shares the API's throttle: after five wrong
+// passwords for a phone from one address, the sixth try waits, and says
+// how long.
+func TestShopSignInThrottled(t *testing.T) {
+	w := newWorld(t)
+	page := w.call("GET", "/shop/signin?lang=en", "", nil)
+	cart := cookieOf(page, shop.CartCookie)
+	_, rest, _ := strings.Cut(string(page.body), `name="csrf" value="`)
+	csrf, _, _ := strings.Cut(rest, `"`)
+	if page.status != 200 || cart == "" || csrf == "" {
+		t.Fatalf("sign-in page: %d", page.status)
+	}
+	var last resp
+	for i := 0; i < 6; i++ {
+		last = w.call("POST", "/shop/signin", "", "csrf="+csrf+"&lang=en&phone=13911113333&password=wrong+password",
+			"Content-Type", "application/x-www-form-urlencoded", "Cookie", shop.CartCookie+"="+cart)
+		if i < 5 && (last.status != 422 || !strings.Contains(string(last.body), "Wrong mobile number or password.")) {
+			t.Fatalf("try %d: %d %s", i, last.status, last.body)
+		}
+	}
+	if last.status != http.StatusTooManyRequests || !strings.Contains(string(last.body), "Too many failed sign-ins: try again in") {
+		t.Fatalf("sixth try: %d %s", last.status, last.body)
+	}
+}

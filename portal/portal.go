@@ -42,10 +42,12 @@ var Paths = []string{"/", "/news", "/news/", "/products/", "/about", "/culture",
 // Portal is the public site over a ledger.
 type Portal struct {
 	// Shop is the online shop behind the /shop pages.
-	Shop  *shop.Service
-	db    *ledger.DB
-	pages map[string]*template.Template
-	mux   *http.ServeMux
+	Shop *shop.Service
+	// Throttle, when set, slows repeated failed sign-ins to the shop.
+	Throttle SignInThrottle
+	db       *ledger.DB
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
 }
 
 // New makes the portal over db.

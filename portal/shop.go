@@ -450,6 +450,13 @@ func (p *Portal) signinPost(q *shopReq) (string, int, error) {
 	f := q.r.PostForm
 	q.page().Form["phone"], q.page().Form["next"] = f.Get("phone"), f.Get("next")
 	phone, ok := lshop.NormalisePhone(f.Get("phone"))
+	key := phone + "\x00" + clientIP(q.r)
+	if wait := p.signInWait(key); wait > 0 {
+		q.page().Alert = strings.ReplaceAll(q.v.T["err_signin_wait"], "{wait}", waitText(int(wait.Seconds())+1, q.v.Lang))
+		q.w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		q.title("signin")
+		return "signin", http.StatusTooManyRequests, nil
+	}
 	if !ok {
 		q.page().Errs["phone"] = q.v.T["err_phone_format"]
 	} else {
@@ -462,6 +469,7 @@ func (p *Portal) signinPost(q *shopReq) (string, int, error) {
 		}
 		u, err := user.Authenticate(q.ctx(), p.db.Pool, login, f.Get("password"))
 		if err == nil && u.Role == user.Customer {
+			p.signedIn(key, true)
 			if err := p.startSession(q, u); err != nil {
 				return "", 0, err
 			}
@@ -471,6 +479,7 @@ func (p *Portal) signinPost(q *shopReq) (string, int, error) {
 		if err != nil && !errors.Is(err, user.ErrBadCredentials) {
 			return "", 0, err
 		}
+		p.signedIn(key, false)
 		q.page().Alert = q.v.T["err_signin"]
 	}
 	q.title("signin")
@@ -499,6 +508,10 @@ func (q *shopReq) customer(next string) bool {
 }
 
 func (p *Portal) checkoutPage(q *shopReq) (string, int, error) {
+	if q.page().Member != "" { // members order at member prices in the member office
+		q.page().Alert = q.v.T["member_checkout"]
+		return p.cart(q)
+	}
 	if !q.customer("checkout") {
 		return "", 0, nil
 	}
@@ -725,4 +738,29 @@ func (q *shopReq) note() string {
 		return ""
 	}
 	return q.v.T["note_"+n]
+}
+
+// SignInThrottle slows repeated failed sign-ins (the API's throttle): Wait
+// is how long key must wait, Fail counts a failure, Reset forgets them.
+type SignInThrottle interface {
+	Wait(key string) time.Duration
+	Fail(key string)
+	Reset(key string)
+}
+
+func (p *Portal) signInWait(key string) time.Duration {
+	if p.Throttle == nil {
+		return 0
+	}
+	return p.Throttle.Wait(key)
+}
+
+func (p *Portal) signedIn(key string, ok bool) {
+	switch {
+	case p.Throttle == nil:
+	case ok:
+		p.Throttle.Reset(key)
+	default:
+		p.Throttle.Fail(key)
+	}
 }

@@ -150,6 +150,8 @@ var words = map[content.Lang]map[string]string{
 		"err_return_closed":      "退货期已于 {date} 结束，无法申请退货。",
 		"err_not_shipped":        "订单尚未发货，不能退货。",
 		"err_return_requested":   "该订单已申请过退货。",
+		"member_checkout":        "会员请在会员办公室下单（会员价）。",
+		"err_signin_wait":        "登录失败次数过多，请 {wait}后再试。",
 	},
 	content.EN: {
 		"company":          "Downline Health",
@@ -296,5 +298,7 @@ var words = map[content.Lang]map[string]string{
 		"err_return_closed":      "The return window ended on {date}: this order can no longer be returned.",
 		"err_not_shipped":        "The order has not shipped, so it cannot be returned.",
 		"err_return_requested":   "A return of this order was asked for already.",
+		"member_checkout":        "Members order at member prices in the member office.",
+		"err_signin_wait":        "Too many failed sign-ins: try again in {wait}.",
 	},
 }
