@@ -8,12 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
 	"downline/ledger"
 	lshop "downline/ledger/shop"
+	"downline/ledger/user"
 	"downline/payment"
 	"downline/sms"
 )
@@ -131,4 +133,21 @@ func (s *Service) PayLocal(ctx context.Context, ref string) (lshop.Payment, erro
 	}
 	body, sig := l.Callback(ref, p.Amount)
 	return s.Callback(ctx, l.Name(), body, sig)
+}
+
+// CartCookie holds the random value that names a visitor's cart.
+const CartCookie = "downline_cart"
+
+// CartToken is the visitor's cart cookie, set (for 90 days) when there is
+// none. The cart is kept on the server under a hash of it: the shop's
+// pages run no script, so the browser's storage is out of reach, and the
+// cart follows the visitor from visit to visit and through sign-up.
+func CartToken(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(CartCookie); err == nil && len(ck.Value) >= 32 {
+		return ck.Value
+	}
+	token := user.NewToken()
+	http.SetCookie(w, &http.Cookie{Name: CartCookie, Value: token, Path: "/", MaxAge: 90 * 24 * 3600,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	return token
 }
