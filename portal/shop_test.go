@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"downline/ledger/goodstest"
 	"downline/ledger/ledgertest"
+	"downline/ledger/user"
 	"downline/portal"
 	"downline/shop"
 )
@@ -85,4 +89,30 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(after, to)
 	return v
+}
+
+// A visitor sees retail prices; a member signed in (the member office's
+// session cookie) sees member prices, the retail price struck through.
+func TestShopMemberPrices(t *testing.T) {
+	db := ledgertest.DB(t)
+	goodstest.World(t, db)
+	h := portal.New(db)
+	at := time.Date(2028, 2, 29, 4, 0, 0, 0, time.UTC)
+	var u user.User
+	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) (err error) {
+		u, err = user.Create(ctx, tx, user.New{Login: "m001", Password: "member password", Role: user.Member, Member: "M001"})
+		return err
+	})
+	token, _, err := user.StartSession(context.Background(), db.Pool, u, time.Hour, "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitor := fetch(t, h, at, "/shop?lang=en")
+	member := fetch(t, h, at, "/shop?lang=en", "Cookie", "downline_session="+token)
+	if !strings.Contains(visitor.body, `<p class="price">¥125.00</p>`) || !strings.Contains(visitor.body, "Retail prices") {
+		t.Fatalf("visitor: %s", visitor.body)
+	}
+	if !strings.Contains(member.body, `<p class="price">¥100.00 <span class="meta"><s>¥125.00</s></span></p>`) || !strings.Contains(member.body, "Member prices (M001)") {
+		t.Fatalf("member: %s", member.body)
+	}
 }
