@@ -105,6 +105,25 @@ func newPage(t *testing.T, ctx context.Context, origin float64) {
 	}
 }
 
+// see waits until the element sel shows text containing want, as
+// wantText does, asking again when the page was replaced under the
+// question (a form's answer loading); wantText reports a failure.
+func see(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	check := fmt.Sprintf(`(() => { const el = document.querySelector(%q); return document.readyState === 'complete' && !!el && el.innerText.includes(%q); })()`, sel, want)
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](check)); err == nil && ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %q in %s: %v", want, sel, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	wantText(t, ctx, sel, want)
+}
+
 // shopWords are what the pages say in each language.
 type shopWords struct {
 	lang, inStock, added, codeSent, wait, expired, welcome, postcode, paid, confirmed, shipped, windowEnded, returnNoted string
@@ -141,35 +160,35 @@ func TestShopCustomerJourney(t *testing.T) {
 			lang := "&lang=" + w.lang
 
 			run(t, ctx, "open the shop", chromedp.Navigate(s.url+"/shop?ref=AAA"+lang))
-			wantText(t, ctx, `[data-sku="VC-100"] .stock`, w.inStock)
-			wantText(t, ctx, `[data-sku="VC-100"] .price`, "¥125.00")
+			see(t, ctx, `[data-sku="VC-100"] .stock`, w.inStock)
+			see(t, ctx, `[data-sku="VC-100"] .price`, "¥125.00")
 			noHorizontalScroll(t, ctx, "the catalogue")
 			shot("catalogue")
 			run(t, ctx, "two VC-100", typeInto("#qty-VC-100", "2"))
 			submit(t, ctx, `[data-sku="VC-100"] button`)
-			wantText(t, ctx, ".note", w.added)
+			see(t, ctx, ".note", w.added)
 			submit(t, ctx, `[data-sku="TEA-200"] button`)
 			run(t, ctx, "open the cart", chromedp.Navigate(s.url+"/shop/cart?x=1"+lang))
-			wantText(t, ctx, "#total", "¥294.38")
+			see(t, ctx, "#total", "¥294.38")
 			run(t, ctx, "three TEA-200", typeInto("#qty-TEA-200", "3"))
 			submit(t, ctx, `[data-sku="TEA-200"] button[value=set]`)
-			wantText(t, ctx, "#total", "¥383.14")
+			see(t, ctx, "#total", "¥383.14")
 			noHorizontalScroll(t, ctx, "the cart")
 			shot("cart")
 			submit(t, ctx, `[data-sku="TEA-200"] button[value=remove]`)
-			wantText(t, ctx, "#total", "¥250.00")
+			see(t, ctx, "#total", "¥250.00")
 
 			// Sign up (the checkout asks to sign in first).
 			follow(t, ctx, "#checkout")
 			follow(t, ctx, `main a[href^="/shop/signup"]`)
 			run(t, ctx, "phone", typeInto("#phone", phone[3:]))
 			submit(t, ctx, `main form button`)
-			wantText(t, ctx, ".note", w.codeSent)
+			see(t, ctx, ".note", w.codeSent)
 			first := s.code(t, phone)
 			run(t, ctx, "again at once", chromedp.Navigate(s.url+"/shop/signup?x=1"+lang))
 			run(t, ctx, "phone", typeInto("#phone", phone))
 			submit(t, ctx, `main form button`)
-			wantText(t, ctx, "#phone-err", w.wait)
+			see(t, ctx, "#phone-err", w.wait)
 			shot("code-wait")
 			if n := len(s.tw.To(phone)); n != 1 {
 				t.Fatalf("%d texts to %s", n, phone)
@@ -181,33 +200,33 @@ func TestShopCustomerJourney(t *testing.T) {
 			}
 			run(t, ctx, "the old code", typeInto("#code", first), typeInto("#name", "陈静"), typeInto("#password", "shop password"))
 			submit(t, ctx, `main form button`)
-			wantText(t, ctx, "#code-err", w.expired)
+			see(t, ctx, "#code-err", w.expired)
 			shot("code-expired")
 			run(t, ctx, "a new code", chromedp.Navigate(s.url+"/shop/signup?x=1"+lang), typeInto("#phone", phone))
 			submit(t, ctx, `main form button`)
-			wantText(t, ctx, ".note", w.codeSent)
+			see(t, ctx, ".note", w.codeSent)
 			run(t, ctx, "the new code", typeInto("#code", s.code(t, phone)), typeInto("#name", "陈静"), typeInto("#password", "shop password"))
 			submit(t, ctx, `main form button`)
-			wantText(t, ctx, ".note", w.welcome)
+			see(t, ctx, ".note", w.welcome)
 
 			// Check out: a wrong postcode, then the form sent twice at once.
 			run(t, ctx, "address", typeInto("#province", "上海市"), typeInto("#city", "上海市"), typeInto("#street", "浦东新区世纪大道 100 号"), typeInto("#postcode", "2001"))
 			submit(t, ctx, "#place")
-			wantText(t, ctx, "#postcode-err", w.postcode)
+			see(t, ctx, "#postcode-err", w.postcode)
 			noHorizontalScroll(t, ctx, "the checkout")
 			shot("checkout-error")
 			run(t, ctx, "postcode", typeInto("#postcode", "200120"))
 			origin := eval[float64](t, ctx, `performance.timeOrigin`)
 			run(t, ctx, "double submit", chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelector('#place').form; f.requestSubmit(); f.requestSubmit(); })()`))
 			newPage(t, ctx, origin)
-			wantText(t, ctx, "#amount", "¥250.00")
+			see(t, ctx, "#amount", "¥250.00")
 			var orders int
 			if err := s.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM orders WHERE kind = 'shop'`).Scan(&orders); err != nil || orders != 1 {
 				t.Fatalf("%d shop orders (%v)", orders, err)
 			}
 			shot("pay")
 			submit(t, ctx, "#pay")
-			wantText(t, ctx, "#status", w.paid)
+			see(t, ctx, "#status", w.paid)
 			shot("paid")
 			no := eval[string](t, ctx, `document.querySelector('main h1').innerText.split(' ').pop()`)
 
@@ -226,7 +245,7 @@ func TestShopCustomerJourney(t *testing.T) {
 				t.Fatalf("confirm: %d %s", a.status, a.body)
 			}
 			run(t, ctx, "reload", chromedp.Reload())
-			wantText(t, ctx, "#status", w.confirmed)
+			see(t, ctx, "#status", w.confirmed)
 			shipped := time.Date(2027, 1, 31, 15, 30, 0, 0, time.UTC) // 23:30 on 31 January in Shanghai
 			goodstest.Tx(t, s.db, func(_ context.Context, tx pgx.Tx) error {
 				_, err := order.Ship(clock.With(context.Background(), clock.Fixed(shipped)), tx,
@@ -234,22 +253,22 @@ func TestShopCustomerJourney(t *testing.T) {
 				return err
 			})
 			run(t, ctx, "reload", chromedp.Reload())
-			wantText(t, ctx, "#status", w.shipped)
-			wantText(t, ctx, "#shipment", "SF7001")
+			see(t, ctx, "#status", w.shipped)
+			see(t, ctx, "#shipment", "SF7001")
 			shot("shipped")
 
 			// The 30-day window ends on 2 March: a second after, refused.
 			s.clk.Set(shipped.AddDate(0, 0, 30).Add(time.Second))
 			run(t, ctx, "reason", typeInto("#reason", "wrong size"))
 			submit(t, ctx, "#ask-return")
-			wantText(t, ctx, ".alert", w.windowEnded)
-			wantText(t, ctx, "#return-closed", w.windowEnded)
+			see(t, ctx, ".alert", w.windowEnded)
+			see(t, ctx, "#return-closed", w.windowEnded)
 			shot("return-refused")
 			s.clk.Set(shipped.AddDate(0, 0, 30))
 			run(t, ctx, "the order again", chromedp.Navigate(s.url+"/shop/orders/"+no+"?x=1"+lang))
 			run(t, ctx, "reason", typeInto("#reason", "wrong size"))
 			submit(t, ctx, "#ask-return")
-			wantText(t, ctx, ".note", w.returnNoted)
+			see(t, ctx, ".note", w.returnNoted)
 			noHorizontalScroll(t, ctx, "the order")
 			run(t, ctx, "desktop", desktop())
 			shot("order-desktop")
