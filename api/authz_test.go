@@ -174,6 +174,21 @@ var expected = map[string]string{
 	"POST /ticket-categories/{category}": "admin",
 	"POST /media":                        "admin editor member customer",
 	"GET /media/{id}":                    "public",
+	"POST /shop/codes":                        "public",
+	"POST /shop/customers":                    "public",
+	"GET /shop/me":                            "customer",
+	"GET /shop/catalogue":                     "public",
+	"GET /shop/cart":                          "public",
+	"POST /shop/cart/lines":                   "public",
+	"POST /shop/orders":                       "customer",
+	"GET /shop/orders":                        "customer",
+	"GET /shop/orders/{no}":                   "customer",
+	"POST /shop/orders/{no}/payment":          "customer",
+	"POST /shop/orders/{no}/return-requests":  "customer",
+	"GET /shop/return-requests":               "admin finance warehouse",
+	"POST /shop/payments/{provider}/callback": "public",
+	"POST /shop/pay/{ref}":                    "public",
+	"GET /members/{code}/referred":            "admin finance member",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.

@@ -24,6 +24,7 @@ import (
 	"downline/ledger/order"
 	"downline/portal"
 	"downline/projection"
+	"downline/shop"
 )
 
 // Server holds what the handlers need.
@@ -52,6 +53,11 @@ type Server struct {
 
 	explorerOnce sync.Once
 	teamDataOnce sync.Once
+
+	// Shop is the online shop (package shop); made over DB without SMS
+	// (sign-up closed) and with the local payment provider when nil.
+	Shop     *shop.Service
+	shopOnce sync.Once
 
 	desk     *order.Desk
 	deskOnce sync.Once
@@ -130,7 +136,9 @@ func (s *Server) mountUI(r *gin.Engine) {
 func (s *Server) mountPortal(r *gin.Engine) {
 	h := s.Portal
 	if h == nil {
-		h = portal.New(s.DB)
+		p := portal.New(s.DB)
+		p.Shop, p.Throttle = s.shopService(), portalThrottle{&s.throttle}
+		h = p
 	}
 	site := gin.WrapH(h)
 	for _, p := range portal.Paths {
@@ -139,6 +147,9 @@ func (s *Server) mountPortal(r *gin.Engine) {
 		}
 		r.GET(p, site)
 		r.HEAD(p, site)
+		if strings.HasPrefix(p, "/shop/") {
+			r.POST(p, site) // the shop's forms
+		}
 	}
 }
 

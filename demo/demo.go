@@ -25,9 +25,14 @@ import (
 	"downline/ledger/catalog"
 	"downline/ledger/member"
 	"downline/ledger/order"
+	"downline/ledger/shop"
 	"downline/ledger/stock"
 	"downline/ledger/user"
 )
+
+// DemoCustomerPhone is the phone the demo's customer account signs in to
+// the shop (/shop/signin) with.
+const DemoCustomerPhone = "+8613900000000"
 
 // Company adds to a seeded network what the demo company needs: users
 // of every role, the catalogue with lots in stock, two agencies (one
@@ -108,8 +113,14 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 			{Login: "analyst", Role: user.Analyst}, {Login: "editor", Role: user.Editor},
 		} {
 			n.Password = password
-			if _, err := user.Create(ctx, tx, n); err != nil {
+			u, err := user.Create(ctx, tx, n)
+			if err != nil {
 				return err
+			}
+			if u.Role == user.Customer { // signs in to the shop with this phone
+				if _, err := shop.Adopt(ctx, tx, u, DemoCustomerPhone, "Demo Customer", ""); err != nil {
+					return err
+				}
 			}
 		}
 		sum.Members, err = user.CreateMemberAccounts(ctx, tx, memberHash)

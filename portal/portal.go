@@ -29,6 +29,7 @@ import (
 	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/content"
+	"downline/shop"
 )
 
 //go:embed templates/*.html
@@ -36,22 +37,30 @@ var templates embed.FS
 
 // Paths are the addresses the portal answers, for a router to send to it:
 // a path ending in / stands for every path under it.
-var Paths = []string{"/", "/news", "/news/", "/products/", "/about", "/culture", "/contact", "/search"}
+var Paths = []string{"/", "/news", "/news/", "/products/", "/about", "/culture", "/contact", "/search", "/shop", "/shop/"}
 
 // Portal is the public site over a ledger.
 type Portal struct {
-	db    *ledger.DB
-	pages map[string]*template.Template
-	mux   *http.ServeMux
+	// Shop is the online shop behind the /shop pages.
+	Shop *shop.Service
+	// Throttle, when set, slows repeated failed sign-ins to the shop.
+	Throttle SignInThrottle
+	db       *ledger.DB
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
 }
 
 // New makes the portal over db.
 func New(db *ledger.DB) *Portal {
-	p := &Portal{db: db, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
-	funcs := template.FuncMap{"paras": paragraphs}
+	p := &Portal{Shop: shop.New(db, nil), db: db, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	funcs := template.FuncMap{"paras": paragraphs, "fields": addressFields}
 	for _, name := range []string{"home", "news", "article", "product", "page", "notfound", "search"} {
 		p.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
 			ParseFS(templates, "templates/layout.html", "templates/"+name+".html"))
+	}
+	for _, name := range []string{"shop", "cart", "signup", "signin", "checkout", "pay", "orders", "order"} {
+		p.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
+			ParseFS(templates, "templates/layout.html", "templates/shopcommon.html", "templates/"+name+".html"))
 	}
 	p.mux.HandleFunc("GET /{$}", p.home)
 	p.mux.HandleFunc("GET /news", p.newsList)
@@ -62,6 +71,7 @@ func New(db *ledger.DB) *Portal {
 	for _, slug := range []string{"about", "culture", "contact"} {
 		p.mux.HandleFunc("GET /"+slug, func(w http.ResponseWriter, r *http.Request) { p.page(w, r, slug) })
 	}
+	p.shopRoutes()
 	p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -91,6 +101,8 @@ type view struct {
 	Items   []productView
 	// Query is what the search box holds.
 	Query string
+	// Shop is a shop page's own data.
+	Shop *shopPage
 }
 
 type newsView struct {
@@ -186,9 +198,12 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, name string, sta
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	// No script of ours runs on these pages, and none of anyone else's may.
+	// No script of ours runs on these pages, and none of anyone else's
+	// may; forms (the search box, the shop's) go to this site only.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-	if status == http.StatusOK {
+	if v.Shop != nil {
+		w.Header().Set("Cache-Control", "no-store") // a visitor's own cart, prices and orders
+	} else if status == http.StatusOK {
 		cache(w, 60)
 	} else {
 		w.Header().Set("Cache-Control", "no-store")

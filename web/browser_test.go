@@ -284,7 +284,7 @@ func save(t testing.TB, name string, png []byte) {
 	if err := os.MkdirAll(artefacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(artefacts, name+".png")
+	path := filepath.Join(artefacts, strings.ReplaceAll(name, "/", "-")+".png") // a subtest's name has a slash
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}

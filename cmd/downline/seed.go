@@ -133,6 +133,7 @@ then repeat orders at random times. The orders carry volumes and totals only
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "  settlement: runs by finance, approvals by finance2 (four eyes)\n")
+		fmt.Fprintf(w, "  the shop (/shop): the customer signs in with the phone %s; payments go through the local test provider\n", demo.DemoCustomerPhone)
 		fmt.Fprintf(w, "Seeded the demo in %s.\n", time.Since(started).Round(100*time.Millisecond))
 		fmt.Fprintf(w, "Sign in: curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"login\": \"admin\", \"password\": \"%s\"}'\n", pass)
 		return nil

@@ -15,6 +15,8 @@ import (
 
 	"downline/api"
 	"downline/ledger/media"
+	"downline/shop"
+	"downline/sms"
 	"downline/web"
 )
 
@@ -55,7 +57,16 @@ func newServeCmd() *cobra.Command {
 			stop := startWorker(ctx, db, store, f, log)
 			defer stop() // a settlement run still going rolls back, its job queued again
 		}
-		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler(), MediaMaxBytes: *mediaMax}
+		// The shop texts its sign-up codes itself, when SMS is set up, and
+		// takes payments through the local provider.
+		var texter shop.Texter
+		if b.conf.SMS.Enabled() {
+			if c, err := sms.NewClient(b.conf.SMS); err == nil {
+				texter = c
+			}
+		}
+		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler(), MediaMaxBytes: *mediaMax,
+			Shop: shop.New(db, texter)}
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go apiServer.WarmExplorer(ctx)
 		errc := make(chan error, 1)

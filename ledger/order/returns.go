@@ -83,6 +83,37 @@ func SetReturnWindow(ctx context.Context, tx pgx.Tx, days int) error {
 	return err
 }
 
+// ReturnDeadline is when the return window of shipped order o ends: the
+// window's days after delivery, or after shipment when delivery was not
+// recorded. Errors: ledger.ErrInvalid for an order not shipped.
+func ReturnDeadline(ctx context.Context, q ledger.Querier, o Order) (time.Time, int, error) {
+	if o.ShippedAt == nil || (o.Status != Shipped && o.Status != Delivered) {
+		return time.Time{}, 0, fmt.Errorf("%w: order %s is %s: nothing was shipped, so nothing can be returned", ledger.ErrInvalid, o.No, o.Status)
+	}
+	days, err := ReturnWindow(ctx, q)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	from := *o.ShippedAt
+	if o.DeliveredAt != nil {
+		from = *o.DeliveredAt
+	}
+	return from.AddDate(0, 0, days), days, nil
+}
+
+// ReturnOpen refuses, with ledger.ErrInvalid, a return of order o after
+// its window (by the clock of ctx) or of an order not shipped.
+func ReturnOpen(ctx context.Context, q ledger.Querier, o Order) error {
+	end, days, err := ReturnDeadline(ctx, q, o)
+	if err != nil {
+		return err
+	}
+	if clock.Now(ctx).After(end) {
+		return fmt.Errorf("%w: the %d-day return window of order %s ended on %s", ledger.ErrInvalid, days, o.No, end.Format(time.DateOnly))
+	}
+	return nil
+}
+
 // CreateReturn records and confirms a return of shipped goods: returned lots
 // go back into the selling warehouse or are written off, the buyer is
 // refunded at the price paid (for orders HQ sells, through the journal), and
@@ -114,16 +145,8 @@ func createReturn(ctx context.Context, tx pgx.Tx, r ReturnRequest) (Return, erro
 	if o.Status != Shipped && o.Status != Delivered {
 		return Return{}, fmt.Errorf("%w: order %s is %s: nothing was shipped, so nothing can be returned", ledger.ErrInvalid, o.No, o.Status)
 	}
-	days, err := ReturnWindow(ctx, tx)
-	if err != nil {
+	if err := ReturnOpen(ctx, tx, o); err != nil {
 		return Return{}, err
-	}
-	from := *o.ShippedAt
-	if o.DeliveredAt != nil {
-		from = *o.DeliveredAt
-	}
-	if end := from.AddDate(0, 0, days); clock.Now(ctx).After(end) {
-		return Return{}, fmt.Errorf("%w: the %d-day return window of order %s ended on %s", ledger.ErrInvalid, days, o.No, end.Format(time.DateOnly))
 	}
 
 	type lineLot struct {
