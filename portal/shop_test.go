@@ -29,7 +29,7 @@ func TestShopFormsNeedTheirToken(t *testing.T) {
 	at := time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC)
 
 	home := fetch(t, h, at, "/?lang=en")
-	if csp := home.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'none'") || !strings.Contains(csp, "default-src 'none'") {
+	if csp := home.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self'") || !strings.Contains(csp, "default-src 'none'") {
 		t.Fatalf("home CSP: %s", csp)
 	}
 	p := fetch(t, h, at, "/shop?lang=en")
