@@ -127,6 +127,20 @@ export const hqApi = {
   warehouses: () => request<Warehouse[]>('GET', '/warehouses'),
   stock: (code: string, f: StockFilter, cursor = '', limit = 100) =>
     request<{ warehouse: string; items: Balance[]; next?: string }>('GET', `/warehouses/${seg(code)}/stock?${stockQuery(f)}&${paged(cursor, limit)}`),
+  // stockOf is every lot of some products in a warehouse, all pages read
+  // (a ship card's lots to pick from).
+  stockOf: async (code: string, skus: string[]): Promise<Balance[]> => {
+    const out: Balance[] = [];
+    for (const sku of [...new Set(skus)]) {
+      let cursor = '';
+      do {
+        const p = await hqApi.stock(code, { product: sku, lot: '', expiresBefore: '', sort: 'expiry' }, cursor, 500);
+        out.push(...p.items.filter((b) => b.sku === sku));
+        cursor = p.next ?? '';
+      } while (cursor);
+    }
+    return out;
+  },
   stockCsv: (code: string, f: StockFilter) => `/api/v1/warehouses/${seg(code)}/stock.csv?${stockQuery(f)}`,
   products: async (): Promise<Product[]> => {
     const out: Product[] = [];

@@ -73,7 +73,7 @@ function ShipCard({ o, m, products }: { o: ToShip; m: Messages; products: Produc
   const [slip, setSlip] = useState(false);
   function openPicker() {
     setPicking(!picking);
-    if (!stock) hqApi.stock(o.warehouse).then(setStock, (e) => !lost(e) && setFormError(() => describe(e)));
+    if (!stock) hqApi.stockOf(o.warehouse, o.lines.map((l) => l.sku)).then(setStock, (e) => !lost(e) && setFormError(() => describe(e)));
   }
   const [carrier, setCarrier] = useState('');
   const [error, setError] = useState<Msg | null>(null);
