@@ -152,6 +152,7 @@ func TestTeamStatsHQ(t *testing.T) {
 	}
 	wantText(t, ctx, `#ts-months [data-period="2024-02"] th`, "2024年2月")
 	wantExact(t, ctx, `[data-figure="members"] dd`, "6")
+	wantText(t, ctx, "#ts-latest", "2024年3月")
 	// January: AAA reached Bronze. Retention: December's AAA active in
 	// January; of January's BBB and BBB1, BBB active in February.
 	wantExact(t, ctx, `#ts-rank-table [data-period="2024-01"][data-rank="Bronze"] [data-col="reached"]`, "1")

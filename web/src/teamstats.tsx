@@ -119,13 +119,16 @@ export function TeamStatsView({ code, title }: { code: string; title: string }) 
           </p>
         ) : (
           last && (
-            <dl class="figures" id="ts-summary">
+            <>
+              <h2 id="ts-latest">{m.tsLatest(month(last.from, locale.value))}</h2>
+              <dl class="figures" id="ts-summary">
               <Fig name="members" label={m.tsMembers} value={number(last.members)} />
               <Fig name="joins" label={m.tsJoins} value={number(last.joins)} />
               <Fig name="active" label={m.tsActive} value={number(last.active)} />
               <Fig name="growth" label={m.tsGrowth} value={signed(last.growth)} />
               <Fig name="volume" label={m.tsVolume} value={number(last.volume, 2)} />
-            </dl>
+              </dl>
+            </>
           )
         )}
       </section>

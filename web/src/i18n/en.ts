@@ -798,6 +798,7 @@ export const en = {
   tsTopTitle: 'Top growing legs',
   tsNoLegs: 'No legs yet.',
   tsLeg: 'Leg',
+  tsLatest: (month: string) => `Latest month: ${month}`,
 };
 
 export type Messages = typeof en;

@@ -797,4 +797,5 @@ export const zhCN: Messages = {
   tsTopTitle: '增长最快的市场',
   tsNoLegs: '暂无市场。',
   tsLeg: '市场',
+  tsLatest: (month: string) => `最近月份：${month}`,
 };
