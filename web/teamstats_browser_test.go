@@ -177,6 +177,19 @@ func TestTeamStatsHQ(t *testing.T) {
 		t.Errorf("%d months shown, want 6", n)
 	}
 
+	// One leader's team, found by code; nothing typed, an unknown code.
+	run(t, ctx, "find without a code", click("#ts-find"))
+	wantText(t, ctx, "#ts-member-error", "请输入会员编号。")
+	run(t, ctx, "find AAA's team", typeInto("#ts-member", "AAA"), click("#ts-find"))
+	wantAddress(t, ctx, "/staff/analytics/teams/AAA")
+	wantText(t, ctx, "#ts-title", "团队统计：王芳（AAA）")
+	wantExact(t, ctx, monthCell("ts-months", "2024-03", "members"), "3")
+	run(t, ctx, "an unknown code", typeInto("#ts-member", "NOPE"), click("#ts-find"))
+	wantAddress(t, ctx, "/staff/analytics/teams/NOPE")
+	wantText(t, ctx, "#ts-error", "未找到")
+	run(t, ctx, "back to every member", click("#ts-hq"))
+	wantAddress(t, ctx, "/staff/analytics/teams")
+
 	run(t, ctx, "in English on a phone", phone(), switchLanguage("en"))
 	wantText(t, ctx, "#ts-title", "Team statistics")
 	wantText(t, ctx, `#ts-months [data-period="2024-02"] th`, "Feb 2024")

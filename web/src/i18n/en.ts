@@ -799,6 +799,10 @@ export const en = {
   tsNoLegs: 'No legs yet.',
   tsLeg: 'Leg',
   tsLatest: (month: string) => `Latest month: ${month}`,
+  tsFindLabel: 'A member’s team (code)',
+  tsFindButton: 'Show',
+  tsFindRequired: 'Enter a member code.',
+  tsBackToHQ: 'Every member',
 };
 
 export type Messages = typeof en;

@@ -798,4 +798,8 @@ export const zhCN: Messages = {
   tsNoLegs: '暂无市场。',
   tsLeg: '市场',
   tsLatest: (month: string) => `最近月份：${month}`,
+  tsFindLabel: '会员团队（编号）',
+  tsFindButton: '查看',
+  tsFindRequired: '请输入会员编号。',
+  tsBackToHQ: '全体会员',
 };

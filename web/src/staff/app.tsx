@@ -66,6 +66,13 @@ const pages: StaffPage[] = [
   { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
   { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
   { route: 'analytics/teams', roles: ['admin', 'analyst'], label: (m) => m.tsHQTitle, render: () => <HQTeamStats /> },
+  {
+    route: 'analytics/teams/*',
+    roles: ['admin', 'analyst'],
+    label: (m) => m.tsHQTitle,
+    render: ([code]) => <HQTeamStats code={code} />,
+    match: (r) => r.match(/^analytics\/teams\/([^/]+)$/)?.slice(1) ?? null,
+  },
 ];
 
 function LotSearchPage() {
