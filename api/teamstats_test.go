@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"downline/analytics/teamstats"
 	"downline/clock"
@@ -104,11 +105,16 @@ func TestTeamStatsFromTheLedger(t *testing.T) {
 			t.Errorf("periods=%s: %d %s", bad, res.status, res.body)
 		}
 	}
+	// A new order moves the ledger on: the kept data is loaded again.
+	w.buy(clock.Now(june).Add(time.Hour), "BBB", 1)
+	if g := got(stats(analyst, "/api/v1/analytics/teams/stats?periods=3", 200).Periods[2]); g != (row{6, 0, 4, 1, "350"}) {
+		t.Errorf("HQ in June after BBB's order: %+v", g)
+	}
 	// Another month on the clock, another window.
 	july := clock.With(june, clock.Fixed(clock.Now(june).AddDate(0, 1, 0)))
 	res := w.callOn(july, w.h, "GET", "/api/v1/analytics/teams/stats?periods=1", analyst, nil)
 	var later teamstats.Stats
-	if err := json.Unmarshal(res.body, &later); err != nil || later.Periods[0].Period != "2026-07" || *later.Periods[0].Growth != -3 {
+	if err := json.Unmarshal(res.body, &later); err != nil || later.Periods[0].Period != "2026-07" || *later.Periods[0].Growth != -4 {
 		t.Errorf("July: %s", res.body)
 	}
 }

@@ -152,6 +152,7 @@ func TestTeamStatsHQ(t *testing.T) {
 	}
 	wantText(t, ctx, `#ts-months [data-period="2024-02"] th`, "2024年2月")
 	wantExact(t, ctx, `[data-figure="members"] dd`, "6")
+	wantText(t, ctx, "#ts-latest", "2024年3月")
 	// January: AAA reached Bronze. Retention: December's AAA active in
 	// January; of January's BBB and BBB1, BBB active in February.
 	wantExact(t, ctx, `#ts-rank-table [data-period="2024-01"][data-rank="Bronze"] [data-col="reached"]`, "1")
@@ -175,6 +176,19 @@ func TestTeamStatsHQ(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll('#ts-months tbody tr').length`); n != 6 {
 		t.Errorf("%d months shown, want 6", n)
 	}
+
+	// One leader's team, found by code; nothing typed, an unknown code.
+	run(t, ctx, "find without a code", click("#ts-find"))
+	wantText(t, ctx, "#ts-member-error", "请输入会员编号。")
+	run(t, ctx, "find AAA's team", typeInto("#ts-member", "AAA"), click("#ts-find"))
+	wantAddress(t, ctx, "/staff/analytics/teams/AAA")
+	wantText(t, ctx, "#ts-title", "团队统计：王芳（AAA）")
+	wantExact(t, ctx, monthCell("ts-months", "2024-03", "members"), "3")
+	run(t, ctx, "an unknown code", typeInto("#ts-member", "NOPE"), click("#ts-find"))
+	wantAddress(t, ctx, "/staff/analytics/teams/NOPE")
+	wantText(t, ctx, "#ts-error", "未找到")
+	run(t, ctx, "back to every member", click("#ts-hq"))
+	wantAddress(t, ctx, "/staff/analytics/teams")
 
 	run(t, ctx, "in English on a phone", phone(), switchLanguage("en"))
 	wantText(t, ctx, "#ts-title", "Team statistics")

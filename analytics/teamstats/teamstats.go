@@ -10,7 +10,7 @@
 // (children lists, pre-order ranges, the period each member joined in).
 // Compute answers one team over many periods by walking its pre-order
 // range; All answers every member's own team for one period in a single
-// bottom-up pass over the export's reverse order (children before parents).
+// bottom-up pass, the pre-order backwards (children before parents).
 package teamstats
 
 import (

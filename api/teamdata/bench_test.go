@@ -262,3 +262,52 @@ func pairs(gen []member.Generated) int64 {
 	}
 	return c
 }
+
+// levelsSQL is a team's growth by level in SQL: a recursive CTE down the
+// sponsor links from the member, $4 levels deep, through members_sponsor_idx.
+const levelsSQL = `
+WITH RECURSIVE down(id, level) AS (
+	SELECT id, 0 FROM members WHERE code = $1
+	UNION ALL
+	SELECT m.id, d.level + 1 FROM down d JOIN members m ON m.sponsor_id = d.id WHERE d.level < $4
+)
+SELECT d.level, count(*), count(*) FILTER (WHERE m.joined_at >= $2)
+FROM down d JOIN members m ON m.id = d.id
+WHERE d.level > 0 AND m.joined_at < $3
+GROUP BY d.level ORDER BY d.level`
+
+// BenchmarkGrowthByLevelSQL is the question graphstore/neo4j's
+// BenchmarkGrowthByLevel asks (members and joins of the last month on 10
+// levels below CN0000045, whose team is nearest a tenth of the network) in
+// Postgres, on the same network (member.GenerateNetwork, seed 1, 100,000).
+func BenchmarkGrowthByLevelSQL(b *testing.B) {
+	ctx := context.Background()
+	n := 100_000
+	gen := member.GenerateNetwork(n, 1, start)
+	db := ledgertest.DB(b)
+	if err := member.CopyNetwork(ctx, db, gen, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `ANALYZE members`); err != nil {
+		b.Fatal(err)
+	}
+	to := gen[n-1].Joined.Add(time.Second)
+	from := to.AddDate(0, -1, 0)
+	var levels []string
+	for b.Loop() {
+		rows, err := db.Pool.Query(ctx, levelsSQL, "CN0000045", from, to, 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		levels = levels[:0]
+		var level, members, joins int64
+		_, err = pgx.ForEachRow(rows, []any{&level, &members, &joins}, func() error {
+			levels = append(levels, fmt.Sprintf("%d:%d/%d", level, members, joins))
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("levels (members/joins): %v", levels)
+}

@@ -4,6 +4,7 @@ import { locale, t } from './i18n';
 import type { Messages } from './i18n/en';
 import { companyZone, number } from './format';
 import { useLoad } from './load';
+import { base, navigate } from './router';
 import { csvHref } from './staff/csv';
 import './teamstats.css';
 
@@ -88,7 +89,7 @@ const signed = (n: number | null) => (n === null ? '—' : n > 0 ? '+' + number(
 
 // TeamStatsView shows the statistics of code's team (HQ: code ""), with a
 // choice of how many months.
-export function TeamStatsView({ code, title }: { code: string; title: string }) {
+export function TeamStatsView({ code, title, finder }: { code: string; title: string; finder?: boolean }) {
   const m = t.value;
   const [periods, setPeriods] = useState(12);
   const load = useLoad(() => teamStats(code, periods), [code, periods]);
@@ -111,6 +112,7 @@ export function TeamStatsView({ code, title }: { code: string; title: string }) 
           </div>
         </div>
         <p class="hint">{code ? m.tsTeamHint : m.tsHQHint}</p>
+        {finder && <TeamFinder code={code} />}
         {!load.done ? (
           <p class="loading">{m.loading}</p>
         ) : load.error ? (
@@ -119,13 +121,16 @@ export function TeamStatsView({ code, title }: { code: string; title: string }) 
           </p>
         ) : (
           last && (
-            <dl class="figures" id="ts-summary">
+            <>
+              <h2 id="ts-latest">{m.tsLatest(month(last.from, locale.value))}</h2>
+              <dl class="figures" id="ts-summary">
               <Fig name="members" label={m.tsMembers} value={number(last.members)} />
               <Fig name="joins" label={m.tsJoins} value={number(last.joins)} />
               <Fig name="active" label={m.tsActive} value={number(last.active)} />
               <Fig name="growth" label={m.tsGrowth} value={signed(last.growth)} />
               <Fig name="volume" label={m.tsVolume} value={number(last.volume, 2)} />
-            </dl>
+              </dl>
+            </>
           )
         )}
       </section>
@@ -507,6 +512,54 @@ function LineChart({ id, title, labels, series }: { id: string; title: string; l
   );
 }
 
-// The HQ page and the leader's page.
-export const HQTeamStats = () => <TeamStatsView code="" title={t.value.tsHQTitle} />;
+// TeamFinder opens a member's team statistics by code (staff).
+function TeamFinder({ code }: { code: string }) {
+  const m = t.value;
+  const [value, setValue] = useState(code);
+  const [missing, setMissing] = useState(false);
+  function submit(e: Event) {
+    e.preventDefault();
+    const c = value.trim();
+    setMissing(!c);
+    if (c) navigate(`${base}analytics/teams/${encodeURIComponent(c)}`);
+  }
+  return (
+    <form class="ts-finder" id="ts-finder" onSubmit={submit} noValidate>
+      <div class="field">
+        <label for="ts-member">{m.tsFindLabel}</label>
+        <input
+          id="ts-member"
+          value={value}
+          autocomplete="off"
+          aria-invalid={missing ? 'true' : undefined}
+          aria-describedby={missing ? 'ts-member-error' : undefined}
+          onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)}
+        />
+        {missing && (
+          <p class="field-error" id="ts-member-error" role="alert">
+            {m.tsFindRequired}
+          </p>
+        )}
+      </div>
+      <button type="submit" id="ts-find">
+        {m.tsFindButton}
+      </button>
+      {code && (
+        <a
+          href={`${base}analytics/teams`}
+          id="ts-hq"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(`${base}analytics/teams`);
+          }}
+        >
+          {m.tsBackToHQ}
+        </a>
+      )}
+    </form>
+  );
+}
+
+// The HQ pages (every member, or one member's team) and the leader's page.
+export const HQTeamStats = ({ code = '' }: { code?: string }) => <TeamStatsView code={code} title={t.value.tsHQTitle} finder />;
 export const MyTeamStats = ({ code }: { code: string }) => <TeamStatsView code={code} title={t.value.tsMyTitle} />;

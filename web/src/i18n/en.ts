@@ -1261,6 +1261,11 @@ export const en = {
   tsTopTitle: 'Top growing legs',
   tsNoLegs: 'No legs yet.',
   tsLeg: 'Leg',
+  tsLatest: (month: string) => `Latest month: ${month}`,
+  tsFindLabel: 'A member’s team (code)',
+  tsFindButton: 'Show',
+  tsFindRequired: 'Enter a member code.',
+  tsBackToHQ: 'Every member',
 };
 
 export type Messages = typeof en;

@@ -1271,4 +1271,9 @@ export const zhCN: Messages = {
   tsTopTitle: '增长最快的市场',
   tsNoLegs: '暂无市场。',
   tsLeg: '市场',
+  tsLatest: (month: string) => `最近月份：${month}`,
+  tsFindLabel: '会员团队（编号）',
+  tsFindButton: '查看',
+  tsFindRequired: '请输入会员编号。',
+  tsBackToHQ: '全体会员',
 };

@@ -119,6 +119,13 @@ const pages: StaffPage[] = [
   { route: 'analytics/diversion', roles: ['admin', 'analyst'], label: (m) => m.circDiversion, render: () => <DiversionPage /> },
   { route: 'analytics/ageing', roles: ['admin', 'analyst'], label: (m) => m.circAgeing, render: () => <AgeingPage /> },
   { route: 'analytics/teams', roles: ['admin', 'analyst'], label: (m) => m.tsHQTitle, render: () => <HQTeamStats /> },
+  {
+    route: 'analytics/teams/*',
+    roles: ['admin', 'analyst'],
+    label: (m) => m.tsHQTitle,
+    render: ([code]) => <HQTeamStats code={code} />,
+    match: (r) => r.match(/^analytics\/teams\/([^/]+)$/)?.slice(1) ?? null,
+  },
 ];
 
 function LotSearchPage() {
