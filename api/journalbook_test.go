@@ -178,6 +178,16 @@ func TestJournalDaysAtTheCompanyMidnight(t *testing.T) {
 	post("FEB-FIRST", "AG2", "20.00", "2026-02-01T00:00:00+08:00")
 	post("LEAP-DAY", "AG1", "30.00", "2028-02-29T23:59:59+08:00")
 	post("MAR-FIRST", "AG1", "40.00", "2028-03-01T00:00:00+08:00")
+	kinds := decode[[]string](t, w.call("GET", "/api/v1/journal-kinds", fin, nil))
+	if strings.Join(kinds, " ") != "stock.receipt test" {
+		t.Errorf("kinds: %q", kinds)
+	}
+	if r := w.call("POST", "/api/v1/payments/"+w.pay["AAA1"]+"/confirm", fin, map[string]any{}, "Idempotency-Key", "k1"); r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	if kinds := decode[[]string](t, w.call("GET", "/api/v1/journal-kinds", fin, nil)); strings.Join(kinds, " ") != "payment.confirmed stock.receipt test" {
+		t.Errorf("kinds after a confirmation: %q", kinds)
+	}
 	refs := func(q string) string {
 		t.Helper()
 		var out []string
