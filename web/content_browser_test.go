@@ -305,6 +305,10 @@ func TestContentEditorChinesePhone(t *testing.T) {
 	wantText(t, ctx, ".content-link", "关于我们")
 	noHorizontalScroll(t, ctx, "the list")
 	screenshot(t, ctx, "content-list-zh-phone")
+	run(t, ctx, "only drafts", choose("#content-filter-status", "draft"))
+	wantText(t, ctx, "#content-list", "没有符合条件的内容。")
+	run(t, ctx, "pages by title", choose("#content-filter-status", ""), setField("#content-filter-q", "关于"), click("#content-filter-go"))
+	wantText(t, ctx, ".content-link", "关于我们")
 
 	// A member is not offered the page and sees none of it.
 	m := browser(t, "en")
