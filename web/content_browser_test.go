@@ -25,6 +25,7 @@ import (
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/user"
+	"downline/projection"
 	"downline/sms"
 	"downline/sms/smstest"
 	"downline/web"
@@ -89,7 +90,11 @@ func newContentSite(t *testing.T) contentSite {
 		t.Fatal(err)
 	}
 	s.notify(t) // the registrations were before SMS: nothing
-	srv := &api.Server{DB: db, Graph: memory.New(), UI: web.Handler()}
+	store := memory.New()
+	if err := projection.Sync(context.Background(), db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
 	h := srv.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(clock.With(r.Context(), s.clk)))
