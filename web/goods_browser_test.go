@@ -341,6 +341,7 @@ func TestStaffGoodsAgencyReturns(t *testing.T) {
 	if now, _ := onHand(t, a.db, goodstest.HQ, "TEA-200", "T1"); now != hqTea+2 {
 		t.Errorf("HQ TEA-200 on hand %d after the agency's return, want %d", now, hqTea+2)
 	}
+	wantText(t, zh, `#agency-stock`, "18") // its stock read again: 20 - 2 TEA-200
 	wantText(t, zh, "#rt-list", purchase)
 	wantText(t, zh, "#rt-list", sale.Order.No)
 	noHorizontalScroll(t, zh, "the agency console with returns")

@@ -229,8 +229,8 @@ function ProductForm({ product, onSaved }: { product?: CatalogueProduct; onSaved
   const [busy, setBusy] = useState(false);
   useEffect(() => setD(draftOf(product)), [product?.revision]);
   const set = (f: FieldName, v: string | boolean) => {
-    setD({ ...d, [f]: v });
-    setErrors({ ...errors, [f]: undefined });
+    setD((prev) => ({ ...prev, [f]: v }));
+    setErrors((prev) => ({ ...prev, [f]: undefined }));
     setSaved(false);
   };
   const prefix = creating ? 'cg-new' : 'cg-edit';
@@ -493,8 +493,9 @@ function Lots({ sku }: { sku: string }) {
         aria-invalid={errors[f] ? 'true' : undefined}
         aria-describedby={errors[f] ? `cg-lot-${f}-error` : undefined}
         onInput={(e) => {
-          setLot({ ...lot, [f]: e.currentTarget.value });
-          setErrors({ ...errors, [f]: undefined });
+          const v = e.currentTarget.value;
+          setLot((prev) => ({ ...prev, [f]: v }));
+          setErrors((prev) => ({ ...prev, [f]: undefined }));
         }}
       />
       <FieldError id={`cg-lot-${f}-error`} error={errors[f]} m={m} />
