@@ -135,12 +135,16 @@ var expected = map[string]string{
 	"GET /news":                    "public",
 	"GET /news/{id}":               "public",
 	"GET /pages/{slug}":            "public",
+	"GET /content":                 "admin editor",
 	"POST /content":                "admin editor",
 	"GET /content/{id}":            "admin editor",
 	"POST /content/{id}/revisions": "admin editor",
 	"POST /content/{id}/schedule":  "admin editor",
 	"POST /content/{id}/publish":   "admin editor",
 	"POST /content/{id}/archive":   "admin editor",
+
+	"POST /media":     "admin editor member customer",
+	"GET /media/{id}": "public",
 }
 
 // callers are the roles, by the login of a user holding each, and anonymous.
@@ -171,6 +175,7 @@ func (w *world) concrete(path string) string {
 		"/news/{id}", "/news/1",
 		"/content/{id}", "/content/1",
 		"/pages/{slug}", "/pages/about",
+		"/media/{id}", "/media/"+strings.Repeat("0", 64),
 	)
 	return "/api/v1" + r.Replace(path)
 }

@@ -20,6 +20,7 @@ func (s *Server) contentRoutes() []Route {
 		{Method: GET, Path: "/news", Tag: "content", Summary: "Published news and product announcements in a language, newest first, a page at a time",
 			Public: true, Roles: everyone, Query: []Param{
 				{"lang", "string", "zh-CN (default) or en: items with a title in it"},
+				{"kind", "string", "news or product (new-product announcements); default both"},
 				{"cursor", "string", "the next of the previous page"},
 				{"limit", "integer", "items per page, 1-100 (default 20)"},
 			}, Response: content.List{}, Handle: s.newsList},
@@ -27,6 +28,13 @@ func (s *Server) contentRoutes() []Route {
 			Public: true, Roles: everyone, Response: content.Item{}, Handle: s.newsItem},
 		{Method: GET, Path: "/pages/{slug}", Tag: "content", Summary: "One published page (about, culture, contact)",
 			Public: true, Roles: everyone, Response: content.Item{}, Handle: s.pageItem},
+		{Method: GET, Path: "/content", Tag: "content", Summary: "Every item as editors see it (its newest revision), newest first, by kind, status and title",
+			Roles: editors, Query: []Param{
+				{"kind", "string", "page, news or product (default: all)"},
+				{"status", "string", "draft, scheduled, published or archived (default: all)"},
+				{"q", "string", "part of a title, either language"},
+				cursorParam, {"limit", "integer", "items per page, 1-100 (default 50)"},
+			}, Response: content.Listing{}, Handle: s.contentList},
 		{Method: POST, Path: "/content", Tag: "content", Summary: "Create a draft: a page, a news article or a product announcement, with its first revision",
 			Roles: editors, Request: content.NewItem{}, Response: content.Item{}, Status: 201, Handle: s.contentCreate},
 		{Method: GET, Path: "/content/{id}", Tag: "content", Summary: "An item as editors see it, whatever its status: its newest revision, every revision and every change of life",
@@ -43,9 +51,9 @@ func (s *Server) contentRoutes() []Route {
 }
 
 type contentHistory struct {
-	Item      content.Item    `json:"item"`
-	Revisions []content.Text  `json:"revisions"`
-	Events    []content.Event `json:"events"`
+	Item      content.Item       `json:"item"`
+	Revisions []content.Revision `json:"revisions"`
+	Events    []content.Event    `json:"events"`
 }
 
 type scheduleRequest struct {
@@ -81,7 +89,7 @@ func (s *Server) newsList(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := content.Latest(c.ctx(), s.DB.Pool, l, c.Query("cursor"), limit)
+	list, err := content.LatestOf(c.ctx(), s.DB.Pool, l, content.Kind(c.Query("kind")), c.Query("cursor"), limit)
 	for i := range list.Items {
 		list.Items[i] = list.Items[i].Anonymous()
 	}
@@ -100,6 +108,16 @@ func (s *Server) newsItem(c *call) (any, error) {
 func (s *Server) pageItem(c *call) (any, error) {
 	it, err := content.PageBySlug(c.ctx(), s.DB.Pool, c.Param("slug"))
 	return it.Anonymous(), wrap("read page", err)
+}
+
+func (s *Server) contentList(c *call) (any, error) {
+	limit, err := intQuery(c, "limit", 50, 1, 100)
+	if err != nil {
+		return nil, err
+	}
+	f := content.Filter{Kind: content.Kind(c.Query("kind")), Status: content.Status(c.Query("status")), Q: c.Query("q")}
+	list, err := content.Browse(c.ctx(), s.DB.Pool, f, c.Query("cursor"), limit)
+	return list, wrap("list content", err)
 }
 
 func (s *Server) contentGet(c *call) (any, error) {

@@ -107,6 +107,10 @@ func (s *Server) guard(rt *Route) gin.HandlerFunc {
 			d.send(g, code)
 			return
 		}
+		if f, ok := out.(served); ok {
+			f.serve(g, code)
+			return
+		}
 		if out == nil {
 			g.Status(http.StatusNoContent)
 			return
@@ -123,6 +127,12 @@ func (s *Server) guard(rt *Route) gin.HandlerFunc {
 		}
 		g.JSON(code, wire(out))
 	}
+}
+
+// served is an answer that writes its own response (an image with its
+// caching headers).
+type served interface {
+	serve(g *gin.Context, code int)
 }
 
 // encoder is an answer that writes its own JSON, in the API's conventions,

@@ -85,6 +85,11 @@ func (g *schemaGen) operation(rt Route) map[string]any {
 	if params != nil {
 		op["parameters"] = params
 	}
+	if rt.Upload != "" {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "required": []any{rt.Upload},
+				"properties": map[string]any{rt.Upload: map[string]any{"type": "string", "format": "binary"}}}}}}
+	}
 	if rt.Request != nil {
 		op["requestBody"] = map[string]any{"required": false, "content": map[string]any{
 			"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Request), true)}}}

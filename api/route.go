@@ -30,6 +30,9 @@ type Route struct {
 	// Request and Response are example values of the body types, for the
 	// OpenAPI document (nil: none).
 	Request, Response any
+	// Upload names the multipart/form-data field of a route that takes a
+	// file instead of JSON.
+	Upload string
 	// Status is the success status (default 200).
 	Status int
 	// Produces is the content type of a route that answers a file (a

@@ -29,7 +29,7 @@ func (s *Server) Routes() []Route {
 	for _, group := range [][]Route{
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
 		s.agencyRoutes(), s.bookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(), s.analyticsRoutes(),
-		s.contentRoutes(), s.staffGoodsRoutes(),
+		s.contentRoutes(), s.mediaRoutes(), s.staffGoodsRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

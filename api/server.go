@@ -44,6 +44,8 @@ type Server struct {
 	// Explorer keeps the genealogy explorer's figures; made on first use
 	// with the defaults when nil.
 	Explorer *explorer.Cache
+	// MediaMaxBytes is the largest image taken (0: media.DefaultMaxBytes).
+	MediaMaxBytes int64
 
 	explorerOnce sync.Once
 
@@ -89,6 +91,7 @@ func (s *Server) Handler() http.Handler {
 	s.mountSMS(r)
 	s.mountUI(r)
 	s.mountPortal(r)
+	s.mountMedia(r)
 
 	v1 := r.Group("/api/v1")
 	routes := s.Routes()

@@ -36,7 +36,7 @@ var templates embed.FS
 
 // Paths are the addresses the portal answers, for a router to send to it:
 // a path ending in / stands for every path under it.
-var Paths = []string{"/", "/news", "/news/", "/products/", "/about", "/culture", "/contact"}
+var Paths = []string{"/", "/news", "/news/", "/products/", "/about", "/culture", "/contact", "/search"}
 
 // Portal is the public site over a ledger.
 type Portal struct {
@@ -49,7 +49,7 @@ type Portal struct {
 func New(db *ledger.DB) *Portal {
 	p := &Portal{db: db, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	funcs := template.FuncMap{"paras": paragraphs}
-	for _, name := range []string{"home", "news", "article", "product", "page", "notfound"} {
+	for _, name := range []string{"home", "news", "article", "product", "page", "notfound", "search"} {
 		p.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
 			ParseFS(templates, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -58,6 +58,7 @@ func New(db *ledger.DB) *Portal {
 	p.mux.HandleFunc("GET /news/feed.xml", p.feed)
 	p.mux.HandleFunc("GET /news/{id}", p.article)
 	p.mux.HandleFunc("GET /products/{sku}", p.product)
+	p.mux.HandleFunc("GET /search", p.search)
 	for _, slug := range []string{"about", "culture", "contact"} {
 		p.mux.HandleFunc("GET /"+slug, func(w http.ResponseWriter, r *http.Request) { p.page(w, r, slug) })
 	}
@@ -88,6 +89,8 @@ type view struct {
 	Page    *content.Item
 	Product *productView
 	Items   []productView
+	// Query is what the search box holds.
+	Query string
 }
 
 type newsView struct {
@@ -100,6 +103,21 @@ type newsView struct {
 	Kind    content.Kind
 	SKU     string
 	URL     string
+	Image   *imageView
+}
+
+// imageView is an image with its size, so the page keeps its place while
+// the image loads.
+type imageView struct {
+	URL           string
+	Width, Height int
+}
+
+func imageOf(it content.Item) *imageView {
+	if it.Picture == nil {
+		return nil
+	}
+	return &imageView{URL: it.Picture.URL, Width: it.Picture.Width, Height: it.Picture.Height}
 }
 
 type productView struct {
@@ -169,7 +187,7 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, name string, sta
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// No script of ours runs on these pages, and none of anyone else's may.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	if status == http.StatusOK {
 		cache(w, 60)
 	} else {
@@ -273,9 +291,42 @@ func (p *Portal) page(w http.ResponseWriter, r *http.Request, slug string) {
 	}
 	v := p.newView(r, l)
 	v.Page = &it
+	v.Item = &p.newsViews(l, []content.Item{it}, v)[0]
 	v.Title = it.Title(l) + " · " + v.T["company"]
 	v.Description = describe(it.Summary(l), it.Body(l))
 	p.render(w, r, "page", http.StatusOK, v)
+}
+
+// search finds published content and active products in the visitor's
+// language (see content.Search for how).
+func (p *Portal) search(w http.ResponseWriter, r *http.Request) {
+	l := langOf(r)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if rs := []rune(q); len(rs) > content.MaxQuery {
+		q = string(rs[:content.MaxQuery])
+	}
+	v := p.newView(r, l)
+	v.Query = q
+	v.Title = v.T["search"] + " · " + v.T["company"]
+	if q != "" {
+		v.Title = q + " · " + v.T["search"] + " · " + v.T["company"]
+		ctx := r.Context()
+		items, err := content.Search(ctx, p.db.Pool, l, q, 20)
+		if err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		products, err := catalog.Search(ctx, p.db.Pool, q, l == content.ZH, 20)
+		if err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		v.News = p.newsViews(l, items, v)
+		for _, pr := range products {
+			v.Items = append(v.Items, productOf(pr, l, v))
+		}
+	}
+	p.render(w, r, "search", http.StatusOK, v)
 }
 
 func (p *Portal) product(w http.ResponseWriter, r *http.Request) {
@@ -304,7 +355,10 @@ func (p *Portal) newsViews(l content.Lang, items []content.Item, v view) []newsV
 	}
 	for _, it := range items {
 		nv := newsView{ID: it.ID, Title: it.Title(l), Summary: it.Summary(l), Body: it.Body(l), Kind: it.Kind, SKU: it.SKU,
-			URL: v.Link("/news/" + strconv.FormatInt(it.ID, 10))}
+			URL: v.Link("/news/" + strconv.FormatInt(it.ID, 10)), Image: imageOf(it)}
+		if it.Kind == content.Page {
+			nv.URL = v.Link("/" + it.Slug)
+		}
 		if it.PublishAt != nil {
 			at := it.PublishAt.In(zone)
 			nv.ISO = at.Format(time.RFC3339)

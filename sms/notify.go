@@ -165,8 +165,9 @@ func (n *Notifier) Start(ctx context.Context) (NotifierStart, bool, error) {
 	return st, first, nil
 }
 
-// CatchUp queues the messages of every event not yet handled, and of the
-// products launched today not yet announced. It returns how many messages
+// CatchUp queues the messages of every event not yet handled, of the
+// products launched today not yet announced, and of the portal's
+// new-product announcements gone public and not yet texted. It returns how many messages
 // it queued. The first call starts the notifier (Start) if nothing has.
 func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
 	if !n.started.Load() {
@@ -242,6 +243,10 @@ func (n *Notifier) CatchUp(ctx context.Context) (int, error) {
 	}
 	k, err := n.announceLaunches(ctx)
 	queued += k
+	if err == nil {
+		k, err = n.announceContent(ctx)
+		queued += k
+	}
 	if queued > 0 && n.Sender != nil {
 		n.Sender.Kick()
 	}

@@ -44,7 +44,7 @@ func PriorityOf(kind string) Priority {
 	switch kind {
 	case TplWelcome, TplPaymentConfirmed:
 		return PriorityUrgent
-	case KindBulk, TplProductLaunched:
+	case KindBulk, TplProductLaunched, TplProductAnnounced:
 		return PriorityBulk
 	}
 	return PriorityNormal

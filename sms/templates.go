@@ -25,6 +25,7 @@ const (
 	TplRankAdvanced       = "rank_advanced"       // {period} {rank}
 	TplProductLaunched    = "product_launched"    // {product} {sku} {price}
 	TplStockLow           = "stock_low"           // {warehouse} {sku} {available} {threshold}
+	TplProductAnnounced   = "product_announced"   // a new-product announcement of the portal: {title} {sku}
 
 	TplReplyBalance       = "reply_balance"        // {code} {wallet} {bonus} {last}
 	TplReplyLastNone      = "reply_last_none"      // the {last} of reply_balance without any settlement
@@ -49,6 +50,7 @@ var builtin = map[string][2]string{
 	TplSettlementPaid:     {"{period} 期奖金 {amount} 元已发放。", "Your bonus for {period}, {amount}, has been paid."},
 	TplRankAdvanced:       {"恭喜！您在 {period} 期晋升为 {rank}。", "Congratulations! You advanced to {rank} in {period}."},
 	TplProductLaunched:    {"新品上市：{product}，会员价 {price} 元。", "New product: {product}, member price {price}."},
+	TplProductAnnounced:   {"新品发布：{title}。登录会员办公室查看详情。", "New product: {title}. See it in your member office."},
 	TplStockLow:           {"库存预警：{warehouse} 的 {sku} 可用 {available}，低于 {threshold}。", "Low stock: {sku} in {warehouse} has {available} available, below {threshold}."},
 
 	TplReplyBalance:       {"会员 {code}：钱包余额 {wallet} 元，待发奖金 {bonus} 元。{last}", "Member {code}: wallet {wallet}, bonus payable {bonus}. {last}"},
@@ -142,6 +144,7 @@ var example = map[string]string{
 	"return": "RT000001234", "period": "2026-05", "rank": "Gold", "product": "Ginseng Tea 人参茶", "sku": "TEA-GINSENG-250",
 	"price": "198.00", "warehouse": "WH-SH", "available": "12", "threshold": "50", "wallet": "356.20", "bonus": "1280.00",
 	"last": "Last settlement: 2026-04, 1280.00.", "pv": "420.00", "status": "shipped", "total": "1280.00",
+	"title": "人参茶 Ginseng Tea 今日上市",
 }
 
 // View lists every template in force with its segment count.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"downline/api"
+	"downline/ledger/media"
 	"downline/web"
 )
 
@@ -25,9 +27,13 @@ func newServeCmd() *cobra.Command {
 	cfg := withDatabase(cmd).withNeo4j(cmd)
 	noWorker := cmd.Flags().Bool("no-worker", false, "serve HTTP only: leave settlement runs and SMS sending to `downline worker` processes")
 	listen := cmd.Flags().String("listen", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "address to listen on (default $LISTEN_ADDR or 127.0.0.1:8080)")
+	mediaMax := cmd.Flags().Int64("media-max-bytes", envInt64("MEDIA_MAX_BYTES", media.DefaultMaxBytes), "the largest image an upload may be, in bytes (default $MEDIA_MAX_BYTES or 5 MiB)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+		if *mediaMax <= 0 {
+			return fmt.Errorf("--media-max-bytes (or MEDIA_MAX_BYTES) must be a positive number of bytes, like 5242880 for 5 MiB")
+		}
 		b, err := openBackend(ctx, cmd, cfg.config(), log)
 		if err != nil {
 			return err
@@ -49,7 +55,7 @@ func newServeCmd() *cobra.Command {
 			stop := startWorker(ctx, db, store, f, log)
 			defer stop() // a settlement run still going rolls back, its job queued again
 		}
-		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler()}
+		apiServer := &api.Server{DB: db, Graph: store, Registry: reg, Feed: f, SMS: smsAPI, UI: web.Handler(), MediaMaxBytes: *mediaMax}
 		srv := &http.Server{Addr: *listen, Handler: apiServer.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go apiServer.WarmExplorer(ctx)
 		errc := make(chan error, 1)
@@ -68,6 +74,19 @@ func newServeCmd() *cobra.Command {
 		}
 	}
 	return cmd
+}
+
+// envInt64 reads a whole number from the environment: def when unset, -1
+// when malformed (the caller refuses it).
+func envInt64(key string, def int64) int64 {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		return n
+	}
+	return -1
 }
 
 func envOr(key, def string) string {

@@ -327,3 +327,25 @@ func List(ctx context.Context, q ledger.Querier, after string, limit int, active
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
 }
+
+// Search finds up to limit active products whose SKU, or name or
+// description in the language (zhCN or not), contains query (case
+// ignored), name matches first. Like the content search it matches
+// substrings, for Chinese is written without spaces between words.
+func Search(ctx context.Context, q ledger.Querier, query string, zhCN bool, limit int) ([]Product, error) {
+	pat := ledger.Contains(query)
+	if pat == "" {
+		return []Product{}, nil
+	}
+	name, desc := "name_zh", "description_zh"
+	if !zhCN {
+		name, desc = "name_en", "description_en"
+	}
+	rows, err := q.Query(ctx, `SELECT `+productCols+` FROM products
+		WHERE status = 'active' AND (sku ILIKE $1 OR `+name+` ILIKE $1 OR `+desc+` ILIKE $1)
+		ORDER BY (`+name+` ILIKE $1) DESC, sku LIMIT $2`, pat, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scanProduct(r) })
+}

@@ -28,6 +28,7 @@ import (
 
 	"downline/clock"
 	"downline/ledger"
+	"downline/ledger/media"
 )
 
 // Kind is what an item is.
@@ -76,6 +77,8 @@ type Text struct {
 	SummaryEN string `json:"summary_en"`
 	BodyZH    string `json:"body_zh"`
 	BodyEN    string `json:"body_en"`
+	// Image is the id of an image in the media store ("": none).
+	Image string `json:"image,omitempty"`
 }
 
 // Item is a content item with the revision asked for (the newest for
@@ -95,6 +98,8 @@ type Item struct {
 	Text
 	// Rev is the revision Text is from.
 	Rev int `json:"rev"`
+	// Picture describes Text.Image (its address and size), nil without one.
+	Picture *media.Image `json:"picture,omitempty"`
 }
 
 // Title, Summary and Body are the text in lang.
@@ -193,6 +198,9 @@ func Create(ctx context.Context, tx pgx.Tx, n NewItem, by string) (Item, error) 
 	if err := n.Text.check(); err != nil {
 		return Item{}, err
 	}
+	if err := checkImage(ctx, tx, n.Image); err != nil {
+		return Item{}, err
+	}
 	now := clock.Now(ctx)
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO content_items (kind, slug, sku, author, created_at)
@@ -210,11 +218,24 @@ func Create(ctx context.Context, tx pgx.Tx, n NewItem, by string) (Item, error) 
 	return Get(ctx, tx, id)
 }
 
+// checkImage: an image named must be in the media store.
+func checkImage(ctx context.Context, q ledger.Querier, id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, err := media.Describe(ctx, q, id); errors.Is(err, ledger.ErrNotFound) {
+		return fmt.Errorf("%w: image: no image %q in the media store; upload it first (POST /api/v1/media)", ledger.ErrInvalid, id)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
 func addRevision(ctx context.Context, tx pgx.Tx, id int64, rev int, t Text, by string, at time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO content_revisions
-		(item_id, rev, title_zh, title_en, summary_zh, summary_en, body_zh, body_en, by, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		id, rev, t.TitleZH, t.TitleEN, t.SummaryZH, t.SummaryEN, t.BodyZH, t.BodyEN, by, at)
+		(item_id, rev, title_zh, title_en, summary_zh, summary_en, body_zh, body_en, image, by, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, ''), $10, $11)`,
+		id, rev, t.TitleZH, t.TitleEN, t.SummaryZH, t.SummaryEN, t.BodyZH, t.BodyEN, t.Image, by, at)
 	return err
 }
 
@@ -230,6 +251,9 @@ func Edit(ctx context.Context, tx pgx.Tx, id int64, t Text, by string) (Item, er
 		return Item{}, fmt.Errorf("%w: item %d is archived; it is no longer edited", ledger.ErrConflict, id)
 	}
 	if err := t.check(); err != nil {
+		return Item{}, err
+	}
+	if err := checkImage(ctx, tx, t.Image); err != nil {
 		return Item{}, err
 	}
 	rev := it.Revision + 1
@@ -324,13 +348,23 @@ func move(ctx context.Context, tx pgx.Tx, it Item, to Status, publishAt time.Tim
 
 const itemCols = `i.id, i.kind, COALESCE(i.slug, ''), COALESCE(i.sku, ''), i.status, i.revision, COALESCE(i.live_rev, 0),
 	i.publish_at, i.author, COALESCE(i.editor, ''), i.created_at,
-	r.title_zh, r.title_en, r.summary_zh, r.summary_en, r.body_zh, r.body_en, r.rev`
+	r.title_zh, r.title_en, r.summary_zh, r.summary_en, r.body_zh, r.body_en, r.rev,
+	COALESCE(r.image, ''), COALESCE(m.content_type, ''), COALESCE(m.width, 0), COALESCE(m.height, 0), COALESCE(m.bytes, 0)`
+
+// withImage joins a revision r's image.
+const withImage = ` LEFT JOIN media m ON m.sha256 = r.image`
 
 func scan(row pgx.Row) (Item, error) {
 	var it Item
+	var pic media.Image
 	err := row.Scan(&it.ID, &it.Kind, &it.Slug, &it.SKU, &it.Status, &it.Revision, &it.LiveRev,
 		&it.PublishAt, &it.Author, &it.Editor, &it.CreatedAt,
-		&it.TitleZH, &it.TitleEN, &it.SummaryZH, &it.SummaryEN, &it.BodyZH, &it.BodyEN, &it.Rev)
+		&it.TitleZH, &it.TitleEN, &it.SummaryZH, &it.SummaryEN, &it.BodyZH, &it.BodyEN, &it.Rev,
+		&it.Image, &pic.ContentType, &pic.Width, &pic.Height, &pic.Bytes)
+	if it.Image != "" {
+		pic.ID, pic.URL = it.Image, media.URL(it.Image)
+		it.Picture = &pic
+	}
 	return it, err
 }
 
@@ -352,23 +386,30 @@ func lock(ctx context.Context, tx pgx.Tx, id int64) (Item, error) {
 // editors' view.
 func Get(ctx context.Context, q ledger.Querier, id int64) (Item, error) {
 	it, err := scan(q.QueryRow(ctx, `SELECT `+itemCols+` FROM content_items i
-		JOIN content_revisions r ON r.item_id = i.id AND r.rev = i.revision WHERE i.id = $1`, id))
+		JOIN content_revisions r ON r.item_id = i.id AND r.rev = i.revision`+withImage+` WHERE i.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Item{}, notFound(id)
 	}
 	return it, err
 }
 
+// Revision is one revision's text with who wrote it and when.
+type Revision struct {
+	Text
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
+
 // History returns an item's revisions, oldest first, and its events.
-func History(ctx context.Context, q ledger.Querier, id int64) ([]Text, []Event, error) {
-	rows, err := q.Query(ctx, `SELECT title_zh, title_en, summary_zh, summary_en, body_zh, body_en
+func History(ctx context.Context, q ledger.Querier, id int64) ([]Revision, []Event, error) {
+	rows, err := q.Query(ctx, `SELECT title_zh, title_en, summary_zh, summary_en, body_zh, body_en, COALESCE(image, ''), by, at
 		FROM content_revisions WHERE item_id = $1 ORDER BY rev`, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	revs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Text, error) {
-		var t Text
-		return t, r.Scan(&t.TitleZH, &t.TitleEN, &t.SummaryZH, &t.SummaryEN, &t.BodyZH, &t.BodyEN)
+	revs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Revision, error) {
+		var t Revision
+		return t, r.Scan(&t.TitleZH, &t.TitleEN, &t.SummaryZH, &t.SummaryEN, &t.BodyZH, &t.BodyEN, &t.Image, &t.By, &t.At)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -386,7 +427,7 @@ func History(ctx context.Context, q ledger.Querier, id int64) ([]Text, []Event, 
 
 // live is the public's filter: scheduled or published, with the clock past
 // publish_at, and the live revision.
-const live = ` FROM content_items i JOIN content_revisions r ON r.item_id = i.id AND r.rev = i.live_rev
+const live = ` FROM content_items i JOIN content_revisions r ON r.item_id = i.id AND r.rev = i.live_rev` + withImage + `
 	WHERE i.status IN ('scheduled', 'published') AND i.publish_at <= $1`
 
 // langFilter keeps items with a title in lang.
@@ -434,6 +475,14 @@ type List struct {
 // announcements) with a title in lang, newest first, after cursor (a
 // List.Next, or "" for the first page).
 func Latest(ctx context.Context, q ledger.Querier, l Lang, cursor string, limit int) (List, error) {
+	return LatestOf(ctx, q, l, "", cursor, limit)
+}
+
+// LatestOf is Latest of one kind of news (News or Product; "" for both).
+func LatestOf(ctx context.Context, q ledger.Querier, l Lang, kind Kind, cursor string, limit int) (List, error) {
+	if kind != "" && kind != News && kind != Product {
+		return List{}, fmt.Errorf("%w: kind %q must be news or product", ledger.ErrInvalid, kind)
+	}
 	at, id := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), int64(1<<62)
 	if cursor != "" {
 		var err error
@@ -441,9 +490,9 @@ func Latest(ctx context.Context, q ledger.Querier, l Lang, cursor string, limit 
 			return List{}, err
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT `+itemCols+live+` AND i.kind <> 'page'`+langFilter(l)+`
+	rows, err := q.Query(ctx, `SELECT `+itemCols+live+` AND i.kind <> 'page' AND ($5 = '' OR i.kind = $5)`+langFilter(l)+`
 		AND (i.publish_at, i.id) < ($2, $3) ORDER BY i.publish_at DESC, i.id DESC LIMIT $4`,
-		clock.Now(ctx), at, id, limit+1)
+		clock.Now(ctx), at, id, limit+1, string(kind))
 	if err != nil {
 		return List{}, err
 	}

@@ -130,7 +130,7 @@ func TestLifeCycleAcrossAMonthEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	revs, evs := func() ([]content.Text, []content.Event) {
+	revs, evs := func() ([]content.Revision, []content.Event) {
 		r, e, err := content.History(context.Background(), db.Pool, id)
 		if err != nil {
 			t.Fatal(err)

@@ -242,7 +242,7 @@ export class ApiError extends Error {
 
 let csrfFromLogin = '';
 
-function csrf(): string {
+export function csrf(): string {
   const m = document.cookie.match(/(?:^|;\s*)downline_csrf=([^;]*)/);
   return m ? decodeURIComponent(m[1]) : csrfFromLogin;
 }

@@ -5,6 +5,7 @@ import { base } from './router';
 import { go, statementPath } from './statements';
 import { Panel, useLoad, type Load } from './load';
 import { NewInTeam, ThisMonth } from './progress';
+import { Announcements } from './announcements';
 
 // Home is the member's first page: their profile, money, teams, last
 // statement and recent orders, each from the API as it stands.
@@ -23,6 +24,7 @@ export function Home({ code }: { code: string }) {
   return (
     <main class="home">
       <ProfileCard load={profile} />
+      <Announcements />
       <div class="grid">
         <ThisMonth code={code} />
         <NewInTeam code={code} />

@@ -17,6 +17,7 @@ import { SMSConsole } from './sms';
 import { Members } from './members';
 import { Audit, Users } from './users';
 import { StockPage } from './stock';
+import { ContentEditor, ContentList } from './content';
 import { Catalogue, ProductPage } from './catalogue';
 import { ReturnsPage } from './returns';
 
@@ -66,6 +67,14 @@ const pages: StaffPage[] = [
   { route: 'users', roles: ['admin'], label: (m) => m.hqUsers, render: () => <Users /> },
   { route: 'audit', roles: ['admin'], label: (m) => m.hqAudit, render: () => <Audit /> },
   { route: 'warehouse/stock', roles: ['admin', 'warehouse'], label: (m) => m.hqStock, render: () => <StockPage /> },
+  { route: 'content', roles: ['admin', 'editor'], label: (m) => m.contentTitle, render: () => <ContentList /> },
+  {
+    route: 'content/*',
+    roles: ['admin', 'editor'],
+    label: (m) => m.contentTitle,
+    render: ([id]) => <ContentEditor id={id} />,
+    match: (r) => r.match(/^content\/(\d+|new)$/)?.slice(1) ?? null,
+  },
   { route: 'warehouse/returns', roles: ['admin', 'warehouse'], label: (m) => m.rtTitle, render: () => <ReturnsPage /> },
   { route: 'catalogue', roles: ['admin'], label: (m) => m.cgTitle, render: () => <Catalogue /> },
   {
