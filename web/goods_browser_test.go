@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -52,8 +53,9 @@ func sqlText(t *testing.T, db *ledger.DB, q string, args ...any) string {
 	return s
 }
 
-// An admin adds a product in both languages (a price with three decimals
-// and missing names are named at their fields first), records a lot of
+// An admin adds a product in both languages with an uploaded picture (a
+// price with three decimals, missing names and a file that is no image
+// are named at their fields first), records a lot of
 // it, then edits VC-100's member price: the product is at revision 2 with
 // the new price, AAA1's earlier order keeps 100.00, and the history shows
 // both versions. Desktop in English, then the phone in Chinese.
@@ -75,10 +77,22 @@ func TestStaffGoodsCatalogue(t *testing.T) {
 	if n := ledgertestCount(t, s.db, `SELECT count(*) FROM products WHERE sku = 'GT-900'`); n != 0 {
 		t.Fatalf("a refused form added the product")
 	}
+	pic, _, text := files(t)
+	run(t, ctx, "upload a text file as an image", chromedp.SetUploadFiles(chromedp.CSS("#cg-new-upload"), []string{text}))
+	wantText(t, ctx, "#cg-new-images-error", "not a JPEG, PNG, GIF or WebP image")
+	run(t, ctx, "upload a picture", chromedp.SetUploadFiles(chromedp.CSS("#cg-new-upload"), []string{pic}))
+	if _, err := chromedp.Run(ctx, chromedp.PollFunction[chromedp.Void](
+		`() => { const i = document.querySelector('.cg-thumbs img'); return !!i && i.complete && i.naturalWidth === 320; }`,
+		chromedp.WithPollingTimeout(0))); err != nil {
+		t.Fatalf("the uploaded picture is not shown: %v", err)
+	}
 	run(t, ctx, "fix and add", setField("#cg-new-name_zh", "人参茶"), setField("#cg-new-name_en", "Ginseng tea"),
 		setField("#cg-new-description_zh", "长白山人参"), setField("#cg-new-description_en", "Changbai mountain ginseng"),
 		setField("#cg-new-member_price", "70.50"), click("#cg-new-save"))
 	wantText(t, ctx, "#cg-product-title", "GT-900")
+	if got := sqlText(t, s.db, `SELECT array_to_string(images, ',') FROM products WHERE sku = 'GT-900'`); !strings.HasPrefix(got, "/media/") || len(got) != len("/media/")+64 {
+		t.Errorf("GT-900's images in the ledger: %q, want the uploaded picture's address", got)
+	}
 	if got := sqlText(t, s.db, `SELECT name_zh || '|' || name_en || '|' || retail_price || '|' || member_price || '|' || pv || '|' || bv || '|' || status
 		FROM products WHERE sku = 'GT-900'`); got != "人参茶|Ginseng tea|88.00|70.50|30.00|28.00|active" {
 		t.Errorf("the product in the ledger: %s", got)
