@@ -309,6 +309,13 @@ func TestStaffGoodsReturns(t *testing.T) {
 	wantText(t, zh, "#rt-order-head", "可退货至")
 	noHorizontalScroll(t, zh, "the returns desk")
 	screenshot(t, zh, "staff-goods-returns-phone-zh")
+
+	// The catalogue is the admin's: the warehouse is refused it by address.
+	run(t, zh, "open the catalogue", chromedp.Navigate(s.url+"/staff/catalogue"))
+	wantText(t, zh, "#not-allowed", "无权访问")
+	if n := eval[int](t, zh, `document.querySelectorAll('#cg-list, #nav-catalogue').length`); n != 0 {
+		t.Errorf("the warehouse is shown the catalogue editor")
+	}
 }
 
 // An agency takes back 1 × VC-100 its member AAA1 bought at its counter
@@ -368,4 +375,6 @@ func TestStaffGoodsAgencyReturns(t *testing.T) {
 	wantText(t, other, "#rt-returns", "No returns yet.")
 	run(t, other, "find AG1's purchase", setField("#rt-order", purchase), click("#rt-find-go"))
 	wantText(t, other, "#rt-order-error", "No order "+purchase)
+	run(t, other, "open the warehouse's returns", chromedp.Navigate(a.url+"/staff/warehouse/returns"))
+	wantText(t, other, "#not-allowed", "Not allowed")
 }
