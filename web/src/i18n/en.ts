@@ -1024,6 +1024,7 @@ export const en = {
   cgImageList: 'Images, one per line',
   cgImagesHint: 'A media id from the media store, a path such as /media/12, or an https address.',
   cgImageOf: (name: string) => `Image of ${name}`,
+  cgUpload: 'Upload an image (JPEG, PNG, GIF or WebP)',
   cgCreate: 'Add product',
   cgSave: 'Save as a new revision',
   cgRevisionNote: (n: number) => `Revision ${n}. Orders already placed keep their own prices, PV and BV.`,

@@ -1037,6 +1037,7 @@ export const zhCN: Messages = {
   cgImageList: '图片，每行一张',
   cgImagesHint: '媒体库的媒体编号、本站路径（如 /media/12）或 https 地址。',
   cgImageOf: (name: string) => `${name}的图片`,
+  cgUpload: '上传图片（JPEG、PNG、GIF 或 WebP）',
   cgCreate: '添加产品',
   cgSave: '保存为新版本',
   cgRevisionNote: (n: number) => `第 ${n} 版。已下的订单保留各自的价格、PV 和 BV。`,

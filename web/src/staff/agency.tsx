@@ -155,7 +155,7 @@ export function AgencyConsole() {
           <CounterSale onDone={changed} />
           <Purchases code={agency.code} version={version} onDone={changed} />
           <StatementSection code={agency.code} version={version} />
-          <ReturnDesk title={m.rtAgencyTitle} hint={m.rtAgencyHint} sub />
+          <ReturnDesk title={m.rtAgencyTitle} hint={m.rtAgencyHint} sub onDone={changed} />
           <section class="card" id="member-debts" aria-labelledby="debts-title">
             <h2 id="debts-title">{m.memberDebts}</h2>
             <p class="hint">{m.memberDebtsNone}</p>

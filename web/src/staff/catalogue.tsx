@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { dateTime, money, number } from '../format';
@@ -8,6 +8,7 @@ import { lost } from '../session';
 import { base, navigate } from '../router';
 import { cents } from '../cart';
 import { downloadCsv, ErrorLine, FieldError, today, usePaged } from './lists';
+import { contentApi } from '../content';
 import { goodsApi, imageSrc, noExpiry, type CatalogueLot, type CatalogueProduct, type ProductFields, type Revision } from './goodsapi';
 
 // The catalogue editor (admin): every product with its names in zh-CN and
@@ -227,13 +228,42 @@ function ProductForm({ product, onSaved }: { product?: CatalogueProduct; onSaved
   const [failure, setFailure] = useState<Msg | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
-  useEffect(() => setD(draftOf(product)), [product?.revision]);
+  // A new revision (saved here or read again) refills the form; the first
+  // render has it already, and what is typed before the effects run stays.
+  const shownRevision = useRef(product?.revision);
+  useEffect(() => {
+    if (product && product.revision !== shownRevision.current) {
+      shownRevision.current = product.revision;
+      setD(draftOf(product));
+    }
+  }, [product?.revision]);
   const set = (f: FieldName, v: string | boolean) => {
-    setD({ ...d, [f]: v });
-    setErrors({ ...errors, [f]: undefined });
+    setD((prev) => ({ ...prev, [f]: v }));
+    setErrors((prev) => ({ ...prev, [f]: undefined }));
     setSaved(false);
   };
   const prefix = creating ? 'cg-new' : 'cg-edit';
+
+  // upload puts a picture into the media store and adds its address to the list.
+  async function upload(file: File | undefined) {
+    if (!file) return;
+    setErrors((prev) => ({ ...prev, images: undefined }));
+    setBusy(true);
+    try {
+      const pic = await contentApi.upload(file);
+      setD((prev) => ({ ...prev, images: prev.images.trim() ? `${prev.images.trim()}\n${pic.url}` : pic.url }));
+      setSaved(false);
+    } catch (e) {
+      if (lost(e)) return;
+      const limit = e instanceof ApiError ? (e.detail.match(/at most (.+?) are taken/)?.[1] ?? '') : '';
+      setErrors((prev) => ({
+        ...prev,
+        images: describe(e, { 413: (m) => m.contentImageTooLarge(limit), 415: (m) => m.contentImageNotImage }),
+      }));
+    } finally {
+      setBusy(false);
+    }
+  }
 
   async function submit(ev: Event) {
     ev.preventDefault();
@@ -338,6 +368,19 @@ function ProductForm({ product, onSaved }: { product?: CatalogueProduct; onSaved
       <fieldset class="cg-group">
         <legend>{m.cgImages}</legend>
         {text('images', m.cgImageList, m.cgImagesHint)}
+        <div class="field">
+          <label for={`${prefix}-upload`}>{m.cgUpload}</label>
+          <input
+            id={`${prefix}-upload`}
+            type="file"
+            accept="image/jpeg,image/png,image/gif,image/webp"
+            disabled={busy}
+            onChange={(e) => {
+              upload(e.currentTarget.files?.[0]);
+              e.currentTarget.value = '';
+            }}
+          />
+        </div>
         {images.length > 0 && !errors.images && (
           <ul class="cg-thumbs" aria-label={m.cgImages}>
             {images.map((im) => (
@@ -493,8 +536,9 @@ function Lots({ sku }: { sku: string }) {
         aria-invalid={errors[f] ? 'true' : undefined}
         aria-describedby={errors[f] ? `cg-lot-${f}-error` : undefined}
         onInput={(e) => {
-          setLot({ ...lot, [f]: e.currentTarget.value });
-          setErrors({ ...errors, [f]: undefined });
+          const v = e.currentTarget.value;
+          setLot((prev) => ({ ...prev, [f]: v }));
+          setErrors((prev) => ({ ...prev, [f]: undefined }));
         }}
       />
       <FieldError id={`cg-lot-${f}-error`} error={errors[f]} m={m} />

@@ -25,14 +25,20 @@ export function ReturnsPage() {
 
 // ReturnDesk finds an order, takes a return of it, and lists the returns
 // the caller may see.
-export function ReturnDesk({ title, hint, sub }: { title: string; hint?: string; sub?: boolean }) {
+export function ReturnDesk(props: { title: string; hint?: string; sub?: boolean; onDone?: () => void }) {
+  const { title, hint, sub } = props;
   const [version, setVersion] = useState(0);
   return (
     <>
       <section class="card" id="rt-desk" aria-labelledby="rt-title">
         {sub ? <h2 id="rt-title">{title}</h2> : <h1 id="rt-title">{title}</h1>}
         {hint && <p class="hint">{hint}</p>}
-        <TakeReturn onDone={() => setVersion(version + 1)} />
+        <TakeReturn
+          onDone={() => {
+            setVersion(version + 1);
+            props.onDone?.();
+          }}
+        />
       </section>
       <ReturnList version={version} />
     </>
@@ -54,6 +60,8 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
   const [busy, setBusy] = useState(false);
   // The key of a return sent and not answered, kept for its retry.
   const attempt = useRef<{ key: string; body: string } | null>(null);
+  // shown is the order last looked up.
+  const shown = useRef('');
 
   async function find(e: Event) {
     e.preventDefault();
@@ -62,6 +70,7 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
     setDone(null);
     setOrder(null);
     const n = no.trim().toUpperCase();
+    shown.current = n;
     if (!n) {
       setNoError(() => (m: Messages) => m.rtOrderRequired);
       return;
@@ -107,10 +116,12 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
     try {
       const r = await goodsApi.takeReturn(order.order, lines, reason.trim(), key);
       attempt.current = null;
-      setDone(r);
-      setOrder(await goodsApi.returnable(order.order));
+      // What is left to return, unless another order was looked up meanwhile.
+      const left = await goodsApi.returnable(order.order).catch(() => null);
+      if (left && shown.current === left.order) setOrder(left);
       setRows({});
       setReason('');
+      setDone(r);
       onDone();
     } catch (err) {
       if (!lost(err)) setFailure(() => describe(err, { 409: (m) => m.rtStockGone, 422: (m) => m.rtRefused }));
@@ -171,8 +182,10 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
                         {l.sku}
                       </td>
                       <td data-label={m.lotBatch}>
-                        <span class="mono">{l.batch}</span>
-                        {l.expires_on && <small> · {m.expires(utcDate(l.expires_on))}</small>}
+                        <span>
+                          <span class="mono">{l.batch}</span>
+                          {l.expires_on && <small> · {m.expires(utcDate(l.expires_on))}</small>}
+                        </span>
                       </td>
                       <td data-label={m.rtShipped} class="num">
                         {number(l.shipped)}
@@ -294,15 +307,19 @@ function ReturnList({ version }: { version: number }) {
                   {r.order}
                 </td>
                 <td data-label={m.rtBuyer}>
-                  {r.buyer}
-                  {r.seller && <small> · {m.rtSoldBy(r.seller)}</small>}
+                  <span>
+                    {r.buyer}
+                    {r.seller && <small> · {m.rtSoldBy(r.seller)}</small>}
+                  </span>
                 </td>
                 <td data-label={m.rtGoods}>
+                  <span class="rt-goods">
                   {r.lines.map((l) => (
                     <span key={`${l.line}-${l.batch}`} class={`chip${l.write_off ? ' warn' : ''}`} data-disposition={l.write_off ? 'writeoff' : 'restock'}>
                       {l.sku} {m.lotLine(l.batch, l.qty)} · {l.write_off ? m.rtWriteOff : m.rtRestock}
                     </span>
                   ))}
+                  </span>
                 </td>
                 <td data-label={m.rtRefund} class="num">
                   {money(r.refund)}
