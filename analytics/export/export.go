@@ -371,6 +371,8 @@ func (e *Export) Write(ctx context.Context, w io.Writer, f Format, progress func
 	}
 	e.done = true
 	schema := e.Dataset.Schema(e.zone)
+	// The writers close what they write to when they can: the caller does.
+	w = struct{ io.Writer }{w}
 	var (
 		s   sink
 		err error
