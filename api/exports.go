@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -85,9 +86,14 @@ func (st stream) send(g *gin.Context, code int) {
 	g.Status(code)
 	if err := st.Write(g.Writer); err != nil {
 		slog.Error("export cut short", "path", g.Request.URL.Path, "err", err)
-		// Close the connection without the end of the chunked body.
-		if conn, _, herr := g.Writer.Hijack(); herr == nil {
-			_ = conn.Close()
+		// Close the connection without the end of the chunked body (gin
+		// refuses to hijack once a body is written; net/http does not).
+		if u, ok := g.Writer.(interface{ Unwrap() http.ResponseWriter }); ok {
+			if h, ok := u.Unwrap().(http.Hijacker); ok {
+				if conn, _, err := h.Hijack(); err == nil {
+					_ = conn.Close()
+				}
+			}
 		}
 	}
 }
