@@ -85,6 +85,11 @@ func (st stream) send(g *gin.Context, code int) {
 	g.Header("X-Content-Type-Options", "nosniff")
 	g.Status(code)
 	if err := st.Write(g.Writer); err != nil {
+		if !g.Writer.Written() { // nothing sent yet: a problem can still be
+			g.Writer.Header().Del("Content-Disposition")
+			writeProblem(g, err)
+			return
+		}
 		slog.Error("export cut short", "path", g.Request.URL.Path, "err", err)
 		// Close the connection without the end of the chunked body (gin
 		// refuses to hijack once a body is written; net/http does not).
