@@ -160,6 +160,7 @@ var FilterNames = []string{"period", "from", "to", "as_of", "run", "sku", "batch
 type Export struct {
 	Dataset *Dataset
 	zone    *time.Location
+	cancel  context.CancelFunc // stops the query of an export given up
 	tx      pgx.Tx
 	rows    pgx.Rows
 	first   bool // rows.Next already returned true once (Open checks the query starts)
@@ -198,11 +199,13 @@ func Open(ctx context.Context, db *ledger.DB, dataset string, f Filters) (*Expor
 	if err := q.parse(f, ds); err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	e := &Export{Dataset: ds, zone: zone, tx: tx}
+	e := &Export{Dataset: ds, zone: zone, cancel: cancel, tx: tx}
 	// A big table's scan starts at its first page, so the same export twice
 	// lists its rows in the same order.
 	if _, err := tx.Exec(ctx, `SET LOCAL synchronize_seqscans = off`); err != nil {
@@ -285,8 +288,10 @@ func (e *Export) loadLookups(ctx context.Context) error {
 	return nil
 }
 
-// Close ends the export's transaction.
+// Close ends the export's transaction. The query of an export not written
+// to its end is cancelled, rather than its remaining rows read and dropped.
 func (e *Export) Close() {
+	e.cancel()
 	if e.rows != nil {
 		e.rows.Close()
 	}
