@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -84,10 +85,20 @@ func (st stream) send(g *gin.Context, code int) {
 	g.Header("X-Content-Type-Options", "nosniff")
 	g.Status(code)
 	if err := st.Write(g.Writer); err != nil {
+		if !g.Writer.Written() { // nothing sent yet: a problem can still be
+			g.Writer.Header().Del("Content-Disposition")
+			writeProblem(g, err)
+			return
+		}
 		slog.Error("export cut short", "path", g.Request.URL.Path, "err", err)
-		// Close the connection without the end of the chunked body.
-		if conn, _, herr := g.Writer.Hijack(); herr == nil {
-			_ = conn.Close()
+		// Close the connection without the end of the chunked body (gin
+		// refuses to hijack once a body is written; net/http does not).
+		if u, ok := g.Writer.(interface{ Unwrap() http.ResponseWriter }); ok {
+			if h, ok := u.Unwrap().(http.Hijacker); ok {
+				if conn, _, err := h.Hijack(); err == nil {
+					_ = conn.Close()
+				}
+			}
 		}
 	}
 }

@@ -15,6 +15,9 @@ type Dataset struct {
 	Doc     string   `json:"doc"`
 	Filters []string `json:"filters"`
 	Columns []Column `json:"columns"`
+	// Lookups are queries of (id bigint, text) pairs, by name, for the
+	// columns that look their text up (Column.Lookup).
+	Lookups map[string]string `json:"-"`
 	// sql builds the query; its columns are Columns, in order, each cast to
 	// its kind's SQL type (money as bigint cents, see cents).
 	sql func(ctx context.Context, tx pgx.Tx, q *query) (string, []any, error)
@@ -64,6 +67,26 @@ func col(name string, k Kind, nullable bool, doc string) Column {
 	return Column{Name: name, Kind: k, Type: k.String(), Nullable: nullable, Doc: doc}
 }
 
+// day is the company-zone day of the moment column of, computed.
+func day(name, of, doc string) Column {
+	c := col(name, Date, false, doc)
+	c.DayOf, c.Dict = of, true
+	return c
+}
+
+// dict asks for dictionary encoding in Parquet (few distinct values).
+func dict(c Column) Column {
+	c.Dict = true
+	return c
+}
+
+// lookup is a text column the query gives as an id of the named lookup.
+func lookup(name, from string, nullable bool, doc string) Column {
+	c := col(name, Text, nullable, doc)
+	c.Lookup, c.Dict = from, true
+	return c
+}
+
 // Datasets are every dataset, in the order they are offered.
 var Datasets = []*Dataset{
 	{
@@ -74,14 +97,14 @@ var Datasets = []*Dataset{
 			col("member_id", Int64, false, "the member's id in the ledger"),
 			col("code", Text, false, "the member's code (CN0000001)"),
 			col("name", Text, false, "the member's name"),
-			col("lang", Text, false, "the member's language: zh-CN or en"),
-			col("status", Text, false, "active, suspended or terminated (now)"),
+			dict(col("lang", Text, false, "the member's language: zh-CN or en")),
+			dict(col("status", Text, false, "active, suspended or terminated (now)")),
 			col("joined_at", Time, false, "when the member joined"),
-			col("joined_on", Date, false, "the day the member joined, in the company zone"),
+			day("joined_on", "joined_at", "the day the member joined, in the company zone"),
 		},
 		sql: func(ctx context.Context, tx pgx.Tx, q *query) (string, []any, error) {
-			args := []any{q.zone.String()}
-			return `SELECT id, code, name, lang, status, joined_at, (joined_at AT TIME ZONE $1)::date
+			var args []any
+			return `SELECT id, code, name, lang, status, joined_at
 				FROM members WHERE true` + q.between("joined_at", &args) + ` ORDER BY id`, args, nil
 		},
 	},
@@ -97,7 +120,7 @@ var Datasets = []*Dataset{
 			col("sponsor_code", Text, true, "the sponsor's code"),
 			col("placement_parent_id", Int64, true, "the placement parent's id (null: a root of the placement tree)"),
 			col("placement_parent_code", Text, true, "the placement parent's code"),
-			col("placement_side", Text, true, "the leg under the placement parent: L or R"),
+			dict(col("placement_side", Text, true, "the leg under the placement parent: L or R")),
 			col("as_of", Time, false, "the moment the links are those of"),
 		},
 		sql: func(ctx context.Context, tx pgx.Tx, q *query) (string, []any, error) {
@@ -127,17 +150,17 @@ var Datasets = []*Dataset{
 		Columns: []Column{
 			col("order_id", Int64, false, "the order's id"),
 			col("order_no", Text, false, "the order number (SO000000001)"),
-			col("kind", Text, false, "registration, repeat, shop or agency"),
-			col("status", Text, false, "placed, paid, confirmed, shipped, delivered or cancelled (now)"),
+			dict(col("kind", Text, false, "registration, repeat, shop or agency")),
+			dict(col("status", Text, false, "placed, paid, confirmed, shipped, delivered or cancelled (now)")),
 			col("member_code", Text, true, "the buying member (registration and repeat orders)"),
-			col("buyer_agency_code", Text, true, "the buying agency (agency orders)"),
-			col("seller_agency_code", Text, true, "the agency that sold it, if one did"),
-			col("warehouse_code", Text, false, "the warehouse it ships from"),
+			dict(col("buyer_agency_code", Text, true, "the buying agency (agency orders)")),
+			dict(col("seller_agency_code", Text, true, "the agency that sold it, if one did")),
+			dict(col("warehouse_code", Text, false, "the warehouse it ships from")),
 			col("total", Money, false, "the amount, in yuan"),
 			col("pv", Money, false, "its point value"),
 			col("bv", Money, false, "its business value"),
 			col("placed_at", Time, false, "when it was placed"),
-			col("placed_on", Date, false, "the day it was placed, in the company zone"),
+			day("placed_on", "placed_at", "the day it was placed, in the company zone"),
 			col("paid_at", Time, true, "when its payment was recorded"),
 			col("confirmed_at", Time, true, "when finance confirmed its payment"),
 			col("shipped_at", Time, true, "when it was shipped"),
@@ -145,10 +168,10 @@ var Datasets = []*Dataset{
 			col("cancelled_at", Time, true, "when it was cancelled"),
 		},
 		sql: func(ctx context.Context, tx pgx.Tx, q *query) (string, []any, error) {
-			args := []any{q.zone.String()}
+			var args []any
 			return `SELECT o.id, o.order_no, o.kind, o.status, m.code, ba.code, sa.code, w.code,
 					` + cents("o.total") + `, ` + cents("o.pv") + `, ` + cents("o.bv") + `,
-					o.placed_at, (o.placed_at AT TIME ZONE $1)::date, o.paid_at, o.confirmed_at, o.shipped_at, o.delivered_at, o.cancelled_at
+					o.placed_at, o.paid_at, o.confirmed_at, o.shipped_at, o.delivered_at, o.cancelled_at
 				FROM orders o
 				LEFT JOIN members m ON m.id = o.member_id
 				LEFT JOIN agencies ba ON ba.id = o.buyer_agency_id
@@ -165,7 +188,7 @@ var Datasets = []*Dataset{
 			col("order_id", Int64, false, "the order's id"),
 			col("order_no", Text, false, "the order number"),
 			col("line_no", Int32, false, "the line's number in the order, from 1"),
-			col("sku", Text, false, "the product"),
+			dict(col("sku", Text, false, "the product")),
 			col("qty", Int64, false, "units"),
 			col("unit_price", Money, false, "the price of a unit"),
 			col("unit_pv", Money, false, "the point value of a unit"),
@@ -173,13 +196,13 @@ var Datasets = []*Dataset{
 			col("unit_cost", Money, false, "the cost of a unit"),
 			col("amount", Money, false, "qty × unit_price"),
 			col("placed_at", Time, false, "when the order was placed"),
-			col("placed_on", Date, false, "the day the order was placed, in the company zone"),
+			day("placed_on", "placed_at", "the day the order was placed, in the company zone"),
 		},
 		sql: func(ctx context.Context, tx pgx.Tx, q *query) (string, []any, error) {
-			args := []any{q.zone.String()}
+			var args []any
 			return `SELECT o.id, o.order_no, l.line_no, p.sku, l.qty,
 					` + cents("l.unit_price") + `, ` + cents("l.unit_pv") + `, ` + cents("l.unit_bv") + `, ` + cents("l.unit_cost") + `,
-					` + cents("l.qty * l.unit_price") + `, o.placed_at, (o.placed_at AT TIME ZONE $1)::date
+					` + cents("l.qty * l.unit_price") + `, o.placed_at
 				FROM orders o JOIN order_lines l ON l.order_id = o.id JOIN products p ON p.id = l.product_id
 				WHERE true` + q.between("o.placed_at", &args) + ` ORDER BY o.id, l.line_no`, args, nil
 		},
@@ -192,35 +215,40 @@ var Datasets = []*Dataset{
 		Columns: []Column{
 			col("move_id", Int64, false, "the move's id, in the order moves were made"),
 			col("moved_at", Time, false, "when"),
-			col("moved_on", Date, false, "the day, in the company zone"),
-			col("warehouse_code", Text, false, "the warehouse (HQ's or an agency's)"),
-			col("agency_code", Text, true, "the agency whose warehouse it is (null: HQ's)"),
-			col("sku", Text, false, "the product"),
-			col("batch", Text, false, "the lot's batch"),
+			day("moved_on", "moved_at", "the day, in the company zone"),
+			lookup("warehouse_code", "warehouse", false, "the warehouse (HQ's or an agency's)"),
+			lookup("agency_code", "agency", true, "the agency whose warehouse it is (null: HQ's)"),
+			lookup("sku", "sku", false, "the product"),
+			lookup("batch", "batch", false, "the lot's batch"),
 			col("lot_id", Int64, false, "the lot's id"),
-			col("kind", Text, false, "receipt, reserve, release, ship, restock, return_out or adjust"),
+			dict(col("kind", Text, false, "receipt, reserve, release, ship, restock, return_out or adjust")),
 			col("on_hand_delta", Int64, false, "the change of units on hand"),
 			col("reserved_delta", Int64, false, "the change of units reserved for orders"),
 			col("ref", Text, false, "what caused it: an order, return, transfer or receipt reference"),
 		},
+		Lookups: map[string]string{
+			"warehouse": `SELECT id, code FROM warehouses`,
+			"agency":    `SELECT w.id, a.code FROM warehouses w JOIN agencies a ON a.id = w.agency_id`,
+			"sku":       `SELECT l.id, p.sku FROM lots l JOIN products p ON p.id = l.product_id`,
+			"batch":     `SELECT id, batch FROM lots`,
+		},
 		sql: func(ctx context.Context, tx pgx.Tx, q *query) (string, []any, error) {
-			args := []any{q.zone.String()}
+			var args []any
 			where := q.between("sm.moved_at", &args)
 			if q.sku != "" {
 				args = append(args, q.sku)
-				where += fmt.Sprintf(" AND p.sku = $%d", len(args))
+				where += fmt.Sprintf(" AND sm.lot_id IN (SELECT l.id FROM lots l JOIN products p ON p.id = l.product_id WHERE p.sku = $%d", len(args))
+				if q.batch != "" {
+					args = append(args, q.batch)
+					where += fmt.Sprintf(" AND l.batch = $%d", len(args))
+				}
+				where += ")"
 			}
-			if q.batch != "" {
-				args = append(args, q.batch)
-				where += fmt.Sprintf(" AND l.batch = $%d", len(args))
-			}
-			return `SELECT sm.id, sm.moved_at, (sm.moved_at AT TIME ZONE $1)::date, w.code, a.code, p.sku, l.batch, l.id,
+			// The codes of warehouses, agencies, products and lots are
+			// looked up (Lookups), the same id given once per column.
+			return `SELECT sm.id, sm.moved_at, sm.warehouse_id, sm.warehouse_id, sm.lot_id, sm.lot_id, sm.lot_id,
 					sm.kind, sm.on_hand_delta, sm.reserved_delta, sm.ref
 				FROM stock_moves sm
-				JOIN warehouses w ON w.id = sm.warehouse_id
-				LEFT JOIN agencies a ON a.id = w.agency_id
-				JOIN lots l ON l.id = sm.lot_id
-				JOIN products p ON p.id = l.product_id
 				WHERE true` + where + ` ORDER BY sm.id`, args, nil
 		},
 	},
@@ -231,10 +259,10 @@ var Datasets = []*Dataset{
 		Filters: []string{"run", "period"},
 		Columns: []Column{
 			col("run_id", Int64, false, "the settlement run"),
-			col("period", Text, false, "its period's code"),
-			col("run_status", Text, false, "draft, approved or paid (now)"),
+			dict(col("period", Text, false, "its period's code")),
+			dict(col("run_status", Text, false, "draft, approved or paid (now)")),
 			col("member_code", Text, false, "who earns the line"),
-			col("bonus", Text, false, "binary, matching, pool, referral or unilevel"),
+			dict(col("bonus", Text, false, "binary, matching, pool, referral or unilevel")),
 			col("source_code", Text, true, "the member whose volume or earnings it comes from (null for binary and pool)"),
 			col("level", Int32, false, "the generation or level it is paid on (0 where none)"),
 			col("amount", Money, false, "the amount paid, after the payout cap"),

@@ -108,6 +108,17 @@ type Column struct {
 	Type     string `json:"type"`
 	Nullable bool   `json:"nullable"`
 	Doc      string `json:"doc"`
+	// Lookup names one of the dataset's lookups: the query gives an id
+	// (bigint) and the column holds the text the lookup has for it (null
+	// when it has none). Codes of the few warehouses, lots and products are
+	// looked up so rather than joined to millions of rows.
+	Lookup string `json:"-"`
+	// DayOf, for a Date column, names the moment column (before it) whose
+	// company-zone day it is: computed here, not by the query.
+	DayOf string `json:"-"`
+	// Dict asks Parquet for dictionary encoding: for columns of few
+	// distinct values (statuses, kinds, codes of warehouses and products).
+	Dict bool `json:"-"`
 }
 
 // Filters are an export's filters, as given (query parameters or flags).
@@ -149,10 +160,19 @@ var FilterNames = []string{"period", "from", "to", "as_of", "run", "sku", "batch
 type Export struct {
 	Dataset *Dataset
 	zone    *time.Location
+	cancel  context.CancelFunc // stops the query of an export given up
 	tx      pgx.Tx
 	rows    pgx.Rows
 	first   bool // rows.Next already returned true once (Open checks the query starts)
 	done    bool
+	lookups []map[int64][]byte // per column, for lookup columns
+	dayOf   []int              // per column, for derived days: the moment's column
+	moments []int64            // per column, the moment of the row being appended
+	day     struct {           // the day of the moment appended last, and its bounds
+		from, to int64
+		date     arrow.Date32
+		ok       bool
+	}
 }
 
 // Open validates the filters for the dataset and starts its query in a
@@ -179,14 +199,20 @@ func Open(ctx context.Context, db *ledger.DB, dataset string, f Filters) (*Expor
 	if err := q.parse(f, ds); err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	e := &Export{Dataset: ds, zone: zone, tx: tx}
+	e := &Export{Dataset: ds, zone: zone, cancel: cancel, tx: tx}
 	// A big table's scan starts at its first page, so the same export twice
 	// lists its rows in the same order.
 	if _, err := tx.Exec(ctx, `SET LOCAL synchronize_seqscans = off`); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if err := e.loadLookups(ctx); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -211,8 +237,61 @@ func Open(ctx context.Context, db *ledger.DB, dataset string, f Filters) (*Expor
 	return e, nil
 }
 
-// Close ends the export's transaction.
+// loadLookups reads the dataset's lookups in the export's transaction.
+func (e *Export) loadLookups(ctx context.Context) error {
+	e.lookups = make([]map[int64][]byte, len(e.Dataset.Columns))
+	e.dayOf = make([]int, len(e.Dataset.Columns))
+	e.moments = make([]int64, len(e.Dataset.Columns))
+	for i, c := range e.Dataset.Columns {
+		if c.DayOf == "" {
+			continue
+		}
+		e.dayOf[i] = -1
+		for k, from := range e.Dataset.Columns[:i] {
+			if from.Name == c.DayOf && from.Kind == Time {
+				e.dayOf[i] = k
+			}
+		}
+		if e.dayOf[i] < 0 {
+			return fmt.Errorf("export %s: column %s is the day of %s, no moment before it", e.Dataset.Name, c.Name, c.DayOf)
+		}
+	}
+	loaded := map[string]map[int64][]byte{}
+	for i, c := range e.Dataset.Columns {
+		if c.Lookup == "" {
+			continue
+		}
+		if m, ok := loaded[c.Lookup]; ok {
+			e.lookups[i] = m
+			continue
+		}
+		rows, err := e.tx.Query(ctx, e.Dataset.Lookups[c.Lookup])
+		if err != nil {
+			return err
+		}
+		m := map[int64][]byte{}
+		for rows.Next() {
+			var id int64
+			var v *string
+			if err := rows.Scan(&id, &v); err != nil {
+				return err
+			}
+			if v != nil {
+				m[id] = []byte(*v)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		loaded[c.Lookup], e.lookups[i] = m, m
+	}
+	return nil
+}
+
+// Close ends the export's transaction. The query of an export not written
+// to its end is cancelled, rather than its remaining rows read and dropped.
 func (e *Export) Close() {
+	e.cancel()
 	if e.rows != nil {
 		e.rows.Close()
 	}
@@ -223,15 +302,25 @@ func (e *Export) Close() {
 // decoders read.
 func (e *Export) checkFields() error {
 	fds := e.rows.FieldDescriptions()
-	if len(fds) != len(e.Dataset.Columns) {
-		return fmt.Errorf("export %s: the query gives %d columns, the dataset has %d", e.Dataset.Name, len(fds), len(e.Dataset.Columns))
+	var queried []Column
+	for _, c := range e.Dataset.Columns {
+		if c.DayOf == "" {
+			queried = append(queried, c)
+		}
+	}
+	if len(fds) != len(queried) {
+		return fmt.Errorf("export %s: the query gives %d columns, the dataset has %d", e.Dataset.Name, len(fds), len(queried))
 	}
 	for i, fd := range fds {
-		c := e.Dataset.Columns[i]
-		if fd.Format != pgx.BinaryFormatCode && c.Kind != Text {
+		c := queried[i]
+		if fd.Format != pgx.BinaryFormatCode && (c.Kind != Text || c.Lookup != "") {
 			return fmt.Errorf("export %s: column %s comes as text", e.Dataset.Name, c.Name)
 		}
-		if want := oidOf[c.Kind]; fd.DataTypeOID != want && c.Kind != Text {
+		want := oidOf[c.Kind]
+		if c.Lookup != "" {
+			want = oidOf[Int64]
+		}
+		if fd.DataTypeOID != want && (c.Kind != Text || c.Lookup != "") {
 			return fmt.Errorf("export %s: column %s is of type oid %d, want %d", e.Dataset.Name, c.Name, fd.DataTypeOID, want)
 		}
 	}
@@ -287,13 +376,15 @@ func (e *Export) Write(ctx context.Context, w io.Writer, f Format, progress func
 	}
 	e.done = true
 	schema := e.Dataset.Schema(e.zone)
+	// The writers close what they write to when they can: the caller does.
+	w = struct{ io.Writer }{w}
 	var (
 		s   sink
 		err error
 	)
 	switch f {
 	case Parquet:
-		s, err = newParquetSink(w, schema)
+		s, err = newParquetSink(w, schema, e.Dataset.Columns)
 	case Arrow:
 		s, err = newArrowSink(w, schema)
 	case CSV:
@@ -304,45 +395,80 @@ func (e *Export) Write(ctx context.Context, w io.Writer, f Format, progress func
 	if err != nil {
 		return 0, err
 	}
+	// Rows are read and decoded on this goroutine while the batch before is
+	// encoded and written on another: Postgres keeps sending meanwhile.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan arrow.RecordBatch, 1)
+	written := make(chan error, 1)
+	var total int64
+	go func() {
+		var err error
+		for rec := range batches {
+			if err == nil {
+				if err = s.write(rec); err == nil {
+					total += rec.NumRows()
+					if progress != nil {
+						progress(total)
+					}
+				} else {
+					cancel() // stops the reading
+				}
+			}
+			rec.Release()
+		}
+		written <- err
+	}()
+	err = e.read(ctx, schema, batches)
+	close(batches)
+	if werr := <-written; werr != nil {
+		return total, werr
+	}
+	if err != nil {
+		return total, err
+	}
+	return total, s.close()
+}
+
+// read decodes the rows into record batches of BatchRows and sends them
+// (one, empty, for no rows: the file still has its columns).
+func (e *Export) read(ctx context.Context, schema *arrow.Schema, out chan<- arrow.RecordBatch) error {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
-	var total int64
-	flush := func() error {
-		rec := b.NewRecordBatch()
-		defer rec.Release()
-		if rec.NumRows() == 0 && total > 0 {
-			return nil
-		}
-		if err := s.write(rec); err != nil {
-			return err
-		}
-		total += rec.NumRows()
-		if progress != nil {
-			progress(total)
-		}
-		return nil
+	for _, f := range b.Fields() {
+		f.Reserve(BatchRows)
 	}
-	n := 0
+	n, sent := 0, false
+	flush := func() error {
+		select {
+		case out <- b.NewRecordBatch():
+			sent = true
+			for _, f := range b.Fields() {
+				f.Reserve(BatchRows)
+			}
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for more := e.first; more; more = e.rows.Next() {
 		if err := e.append(b, e.rows.RawValues()); err != nil {
-			return total, err
+			return err
 		}
 		if n++; n == BatchRows {
 			if err := flush(); err != nil {
-				return total, err
+				return err
 			}
 			n = 0
 		}
 	}
 	if err := e.rows.Err(); err != nil {
-		return total, err
+		return err
 	}
-	if n > 0 || total == 0 {
-		if err := flush(); err != nil {
-			return total, err
-		}
+	if n > 0 || !sent {
+		return flush()
 	}
-	return total, s.close()
+	return nil
 }
 
 // pgEpoch is Postgres's epoch (2000-01-01) in Unix microseconds and days.
@@ -353,10 +479,21 @@ const (
 
 // append decodes one row's binary values into the builders.
 func (e *Export) append(b *array.RecordBuilder, vals [][]byte) error {
-	for i, v := range vals {
-		c := e.Dataset.Columns[i]
+	j := 0 // the raw value
+	for i := range e.Dataset.Columns {
+		c := &e.Dataset.Columns[i]
 		fb := b.Field(i)
+		if c.DayOf != "" {
+			e.appendDay(fb.(*array.Date32Builder), e.moments[e.dayOf[i]])
+			continue
+		}
+		v := vals[j]
+		j++
+		if v != nil && e.lookups[i] != nil {
+			v = e.lookups[i][int64(binary.BigEndian.Uint64(v))]
+		}
 		if v == nil {
+			e.moments[i] = noMoment
 			if !c.Nullable {
 				return fmt.Errorf("export %s: column %s is NULL in a row (a money amount with more than two decimals, or a broken record)", e.Dataset.Name, c.Name)
 			}
@@ -373,7 +510,9 @@ func (e *Export) append(b *array.RecordBuilder, vals [][]byte) error {
 		case Money:
 			fb.(*array.Decimal128Builder).Append(decimal128.FromI64(int64(binary.BigEndian.Uint64(v))))
 		case Time:
-			fb.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(binary.BigEndian.Uint64(v)) + pgEpochMicros))
+			us := int64(binary.BigEndian.Uint64(v)) + pgEpochMicros
+			e.moments[i] = us
+			fb.(*array.TimestampBuilder).Append(arrow.Timestamp(us))
 		case Date:
 			fb.(*array.Date32Builder).Append(arrow.Date32(int32(binary.BigEndian.Uint32(v)) + pgEpochDays))
 		case Bool:
@@ -381,6 +520,31 @@ func (e *Export) append(b *array.RecordBuilder, vals [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// noMoment marks a null moment in Export.moments.
+const noMoment = -1 << 63
+
+// appendDay appends the company-zone day of the moment us (Unix
+// microseconds; null for noMoment).
+func (e *Export) appendDay(to *array.Date32Builder, us int64) {
+	if us == noMoment {
+		to.AppendNull()
+		return
+	}
+	// Zones change their offset seldom: the day's bounds are kept, and a
+	// moment within them needs no conversion.
+	if e.day.ok && us >= e.day.from && us < e.day.to {
+		to.Append(e.day.date)
+		return
+	}
+	t := time.UnixMicro(us).In(e.zone)
+	y, m, d := t.Date()
+	start := time.Date(y, m, d, 0, 0, 0, 0, e.zone)
+	e.day.from, e.day.to = start.UnixMicro(), start.AddDate(0, 0, 1).UnixMicro()
+	e.day.date = arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	e.day.ok = true
+	to.Append(e.day.date)
 }
 
 // query is an export's parsed filters.

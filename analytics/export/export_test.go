@@ -607,3 +607,26 @@ func TestDocsDescribeEveryColumn(t *testing.T) {
 		}
 	}
 }
+
+type failingWriter struct{}
+
+var errDiskFull = errors.New("disk full")
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
+
+// A writer that fails fails the export with its error, in every format, and
+// the export closes.
+func TestExportFailsWithItsWriter(t *testing.T) {
+	w := seed(t)
+	for _, format := range export.Formats {
+		e, err := export.Open(w.ctx, w.db, export.Members, export.Filters{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.Write(w.ctx, failingWriter{}, format, nil)
+		e.Close()
+		if !errors.Is(err, errDiskFull) {
+			t.Errorf("%s to a full disk: %v", format, err)
+		}
+	}
+}

@@ -22,13 +22,22 @@ import (
 // so that pyarrow gets the zone of the timestamps back.
 type parquetSink struct{ w *pqarrow.FileWriter }
 
-func newParquetSink(w io.Writer, schema *arrow.Schema) (sink, error) {
-	props := parquet.NewWriterProperties(
+func newParquetSink(w io.Writer, schema *arrow.Schema, cols []Column) (sink, error) {
+	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCompressionLevel(1),
 		parquet.WithMaxRowGroupLength(BatchRows),
 		parquet.WithCreatedBy("downline"),
-	)
+		// Ids, names and moments are mostly distinct: a dictionary would
+		// be built and dropped for each of them.
+		parquet.WithDictionaryDefault(false),
+	}
+	for _, c := range cols {
+		if c.Dict {
+			opts = append(opts, parquet.WithDictionaryFor(c.Name, true))
+		}
+	}
+	props := parquet.NewWriterProperties(opts...)
 	fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return nil, err
