@@ -221,9 +221,9 @@ func TestServiceDesk(t *testing.T) {
 	}
 	screenshot(t, hq, "desk-board-desktop-en")
 	run(t, hq, "only the overdue", click("#filter-overdue"))
-	wantText(t, hq, "#ticket-board", "1 shown")
+	wantText(t, hq, "#tickets-shown", "1 shown")
 	run(t, hq, "all again, by category", click("#filter-overdue"), choose("#filter-category", "quality"))
-	wantText(t, hq, "#ticket-board", "1 shown")
+	wantText(t, hq, "#tickets-shown", "1 shown")
 	wantText(t, hq, "#tickets", webNo)
 
 	// HQ works the web ticket: assign, note, reply.

@@ -12,7 +12,6 @@ import {
   type SLA,
   type Ticket,
   type TicketFilter,
-  type TicketPage,
 } from '../desk';
 import { describe, type Msg } from '../errors';
 import { dateTime } from '../format';
@@ -21,7 +20,7 @@ import type { Messages } from '../i18n/en';
 import { base, navigate } from '../router';
 import { lost, user } from '../session';
 import { History, TicketHead } from '../tickets';
-import { csvHref } from './csv';
+import { downloadCsv, usePaged } from './lists';
 import '../desk.css';
 
 const pageSize = 50;
@@ -36,45 +35,36 @@ export function TicketBoard() {
   const m = t.value;
   const [filter, setFilter] = useState<TicketFilter>({ sort: 'due' });
   const [q, setQ] = useState('');
-  const [cursors, setCursors] = useState<string[]>(['']);
-  const [page, setPage] = useState<TicketPage | null>(null);
-  const [error, setError] = useState<Msg | null>(null);
-  const cursor = cursors[cursors.length - 1];
-  useEffect(() => {
-    setError(null);
-    deskApi.list(filter, pageSize, cursor).then(setPage, (e) => !lost(e) && setError(() => describe(e)));
-  }, [filter, cursor]);
-  const change = (f: Partial<TicketFilter>) => {
-    setFilter({ ...filter, ...f });
-    setCursors(['']);
-  };
+  const { page, error, pager } = usePaged((cursor) => deskApi.list(filter, pageSize, cursor), [filter]);
+  const change = (f: Partial<TicketFilter>) => setFilter({ ...filter, ...f });
   const now = Date.now();
   const rows = page?.items ?? [];
-  const csv = csvHref([
-    ['no', 'subject', 'member', 'customer', 'category', 'state', 'escalated', 'overdue', 'assignee', 'opened_at', 'due_at'],
-    ...rows.map((tk) => [
-      tk.no,
-      tk.subject,
-      tk.member ?? '',
-      tk.customer ?? '',
-      tk.category,
-      tk.state,
-      String(tk.escalated),
-      String(tk.overdue),
-      tk.assignee ?? '',
-      tk.opened_at,
-      tk.due_at,
-    ]),
-  ]);
+  const csv = () =>
+    downloadCsv('tickets.csv', [
+      ['no', 'subject', 'member', 'customer', 'category', 'state', 'escalated', 'overdue', 'assignee', 'opened_at', 'due_at'],
+      ...rows.map((tk) => [
+        tk.no,
+        tk.subject,
+        tk.member ?? '',
+        tk.customer ?? '',
+        tk.category,
+        tk.state,
+        String(tk.escalated),
+        String(tk.overdue),
+        tk.assignee ?? '',
+        tk.opened_at,
+        tk.due_at,
+      ]),
+    ]);
   return (
     <main class="staff-page desk-board">
       <section class="card" id="ticket-board" aria-labelledby="board-title">
         <div class="queue-head">
           <h1 id="board-title">{m.deskBoard}</h1>
           <div class="queue-tools">
-            <a class="button" id="tickets-csv" href={csv} download="tickets.csv">
+            <button type="button" class="ghost" id="tickets-csv" disabled={rows.length === 0} onClick={csv}>
               {m.deskExportCSV}
-            </a>
+            </button>
           </div>
         </div>
         <form
@@ -188,15 +178,10 @@ export function TicketBoard() {
             </tbody>
           </table>
         )}
-        <nav class="pager" aria-label={m.deskBoard}>
-          <span class="hint">{m.deskShown(rows.length)}</span>
-          <button type="button" class="ghost" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-            {m.previousPage}
-          </button>
-          <button type="button" class="ghost" disabled={!page?.next} onClick={() => page?.next && setCursors([...cursors, page.next])}>
-            {m.nextPage}
-          </button>
-        </nav>
+        <p class="hint" id="tickets-shown">
+          {m.deskShown(rows.length)}
+        </p>
+        {pager(m.deskBoard, 'tickets')}
       </section>
       <SLAEditor />
     </main>
