@@ -285,6 +285,29 @@ func TestServiceDesk(t *testing.T) {
 	run(t, mem, "AAA1's ticket", chromedp.Navigate(d.url+"/app/tickets/"+old.No))
 	wantText(t, mem, "main", "Not found")
 
+	// A shop customer follows its own tickets in the member office.
+	goodstest.Tx(t, d.db, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := user.Create(ctx, tx, user.New{Login: "shopper", Password: password, Role: user.Customer})
+		return err
+	})
+	cust := browser(t, "en-US")
+	run(t, cust, "the customer signs in", phone(), chromedp.Navigate(d.url+"/app/"))
+	run(t, cust, "sign in as a customer", signIn("shopper", password))
+	wantText(t, cust, "#my-tickets", "No tickets yet")
+	if n := eval[int](t, cust, `document.querySelectorAll('nav.nav a').length`); n != 1 {
+		t.Errorf("the customer's navigation has %d pages, want its tickets only", n)
+	}
+	run(t, cust, "new ticket", click("#new-ticket"))
+	wantText(t, cust, "#ticket-category", "Delivery")
+	if n := eval[int](t, cust, `document.querySelectorAll('#ticket-order').length`); n != 0 {
+		t.Errorf("a customer is offered a member's order list")
+	}
+	run(t, cust, "open a ticket", choose("#ticket-category", "delivery"), typeInto("#ticket-text", "Where is my parcel?"), click("#ticket-submit"))
+	wantText(t, cust, "#ticket-notice", "is open")
+	noHorizontalScroll(t, cust, "a customer's ticket")
+	run(t, cust, "王芳's ticket", chromedp.Navigate(d.url+"/app/tickets/"+webNo))
+	wantText(t, cust, "main", "Not found")
+
 	// The board in Chinese on a phone.
 	run(t, hq, "the board on a phone, in Chinese", switchLanguage("zh-CN"), phone(), chromedp.Navigate(d.url+"/staff/tickets"))
 	wantText(t, hq, `#tickets tr[data-ticket="`+old.No+`"]`, "已超时")
