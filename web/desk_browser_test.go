@@ -242,6 +242,8 @@ func TestServiceDesk(t *testing.T) {
 	run(t, hq, "note", typeInto("#note-text", "Batch B1 caps: ask the supplier"), click("#note-submit"))
 	wantText(t, hq, "#ticket-history", "Internal note")
 	const reply = "Sorry! A new bottle goes out today."
+	run(t, hq, "attach a photo to the reply", chromedp.SetUploadFiles(chromedp.CSS("#reply-photos"), []string{photo}))
+	wantText(t, hq, "#reply-photos-list", "Remove photo 1")
 	run(t, hq, "reply", typeInto("#reply-text", reply), click("#reply-submit"))
 	wantText(t, hq, "#ticket-state", "Waiting for the member")
 	screenshot(t, hq, "desk-ticket-desktop-en")
@@ -261,6 +263,9 @@ func TestServiceDesk(t *testing.T) {
 	wantText(t, mem, "#ticket-history", reply)
 	wantText(t, mem, "#ticket-history", "客服")
 	wantText(t, mem, "#ticket-state", "待您回复")
+	if n := eval[int](t, mem, `document.querySelectorAll('#ticket-history .event-replied .ticket-photos img').length`); n != 1 {
+		t.Errorf("the member sees %d photos with HQ's reply, want 1", n)
+	}
 	if strings.Contains(eval[string](t, mem, `document.body.innerText`), "supplier") {
 		t.Errorf("the member sees HQ's internal note")
 	}

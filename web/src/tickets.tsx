@@ -388,7 +388,7 @@ function ReplyForm({ tk, onDone }: { tk: Ticket; onDone: (t: Ticket) => void }) 
 // Photos picks images to attach: each is uploaded to the media store at
 // once (a file that is too large or not an image is refused next to the
 // field) and shown as a thumbnail that can be taken off again.
-function Photos({ id, photos, onChange }: { id: string; photos: Picture[]; onChange: (p: Picture[]) => void }) {
+export function Photos({ id, photos, onChange }: { id: string; photos: Picture[]; onChange: (p: Picture[]) => void }) {
   const m = t.value;
   const [error, setError] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);

@@ -19,7 +19,8 @@ import { t } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { base, navigate } from '../router';
 import { lost, user } from '../session';
-import { History, TicketHead } from '../tickets';
+import { History, Photos, TicketHead } from '../tickets';
+import type { Picture } from '../content';
 import { downloadCsv, usePaged } from './lists';
 import '../desk.css';
 
@@ -318,7 +319,16 @@ export function StaffTicket({ no }: { no: string }) {
       )}
       <div class="desk-actions">
         {!closed && <AssignForm tk={tk} act={act} />}
-        {!closed && <TextAction id="reply" label={m.deskStaffReply} button={m.deskSendReply} required={(m) => m.deskTextRequired} run={(s) => act(() => deskApi.reply(tk.no, s))} />}
+        {!closed && (
+          <TextAction
+            id="reply"
+            label={m.deskStaffReply}
+            button={m.deskSendReply}
+            required={(m) => m.deskTextRequired}
+            withPhotos
+            run={(s, photos) => act(() => deskApi.reply(tk.no, s, photos))}
+          />
+        )}
         <TextAction id="note" label={m.deskNote} button={m.deskAddNote} required={(m) => m.deskTextRequired} run={(s) => act(() => deskApi.note(tk.no, s))} />
         {!closed && !tk.escalated && (
           <TextAction id="escalate" label={m.deskReason} button={m.deskEscalate} required={(m) => m.deskReasonRequired} run={(s) => act(() => deskApi.escalate(tk.no, s))} />
@@ -393,11 +403,19 @@ function AssignForm({ tk, act }: { tk: Ticket; act: (fn: () => Promise<Ticket>) 
   );
 }
 
-// TextAction is a form of one text and a button: a reply, a note, an
-// escalation's reason, a resolution.
-function TextAction(p: { id: string; label: string; button: string; required: Msg; run: (text: string) => Promise<Msg | null> }) {
+// TextAction is a form of one text and a button: a reply (with photos),
+// a note, an escalation's reason, a resolution.
+function TextAction(p: {
+  id: string;
+  label: string;
+  button: string;
+  required: Msg;
+  withPhotos?: boolean;
+  run: (text: string, photos: string[]) => Promise<Msg | null>;
+}) {
   const m = t.value;
   const [text, setText] = useState('');
+  const [photos, setPhotos] = useState<Picture[]>([]);
   const [error, setError] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -410,10 +428,13 @@ function TextAction(p: { id: string; label: string; button: string; required: Ms
       return;
     }
     setBusy(true);
-    const err = await p.run(text);
+    const err = await p.run(text, photos.map((x) => x.id));
     setBusy(false);
     setError(() => err);
-    if (!err) setText('');
+    if (!err) {
+      setText('');
+      setPhotos([]);
+    }
   };
   return (
     <form class="card" id={`${p.id}-form`} onSubmit={submit} noValidate>
@@ -433,6 +454,7 @@ function TextAction(p: { id: string; label: string; button: string; required: Ms
           </p>
         )}
       </div>
+      {p.withPhotos && <Photos id={`${p.id}-photos`} photos={photos} onChange={setPhotos} />}
       <button type="submit" id={`${p.id}-submit`} disabled={busy}>
         {p.button}
       </button>
