@@ -25,6 +25,7 @@ import (
 	"downline/ledger/ledgertest"
 	"downline/ledger/member"
 	"downline/ledger/user"
+	"downline/projection"
 	"downline/sms"
 	"downline/sms/smstest"
 	"downline/web"
@@ -89,7 +90,11 @@ func newContentSite(t *testing.T) contentSite {
 		t.Fatal(err)
 	}
 	s.notify(t) // the registrations were before SMS: nothing
-	srv := &api.Server{DB: db, Graph: memory.New(), UI: web.Handler()}
+	store := memory.New()
+	if err := projection.Sync(context.Background(), db, store, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := &api.Server{DB: db, Graph: store, Feed: &projection.Feed{DB: db, Store: store}, UI: web.Handler()}
 	h := srv.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(clock.With(r.Context(), s.clk)))
@@ -305,6 +310,10 @@ func TestContentEditorChinesePhone(t *testing.T) {
 	wantText(t, ctx, ".content-link", "关于我们")
 	noHorizontalScroll(t, ctx, "the list")
 	screenshot(t, ctx, "content-list-zh-phone")
+	run(t, ctx, "only drafts", choose("#content-filter-status", "draft"))
+	wantText(t, ctx, "#content-list", "没有符合条件的内容。")
+	run(t, ctx, "pages by title", choose("#content-filter-status", ""), setField("#content-filter-q", "关于"), click("#content-filter-go"))
+	wantText(t, ctx, ".content-link", "关于我们")
 
 	// A member is not offered the page and sees none of it.
 	m := browser(t, "en")

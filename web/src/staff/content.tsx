@@ -55,23 +55,25 @@ export function ContentList() {
       <section class="card" id="content-list" aria-labelledby="content-title">
         <div class="queue-head">
           <h1 id="content-title">{m.contentTitle}</h1>
-          <a class="button" href={`${base}content/new`} id="content-new" onClick={go(`${base}content/new`)}>
-            {m.contentNew}
-          </a>
-          <button
-            type="button"
-            class="ghost"
-            id="content-export"
-            disabled={!items.length}
-            onClick={() =>
-              downloadCsv('content.csv', [
-                ['id', m.contentKind, m.hqStatus, 'title_zh', 'title_en', m.contentPublishAt, m.contentRevision],
-                ...items.map((c) => [c.id, c.kind, c.status, c.title_zh, c.title_en, c.publish_at ?? '', c.revision]),
-              ])
-            }
-          >
-            {m.exportCsv}
-          </button>
+          <div class="content-head-actions">
+            <a class="button" href={`${base}content/new`} id="content-new" onClick={go(`${base}content/new`)}>
+              {m.contentNew}
+            </a>
+            <button
+              type="button"
+              class="ghost"
+              id="content-export"
+              disabled={!items.length}
+              onClick={() =>
+                downloadCsv('content.csv', [
+                  ['id', m.contentKind, m.hqStatus, 'title_zh', 'title_en', m.contentPublishAt, m.contentRevision],
+                  ...items.map((c) => [c.id, c.kind, c.status, c.title_zh, c.title_en, c.publish_at ?? '', c.revision]),
+                ])
+              }
+            >
+              {m.exportCsv}
+            </button>
+          </div>
         </div>
         <form
           class="search-form content-filter"
