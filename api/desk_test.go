@@ -128,6 +128,9 @@ func TestTickets(t *testing.T) {
 	if res := w.call("POST", "/api/v1/tickets/"+no+"/replies", a, map[string]any{"text": "still nothing"}); res.status != 201 || res.json(t)["state"] != "assigned" {
 		t.Errorf("the member's reply to a closed ticket: %d %s", res.status, res.body)
 	}
+	if res := w.call("POST", "/api/v1/tickets/"+no+"/replies", a, map[string]any{"text": "a photo", "photos": []string{strings.Repeat("ab", 32)}}); res.status != 422 || !strings.Contains(string(res.body), "photos") {
+		t.Errorf("a reply with a photo not stored: %d %s", res.status, res.body)
+	}
 	if res := w.call("POST", "/api/v1/ticket-categories/bonus", admin, map[string]any{"hours": 0}); res.status < 400 || !strings.Contains(string(res.body), "hours") {
 		t.Errorf("an SLA of 0 hours: %d %s", res.status, res.body)
 	}

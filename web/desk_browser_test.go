@@ -221,9 +221,9 @@ func TestServiceDesk(t *testing.T) {
 	}
 	screenshot(t, hq, "desk-board-desktop-en")
 	run(t, hq, "only the overdue", click("#filter-overdue"))
-	wantText(t, hq, "#ticket-board", "1 shown")
+	wantText(t, hq, "#tickets-shown", "1 shown")
 	run(t, hq, "all again, by category", click("#filter-overdue"), choose("#filter-category", "quality"))
-	wantText(t, hq, "#ticket-board", "1 shown")
+	wantText(t, hq, "#tickets-shown", "1 shown")
 	wantText(t, hq, "#tickets", webNo)
 
 	// HQ works the web ticket: assign, note, reply.
@@ -242,6 +242,8 @@ func TestServiceDesk(t *testing.T) {
 	run(t, hq, "note", typeInto("#note-text", "Batch B1 caps: ask the supplier"), click("#note-submit"))
 	wantText(t, hq, "#ticket-history", "Internal note")
 	const reply = "Sorry! A new bottle goes out today."
+	run(t, hq, "attach a photo to the reply", chromedp.SetUploadFiles(chromedp.CSS("#reply-photos"), []string{photo}))
+	wantText(t, hq, "#reply-photos-list", "Remove photo 1")
 	run(t, hq, "reply", typeInto("#reply-text", reply), click("#reply-submit"))
 	wantText(t, hq, "#ticket-state", "Waiting for the member")
 	screenshot(t, hq, "desk-ticket-desktop-en")
@@ -261,6 +263,9 @@ func TestServiceDesk(t *testing.T) {
 	wantText(t, mem, "#ticket-history", reply)
 	wantText(t, mem, "#ticket-history", "客服")
 	wantText(t, mem, "#ticket-state", "待您回复")
+	if n := eval[int](t, mem, `document.querySelectorAll('#ticket-history .event-replied .ticket-photos img').length`); n != 1 {
+		t.Errorf("the member sees %d photos with HQ's reply, want 1", n)
+	}
 	if strings.Contains(eval[string](t, mem, `document.body.innerText`), "supplier") {
 		t.Errorf("the member sees HQ's internal note")
 	}
@@ -284,6 +289,29 @@ func TestServiceDesk(t *testing.T) {
 	// Another member's ticket reads as missing.
 	run(t, mem, "AAA1's ticket", chromedp.Navigate(d.url+"/app/tickets/"+old.No))
 	wantText(t, mem, "main", "Not found")
+
+	// A shop customer follows its own tickets in the member office.
+	goodstest.Tx(t, d.db, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := user.Create(ctx, tx, user.New{Login: "shopper", Password: password, Role: user.Customer})
+		return err
+	})
+	cust := browser(t, "en-US")
+	run(t, cust, "the customer signs in", phone(), chromedp.Navigate(d.url+"/app/"))
+	run(t, cust, "sign in as a customer", signIn("shopper", password))
+	wantText(t, cust, "#my-tickets", "No tickets yet")
+	if n := eval[int](t, cust, `document.querySelectorAll('nav.nav a').length`); n != 1 {
+		t.Errorf("the customer's navigation has %d pages, want its tickets only", n)
+	}
+	run(t, cust, "new ticket", click("#new-ticket"))
+	wantText(t, cust, "#ticket-category", "Delivery")
+	if n := eval[int](t, cust, `document.querySelectorAll('#ticket-order').length`); n != 0 {
+		t.Errorf("a customer is offered a member's order list")
+	}
+	run(t, cust, "open a ticket", choose("#ticket-category", "delivery"), typeInto("#ticket-text", "Where is my parcel?"), click("#ticket-submit"))
+	wantText(t, cust, "#ticket-notice", "is open")
+	noHorizontalScroll(t, cust, "a customer's ticket")
+	run(t, cust, "王芳's ticket", chromedp.Navigate(d.url+"/app/tickets/"+webNo))
+	wantText(t, cust, "main", "Not found")
 
 	// The board in Chinese on a phone.
 	run(t, hq, "the board on a phone, in Chinese", switchLanguage("zh-CN"), phone(), chromedp.Navigate(d.url+"/staff/tickets"))

@@ -8,6 +8,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -417,5 +419,37 @@ func TestPhotos(t *testing.T) {
 	}
 	if _, err := w.db.Pool.Exec(ctx, `DELETE FROM ticket_photos`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("deleting photos: %v", err)
+	}
+}
+
+// The background check escalates an overdue ticket once, however often it
+// runs, and stops with its context.
+func TestWatchOverdue(t *testing.T) {
+	w := newWorld(t)
+	at(t, w.db, w.monthEnd, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := desk.Open(ctx, tx, desk.Owner{Member: w.ann.ID}, desk.NewTicket{Category: desk.Account, Text: "locked out"}, desk.Source{By: "user:ANN"})
+		return err
+	})
+	ctx, cancel := context.WithCancel(clock.With(context.Background(), clock.Fixed(w.firstOfFeb.Add(48*time.Hour))))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		desk.WatchOverdue(ctx, w.db, 5*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	escalations := func() (n int) {
+		if err := w.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM ticket_events WHERE kind = 'escalated'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for escalations() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // several more rounds
+	cancel()
+	<-done
+	if n := escalations(); n != 1 {
+		t.Errorf("%d escalations, want 1", n)
 	}
 }

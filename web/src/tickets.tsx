@@ -3,13 +3,14 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Order } from './api';
 import { newKey } from './cart';
 import { contentApi, type Picture } from './content';
-import { deskApi, length, maxPhotos, maxText, stateOf, type SLA, type Ticket, type TicketEvent, type TicketPage } from './desk';
+import { deskApi, length, maxPhotos, maxText, stateOf, type SLA, type Ticket, type TicketEvent } from './desk';
 import { describe, type Msg } from './errors';
 import { dateTime } from './format';
 import { t } from './i18n';
 import type { Messages } from './i18n/en';
 import { base, navigate } from './router';
 import { lost } from './session';
+import { usePaged } from './staff/lists';
 import './desk.css';
 
 // What the last action on a ticket page said, kept across the navigation
@@ -24,16 +25,10 @@ function go(e: Event, to: string) {
 // Tickets lists the member's (or customer's) own tickets, newest first.
 export function Tickets() {
   const m = t.value;
-  const [cursors, setCursors] = useState<string[]>(['']);
-  const [page, setPage] = useState<TicketPage | null>(null);
-  const [error, setError] = useState<Msg | null>(null);
-  const cursor = cursors[cursors.length - 1];
+  const { page, error, pager } = usePaged((cursor) => deskApi.list({ sort: 'newest' }, 20, cursor), []);
   useEffect(() => {
     flash.value = null;
   }, []);
-  useEffect(() => {
-    deskApi.list({ sort: 'newest' }, 20, cursor).then(setPage, (e) => !lost(e) && setError(() => describe(e)));
-  }, [cursor]);
   return (
     <main class="desk-page">
       <div class="desk-head">
@@ -64,14 +59,7 @@ export function Tickets() {
             </li>
           ))}
         </ul>
-        <nav class="pager" aria-label={m.deskMyTickets}>
-          <button type="button" class="ghost" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-            {m.previousPage}
-          </button>
-          <button type="button" class="ghost" disabled={!page?.next} onClick={() => page?.next && setCursors([...cursors, page.next])}>
-            {m.nextPage}
-          </button>
-        </nav>
+        {pager(m.deskMyTickets, 'my-tickets')}
       </section>
     </main>
   );
@@ -400,7 +388,7 @@ function ReplyForm({ tk, onDone }: { tk: Ticket; onDone: (t: Ticket) => void }) 
 // Photos picks images to attach: each is uploaded to the media store at
 // once (a file that is too large or not an image is refused next to the
 // field) and shown as a thumbnail that can be taken off again.
-function Photos({ id, photos, onChange }: { id: string; photos: Picture[]; onChange: (p: Picture[]) => void }) {
+export function Photos({ id, photos, onChange }: { id: string; photos: Picture[]; onChange: (p: Picture[]) => void }) {
   const m = t.value;
   const [error, setError] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);

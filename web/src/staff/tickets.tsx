@@ -12,7 +12,6 @@ import {
   type SLA,
   type Ticket,
   type TicketFilter,
-  type TicketPage,
 } from '../desk';
 import { describe, type Msg } from '../errors';
 import { dateTime } from '../format';
@@ -20,8 +19,9 @@ import { t } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { base, navigate } from '../router';
 import { lost, user } from '../session';
-import { History, TicketHead } from '../tickets';
-import { csvHref } from './csv';
+import { History, Photos, TicketHead } from '../tickets';
+import type { Picture } from '../content';
+import { downloadCsv, usePaged } from './lists';
 import '../desk.css';
 
 const pageSize = 50;
@@ -36,45 +36,36 @@ export function TicketBoard() {
   const m = t.value;
   const [filter, setFilter] = useState<TicketFilter>({ sort: 'due' });
   const [q, setQ] = useState('');
-  const [cursors, setCursors] = useState<string[]>(['']);
-  const [page, setPage] = useState<TicketPage | null>(null);
-  const [error, setError] = useState<Msg | null>(null);
-  const cursor = cursors[cursors.length - 1];
-  useEffect(() => {
-    setError(null);
-    deskApi.list(filter, pageSize, cursor).then(setPage, (e) => !lost(e) && setError(() => describe(e)));
-  }, [filter, cursor]);
-  const change = (f: Partial<TicketFilter>) => {
-    setFilter({ ...filter, ...f });
-    setCursors(['']);
-  };
+  const { page, error, pager } = usePaged((cursor) => deskApi.list(filter, pageSize, cursor), [filter]);
+  const change = (f: Partial<TicketFilter>) => setFilter({ ...filter, ...f });
   const now = Date.now();
   const rows = page?.items ?? [];
-  const csv = csvHref([
-    ['no', 'subject', 'member', 'customer', 'category', 'state', 'escalated', 'overdue', 'assignee', 'opened_at', 'due_at'],
-    ...rows.map((tk) => [
-      tk.no,
-      tk.subject,
-      tk.member ?? '',
-      tk.customer ?? '',
-      tk.category,
-      tk.state,
-      String(tk.escalated),
-      String(tk.overdue),
-      tk.assignee ?? '',
-      tk.opened_at,
-      tk.due_at,
-    ]),
-  ]);
+  const csv = () =>
+    downloadCsv('tickets.csv', [
+      ['no', 'subject', 'member', 'customer', 'category', 'state', 'escalated', 'overdue', 'assignee', 'opened_at', 'due_at'],
+      ...rows.map((tk) => [
+        tk.no,
+        tk.subject,
+        tk.member ?? '',
+        tk.customer ?? '',
+        tk.category,
+        tk.state,
+        String(tk.escalated),
+        String(tk.overdue),
+        tk.assignee ?? '',
+        tk.opened_at,
+        tk.due_at,
+      ]),
+    ]);
   return (
     <main class="staff-page desk-board">
       <section class="card" id="ticket-board" aria-labelledby="board-title">
         <div class="queue-head">
           <h1 id="board-title">{m.deskBoard}</h1>
           <div class="queue-tools">
-            <a class="button" id="tickets-csv" href={csv} download="tickets.csv">
+            <button type="button" class="ghost" id="tickets-csv" disabled={rows.length === 0} onClick={csv}>
               {m.deskExportCSV}
-            </a>
+            </button>
           </div>
         </div>
         <form
@@ -188,15 +179,10 @@ export function TicketBoard() {
             </tbody>
           </table>
         )}
-        <nav class="pager" aria-label={m.deskBoard}>
-          <span class="hint">{m.deskShown(rows.length)}</span>
-          <button type="button" class="ghost" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-            {m.previousPage}
-          </button>
-          <button type="button" class="ghost" disabled={!page?.next} onClick={() => page?.next && setCursors([...cursors, page.next])}>
-            {m.nextPage}
-          </button>
-        </nav>
+        <p class="hint" id="tickets-shown">
+          {m.deskShown(rows.length)}
+        </p>
+        {pager(m.deskBoard, 'tickets')}
       </section>
       <SLAEditor />
     </main>
@@ -333,7 +319,16 @@ export function StaffTicket({ no }: { no: string }) {
       )}
       <div class="desk-actions">
         {!closed && <AssignForm tk={tk} act={act} />}
-        {!closed && <TextAction id="reply" label={m.deskStaffReply} button={m.deskSendReply} required={(m) => m.deskTextRequired} run={(s) => act(() => deskApi.reply(tk.no, s))} />}
+        {!closed && (
+          <TextAction
+            id="reply"
+            label={m.deskStaffReply}
+            button={m.deskSendReply}
+            required={(m) => m.deskTextRequired}
+            withPhotos
+            run={(s, photos) => act(() => deskApi.reply(tk.no, s, photos))}
+          />
+        )}
         <TextAction id="note" label={m.deskNote} button={m.deskAddNote} required={(m) => m.deskTextRequired} run={(s) => act(() => deskApi.note(tk.no, s))} />
         {!closed && !tk.escalated && (
           <TextAction id="escalate" label={m.deskReason} button={m.deskEscalate} required={(m) => m.deskReasonRequired} run={(s) => act(() => deskApi.escalate(tk.no, s))} />
@@ -408,11 +403,19 @@ function AssignForm({ tk, act }: { tk: Ticket; act: (fn: () => Promise<Ticket>) 
   );
 }
 
-// TextAction is a form of one text and a button: a reply, a note, an
-// escalation's reason, a resolution.
-function TextAction(p: { id: string; label: string; button: string; required: Msg; run: (text: string) => Promise<Msg | null> }) {
+// TextAction is a form of one text and a button: a reply (with photos),
+// a note, an escalation's reason, a resolution.
+function TextAction(p: {
+  id: string;
+  label: string;
+  button: string;
+  required: Msg;
+  withPhotos?: boolean;
+  run: (text: string, photos: string[]) => Promise<Msg | null>;
+}) {
   const m = t.value;
   const [text, setText] = useState('');
+  const [photos, setPhotos] = useState<Picture[]>([]);
   const [error, setError] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -425,10 +428,13 @@ function TextAction(p: { id: string; label: string; button: string; required: Ms
       return;
     }
     setBusy(true);
-    const err = await p.run(text);
+    const err = await p.run(text, photos.map((x) => x.id));
     setBusy(false);
     setError(() => err);
-    if (!err) setText('');
+    if (!err) {
+      setText('');
+      setPhotos([]);
+    }
   };
   return (
     <form class="card" id={`${p.id}-form`} onSubmit={submit} noValidate>
@@ -448,6 +454,7 @@ function TextAction(p: { id: string; label: string; button: string; required: Ms
           </p>
         )}
       </div>
+      {p.withPhotos && <Photos id={`${p.id}-photos`} photos={photos} onChange={setPhotos} />}
       <button type="submit" id={`${p.id}-submit`} disabled={busy}>
         {p.button}
       </button>
