@@ -81,8 +81,8 @@ func (s shopSite) code(t *testing.T, phone string) string {
 	return sixDigits.FindString(texts[len(texts)-1])
 }
 
-// submit presses the button sel and waits for the page the form leads to.
-func submit(t *testing.T, ctx context.Context, sel string) {
+// pressAndLoad presses the button sel and waits for the page the form leads to.
+func pressAndLoad(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
 	origin := eval[float64](t, ctx, `performance.timeOrigin`)
 	run(t, ctx, "press "+sel, click(sel))
@@ -165,29 +165,29 @@ func TestShopCustomerJourney(t *testing.T) {
 			noHorizontalScroll(t, ctx, "the catalogue")
 			shot("catalogue")
 			run(t, ctx, "two VC-100", typeInto("#qty-VC-100", "2"))
-			submit(t, ctx, `[data-sku="VC-100"] button`)
+			pressAndLoad(t, ctx, `[data-sku="VC-100"] button`)
 			see(t, ctx, ".note", w.added)
-			submit(t, ctx, `[data-sku="TEA-200"] button`)
+			pressAndLoad(t, ctx, `[data-sku="TEA-200"] button`)
 			run(t, ctx, "open the cart", chromedp.Navigate(s.url+"/shop/cart?x=1"+lang))
 			see(t, ctx, "#total", "¥294.38")
 			run(t, ctx, "three TEA-200", typeInto("#qty-TEA-200", "3"))
-			submit(t, ctx, `[data-sku="TEA-200"] button[value=set]`)
+			pressAndLoad(t, ctx, `[data-sku="TEA-200"] button[value=set]`)
 			see(t, ctx, "#total", "¥383.14")
 			noHorizontalScroll(t, ctx, "the cart")
 			shot("cart")
-			submit(t, ctx, `[data-sku="TEA-200"] button[value=remove]`)
+			pressAndLoad(t, ctx, `[data-sku="TEA-200"] button[value=remove]`)
 			see(t, ctx, "#total", "¥250.00")
 
 			// Sign up (the checkout asks to sign in first).
 			follow(t, ctx, "#checkout")
 			follow(t, ctx, `main a[href^="/shop/signup"]`)
 			run(t, ctx, "phone", typeInto("#phone", phone[3:]))
-			submit(t, ctx, `main form button`)
+			pressAndLoad(t, ctx, `main form button`)
 			see(t, ctx, ".note", w.codeSent)
 			first := s.code(t, phone)
 			run(t, ctx, "again at once", chromedp.Navigate(s.url+"/shop/signup?x=1"+lang))
 			run(t, ctx, "phone", typeInto("#phone", phone))
-			submit(t, ctx, `main form button`)
+			pressAndLoad(t, ctx, `main form button`)
 			see(t, ctx, "#phone-err", w.wait)
 			shot("code-wait")
 			if n := len(s.tw.To(phone)); n != 1 {
@@ -199,19 +199,19 @@ func TestShopCustomerJourney(t *testing.T) {
 				t.Fatalf("the referring member from the link: %q", got)
 			}
 			run(t, ctx, "the old code", typeInto("#code", first), typeInto("#name", "陈静"), typeInto("#password", "shop password"))
-			submit(t, ctx, `main form button`)
+			pressAndLoad(t, ctx, `main form button`)
 			see(t, ctx, "#code-err", w.expired)
 			shot("code-expired")
 			run(t, ctx, "a new code", chromedp.Navigate(s.url+"/shop/signup?x=1"+lang), typeInto("#phone", phone))
-			submit(t, ctx, `main form button`)
+			pressAndLoad(t, ctx, `main form button`)
 			see(t, ctx, ".note", w.codeSent)
 			run(t, ctx, "the new code", typeInto("#code", s.code(t, phone)), typeInto("#name", "陈静"), typeInto("#password", "shop password"))
-			submit(t, ctx, `main form button`)
+			pressAndLoad(t, ctx, `main form button`)
 			see(t, ctx, ".note", w.welcome)
 
 			// Check out: a wrong postcode, then the form sent twice at once.
 			run(t, ctx, "address", typeInto("#province", "上海市"), typeInto("#city", "上海市"), typeInto("#street", "浦东新区世纪大道 100 号"), typeInto("#postcode", "2001"))
-			submit(t, ctx, "#place")
+			pressAndLoad(t, ctx, "#place")
 			see(t, ctx, "#postcode-err", w.postcode)
 			noHorizontalScroll(t, ctx, "the checkout")
 			shot("checkout-error")
@@ -225,7 +225,7 @@ func TestShopCustomerJourney(t *testing.T) {
 				t.Fatalf("%d shop orders (%v)", orders, err)
 			}
 			shot("pay")
-			submit(t, ctx, "#pay")
+			pressAndLoad(t, ctx, "#pay")
 			see(t, ctx, "#status", w.paid)
 			shot("paid")
 			no := eval[string](t, ctx, `document.querySelector('main h1').innerText.split(' ').pop()`)
@@ -260,14 +260,14 @@ func TestShopCustomerJourney(t *testing.T) {
 			// The 30-day window ends on 2 March: a second after, refused.
 			s.clk.Set(shipped.AddDate(0, 0, 30).Add(time.Second))
 			run(t, ctx, "reason", typeInto("#reason", "wrong size"))
-			submit(t, ctx, "#ask-return")
+			pressAndLoad(t, ctx, "#ask-return")
 			see(t, ctx, ".alert", w.windowEnded)
 			see(t, ctx, "#return-closed", w.windowEnded)
 			shot("return-refused")
 			s.clk.Set(shipped.AddDate(0, 0, 30))
 			run(t, ctx, "the order again", chromedp.Navigate(s.url+"/shop/orders/"+no+"?x=1"+lang))
 			run(t, ctx, "reason", typeInto("#reason", "wrong size"))
-			submit(t, ctx, "#ask-return")
+			pressAndLoad(t, ctx, "#ask-return")
 			see(t, ctx, ".note", w.returnNoted)
 			noHorizontalScroll(t, ctx, "the order")
 			run(t, ctx, "desktop", desktop())
