@@ -11,6 +11,7 @@ import (
 
 	"downline/ledger/desk"
 	"downline/ledger/goodstest"
+	"downline/ledger/shop"
 	"downline/ledger/user"
 )
 
@@ -118,4 +119,37 @@ func TestTicketsByText(t *testing.T) {
 	if n := len(e.twilio.Messages()); n != 0 {
 		t.Errorf("%d more messages on a second catch-up", n)
 	}
+}
+
+// A shop customer's verified phone opens a ticket of the customer's, and
+// HQ's reply reaches that phone.
+func TestCustomerTicketsByText(t *testing.T) {
+	e := newEnv(t)
+	registerNetwork(t, e.db)
+	e.notify(t)
+	e.twilio.Reset()
+	const phone = "+8613911112222"
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+		u, err := user.Create(ctx, tx, user.New{Login: "shopper", Password: "password1", Role: user.Customer})
+		if err != nil {
+			return err
+		}
+		_, err = shop.Adopt(ctx, tx, u, phone, "Li Na", "")
+		return err
+	})
+	in := newInbound(t, e)
+	got := in.textAs("SMc1", phone, "TS the box arrived crushed")
+	ts := tickets(t, e)
+	if len(ts) != 1 || ts[0].Customer != "shopper" || ts[0].Member != "" || ts[0].Channel != "sms" {
+		t.Fatalf("tickets after a customer's TS: %+v", ts)
+	}
+	if !strings.Contains(got, "We have your ticket "+ts[0].No) {
+		t.Errorf("reply to the customer's TS: %q", got)
+	}
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := desk.Reply(ctx, tx, ts[0].ID, "A new box is on its way.", "user:admin", true)
+		return err
+	})
+	e.notify(t)
+	wantTo(t, e, phone, "A new box is on its way.")
 }

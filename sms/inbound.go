@@ -193,7 +193,8 @@ func guessLang(body string) string {
 // Answer is the reply to a text from phone: opt-out and opt-in for any
 // number, queries only for a number that belongs to exactly one member (an
 // unknown number learns nothing, not even whether an order exists). A
-// complaint (TS or 投诉 and its text) opens a ticket for that member, once
+// complaint (TS or 投诉 and its text) opens a ticket for that member, or for
+// the shop customer whose verified phone it is, once
 // per message id sid (Twilio retries a webhook with the same one). It
 // returns the member answered (0: none).
 func Answer(ctx context.Context, db *ledger.DB, sid, phone, body string, now time.Time) (string, int64, error) {
@@ -221,11 +222,17 @@ func Answer(ctx context.Context, db *ledger.DB, sid, phone, body string, now tim
 		_, err := db.Pool.Exec(ctx, `DELETE FROM sms_opt_outs WHERE phone = $1`, phone)
 		return tpl.Render(TplReplyStarted, lang, nil), m.ID, err
 	case !known && ticketWords[kw]:
-		return tpl.Render(TplReplyTicketUnknown, lang, nil), 0, nil
+		// A shop customer's verified phone opens a ticket of theirs.
+		customer, err := customerByPhone(ctx, db, phone)
+		if err != nil || customer == 0 {
+			return tpl.Render(TplReplyTicketUnknown, lang, nil), 0, err
+		}
+		s, err := openTicket(ctx, db, tpl, desk.Owner{Customer: customer}, lang, sid, phone, arg, kw)
+		return s, 0, err
 	case !known:
 		return tpl.Render(TplReplyUnknownSender, lang, nil), 0, nil
 	case ticketWords[kw]:
-		s, err := openTicket(ctx, db, tpl, m, sid, phone, arg, kw)
+		s, err := openTicket(ctx, db, tpl, desk.Owner{Member: m.ID}, m.Lang, sid, phone, arg, kw)
 		return s, m.ID, err
 	case balWords[kw]:
 		s, err := balance(ctx, db, tpl, m)
@@ -295,10 +302,22 @@ func volume(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member,
 	return tpl.Render(TplReplyVolume, m.Lang, map[string]string{"code": m.Code, "period": from.Format("2006-01"), "pv": pv.StringFixed(2)}), nil
 }
 
-// openTicket opens a ticket for member m from a text, keyed by the text so
-// that Twilio's retry of the same webhook opens nothing twice.
-func openTicket(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Member, sid, phone, text, kw string) (string, error) {
-	lang := m.Lang
+// customerByPhone is the account of the shop customer whose verified phone
+// this is (0: none, or a disabled account).
+func customerByPhone(ctx context.Context, db *ledger.DB, phone string) (int64, error) {
+	var id int64
+	err := db.Pool.QueryRow(ctx, `SELECT c.user_id FROM shop_customers c JOIN users u ON u.id = c.user_id
+		WHERE c.phone = $1 AND u.status = 'active'`, phone).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// openTicket opens a ticket for its owner (a member or a shop customer)
+// from a text, keyed by the text so that Twilio's retry of the same webhook
+// opens nothing twice.
+func openTicket(ctx context.Context, db *ledger.DB, tpl *Templates, owner desk.Owner, lang, sid, phone, text, kw string) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		if kw == "投诉" {
 			lang = "zh-CN"
@@ -307,7 +326,7 @@ func openTicket(ctx context.Context, db *ledger.DB, tpl *Templates, m member.Mem
 	}
 	var t desk.Ticket
 	err := db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
-		t, err = desk.Open(ctx, tx, desk.Owner{Member: m.ID}, desk.NewTicket{Category: desk.Complaint, Text: text},
+		t, err = desk.Open(ctx, tx, owner, desk.NewTicket{Category: desk.Complaint, Text: text},
 			desk.Source{By: "sms:" + phone, Channel: "sms", Phone: phone, Lang: lang, Key: sid})
 		return err
 	})

@@ -485,17 +485,23 @@ func backToHQ(t Ticket) State {
 }
 
 // ownerPhone is where the owner hears of replies: a member's phone on file
-// now (it may have changed since), else the number a texted ticket came from.
+// now (it may have changed since) or a shop customer's verified one, else
+// the number a texted ticket came from.
 func ownerPhone(ctx context.Context, tx pgx.Tx, t Ticket) (string, error) {
-	if t.memberID != 0 {
-		var phone string
-		err := tx.QueryRow(ctx, `SELECT phone FROM members WHERE id = $1 AND status <> 'terminated'`, t.memberID).Scan(&phone)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return "", err
-		}
-		if phone != "" {
-			return phone, nil
-		}
+	var phone string
+	var err error
+	switch {
+	case t.memberID != 0:
+		err = tx.QueryRow(ctx, `SELECT phone FROM members WHERE id = $1 AND status <> 'terminated'`, t.memberID).Scan(&phone)
+	case t.customerID != 0: // a shop customer's verified phone
+		err = tx.QueryRow(ctx, `SELECT c.phone FROM shop_customers c JOIN users u ON u.id = c.user_id
+			WHERE c.user_id = $1 AND u.status = 'active'`, t.customerID).Scan(&phone)
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", err
+	}
+	if phone != "" {
+		return phone, nil
 	}
 	return t.phone, nil
 }
