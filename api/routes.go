@@ -30,7 +30,7 @@ func (s *Server) Routes() []Route {
 		s.authRoutes(), s.memberRoutes(), s.goodsRoutes(), s.orderRoutes(), s.paymentRoutes(),
 		s.agencyRoutes(), s.bookRoutes(), s.journalBookRoutes(), s.userRoutes(), s.settlementRoutes(), s.smsRoutes(),
 		s.analyticsRoutes(), s.contentRoutes(), s.mediaRoutes(), s.stockListRoutes(), s.staffGoodsRoutes(), s.exportRoutes(),
-		s.circulationRoutes(), s.teamStatsRoutes(), s.deskRoutes(), s.shopRoutes(),
+		s.circulationRoutes(), s.teamStatsRoutes(), s.deskRoutes(), s.shopRoutes(), s.creditRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

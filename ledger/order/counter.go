@@ -58,7 +58,7 @@ func PlaceAndPay(ctx context.Context, tx pgx.Tx, s CounterSale) (PaidOrder, erro
 		}
 		var p *Payment
 		o, err := place(ctx, tx, s.Order, reads, placing{paid: true, then: func(b *pgx.Batch, o *Order) {
-			if o.Total.IsZero() {
+			if o.Total.IsZero() || s.Method == OnCredit {
 				return
 			}
 			p = s.payment(*o, agencyCode)
@@ -74,6 +74,14 @@ func PlaceAndPay(ctx context.Context, tx pgx.Tx, s CounterSale) (PaidOrder, erro
 		}
 		out := PaidOrder{Order: o, Payment: p}
 		b := &pgx.Batch{}
+		if s.Method == OnCredit {
+			if o.SoldByHQ() {
+				return PaidOrder{}, fmt.Errorf("%w: only an agency sells on credit, from its own stock; %s is HQ's warehouse", ledger.ErrInvalid, o.Warehouse)
+			}
+			if !o.Total.IsZero() {
+				queueCreditSale(ctx, b, o, s.Order.Key)
+			}
+		}
 		if p != nil && o.SoldByHQ() {
 			if _, err := journal.Queue(b, confirmedEntry(*p, o, s.Order.Key, o.EnteredBy)); err != nil {
 				return PaidOrder{}, err
@@ -101,9 +109,11 @@ func (s CounterSale) payer() (string, error) {
 	switch s.Method {
 	case BankTransfer, Online:
 		return "", nil
+	case OnCredit:
+		return "", checkCredit(s)
 	case CashAtAgency:
 	default:
-		return "", fmt.Errorf("%w: a counter sale is paid by bank_transfer, online or cash_agency, not %q", ledger.ErrInvalid, s.Method)
+		return "", fmt.Errorf("%w: a counter sale is paid by bank_transfer, online or cash_agency, or is an agency's sale on credit, not %q", ledger.ErrInvalid, s.Method)
 	}
 	code := s.Agency
 	if code == "" {

@@ -97,6 +97,15 @@ func (d *Desk) Place(ctx context.Context, r Request) (Order, error) {
 //
 // Errors: those of PlaceAndPay, and as Desk.Place.
 func (d *Desk) PlaceAndPay(ctx context.Context, s CounterSale) (PaidOrder, error) {
+	if s.Method == OnCredit {
+		// Sales on credit are few: each goes in a transaction of its own.
+		var out PaidOrder
+		err := d.db.Transact(ctx, pgx.ReadCommitted, func(tx pgx.Tx) (err error) {
+			out, err = PlaceAndPay(ctx, tx, s)
+			return err
+		})
+		return out, err
+	}
 	out, err := d.enter(ctx, entry{r: s.Order, sale: &s})
 	p, _ := out.(PaidOrder)
 	return p, err

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ReturnDesk } from './returns';
+import { MemberDebts } from './credit';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { api, ApiError, request, seg, type Order, type OrderPage, type Product } from '../api';
@@ -87,11 +88,11 @@ const agencyApi = {
     request<Statement>('GET', `/agencies/${seg(code)}/statement?from=${from}&to=${to}`),
   statements: (code: string) => request<Statement[]>('GET', `/agencies/${seg(code)}/statements`),
   confirm: (code: string, id: number) => request<Statement>('POST', `/agencies/${seg(code)}/statements/${id}/confirm`, {}),
-  sell: (member: string, lines: Line[], key: string) =>
+  sell: (member: string, lines: Line[], credit: boolean, key: string) =>
     request<{ order: Order; payment?: { no: string } }>(
       'POST',
       '/counter-sales',
-      { order: { kind: 'repeat', member, lines }, method: 'cash_agency' },
+      { order: { kind: 'repeat', member, lines }, method: credit ? 'credit' : 'cash_agency' },
       key,
     ),
   buy: (lines: Line[], key: string) => request<Order>('POST', '/orders', { kind: 'agency', lines }, key),
@@ -156,10 +157,7 @@ export function AgencyConsole() {
           <Purchases code={agency.code} version={version} onDone={changed} />
           <StatementSection code={agency.code} version={version} />
           <ReturnDesk title={m.rtAgencyTitle} hint={m.rtAgencyHint} sub onDone={changed} />
-          <section class="card" id="member-debts" aria-labelledby="debts-title">
-            <h2 id="debts-title">{m.memberDebts}</h2>
-            <p class="hint">{m.memberDebtsNone}</p>
-          </section>
+          <MemberDebts code={agency.code} version={version} onDone={changed} />
         </>
       )}
     </main>
@@ -368,6 +366,8 @@ function CounterSale({ onDone }: { onDone: () => void }) {
   const [error, setError] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);
   const [sold, setSold] = useState<Order | null>(null);
+  const [credit, setCredit] = useState(false);
+  const [onCredit, setOnCredit] = useState(false);
   const attempt = useAttemptKey('sale');
 
   async function sell(e: Event) {
@@ -385,9 +385,10 @@ function CounterSale({ onDone }: { onDone: () => void }) {
     if (Object.keys(errors).length) return;
     setBusy(true);
     try {
-      const r = await agencyApi.sell(code, lines, attempt.key({ code, lines }));
+      const r = await agencyApi.sell(code, lines, credit, attempt.key({ code, lines, credit }));
       attempt.done();
       setSold(r.order);
+      setOnCredit(credit);
       setMember('');
       setDrafts([{ sku: '', qty: '1' }]);
       onDone();
@@ -433,8 +434,17 @@ function CounterSale({ onDone }: { onDone: () => void }) {
           )}
         </div>
         <LinesEditor id="sale" drafts={drafts} set={setDrafts} errors={lineErrors} />
+        <fieldset class="choices" id="sale-paid">
+          <legend>{m.crPayHow}</legend>
+          <label>
+            <input type="radio" name="sale-paid" value="now" checked={!credit} onChange={() => setCredit(false)} /> {m.crPayNow}
+          </label>
+          <label>
+            <input type="radio" name="sale-paid" value="credit" checked={credit} onChange={() => setCredit(true)} /> {m.crPayLater}
+          </label>
+        </fieldset>
         <button type="submit" id="sell" disabled={busy}>
-          {busy ? m.selling : m.sellPaid}
+          {busy ? m.selling : credit ? m.crSellOnCredit : m.sellPaid}
         </button>
       </form>
       {error && (
@@ -444,7 +454,7 @@ function CounterSale({ onDone }: { onDone: () => void }) {
       )}
       {sold && (
         <p class="notice" id="sale-result" role="status">
-          {m.soldAs(sold.no, money(sold.total))}
+          {onCredit ? m.crSoldOnCredit(sold.no, money(sold.total)) : m.soldAs(sold.no, money(sold.total))}
         </p>
       )}
     </section>
