@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { request, seg } from '../api';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
-import { dateTime, number } from '../format';
+import { companyDate, dateTime, number } from '../format';
 import { base, navigate, query } from '../router';
 import { useLoad } from '../load';
 import { downloadCsv } from './lists';
@@ -294,7 +294,7 @@ function BackTable({ bt }: { bt: BackTrace }) {
             <td data-label={m.circReceipts} class="receipts">
               {l.receipts.map((r, i) => (
                 <span key={i} class="receipt">
-                  {m.circReceipt(r.warehouse, number(r.qty), day(r.at))}
+                  {m.circReceipt(r.warehouse, number(r.qty), companyDate(r.at))}
                 </span>
               ))}
             </td>
