@@ -301,6 +301,32 @@ func checkBackTraces(t *testing.T, db *ledger.DB, cs graphstore.Circulation, shi
 	if checked < 30 {
 		t.Fatalf("only %d back trace lines checked", checked)
 	}
+	// A member's whole back trace: per lot, what the ledger shipped to all
+	// the member's orders.
+	for _, code := range []string{"M001", "M002", "M003"} {
+		want := map[string]int64{}
+		rows, err := db.Pool.Query(ctx, `SELECT sl.lot_id::text, sum(sl.qty) FROM shipment_lots sl JOIN orders o ON o.id = sl.order_id
+			JOIN members m ON m.id = o.member_id WHERE m.code = $1 GROUP BY 1`, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lot string
+		var n int64
+		if _, err := pgx.ForEachRow(rows, []any{&lot, &n}, func() error { want[lot] = n; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		bt, err := analytics.Back(ctx, cs, graphstore.Holder{Kind: graphstore.MemberHolder, ID: code}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, l := range bt.Lines {
+			got[l.Lot] += l.Qty
+		}
+		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("member %s: back trace received %v, the ledger shipped %v", code, got, want)
+		}
+	}
 }
 
 // The tracing routes answer analysts over HTTP and refuse bad questions
