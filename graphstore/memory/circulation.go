@@ -32,6 +32,8 @@ type circulation struct {
 	// arrive, while they arrive in Seq order (lotSort); a trace then costs
 	// a copy rather than a pass over every movement.
 	lotSum []*lotSums
+	// lotEdge is, likewise, LotEdges' answer kept current.
+	lotEdge []*edgeSums
 
 	holders  []graphstore.Holder
 	holderOf map[graphstore.Holder]int32
@@ -94,6 +96,7 @@ func (s *Store) AddLots(ctx context.Context, lots []graphstore.Lot) error {
 			c.lotSort = append(c.lotSort, true)
 			c.lotMax = append(c.lotMax, 0)
 			c.lotSum = append(c.lotSum, &lotSums{slot: map[int32]int32{}})
+			c.lotEdge = append(c.lotEdge, &edgeSums{slot: map[[2]int32]int32{}})
 			c.lotBy[[2]string{l.SKU, l.Batch}] = append(c.lotBy[[2]string{l.SKU, l.Batch}], i)
 			continue
 		}
@@ -184,9 +187,11 @@ func (c *circulation) record(m graphstore.Movement) {
 	c.lotMv[l] = append(c.lotMv[l], p)
 	switch {
 	case !c.lotSort[l]:
-		c.lotSum[l] = nil // LotHolders sums the movements in Seq order instead, from now on
+		// LotHolders and LotEdges sum the movements in Seq order instead, from now on.
+		c.lotSum[l], c.lotEdge[l] = nil, nil
 	case c.lotSum[l] != nil:
 		c.lotSum[l].add(f, t, m)
+		c.lotEdge[l].add(c, f, t, c.seq[p], c.qty[p], c.at[p])
 	}
 	for _, h := range [2]int32{f, t} {
 		c.holdSort[h] = c.holdSort[h] && m.Seq > c.holdMax[h]
@@ -446,37 +451,60 @@ func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.Holder
 	return out, nil
 }
 
-// LotEdges implements graphstore.Circulation: one pass over the lot's
-// movements in Seq order, summing per pair of holders.
+// edgeSums is one lot's movements summed per pair of holders, in the order
+// of each pair's first movement.
+type edgeSums struct {
+	slot  map[[2]int32]int32 // (from, to) -> index in edges
+	edges []graphstore.Edge
+}
+
+// add counts a movement of qty from holder f to holder t at at (UnixNanos).
+func (a *edgeSums) add(c *circulation, f, t int32, seq, qty, at int64) {
+	k := [2]int32{f, t}
+	i, ok := a.slot[k]
+	when := graphstore.FromUnixNanos(at)
+	if !ok {
+		i = int32(len(a.edges))
+		a.slot[k] = i
+		a.edges = append(a.edges, graphstore.Edge{From: c.holders[f], To: c.holders[t], First: when, Last: when, FirstSeq: seq})
+	}
+	e := &a.edges[i]
+	e.Qty += qty
+	e.Moves++
+	if when.Before(e.First) {
+		e.First = when
+	}
+	if when.After(e.Last) {
+		e.Last = when
+	}
+}
+
+// LotEdges implements graphstore.Circulation: a copy of the sums kept as
+// the lot's movements arrived, or, for a lot whose movements came out of
+// Seq order, one pass over them in Seq order.
 func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.circ.mu.RLock()
+	i, err := s.circ.lotIndex(lot)
+	if err == nil && s.circ.lotEdge[i] != nil {
+		out := slices.Clone(s.circ.lotEdge[i].edges)
+		s.circ.mu.RUnlock()
+		return out, nil
+	}
+	s.circ.mu.RUnlock()
 	pos, err := s.lotMoves(ctx, lot)
 	if err != nil {
 		return nil, fmt.Errorf("memory.LotEdges: %w", err)
 	}
 	defer s.circ.mu.RUnlock()
 	c := &s.circ
-	slot := map[[2]int32]int{}
-	var out []graphstore.Edge
+	sums := edgeSums{slot: map[[2]int32]int32{}}
 	for _, p := range pos {
-		k := [2]int32{c.from[p], c.to[p]}
-		i, ok := slot[k]
-		at := graphstore.FromUnixNanos(c.at[p])
-		if !ok {
-			i = len(out)
-			slot[k] = i
-			out = append(out, graphstore.Edge{From: c.holders[k[0]], To: c.holders[k[1]], First: at, Last: at, FirstSeq: c.seq[p]})
-		}
-		e := &out[i]
-		e.Qty += c.qty[p]
-		e.Moves++
-		if at.Before(e.First) {
-			e.First = at
-		}
-		if at.After(e.Last) {
-			e.Last = at
-		}
+		sums.add(c, c.from[p], c.to[p], c.seq[p], c.qty[p], c.at[p])
 	}
-	return out, nil
+	return sums.edges, nil
 }
 
 // Lots implements graphstore.Circulation.
