@@ -37,8 +37,8 @@ type Trace struct {
 	// Flows are who sent how much of the lot to whom, summed per pair of
 	// holders in the order of their first movement (the edges a Sankey
 	// draws): supplier to warehouse, warehouse to agency, agency to member,
-	// returns back and write-offs.
-	Flows []Flow `json:"flows"`
+	// returns back and write-offs. Only when asked for (WithFlows).
+	Flows []Flow `json:"flows,omitempty"`
 }
 
 // Flow is one lot's movements from one holder to another, summed.
@@ -160,13 +160,23 @@ func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, 
 		}
 	}
 	tr.Movements /= 2
-	edges, err := cs.LotEdges(ctx, lot.ID)
+	return tr, nil
+}
+
+// WithFlows adds the lot's flows to a trace: an edge per pair of holders,
+// as many as the recall list is long for a lot sold to many, so only when
+// asked. Errors: ErrNotFound.
+func WithFlows(ctx context.Context, cs graphstore.Circulation, tr *Trace) error {
+	edges, err := cs.LotEdges(ctx, tr.Lot)
+	if errors.Is(err, graphstore.ErrNotFound) {
+		return fmt.Errorf("%w: no lot %s of %s has moved", ErrNotFound, tr.Batch, tr.SKU)
+	}
 	if err != nil {
-		return Trace{}, err
+		return err
 	}
 	tr.Flows = make([]Flow, len(edges))
 	for k, e := range edges {
 		tr.Flows[k] = Flow{From: refOf(e.From), To: refOf(e.To), Qty: e.Qty, Moves: e.Moves, First: e.First, Last: e.Last}
 	}
-	return tr, nil
+	return nil
 }

@@ -12,7 +12,8 @@ func (s *Server) analyticsRoutes() []Route {
 	return []Route{
 		{Method: GET, Path: "/analytics/lots/{sku}/{batch}/trace", Tag: "analytics",
 			Summary: "Where a lot went: the warehouses and agencies it passed through and the members and customers who received it (a recall list), with quantities, dates and what each holds now",
-			Roles:   roles(user.Admin, user.Analyst), Response: analytics.Trace{}, Handle: s.lotTrace},
+			Roles:   roles(user.Admin, user.Analyst), Response: analytics.Trace{}, Handle: s.lotTrace,
+			Query: []Param{{"flows", "boolean", "true: add the lot's flows, who sent how much to whom (an edge per pair of holders, as many as the recall list is long)"}}},
 	}
 }
 
@@ -27,5 +28,8 @@ func (s *Server) lotTrace(c *call) (any, error) {
 		_, _ = s.Feed.CatchUp(ctx)
 	}
 	tr, err := analytics.LotTrace(ctx, cs, analytics.MemberNames(s.Graph), c.Param("sku"), c.Param("batch"))
+	if err == nil && c.Query("flows") == "true" {
+		err = analytics.WithFlows(ctx, cs, &tr)
+	}
 	return tr, wrap("trace lot", err)
 }

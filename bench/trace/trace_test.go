@@ -133,6 +133,19 @@ func BenchmarkLotTraceEmbedded(b *testing.B) {
 			}
 		}
 	})
+	// The flows a Sankey draws: the store's per-edge sums, copied.
+	b.Run("edges", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			edges, err := memLot.LotEdges(ctx, "1")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(edges)
+		}
+		b.ReportMetric(float64(n), "edges")
+	})
 }
 
 func benchTrace(b *testing.B, cs graphstore.Circulation, n int) {

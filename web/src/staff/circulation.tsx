@@ -667,7 +667,7 @@ export function AgeingPage() {
                   <p id="age-summary">{m.circAgeingSummary(a.lines.length, a.slow, a.expired)}</p>
                   <div class="queue-tools">
                     <label>
-                      {m.circLotSearchLabel}{' '}
+                      {m.circAgeingFilter}{' '}
                       <input id="age-filter" value={filter} onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)} />
                     </label>
                     <label>

@@ -31,11 +31,11 @@ export interface Trace {
   movements: number;
   holders: Holding[];
   recall: Holding[];
-  flows: FlowEdge[];
+  flows?: FlowEdge[];
 }
 
 export const lotTrace = (sku: string, batch: string) =>
-  request<Trace>('GET', `/analytics/lots/${seg(sku)}/${seg(batch)}/trace`);
+  request<Trace>('GET', `/analytics/lots/${seg(sku)}/${seg(batch)}/trace?flows=true`);
 
 export const lotsBase = () => `${base}analytics/lots`;
 
@@ -118,7 +118,7 @@ export function LotJourney({ sku, batch }: { sku: string; batch: string }) {
                 </dl>
                 <Flow tr={tr} />
               </section>
-              <FlowPanel flows={tr.flows} />
+              <FlowPanel flows={tr.flows ?? []} />
               <section class="card">
                 <h2>{m.lotHolders}</h2>
                 <Holdings id="lot-holders" rows={tr.holders} />
