@@ -90,7 +90,7 @@ func TestLotTrace(t *testing.T) {
 		}
 	}
 	// The flows, when asked for: who sent how much to whom.
-	res := w.call("GET", "/api/v1/analytics/lots/TEA-200/T1/trace?flows=true", w.token("analyst"), nil)
+	res := w.call("GET", "/api/v1/analytics/lots/TEA-200/T1/trace?flows=0", w.token("analyst"), nil)
 	var tr analytics.Trace
 	if err := json.Unmarshal(res.body, &tr); err != nil || res.status != 200 {
 		t.Fatalf("trace with flows: %d %s", res.status, res.body)
@@ -103,7 +103,10 @@ func TestLotTrace(t *testing.T) {
 		t.Errorf("flows: %s\nwant %s", got, want)
 	}
 	if res := w.call("GET", "/api/v1/analytics/lots/TEA-200/T1/trace", w.token("analyst"), nil); strings.Contains(string(res.body), `"flows"`) {
-		t.Errorf("a trace without flows=true carries them: %s", res.body)
+		t.Errorf("a trace without flows= carries them: %s", res.body)
+	}
+	if res := w.call("GET", "/api/v1/analytics/lots/TEA-200/T1/trace?flows=x", w.token("analyst"), nil); res.status != 422 {
+		t.Errorf("flows=x: %d %s", res.status, res.body)
 	}
 	for _, c := range []struct {
 		login, path string

@@ -32,8 +32,6 @@ type circulation struct {
 	// arrive, while they arrive in Seq order (lotSort); a trace then costs
 	// a copy rather than a pass over every movement.
 	lotSum []*lotSums
-	// lotEdge is, likewise, LotEdges' answer kept current.
-	lotEdge []*edgeSums
 
 	holders  []graphstore.Holder
 	holderOf map[graphstore.Holder]int32
@@ -96,7 +94,6 @@ func (s *Store) AddLots(ctx context.Context, lots []graphstore.Lot) error {
 			c.lotSort = append(c.lotSort, true)
 			c.lotMax = append(c.lotMax, 0)
 			c.lotSum = append(c.lotSum, &lotSums{slot: map[int32]int32{}})
-			c.lotEdge = append(c.lotEdge, &edgeSums{slot: map[[2]int32]int32{}})
 			c.lotBy[[2]string{l.SKU, l.Batch}] = append(c.lotBy[[2]string{l.SKU, l.Batch}], i)
 			continue
 		}
@@ -187,11 +184,9 @@ func (c *circulation) record(m graphstore.Movement) {
 	c.lotMv[l] = append(c.lotMv[l], p)
 	switch {
 	case !c.lotSort[l]:
-		// LotHolders and LotEdges sum the movements in Seq order instead, from now on.
-		c.lotSum[l], c.lotEdge[l] = nil, nil
+		c.lotSum[l] = nil // LotHolders sums the movements in Seq order instead, from now on
 	case c.lotSum[l] != nil:
 		c.lotSum[l].add(f, t, m)
-		c.lotEdge[l].add(c, f, t, c.seq[p], c.qty[p], c.at[p])
 	}
 	for _, h := range [2]int32{f, t} {
 		c.holdSort[h] = c.holdSort[h] && m.Seq > c.holdMax[h]
@@ -479,21 +474,11 @@ func (a *edgeSums) add(c *circulation, f, t int32, seq, qty, at int64) {
 	}
 }
 
-// LotEdges implements graphstore.Circulation: a copy of the sums kept as
-// the lot's movements arrived, or, for a lot whose movements came out of
-// Seq order, one pass over them in Seq order.
+// LotEdges implements graphstore.Circulation: one pass over the lot's
+// movements in Seq order. Unlike the per-holder sums, the per-edge sums are
+// not kept: a best-seller's lot has about as many edges as movements
+// (agencies sell to members one by one), which would double the store.
 func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.circ.mu.RLock()
-	i, err := s.circ.lotIndex(lot)
-	if err == nil && s.circ.lotEdge[i] != nil {
-		out := slices.Clone(s.circ.lotEdge[i].edges)
-		s.circ.mu.RUnlock()
-		return out, nil
-	}
-	s.circ.mu.RUnlock()
 	pos, err := s.lotMoves(ctx, lot)
 	if err != nil {
 		return nil, fmt.Errorf("memory.LotEdges: %w", err)
@@ -501,7 +486,10 @@ func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, er
 	defer s.circ.mu.RUnlock()
 	c := &s.circ
 	sums := edgeSums{slot: map[[2]int32]int32{}}
-	for _, p := range pos {
+	for k, p := range pos {
+		if k%(1<<20) == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		sums.add(c, c.from[p], c.to[p], c.seq[p], c.qty[p], c.at[p])
 	}
 	return sums.edges, nil

@@ -786,7 +786,7 @@ export function LotSearch() {
 
 // FlowPanel is a lot's flow: the Sankey of its forward flows, and every
 // flow (returns and write-offs too) as a table beside it.
-export function FlowPanel({ flows }: { flows: FlowEdge[] }) {
+export function FlowPanel({ flows, folded }: { flows: FlowEdge[]; folded: number }) {
   const m = t.value;
   const back = flows.filter((e) => e.from.kind !== 'supplier' && !forward(e));
   const wrap = useRef<HTMLDivElement>(null);
@@ -803,7 +803,7 @@ export function FlowPanel({ flows }: { flows: FlowEdge[] }) {
       <h2>{m.circFlow}</h2>
       <p class="hint">{m.circFlowHint}</p>
       <div class="sankey-wrap" ref={wrap}>
-        {width > 0 && <Sankey edges={flows} width={width} />}
+        {width > 0 && <Sankey edges={flows} width={width} folded={folded} />}
       </div>
       {back.length > 0 && (
         <>
