@@ -446,34 +446,6 @@ func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.Holder
 	return out, nil
 }
 
-// edgeSums is one lot's movements summed per pair of holders, in the order
-// of each pair's first movement.
-type edgeSums struct {
-	slot  map[[2]int32]int32 // (from, to) -> index in edges
-	edges []graphstore.Edge
-}
-
-// add counts a movement of qty from holder f to holder t at at (UnixNanos).
-func (a *edgeSums) add(c *circulation, f, t int32, seq, qty, at int64) {
-	k := [2]int32{f, t}
-	i, ok := a.slot[k]
-	when := graphstore.FromUnixNanos(at)
-	if !ok {
-		i = int32(len(a.edges))
-		a.slot[k] = i
-		a.edges = append(a.edges, graphstore.Edge{From: c.holders[f], To: c.holders[t], First: when, Last: when, FirstSeq: seq})
-	}
-	e := &a.edges[i]
-	e.Qty += qty
-	e.Moves++
-	if when.Before(e.First) {
-		e.First = when
-	}
-	if when.After(e.Last) {
-		e.Last = when
-	}
-}
-
 // LotEdges implements graphstore.Circulation: one pass over the lot's
 // movements in Seq order. Unlike the per-holder sums, the per-edge sums are
 // not kept: a best-seller's lot has about as many edges as movements
@@ -485,14 +457,38 @@ func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, er
 	}
 	defer s.circ.mu.RUnlock()
 	c := &s.circ
-	sums := edgeSums{slot: map[[2]int32]int32{}}
+	// Summed in compact slots (48 bytes) under a key of both holders, made
+	// into Edges at the end.
+	type sum struct {
+		from, to        int32
+		qty, moves, seq int64
+		first, last     int64
+	}
+	slot := make(map[uint64]int32, min(len(pos)/4+16, 1<<22))
+	var sums []sum
 	for k, p := range pos {
 		if k%(1<<20) == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		sums.add(c, c.from[p], c.to[p], c.seq[p], c.qty[p], c.at[p])
+		f, t, at := c.from[p], c.to[p], c.at[p]
+		key := uint64(uint32(f))<<32 | uint64(uint32(t))
+		i, ok := slot[key]
+		if !ok {
+			i = int32(len(sums))
+			slot[key] = i
+			sums = append(sums, sum{from: f, to: t, seq: c.seq[p], first: at, last: at})
+		}
+		a := &sums[i]
+		a.qty += c.qty[p]
+		a.moves++
+		a.first, a.last = min(a.first, at), max(a.last, at)
 	}
-	return sums.edges, nil
+	out := make([]graphstore.Edge, len(sums))
+	for k, a := range sums {
+		out[k] = graphstore.Edge{From: c.holders[a.from], To: c.holders[a.to], Qty: a.qty, Moves: a.moves, FirstSeq: a.seq,
+			First: graphstore.FromUnixNanos(a.first), Last: graphstore.FromUnixNanos(a.last)}
+	}
+	return out, nil
 }
 
 // Lots implements graphstore.Circulation.
