@@ -169,13 +169,32 @@ func native(t reflect.Type) bool {
 	if v, ok := nativeTypes.Load(t); ok {
 		return v.(bool)
 	}
-	nativeTypes.Store(t, true) // provisional, against recursive types
-	ok := nativeUncached(t)
+	ok := nativeWalk(t, map[reflect.Type]*bool{})
 	nativeTypes.Store(t, ok)
 	return ok
 }
 
-func nativeUncached(t reflect.Type) bool {
+// nativeWalk is native for t, met while walking the types in seen (true:
+// answered; false: being walked). A type met again inside itself counts as
+// native for the walk: a mark kept to the walk, never stored where
+// concurrent callers could read it before the answer is known (a
+// provisional answer in nativeTypes once sent a struct to encoding/json,
+// Go field names and all, under concurrent first use). Only the walk's
+// outermost answer is cached.
+func nativeWalk(t reflect.Type, seen map[reflect.Type]*bool) bool {
+	if v, ok := nativeTypes.Load(t); ok {
+		return v.(bool)
+	}
+	if a, ok := seen[t]; ok {
+		return a == nil || *a
+	}
+	seen[t] = nil
+	ok := nativeUncached(t, seen)
+	seen[t] = &ok
+	return ok
+}
+
+func nativeUncached(t reflect.Type, seen map[reflect.Type]*bool) bool {
 	if t == decimalType || t.Kind() == reflect.Pointer && t.Elem() == decimalType {
 		return false // written by wireValue, with two decimals at least
 	}
@@ -187,9 +206,9 @@ func nativeUncached(t reflect.Type) bool {
 		if t.Kind() == reflect.Slice {
 			return false // a nil slice must become [], not null
 		}
-		return native(t.Elem())
+		return nativeWalk(t.Elem(), seen)
 	case reflect.Map:
-		return t.Key().Kind() == reflect.String && native(t.Elem())
+		return t.Key().Kind() == reflect.String && nativeWalk(t.Elem(), seen)
 	case reflect.Interface:
 		return false
 	case reflect.Struct:
@@ -198,7 +217,7 @@ func nativeUncached(t reflect.Type) bool {
 			if !f.IsExported() {
 				continue
 			}
-			if f.Tag.Get("json") == "" || !native(f.Type) {
+			if f.Tag.Get("json") == "" || !nativeWalk(f.Type, seen) {
 				return false
 			}
 		}
