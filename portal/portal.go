@@ -14,6 +14,7 @@ package portal
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"downline/clock"
 	"downline/ledger"
 	"downline/ledger/catalog"
 	"downline/ledger/content"
@@ -48,6 +50,7 @@ type Portal struct {
 	db       *ledger.DB
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	homes    coalescer[homeKey]
 }
 
 // New makes the portal over db.
@@ -196,13 +199,19 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, name string, sta
 		p.fail(w, r, err)
 		return
 	}
+	p.write(w, r, status, b.Bytes(), v.Shop != nil)
+}
+
+// write sends a rendered page with the site's headers; a shop page (a
+// visitor's own cart, prices and orders) is never cached.
+func (p *Portal) write(w http.ResponseWriter, r *http.Request, status int, body []byte, shopPage bool) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// No script of ours runs on these pages, and none of anyone else's
 	// may; forms (the search box, the shop's) go to this site only.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-	if v.Shop != nil {
-		w.Header().Set("Cache-Control", "no-store") // a visitor's own cart, prices and orders
+	if shopPage {
+		w.Header().Set("Cache-Control", "no-store")
 	} else if status == http.StatusOK {
 		cache(w, 60)
 	} else {
@@ -210,7 +219,7 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, name string, sta
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(b.Bytes())
+		_, _ = w.Write(body)
 	}
 }
 
@@ -235,26 +244,40 @@ func (p *Portal) readErr(w http.ResponseWriter, r *http.Request, l content.Lang,
 	p.fail(w, r, err)
 }
 
+// homeKey is what the home page depends on: the language, and the second
+// the clock reads (what is published depends on it; a request whose clock
+// is pinned shares only with requests pinned to the same second).
+type homeKey struct {
+	lang content.Lang
+	at   int64
+}
+
 func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 	l := langOf(r)
-	ctx := r.Context()
-	news, err := content.Latest(ctx, p.db.Pool, l, "", 4)
+	body, err := p.homes.do(r.Context(), homeKey{l, clock.Now(r.Context()).Unix()}, func(ctx context.Context) ([]byte, error) {
+		news, err := content.Latest(ctx, p.db.Pool, l, "", 4)
+		if err != nil {
+			return nil, err
+		}
+		products, err := catalog.List(ctx, p.db.Pool, "", 12, true)
+		if err != nil {
+			return nil, err
+		}
+		v := p.newView(r, l)
+		v.Title = v.T["company"] + " · " + v.T["tagline"]
+		v.News = p.newsViews(l, news.Items, v)
+		for _, pr := range products {
+			v.Items = append(v.Items, productOf(pr, l, v))
+		}
+		var b bytes.Buffer
+		err = p.pages["home"].Execute(&b, v)
+		return b.Bytes(), err
+	})
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	products, err := catalog.List(ctx, p.db.Pool, "", 12, true)
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	v := p.newView(r, l)
-	v.Title = v.T["company"] + " · " + v.T["tagline"]
-	v.News = p.newsViews(l, news.Items, v)
-	for _, pr := range products {
-		v.Items = append(v.Items, productOf(pr, l, v))
-	}
-	p.render(w, r, "home", http.StatusOK, v)
+	p.write(w, r, http.StatusOK, body, false)
 }
 
 func (p *Portal) newsList(w http.ResponseWriter, r *http.Request) {
