@@ -207,3 +207,35 @@ func joinLines(s []string) string {
 	}
 	return out
 }
+
+// A trace's flows keep the biggest recipients' edges and fold the others'
+// into one recipient with no id, their returns and write-offs too.
+func TestTraceFlowsFolded(t *testing.T) {
+	ctx := context.Background()
+	s := circulationStore(t)
+	tr, err := analytics.LotTrace(ctx, s, nil, "TEA", "T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows := func() string {
+		var out []string
+		for _, f := range tr.Flows {
+			out = append(out, fmt.Sprintf("%s:%s>%s:%s %d/%d", f.From.Kind, f.From.ID, f.To.Kind, f.To.ID, f.Qty, f.Moves))
+		}
+		return strings.Join(out, ", ")
+	}
+	if err := analytics.WithFlows(ctx, s, &tr, 1); err != nil {
+		t.Fatal(err)
+	}
+	want := "supplier:supplier>warehouse:HQ 500/1, warehouse:HQ>agency:AG1-WH 200/1, agency:AG1-WH>member: 9/2, agency:AG1-WH>member:M3 150/1, " +
+		"member:M3>agency:AG1-WH 10/1, member:>agency:AG2-WH 2/1, member:>writeoff:writeoff 1/1"
+	if got := flows(); got != want || tr.FlowsFolded != 2 {
+		t.Errorf("folded flows (%d folded):\n%s\nwant\n%s", tr.FlowsFolded, got, want)
+	}
+	if err := analytics.WithFlows(ctx, s, &tr, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := flows(); !strings.Contains(got, "agency:AG1-WH>member:M1 5/1") || strings.Contains(got, "member: ") {
+		t.Errorf("every flow: %s", got)
+	}
+}

@@ -7,9 +7,11 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,8 +39,11 @@ type Trace struct {
 	// Flows are who sent how much of the lot to whom, summed per pair of
 	// holders in the order of their first movement (the edges a Sankey
 	// draws): supplier to warehouse, warehouse to agency, agency to member,
-	// returns back and write-offs.
-	Flows []Flow `json:"flows"`
+	// returns back and write-offs. Only when asked for (WithFlows).
+	Flows []Flow `json:"flows,omitempty"`
+	// FlowsFolded is how many recipients the flows fold into one whose id
+	// is empty.
+	FlowsFolded int `json:"flows_folded,omitempty"`
 }
 
 // Flow is one lot's movements from one holder to another, summed.
@@ -160,13 +165,70 @@ func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, 
 		}
 	}
 	tr.Movements /= 2
-	edges, err := cs.LotEdges(ctx, lot.ID)
-	if err != nil {
-		return Trace{}, err
-	}
-	tr.Flows = make([]Flow, len(edges))
-	for k, e := range edges {
-		tr.Flows[k] = Flow{From: refOf(e.From), To: refOf(e.To), Qty: e.Qty, Moves: e.Moves, First: e.First, Last: e.Last}
-	}
 	return tr, nil
+}
+
+// WithFlows adds the lot's flows to a trace, keeping the edges of the top
+// recipients (members and customers, by units received; top < 1 keeps
+// all): the edges of the others are folded into one recipient with an
+// empty id per sender (and per receiver of their returns), and
+// FlowsFolded says how many recipients that holds. A lot sold to many has
+// about an edge per sale, so flows come only when asked for.
+// Errors: ErrNotFound.
+func WithFlows(ctx context.Context, cs graphstore.Circulation, tr *Trace, top int) error {
+	edges, err := cs.LotEdges(ctx, tr.Lot)
+	if errors.Is(err, graphstore.ErrNotFound) {
+		return fmt.Errorf("%w: no lot %s of %s has moved", ErrNotFound, tr.Batch, tr.SKU)
+	}
+	if err != nil {
+		return err
+	}
+	tr.FlowsFolded = 0
+	recipient := func(h graphstore.Holder) bool {
+		return h.Kind == graphstore.MemberHolder || h.Kind == graphstore.Customer
+	}
+	keep := map[graphstore.Holder]bool{}
+	if top > 0 {
+		received := map[graphstore.Holder]int64{}
+		for _, e := range edges {
+			if recipient(e.To) {
+				received[e.To] += e.Qty
+			}
+		}
+		if len(received) > top {
+			all := make([]graphstore.Holder, 0, len(received))
+			for h := range received {
+				all = append(all, h)
+			}
+			slices.SortFunc(all, func(a, b graphstore.Holder) int {
+				return cmp.Or(cmp.Compare(received[b], received[a]), cmp.Compare(a.ID, b.ID))
+			})
+			for _, h := range all[:top] {
+				keep[h] = true
+			}
+			tr.FlowsFolded = len(all) - top
+		}
+	}
+	fold := func(h graphstore.Holder) graphstore.Holder {
+		if tr.FlowsFolded > 0 && recipient(h) && !keep[h] {
+			return graphstore.Holder{Kind: graphstore.MemberHolder}
+		}
+		return h
+	}
+	at := map[[2]graphstore.Holder]int{}
+	tr.Flows = []Flow{}
+	for _, e := range edges {
+		k := [2]graphstore.Holder{fold(e.From), fold(e.To)}
+		i, ok := at[k]
+		if !ok {
+			i = len(tr.Flows)
+			at[k] = i
+			tr.Flows = append(tr.Flows, Flow{From: refOf(k[0]), To: refOf(k[1]), First: e.First, Last: e.Last})
+		}
+		f := &tr.Flows[i]
+		f.Qty += e.Qty
+		f.Moves += e.Moves
+		f.First, f.Last = minTime(f.First, e.First), maxTime(f.Last, e.Last)
+	}
+	return nil
 }

@@ -89,6 +89,25 @@ func TestLotTrace(t *testing.T) {
 			t.Errorf("trace as %s: recall list %+v", login, tr.Recall)
 		}
 	}
+	// The flows, when asked for: who sent how much to whom.
+	res := w.call("GET", "/api/v1/analytics/lots/TEA-200/T1/trace?flows=0", w.token("analyst"), nil)
+	var tr analytics.Trace
+	if err := json.Unmarshal(res.body, &tr); err != nil || res.status != 200 {
+		t.Fatalf("trace with flows: %d %s", res.status, res.body)
+	}
+	var flows []string
+	for _, f := range tr.Flows {
+		flows = append(flows, fmt.Sprintf("%s:%s>%s:%s %d", f.From.Kind, f.From.ID, f.To.Kind, f.To.ID, f.Qty))
+	}
+	if got, want := strings.Join(flows, ", "), "supplier:supplier>warehouse:HQ-SH 500, warehouse:HQ-SH>agency:AG1-WH 10, agency:AG1-WH>member:AAA1 3, member:AAA1>writeoff:writeoff 1"; got != want {
+		t.Errorf("flows: %s\nwant %s", got, want)
+	}
+	if res := w.call("GET", "/api/v1/analytics/lots/TEA-200/T1/trace", w.token("analyst"), nil); strings.Contains(string(res.body), `"flows"`) {
+		t.Errorf("a trace without flows= carries them: %s", res.body)
+	}
+	if res := w.call("GET", "/api/v1/analytics/lots/TEA-200/T1/trace?flows=x", w.token("analyst"), nil); res.status != 422 {
+		t.Errorf("flows=x: %d %s", res.status, res.body)
+	}
 	for _, c := range []struct {
 		login, path string
 		want        int

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,5 +300,68 @@ func checkBackTraces(t *testing.T, db *ledger.DB, cs graphstore.Circulation, shi
 	}
 	if checked < 30 {
 		t.Fatalf("only %d back trace lines checked", checked)
+	}
+	// A member's whole back trace: per lot, what the ledger shipped to all
+	// the member's orders.
+	for _, code := range []string{"M001", "M002", "M003"} {
+		want := map[string]int64{}
+		rows, err := db.Pool.Query(ctx, `SELECT sl.lot_id::text, sum(sl.qty) FROM shipment_lots sl JOIN orders o ON o.id = sl.order_id
+			JOIN members m ON m.id = o.member_id WHERE m.code = $1 GROUP BY 1`, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lot string
+		var n int64
+		if _, err := pgx.ForEachRow(rows, []any{&lot, &n}, func() error { want[lot] = n; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		bt, err := analytics.Back(ctx, cs, graphstore.Holder{Kind: graphstore.MemberHolder, ID: code}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, l := range bt.Lines {
+			got[l.Lot] += l.Qty
+		}
+		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("member %s: back trace received %v, the ledger shipped %v", code, got, want)
+		}
+	}
+}
+
+// The tracing routes answer analysts over HTTP and refuse bad questions
+// with a 422 naming what is wrong: a holder of no known kind, a
+// reconciliation of a member, a period the wrong way round, a window of
+// no months, a slow-mover threshold of zero, an unknown order (404).
+func TestCirculationRoutes(t *testing.T) {
+	w := newWorld(t)
+	analyst := w.token("analyst")
+	for _, c := range []struct {
+		path string
+		want int
+		says string
+	}{
+		{"/api/v1/analytics/lots?q=tea", 200, `"sku":"TEA-200"`},
+		{"/api/v1/analytics/holders/warehouse/HQ-SH/lots", 200, `"lines":[`},
+		{"/api/v1/analytics/holders/agency/AG1-WH/downstream", 200, `[]`},
+		{"/api/v1/analytics/holders/warehouse/HQ-SH/reconciliation?from=2020-01-01&to=2999-01-01", 200, `"differences":0`},
+		{"/api/v1/analytics/diversion", 200, `"territory":[]`},
+		{"/api/v1/analytics/ageing?slow_days=30", 200, `"slow_days":30`},
+		{"/api/v1/analytics/members/AAA1/lots", 200, `"lines":[]`},
+		{"/api/v1/analytics/holders/truck/T1/lots", 422, "the kind must be"},
+		{"/api/v1/analytics/holders/member/AAA1/reconciliation", 422, "only a warehouse or an agency"},
+		{"/api/v1/analytics/holders/agency/AG1-WH/reconciliation?from=2026-03-02&to=2026-03-01", 422, "must come after"},
+		{"/api/v1/analytics/holders/agency/AG1-WH/reconciliation?from=2026-3-1", 422, "from must be a date"},
+		{"/api/v1/analytics/diversion?months=0", 422, "months must be a whole number from 1 to 36"},
+		{"/api/v1/analytics/ageing?slow_days=0", 422, "slow_days must be a whole number"},
+		{"/api/v1/analytics/orders/SO999999999/lots", 404, ""},
+	} {
+		res := w.call("GET", c.path, analyst, nil)
+		if res.status != c.want || !strings.Contains(string(res.body), c.says) {
+			t.Errorf("GET %s: %d %s, want %d saying %q", c.path, res.status, res.body, c.want, c.says)
+		}
+	}
+	if res := w.call("GET", "/api/v1/analytics/diversion", w.token("AAA"), nil); res.status != 403 {
+		t.Errorf("a member's diversion report: %d", res.status)
 	}
 }

@@ -91,12 +91,17 @@ func Company(ctx context.Context, db *ledger.DB, password string, seed uint64, o
 				return err
 			}
 		}
-		for _, a := range [][2]string{{"AG1", "Agency Pudong"}, {"AG2", "Agency Hangzhou"}} {
+		for _, a := range [][3]string{{"AG1", "Agency Pudong", "上海"}, {"AG2", "Agency Hangzhou", "浙江"}} {
 			if _, err := agency.Create(ctx, tx, a[0], a[1], "+8621000000"+a[0][2:], ""); err != nil {
 				return err
 			}
+			if err := agency.SetTerritory(ctx, tx, a[0], []string{a[2]}); err != nil {
+				return err
+			}
 		}
-		return nil
+		// Where members live, for the diversion report: most in Shanghai,
+		// where AG1 sells, one in ten each in Zhejiang and Jiangsu.
+		return agency.SpreadMemberRegions(ctx, tx, []string{"上海", "上海", "上海", "上海", "浙江", "上海", "上海", "上海", "江苏", "上海"})
 	})
 	if err != nil {
 		return sum, fmt.Errorf("demo catalogue and agencies: %w", err)

@@ -156,6 +156,7 @@ func TestCirculationBackTraceForm(t *testing.T) {
 	run(t, ctx, "HQ's order", chromedp.SetValue(chromedp.CSS("#back-by"), "order"), chromedp.Evaluate[chromedp.Void](
 		`document.querySelector('#back-by').dispatchEvent(new Event('change', {bubbles: true}))`), typeInto("#back-q", o.hq), click("#back-go"))
 	wantAddress(t, ctx, "/staff/analytics/back?by=order&q="+o.hq)
+	wantText(t, ctx, "#back-title", o.hq)
 	wantText(t, ctx, "#back-lines tbody tr", "Warehouse HQ-SH")
 	if got := eval[string](t, ctx, `[...document.querySelectorAll('#back-lines tbody tr')].map(tr => tr.children[2].innerText + '/' + tr.children[4].innerText.trim()).join(' ')`); got != "3/" {
 		t.Errorf("HQ's order: received/agencies = %q, want 3/ (no agency)", got)
@@ -192,6 +193,7 @@ func TestCirculationSankey(t *testing.T) {
 	run(t, ctx, "find lots", chromedp.Navigate(o.url+"/staff/analytics/lots"), chromedp.WaitVisible(chromedp.CSS("#lot-q")),
 		typeInto("#lot-q", "vc-1"), click("#lot-search-go"))
 	wantAddress(t, ctx, "/staff/analytics/lots?q=vc-1")
+	wantText(t, ctx, "#lot-search .hint", "2 个批次")
 	wantText(t, ctx, "#lot-results", "VC-100 B2")
 	if n := eval[int](t, ctx, `document.querySelectorAll('#lot-results li').length`); n != 2 {
 		t.Errorf("%d lots of VC-100 found, want 2 (B1, B2)", n)

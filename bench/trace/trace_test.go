@@ -29,15 +29,19 @@ import (
 )
 
 // benchMoves is the size of the traced lot: TRACE_MOVES, else 5,000,000.
-func benchMoves(b *testing.B) int {
-	if s := os.Getenv("TRACE_MOVES"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 100 {
-			b.Fatalf("TRACE_MOVES=%q: want a number of at least 100", s)
-		}
-		return n
+func benchMoves(b *testing.B) int { return envSize(b, "TRACE_MOVES", 5_000_000) }
+
+// envSize is a size from the environment variable name, else def.
+func envSize(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
 	}
-	return 5_000_000
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 100 {
+		b.Fatalf("%s=%q: want a number of at least 100", name, s)
+	}
+	return n
 }
 
 // bigLot makes, in batches given to emit, one lot with n movements shaped like a
@@ -129,6 +133,19 @@ func BenchmarkLotTraceEmbedded(b *testing.B) {
 			}
 		}
 	})
+	// The flows a Sankey draws: the store's per-edge sums, copied.
+	b.Run("edges", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			edges, err := memLot.LotEdges(ctx, "1")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(edges)
+		}
+		b.ReportMetric(float64(n), "edges")
+	})
 }
 
 func benchTrace(b *testing.B, cs graphstore.Circulation, n int) {
@@ -159,34 +176,35 @@ func BenchmarkLotTraceNeo4j(b *testing.B) {
 	if uri == "" {
 		b.Skip("NEO4J_URI is not set (dev/neo4j up prints one)")
 	}
-	n := 200_000
-	if v := os.Getenv("TRACE_NEO4J_MOVES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 100 {
-			b.Fatalf("TRACE_NEO4J_MOVES=%q: want a number of at least 100", v)
-		}
-	}
+	n := envSize(b, "TRACE_NEO4J_MOVES", 200_000)
+	s := loadedNeo4j(b, uri, n)
+	b.Run("trace", func(b *testing.B) { benchTrace(b, s, n) })
+}
+
+// loadedNeo4j empties the Neo4j at uri (and again when the benchmark
+// ends) and feeds it the big lot of n movements, the load not timed.
+func loadedNeo4j(b *testing.B, uri string, n int) *neo4j.Store {
 	ctx := context.Background()
 	neo4jtest.Lock(b)
 	s, err := neo4j.New(ctx, uri, os.Getenv("NEO4J_USER"), os.Getenv("NEO4J_PASSWORD"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close(ctx)
+	b.Cleanup(func() { _ = s.Close(ctx) })
 	if err := s.Reset(ctx); err != nil {
 		b.Fatal(err)
 	}
-	defer func() {
+	b.Cleanup(func() {
 		if err := s.Reset(ctx); err != nil {
 			b.Error(err)
 		}
-	}()
+	})
 	start := time.Now()
 	if err := feed(ctx, s, n); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("loaded %d movements into Neo4j in %s", n, time.Since(start).Round(time.Second))
-	b.Run("trace", func(b *testing.B) { benchTrace(b, s, n) })
+	return s
 }
 
 // BenchmarkLotTracePostgres asks Postgres the same question in SQL: the

@@ -447,7 +447,9 @@ func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.Holder
 }
 
 // LotEdges implements graphstore.Circulation: one pass over the lot's
-// movements in Seq order, summing per pair of holders.
+// movements in Seq order. Unlike the per-holder sums, the per-edge sums are
+// not kept: a best-seller's lot has about as many edges as movements
+// (agencies sell to members one by one), which would double the store.
 func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, error) {
 	pos, err := s.lotMoves(ctx, lot)
 	if err != nil {
@@ -455,26 +457,36 @@ func (s *Store) LotEdges(ctx context.Context, lot string) ([]graphstore.Edge, er
 	}
 	defer s.circ.mu.RUnlock()
 	c := &s.circ
-	slot := map[[2]int32]int{}
-	var out []graphstore.Edge
-	for _, p := range pos {
-		k := [2]int32{c.from[p], c.to[p]}
-		i, ok := slot[k]
-		at := graphstore.FromUnixNanos(c.at[p])
+	// Summed in compact slots (48 bytes) under a key of both holders, made
+	// into Edges at the end.
+	type sum struct {
+		from, to        int32
+		qty, moves, seq int64
+		first, last     int64
+	}
+	slot := make(map[uint64]int32, min(len(pos)/4+16, 1<<22))
+	var sums []sum
+	for k, p := range pos {
+		if k%(1<<20) == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		f, t, at := c.from[p], c.to[p], c.at[p]
+		key := uint64(uint32(f))<<32 | uint64(uint32(t))
+		i, ok := slot[key]
 		if !ok {
-			i = len(out)
-			slot[k] = i
-			out = append(out, graphstore.Edge{From: c.holders[k[0]], To: c.holders[k[1]], First: at, Last: at, FirstSeq: c.seq[p]})
+			i = int32(len(sums))
+			slot[key] = i
+			sums = append(sums, sum{from: f, to: t, seq: c.seq[p], first: at, last: at})
 		}
-		e := &out[i]
-		e.Qty += c.qty[p]
-		e.Moves++
-		if at.Before(e.First) {
-			e.First = at
-		}
-		if at.After(e.Last) {
-			e.Last = at
-		}
+		a := &sums[i]
+		a.qty += c.qty[p]
+		a.moves++
+		a.first, a.last = min(a.first, at), max(a.last, at)
+	}
+	out := make([]graphstore.Edge, len(sums))
+	for k, a := range sums {
+		out[k] = graphstore.Edge{From: c.holders[a.from], To: c.holders[a.to], Qty: a.qty, Moves: a.moves, FirstSeq: a.seq,
+			First: graphstore.FromUnixNanos(a.first), Last: graphstore.FromUnixNanos(a.last)}
 	}
 	return out, nil
 }

@@ -358,17 +358,17 @@ func (s *Store) Downstream(ctx context.Context, h graphstore.Holder) ([]graphsto
 		type reach struct{ lot, key string }
 		// reached[lot, holder] is the lowest Seq at which the lot reached the holder.
 		reached := map[reach]int64{}
-		picked := map[int64]graphstore.Movement{}
+		picked := map[int64]bool{}
 		frontier := []map[string]any{{"key": holderKey(h), "lot": nil, "seq": int64(0)}}
 		for len(frontier) > 0 {
 			var next []map[string]any
 			err := each(ctx, tx, qDownstream, map[string]any{"frontier": frontier}, func(r *neo4j.Record) error {
-				m := movementOf(r)
-				picked[m.Seq] = m
-				k := reach{m.Lot, holderKey(m.To)}
-				if at, ok := reached[k]; !ok || m.Seq < at {
-					reached[k] = m.Seq
-					next = append(next, map[string]any{"key": k.key, "lot": k.lot, "seq": m.Seq})
+				seq := asInt(r.Values[1])
+				picked[seq] = true
+				k := reach{asString(r.Values[0]), asString(r.Values[2])}
+				if at, ok := reached[k]; !ok || seq < at {
+					reached[k] = seq
+					next = append(next, map[string]any{"key": k.key, "lot": k.lot, "seq": seq})
 				}
 				return nil
 			})
@@ -377,12 +377,15 @@ func (s *Store) Downstream(ctx context.Context, h graphstore.Holder) ([]graphsto
 			}
 			frontier = next
 		}
-		out := make([]graphstore.Movement, 0, len(picked))
-		for _, m := range picked {
-			out = append(out, m)
+		// The walk carried Seqs alone; the movements are read once at the end.
+		seqs := make([]int64, 0, len(picked))
+		for seq := range picked {
+			seqs = append(seqs, seq)
 		}
-		slices.SortFunc(out, func(a, b graphstore.Movement) int { return cmp.Compare(a.Seq, b.Seq) })
-		return out, nil
+		out := make([]graphstore.Movement, 0, len(seqs))
+		err := each(ctx, tx, `UNWIND $seqs AS seq MATCH (f:Holder)-[r:MOVED {seq: seq}]->(t:Holder) RETURN `+movementColumns+` ORDER BY r.seq`,
+			map[string]any{"seqs": seqs}, func(r *neo4j.Record) error { out = append(out, movementOf(r)); return nil })
+		return out, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j.Downstream(%v): %w", h, err)
@@ -392,6 +395,6 @@ func (s *Store) Downstream(ctx context.Context, h graphstore.Holder) ([]graphsto
 
 const qDownstream = `
 UNWIND $frontier AS x
-MATCH (f:Holder {key: x.key})-[r:MOVED]->(t:Holder)
+MATCH (:Holder {key: x.key})-[r:MOVED]->(t:Holder)
 WHERE r.seq > x.seq AND (x.lot IS NULL OR r.lot = x.lot)
-RETURN DISTINCT ` + movementColumns
+RETURN r.lot, r.seq, t.key`

@@ -86,3 +86,16 @@ func MemberRegions(ctx context.Context, q ledger.Querier) (map[string]string, er
 	})
 	return out, err
 }
+
+// SpreadMemberRegions gives every member without a region one of regions,
+// by member id (member id modulo len(regions)): a deterministic spread for
+// demonstrations and tests.
+func SpreadMemberRegions(ctx context.Context, tx pgx.Tx, regions []string) error {
+	if len(regions) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO member_regions (member_id, region)
+		SELECT m.id, ($1::text[])[1 + m.id % cardinality($1::text[])] FROM members m
+		ON CONFLICT (member_id) DO NOTHING`, regions)
+	return err
+}

@@ -1214,6 +1214,7 @@ export const en = {
   circExpired: 'expired',
   circNever: 'never',
   circAgeingSummary: (lines: number, slow: number, expired: number) => `${lines} holdings · ${slow} slow · ${expired} expired`,
+  circAgeingFilter: 'Holder, product or batch',
   circFlow: 'The lot’s flow',
   circFlowHint: 'From HQ’s warehouses through agencies to members and customers; band widths are units. Returns are listed under the picture.',
   circFlowOthers: (n: number) => `${n} others`,

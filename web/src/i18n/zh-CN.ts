@@ -1224,6 +1224,7 @@ export const zhCN: Messages = {
   circExpired: '已过期',
   circNever: '从未',
   circAgeingSummary: (lines: number, slow: number, expired: number) => `${lines} 条持有 · ${slow} 条滞销 · ${expired} 条过期`,
+  circAgeingFilter: '持有方、产品或批次',
   circFlow: '批次流向',
   circFlowHint: '从总部仓库经代理商到会员和顾客；带宽表示件数。退货列在图下。',
   circFlowOthers: (n: number) => `其他 ${n} 位`,

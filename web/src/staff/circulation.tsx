@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { request, seg } from '../api';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
-import { dateTime, number } from '../format';
+import { companyDate, dateTime, number } from '../format';
 import { base, navigate, query } from '../router';
 import { useLoad } from '../load';
 import { downloadCsv } from './lists';
@@ -294,7 +294,7 @@ function BackTable({ bt }: { bt: BackTrace }) {
             <td data-label={m.circReceipts} class="receipts">
               {l.receipts.map((r, i) => (
                 <span key={i} class="receipt">
-                  {m.circReceipt(r.warehouse, number(r.qty), day(r.at))}
+                  {m.circReceipt(r.warehouse, number(r.qty), companyDate(r.at))}
                 </span>
               ))}
             </td>
@@ -667,7 +667,7 @@ export function AgeingPage() {
                   <p id="age-summary">{m.circAgeingSummary(a.lines.length, a.slow, a.expired)}</p>
                   <div class="queue-tools">
                     <label>
-                      {m.circLotSearchLabel}{' '}
+                      {m.circAgeingFilter}{' '}
                       <input id="age-filter" value={filter} onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)} />
                     </label>
                     <label>
@@ -786,7 +786,7 @@ export function LotSearch() {
 
 // FlowPanel is a lot's flow: the Sankey of its forward flows, and every
 // flow (returns and write-offs too) as a table beside it.
-export function FlowPanel({ flows }: { flows: FlowEdge[] }) {
+export function FlowPanel({ flows, folded }: { flows: FlowEdge[]; folded: number }) {
   const m = t.value;
   const back = flows.filter((e) => e.from.kind !== 'supplier' && !forward(e));
   const wrap = useRef<HTMLDivElement>(null);
@@ -803,7 +803,7 @@ export function FlowPanel({ flows }: { flows: FlowEdge[] }) {
       <h2>{m.circFlow}</h2>
       <p class="hint">{m.circFlowHint}</p>
       <div class="sankey-wrap" ref={wrap}>
-        {width > 0 && <Sankey edges={flows} width={width} />}
+        {width > 0 && <Sankey edges={flows} width={width} folded={folded} />}
       </div>
       {back.length > 0 && (
         <>

@@ -31,11 +31,12 @@ export interface Trace {
   movements: number;
   holders: Holding[];
   recall: Holding[];
-  flows: FlowEdge[];
+  flows?: FlowEdge[];
+  flows_folded?: number;
 }
 
 export const lotTrace = (sku: string, batch: string) =>
-  request<Trace>('GET', `/analytics/lots/${seg(sku)}/${seg(batch)}/trace`);
+  request<Trace>('GET', `/analytics/lots/${seg(sku)}/${seg(batch)}/trace?flows=200`);
 
 export const lotsBase = () => `${base}analytics/lots`;
 
@@ -118,7 +119,7 @@ export function LotJourney({ sku, batch }: { sku: string; batch: string }) {
                 </dl>
                 <Flow tr={tr} />
               </section>
-              <FlowPanel flows={tr.flows} />
+              <FlowPanel flows={tr.flows ?? []} folded={tr.flows_folded ?? 0} />
               <section class="card">
                 <h2>{m.lotHolders}</h2>
                 <Holdings id="lot-holders" rows={tr.holders} />

@@ -45,15 +45,17 @@ export const forward = (e: FlowEdge) =>
 // width it is shown at (one unit a pixel), so its labels read as well on
 // a phone as on a desktop. Written for this page: a few dozen nodes need
 // no layout library.
-export function Sankey({ edges, width, height = 260 }: { edges: FlowEdge[]; width: number; height?: number }) {
+export function Sankey({ edges, width, folded = 0, height = 260 }: { edges: FlowEdge[]; width: number; folded?: number; height?: number }) {
   const W = Math.max(280, width);
   const m = t.value;
   const fwd = edges.filter(forward);
   // The biggest recipients keep their own node; the rest share one.
   const received = new Map<string, number>();
   for (const e of fwd) if (column[e.to.kind] === 2) received.set(e.to.kind + ':' + e.to.id, (received.get(e.to.kind + ':' + e.to.id) ?? 0) + e.qty);
-  const top = new Set([...received.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_RECIPIENTS).map(([k]) => k));
-  const others = received.size - top.size;
+  // A recipient with no id is the API's own fold of the smaller ones.
+  const named = [...received.entries()].filter(([k]) => !k.endsWith(':'));
+  const top = new Set(named.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_RECIPIENTS).map(([k]) => k));
+  const others = named.length - top.size + folded;
   const keyOf = (h: { kind: string; id: string }) => {
     const k = h.kind + ':' + h.id;
     return column[h.kind] === 2 && !top.has(k) ? 'others' : k;
