@@ -1268,6 +1268,9 @@ export const en = {
   tsFindButton: 'Show',
   tsFindRequired: 'Enter a member code.',
   tsBackToHQ: 'Every member',
+  // recall list in pages
+  lotRecallCount: (n: string, holding: string) => `${n} received goods of this lot; ${holding} still hold some.`,
+  lotRecallPages: 'Pages of the recall list',
 };
 
 export type Messages = typeof en;

@@ -1278,4 +1278,7 @@ export const zhCN: Messages = {
   tsFindButton: '查看',
   tsFindRequired: '请输入会员编号。',
   tsBackToHQ: '全体会员',
+  // recall list in pages
+  lotRecallCount: (n: string, holding: string) => `共 ${n} 位收到本批次商品，其中 ${holding} 位仍持有。`,
+  lotRecallPages: '召回名单分页',
 };
