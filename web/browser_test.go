@@ -64,7 +64,6 @@ func newOffice(t *testing.T) office {
 	t.Helper()
 	db := ledgertest.DB(t)
 	goodstest.World(t, db)
-	ctx := context.Background()
 	goodstest.Tx(t, db, func(ctx context.Context, tx pgx.Tx) error {
 		for _, r := range []member.Registration{
 			{Code: "ROOT1", Name: "Root", Phone: "+8613800000001"},
@@ -86,8 +85,16 @@ func newOffice(t *testing.T) office {
 			Lines: []order.LineRequest{{SKU: "VC-100", Qty: 12}}, By: "test"})
 		return err
 	})
+	url, store := serveLedger(t, db)
+	return office{url: url, orderNo: o.No, db: db, store: store}
+}
+
+// serveLedger serves the API and the UI of db, its graph the embedded
+// store synced from it.
+func serveLedger(t *testing.T, db *ledger.DB) (string, *memory.Store) {
+	t.Helper()
 	store := memory.New()
-	if err := projection.Sync(ctx, db, store, nil); err != nil {
+	if err := projection.Sync(context.Background(), db, store, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Every read sees the writes before it, however loaded the machine.
@@ -95,7 +102,7 @@ func newOffice(t *testing.T) office {
 		Explorer: &explorer.Cache{SyncBelow: time.Hour}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return office{url: ts.URL, orderNo: o.No, db: db, store: store}
+	return ts.URL, store
 }
 
 // requireBrowser skips the test when there is no chromium or no built UI,

@@ -3,15 +3,20 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
+	"downline/demo"
 	"downline/ledger"
 	"downline/ledger/agency"
 	"downline/ledger/goodstest"
+	"downline/ledger/ledgertest"
+	"downline/ledger/member"
 	"downline/ledger/order"
 	"downline/ledger/user"
 )
@@ -256,4 +261,44 @@ func setInput(sel, value string) chromedp.Action[chromedp.Void] {
 		el.value = %q;
 		el.dispatchEvent(new Event('input', {bubbles: true}));
 	})()`, sel, value))
+}
+
+// The demo company (300 members): lot VC-100-B1 flows from HQ-SH to AG1
+// and on to members (AG1's small sales among the recipients folded into
+// "others"); the diversion report lists AG1's sales to members outside
+// Shanghai.
+func TestCirculationDemoLot(t *testing.T) {
+	requireBrowser(t)
+	db := ledgertest.DB(t)
+	ctx := context.Background()
+	if err := member.CopyNetwork(ctx, db, member.GenerateCompany(300, 1, time.Now().AddDate(-2, 0, 0)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Company(ctx, db, password, 1, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	url, _ := serveLedger(t, db)
+	b := browser(t, "zh-CN")
+	run(t, b, "open a demo lot", desktop(), chromedp.Navigate(url+"/staff/analytics/lots/VC-100/VC-100-B1"), signIn("analyst", password),
+		chromedp.WaitVisible(chromedp.CSS("#lot-sankey .sankey-band")))
+	bands := eval[[]string](t, b, `[...document.querySelectorAll('#lot-sankey .sankey-band')].map(p => p.dataset.from + '>' + p.dataset.to)`)
+	var toAgency, fromAgency, others bool
+	for _, band := range bands {
+		toAgency = toAgency || band == "warehouse:HQ-SH>agency:AG1-WH"
+		fromAgency = fromAgency || strings.HasPrefix(band, "agency:AG1-WH>member:") || band == "agency:AG1-WH>others"
+		others = others || strings.HasSuffix(band, ">others")
+	}
+	if !toAgency || !fromAgency || !others {
+		t.Errorf("the demo lot's bands lack HQ → AG1 (%v), AG1 → members (%v) or the others (%v): %v", toAgency, fromAgency, others, bands)
+	}
+	if got := eval[string](t, b, `document.querySelector('#lot-sankey [data-node="others"] text').textContent`); !strings.HasPrefix(got, "其他 ") {
+		t.Errorf("the folded recipients read %q", got)
+	}
+	screenshot(t, b, "circulation-demo-lot-desktop-zh")
+	run(t, b, "the diversion report", chromedp.Navigate(url+"/staff/analytics/diversion"))
+	wantText(t, b, "#div-territory tbody tr", "AG1-WH")
+	if n := eval[int](t, b, `document.querySelectorAll('#div-territory tbody tr').length`); n == 0 {
+		t.Errorf("no sale outside AG1's territory in the demo")
+	}
+	screenshot(t, b, "circulation-demo-diversion-desktop-zh")
 }
