@@ -199,9 +199,11 @@ func (s *Store) LotSummary(ctx context.Context, lot string) (graphstore.LotSumma
 }
 
 // LotRecipients reads a page of the lot's recipients in rank order, from
-// the index on (lot, rank), ordered and limited in Cypher. Errors: ErrNotFound.
+// the index on (lot, rank), ordered and limited in Cypher: ordered by both
+// properties, the index gives the order, so a page reads its rows alone.
+// Errors: ErrNotFound.
 func (s *Store) LotRecipients(ctx context.Context, lot string, after int64, limit int) ([]graphstore.Recipient, error) {
-	q := `MATCH (s:LotHolder) WHERE s.lot = $lot AND s.rank > $after RETURN ` + lotHolderColumns + `, s.rank ORDER BY s.rank`
+	q := `MATCH (s:LotHolder) WHERE s.lot = $lot AND s.rank > $after RETURN ` + lotHolderColumns + `, s.rank ORDER BY s.lot, s.rank`
 	if limit > 0 {
 		q += ` LIMIT $limit`
 	}
