@@ -368,7 +368,6 @@ export const en = {
   lotHolders: 'Warehouses and agencies, in the order the lot reached them',
   lotRecall: 'Recall list',
   lotRecallHint: 'Everyone who received goods of this lot, those still holding some first.',
-  lotHoldingOnly: 'Still holding only',
   lotNone: 'Nobody.',
   lotHolder: 'Holder',
   lotReceived: 'Received',

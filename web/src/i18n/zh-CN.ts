@@ -367,7 +367,6 @@ export const zhCN: Messages = {
   lotHolders: '经手的仓库和代理商（按到达顺序）',
   lotRecall: '召回名单',
   lotRecallHint: '收到过该批次货品的所有人，仍持有者在前。',
-  lotHoldingOnly: '只看仍持有的',
   lotNone: '无。',
   lotHolder: '持有方',
   lotReceived: '收到',
