@@ -9,8 +9,11 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -32,10 +35,16 @@ type Trace struct {
 	// Holders are the warehouses and agencies the lot passed through, in the
 	// order it reached them.
 	Holders []Holding `json:"holders"`
-	// Recall lists the members and customers who received the lot, the ends
-	// of its path: who to contact when it is recalled. Those still holding
-	// some come first, each part in the order the lot reached them.
+	// Recipients are the members and customers who received the lot, in
+	// total: the whole recall list's size and sums.
+	Recipients Recipients `json:"recipients"`
+	// Recall is the first page of the recall list: the members and
+	// customers who received the lot, the ends of its path, who to contact
+	// when it is recalled. Those still holding some come first, each part
+	// in the order the lot reached them. Next, when not empty, is the
+	// cursor of the page after (LotRecall).
 	Recall []Holding `json:"recall"`
+	Next   string    `json:"next,omitempty"`
 	// Flows are who sent how much of the lot to whom, summed per pair of
 	// holders in the order of their first movement (the edges a Sankey
 	// draws): supplier to warehouse, warehouse to agency, agency to member,
@@ -44,6 +53,23 @@ type Trace struct {
 	// FlowsFolded is how many recipients the flows fold into one whose id
 	// is empty.
 	FlowsFolded int `json:"flows_folded,omitempty"`
+}
+
+// Recipients sums a lot's recall list: how many members and customers
+// received it (Count), how many still hold some (Holding), the units they
+// received and hold now.
+type Recipients struct {
+	Count    int64 `json:"count"`
+	Holding  int64 `json:"holding"`
+	Received int64 `json:"received"`
+	Holds    int64 `json:"holds"`
+}
+
+// RecallPage is a page of a lot's recall list; Next, when not empty, is
+// the cursor of the page after.
+type RecallPage struct {
+	Recall []Holding `json:"recall"`
+	Next   string    `json:"next,omitempty"`
 }
 
 // Flow is one lot's movements from one holder to another, summed.
@@ -99,73 +125,169 @@ func MemberNames(s graphstore.Store) Names {
 	}
 }
 
-// LotTrace traces the lot of sku and batch through cs.
+// DefaultRecallLimit is the length of a recall list's page when none is asked for.
+const DefaultRecallLimit = 100
+
+// LotTrace traces the lot of sku and batch through cs, with the first
+// DefaultRecallLimit recipients of its recall list.
+func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, batch string) (Trace, error) {
+	return LotTraceLimit(ctx, cs, names, sku, batch, DefaultRecallLimit)
+}
+
+// LotTraceLimit traces the lot of sku and batch through cs, with the first
+// limit recipients of its recall list (DefaultRecallLimit for limit < 1).
+// The store's kept sums make it cost the lot's stops and one page,
+// however many it reached.
 //
 // Errors: ErrInvalid for an empty SKU; ErrNotFound for a lot the store does
 // not know (never received, or not yet fed to the store).
-func LotTrace(ctx context.Context, cs graphstore.Circulation, names Names, sku, batch string) (Trace, error) {
-	sku, batch = strings.TrimSpace(sku), strings.TrimSpace(batch)
-	if sku == "" {
-		return Trace{}, fmt.Errorf("%w: a SKU is required", ErrInvalid)
-	}
-	lot, err := cs.FindLot(ctx, sku, batch)
-	if errors.Is(err, graphstore.ErrNotFound) {
-		return Trace{}, fmt.Errorf("%w: no lot %s of %s has moved", ErrNotFound, batch, sku)
-	}
+func LotTraceLimit(ctx context.Context, cs graphstore.Circulation, names Names, sku, batch string, limit int) (Trace, error) {
+	lot, err := findLot(ctx, cs, sku, batch)
 	if err != nil {
 		return Trace{}, err
 	}
-	flows, err := cs.LotHolders(ctx, lot.ID)
-	if errors.Is(err, graphstore.ErrNotFound) {
-		return Trace{}, fmt.Errorf("%w: no lot %s of %s has moved", ErrNotFound, batch, sku)
-	}
+	sum, err := cs.LotSummary(ctx, lot.ID)
 	if err != nil {
-		return Trace{}, err
+		return Trace{}, notFound(err, lot)
 	}
-	tr := Trace{SKU: lot.SKU, Batch: lot.Batch, Lot: lot.ID, Holders: []Holding{}}
-	recipients, returned := 0, 0
-	for _, f := range flows {
-		switch f.Holder.Kind {
-		case graphstore.MemberHolder, graphstore.Customer:
-			recipients++
-			if f.Holds() <= 0 {
-				returned++
-			}
-		}
-	}
-	// The recall list: those still holding some, then those who gave all back.
-	tr.Recall = make([]Holding, recipients)
-	next, back := 0, recipients-returned
-	for _, f := range flows {
-		tr.Movements += f.Moves // counted at both ends: halved below
+	tr := Trace{SKU: lot.SKU, Batch: lot.Batch, Lot: lot.ID, Holders: []Holding{},
+		Recipients: Recipients{Count: sum.Recipients, Holding: sum.Holding, Received: sum.Received, Holds: sum.Holds}}
+	tr.Movements = sum.Moves // counted at both ends: halved below
+	tr.InCirculation = sum.Holds
+	for _, f := range sum.Stops {
+		tr.Movements += f.Moves
 		switch f.Holder.Kind {
 		case graphstore.Supplier:
 			tr.Produced += f.Out - f.In
-			continue
 		case graphstore.WriteOff:
 			tr.WrittenOff += f.Holds()
-			continue
-		}
-		h := Holding{Kind: f.Holder.Kind, ID: f.Holder.ID, Received: f.In, SentOn: f.Out, Holds: f.Holds(), Moves: f.Moves,
-			First: f.First, Last: f.Last}
-		tr.InCirculation += h.Holds
-		switch {
-		case h.Kind != graphstore.MemberHolder && h.Kind != graphstore.Customer:
-			tr.Holders = append(tr.Holders, h)
-			continue
-		case names != nil && h.Kind == graphstore.MemberHolder:
-			h.Name = names(ctx, h.ID)
-		}
-		if h.Holds > 0 {
-			tr.Recall[next] = h
-			next++
-		} else {
-			tr.Recall[back] = h
-			back++
+		default:
+			tr.InCirculation += f.Holds()
+			tr.Holders = append(tr.Holders, holdingOf(f))
 		}
 	}
 	tr.Movements /= 2
+	page, err := recallPage(ctx, cs, names, lot, 0, limit)
+	if err != nil {
+		return Trace{}, err
+	}
+	tr.Recall, tr.Next = page.Recall, page.Next
 	return tr, nil
+}
+
+// LotRecall is the page of the lot's recall list after cursor (a Next of
+// a trace or of a page before; "" for the first), at most limit long
+// (DefaultRecallLimit for limit < 1).
+//
+// Errors: ErrInvalid for an empty SKU or a bad cursor; ErrNotFound.
+func LotRecall(ctx context.Context, cs graphstore.Circulation, names Names, sku, batch, cursor string, limit int) (RecallPage, error) {
+	after, err := decodeCursor(cursor)
+	if err != nil {
+		return RecallPage{}, err
+	}
+	lot, err := findLot(ctx, cs, sku, batch)
+	if err != nil {
+		return RecallPage{}, err
+	}
+	return recallPage(ctx, cs, names, lot, after, limit)
+}
+
+// EachRecipient gives fn the whole recall list of the lot of sku and
+// batch, in order, read from the store a page of pageSize at a time, so
+// that a list of a million costs a page of memory. It returns the lot.
+// Errors: ErrInvalid, ErrNotFound, or fn's.
+func EachRecipient(ctx context.Context, cs graphstore.Circulation, names Names, sku, batch string, pageSize int,
+	fn func(Holding) error) (graphstore.Lot, error) {
+	lot, err := findLot(ctx, cs, sku, batch)
+	if err != nil {
+		return lot, err
+	}
+	for after := int64(0); ; {
+		rs, err := cs.LotRecipients(ctx, lot.ID, after, pageSize)
+		if err != nil {
+			return lot, notFound(err, lot)
+		}
+		for _, r := range rs {
+			if err := fn(named(ctx, names, holdingOf(r.HolderFlow))); err != nil {
+				return lot, err
+			}
+			after = r.Rank
+		}
+		if len(rs) < pageSize {
+			return lot, nil
+		}
+	}
+}
+
+func recallPage(ctx context.Context, cs graphstore.Circulation, names Names, lot graphstore.Lot, after int64, limit int) (RecallPage, error) {
+	if limit < 1 {
+		limit = DefaultRecallLimit
+	}
+	// One more than the page tells whether a page follows.
+	rs, err := cs.LotRecipients(ctx, lot.ID, after, limit+1)
+	if err != nil {
+		return RecallPage{}, notFound(err, lot)
+	}
+	page := RecallPage{Recall: make([]Holding, 0, min(len(rs), limit))}
+	for k, r := range rs {
+		if k == limit {
+			page.Next = encodeCursor(rs[k-1].Rank)
+			break
+		}
+		page.Recall = append(page.Recall, named(ctx, names, holdingOf(r.HolderFlow)))
+	}
+	return page, nil
+}
+
+func findLot(ctx context.Context, cs graphstore.Circulation, sku, batch string) (graphstore.Lot, error) {
+	sku, batch = strings.TrimSpace(sku), strings.TrimSpace(batch)
+	if sku == "" {
+		return graphstore.Lot{}, fmt.Errorf("%w: a SKU is required", ErrInvalid)
+	}
+	lot, err := cs.FindLot(ctx, sku, batch)
+	if err != nil {
+		return graphstore.Lot{}, notFound(err, graphstore.Lot{SKU: sku, Batch: batch})
+	}
+	return lot, nil
+}
+
+// notFound words the store's ErrNotFound for a lot.
+func notFound(err error, lot graphstore.Lot) error {
+	if errors.Is(err, graphstore.ErrNotFound) {
+		return fmt.Errorf("%w: no lot %s of %s has moved", ErrNotFound, lot.Batch, lot.SKU)
+	}
+	return err
+}
+
+func holdingOf(f graphstore.HolderFlow) Holding {
+	return Holding{Kind: f.Holder.Kind, ID: f.Holder.ID, Received: f.In, SentOn: f.Out, Holds: f.Holds(), Moves: f.Moves,
+		First: f.First, Last: f.Last}
+}
+
+func named(ctx context.Context, names Names, h Holding) Holding {
+	if names != nil && h.Kind == graphstore.MemberHolder {
+		h.Name = names(ctx, h.ID)
+	}
+	return h
+}
+
+// encodeCursor and decodeCursor turn a store's rank into an opaque cursor
+// and back.
+func encodeCursor(rank int64) string {
+	return base64.RawURLEncoding.EncodeToString(binary.AppendUvarint([]byte{1}, uint64(rank)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > 1 && b[0] == 1 {
+		if v, n := binary.Uvarint(b[1:]); n == len(b)-1 && v <= math.MaxInt64 {
+			return int64(v), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: cursor %q is not one this list gave", ErrInvalid, c)
 }
 
 // WithFlows adds the lot's flows to a trace, keeping the edges of the top

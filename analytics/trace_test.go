@@ -3,6 +3,7 @@ package analytics_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"downline/analytics"
@@ -26,9 +27,40 @@ func TestLotTraceMatchesHistory(t *testing.T) {
 	}
 	names := func(_ context.Context, code string) string { return "name of " + code }
 	for _, lot := range h.Lots {
-		tr, err := analytics.LotTrace(ctx, s, names, " "+lot.SKU+" ", lot.Batch)
+		tr, err := analytics.LotTraceLimit(ctx, s, names, " "+lot.SKU+" ", lot.Batch, 7)
 		if err != nil {
 			t.Fatalf("LotTrace(%s, %s): %v", lot.SKU, lot.Batch, err)
+		}
+		// The recall list, page after page from the trace's first.
+		recall := tr.Recall
+		for next, pages := tr.Next, 0; next != ""; pages++ {
+			if len(recall)%7 != 0 || pages > 10_000 {
+				t.Fatalf("lot %s: a page short of 7 before the last (%d so far)", lot.ID, len(recall))
+			}
+			p, err := analytics.LotRecall(ctx, s, names, lot.SKU, lot.Batch, next, 7)
+			if err != nil {
+				t.Fatalf("LotRecall(%s, %q): %v", lot.ID, next, err)
+			}
+			recall, next = append(recall, p.Recall...), p.Next
+		}
+		var streamed []analytics.Holding
+		if _, err := analytics.EachRecipient(ctx, s, names, lot.SKU, lot.Batch, 5, func(h analytics.Holding) error {
+			streamed = append(streamed, h)
+			return nil
+		}); err != nil || !slices.Equal(streamed, recall) {
+			t.Errorf("lot %s: EachRecipient gave %d (%v), the pages %d", lot.ID, len(streamed), err, len(recall))
+		}
+		var sums analytics.Recipients
+		for _, x := range recall {
+			sums.Count++
+			sums.Received += x.Received
+			sums.Holds += x.Holds
+			if x.Holds > 0 {
+				sums.Holding++
+			}
+		}
+		if sums != tr.Recipients {
+			t.Errorf("lot %s: recipients %+v, the list sums to %+v", lot.ID, tr.Recipients, sums)
 		}
 		held := h.Held[lot.ID]
 		moves := int64(0)
@@ -52,7 +84,7 @@ func TestLotTraceMatchesHistory(t *testing.T) {
 			}
 		}
 		stillHolding := true
-		for _, x := range append(tr.Holders, tr.Recall...) {
+		for _, x := range append(tr.Holders, recall...) {
 			hh := graphstore.Holder{Kind: x.Kind, ID: x.ID}
 			if x.Holds != held[hh] || x.Holds != x.Received-x.SentOn {
 				t.Errorf("lot %s: %s %s holds %d (received %d, sent on %d), the history counted %d", lot.ID, x.Kind, x.ID, x.Holds, x.Received, x.SentOn, held[hh])
@@ -62,7 +94,7 @@ func TestLotTraceMatchesHistory(t *testing.T) {
 			}
 			seen++
 		}
-		for _, x := range tr.Recall {
+		for _, x := range recall {
 			if x.Kind != graphstore.MemberHolder && x.Kind != graphstore.Customer || !received[graphstore.Holder{Kind: x.Kind, ID: x.ID}] {
 				t.Errorf("lot %s: %s %s on the recall list", lot.ID, x.Kind, x.ID)
 			}
@@ -83,5 +115,10 @@ func TestLotTraceMatchesHistory(t *testing.T) {
 	}
 	if _, err := analytics.LotTrace(ctx, s, nil, "  ", "2024-01"); !errors.Is(err, analytics.ErrInvalid) {
 		t.Errorf("empty SKU: %v", err)
+	}
+	for _, c := range []string{"x", "AQ", "Ag", "AYCAgICAgICAgIAB"} {
+		if _, err := analytics.LotRecall(ctx, s, nil, h.Lots[0].SKU, h.Lots[0].Batch, c, 5); !errors.Is(err, analytics.ErrInvalid) {
+			t.Errorf("cursor %q: %v", c, err)
+		}
 	}
 }

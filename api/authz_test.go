@@ -139,9 +139,11 @@ var expected = map[string]string{
 	"GET /sms/bulk/{id}":             "admin",
 	"GET /sms/notifier":              "admin",
 
-	"GET /analytics/lots/{sku}/{batch}/trace": "admin analyst",
-	"GET /analytics/exports":                  "admin analyst",
-	"GET /analytics/exports/{file}":           "admin analyst",
+	"GET /analytics/lots/{sku}/{batch}/trace":      "admin analyst",
+	"GET /analytics/lots/{sku}/{batch}/recall":     "admin analyst",
+	"GET /analytics/lots/{sku}/{batch}/recall.csv": "admin analyst",
+	"GET /analytics/exports":                       "admin analyst",
+	"GET /analytics/exports/{file}":                "admin analyst",
 	// circulation
 	"GET /analytics/lots":                               "admin analyst",
 	"GET /analytics/orders/{no}/lots":                   "admin analyst",

@@ -1,7 +1,9 @@
 package graphstore
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -33,6 +35,22 @@ type Circulation interface {
 	// reached them: by the Seq of their first movement of it, the sender
 	// before the receiver. Errors: ErrNotFound (no such lot).
 	LotHolders(ctx context.Context, lot string) ([]HolderFlow, error)
+	// LotSummary is LotHolders without the members and customers: the
+	// holders that pass goods on (supplier, warehouses, agencies,
+	// write-offs), in the order the lot reached them, and the recipients
+	// (members and customers) only counted and summed. A store keeps it
+	// current as movements arrive, so that a lot sold to a million members
+	// answers without reading them. Errors: ErrNotFound (no such lot).
+	LotSummary(ctx context.Context, lot string) (LotSummary, error)
+	// LotRecipients returns a page of one lot's recipients (members and
+	// customers) in recall order: those still holding some first, each
+	// part in the order the lot reached them. After is the Rank of the
+	// last recipient of the page before (0 for the first page); limit < 1
+	// means every one after it. A Rank means something only to the store
+	// that gave it, and only while the lot does not move: a recipient who
+	// gives the last unit back between two pages moves to the second part.
+	// Errors: ErrNotFound (no such lot).
+	LotRecipients(ctx context.Context, lot string, after int64, limit int) ([]Recipient, error)
 	// LotEdges sums one lot's movements per pair of holders: who sent how
 	// much of it to whom (a flow of the lot, as a Sankey draws it). Edges
 	// come in the order of their first movement (by Seq).
@@ -47,6 +65,75 @@ type Circulation interface {
 	// supplied, what they returned and where that went next.
 	// Errors: ErrInvalid (a bad holder).
 	Downstream(ctx context.Context, h Holder) ([]Movement, error)
+}
+
+// LotSummary is one lot summed per holder, the recipients only in total.
+type LotSummary struct {
+	// Stops are the supplier, warehouses, agencies and write-offs, as
+	// LotHolders gives them.
+	Stops []HolderFlow
+	// Recipients is how many members and customers received the lot,
+	// Holding how many of them still hold some; Received, Holds and Moves
+	// are their units received, units held now and movements, summed.
+	Recipients, Holding    int64
+	Received, Holds, Moves int64
+}
+
+// Recipient is one member's or customer's part of a lot, and its place in
+// the recall order (see LotRecipients).
+type Recipient struct {
+	HolderFlow
+	Rank int64
+}
+
+// IsRecipient reports whether goods end their way at h: a member or a
+// shop customer.
+func (h Holder) IsRecipient() bool { return h.Kind == MemberHolder || h.Kind == Customer }
+
+// SummaryOf sums flows (as LotHolders gives them) into a LotSummary, and
+// returns the recipients in recall order with their ranks: a holder's
+// place in flows, plus RankReturned for those who hold none. It is how a
+// store without kept sums answers LotSummary and LotRecipients.
+func SummaryOf(flows []HolderFlow) (LotSummary, []Recipient) {
+	var sum LotSummary
+	var rs []Recipient
+	for k, f := range flows {
+		if !f.Holder.IsRecipient() {
+			sum.Stops = append(sum.Stops, f)
+			continue
+		}
+		sum.Recipients++
+		sum.Received += f.In
+		sum.Holds += f.Holds()
+		sum.Moves += f.Moves
+		r := Recipient{HolderFlow: f, Rank: int64(k) + 1}
+		if f.Holds() > 0 {
+			sum.Holding++
+		} else {
+			r.Rank += RankReturned
+		}
+		rs = append(rs, r)
+	}
+	slices.SortStableFunc(rs, func(a, b Recipient) int { return cmp.Compare(a.Rank, b.Rank) })
+	return sum, rs
+}
+
+// RankReturned is added to the rank of a recipient who holds none of the
+// lot, so that those still holding come first in rank order.
+const RankReturned = int64(1) << 60
+
+// PageAfter is the page of rs (in rank order) after rank after, at most
+// limit long (every one for limit < 1).
+func PageAfter(rs []Recipient, after int64, limit int) []Recipient {
+	k, _ := slices.BinarySearchFunc(rs, after, func(r Recipient, a int64) int { return cmp.Compare(r.Rank, a) })
+	for k < len(rs) && rs[k].Rank <= after {
+		k++
+	}
+	rs = rs[k:]
+	if limit > 0 && len(rs) > limit {
+		rs = rs[:limit]
+	}
+	return slices.Clone(rs)
 }
 
 // Edge is one lot's movements from one holder to another, summed.

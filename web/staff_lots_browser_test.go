@@ -64,16 +64,40 @@ func TestStaffLotJourney(t *testing.T) {
 
 	run(t, ctx, "download the recall list", click("#recall-csv"))
 	csv := string(downloaded(t, ctx, dir, "recall-VC-100-B2.csv"))
-	if !strings.HasPrefix(csv, "\ufeffkind,holder,name,received,sent_on,holds,first,last\r\n") {
+	if !strings.HasPrefix(csv, "\ufeffkind,holder,name,received,sent_on,holds,moves,first,last\r\n") {
 		t.Errorf("the recall list does not start with a BOM and its header: %q", csv[:min(len(csv), 80)])
 	}
-	for _, want := range []string{"member,AAA1,李雷,3,0,3,", "member,AAA2,韩梅梅,2,0,2,"} {
+	for _, want := range []string{"member,AAA1,李雷,3,0,3,1,", "member,AAA2,韩梅梅,2,0,2,1,"} {
 		if !strings.Contains(csv, want) {
 			t.Errorf("the recall list lacks %q:\n%s", want, csv)
 		}
 	}
 
+	// The recall list a page at a time (one a page here): AAA1 got the lot
+	// first, AAA2 after.
+	run(t, ctx, "the recall list in pages of one", chromedp.Navigate(o.url+"/staff/analytics/lots/VC-100/B2?per=1"))
+	wantText(t, ctx, "#lot-recall-count", "共 2 位收到本批次商品，其中 2 位仍持有。")
+	recallPage := func(want string) {
+		t.Helper()
+		if got := eval[string](t, ctx, `[...document.querySelectorAll('#lot-recall [data-holder]')].map(r => r.dataset.holder).join(' ')`); got != want {
+			t.Errorf("recall page: %q, want %q", got, want)
+		}
+	}
+	wantText(t, ctx, `#lot-recall [data-holder="AAA1"]`, "李雷")
+	recallPage("AAA1")
+	run(t, ctx, "the next page", click("#recall-next"))
+	wantText(t, ctx, `#lot-recall [data-holder="AAA2"]`, "韩梅梅")
+	recallPage("AAA2")
+	if eval[bool](t, ctx, `!document.querySelector('#recall-next').disabled`) {
+		t.Errorf("a next page after the last")
+	}
+	run(t, ctx, "back to the first", click("#recall-prev"))
+	wantText(t, ctx, `#lot-recall [data-holder="AAA1"]`, "李雷")
+	recallPage("AAA1")
+	screenshot(t, ctx, "staff-lot-recall-paged-zh")
+
 	run(t, ctx, "in English on a phone", phone(), switchLanguage("en"))
+	wantText(t, ctx, "#lot-recall-count", "2 received goods of this lot; 2 still hold some.")
 	wantText(t, ctx, "#lot-title", "Lot B2 of VC-100")
 	wantText(t, ctx, "#lot-flow-caption", "HQ warehouses (1): received 100, hold 95")
 	wantText(t, ctx, `#lot-flow [data-stage="end"]`, "received 5 · holds 5")

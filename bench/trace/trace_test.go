@@ -5,8 +5,9 @@
 //	go test -run '^$' -bench . -benchtime 10x ./bench/trace/
 //
 // TRACE_MOVES sizes the lot (default 5,000,000); TRACE_NEO4J_MOVES the
-// lot Neo4j is loaded with (default 200,000: loading goes through
-// RecordMoves, about 5,000 movements a second on two cores).
+// lot Neo4j is loaded with (default 1,000,000: loading goes through
+// RecordMoves in batches of 20,000, a few thousand movements a second on
+// two cores).
 package trace_test
 
 import (
@@ -125,6 +126,19 @@ func BenchmarkLotTraceEmbedded(b *testing.B) {
 		b.Fatal(memErr)
 	}
 	b.Run("trace", func(b *testing.B) { benchTrace(b, memLot, n) })
+	b.Run("page", func(b *testing.B) { benchPages(b, memLot) })
+	// The whole recall list as the CSV the API streams.
+	b.Run("csv", func(b *testing.B) {
+		b.ReportAllocs()
+		var w countWriter
+		for b.Loop() {
+			w = 0
+			if err := analytics.WriteRecallCSV(ctx, memLot, nil, "TEA-250", "2025-01", &w); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(w)/1e6, "MB")
+	})
 	b.Run("store", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -163,12 +177,46 @@ func benchTrace(b *testing.B, cs graphstore.Circulation, n int) {
 	if tr.Movements != int64(n) {
 		b.Fatalf("the trace counts %d movements, want %d", tr.Movements, n)
 	}
+	if len(tr.Recall) != analytics.DefaultRecallLimit || tr.Next == "" {
+		b.Fatalf("the trace's first page has %d recipients, next %q", len(tr.Recall), tr.Next)
+	}
 	b.ReportMetric(float64(len(tr.Holders)), "holders")
-	b.ReportMetric(float64(len(tr.Recall)), "recipients")
+	b.ReportMetric(float64(tr.Recipients.Count), "recipients")
 }
 
+// benchPages reads the recall list's pages after the trace's first: the
+// second, and one half way down (the cursor found by walking there first,
+// not timed).
+func benchPages(b *testing.B, cs graphstore.Circulation) {
+	ctx := context.Background()
+	tr, err := analytics.LotTrace(ctx, cs, nil, "TEA-250", "2025-01")
+	if err != nil {
+		b.Fatal(err)
+	}
+	half, err := analytics.LotRecall(ctx, cs, nil, "TEA-250", "2025-01", "", int(tr.Recipients.Count/2))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, at := range []struct{ name, cursor string }{{"second", tr.Next}, {"half-way", half.Next}} {
+		b.Run(at.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := analytics.LotRecall(ctx, cs, nil, "TEA-250", "2025-01", at.cursor, analytics.DefaultRecallLimit)
+				if err != nil || len(p.Recall) != analytics.DefaultRecallLimit {
+					b.Fatalf("page: %d recipients, %v", len(p.Recall), err)
+				}
+			}
+		})
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int64
+
+func (w *countWriter) Write(p []byte) (int, error) { *w += countWriter(len(p)); return len(p), nil }
+
 // BenchmarkLotTraceNeo4j: the same trace in Neo4j, loaded with a lot of
-// TRACE_NEO4J_MOVES movements (default 200,000) through RecordMoves; the
+// TRACE_NEO4J_MOVES movements (default 1,000,000) through RecordMoves; the
 // load is not timed. It empties the repository's Neo4j first (as the Neo4j
 // store's tests do) and runs only when NEO4J_URI is set.
 func BenchmarkLotTraceNeo4j(b *testing.B) {
@@ -176,9 +224,10 @@ func BenchmarkLotTraceNeo4j(b *testing.B) {
 	if uri == "" {
 		b.Skip("NEO4J_URI is not set (dev/neo4j up prints one)")
 	}
-	n := envSize(b, "TRACE_NEO4J_MOVES", 200_000)
+	n := envSize(b, "TRACE_NEO4J_MOVES", 1_000_000)
 	s := loadedNeo4j(b, uri, n)
 	b.Run("trace", func(b *testing.B) { benchTrace(b, s, n) })
+	b.Run("page", func(b *testing.B) { benchPages(b, s) })
 }
 
 // loadedNeo4j empties the Neo4j at uri (and again when the benchmark
@@ -203,14 +252,15 @@ func loadedNeo4j(b *testing.B, uri string, n int) *neo4j.Store {
 	if err := feed(ctx, s, n); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("loaded %d movements into Neo4j in %s", n, time.Since(start).Round(time.Second))
+	b.Logf("loaded %d movements in %s (%.0f a second)", n, time.Since(start).Round(time.Second), float64(n)/time.Since(start).Seconds())
 	return s
 }
 
 // BenchmarkLotTracePostgres asks Postgres the same question in SQL: the
 // lot's movements, in a table of the same shape as the graph's (lot, from
 // and to holder, quantity, time) with an index on the lot, summed per
-// holder in the order the lot reached them. The table is loaded with COPY
+// holder; the stops in the order the lot reached them, the recipients'
+// totals and their first page. The table is loaded with COPY
 // into a fresh database (not timed) and analysed.
 func BenchmarkLotTracePostgres(b *testing.B) {
 	ctx := context.Background()
@@ -235,31 +285,52 @@ func BenchmarkLotTracePostgres(b *testing.B) {
 	if _, err := db.Pool.Exec(ctx, `CREATE INDEX ON lot_moves (lot, seq); ANALYZE lot_moves`); err != nil {
 		b.Fatal(err)
 	}
+	// What the trace answers: the stops (supplier, warehouses, agencies,
+	// write-offs) in the order the lot reached them, the recipients'
+	// totals, and the first page of recipients, those holding first.
 	const q = `WITH m AS (SELECT * FROM lot_moves WHERE lot = $1),
 	ends AS (
-		SELECT from_kind AS kind, from_id AS id, 0::bigint AS qty_in, qty AS qty_out, seq, 0 AS received, at FROM m
+		SELECT from_kind AS kind, from_id AS id, 0::bigint AS qty_in, qty AS qty_out, seq * 2 AS ord, at FROM m
 		UNION ALL
-		SELECT to_kind, to_id, qty, 0, seq, 1, at FROM m)
-	SELECT kind, id, sum(qty_in), sum(qty_out), count(*), min(at), max(at)
-	FROM ends GROUP BY kind, id ORDER BY min(seq * 2 + received)`
+		SELECT to_kind, to_id, qty, 0, seq * 2 + 1, at FROM m),
+	h AS (
+		SELECT kind, id, sum(qty_in) AS qty_in, sum(qty_out) AS qty_out, count(*) AS moves, min(at) AS first, max(at) AS last,
+			min(ord) AS ord, kind IN ('member', 'customer') AS recipient
+		FROM ends GROUP BY kind, id)
+	(SELECT 0 AS part, kind, id, qty_in, qty_out, moves, first, last FROM h WHERE NOT recipient ORDER BY ord)
+	UNION ALL
+	(SELECT 1, 'total', count(*)::text, sum(qty_in), sum(qty_in - qty_out), sum(moves), NULL, NULL FROM h WHERE recipient)
+	UNION ALL
+	(SELECT 2, kind, id, qty_in, qty_out, moves, first, last FROM h WHERE recipient
+		ORDER BY qty_in - qty_out <= 0, ord LIMIT 100)`
 	b.ReportAllocs()
 	b.ResetTimer()
-	var holders, moves int64
+	var holders, moves, page int64
 	for b.Loop() {
 		rows, err := db.Pool.Query(ctx, q, "1")
 		if err != nil {
 			b.Fatal(err)
 		}
-		holders, moves = 0, 0
+		holders, moves, page = 0, 0, 0
 		for rows.Next() {
+			var part, count int64
 			var kind, id string
-			var in, out, count int64
-			var first, last time.Time
-			if err := rows.Scan(&kind, &id, &in, &out, &count, &first, &last); err != nil {
+			var in, out int64
+			var first, last *time.Time
+			if err := rows.Scan(&part, &kind, &id, &in, &out, &count, &first, &last); err != nil {
 				b.Fatal(err)
 			}
-			holders++
-			moves += count
+			switch part {
+			case 0:
+				holders++
+				moves += count
+			case 1:
+				moves += count
+				n, _ := strconv.ParseInt(id, 10, 64)
+				holders += n
+			case 2:
+				page++
+			}
 		}
 		if err := rows.Err(); err != nil {
 			b.Fatal(err)
@@ -268,6 +339,9 @@ func BenchmarkLotTracePostgres(b *testing.B) {
 	b.StopTimer()
 	if moves != 2*int64(n) {
 		b.Fatalf("SQL counted %d movement ends, want %d", moves, 2*n)
+	}
+	if page != 100 {
+		b.Fatalf("SQL's first page has %d recipients", page)
 	}
 	b.ReportMetric(float64(holders), "holders")
 }

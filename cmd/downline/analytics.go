@@ -30,11 +30,23 @@ func newAnalyticsTraceCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "trace SKU BATCH",
 		Short: "Where a lot went: warehouses and agencies, then who received it (a recall list), with what each holds now",
-		Args:  cobra.ExactArgs(2),
+		Long: `Where a lot went: its totals, the warehouses and agencies it passed through,
+then the recall list (the members and customers who received it, those still
+holding some first), the whole list streamed from the graph store a page at a
+time. --first N prints only its first N; --csv writes the whole list as CSV
+(UTF-8 with a byte-order mark) instead of the tables, for a bulk SMS.`,
+		Args: cobra.ExactArgs(2),
 	}
 	flags := withDatabase(cmd).withNeo4j(cmd)
+	var first int
+	var asCSV bool
+	cmd.Flags().IntVar(&first, "first", 0, "print only the first N of the recall list (0: the whole list)")
+	cmd.Flags().BoolVar(&asCSV, "csv", false, "write the whole recall list as CSV instead of the tables")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
+		if first < 0 {
+			return fmt.Errorf("--first %d: want 0 (the whole list) or more", first)
+		}
 		conf := flags.config()
 		db, err := conf.openDB(ctx)
 		if err != nil {
@@ -50,7 +62,16 @@ func newAnalyticsTraceCmd() *cobra.Command {
 		if !ok {
 			return fmt.Errorf("the graph store in use does not trace circulation")
 		}
-		tr, err := analytics.LotTrace(ctx, cs, analytics.MemberNames(g.Store), args[0], args[1])
+		names := analytics.MemberNames(g.Store)
+		out := bufio.NewWriter(cmd.OutOrStdout())
+		defer out.Flush()
+		if asCSV {
+			if err := analytics.WriteRecallCSV(ctx, cs, names, args[0], args[1], out); err != nil {
+				return err
+			}
+			return out.Flush()
+		}
+		tr, err := analytics.LotTraceLimit(ctx, cs, names, args[0], args[1], max(first, 1))
 		if err != nil {
 			return err
 		}
@@ -58,35 +79,71 @@ func newAnalyticsTraceCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return printTrace(cmd.OutOrStdout(), tr, zone)
+		recall := func(row func(analytics.Holding) error) error {
+			_, err := analytics.EachRecipient(ctx, cs, names, args[0], args[1], analytics.RecallCSVPage, row)
+			return err
+		}
+		if first > 0 {
+			recall = rowsOf(tr.Recall)
+		}
+		if err := printTrace(out, tr, zone, recall); err != nil {
+			return err
+		}
+		if first > 0 && tr.Next != "" {
+			fmt.Fprintf(out, "(the first %d of %d: leave out --first for the whole list)\n", len(tr.Recall), tr.Recipients.Count)
+		}
+		return out.Flush()
 	}
 	return cmd
 }
 
-// printTrace writes a trace as two tables: every holder, then the recall list.
-func printTrace(out io.Writer, tr analytics.Trace, zone *time.Location) error {
+// printTrace writes a trace as two tables: every holder, then the recall
+// list that recall gives row by row (its columns aligned a page of
+// analytics.RecallCSVPage rows at a time, so that a list of a million is
+// never held whole).
+func printTrace(out io.Writer, tr analytics.Trace, zone *time.Location, recall func(row func(analytics.Holding) error) error) error {
 	fmt.Fprintf(out, "Lot %s of %s (lot id %s): %d produced, %d in circulation, %d written off, %d movements\n\n",
 		tr.Batch, tr.SKU, tr.Lot, tr.Produced, tr.InCirculation, tr.WrittenOff, tr.Movements)
 	// The name comes last: tabwriter counts runes, not display width, so
 	// a Chinese name would push every column after it out of line.
-	table := func(title string, hs []analytics.Holding) error {
-		fmt.Fprintf(out, "%s (%d)\n", title, len(hs))
+	table := func(title string, n int64, each func(row func(analytics.Holding) error) error) error {
+		fmt.Fprintf(out, "%s (%d)\n", title, n)
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "KIND\tHOLDER\tRECEIVED\tSENT ON\tHOLDS\tFIRST (%s)\tLAST\tNAME\n", zone)
-		for _, h := range hs {
+		rows := 0
+		err := each(func(h analytics.Holding) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", h.Kind, h.ID, h.Received, h.SentOn, h.Holds,
 				h.First.In(zone).Format("2006-01-02 15:04"), h.Last.In(zone).Format("2006-01-02 15:04"), h.Name)
+			if rows++; rows%analytics.RecallCSVPage == 0 {
+				return tw.Flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		_, err := fmt.Fprintln(out)
+		_, err = fmt.Fprintln(out)
 		return err
 	}
-	if err := table("Warehouses and agencies, in the order the lot reached them", tr.Holders); err != nil {
+	if err := table("Warehouses and agencies, in the order the lot reached them", int64(len(tr.Holders)), rowsOf(tr.Holders)); err != nil {
 		return err
 	}
-	return table("Recall list: members and customers who received it, those still holding some first", tr.Recall)
+	return table("Recall list: members and customers who received it, those still holding some first", tr.Recipients.Count, recall)
+}
+
+// rowsOf gives printTrace's table the rows of hs.
+func rowsOf(hs []analytics.Holding) func(row func(analytics.Holding) error) error {
+	return func(row func(analytics.Holding) error) error {
+		for _, h := range hs {
+			if err := row(h); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func newAnalyticsExportCmd() *cobra.Command {

@@ -67,6 +67,16 @@ func TestAnalyticsTrace(t *testing.T) {
 	if !strings.Contains(fields(out), " 4 0 4 ") {
 		t.Errorf("the member's row does not read received 4, sent on 0, holds 4:\n%s", out)
 	}
+	// The first page only, and the whole list as CSV.
+	if out, err := run("analytics", "trace", "VC-100", "B2", "--first", "1"); err != nil ||
+		!strings.Contains(fields(out), "those still holding some first (1)") || !strings.Contains(fields(out), "member M002 4 0 4 ") {
+		t.Errorf("analytics trace --first 1: %v\n%s", err, out)
+	}
+	if out, err := run("analytics", "trace", "VC-100", "B2", "--csv"); err != nil ||
+		!strings.HasPrefix(out, "\ufeffkind,holder,name,received,sent_on,holds,moves,first,last\r\nmember,M002,") ||
+		strings.Count(out, "\r\n") != 2 {
+		t.Errorf("analytics trace --csv: %v\n%q", err, out)
+	}
 	if out, err := run("analytics", "trace", "VC-100", "NOPE"); err == nil || !strings.Contains(err.Error(), "no lot NOPE of VC-100") {
 		t.Errorf("an unknown lot: %v\n%s", err, out)
 	}

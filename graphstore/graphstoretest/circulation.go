@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +29,7 @@ func RunCirculation(t *testing.T, newStore func(t *testing.T) graphstore.Circula
 		opts.Moves = 3000
 	}
 	t.Run("Basics", func(t *testing.T) { testCirculationBasics(t, newStore(t)) })
+	t.Run("BatchesReversed", func(t *testing.T) { testCirculationReversed(t, newStore(t), opts.Moves/2) })
 	t.Run("Random", func(t *testing.T) {
 		for seed := range opts.Seeds {
 			t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
@@ -160,6 +162,12 @@ func testCirculationBasics(t *testing.T, s graphstore.Circulation) {
 		if _, err := s.LotHolders(ctx, lot); !errors.Is(err, graphstore.ErrNotFound) {
 			t.Errorf("LotHolders(%q) err = %v, want ErrNotFound", lot, err)
 		}
+		if _, err := s.LotSummary(ctx, lot); !errors.Is(err, graphstore.ErrNotFound) {
+			t.Errorf("LotSummary(%q) err = %v, want ErrNotFound", lot, err)
+		}
+		if _, err := s.LotRecipients(ctx, lot, 0, 10); !errors.Is(err, graphstore.ErrNotFound) {
+			t.Errorf("LotRecipients(%q) err = %v, want ErrNotFound", lot, err)
+		}
 		if _, err := s.LotEdges(ctx, lot); !errors.Is(err, graphstore.ErrNotFound) {
 			t.Errorf("LotEdges(%q) err = %v, want ErrNotFound", lot, err)
 		}
@@ -220,6 +228,24 @@ func testCirculationRandom(t *testing.T, s graphstore.Circulation, size HistoryS
 	deliver(h.Moves[:half])
 	checkAll(t, s, h.Lots, h.Moves[:half], nil)
 	deliver(h.Moves[half:])
+	checkAll(t, s, h.Lots, h.Moves, h.Held)
+}
+
+// testCirculationReversed delivers a history's batches last first: a
+// holder's later movements of a lot arrive before its first, so every sum
+// kept as movements arrive (first and last times, the order the lot
+// reached each holder, who holds some) must hold for any order of arrival.
+func testCirculationReversed(t *testing.T, s graphstore.Circulation, moves int) {
+	ctx := context.Background()
+	h := RandomHistory(HistorySize{Seed: 11, Moves: moves})
+	if err := s.AddLots(ctx, h.Lots); err != nil {
+		t.Fatal(err)
+	}
+	for end := len(h.Moves); end > 0; end -= 40 {
+		if err := s.RecordMoves(ctx, h.Moves[max(0, end-40):end]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	checkAll(t, s, h.Lots, h.Moves, h.Held)
 }
 
@@ -348,6 +374,91 @@ func checkLot(t *testing.T, s graphstore.Circulation, lot string, moves []graphs
 	if got, want := edgeLines(lotEdges(t, s, lot)), edgeLines(sumEdges(mine)); !slices.Equal(got, want) {
 		t.Errorf("LotEdges(%s) =\n%s\nwant\n%s", lot, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	checkRecall(t, s, lot, sumHolders(mine))
+}
+
+// checkRecall compares a lot's summary and its recipients, read whole and
+// in pages, with the holders counted from the history: the stops in the
+// order the lot reached them, then those still holding some, then the
+// others, each part in that order.
+func checkRecall(t *testing.T, s graphstore.Circulation, lot string, flows []graphstore.HolderFlow) {
+	t.Helper()
+	ctx := context.Background()
+	var want graphstore.LotSummary
+	var holding, returned []graphstore.HolderFlow
+	for _, f := range flows {
+		switch {
+		case f.Holder.Kind != graphstore.MemberHolder && f.Holder.Kind != graphstore.Customer:
+			want.Stops = append(want.Stops, f)
+			continue
+		case f.In-f.Out > 0:
+			holding = append(holding, f)
+		default:
+			returned = append(returned, f)
+		}
+		want.Recipients++
+		want.Received += f.In
+		want.Holds += f.In - f.Out
+		want.Moves += f.Moves
+	}
+	want.Holding = int64(len(holding))
+	got, err := s.LotSummary(ctx, lot)
+	if err != nil {
+		t.Errorf("LotSummary(%s): %v", lot, err)
+		return
+	}
+	if g, w := holderLines(got.Stops), holderLines(want.Stops); !slices.Equal(g, w) {
+		t.Errorf("LotSummary(%s).Stops =\n%s\nwant\n%s", lot, strings.Join(g, "\n"), strings.Join(w, "\n"))
+	}
+	got.Stops, want.Stops = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("LotSummary(%s) totals = %+v, want %+v", lot, got, want)
+	}
+	wantLines := holderLines(append(holding, returned...))
+	all, err := s.LotRecipients(ctx, lot, 0, 0)
+	if err != nil {
+		t.Errorf("LotRecipients(%s, 0, 0): %v", lot, err)
+		return
+	}
+	if g := holderLines(recipientFlows(all)); !slices.Equal(g, wantLines) {
+		t.Errorf("LotRecipients(%s, whole) =\n%s\nwant\n%s", lot, strings.Join(g, "\n"), strings.Join(wantLines, "\n"))
+	}
+	// In pages of a few, each after the last rank of the page before.
+	limit := 1 + len(wantLines)/5
+	var paged []graphstore.Recipient
+	for after, pages := int64(0), 0; ; pages++ {
+		page, err := s.LotRecipients(ctx, lot, after, limit)
+		if err != nil {
+			t.Errorf("LotRecipients(%s, %d, %d): %v", lot, after, limit, err)
+			return
+		}
+		if len(page) > limit || pages > len(wantLines)+1 {
+			t.Errorf("LotRecipients(%s, %d, %d) gave %d (page %d)", lot, after, limit, len(page), pages)
+			return
+		}
+		for _, r := range page {
+			if r.Rank <= after {
+				t.Errorf("LotRecipients(%s): rank %d after %d", lot, r.Rank, after)
+				return
+			}
+			after = r.Rank
+		}
+		paged = append(paged, page...)
+		if len(page) < limit {
+			break
+		}
+	}
+	if g := holderLines(recipientFlows(paged)); !slices.Equal(g, wantLines) {
+		t.Errorf("LotRecipients(%s) in pages of %d =\n%s\nwant\n%s", lot, limit, strings.Join(g, "\n"), strings.Join(wantLines, "\n"))
+	}
+}
+
+func recipientFlows(rs []graphstore.Recipient) []graphstore.HolderFlow {
+	out := make([]graphstore.HolderFlow, len(rs))
+	for k, r := range rs {
+		out[k] = r.HolderFlow
+	}
+	return out
 }
 
 func checkHolder(t *testing.T, s graphstore.Circulation, h graphstore.Holder, moves []graphstore.Movement) {

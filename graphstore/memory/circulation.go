@@ -197,10 +197,13 @@ func (c *circulation) record(m graphstore.Movement) {
 }
 
 // lotSums is one lot's movements summed per holder, in the order the lot
-// reached them.
+// reached them, with the recipients' totals (a LotSummary but for its
+// stops, listed by index).
 type lotSums struct {
 	slot  map[int32]int32 // holder -> index in flows
 	flows []graphstore.HolderFlow
+	stops []int32 // indexes in flows of the holders that are not recipients
+	total graphstore.LotSummary
 }
 
 // add counts movement m, from holder f to holder t.
@@ -215,8 +218,14 @@ func (a *lotSums) touch(h int32, holder graphstore.Holder, in, out int64, at tim
 		k = int32(len(a.flows))
 		a.slot[h] = k
 		a.flows = append(a.flows, graphstore.HolderFlow{Holder: holder, First: at, Last: at})
+		if holder.IsRecipient() {
+			a.total.Recipients++
+		} else {
+			a.stops = append(a.stops, k)
+		}
 	}
 	fl := &a.flows[k]
+	before := fl.Holds() > 0
 	fl.In += in
 	fl.Out += out
 	fl.Moves++
@@ -226,6 +235,51 @@ func (a *lotSums) touch(h int32, holder graphstore.Holder, in, out int64, at tim
 	if at.After(fl.Last) {
 		fl.Last = at
 	}
+	if holder.IsRecipient() {
+		t := &a.total
+		t.Received += in
+		t.Holds += in - out
+		t.Moves++
+		switch after := fl.Holds() > 0; {
+		case after && !before:
+			t.Holding++
+		case before && !after:
+			t.Holding--
+		}
+	}
+}
+
+// summary is the LotSummary of the kept sums.
+func (a *lotSums) summary() graphstore.LotSummary {
+	sum := a.total
+	sum.Stops = make([]graphstore.HolderFlow, len(a.stops))
+	for k, i := range a.stops {
+		sum.Stops[k] = a.flows[i]
+	}
+	return sum
+}
+
+// recipients is the page of recipients after rank after: a recipient's
+// rank is its index in flows plus one, plus RankReturned when it holds
+// none. Those still holding are found from after on; the others from the
+// start again, then from after on.
+func (a *lotSums) recipients(after int64, limit int) []graphstore.Recipient {
+	var out []graphstore.Recipient
+	full := func() bool { return limit > 0 && len(out) >= limit }
+	scan := func(from int64, holding bool, plus int64) {
+		for k := from; k < int64(len(a.flows)) && !full(); k++ {
+			f := a.flows[k]
+			if f.Holder.IsRecipient() && (f.Holds() > 0) == holding {
+				out = append(out, graphstore.Recipient{HolderFlow: f, Rank: k + 1 + plus})
+			}
+		}
+	}
+	if after < graphstore.RankReturned {
+		scan(max(after, 0), true, 0)
+		after = graphstore.RankReturned
+	}
+	scan(after-graphstore.RankReturned, false, graphstore.RankReturned)
+	return out
 }
 
 // intern returns the number of a shipment reference or order number.
@@ -444,6 +498,50 @@ func (s *Store) LotHolders(ctx context.Context, lot string) ([]graphstore.Holder
 			First: graphstore.FromUnixNanos(a.first), Last: graphstore.FromUnixNanos(a.last)}
 	}
 	return out, nil
+}
+
+// LotSummary implements graphstore.Circulation: the kept totals and a copy
+// of the few stops, or, for a lot whose movements came out of Seq order,
+// LotHolders' pass summed.
+func (s *Store) LotSummary(ctx context.Context, lot string) (graphstore.LotSummary, error) {
+	if err := ctx.Err(); err != nil {
+		return graphstore.LotSummary{}, err
+	}
+	s.circ.mu.RLock()
+	i, err := s.circ.lotIndex(lot)
+	if err == nil && s.circ.lotSum[i] != nil {
+		defer s.circ.mu.RUnlock()
+		return s.circ.lotSum[i].summary(), nil
+	}
+	s.circ.mu.RUnlock()
+	flows, err := s.LotHolders(ctx, lot)
+	if err != nil {
+		return graphstore.LotSummary{}, fmt.Errorf("memory.LotSummary: %w", err)
+	}
+	sum, _ := graphstore.SummaryOf(flows)
+	return sum, nil
+}
+
+// LotRecipients implements graphstore.Circulation: a scan of the kept sums
+// from the cursor on, or, for a lot whose movements came out of Seq order,
+// LotHolders' pass sorted.
+func (s *Store) LotRecipients(ctx context.Context, lot string, after int64, limit int) ([]graphstore.Recipient, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.circ.mu.RLock()
+	i, err := s.circ.lotIndex(lot)
+	if err == nil && s.circ.lotSum[i] != nil {
+		defer s.circ.mu.RUnlock()
+		return s.circ.lotSum[i].recipients(after, limit), nil
+	}
+	s.circ.mu.RUnlock()
+	flows, err := s.LotHolders(ctx, lot)
+	if err != nil {
+		return nil, fmt.Errorf("memory.LotRecipients: %w", err)
+	}
+	_, rs := graphstore.SummaryOf(flows)
+	return graphstore.PageAfter(rs, after, limit), nil
 }
 
 // LotEdges implements graphstore.Circulation: one pass over the lot's

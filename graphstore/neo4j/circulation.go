@@ -34,7 +34,9 @@ func (s *Store) AddLots(ctx context.Context, lots []graphstore.Lot) error {
 		rows[i] = map[string]any{"id": l.ID, "sku": l.SKU, "batch": l.Batch}
 	}
 	_, err := write(ctx, s, func(tx neo4j.ManagedTransaction) (struct{}, error) {
-		return struct{}{}, run(ctx, tx, `UNWIND $rows AS row MERGE (l:Lot {id: row.id}) SET l.sku = row.sku, l.batch = row.batch`,
+		return struct{}{}, run(ctx, tx, `UNWIND $rows AS row MERGE (l:Lot {id: row.id})
+ON CREATE SET l.summed = true, l.ends = 0, l.holding = 0, l.endIn = 0, l.endHolds = 0, l.endMoves = 0
+SET l.sku = row.sku, l.batch = row.batch`,
 			map[string]any{"rows": rows})
 	})
 	if err != nil {
@@ -90,15 +92,21 @@ func (s *Store) RecordMoves(ctx context.Context, moves []graphstore.Movement) er
 			return struct{}{}, err
 		}
 		fresh := rows[:0:0]
-		for _, row := range rows {
+		var freshMoves []graphstore.Movement
+		for k, row := range rows {
 			if !stored[row["seq"].(int64)] {
 				fresh = append(fresh, row)
+				freshMoves = append(freshMoves, moves[k])
 			}
 		}
 		if len(fresh) == 0 {
 			return struct{}{}, nil
 		}
-		return struct{}{}, run(ctx, tx, qRecordMoves, map[string]any{"rows": fresh})
+		if err := run(ctx, tx, qRecordMoves, map[string]any{"rows": fresh}); err != nil {
+			return struct{}{}, err
+		}
+		// The lot's kept sums, in the same transaction as the edges.
+		return struct{}{}, addLotSums(ctx, tx, freshMoves)
 	})
 	if err != nil {
 		return fmt.Errorf("neo4j.RecordMoves: %w", err)

@@ -24,6 +24,7 @@ package neo4j
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -79,6 +80,10 @@ func New(ctx context.Context, uri, user, password string, opts ...Option) (*Stor
 		driver.Close(ctx)
 		return nil, fmt.Errorf("neo4j.New(%q): team aggregates: %w", uri, err)
 	}
+	if err := s.ensureLotSums(ctx); err != nil {
+		driver.Close(ctx)
+		return nil, fmt.Errorf("neo4j.New(%q): lot sums: %w", uri, err)
+	}
 	return s, nil
 }
 
@@ -97,13 +102,12 @@ var schema = []string{
 	`CREATE INDEX moved_seq IF NOT EXISTS FOR ()-[r:MOVED]-() ON (r.seq)`,
 	`CREATE INDEX moved_lot IF NOT EXISTS FOR ()-[r:MOVED]-() ON (r.lot)`,
 	`CREATE INDEX lot_sku_batch IF NOT EXISTS FOR (l:Lot) ON (l.sku, l.batch)`,
-	`CALL db.awaitIndexes(300)`,
 }
 
 func (s *Store) createSchema(ctx context.Context) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(ctx)
-	for _, q := range schema {
+	for _, q := range append(slices.Clip(schema), lotSumSchema...) {
 		res, err := sess.Run(ctx, q, nil)
 		if err == nil {
 			_, err = res.Consume(ctx)

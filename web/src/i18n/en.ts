@@ -368,7 +368,6 @@ export const en = {
   lotHolders: 'Warehouses and agencies, in the order the lot reached them',
   lotRecall: 'Recall list',
   lotRecallHint: 'Everyone who received goods of this lot, those still holding some first.',
-  lotHoldingOnly: 'Still holding only',
   lotNone: 'Nobody.',
   lotHolder: 'Holder',
   lotReceived: 'Received',
@@ -1302,6 +1301,9 @@ export const en = {
   crPaid: (member: string, amount: string) => `${member} paid ${amount}.`,
   crAllowed: (member: string, amount: string) => `${amount} taken off what ${member} owes.`,
   crRefused: (detail: string) => `Refused: ${detail}`,
+  // recall list in pages
+  lotRecallCount: (n: string, holding: string) => `${n} received goods of this lot; ${holding} still hold some.`,
+  lotRecallPages: 'Pages of the recall list',
 };
 
 export type Messages = typeof en;

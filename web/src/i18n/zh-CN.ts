@@ -367,7 +367,6 @@ export const zhCN: Messages = {
   lotHolders: '经手的仓库和代理商（按到达顺序）',
   lotRecall: '召回名单',
   lotRecallHint: '收到过该批次货品的所有人，仍持有者在前。',
-  lotHoldingOnly: '只看仍持有的',
   lotNone: '无。',
   lotHolder: '持有方',
   lotReceived: '收到',
@@ -1312,4 +1311,7 @@ export const zhCN: Messages = {
   crPaid: (member: string, amount: string) => `${member} 已还款 ${amount}。`,
   crAllowed: (member: string, amount: string) => `已为 ${member} 减免 ${amount}。`,
   crRefused: (detail: string) => `未能办理：${detail}`,
+  // recall list in pages
+  lotRecallCount: (n: string, holding: string) => `共 ${n} 位收到本批次商品，其中 ${holding} 位仍持有。`,
+  lotRecallPages: '召回名单分页',
 };

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ErrorLine, usePaged } from './lists';
 import { request, seg } from '../api';
 import { t } from '../i18n';
 import { dateTime, number } from '../format';
@@ -30,13 +31,31 @@ export interface Trace {
   in_circulation: number;
   movements: number;
   holders: Holding[];
+  // The whole recall list's size and sums; recall is its first page, next
+  // the cursor of the page after.
+  recipients: { count: number; holding: number; received: number; holds: number };
   recall: Holding[];
+  next?: string;
   flows?: FlowEdge[];
   flows_folded?: number;
 }
 
-export const lotTrace = (sku: string, batch: string) =>
-  request<Trace>('GET', `/analytics/lots/${seg(sku)}/${seg(batch)}/trace?flows=200`);
+const lotPath = (sku: string, batch: string) => `/analytics/lots/${seg(sku)}/${seg(batch)}`;
+
+export const lotTrace = (sku: string, batch: string, per: number) =>
+  request<Trace>('GET', `${lotPath(sku, batch)}/trace?flows=200&limit=${per}`);
+
+const lotRecall = (sku: string, batch: string, cursor: string, per: number) =>
+  request<{ recall: Holding[]; next?: string }>(
+    'GET',
+    `${lotPath(sku, batch)}/recall?limit=${per}&cursor=${encodeURIComponent(cursor)}`,
+  );
+
+// The recall list's page length: 50, or ?per=N on the page's address (1 to 1000).
+function recallPer(): number {
+  const n = Number(new URLSearchParams(location.search).get('per'));
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : 50;
+}
 
 export const lotsBase = () => `${base}analytics/lots`;
 
@@ -87,8 +106,8 @@ export function LotFinder({ sku = '', batch = '' }: { sku?: string; batch?: stri
 // stages, the holders, and the recall list to take away.
 export function LotJourney({ sku, batch }: { sku: string; batch: string }) {
   const m = t.value;
-  const trace = useLoad(() => lotTrace(sku, batch), [sku, batch]);
-  const [holdingOnly, setHoldingOnly] = useState(false);
+  const per = recallPer();
+  const trace = useLoad(() => lotTrace(sku, batch, per), [sku, batch, per]);
   return (
     <main class="staff-page lot-page">
       <section class="card">
@@ -106,7 +125,6 @@ export function LotJourney({ sku, batch }: { sku: string; batch: string }) {
       ) : (
         (() => {
           const tr = trace.data!;
-          const recall = holdingOnly ? tr.recall.filter((h) => h.holds > 0) : tr.recall;
           return (
             <>
               <section class="card" id="lot-summary">
@@ -115,7 +133,7 @@ export function LotJourney({ sku, batch }: { sku: string; batch: string }) {
                   <Fig name="circulation" label={m.lotInCirculation} value={number(tr.in_circulation)} />
                   <Fig name="written-off" label={m.lotWrittenOff} value={number(tr.written_off)} />
                   <Fig name="movements" label={m.lotMovements} value={number(tr.movements)} />
-                  <Fig name="recipients" label={m.lotRecipients} value={number(tr.recall.length)} />
+                  <Fig name="recipients" label={m.lotRecipients} value={number(tr.recipients.count)} />
                 </dl>
                 <Flow tr={tr} />
               </section>
@@ -124,32 +142,42 @@ export function LotJourney({ sku, batch }: { sku: string; batch: string }) {
                 <h2>{m.lotHolders}</h2>
                 <Holdings id="lot-holders" rows={tr.holders} />
               </section>
-              <section class="card">
-                <div class="queue-head">
-                  <h2>{m.lotRecall}</h2>
-                  <div class="queue-tools">
-                    <label class="check">
-                      <input
-                        type="checkbox"
-                        id="holding-only"
-                        checked={holdingOnly}
-                        onChange={(e) => setHoldingOnly((e.currentTarget as HTMLInputElement).checked)}
-                      />{' '}
-                      {m.lotHoldingOnly}
-                    </label>
-                    <button type="button" class="ghost" id="recall-csv" onClick={() => downloadCSV(tr, recall)}>
-                      {m.exportCsv}
-                    </button>
-                  </div>
-                </div>
-                <p class="hint">{m.lotRecallHint}</p>
-                <Holdings id="lot-recall" rows={recall} />
-              </section>
+              <RecallList tr={tr} per={per} />
             </>
           );
         })()
       )}
     </main>
+  );
+}
+
+// RecallList pages through the lot's recall list, the trace's first page
+// first; the whole list comes as a CSV streamed by the server.
+function RecallList({ tr, per }: { tr: Trace; per: number }) {
+  const m = t.value;
+  const { page, error, pager } = usePaged<Holding>(
+    (cursor) =>
+      cursor
+        ? lotRecall(tr.sku, tr.batch, cursor, per).then((p) => ({ items: p.recall, next: p.next }))
+        : Promise.resolve({ items: tr.recall, next: tr.next }),
+    [tr],
+  );
+  return (
+    <section class="card" aria-labelledby="lot-recall-title">
+      <div class="queue-head">
+        <h2 id="lot-recall-title">{m.lotRecall}</h2>
+        <div class="queue-tools">
+          <a class="ghost button" id="recall-csv" href={`/api/v1${lotPath(tr.sku, tr.batch)}/recall.csv`} download>
+            {m.exportCsv}
+          </a>
+        </div>
+      </div>
+      <p class="hint">{m.lotRecallHint}</p>
+      <p id="lot-recall-count">{m.lotRecallCount(number(tr.recipients.count), number(tr.recipients.holding))}</p>
+      <ErrorLine error={error} id="lot-recall-error" />
+      {page && <Holdings id="lot-recall" rows={page.items} />}
+      {(tr.next || (page && page.items !== tr.recall)) && pager(m.lotRecallPages, 'recall')}
+    </section>
   );
 }
 
@@ -219,10 +247,14 @@ function Flow({ tr }: { tr: Trace }) {
   const stages = [
     { key: 'warehouse', label: m.lotStageWarehouses, hs: tr.holders.filter((h) => h.kind === 'warehouse') },
     { key: 'agency', label: m.lotStageAgencies, hs: tr.holders.filter((h) => h.kind === 'agency') },
-    { key: 'end', label: m.lotStageRecipients, hs: tr.recall },
   ]
     .filter((s) => s.hs.length > 0)
-    .map((s) => ({ ...s, received: sum(s.hs, (h) => h.received), holds: sum(s.hs, (h) => h.holds) }));
+    .map((s) => ({ ...s, count: s.hs.length, received: sum(s.hs, (h) => h.received), holds: sum(s.hs, (h) => h.holds) }));
+  // The recipients are many: the trace sums them.
+  const r = tr.recipients;
+  if (r.count > 0) {
+    stages.push({ key: 'end', label: m.lotStageRecipients, hs: [], count: r.count, received: r.received, holds: r.holds });
+  }
   const max = Math.max(1, ...stages.map((s) => s.received));
   const pct = (v: number) => `${Math.max(v > 0 ? 1 : 0, (100 * v) / max)}%`;
   return (
@@ -232,7 +264,7 @@ function Flow({ tr }: { tr: Trace }) {
           <li key={s.key} data-stage={s.key}>
             <div class="lot-stage-head">
               <span>{s.label}</span>
-              <span class="mono">{number(s.hs.length)}</span>
+              <span class="mono">{number(s.count)}</span>
             </div>
             <div class="lot-meter" aria-hidden="true">
               <span class="lot-meter-in" style={{ width: pct(s.received) }}>
@@ -244,31 +276,8 @@ function Flow({ tr }: { tr: Trace }) {
         ))}
       </ol>
       <figcaption id="lot-flow-caption" class="sr-only">
-        {stages.map((s) => m.lotStageLine(s.label, number(s.hs.length), number(s.received), number(s.holds))).join(' → ')}
+        {stages.map((s) => m.lotStageLine(s.label, number(s.count), number(s.received), number(s.holds))).join(' → ')}
       </figcaption>
     </figure>
   );
-}
-
-// downloadCSV saves the recall list with a byte-order mark, so that a
-// spreadsheet opens Chinese names right; a cell that starts like a formula
-// is quoted with an apostrophe.
-function downloadCSV(tr: Trace, rows: Holding[]) {
-  const cell = (v: string | number) => {
-    let s = String(v);
-    if (/^[=+\-@]/.test(s)) s = "'" + s;
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const lines = [
-    ['kind', 'holder', 'name', 'received', 'sent_on', 'holds', 'first', 'last'].join(','),
-    ...rows.map((h) => [h.kind, h.id, h.name ?? '', h.received, h.sent_on, h.holds, h.first, h.last].map(cell).join(',')),
-  ];
-  const blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `recall-${tr.sku}-${tr.batch}.csv`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
