@@ -42,6 +42,10 @@ type Segment struct {
 	// Rank: members holding this rank in the latest approved (or paid)
 	// settlement run; the name must be a rank of that run's plan.
 	Rank string `json:"rank,omitempty"`
+	// LotSKU and LotBatch: members to whom goods of this lot were shipped
+	// (a lot's recall list made a message), both or neither.
+	LotSKU   string `json:"lot_sku,omitempty"`
+	LotBatch string `json:"lot_batch,omitempty"`
 }
 
 // where builds the SQL condition on members m selecting s; q reads the
@@ -73,6 +77,14 @@ func (s Segment) where(ctx context.Context, q ledger.Querier) (string, []any, er
 	if s.Team != "" {
 		conds = append(conds, `m.id IN (WITH RECURSIVE t AS (SELECT id FROM members WHERE code = `+arg(s.Team)+`
 			UNION ALL SELECT c.id FROM members c JOIN t ON c.sponsor_id = t.id) SELECT id FROM t)`)
+	}
+	if (s.LotSKU == "") != (s.LotBatch == "") {
+		return "", nil, fmt.Errorf("%w: a lot is named by its product and its batch (lot_sku and lot_batch)", ledger.ErrInvalid)
+	}
+	if s.LotSKU != "" {
+		conds = append(conds, `m.id IN (SELECT o.member_id FROM shipment_lots sl JOIN orders o ON o.id = sl.order_id
+			JOIN lots l ON l.id = sl.lot_id JOIN products p ON p.id = l.product_id
+			WHERE p.sku = `+arg(s.LotSKU)+` AND l.batch = `+arg(s.LotBatch)+` AND o.member_id IS NOT NULL)`)
 	}
 	if s.ActiveDays < 0 || s.InactiveDays < 0 {
 		return "", nil, fmt.Errorf("%w: activity days must not be negative", ledger.ErrInvalid)

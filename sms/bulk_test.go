@@ -1,10 +1,16 @@
 package sms_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"downline/ledger"
+	"downline/ledger/goodstest"
+	"downline/ledger/order"
 	"downline/sms"
 )
 
@@ -57,5 +63,52 @@ func TestBulk(t *testing.T) {
 	pr, _ = sms.BulkProgress(ctx, e.db.Pool, id)
 	if pr.ByState[sms.Sent] != 2 || pr.Percent != 100 {
 		t.Fatalf("progress after sending %+v", pr)
+	}
+}
+
+// A lot's recall list made a message: the members to whom goods of the lot
+// were shipped, no one else; a lot is named by product and batch together.
+func TestBulkToALotsRecipients(t *testing.T) {
+	e := newEnv(t)
+	registerNetwork(t, e.db)
+	goodstest.World(t, e.db)
+	goodstest.Tx(t, e.db, func(ctx context.Context, tx pgx.Tx) error {
+		o, err := goodstest.Buy(ctx, tx, "alice-buys", "ALICE", 2)
+		if err != nil {
+			return err
+		}
+		if _, err := order.Ship(ctx, tx, order.ShipRequest{Key: "alice-ship", Order: o.No, Tracking: "SF1", By: "wh"}); err != nil {
+			return err
+		}
+		_, err = goodstest.Buy(ctx, tx, "bob-buys", "BOB", 1) // confirmed, not shipped: nothing received yet
+		return err
+	})
+	var batch string
+	if err := e.db.Pool.QueryRow(ctx, `SELECT l.batch FROM shipment_lots sl JOIN lots l ON l.id = sl.lot_id`).Scan(&batch); err != nil {
+		t.Fatal(err)
+	}
+	price := decimal.RequireFromString("0.05")
+	b := sms.Bulk{BodyZH: "召回通知", BodyEN: "Recall notice", By: "hq", Segment: sms.Segment{LotSKU: "VC-100", LotBatch: batch}}
+	p, err := sms.PreviewBulk(ctx, e.db.Pool, b, price)
+	if err != nil || p.Recipients != 1 {
+		t.Fatalf("the lot's recipients: %+v, %v; want ALICE alone", p, err)
+	}
+	b.Segment.LotBatch = "NO-SUCH-BATCH"
+	if p, err := sms.PreviewBulk(ctx, e.db.Pool, b, price); err != nil || p.Recipients != 0 {
+		t.Errorf("another batch: %+v, %v", p, err)
+	}
+	b.Segment.LotBatch = ""
+	if _, err := sms.PreviewBulk(ctx, e.db.Pool, b, price); !errors.Is(err, ledger.ErrInvalid) {
+		t.Errorf("a product without its batch: %v", err)
+	}
+	e.twilio.Reset()
+	b.Segment.LotBatch = batch
+	if _, _, err := sms.QueueBulk(ctx, e.db, b, price); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t)
+	wantTo(t, e, alicePhone, "召回通知")
+	if got := e.twilio.To(bobPhone); len(got) != 0 {
+		t.Errorf("BOB, who received nothing of the lot, got %q", got)
 	}
 }

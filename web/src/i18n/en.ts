@@ -1304,6 +1304,13 @@ export const en = {
   // recall list in pages
   lotRecallCount: (n: string, holding: string) => `${n} received goods of this lot; ${holding} still hold some.`,
   lotRecallPages: 'Pages of the recall list',
+
+  // a lot's recall list as a bulk message
+  segLotSku: 'Lot: product (SKU)',
+  segLotBatch: 'Lot: batch',
+  segLotHint: 'Members to whom goods of this lot were shipped (its recall list).',
+  segLotBoth: 'Name the lot by both its product and its batch.',
+  lotTextRecipients: 'Text the members on this list',
 };
 
 export type Messages = typeof en;

@@ -1314,4 +1314,11 @@ export const zhCN: Messages = {
   // recall list in pages
   lotRecallCount: (n: string, holding: string) => `共 ${n} 位收到本批次商品，其中 ${holding} 位仍持有。`,
   lotRecallPages: '召回名单分页',
+
+  // a lot's recall list as a bulk message
+  segLotSku: '批次：产品编号',
+  segLotBatch: '批次：批号',
+  segLotHint: '已发货给其该批次商品的会员（召回名单）。',
+  segLotBoth: '请同时填写产品编号和批号。',
+  lotTextRecipients: '向名单上的会员发短信',
 };

@@ -4,6 +4,7 @@ import { request, seg } from '../api';
 import { t } from '../i18n';
 import { dateTime, number } from '../format';
 import { base, navigate } from '../router';
+import { user } from '../session';
 import { useLoad } from '../load';
 import type { FlowEdge } from './sankey';
 import { FlowPanel } from './circulation';
@@ -170,6 +171,19 @@ function RecallList({ tr, per }: { tr: Trace; per: number }) {
           <a class="ghost button" id="recall-csv" href={`/api/v1${lotPath(tr.sku, tr.batch)}/recall.csv`} download>
             {m.exportCsv}
           </a>
+          {user.value?.role === 'admin' && (
+            <a
+              class="ghost button"
+              id="recall-sms"
+              href={`${base}sms?lot_sku=${encodeURIComponent(tr.sku)}&lot_batch=${encodeURIComponent(tr.batch)}`}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(`${base}sms?lot_sku=${encodeURIComponent(tr.sku)}&lot_batch=${encodeURIComponent(tr.batch)}`);
+              }}
+            >
+              {m.lotTextRecipients}
+            </a>
+          )}
         </div>
       </div>
       <p class="hint">{m.lotRecallHint}</p>

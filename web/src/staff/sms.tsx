@@ -17,6 +17,8 @@ interface Segment {
   agency?: string;
   team?: string;
   rank?: string;
+  lot_sku?: string;
+  lot_batch?: string;
   active_days?: number;
   inactive_days?: number;
   lang?: string;
@@ -146,14 +148,23 @@ interface SegmentDraft {
   agency: string;
   team: string;
   rank: string;
+  lotSku: string;
+  lotBatch: string;
   activity: '' | 'active' | 'inactive';
   days: string;
   lang: string;
 }
 
-const emptySegment: SegmentDraft = { region: '', agency: '', team: '', rank: '', activity: '', days: '30', lang: '' };
+const emptySegment: SegmentDraft = { region: '', agency: '', team: '', rank: '', lotSku: '', lotBatch: '', activity: '', days: '30', lang: '' };
 
-type Field = 'region' | 'days' | 'body' | 'segment';
+// segmentFromAddress fills the segment from the address: a lot's journey
+// links here with its product and batch (its recall list made a message).
+function segmentFromAddress(): SegmentDraft {
+  const q = new URLSearchParams(location.search);
+  return { ...emptySegment, lotSku: q.get('lot_sku') ?? '', lotBatch: q.get('lot_batch') ?? '' };
+}
+
+type Field = 'region' | 'days' | 'body' | 'segment' | 'lotBatch';
 
 // bulkOf checks the form and builds the bulk message, or names what is wrong.
 function bulkOf(s: SegmentDraft, zh: string, en: string): { bulk?: Bulk; errors: Partial<Record<Field, Msg>> } {
@@ -165,6 +176,13 @@ function bulkOf(s: SegmentDraft, zh: string, en: string): { bulk?: Bulk; errors:
   if (s.agency.trim()) seg.agency = s.agency.trim().toUpperCase();
   if (s.team.trim()) seg.team = s.team.trim().toUpperCase();
   if (s.rank.trim()) seg.rank = s.rank.trim();
+  const sku = s.lotSku.trim().toUpperCase();
+  const batch = s.lotBatch.trim();
+  if (!sku !== !batch) errors.lotBatch = (m) => m.segLotBoth;
+  else if (sku) {
+    seg.lot_sku = sku;
+    seg.lot_batch = batch;
+  }
   if (s.lang) seg.lang = s.lang;
   if (s.activity) {
     const d = Number(s.days);
@@ -179,7 +197,7 @@ function bulkOf(s: SegmentDraft, zh: string, en: string): { bulk?: Bulk; errors:
 
 function BulkSend() {
   const m = t.value;
-  const [s, setS] = useState<SegmentDraft>(emptySegment);
+  const [s, setS] = useState<SegmentDraft>(segmentFromAddress);
   const [zh, setZh] = useState('');
   const [en, setEn] = useState('');
   const [errors, setErrors] = useState<Partial<Record<Field, Msg>>>({});
@@ -265,6 +283,8 @@ function BulkSend() {
           {input('agency', m.segAgency, m.segAgencyHint)}
           {input('team', m.segTeam, m.segTeamHint)}
           {input('rank', m.segRank, m.segRankHint)}
+          {input('lotSku', m.segLotSku, m.segLotHint)}
+          {input('lotBatch', m.segLotBatch, undefined, errors.lotBatch)}
           <div class="field">
             <label for="seg-activity">{m.segActivity}</label>
             <select id="seg-activity" value={s.activity} onChange={(e) => put({ activity: (e.target as HTMLSelectElement).value as SegmentDraft['activity'] })}>
