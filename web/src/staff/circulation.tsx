@@ -802,7 +802,9 @@ export function FlowPanel({ flows, folded }: { flows: FlowEdge[]; folded: number
     <section class="card" id="lot-flows">
       <h2>{m.circFlow}</h2>
       <p class="hint">{m.circFlowHint}</p>
-      <div class="sankey-wrap" ref={wrap}>
+      {/* The picture's room is kept before its width is known, so what is
+          below does not move when it is drawn (a click there would miss). */}
+      <div class="sankey-wrap" ref={wrap} style={width === 0 && flows.some(forward) ? { minHeight: '260px' } : undefined}>
         {width > 0 && <Sankey edges={flows} width={width} folded={folded} />}
       </div>
       {back.length > 0 && (
