@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ReturnDesk } from './returns';
 import { MemberDebts } from './credit';
 import { locale, t } from '../i18n';
@@ -8,6 +8,7 @@ import { companyZone, date, dateTime, money, number } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost, user } from '../session';
 import { newKey } from '../cart';
+import { useKeptKey } from '../keptkey';
 import { csvHref } from './csv';
 
 // The agency's console: its own stock, counter sales to members, purchases
@@ -343,20 +344,6 @@ function LinesEditor({ id, drafts, set, errors }: { id: string; drafts: LineDraf
 
 // attemptKey keeps one Idempotency-Key per request body: a retry of the
 // same body (after a lost answer) reuses it, a changed body gets a new one.
-function useAttemptKey(prefix: string) {
-  const attempt = useRef<{ key: string; body: string } | null>(null);
-  return {
-    key(body: unknown): string {
-      const b = JSON.stringify(body);
-      if (!attempt.current || attempt.current.body !== b) attempt.current = { key: newKey(prefix), body: b };
-      return attempt.current.key;
-    },
-    done() {
-      attempt.current = null;
-    },
-  };
-}
-
 function CounterSale({ onDone }: { onDone: () => void }) {
   const m = t.value;
   const [member, setMember] = useState('');
@@ -368,7 +355,7 @@ function CounterSale({ onDone }: { onDone: () => void }) {
   const [sold, setSold] = useState<Order | null>(null);
   const [credit, setCredit] = useState(false);
   const [onCredit, setOnCredit] = useState(false);
-  const attempt = useAttemptKey('sale');
+  const attempt = useKeptKey('sale');
 
   async function sell(e: Event) {
     e.preventDefault();
@@ -470,7 +457,7 @@ function Purchases({ code, version, onDone }: { code: string; version: number; o
   const [error, setError] = useState<Msg | null>(null);
   const [placed, setPlaced] = useState<Order | null>(null);
   const [busy, setBusy] = useState(false);
-  const attempt = useAttemptKey('purchase');
+  const attempt = useKeptKey('purchase');
   // Orders charged to the account here, by order number, with the key
   // of the charge: a second click answers the same payment.
   const [charged, setCharged] = useState<Record<string, string>>({});

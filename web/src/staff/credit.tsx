@@ -1,13 +1,13 @@
 // What members owe the agency for sales on credit: the balances, each
 // member's account, and the payments and allowances that take a debt down.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { ApiError, request, seg } from '../api';
 import { dateTime, money } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost } from '../session';
-import { newKey } from '../cart';
+import { useKeptKey } from '../keptkey';
 import { csvHref } from './csv';
 
 interface CreditBalance {
@@ -181,7 +181,7 @@ function TakeOff({ code, members, onDone }: { code: string; members: CreditBalan
   const [error, setError] = useState<Msg | null>(null);
   const [done, setDone] = useState<Msg | null>(null);
   const [busy, setBusy] = useState(false);
-  const attempt = useRef<{ key: string; body: string } | null>(null);
+  const attempt = useKeptKey('credit');
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -196,12 +196,10 @@ function TakeOff({ code, members, onDone }: { code: string; members: CreditBalan
     setErrors(es);
     if (Object.keys(es).length) return;
     const body = { member, amount: a, reference: r };
-    const b = JSON.stringify([kind, body]);
-    if (!attempt.current || attempt.current.body !== b) attempt.current = { key: newKey('credit'), body: b };
     setBusy(true);
     try {
-      await creditApi.move(code, kind, body, attempt.current.key);
-      attempt.current = null;
+      await creditApi.move(code, kind, body, attempt.key([kind, body]));
+      attempt.done();
       const who = member;
       setDone(() => (m: Messages) => (kind === 'allowances' ? m.crAllowed(who, money(a)) : m.crPaid(who, money(a))));
       setAmount('');
@@ -210,7 +208,7 @@ function TakeOff({ code, members, onDone }: { code: string; members: CreditBalan
     } catch (err) {
       if (lost(err)) return;
       if (err instanceof ApiError && (err.status === 422 || err.status === 400 || err.status === 404)) {
-        attempt.current = null;
+        attempt.done();
         const detail = err.detail;
         if (/amount/i.test(detail)) setErrors({ amount: (m: Messages) => m.crRefused(detail) });
         else setError(() => (m: Messages) => m.crRefused(detail));

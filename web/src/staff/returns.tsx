@@ -4,7 +4,7 @@ import type { Messages } from '../i18n/en';
 import { dateTime, money, number } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost } from '../session';
-import { newKey } from '../cart';
+import { useKeptKey } from '../keptkey';
 import { downloadCsv, ErrorLine, FieldError, usePaged } from './lists';
 import { goodsApi, type Returnable, type ReturnLine } from './goodsapi';
 import { utcDate } from './catalogue';
@@ -59,7 +59,7 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
   const [done, setDone] = useState<{ no: string; refund: string } | null>(null);
   const [busy, setBusy] = useState(false);
   // The key of a return sent and not answered, kept for its retry.
-  const attempt = useRef<{ key: string; body: string } | null>(null);
+  const attempt = useKeptKey('return');
   // shown is the order last looked up.
   const shown = useRef('');
 
@@ -109,13 +109,11 @@ function TakeReturn({ onDone }: { onDone: () => void }) {
       setFailure(() => (m: Messages) => m.rtNothing);
       return;
     }
-    const body = JSON.stringify({ order: order.order, lines, reason: reason.trim() });
-    const key = attempt.current?.body === body ? attempt.current.key : newKey('return');
-    attempt.current = { key, body };
+    const key = attempt.key({ order: order.order, lines, reason: reason.trim() });
     setBusy(true);
     try {
       const r = await goodsApi.takeReturn(order.order, lines, reason.trim(), key);
-      attempt.current = null;
+      attempt.done();
       // What is left to return, unless another order was looked up meanwhile.
       const left = await goodsApi.returnable(order.order).catch(() => null);
       if (left && shown.current === left.order) setOrder(left);

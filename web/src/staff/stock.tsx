@@ -1,11 +1,11 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { locale, t } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { ApiError, type Product } from '../api';
 import { number } from '../format';
 import { describe, type Msg } from '../errors';
 import { lost } from '../session';
-import { newKey } from '../cart';
+import { useKeptKey } from '../keptkey';
 import { hqApi, type Balance, type LowStock, type StockFilter, type Warehouse } from './hqapi';
 import { ErrorLine, FieldError, today, usePaged } from './lists';
 
@@ -200,7 +200,7 @@ function ReceiveLot(props: { warehouses: Warehouse[]; products: Product[]; onDon
   const [busy, setBusy] = useState(false);
   // The key of a receipt sent and not answered: the same receipt again is
   // a retry and goes under it.
-  const attempt = useRef<{ body: string; key: string } | null>(null);
+  const attempt = useKeptKey('receipt');
   const wh = f.warehouse || warehouses[0]?.code || '';
   const set = (k: keyof ReceiptForm, v: string) => {
     setF((f) => ({ ...f, [k]: v }));
@@ -232,12 +232,10 @@ function ReceiveLot(props: { warehouses: Warehouse[]; products: Product[]; onDon
       produced_on: f.produced,
       ...(f.expires ? { expires_on: f.expires } : {}),
     };
-    const sent = JSON.stringify([wh, body]);
-    if (attempt.current?.body !== sent) attempt.current = { body: sent, key: newKey('receipt') };
     setBusy(true);
     try {
-      const r = await hqApi.receive(wh, body, attempt.current.key);
-      attempt.current = null;
+      const r = await hqApi.receive(wh, body, attempt.key([wh, body]));
+      attempt.done();
       setDone({ batch: r.batch, qty: r.qty, on_hand: r.on_hand });
       setF({ ...f, batch: '', expires: '', qty: '' });
       props.onDone();
@@ -248,7 +246,7 @@ function ReceiveLot(props: { warehouses: Warehouse[]; products: Product[]; onDon
         );
         // Refused (4xx): nothing was received, and a corrected receipt is
         // another one. Unanswered (no answer, 5xx): the retry keeps the key.
-        if (e instanceof ApiError && e.status >= 400 && e.status < 500) attempt.current = null;
+        if (e instanceof ApiError && e.status >= 400 && e.status < 500) attempt.done();
       }
     } finally {
       setBusy(false);
